@@ -1,0 +1,3 @@
+"""Viva: self-hosted interview practice and assessment."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,113 @@
+"""create_app(): settings, database, cache, middleware, routers and the lifespan."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from viva import __version__
+from viva.bank import service as bank_service
+from viva.bank.routes import router as bank_router
+from viva.db import Database, upgrade_async
+from viva.errors import VivaError, install_error_handlers
+from viva.infra.cache import EdgeCacheMiddleware, build_cache
+from viva.infra.logging import configure_logging, log
+from viva.infra.security_headers import SecurityHeadersMiddleware
+from viva.settings import Settings
+from viva.web import pages
+
+
+async def prepare_database(settings: Settings, *, migrate: bool) -> None:
+    """Migrate (when asked) and load or refresh the built-in seed track."""
+    if migrate:
+        await upgrade_async(settings.effective_database_url)
+    if not settings.builtin_content:
+        return
+    database = Database(settings.effective_database_url)
+    try:
+        async with database.session() as session:
+            report = await bank_service.ensure_builtin(session)
+        if report:
+            log.info("builtin_track_loaded", track=report.track, summary=report.summary)
+    finally:
+        await database.dispose()
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    configure_logging(level=settings.log_level, fmt=settings.log_format)
+    cache = build_cache(redis_url=settings.redis_url, ttl=settings.cache_ttl_seconds)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.database = Database(settings.effective_database_url)
+        yield
+        await app.state.database.dispose()
+        await cache.close()
+
+    app = FastAPI(
+        title="Viva",
+        version=__version__,
+        summary="Self-hosted interview practice and assessment",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.cache = cache
+    install_error_handlers(app, html_pages=_html_error)
+    app.include_router(bank_router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")
+
+    @app.get("/docs", include_in_schema=False)
+    async def swagger_ui() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json", title="Viva API",
+            swagger_js_url="/static/vendor/swagger-ui/swagger-ui-bundle.js",
+            swagger_css_url="/static/vendor/swagger-ui/swagger-ui.css",
+            swagger_favicon_url="/static/vendor/swagger-ui/favicon-32x32.png",
+        )  # fmt: skip
+
+    @app.get("/healthz", tags=["ops"])
+    async def healthz() -> dict[str, str]:
+        """Alive: the process answers."""
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["ops"], responses={503: {"description": "database unreachable"}})
+    async def readyz(request: Request) -> JSONResponse:
+        """Ready: the database answers a query."""
+        ok = await request.app.state.database.ping()
+        return JSONResponse({"status": "ok" if ok else "unavailable", "database": ok},
+                            status_code=200 if ok else 503)  # fmt: skip
+
+    app.add_middleware(EdgeCacheMiddleware, cache=cache)
+    app.add_middleware(SecurityHeadersMiddleware)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware, allow_origins=settings.cors_origins, allow_credentials=True,
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"], allow_headers=["*"],
+        )  # fmt: skip
+    return app
+
+
+def _html_error(request: Request, exc: Exception) -> Response | None:
+    """Browsers get an HTML error page on page routes; API clients keep problem+json."""
+    if request.url.path.startswith(("/api/", "/static/")) or "text/html" not in request.headers.get(
+        "accept", ""
+    ):
+        return None
+    if isinstance(exc, VivaError):
+        status, title, detail = exc.status, exc.title, exc.detail
+    elif isinstance(exc, StarletteHTTPException):
+        status, title, detail = exc.status_code, "Not found" if exc.status_code == 404 else "Error", str(exc.detail)
+    else:
+        status, title, detail = 422, "Invalid request", "Some of the parameters are not valid."
+    return pages.render(request, "error.html", {"status": status, "title": title, "detail": detail}, status=status)

@@ -1,0 +1,166 @@
+"""Model answers: Markdown files with YAML front matter, one per seed question.
+
+The files live in ``viva/content/answers/NNN.md``; this module parses and validates them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from markdown_it import MarkdownIt
+
+ANSWERS_DIR = Path(__file__).resolve().parent.parent / "content" / "answers"
+KINDS = ("theory", "coding", "sql", "scenario", "design")
+DIFFICULTIES = ("easy", "medium", "hard")
+_FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n(.*)\Z", re.DOTALL)
+_FILE_NAME = re.compile(r"^(\d{3})\.md$")
+
+
+class AnswerFormatError(ValueError):
+    """An answer file that does not follow the documented format."""
+
+
+@dataclass(frozen=True)
+class CodeBlock:
+    """A fenced code block: its language, flags from the info string and its source."""
+
+    language: str
+    flags: frozenset[str]
+    source: str
+    line: int
+
+    @property
+    def runnable(self) -> bool:
+        return "norun" not in self.flags
+
+
+@dataclass(frozen=True)
+class ModelAnswer:
+    number: int
+    summary: str
+    explanation: str
+    key_points: list[str]
+    pitfalls: list[str]
+    follow_ups: list[str]
+    difficulty: str
+    kind: str
+    tags: list[str]
+    references: list[str]
+    in_viva: list[str] = field(default_factory=list)
+    code_blocks: list[CodeBlock] = field(default_factory=list)
+
+    @property
+    def content_hash(self) -> str:
+        raw = "\x1f".join(
+            [
+                self.summary,
+                self.explanation,
+                *self.key_points,
+                *self.pitfalls,
+                *self.follow_ups,
+                self.difficulty,
+                self.kind,
+                *self.tags,
+                *self.references,
+                *self.in_viva,
+            ]
+        )
+        return hashlib.sha256(raw.encode()).hexdigest()[:16]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "number": self.number,
+            "summary": self.summary,
+            "explanation": self.explanation,
+            "key_points": self.key_points,
+            "pitfalls": self.pitfalls,
+            "follow_ups": self.follow_ups,
+            "difficulty": self.difficulty,
+            "kind": self.kind,
+            "tags": self.tags,
+            "references": self.references,
+            "in_viva": self.in_viva,
+        }
+
+
+def _str_list(meta: dict[str, Any], key: str, *, where: str, required: bool = True) -> list[str]:
+    value = meta.get(key)
+    if value is None and not required:
+        return []
+    if isinstance(value, str) and not required:
+        return [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise AnswerFormatError(f"{where}: '{key}' must be a list of non-empty strings")
+    return [v.strip() for v in value]
+
+
+def code_blocks(markdown: str) -> list[CodeBlock]:
+    """Every fenced block, with the info string split into language and flags."""
+    blocks = []
+    for token in MarkdownIt("commonmark").parse(markdown):
+        if token.type != "fence":
+            continue
+        words = token.info.strip().lower().split()
+        language = words[0] if words else "text"
+        line = (token.map[0] + 1) if token.map else 0
+        blocks.append(CodeBlock(language, frozenset(words[1:]), token.content, line))
+    return blocks
+
+
+def parse_answer(text: str, *, number: int, where: str = "answer") -> ModelAnswer:
+    match = _FRONT_MATTER.match(text.replace("\r\n", "\n"))
+    if not match:
+        raise AnswerFormatError(f"{where}: missing '---' front matter")
+    try:
+        meta = yaml.safe_load(match.group(1))
+    except yaml.YAMLError as exc:
+        raise AnswerFormatError(f"{where}: front matter is not valid YAML: {exc}") from exc
+    if not isinstance(meta, dict):
+        raise AnswerFormatError(f"{where}: front matter must be a mapping")
+    body = match.group(2).strip()
+    summary = meta.get("summary")
+    if not isinstance(summary, str) or not summary.strip():
+        raise AnswerFormatError(f"{where}: 'summary' is required")
+    difficulty = meta.get("difficulty")
+    if difficulty not in DIFFICULTIES:
+        raise AnswerFormatError(f"{where}: 'difficulty' must be one of {DIFFICULTIES}")
+    kind = meta.get("kind")
+    if kind not in KINDS:
+        raise AnswerFormatError(f"{where}: 'kind' must be one of {KINDS}")
+    if not body:
+        raise AnswerFormatError(f"{where}: the explanation (the Markdown body) is empty")
+    return ModelAnswer(
+        number=number,
+        summary=" ".join(summary.split()),
+        explanation=body,
+        key_points=_str_list(meta, "key_points", where=where),
+        pitfalls=_str_list(meta, "pitfalls", where=where),
+        follow_ups=_str_list(meta, "follow_ups", where=where),
+        difficulty=difficulty,
+        kind=kind,
+        tags=_str_list(meta, "tags", where=where),
+        references=_str_list(meta, "references", where=where),
+        in_viva=_str_list(meta, "in_viva", where=where, required=False),
+        code_blocks=code_blocks(body),
+    )
+
+
+def load_answers(directory: Path = ANSWERS_DIR) -> dict[int, ModelAnswer]:
+    """All answer files of a folder, keyed by seed question number."""
+    answers: dict[int, ModelAnswer] = {}
+    if not directory.is_dir():
+        return answers
+    for path in sorted(directory.iterdir()):
+        m = _FILE_NAME.match(path.name)
+        if not m:
+            continue
+        number = int(m.group(1))
+        answers[number] = parse_answer(
+            path.read_text(encoding="utf-8"), number=number, where=path.name
+        )
+    return answers

@@ -1,0 +1,113 @@
+"""REST API v1 of the question bank: tracks, categories, questions, answers, import, export."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response, UploadFile
+from fastapi.responses import PlainTextResponse
+
+from viva.bank import service
+from viva.bank.repository import QuestionFilter
+from viva.bank.schemas import (
+    AnswerOut,
+    CategoryOut,
+    Difficulty,
+    ImportReport,
+    Kind,
+    QuestionDetail,
+    QuestionPage,
+    TrackOut,
+)
+from viva.deps import CacheDep, SessionDep, SettingsDep
+from viva.errors import ImportRejected
+from viva.infra.cache import PUBLIC
+from viva.infra.pagination import clamp_limit, decode_cursor, encode_cursor
+
+router = APIRouter(prefix="/api/v1", tags=["bank"])
+ExportFormat = Annotated[str, Query(pattern="^(md|json|anki-tsv)$", description="md, json or anki-tsv")]
+
+
+def _public(response: Response) -> None:
+    response.headers["Cache-Control"] = PUBLIC
+
+
+@router.get("/tracks", response_model=list[TrackOut])
+async def list_tracks(session: SessionDep, response: Response) -> list[TrackOut]:
+    _public(response)
+    return await service.list_tracks(session)
+
+
+@router.get("/tracks/{slug}/categories", response_model=list[CategoryOut])
+async def list_categories(slug: str, session: SessionDep, response: Response) -> list[CategoryOut]:
+    _public(response)
+    return await service.list_categories(session, track_slug=slug)
+
+
+@router.get("/questions", response_model=QuestionPage)
+async def list_questions(
+    request: Request,
+    session: SessionDep,
+    response: Response,
+    track: str | None = None,
+    category: str | None = None,
+    kind: Kind | None = None,
+    difficulty: Difficulty | None = None,
+    tag: str | None = None,
+    q: Annotated[str | None, Query(max_length=200, description="full-text search")] = None,
+    cursor: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 20,
+) -> QuestionPage:
+    _public(response)
+    after = decode_cursor(cursor, size=3)
+    filters = QuestionFilter(track, category, kind, difficulty, tag, q)
+    items, next_key = await service.list_questions(
+        session, filters=filters, after=after, limit=clamp_limit(limit)  # type: ignore[arg-type]
+    )
+    next_cursor = encode_cursor(next_key) if next_key else None
+    next_url = (
+        str(request.url.include_query_params(cursor=next_cursor)) if next_cursor else None
+    )
+    return QuestionPage(items=items, next=next_url, next_cursor=next_cursor)
+
+
+@router.get("/questions/{question_id}", response_model=QuestionDetail)
+async def get_question(question_id: int, session: SessionDep, response: Response) -> QuestionDetail:
+    _public(response)
+    return await service.get_question(session, question_id=question_id)
+
+
+@router.get("/questions/{question_id}/answer", response_model=AnswerOut)
+async def get_answer(question_id: int, session: SessionDep, response: Response) -> AnswerOut:
+    _public(response)
+    return await service.get_answer(session, question_id=question_id)
+
+
+@router.post("/tracks/import", response_model=ImportReport, status_code=201)
+async def import_track(
+    file: UploadFile,
+    session: SessionDep,
+    settings: SettingsDep,
+    cache: CacheDep,
+    track: Annotated[str | None, Query(max_length=80)] = None,
+) -> ImportReport:
+    """Import a Markdown question list or a Viva JSON export (multipart upload, field `file`)."""
+    data = await file.read(settings.max_import_bytes + 1)
+    if not data:
+        raise ImportRejected("file is empty")
+    report = await service.import_file(
+        session, data=data, filename=file.filename or "import.md", track_slug=track,
+        max_bytes=settings.max_import_bytes,
+    )  # fmt: skip
+    await session.commit()
+    await cache.invalidate()
+    return report
+
+
+@router.get("/tracks/{slug}/export", response_class=PlainTextResponse)
+async def export_track(slug: str, session: SessionDep, format: ExportFormat = "json") -> Response:
+    content, media_type, filename = await service.export_track(session, slug=slug, fmt=format)
+    return Response(
+        content, media_type=media_type,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )  # fmt: skip

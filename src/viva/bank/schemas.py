@@ -1,0 +1,123 @@
+"""API shapes of the question bank, and the portable JSON export format."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Kind = Literal["theory", "coding", "sql", "scenario", "design"]
+Difficulty = Literal["easy", "medium", "hard"]
+
+
+class TrackOut(BaseModel):
+    slug: str
+    title: str
+    description: str
+    question_count: int
+    category_count: int
+
+
+class CategoryOut(BaseModel):
+    slug: str
+    title: str
+    position: int
+    question_count: int
+
+
+class CategoryRef(BaseModel):
+    slug: str
+    title: str
+
+
+class QuestionOut(BaseModel):
+    id: int
+    track: str
+    category: CategoryRef
+    number: int
+    slug: str
+    text: str
+    kind: Kind
+    difficulty: Difficulty
+    tags: list[str]
+    has_answer: bool
+
+
+class AnswerOut(BaseModel):
+    question_id: int
+    summary: str
+    explanation: str = Field(description="Markdown")
+    key_points: list[str]
+    pitfalls: list[str]
+    follow_ups: list[str]
+    references: list[str]
+    in_viva: list[str]
+    difficulty: Difficulty
+    kind: Kind
+    tags: list[str]
+
+
+class QuestionDetail(QuestionOut):
+    answer: AnswerOut | None
+
+
+class QuestionPage(BaseModel):
+    items: list[QuestionOut]
+    next: str | None = Field(description="URL of the next page, absent on the last page")
+    next_cursor: str | None
+
+
+class ImportReport(BaseModel):
+    track: str
+    title: str
+    questions: int
+    categories: int
+    created: int
+    updated: int
+    unchanged: int
+    removed: int
+    warnings: list[str]
+    summary: str = Field(description='"N questions in M categories"')
+
+
+# The JSON export, which the importer also reads back.
+class ExportAnswer(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    summary: str
+    explanation: str
+    key_points: list[str] = []
+    pitfalls: list[str] = []
+    follow_ups: list[str] = []
+    references: list[str] = []
+    in_viva: list[str] = []
+    difficulty: Difficulty
+    kind: Kind
+    tags: list[str] = []
+
+
+class ExportQuestion(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    number: int = Field(ge=0, le=100_000)
+    slug: str | None = None
+    text: str = Field(min_length=1, max_length=20_000)
+    kind: Kind = "theory"
+    difficulty: Difficulty = "medium"
+    tags: list[str] = []
+    answer: ExportAnswer | None = None
+
+
+class ExportCategory(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    slug: str | None = None
+    title: str = Field(min_length=1, max_length=200)
+    questions: list[ExportQuestion]
+
+
+class ExportTrack(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    format: Literal["viva-track"] = "viva-track"
+    version: Literal[1] = 1
+    slug: str
+    title: str
+    description: str = ""
+    categories: list[ExportCategory]

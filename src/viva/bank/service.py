@@ -1,0 +1,445 @@
+"""Question bank use cases: import, export, browse, and the built-in seed track.
+
+Services never commit: the caller's unit of work (request or CLI command) does.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import PurePath
+
+from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from viva.bank import repository
+from viva.bank.answers import ModelAnswer, load_answers
+from viva.bank.models import Answer, Category, Question, Track, utcnow
+from viva.bank.parser import (
+    ParsedCategory,
+    ParsedQuestion,
+    ParsedTrack,
+    clean_text,
+    decode_upload,
+    parse_markdown,
+    slugify,
+)
+from viva.bank.schemas import (
+    AnswerOut,
+    CategoryOut,
+    CategoryRef,
+    ExportAnswer,
+    ExportCategory,
+    ExportQuestion,
+    ExportTrack,
+    ImportReport,
+    QuestionDetail,
+    QuestionOut,
+    TrackOut,
+)
+from viva.errors import ImportRejected, NotFound
+
+BUILTIN_TRACK = "python-fastapi-sql"
+BUILTIN_TITLE = "Python Developer (FastAPI + SQL)"
+BUILTIN_DESCRIPTION = (
+    "100 interview questions in 10 sections: Python, FastAPI, SQL, microservices, REST, "
+    "Docker/Kubernetes, Redis, security, cloud/DevOps and scenarios."
+)
+EXPORT_FORMATS = ("md", "json", "anki-tsv")
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class _Incoming:
+    """A parsed track plus optional answers keyed by question slug (JSON imports carry them)."""
+
+    parsed: ParsedTrack
+    answers: dict[str, ExportAnswer]
+    description: str = ""
+
+
+def _parse_upload(text: str) -> _Incoming:
+    if text.lstrip().startswith("{"):
+        try:
+            data = ExportTrack.model_validate_json(text)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"])
+            raise ImportRejected(f"not a Viva JSON export: {where}: {first['msg']}") from exc
+        return _from_export(data)
+    return _Incoming(parse_markdown(text), {})
+
+
+def _from_export(data: ExportTrack) -> _Incoming:
+    categories, answers = [], {}
+    seen: set[str] = set()
+    for cat in data.categories:
+        parsed_cat = ParsedCategory(title=cat.title, slug=cat.slug or slugify(cat.title))
+        for q in cat.questions:
+            slug = q.slug or f"q{q.number}"
+            if slug in seen:
+                raise ImportRejected(f"question slug '{slug}' appears twice in the export")
+            seen.add(slug)
+            parsed_cat.questions.append(
+                ParsedQuestion(q.number, q.text, 0, q.kind, q.difficulty, list(q.tags), slug)
+            )
+            if q.answer is not None:
+                answers[slug] = q.answer
+        categories.append(parsed_cat)
+    parsed = ParsedTrack(
+        title=data.title, categories=[c for c in categories if c.questions], warnings=[],
+        source_hash="",
+    )  # fmt: skip
+    if not parsed.categories:
+        raise ImportRejected("the export holds no questions")
+    return _Incoming(parsed, answers, data.description)
+
+
+async def import_file(
+    session: AsyncSession,
+    *,
+    data: bytes,
+    filename: str,
+    track_slug: str | None,
+    max_bytes: int,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Import a Markdown question list or a Viva JSON export into one track, all or nothing."""
+    incoming = _parse_upload(clean_text(decode_upload(data, max_bytes=max_bytes)))
+    stem = PurePath(filename or "import").stem
+    slug = slugify(track_slug or incoming.parsed.title or stem)
+    existing = await repository.get_track(session, slug=slug)
+    title = incoming.parsed.title or (existing.title if existing else stem.replace("-", " ").title())
+    return await import_parsed(
+        session, incoming=incoming, slug=slug, title=title, progress=progress
+    )
+
+
+async def import_parsed(
+    session: AsyncSession,
+    *,
+    incoming: _Incoming,
+    slug: str,
+    title: str,
+    description: str | None = None,
+    progress: Progress | None = None,
+) -> ImportReport:
+    parsed = incoming.parsed
+    track = await repository.get_track(session, slug=slug)
+    if track is None:
+        track = Track(slug=slug, title=title, description=description or incoming.description,
+                      source_hash=parsed.source_hash)  # fmt: skip
+        session.add(track)
+        await session.flush()
+    else:
+        if track.title != title:
+            track.title = title
+        if description is not None and track.description != description:
+            track.description = description
+    existing_cats = {c.slug: c for c in await repository.categories_of_track(session, track_id=track.id)}
+    existing_qs = {q.slug: q for q in await repository.questions_of_track(session, track_id=track.id)}
+    created = updated = unchanged = 0
+    touched: list[Question] = []
+    keep_q: set[int] = set()
+    keep_c: set[int] = set()
+    total, done, position = parsed.question_count, 0, 0
+    for cat_pos, pcat in enumerate(parsed.categories, start=1):
+        category = existing_cats.get(pcat.slug)
+        if category is None:
+            category = Category(track_id=track.id, slug=pcat.slug, title=pcat.title, position=cat_pos)
+            session.add(category)
+            await session.flush()
+        else:
+            if category.title != pcat.title:
+                category.title = pcat.title
+            if category.position != cat_pos:
+                category.position = cat_pos
+        keep_c.add(category.id)
+        for pq in pcat.questions:
+            position += 1
+            question = existing_qs.get(pq.slug)
+            if question is None:
+                question = Question(
+                    track_id=track.id, category_id=category.id, slug=pq.slug, number=pq.number,
+                    position=position, text=pq.text, kind=pq.kind, difficulty=pq.difficulty,
+                    tags=pq.tags, content_hash=pq.content_hash,
+                )  # fmt: skip
+                session.add(question)
+                created += 1
+                touched.append(question)
+            elif (question.content_hash, question.category_id, question.position) == (
+                pq.content_hash, category.id, position,
+            ):  # fmt: skip
+                unchanged += 1
+            else:
+                question.category_id, question.number, question.position = category.id, pq.number, position
+                question.text, question.kind, question.difficulty = pq.text, pq.kind, pq.difficulty
+                question.tags, question.content_hash = pq.tags, pq.content_hash
+                updated += 1
+                touched.append(question)
+            done += 1
+            if progress:
+                progress(done, total)
+    await session.flush()
+    keep_q = {q.id for q in touched} | {
+        existing_qs[q.slug].id for c in parsed.categories for q in c.questions if q.slug in existing_qs
+    }
+    removed = await repository.delete_missing(
+        session, track_id=track.id, keep_questions=keep_q, keep_categories=keep_c
+    )
+    await repository.index_for_search(session, questions=touched)
+    if incoming.answers:
+        await _store_answers(session, track_id=track.id, answers=incoming.answers)
+    if slug == BUILTIN_TRACK:
+        await sync_builtin_answers(session, track=track)
+    if created or updated or removed or track.source_hash != parsed.source_hash:
+        track.source_hash = parsed.source_hash
+        track.updated_at = utcnow()
+    return ImportReport(
+        track=slug, title=track.title, questions=parsed.question_count,
+        categories=len(parsed.categories), created=created, updated=updated, unchanged=unchanged,
+        removed=removed, warnings=parsed.warnings, summary=parsed.summary,
+    )  # fmt: skip
+
+
+async def _store_answers(
+    session: AsyncSession, *, track_id: int, answers: dict[str, ExportAnswer]
+) -> None:
+    questions = {q.slug: q for q in await repository.questions_of_track(session, track_id=track_id)}
+    current = await repository.answers_by_question(
+        session, question_ids=[q.id for q in questions.values()]
+    )
+    for slug, data in answers.items():
+        question = questions.get(slug)
+        if question is not None:
+            _upsert_answer(session, question=question, current=current.get(question.id),
+                           fields=data.model_dump())  # fmt: skip
+
+
+def _answer_hash(fields: dict[str, object]) -> str:
+    import hashlib
+
+    return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def _upsert_answer(
+    session: AsyncSession, *, question: Question, current: Answer | None, fields: dict[str, object]
+) -> bool:
+    digest = _answer_hash(fields)
+    if current is not None and current.content_hash == digest:
+        return False
+    if current is None:
+        session.add(Answer(question_id=question.id, content_hash=digest, **fields))
+    else:
+        for key, value in fields.items():
+            setattr(current, key, value)
+        current.content_hash = digest
+    return True
+
+
+async def sync_builtin_answers(
+    session: AsyncSession, *, track: Track, answers: dict[int, ModelAnswer] | None = None
+) -> int:
+    """Attach the packaged model answers to the built-in track; returns how many changed."""
+    answers = load_answers() if answers is None else answers
+    questions = await repository.questions_of_track(session, track_id=track.id)
+    current = await repository.answers_by_question(session, question_ids=[q.id for q in questions])
+    changed, reindex = 0, []
+    for question in questions:
+        model = answers.get(question.number)
+        if model is None or question.slug != f"q{question.number}":
+            continue
+        fields = model.as_dict()
+        fields.pop("number")
+        if _upsert_answer(session, question=question, current=current.get(question.id), fields=fields):
+            changed += 1
+        # The curated answer knows the question's kind, difficulty and tags best.
+        if (question.kind, question.difficulty, question.tags) != (model.kind, model.difficulty, model.tags):
+            question.kind, question.difficulty, question.tags = model.kind, model.difficulty, model.tags
+            reindex.append(question)
+    await session.flush()
+    await repository.index_for_search(session, questions=reindex)
+    return changed + len(reindex)
+
+
+def builtin_seed_text() -> str:
+    return (resources.files("viva.content") / "tracks" / f"{BUILTIN_TRACK}.md").read_text("utf-8")
+
+
+async def ensure_builtin(session: AsyncSession) -> ImportReport | None:
+    """Load or refresh the built-in seed track; a no-op when nothing changed."""
+    text = clean_text(builtin_seed_text())
+    parsed = parse_markdown(text)
+    track = await repository.get_track(session, slug=BUILTIN_TRACK)
+    if track is not None and track.source_hash == parsed.source_hash:
+        await sync_builtin_answers(session, track=track)
+        return None
+    return await import_parsed(
+        session, incoming=_Incoming(parsed, {}), slug=BUILTIN_TRACK, title=BUILTIN_TITLE,
+        description=BUILTIN_DESCRIPTION,
+    )  # fmt: skip
+
+
+# Browsing ------------------------------------------------------------------------------------
+
+
+def question_out(question: Question, track_slug: str) -> QuestionOut:
+    return QuestionOut(
+        id=question.id, track=track_slug,
+        category=CategoryRef(slug=question.category.slug, title=question.category.title),
+        number=question.number, slug=question.slug, text=question.text,
+        kind=question.kind, difficulty=question.difficulty,  # type: ignore[arg-type]
+        tags=list(question.tags), has_answer=question.answer is not None,
+    )  # fmt: skip
+
+
+def answer_out(answer: Answer) -> AnswerOut:
+    return AnswerOut.model_validate(
+        {c: getattr(answer, c) for c in AnswerOut.model_fields}, from_attributes=False
+    )
+
+
+async def list_tracks(session: AsyncSession) -> list[TrackOut]:
+    return [
+        TrackOut(slug=t.slug, title=t.title, description=t.description, question_count=q,
+                 category_count=c)  # fmt: skip
+        for t, q, c in await repository.list_tracks(session)
+    ]
+
+
+async def require_track(session: AsyncSession, *, slug: str) -> Track:
+    track = await repository.get_track(session, slug=slug)
+    if track is None:
+        raise NotFound(f"no track '{slug}'")
+    return track
+
+
+async def list_categories(session: AsyncSession, *, track_slug: str) -> list[CategoryOut]:
+    track = await require_track(session, slug=track_slug)
+    return [
+        CategoryOut(slug=c.slug, title=c.title, position=c.position, question_count=n)
+        for c, n in await repository.list_categories(session, track_id=track.id)
+    ]
+
+
+async def track_slugs(session: AsyncSession) -> dict[int, str]:
+    return {t.id: t.slug for t, _, _ in await repository.list_tracks(session)}
+
+
+async def list_questions(
+    session: AsyncSession,
+    *,
+    filters: repository.QuestionFilter,
+    after: tuple[int, int, int] | None,
+    limit: int,
+) -> tuple[list[QuestionOut], tuple[int, int, int] | None]:
+    """A page of questions and the keyset of its last row when another page follows."""
+    rows = await repository.list_questions(session, filters=filters, after=after, limit=limit + 1)
+    slugs = await track_slugs(session)
+    more = len(rows) > limit
+    rows = rows[:limit]
+    next_key = (rows[-1].track_id, rows[-1].position, rows[-1].id) if more else None
+    return [question_out(q, slugs[q.track_id]) for q in rows], next_key
+
+
+async def get_question(session: AsyncSession, *, question_id: int) -> QuestionDetail:
+    question = await repository.get_question(session, question_id=question_id)
+    if question is None:
+        raise NotFound(f"no question with id {question_id}")
+    return await _detail(session, question)
+
+
+async def get_question_by_number(
+    session: AsyncSession, *, track_slug: str, number: int
+) -> QuestionDetail:
+    track = await require_track(session, slug=track_slug)
+    question = await repository.get_question_by_number(session, track_id=track.id, number=number)
+    if question is None:
+        raise NotFound(f"no question number {number} in track '{track_slug}'")
+    return await _detail(session, question)
+
+
+async def _detail(session: AsyncSession, question: Question) -> QuestionDetail:
+    slugs = await track_slugs(session)
+    base = question_out(question, slugs[question.track_id])
+    answer = answer_out(question.answer) if question.answer else None
+    return QuestionDetail(**base.model_dump(), answer=answer)
+
+
+async def get_answer(session: AsyncSession, *, question_id: int) -> AnswerOut:
+    detail = await get_question(session, question_id=question_id)
+    if detail.answer is None:
+        raise NotFound(f"question {question_id} has no model answer yet")
+    return detail.answer
+
+
+# Export --------------------------------------------------------------------------------------
+
+
+async def export_track(session: AsyncSession, *, slug: str, fmt: str) -> tuple[str, str, str]:
+    """(content, media type, file name) of a track in md, json or anki-tsv."""
+    if fmt not in EXPORT_FORMATS:
+        raise ImportRejected(f"unknown export format '{fmt}'; use one of {', '.join(EXPORT_FORMATS)}")
+    track = await require_track(session, slug=slug)
+    categories = await repository.categories_of_track(session, track_id=track.id)
+    questions = await repository.questions_of_track(session, track_id=track.id)
+    by_cat: dict[int, list[Question]] = {c.id: [] for c in categories}
+    for q in questions:
+        by_cat[q.category_id].append(q)
+    if fmt == "json":
+        data = ExportTrack(
+            slug=track.slug, title=track.title, description=track.description,
+            categories=[
+                ExportCategory(slug=c.slug, title=c.title, questions=[_export_q(q) for q in by_cat[c.id]])
+                for c in categories if by_cat[c.id]
+            ],
+        )  # fmt: skip
+        return data.model_dump_json(indent=2) + "\n", "application/json", f"{slug}.json"
+    if fmt == "md":
+        lines = [f"# {track.title}", ""]
+        for c in categories:
+            if not by_cat[c.id]:
+                continue
+            lines += [f"## {c.title}", ""]
+            lines += [f"{q.number}. {q.text} [{q.difficulty}, {q.kind}]" for q in by_cat[c.id]]
+            lines.append("")
+        return "\n".join(lines), "text/markdown; charset=utf-8", f"{slug}.md"
+    return _anki_tsv(track, categories, by_cat), "text/tab-separated-values; charset=utf-8", f"{slug}.tsv"
+
+
+def _export_q(q: Question) -> ExportQuestion:
+    answer = None
+    if q.answer is not None:
+        a = q.answer
+        answer = ExportAnswer(
+            summary=a.summary, explanation=a.explanation, key_points=a.key_points,
+            pitfalls=a.pitfalls, follow_ups=a.follow_ups, references=a.references,
+            in_viva=a.in_viva, difficulty=a.difficulty, kind=a.kind, tags=a.tags,  # type: ignore[arg-type]
+        )  # fmt: skip
+    return ExportQuestion(
+        number=q.number, slug=q.slug, text=q.text, kind=q.kind, difficulty=q.difficulty,  # type: ignore[arg-type]
+        tags=q.tags, answer=answer,
+    )  # fmt: skip
+
+
+def _anki_field(value: str) -> str:
+    return html.escape(value).replace("\t", " ").replace("\r", "").replace("\n", "<br>")
+
+
+def _anki_tsv(track: Track, categories: list[Category], by_cat: dict[int, list[Question]]) -> str:
+    """Anki's text import: GUIDs are stable, so importing again updates rather than duplicates."""
+    lines = ["#separator:tab", "#html:true", "#guid column:1", "#deck column:2", "#tags column:5"]
+    for c in categories:
+        for q in by_cat[c.id]:
+            a = q.answer
+            back = "Model answer not written yet."
+            if a is not None:
+                points = "".join(f"<li>{_anki_field(p)}</li>" for p in a.key_points)
+                back = f"{_anki_field(a.summary)}<ul>{points}</ul>"
+            deck = f"Viva::{track.title}::{c.title}".replace("\t", " ")
+            tags = " ".join([f"viva::{track.slug}", q.kind, q.difficulty, *q.tags]).replace("\t", " ")
+            lines.append("\t".join([f"viva-{track.slug}-{q.slug}", deck, _anki_field(f"{q.number}. {q.text}"), back, tags]))
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,216 @@
+"""The `viva` command (typer + rich). Thin: it parses arguments and calls services."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Annotated, TypeVar
+
+import typer
+from rich.console import Console
+from rich.markdown import Markdown
+from rich.panel import Panel
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.table import Table
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from viva.bank import service as bank
+from viva.bank.repository import QuestionFilter
+from viva.db import Database, upgrade
+from viva.errors import VivaError
+from viva.infra.cache import build_cache
+from viva.settings import Settings
+
+app = typer.Typer(help="Viva: self-hosted interview practice and assessment.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+questions_app = typer.Typer(help="Browse the question bank.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(questions_app, name="questions")
+console = Console()
+err = Console(stderr=True)
+T = TypeVar("T")
+
+
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    err.print(f"[bold red]error:[/] {message}")
+    return typer.Exit(code)
+
+
+def _run(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """Run one unit of work on the configured database; VivaErrors become clean CLI errors."""
+    settings = Settings()
+
+    async def main() -> T:
+        database = Database(settings.effective_database_url)
+        try:
+            async with database.session() as session:
+                return await work(session)
+        finally:
+            await database.dispose()
+
+    try:
+        return asyncio.run(main())
+    except VivaError as exc:
+        raise _fail(exc.detail) from None
+
+
+def _ensure_schema(settings: Settings) -> None:
+    """The embedded SQLite database migrates itself; a server database needs `viva db upgrade`."""
+    if settings.is_sqlite:
+        upgrade(settings.effective_database_url)
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Interface to bind (VIVA_HOST)")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (VIVA_PORT)")] = None,
+    workers: Annotated[int | None, typer.Option(help="Worker processes (VIVA_WORKERS)")] = None,
+) -> None:
+    """Serve Viva (migrates the embedded database and loads the built-in track first)."""
+    import uvicorn
+
+    from viva.app import prepare_database
+
+    settings = Settings()
+    asyncio.run(prepare_database(settings, migrate=settings.is_sqlite))
+    host, port = host or settings.host, port or settings.port
+    console.print(f"[bold green]Viva[/] on http://{host}:{port}  (database: {settings.masked()['database_url']})")
+    uvicorn.run(
+        "viva.app:create_app", factory=True, host=host, port=port,
+        workers=workers or settings.workers, log_level=settings.log_level, access_log=False,
+    )  # fmt: skip
+
+
+@app.command("config")
+def show_config() -> None:
+    """Print the effective settings, secrets masked."""
+    settings = Settings()
+    settings.effective_secret_key  # noqa: B018  (generate and persist it on first run)
+    table = Table("setting", "value", title="Effective settings (VIVA_*)")
+    for key, value in settings.masked().items():
+        table.add_row(key, json.dumps(value) if not isinstance(value, str) else value)
+    console.print(table)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply database migrations and load the built-in track."""
+    from viva.app import prepare_database
+
+    settings = Settings()
+    asyncio.run(prepare_database(settings, migrate=True))
+    console.print("[green]database is up to date[/]")
+
+
+@app.command("import")
+def import_(
+    file: Annotated[Path, typer.Argument(help="Markdown question list or Viva JSON export")],
+    track: Annotated[str | None, typer.Option(help="Track slug to import into")] = None,
+) -> None:
+    """Import a question list; importing the same file twice changes nothing."""
+    settings = Settings()
+    if not file.is_file():
+        raise _fail(f"{file}: no such file")
+    if file.stat().st_size > settings.max_import_bytes:
+        raise _fail(f"{file}: {file.stat().st_size / 1_048_576:.1f} MB is over the 5 MB limit")
+    _ensure_schema(settings)
+    data = file.read_bytes()
+    with Progress(
+        TextColumn("[bold]importing"), BarColumn(), MofNCompleteColumn(), console=err,
+        transient=True, disable=not err.is_terminal,
+    ) as bar:  # fmt: skip
+        task = bar.add_task("import", total=None)
+
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        report = _run(
+            lambda s: bank.import_file(
+                s, data=data, filename=file.name, track_slug=track,
+                max_bytes=settings.max_import_bytes, progress=progress,
+            )  # fmt: skip
+        )
+    asyncio.run(_invalidate(settings))
+    for warning in report.warnings:
+        err.print(f"[yellow]warning:[/] {warning}")
+    console.print(
+        f"[bold green]{report.summary}[/] into track [bold]{report.track}[/] "
+        f"({report.created} new, {report.updated} updated, {report.unchanged} unchanged, "
+        f"{report.removed} removed)"
+    )
+
+
+async def _invalidate(settings: Settings) -> None:
+    cache = build_cache(redis_url=settings.redis_url, ttl=settings.cache_ttl_seconds)
+    try:
+        await cache.invalidate()
+    finally:
+        await cache.close()
+
+
+@app.command()
+def export(
+    track: Annotated[str, typer.Option(help="Track slug")] = bank.BUILTIN_TRACK,
+    format: Annotated[str, typer.Option("--format", "-f", help="md, json or anki-tsv")] = "md",
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="File (default stdout)")] = None,
+) -> None:
+    """Export a track as Markdown, JSON or an Anki-importable TSV."""
+    _ensure_schema(Settings())
+    content, _, _ = _run(lambda s: bank.export_track(s, slug=track, fmt=format))
+    if output:
+        output.write_text(content, encoding="utf-8")
+        err.print(f"wrote {output}")
+    else:
+        sys.stdout.write(content)
+
+
+@questions_app.command("list")
+def questions_list(
+    track: Annotated[str, typer.Option(help="Track slug")] = bank.BUILTIN_TRACK,
+    category: Annotated[str | None, typer.Option(help="Category slug")] = None,
+    search: Annotated[str | None, typer.Option("--search", "-s", help="Full-text search")] = None,
+    kind: Annotated[str | None, typer.Option(help="theory, coding, sql, scenario, design")] = None,
+    difficulty: Annotated[str | None, typer.Option(help="easy, medium, hard")] = None,
+    limit: Annotated[int, typer.Option(help="At most this many")] = 100,
+) -> None:
+    """List questions, filtered and searched."""
+    _ensure_schema(Settings())
+    filters = QuestionFilter(track, category, kind, difficulty, None, search)
+    items, more = _run(lambda s: bank.list_questions(s, filters=filters, after=None, limit=limit))
+    table = Table("#", "question", "category", "kind", "difficulty", show_lines=False)
+    for q in items:
+        table.add_row(str(q.number), q.text, q.category.title, q.kind, q.difficulty)
+    console.print(table)
+    console.print(f"{len(items)} question{'s' if len(items) != 1 else ''}" + (" (more: raise --limit)" if more else ""))
+
+
+@questions_app.command("show")
+def questions_show(
+    number: Annotated[int, typer.Argument(help="Question number in the track")],
+    track: Annotated[str, typer.Option(help="Track slug")] = bank.BUILTIN_TRACK,
+    answer: Annotated[bool, typer.Option("--answer", "-a", help="Also print the model answer")] = False,
+) -> None:
+    """Show one question (and its model answer with --answer)."""
+    _ensure_schema(Settings())
+    q = _run(lambda s: bank.get_question_by_number(s, track_slug=track, number=number))
+    console.print(Panel(q.text, title=f"Q{q.number} · {q.category.title}", subtitle=f"{q.kind} · {q.difficulty}"))
+    if not answer:
+        return
+    if q.answer is None:
+        console.print("[italic]The model answer is not written yet.[/]")
+        return
+    a = q.answer
+    console.print(Markdown(f"**{a.summary}**"))
+    console.print(Markdown("### Key points\n" + "\n".join(f"- {p}" for p in a.key_points)))
+    console.print(Markdown(a.explanation))
+    if a.pitfalls:
+        console.print(Markdown("### Pitfalls\n" + "\n".join(f"- {p}" for p in a.pitfalls)))
+    if a.follow_ups:
+        console.print(Markdown("### Follow-ups\n" + "\n".join(f"- {p}" for p in a.follow_ups)))
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,103 @@
+"""The VivaError hierarchy and the one handler that renders errors as RFC 9457 problem+json."""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+PROBLEM_JSON = "application/problem+json"
+
+
+class VivaError(Exception):
+    """Base of every error Viva reports to a user; carries its HTTP status."""
+
+    status: int = 400
+    title: str = "Bad request"
+
+    def __init__(self, detail: str, *, status: int | None = None, **extra: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        if status is not None:
+            self.status = status
+        self.extra = extra
+
+
+class NotFound(VivaError):
+    status = 404
+    title = "Not found"
+
+
+class ImportRejected(VivaError):
+    status = 422
+    title = "Import rejected"
+
+
+class InvalidCursor(VivaError):
+    status = 400
+    title = "Invalid cursor"
+
+
+class ServiceUnavailable(VivaError):
+    status = 503
+    title = "Service unavailable"
+
+
+def problem(
+    status: int, title: str, detail: str, *, instance: str = "", **extra: Any
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": title,
+        "status": status,
+        "detail": detail,
+    }
+    if instance:
+        body["instance"] = instance
+    body.update(extra)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
+
+
+HtmlErrorPage = Callable[[Request, Exception], Response | None]
+
+
+def install_error_handlers(app: FastAPI, *, html_pages: HtmlErrorPage | None = None) -> None:
+    """problem+json for every error; `html_pages` may answer browsers on page routes instead."""
+
+    async def viva_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, VivaError)
+        if html_pages and (page := html_pages(request, exc)):
+            return page
+        return problem(exc.status, exc.title, exc.detail, instance=request.url.path, **exc.extra)
+
+    async def http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, StarletteHTTPException)
+        if html_pages and (page := html_pages(request, exc)):
+            return page
+        title = HTTPStatus(exc.status_code).phrase
+        response = problem(exc.status_code, title, str(exc.detail), instance=request.url.path)
+        if exc.headers:
+            response.headers.update(exc.headers)
+        return response
+
+    async def validation_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RequestValidationError)
+        if html_pages and (page := html_pages(request, exc)):
+            return page
+        errors = [
+            {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
+            for e in exc.errors()
+        ]
+        return problem(
+            422, "Validation failed", "the request is not valid", instance=request.url.path,
+            errors=errors,
+        )  # fmt: skip
+
+    app.add_exception_handler(VivaError, viva_error)
+    app.add_exception_handler(StarletteHTTPException, http_error)
+    app.add_exception_handler(RequestValidationError, validation_error)

@@ -1,0 +1,194 @@
+"""Response cache for public read endpoints: in-process by default, Redis when configured.
+
+`EdgeCacheMiddleware` stores 200 responses of GET requests that a route marked
+`Cache-Control: public`, adds a strong ETag, answers If-None-Match with 304, and serves hits
+without touching the router or the database. Any import calls `invalidate()`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections import OrderedDict
+from typing import Protocol
+
+from redis.asyncio import Redis
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+PUBLIC = "public, max-age=0, must-revalidate"
+
+
+class Cache(Protocol):
+    async def get(self, key: str) -> bytes | None: ...
+    async def set(self, key: str, value: bytes) -> None: ...
+    async def invalidate(self) -> None: ...
+    async def close(self) -> None: ...
+
+
+class MemoryCache:
+    """A bounded LRU with a TTL, private to this process."""
+
+    def __init__(self, *, ttl: float, max_entries: int = 4096) -> None:
+        self.ttl = ttl
+        self.max_entries = max_entries
+        self._data: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
+
+    async def get(self, key: str) -> bytes | None:
+        entry = self._data.get(key)
+        if entry is None:
+            return None
+        if entry[0] < time.monotonic():
+            del self._data[key]
+            return None
+        self._data.move_to_end(key)
+        return entry[1]
+
+    async def set(self, key: str, value: bytes) -> None:
+        self._data[key] = (time.monotonic() + self.ttl, value)
+        self._data.move_to_end(key)
+        while len(self._data) > self.max_entries:
+            self._data.popitem(last=False)
+
+    async def invalidate(self) -> None:
+        self._data.clear()
+
+    async def close(self) -> None:
+        self._data.clear()
+
+
+class RedisCache:
+    """Entries in one Redis hash, so invalidation is a single DEL seen by every process."""
+
+    def __init__(self, url: str, *, ttl: int, key: str = "viva:cache:responses") -> None:
+        self.client: Redis = Redis.from_url(url)
+        self.ttl = ttl
+        self.key = key
+
+    async def get(self, key: str) -> bytes | None:
+        value = await self.client.hget(self.key, key)
+        return value if isinstance(value, bytes) else None
+
+    async def set(self, key: str, value: bytes) -> None:
+        async with self.client.pipeline(transaction=False) as pipe:
+            pipe.hset(self.key, key, value)
+            pipe.expire(self.key, max(1, self.ttl))
+            await pipe.execute()
+
+    async def invalidate(self) -> None:
+        await self.client.delete(self.key)
+
+    async def close(self) -> None:
+        await self.client.aclose()
+
+
+def build_cache(*, redis_url: str | None, ttl: int) -> Cache:
+    return RedisCache(redis_url, ttl=ttl) if redis_url else MemoryCache(ttl=ttl)
+
+
+def _pack(status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> bytes:
+    head = json.dumps([status, [[k.decode("latin-1"), v.decode("latin-1")] for k, v in headers]])
+    raw = head.encode()
+    return len(raw).to_bytes(4, "big") + raw + body
+
+
+def _unpack(blob: bytes) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+    size = int.from_bytes(blob[:4], "big")
+    status, headers = json.loads(blob[4 : 4 + size])
+    return status, [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers], blob[4 + size :]
+
+
+# Request headers that change a response (HTMX asks for page fragments with them).
+VARY_HEADERS = (b"hx-request", b"hx-target")
+
+
+def _cache_key(scope: Scope) -> str:
+    key = scope["path"] + "?" + scope["query_string"].decode("latin-1")
+    varying = [v.decode("latin-1") for k, v in scope["headers"] if k in VARY_HEADERS]
+    return key + "|" + "|".join(varying) if varying else key
+
+
+def _etag(body: bytes) -> bytes:
+    return b'"' + hashlib.blake2b(body, digest_size=12).hexdigest().encode() + b'"'
+
+
+def _if_none_match(scope: Scope) -> bytes | None:
+    for key, value in scope["headers"]:
+        if key == b"if-none-match":
+            return bytes(value)
+    return None
+
+
+def _matches(condition: bytes | None, etag: bytes) -> bool:
+    if condition is None:
+        return False
+    tags = {t.strip().removeprefix(b"W/") for t in condition.split(b",")}
+    return b"*" in tags or etag in tags
+
+
+class EdgeCacheMiddleware:
+    """Serve cached public GET responses before routing; store new ones; handle ETags."""
+
+    def __init__(self, app: ASGIApp, *, cache: Cache) -> None:
+        self.app = app
+        self.cache = cache
+        self.hits = 0
+        self.misses = 0
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD"):
+            await self.app(scope, receive, send)
+            return
+        key = _cache_key(scope)
+        blob = await self.cache.get(key)
+        if blob is not None:
+            self.hits += 1
+            status, headers, body = _unpack(blob)
+            etag = next(v for k, v in headers if k == b"etag")
+            await self._send(scope, send, status, headers, body, etag)
+            return
+        self.misses += 1
+        start: Message = {}
+        chunks: list[bytes] = []
+        cacheable = False
+
+        async def capture(message: Message) -> None:
+            nonlocal start, cacheable
+            if message["type"] == "http.response.start":
+                headers = message.get("headers", [])
+                cacheable = message["status"] == 200 and any(
+                    k == b"cache-control" and v.startswith(b"public") for k, v in headers
+                )
+                if not cacheable:
+                    await send(message)
+                else:
+                    start = message
+                return
+            if not cacheable:
+                await send(message)
+                return
+            chunks.append(message.get("body", b""))
+            if message.get("more_body", False):
+                return
+            body = b"".join(chunks)
+            etag = _etag(body)
+            headers = [(k, v) for k, v in start.get("headers", []) if k not in (b"etag", b"content-length")]
+            headers.append((b"etag", etag))
+            await self.cache.set(key, _pack(start["status"], headers, body))
+            await self._send(scope, send, start["status"], headers, body, etag)
+
+        await self.app(scope, receive, capture)
+
+    @staticmethod
+    async def _send(
+        scope: Scope, send: Send, status: int, headers: list[tuple[bytes, bytes]], body: bytes,
+        etag: bytes,
+    ) -> None:  # fmt: skip
+        if _matches(_if_none_match(scope), etag):
+            keep = [(k, v) for k, v in headers if k in (b"etag", b"cache-control", b"vary")]
+            await send({"type": "http.response.start", "status": 304, "headers": keep})
+            await send({"type": "http.response.body", "body": b""})
+            return
+        out = [*headers, (b"content-length", str(len(body)).encode())]
+        await send({"type": "http.response.start", "status": status, "headers": out})
+        await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else body})

@@ -1,0 +1,107 @@
+"""The one Settings object: every VIVA_* environment variable is read here and nowhere else."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+import platformdirs
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+APP_NAME = "viva"
+
+
+def default_data_dir() -> Path:
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="VIVA_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(default_factory=default_data_dir)
+    database_url: str = ""
+    redis_url: str | None = None
+    secret_key: SecretStr | None = None
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    workers: int = Field(default=1, ge=1, le=64)
+    cors_origins: list[str] = Field(default_factory=list)
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    log_format: Literal["console", "json"] = "console"
+    cache_ttl_seconds: int = Field(default=300, ge=0)
+    max_import_bytes: int = Field(default=5 * 1024 * 1024, ge=1)
+    builtin_content: bool = True
+
+    @field_validator("redis_url", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: object) -> object:
+        return value or None
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _lower(cls, value: object) -> object:
+        return value.lower() if isinstance(value, str) else value
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{self.data_dir / 'viva.db'}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.effective_database_url.startswith("sqlite")
+
+    @cached_property
+    def effective_secret_key(self) -> str:
+        """The configured key, or one generated on first run and kept in the data dir (0600)."""
+        if self.secret_key is not None:
+            value = self.secret_key.get_secret_value()
+            if len(value) < 32:
+                raise ValueError("VIVA_SECRET_KEY must be at least 32 characters")
+            return value
+        path = self.data_dir / "secret_key"
+        if path.exists():
+            return path.read_text().strip()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(key)
+        return key
+
+    def masked(self) -> dict[str, object]:
+        """The effective settings, secrets masked, for `viva config`."""
+        url = self.effective_database_url
+        return {
+            "data_dir": str(self.data_dir),
+            "database_url": _mask_url(url),
+            "redis_url": _mask_url(self.redis_url) if self.redis_url else None,
+            "secret_key": "********" + (" (from VIVA_SECRET_KEY)" if self.secret_key else " (generated, in data_dir)"),
+            "host": self.host,
+            "port": self.port,
+            "workers": self.workers,
+            "cors_origins": self.cors_origins,
+            "log_level": self.log_level,
+            "log_format": self.log_format,
+            "cache_ttl_seconds": self.cache_ttl_seconds,
+            "max_import_bytes": self.max_import_bytes,
+        }
+
+
+def _mask_url(url: str) -> str:
+    """Hide the password of a URL such as postgresql://user:pw@host/db."""
+    scheme, sep, rest = url.partition("://")
+    if not sep or "@" not in rest:
+        return url
+    creds, _, host = rest.rpartition("@")
+    user = creds.split(":", 1)[0]
+    return f"{scheme}://{user}:********@{host}" if ":" in creds else url
+
+
+def get_settings() -> Settings:
+    return Settings()

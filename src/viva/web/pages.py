@@ -1,0 +1,81 @@
+"""Server-rendered pages (Jinja2 + HTMX): home, track, category, question list, question."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from viva.bank import service
+from viva.bank.repository import QuestionFilter
+from viva.bank.schemas import Difficulty, Kind
+from viva.deps import SessionDep
+from viva.infra.cache import PUBLIC
+from viva.infra.pagination import clamp_limit, decode_cursor, encode_cursor
+from viva.web.markdown import render_markdown
+
+WEB_DIR = Path(__file__).resolve().parent
+STATIC_DIR = WEB_DIR / "static"
+templates = Jinja2Templates(directory=WEB_DIR / "templates")
+templates.env.filters["markdown"] = render_markdown
+router = APIRouter(include_in_schema=False)
+KINDS = ["theory", "coding", "sql", "scenario", "design"]
+DIFFICULTIES = ["easy", "medium", "hard"]
+
+
+def render(request: Request, name: str, context: dict[str, Any], status: int = 200) -> HTMLResponse:
+    response = templates.TemplateResponse(request, name, context, status_code=status)
+    if status == 200:
+        response.headers["Cache-Control"] = PUBLIC
+    return response
+
+
+@router.get("/", response_class=HTMLResponse)
+async def home(request: Request, session: SessionDep) -> Response:
+    tracks = await service.list_tracks(session)
+    return render(request, "home.html", {"tracks": tracks})
+
+
+@router.get("/tracks/{slug}", response_class=HTMLResponse)
+async def track_page(
+    request: Request,
+    slug: str,
+    session: SessionDep,
+    category: str | None = None,
+    kind: Kind | None = None,
+    difficulty: Difficulty | None = None,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    cursor: str | None = None,
+) -> Response:
+    track = await service.require_track(session, slug=slug)
+    categories = await service.list_categories(session, track_slug=slug)
+    filters = QuestionFilter(slug, category or None, kind, difficulty, None, q or None)
+    items, next_key = await service.list_questions(
+        session, filters=filters, after=decode_cursor(cursor, size=3), limit=clamp_limit(50)  # type: ignore[arg-type]
+    )
+    next_url = None
+    if next_key:
+        next_url = str(request.url.include_query_params(cursor=encode_cursor(next_key)))
+    context = {
+        "track": track, "categories": categories, "items": items, "next_url": next_url,
+        "filters": filters, "kinds": KINDS, "difficulties": DIFFICULTIES,
+        "current_category": next((c for c in categories if c.slug == category), None),
+    }  # fmt: skip
+    partial = request.headers.get("hx-request") == "true" and request.headers.get("hx-target") == "results"
+    response = render(request, "_question_list.html" if partial else "track.html", context)
+    response.headers["Vary"] = "HX-Request, HX-Target"
+    return response
+
+
+@router.get("/tracks/{slug}/categories/{category}", response_class=HTMLResponse)
+async def category_page(request: Request, slug: str, category: str, session: SessionDep) -> Response:
+    return await track_page(request, slug, session, category=category)
+
+
+@router.get("/questions/{question_id}", response_class=HTMLResponse)
+async def question_page(request: Request, question_id: int, session: SessionDep) -> Response:
+    question = await service.get_question(session, question_id=question_id)
+    return render(request, "question.html", {"q": question})

@@ -1,0 +1,143 @@
+"""Shared test fixtures: a PostgreSQL database per xdist worker, Redis, and the CI rule.
+
+Without a reachable PostgreSQL the Postgres tests skip with one line of reason, except under
+CI=true, where they fail.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import asyncpg
+import httpx
+import pytest
+import redis
+from sqlalchemy import delete, text
+
+from viva.app import create_app, prepare_database
+from viva.bank.models import Track
+from viva.bank.service import BUILTIN_TRACK
+from viva.db import Database
+from viva.settings import Settings
+
+PG_ADMIN_DSN = os.environ.get("VIVA_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
+REDIS_URL = os.environ.get("VIVA_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def unavailable(reason: str) -> None:
+    if IN_CI:
+        pytest.fail(f"{reason} (CI=true: required)", pytrace=False)
+    pytest.skip(reason)
+
+
+def worker_id() -> str:
+    return os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+
+
+async def _recreate_database(name: str) -> None:
+    conn = await asyncpg.connect(PG_ADMIN_DSN, timeout=5)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(scope="session")
+def postgres_dsn() -> str:
+    """A fresh database of this worker's own: viva_test_<worker>."""
+    name = f"viva_test_{worker_id()}"
+    try:
+        asyncio.run(_recreate_database(name))
+    except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
+        unavailable(f"PostgreSQL not reachable at {PG_ADMIN_DSN}: {exc}")
+    base, _, _ = PG_ADMIN_DSN.rpartition("/")
+    return f"{base}/{name}"
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        unavailable(f"Redis not reachable at {REDIS_URL}: {exc}")
+    yield REDIS_URL
+    client.close()
+
+
+# The app on both databases -------------------------------------------------------------------
+
+
+
+
+
+@pytest.fixture(scope="session")
+def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    path = tmp_path_factory.mktemp("db") / "viva.db"
+    url = f"sqlite+aiosqlite:///{path}"
+    asyncio.run(prepare_database(_settings(url, path.parent), migrate=True))
+    return url
+
+
+@pytest.fixture(scope="session")
+def postgres_url(postgres_dsn: str, tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = postgres_dsn.replace("postgresql://", "postgresql+asyncpg://", 1)
+    asyncio.run(prepare_database(_settings(url, tmp_path_factory.mktemp("pg")), migrate=True))
+    return url
+
+
+def _settings(url: str, data_dir: Path, **overrides: object) -> Settings:
+    values: dict[str, object] = {
+        "database_url": url, "data_dir": data_dir, "redis_url": None,
+        "secret_key": "test-secret-key-" + "x" * 32, "log_level": "warning",
+    }  # fmt: skip
+    values.update(overrides)
+    return Settings.model_validate(values)
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def db_url(request: pytest.FixtureRequest) -> str:
+    """Each test that uses the database runs on SQLite and on PostgreSQL."""
+    return str(request.getfixturevalue(f"{request.param}_url"))
+
+
+@pytest.fixture
+def settings(db_url: str, tmp_path: Path) -> Settings:
+    return _settings(db_url, tmp_path)
+
+
+@pytest.fixture
+async def database(settings: Settings) -> AsyncIterator[Database]:
+    """The test's database; afterwards every track but the built-in one is dropped and the
+    built-in one restored, so no state passes from one test to the next."""
+    db = Database(settings.effective_database_url)
+    yield db
+    async with db.session() as session:
+        await session.execute(delete(Track).where(Track.slug != BUILTIN_TRACK))
+    if db.dialect == "sqlite":
+        async with db.session() as session:
+            await session.execute(
+                text("DELETE FROM question_search WHERE question_id NOT IN (SELECT id FROM questions)")
+            )
+    await db.dispose()
+    await prepare_database(settings, migrate=False)
+
+
+@pytest.fixture
+async def client(settings: Settings, database: Database) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://viva.test") as c:
+            yield c
+
+
+@pytest.fixture
+def unique() -> str:
+    return uuid.uuid4().hex[:8]
