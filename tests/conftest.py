@@ -9,8 +9,10 @@ from __future__ import annotations
 import asyncio
 import os
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any, TypeVar
 
 import asyncpg
 import httpx
@@ -26,6 +28,7 @@ from viva.settings import Settings
 
 PG_ADMIN_DSN = os.environ.get("VIVA_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("VIVA_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+T = TypeVar("T")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
@@ -33,6 +36,13 @@ def unavailable(reason: str) -> None:
     if IN_CI:
         pytest.fail(f"{reason} (CI=true: required)", pytrace=False)
     pytest.skip(reason)
+
+
+def run_async(coro: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine to completion from sync code, even where a loop is already running
+    (Playwright's sync API keeps one in the main thread)."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
 
 
 def worker_id() -> str:
@@ -53,7 +63,7 @@ def postgres_dsn() -> str:
     """A fresh database of this worker's own: viva_test_<worker>."""
     name = f"viva_test_{worker_id()}"
     try:
-        asyncio.run(_recreate_database(name))
+        run_async(_recreate_database(name))
     except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
         unavailable(f"PostgreSQL not reachable at {PG_ADMIN_DSN}: {exc}")
     base, _, _ = PG_ADMIN_DSN.rpartition("/")
@@ -74,29 +84,29 @@ def redis_url() -> Iterator[str]:
 # The app on both databases -------------------------------------------------------------------
 
 
-
-
-
 @pytest.fixture(scope="session")
 def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     path = tmp_path_factory.mktemp("db") / "viva.db"
     url = f"sqlite+aiosqlite:///{path}"
-    asyncio.run(prepare_database(_settings(url, path.parent), migrate=True))
+    run_async(prepare_database(_settings(url, path.parent), migrate=True))
     return url
 
 
 @pytest.fixture(scope="session")
 def postgres_url(postgres_dsn: str, tmp_path_factory: pytest.TempPathFactory) -> str:
     url = postgres_dsn.replace("postgresql://", "postgresql+asyncpg://", 1)
-    asyncio.run(prepare_database(_settings(url, tmp_path_factory.mktemp("pg")), migrate=True))
+    run_async(prepare_database(_settings(url, tmp_path_factory.mktemp("pg")), migrate=True))
     return url
 
 
 def _settings(url: str, data_dir: Path, **overrides: object) -> Settings:
     values: dict[str, object] = {
-        "database_url": url, "data_dir": data_dir, "redis_url": None,
-        "secret_key": "test-secret-key-" + "x" * 32, "log_level": "warning",
-    }  # fmt: skip
+        "database_url": url,
+        "data_dir": data_dir,
+        "redis_url": None,
+        "secret_key": "test-secret-key-" + "x" * 32,
+        "log_level": "warning",
+    }
     values.update(overrides)
     return Settings.model_validate(values)
 
@@ -123,7 +133,10 @@ async def database(settings: Settings) -> AsyncIterator[Database]:
     if db.dialect == "sqlite":
         async with db.session() as session:
             await session.execute(
-                text("DELETE FROM question_search WHERE question_id NOT IN (SELECT id FROM questions)")
+                text(
+                    "DELETE FROM question_search"
+                    " WHERE question_id NOT IN (SELECT id FROM questions)"
+                )
             )
     await db.dispose()
     await prepare_database(settings, migrate=False)

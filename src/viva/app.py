@@ -70,11 +70,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.get("/docs", include_in_schema=False)
     async def swagger_ui() -> HTMLResponse:
         return get_swagger_ui_html(
-            openapi_url="/openapi.json", title="Viva API",
+            openapi_url="/openapi.json",
+            title="Viva API",
             swagger_js_url="/static/vendor/swagger-ui/swagger-ui-bundle.js",
             swagger_css_url="/static/vendor/swagger-ui/swagger-ui.css",
             swagger_favicon_url="/static/vendor/swagger-ui/favicon-32x32.png",
-        )  # fmt: skip
+        )
 
     @app.get("/healthz", tags=["ops"])
     async def healthz() -> dict[str, str]:
@@ -85,16 +86,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def readyz(request: Request) -> JSONResponse:
         """Ready: the database answers a query."""
         ok = await request.app.state.database.ping()
-        return JSONResponse({"status": "ok" if ok else "unavailable", "database": ok},
-                            status_code=200 if ok else 503)  # fmt: skip
+        return JSONResponse(
+            {"status": "ok" if ok else "unavailable", "database": ok},
+            status_code=200 if ok else 503,
+        )
 
     app.add_middleware(EdgeCacheMiddleware, cache=cache)
     app.add_middleware(SecurityHeadersMiddleware)
     if settings.cors_origins:
         app.add_middleware(
-            CORSMiddleware, allow_origins=settings.cors_origins, allow_credentials=True,
-            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"], allow_headers=["*"],
-        )  # fmt: skip
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_credentials=True,
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+            allow_headers=["*"],
+        )
     return app
 
 
@@ -107,7 +113,13 @@ def _html_error(request: Request, exc: Exception) -> Response | None:
     if isinstance(exc, VivaError):
         status, title, detail = exc.status, exc.title, exc.detail
     elif isinstance(exc, StarletteHTTPException):
-        status, title, detail = exc.status_code, "Not found" if exc.status_code == 404 else "Error", str(exc.detail)
+        status, title, detail = (
+            exc.status_code,
+            "Not found" if exc.status_code == 404 else "Error",
+            str(exc.detail),
+        )
     else:
         status, title, detail = 422, "Invalid request", "Some of the parameters are not valid."
-    return pages.render(request, "error.html", {"status": status, "title": title, "detail": detail}, status=status)
+    return pages.render(
+        request, "error.html", {"status": status, "title": title, "detail": detail}, status=status
+    )

@@ -77,11 +77,17 @@ def serve(
     settings = Settings()
     asyncio.run(prepare_database(settings, migrate=settings.is_sqlite))
     host, port = host or settings.host, port or settings.port
-    console.print(f"[bold green]Viva[/] on http://{host}:{port}  (database: {settings.masked()['database_url']})")
+    database = settings.masked()["database_url"]
+    console.print(f"[bold green]Viva[/] on http://{host}:{port}  (database: {database})")
     uvicorn.run(
-        "viva.app:create_app", factory=True, host=host, port=port,
-        workers=workers or settings.workers, log_level=settings.log_level, access_log=False,
-    )  # fmt: skip
+        "viva.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers or settings.workers,
+        log_level=settings.log_level,
+        access_log=False,
+    )
 
 
 @app.command("config")
@@ -119,9 +125,13 @@ def import_(
     _ensure_schema(settings)
     data = file.read_bytes()
     with Progress(
-        TextColumn("[bold]importing"), BarColumn(), MofNCompleteColumn(), console=err,
-        transient=True, disable=not err.is_terminal,
-    ) as bar:  # fmt: skip
+        TextColumn("[bold]importing"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+    ) as bar:
         task = bar.add_task("import", total=None)
 
         def progress(done: int, total: int) -> None:
@@ -129,9 +139,13 @@ def import_(
 
         report = _run(
             lambda s: bank.import_file(
-                s, data=data, filename=file.name, track_slug=track,
-                max_bytes=settings.max_import_bytes, progress=progress,
-            )  # fmt: skip
+                s,
+                data=data,
+                filename=file.name,
+                track_slug=track,
+                max_bytes=settings.max_import_bytes,
+                progress=progress,
+            )
         )
     asyncio.run(_invalidate(settings))
     for warning in report.warnings:
@@ -155,7 +169,9 @@ async def _invalidate(settings: Settings) -> None:
 def export(
     track: Annotated[str, typer.Option(help="Track slug")] = bank.BUILTIN_TRACK,
     format: Annotated[str, typer.Option("--format", "-f", help="md, json or anki-tsv")] = "md",
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="File (default stdout)")] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="File (default stdout)")
+    ] = None,
 ) -> None:
     """Export a track as Markdown, JSON or an Anki-importable TSV."""
     _ensure_schema(Settings())
@@ -184,19 +200,28 @@ def questions_list(
     for q in items:
         table.add_row(str(q.number), q.text, q.category.title, q.kind, q.difficulty)
     console.print(table)
-    console.print(f"{len(items)} question{'s' if len(items) != 1 else ''}" + (" (more: raise --limit)" if more else ""))
+    console.print(
+        f"{len(items)} question{'s' if len(items) != 1 else ''}"
+        + (" (more: raise --limit)" if more else "")
+    )
 
 
 @questions_app.command("show")
 def questions_show(
     number: Annotated[int, typer.Argument(help="Question number in the track")],
     track: Annotated[str, typer.Option(help="Track slug")] = bank.BUILTIN_TRACK,
-    answer: Annotated[bool, typer.Option("--answer", "-a", help="Also print the model answer")] = False,
+    answer: Annotated[
+        bool, typer.Option("--answer", "-a", help="Also print the model answer")
+    ] = False,
 ) -> None:
     """Show one question (and its model answer with --answer)."""
     _ensure_schema(Settings())
     q = _run(lambda s: bank.get_question_by_number(s, track_slug=track, number=number))
-    console.print(Panel(q.text, title=f"Q{q.number} · {q.category.title}", subtitle=f"{q.kind} · {q.difficulty}"))
+    console.print(
+        Panel(
+            q.text, title=f"Q{q.number} · {q.category.title}", subtitle=f"{q.kind} · {q.difficulty}"
+        )
+    )
     if not answer:
         return
     if q.answer is None:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from http import HTTPStatus
 from collections.abc import Callable
+from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
@@ -94,9 +94,12 @@ def install_error_handlers(app: FastAPI, *, html_pages: HtmlErrorPage | None = N
             for e in exc.errors()
         ]
         return problem(
-            422, "Validation failed", "the request is not valid", instance=request.url.path,
+            422,
+            "Validation failed",
+            "the request is not valid",
+            instance=request.url.path,
             errors=errors,
-        )  # fmt: skip
+        )
 
     app.add_exception_handler(VivaError, viva_error)
     app.add_exception_handler(StarletteHTTPException, http_error)

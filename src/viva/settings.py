@@ -81,7 +81,8 @@ class Settings(BaseSettings):
             "data_dir": str(self.data_dir),
             "database_url": _mask_url(url),
             "redis_url": _mask_url(self.redis_url) if self.redis_url else None,
-            "secret_key": "********" + (" (from VIVA_SECRET_KEY)" if self.secret_key else " (generated, in data_dir)"),
+            "secret_key": "********"
+            + (" (from VIVA_SECRET_KEY)" if self.secret_key else " (generated, in data_dir)"),
             "host": self.host,
             "port": self.port,
             "workers": self.workers,

@@ -29,11 +29,26 @@ async def snapshot(database: Database, slug: str) -> list[tuple[object, ...]]:
     async with database.session() as s:
         track = await s.scalar(select(Track).where(Track.slug == slug))
         assert track is not None
-        cats = (await s.execute(select(Category.id, Category.slug, Category.title, Category.position)
-                                .where(Category.track_id == track.id).order_by(Category.id))).all()  # fmt: skip
-        qs = (await s.execute(select(Question.id, Question.slug, Question.text, Question.position,
-                                     Question.content_hash).where(Question.track_id == track.id)
-                              .order_by(Question.id))).all()  # fmt: skip
+        cats = (
+            await s.execute(
+                select(Category.id, Category.slug, Category.title, Category.position)
+                .where(Category.track_id == track.id)
+                .order_by(Category.id)
+            )
+        ).all()
+        qs = (
+            await s.execute(
+                select(
+                    Question.id,
+                    Question.slug,
+                    Question.text,
+                    Question.position,
+                    Question.content_hash,
+                )
+                .where(Question.track_id == track.id)
+                .order_by(Question.id)
+            )
+        ).all()
         return [(track.id, track.updated_at, track.source_hash), *cats, *qs]
 
 
@@ -46,7 +61,9 @@ async def test_a_fresh_database_holds_the_builtin_track(client: httpx.AsyncClien
     assert all(c["question_count"] == 10 for c in cats)
 
 
-async def test_questions_come_in_seed_order_with_cursor_pagination(client: httpx.AsyncClient) -> None:
+async def test_questions_come_in_seed_order_with_cursor_pagination(
+    client: httpx.AsyncClient,
+) -> None:
     numbers, url = [], f"/api/v1/questions?track={BUILTIN}&limit=30"
     pages = 0
     while url:
@@ -119,7 +136,9 @@ async def test_unknown_resources_are_problem_json(client: httpx.AsyncClient) -> 
     assert bad_cursor.status_code == 400 and bad_cursor.json()["title"] == "Invalid cursor"
 
 
-async def test_etag_gives_304_and_changes_after_an_import(client: httpx.AsyncClient, unique: str) -> None:
+async def test_etag_gives_304_and_changes_after_an_import(
+    client: httpx.AsyncClient, unique: str
+) -> None:
     first = await client.get("/api/v1/tracks")
     etag = first.headers["etag"]
     again = await client.get("/api/v1/tracks", headers={"If-None-Match": etag})
@@ -132,7 +151,9 @@ async def test_etag_gives_304_and_changes_after_an_import(client: httpx.AsyncCli
 
 
 async def test_import_reports_counts_and_warnings(client: httpx.AsyncClient, unique: str) -> None:
-    response = await upload(client, (DATA / "q_numbering_emoji_crlf.md").read_bytes(), track=f"imp-{unique}")
+    response = await upload(
+        client, (DATA / "q_numbering_emoji_crlf.md").read_bytes(), track=f"imp-{unique}"
+    )
     assert response.status_code == 201
     report = response.json()
     assert report["summary"] == "4 questions in 2 categories"
@@ -148,7 +169,12 @@ async def test_importing_the_same_file_twice_changes_nothing(
     assert (await upload(client, content, track=f"same-{unique}")).status_code == 201
     before = await snapshot(database, f"same-{unique}")
     second = (await upload(client, content, track=f"same-{unique}")).json()
-    assert (second["created"], second["updated"], second["unchanged"], second["removed"]) == (0, 0, 3, 0)
+    assert (second["created"], second["updated"], second["unchanged"], second["removed"]) == (
+        0,
+        0,
+        3,
+        0,
+    )
     assert await snapshot(database, f"same-{unique}") == before
 
 
@@ -188,12 +214,19 @@ async def test_a_conflicting_export_is_rejected_before_anything_is_written(
     client: httpx.AsyncClient, database: Database, unique: str
 ) -> None:
     export = {
-        "slug": "x", "title": "Half", "categories": [
-            {"title": "One", "questions": [{"number": 1, "text": "First?"}, {"number": 2, "text": "Second?"}]},
+        "slug": "x",
+        "title": "Half",
+        "categories": [
+            {
+                "title": "One",
+                "questions": [{"number": 1, "text": "First?"}, {"number": 2, "text": "Second?"}],
+            },
             {"title": "Two", "questions": [{"number": 3, "slug": "q1", "text": "Clashes with q1"}]},
         ],
-    }  # fmt: skip
-    response = await upload(client, json.dumps(export).encode(), name="half.json", track=f"half-{unique}")
+    }
+    response = await upload(
+        client, json.dumps(export).encode(), name="half.json", track=f"half-{unique}"
+    )
     assert response.status_code == 422
     assert "q1" in response.json()["detail"]
     async with database.session() as s:
@@ -214,8 +247,18 @@ async def test_export_then_import_round_trips(
     assert report["created"] == 4 and report["warnings"] == []
 
     def shape(items: list[dict[str, object]]) -> list[tuple[object, ...]]:
-        return [(q["category"], q["number"], q["slug"], q["text"], q["kind"], q["difficulty"], q["tags"])
-                for q in items]  # fmt: skip
+        return [
+            (
+                q["category"],
+                q["number"],
+                q["slug"],
+                q["text"],
+                q["kind"],
+                q["difficulty"],
+                q["tags"],
+            )
+            for q in items
+        ]
 
     a = (await client.get(f"/api/v1/questions?track={source}")).json()["items"]
     b = (await client.get(f"/api/v1/questions?track={copy}")).json()["items"]
@@ -229,19 +272,33 @@ async def test_json_export_of_the_builtin_track_carries_answers_and_round_trips(
     assert sum(len(c["questions"]) for c in exported["categories"]) == 100
     with_answers = [q for c in exported["categories"] for q in c["questions"] if q["answer"]]
     assert with_answers
-    report = (await upload(client, json.dumps(exported).encode(), name="b.json", track=f"rt-{unique}")).json()
+    report = (
+        await upload(client, json.dumps(exported).encode(), name="b.json", track=f"rt-{unique}")
+    ).json()
     assert report["summary"] == "100 questions in 10 categories"
     again = (await client.get(f"/api/v1/tracks/rt-{unique}/export?format=json")).json()
     assert again["categories"] == exported["categories"]
     async with database.session() as s:
-        n = len((await s.scalars(select(Answer).join(Question).join(Track).where(Track.slug == f"rt-{unique}"))).all())
+        n = len(
+            (
+                await s.scalars(
+                    select(Answer).join(Question).join(Track).where(Track.slug == f"rt-{unique}")
+                )
+            ).all()
+        )
     assert n == len(with_answers)
 
 
 async def test_anki_tsv_export_has_headers_and_stable_guids(client: httpx.AsyncClient) -> None:
     first = (await client.get(f"/api/v1/tracks/{BUILTIN}/export?format=anki-tsv")).text
     lines = first.splitlines()
-    assert lines[:5] == ["#separator:tab", "#html:true", "#guid column:1", "#deck column:2", "#tags column:5"]
+    assert lines[:5] == [
+        "#separator:tab",
+        "#html:true",
+        "#guid column:1",
+        "#deck column:2",
+        "#tags column:5",
+    ]
     rows = [line.split("\t") for line in lines[5:]]
     assert len(rows) == 100 and all(len(r) == 5 for r in rows)
     assert rows[0][0] == f"viva-{BUILTIN}-q1"
@@ -258,10 +315,16 @@ async def test_health_and_readiness(client: httpx.AsyncClient) -> None:
 async def test_openapi_lists_every_api_endpoint(client: httpx.AsyncClient) -> None:
     spec = (await client.get("/openapi.json")).json()
     app_routes = {
-        "/api/v1/tracks", "/api/v1/tracks/{slug}/categories", "/api/v1/questions",
-        "/api/v1/questions/{question_id}", "/api/v1/questions/{question_id}/answer",
-        "/api/v1/tracks/import", "/api/v1/tracks/{slug}/export", "/healthz", "/readyz",
-    }  # fmt: skip
+        "/api/v1/tracks",
+        "/api/v1/tracks/{slug}/categories",
+        "/api/v1/questions",
+        "/api/v1/questions/{question_id}",
+        "/api/v1/questions/{question_id}/answer",
+        "/api/v1/tracks/import",
+        "/api/v1/tracks/{slug}/export",
+        "/healthz",
+        "/readyz",
+    }
     assert app_routes <= set(spec["paths"])
     docs = await client.get("/docs")
     assert docs.status_code == 200
@@ -289,8 +352,12 @@ async def test_a_failure_half_way_through_an_import_leaves_nothing(
     with pytest.raises(RuntimeError, match="disk full"):
         async with database.session() as s:
             await import_file(
-                s, data=builtin_seed_text().encode(), filename="seed.md",
-                track_slug=f"crash-{unique}", max_bytes=5 * 2**20, progress=crash,
-            )  # fmt: skip
+                s,
+                data=builtin_seed_text().encode(),
+                filename="seed.md",
+                track_slug=f"crash-{unique}",
+                max_bytes=5 * 2**20,
+                progress=crash,
+            )
     async with database.session() as s:
         assert await s.scalar(select(Track).where(Track.slug == f"crash-{unique}")) is None

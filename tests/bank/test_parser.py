@@ -14,7 +14,6 @@ DATA = Path(__file__).parent / "data"
 SEED = Path(__file__).resolve().parents[3] / "shared" / "seeds" / "000_17338fe3ace09abe.txt"
 
 
-
 def parse_file(name: str) -> object:
     return parse_markdown(decode_upload((DATA / name).read_bytes(), max_bytes=5 * 2**20))
 
@@ -25,8 +24,10 @@ def test_the_seed_is_100_questions_in_10_categories_in_order() -> None:
     numbers = [q.number for c in track.categories for q in c.questions]
     assert numbers == list(range(1, 101))
     assert [c.title for c in track.categories][:3] == [
-        "Python Programming Fundamentals", "FastAPI Framework", "SQL and Databases",
-    ]  # fmt: skip
+        "Python Programming Fundamentals",
+        "FastAPI Framework",
+        "SQL and Databases",
+    ]
     assert track.categories[-1].title == "Scenario-Based Questions"
     assert track.warnings == []
 
@@ -73,7 +74,9 @@ def test_bold_numbering_bold_headings_and_continuation_lines() -> None:
     track = parse_file("bold_numbering.md")
     assert [c.title for c in track.categories] == ["Caching", "Messaging"]
     q1, q2 = track.categories[0].questions
-    assert q1.text == "What is cache stampede and how do you prevent it?" and q1.difficulty == "hard"
+    assert (
+        q1.text == "What is cache stampede and how do you prevent it?" and q1.difficulty == "hard"
+    )
     assert q2.text == "Compare write-through and write-back caching. Give one example of each."
     assert track.categories[1].questions[0].difficulty == "easy"
 
@@ -86,7 +89,10 @@ def test_a_list_without_headings_is_one_category() -> None:
 
 def test_brackets_that_are_not_labels_stay_in_the_text() -> None:
     track = parse_markdown("1. What does `dict.get(key, default)` return (and when)?\n")
-    assert track.categories[0].questions[0].text == "What does `dict.get(key, default)` return (and when)?"
+    assert (
+        track.categories[0].questions[0].text
+        == "What does `dict.get(key, default)` return (and when)?"
+    )
 
 
 @pytest.mark.parametrize(

@@ -20,16 +20,52 @@ from viva.bank.answers import CodeBlock
 
 FIXTURE_SQL = (Path(__file__).parent / "fixture.sql").read_text()
 # Languages shown to the reader but never executed or parsed (shell sessions, HCL, ...).
-DISPLAY_ONLY = {"bash", "sh", "shell", "console", "text", "hcl", "terraform", "nginx", "http", "ini"}
+DISPLAY_ONLY = {
+    "bash",
+    "sh",
+    "shell",
+    "console",
+    "text",
+    "hcl",
+    "terraform",
+    "nginx",
+    "http",
+    "ini",
+}
 DOCKERFILE_INSTRUCTIONS = {
-    "FROM", "RUN", "CMD", "LABEL", "EXPOSE", "ENV", "ADD", "COPY", "ENTRYPOINT", "VOLUME",
-    "USER", "WORKDIR", "ARG", "ONBUILD", "STOPSIGNAL", "HEALTHCHECK", "SHELL",
-}  # fmt: skip
+    "FROM",
+    "RUN",
+    "CMD",
+    "LABEL",
+    "EXPOSE",
+    "ENV",
+    "ADD",
+    "COPY",
+    "ENTRYPOINT",
+    "VOLUME",
+    "USER",
+    "WORKDIR",
+    "ARG",
+    "ONBUILD",
+    "STOPSIGNAL",
+    "HEALTHCHECK",
+    "SHELL",
+}
 K8S_WORKLOADS = {
-    "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Pod", "Service", "Job", "CronJob",
-    "HorizontalPodAutoscaler", "Ingress", "PodDisruptionBudget", "NetworkPolicy",
+    "Deployment",
+    "StatefulSet",
+    "DaemonSet",
+    "ReplicaSet",
+    "Pod",
+    "Service",
+    "Job",
+    "CronJob",
+    "HorizontalPodAutoscaler",
+    "Ingress",
+    "PodDisruptionBudget",
+    "NetworkPolicy",
     "PersistentVolumeClaim",
-}  # fmt: skip
+}
 
 
 def classify(block: CodeBlock) -> str:
@@ -59,14 +95,29 @@ def classify(block: CodeBlock) -> str:
 def run_python(block: CodeBlock, tmp_path: Path, *, redis_url: str, as_pytest: bool) -> None:
     script = tmp_path / ("test_example.py" if as_pytest else "example.py")
     script.write_text(block.source)
-    argv = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-W", "default",
-            str(script)] if as_pytest else [sys.executable, str(script)]  # fmt: skip
+    argv = (
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-W",
+            "default",
+            str(script),
+        ]
+        if as_pytest
+        else [sys.executable, str(script)]
+    )
     env = {k: v for k, v in os.environ.items() if not k.startswith(("VIVA_", "PYTEST_"))}
     env["REDIS_URL"] = redis_url
     proc = subprocess.run(
         argv, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120, check=False
     )
-    assert proc.returncode == 0, f"exit {proc.returncode}\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+    assert proc.returncode == 0, (
+        f"exit {proc.returncode}\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+    )
 
 
 def run_sql_sqlite(block: CodeBlock) -> None:

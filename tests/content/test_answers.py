@@ -12,7 +12,9 @@ from tests.content import blocks
 from viva.bank.answers import ModelAnswer, load_answers
 
 ANSWERS = load_answers()
-PLACEHOLDER = re.compile(r"\b(TODO|TBD|FIXME|lorem ipsum|lorem)\b|^\s*\.\.\.\s*$|…\s*$", re.I | re.M)
+PLACEHOLDER = re.compile(
+    r"\b(TODO|TBD|FIXME|lorem ipsum|lorem)\b|^\s*\.\.\.\s*$|…\s*$", re.I | re.M
+)
 EXAMPLE_BLOCKS = [
     pytest.param(answer, i, id=f"q{number:03d}-block{i}-{blocks.classify(block)}")
     for number, answer in sorted(ANSWERS.items())
@@ -41,9 +43,14 @@ def test_answer_has_every_section_at_the_right_size(number: int) -> None:
 def test_answer_has_no_placeholder_text(number: int) -> None:
     answer = ANSWERS[number]
     prose = "\n".join(
-        [answer.summary, re.sub(r"```.*?```", " ", answer.explanation, flags=re.S),
-         *answer.key_points, *answer.pitfalls, *answer.follow_ups]
-    )  # fmt: skip
+        [
+            answer.summary,
+            re.sub(r"```.*?```", " ", answer.explanation, flags=re.S),
+            *answer.key_points,
+            *answer.pitfalls,
+            *answer.follow_ups,
+        ]
+    )
     assert not PLACEHOLDER.search(prose), PLACEHOLDER.search(prose)
 
 
@@ -81,7 +88,10 @@ def test_code_block_runs(
     kind = blocks.classify(block)
     if kind in ("python", "pytest"):
         blocks.run_python(
-            block, tmp_path, redis_url=request.getfixturevalue("redis_url"), as_pytest=kind == "pytest"
+            block,
+            tmp_path,
+            redis_url=request.getfixturevalue("redis_url"),
+            as_pytest=kind == "pytest",
         )
     elif kind == "sql":
         blocks.run_sql_sqlite(block)

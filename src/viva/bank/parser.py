@@ -80,7 +80,7 @@ def slugify(text: str, *, max_length: int = 80) -> str:
 
 
 def decode_upload(data: bytes, *, max_bytes: int) -> str:
-    """Bytes of an uploaded list to clean text, or ImportRejected with a reason a user can act on."""
+    """Uploaded bytes to text, or ImportRejected with a reason a user can act on."""
     if len(data) > max_bytes:
         raise ImportRejected(
             f"file is {len(data) / 1_048_576:.1f} MB; the limit is {max_bytes / 1_048_576:.0f} MB",
@@ -96,8 +96,12 @@ def decode_upload(data: bytes, *, max_bytes: int) -> str:
         try:
             text = data.decode("cp1252")
         except UnicodeDecodeError as exc:
-            raise ImportRejected(f"file is not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
-    controls = sum(1 for ch in text[:8192] if unicodedata.category(ch) == "Cc" and ch not in "\r\n\t\f")
+            raise ImportRejected(
+                f"file is not UTF-8 text ({exc.reason} at byte {exc.start})"
+            ) from exc
+    controls = sum(
+        1 for ch in text[:8192] if unicodedata.category(ch) == "Cc" and ch not in "\r\n\t\f"
+    )
     if controls > 8:
         raise ImportRejected("file looks binary (control characters); expected Markdown text")
     return text
@@ -146,21 +150,50 @@ def _extract_labels(text: str) -> tuple[str, str | None, str | None]:
 _SQL_WORDS = re.compile(r"\b(sql|quer(?:y|ies)(?!\s+param)|join|union|table|database)\b", re.I)
 _CODE_START = re.compile(r"^(write|implement|demonstrate|code|create a function|build)\b", re.I)
 _SCENARIO = re.compile(
-    r"^(how would you|what steps would you|a [^?]*;? how would you|you are|your )|\bwould you\b", re.I
+    r"^(how would you|what steps would you|a [^?]*;? how would you|you are|your )|\bwould you\b",
+    re.I,
 )
 _DESIGN = re.compile(r"\bdesign\b", re.I)
 TAG_WORDS = {
-    "python": "python", "gil": "python", "decorator": "python", "fastapi": "fastapi",
-    "pydantic": "pydantic", "sql": "sql", "query": "sql", "join": "sql", "index": "sql",
-    "transaction": "sql", "redis": "redis", "cache": "caching", "caching": "caching",
-    "docker": "docker", "dockerfile": "docker", "container": "docker", "kubernetes": "kubernetes",
-    "pod": "kubernetes", "helm": "kubernetes", "microservice": "microservices",
-    "microservices": "microservices", "rest": "rest", "restful": "rest", "http": "http",
-    "oauth2": "security", "jwt": "security", "xss": "security", "cors": "security",
-    "security": "security", "encryption": "security", "aws": "cloud", "gcp": "cloud",
-    "azure": "cloud", "lambda": "cloud", "terraform": "devops", "ci/cd": "devops",
-    "pytest": "testing", "test": "testing",
-}  # fmt: skip
+    "python": "python",
+    "gil": "python",
+    "decorator": "python",
+    "fastapi": "fastapi",
+    "pydantic": "pydantic",
+    "sql": "sql",
+    "query": "sql",
+    "join": "sql",
+    "index": "sql",
+    "transaction": "sql",
+    "redis": "redis",
+    "cache": "caching",
+    "caching": "caching",
+    "docker": "docker",
+    "dockerfile": "docker",
+    "container": "docker",
+    "kubernetes": "kubernetes",
+    "pod": "kubernetes",
+    "helm": "kubernetes",
+    "microservice": "microservices",
+    "microservices": "microservices",
+    "rest": "rest",
+    "restful": "rest",
+    "http": "http",
+    "oauth2": "security",
+    "jwt": "security",
+    "xss": "security",
+    "cors": "security",
+    "security": "security",
+    "encryption": "security",
+    "aws": "cloud",
+    "gcp": "cloud",
+    "azure": "cloud",
+    "lambda": "cloud",
+    "terraform": "devops",
+    "ci/cd": "devops",
+    "pytest": "testing",
+    "test": "testing",
+}
 
 
 def infer_kind(text: str, category: str) -> str:
@@ -170,7 +203,9 @@ def infer_kind(text: str, category: str) -> str:
         return "design" if _DESIGN.search(text) else "scenario"
     if _DESIGN.search(text) and _SCENARIO.search(text):
         return "design"
-    if _SCENARIO.search(text) and re.search(r"\b(troubleshoot|diagnose|debug|migrate)\b", text, re.I):
+    if _SCENARIO.search(text) and re.search(
+        r"\b(troubleshoot|diagnose|debug|migrate)\b", text, re.I
+    ):
         return "scenario"
     return "theory"
 
@@ -236,12 +271,16 @@ def parse_markdown(text: str) -> ParsedTrack:
             last.text = f"{last.text} {_strip_markup(line)}"
             continue
         if current is not None and current.questions:
-            warnings.append(f"line {lineno}: skipped, not a heading or numbered question: {line.strip()[:60]!r}")
+            warnings.append(
+                f"line {lineno}: skipped, not a heading or numbered question: {line.strip()[:60]!r}"
+            )
         last = None
 
     kept = [c for c in categories if c.questions]
     if not kept:
-        raise ImportRejected("no numbered questions found (expected lines such as '1. What is ...?')")
+        raise ImportRejected(
+            "no numbered questions found (expected lines such as '1. What is ...?')"
+        )
     merged: dict[str, ParsedCategory] = {}
     for cat in kept:
         if cat.slug in merged:
@@ -249,7 +288,9 @@ def parse_markdown(text: str) -> ParsedTrack:
         else:
             merged[cat.slug] = cat
     _assign_slugs(list(merged.values()))
-    return ParsedTrack(title=title, categories=list(merged.values()), warnings=warnings, source_hash=source_hash)
+    return ParsedTrack(
+        title=title, categories=list(merged.values()), warnings=warnings, source_hash=source_hash
+    )
 
 
 def _assign_slugs(categories: list[ParsedCategory]) -> None:

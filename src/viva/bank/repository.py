@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Integer, column, Select, delete, func, select, text, tuple_
+from sqlalchemy import ColumnElement, Integer, Select, column, delete, func, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -48,7 +48,9 @@ async def list_tracks(session: AsyncSession) -> Sequence[tuple[Track, int, int]]
     return [(t, int(q), int(c)) for t, q, c in rows.all()]
 
 
-async def list_categories(session: AsyncSession, *, track_id: int) -> Sequence[tuple[Category, int]]:
+async def list_categories(
+    session: AsyncSession, *, track_id: int
+) -> Sequence[tuple[Category, int]]:
     counts = (
         select(Question.category_id, func.count().label("n"))
         .group_by(Question.category_id)
@@ -69,7 +71,7 @@ async def get_category(session: AsyncSession, *, track_id: int, slug: str) -> Ca
     )
 
 
-def _with_details(stmt: Select[tuple[Question]]) -> Select[tuple[Question]]:
+def _with_details(stmt: Select[Question]) -> Select[Question]:
     return stmt.options(selectinload(Question.category), selectinload(Question.answer))
 
 
@@ -119,7 +121,7 @@ async def list_questions(
     session: AsyncSession,
     *,
     filters: QuestionFilter,
-    after: tuple[int, int, int] | None,
+    after: tuple[int, ...] | None,
     limit: int,
 ) -> list[Question]:
     """A page of questions in track order, after a keyset cursor (track_id, position, id)."""
@@ -139,7 +141,9 @@ async def list_questions(
         if clause is not None:
             stmt = stmt.where(clause)
     if after is not None:
-        stmt = stmt.where(tuple_(Question.track_id, Question.position, Question.id) > tuple_(*after))
+        stmt = stmt.where(
+            tuple_(Question.track_id, Question.position, Question.id) > tuple_(*after)
+        )
     stmt = stmt.order_by(Question.track_id, Question.position, Question.id)
     return list((await session.scalars(_with_details(stmt.limit(limit)))).all())
 
@@ -186,7 +190,9 @@ async def remove_from_search(session: AsyncSession, *, question_ids: Sequence[in
     if _dialect(session) != "sqlite" or not question_ids:
         return
     await session.execute(
-        text("DELETE FROM question_search WHERE question_id IN (SELECT value FROM json_each(:ids))"),
+        text(
+            "DELETE FROM question_search WHERE question_id IN (SELECT value FROM json_each(:ids))"
+        ),
         {"ids": "[" + ",".join(str(int(i)) for i in question_ids) + "]"},
     )
 
@@ -196,4 +202,3 @@ async def answers_by_question(
 ) -> dict[int, Answer]:
     rows = await session.scalars(select(Answer).where(Answer.question_id.in_(question_ids)))
     return {a.question_id: a for a in rows.all()}
-

@@ -25,7 +25,9 @@ from viva.infra.cache import PUBLIC
 from viva.infra.pagination import clamp_limit, decode_cursor, encode_cursor
 
 router = APIRouter(prefix="/api/v1", tags=["bank"])
-ExportFormat = Annotated[str, Query(pattern="^(md|json|anki-tsv)$", description="md, json or anki-tsv")]
+ExportFormat = Annotated[
+    str, Query(pattern="^(md|json|anki-tsv)$", description="md, json or anki-tsv")
+]
 
 
 def _public(response: Response) -> None:
@@ -62,12 +64,13 @@ async def list_questions(
     after = decode_cursor(cursor, size=3)
     filters = QuestionFilter(track, category, kind, difficulty, tag, q)
     items, next_key = await service.list_questions(
-        session, filters=filters, after=after, limit=clamp_limit(limit)  # type: ignore[arg-type]
+        session,
+        filters=filters,
+        after=after,
+        limit=clamp_limit(limit),
     )
     next_cursor = encode_cursor(next_key) if next_key else None
-    next_url = (
-        str(request.url.include_query_params(cursor=next_cursor)) if next_cursor else None
-    )
+    next_url = str(request.url.include_query_params(cursor=next_cursor)) if next_cursor else None
     return QuestionPage(items=items, next=next_url, next_cursor=next_cursor)
 
 
@@ -96,9 +99,12 @@ async def import_track(
     if not data:
         raise ImportRejected("file is empty")
     report = await service.import_file(
-        session, data=data, filename=file.filename or "import.md", track_slug=track,
+        session,
+        data=data,
+        filename=file.filename or "import.md",
+        track_slug=track,
         max_bytes=settings.max_import_bytes,
-    )  # fmt: skip
+    )
     await session.commit()
     await cache.invalidate()
     return report
@@ -108,6 +114,7 @@ async def import_track(
 async def export_track(slug: str, session: SessionDep, format: ExportFormat = "json") -> Response:
     content, media_type, filename = await service.export_track(session, slug=slug, fmt=format)
     return Response(
-        content, media_type=media_type,
+        content,
+        media_type=media_type,
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )  # fmt: skip
+    )

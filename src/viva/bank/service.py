@@ -90,9 +90,11 @@ def _from_export(data: ExportTrack) -> _Incoming:
                 answers[slug] = q.answer
         categories.append(parsed_cat)
     parsed = ParsedTrack(
-        title=data.title, categories=[c for c in categories if c.questions], warnings=[],
+        title=data.title,
+        categories=[c for c in categories if c.questions],
+        warnings=[],
         source_hash="",
-    )  # fmt: skip
+    )
     if not parsed.categories:
         raise ImportRejected("the export holds no questions")
     return _Incoming(parsed, answers, data.description)
@@ -112,7 +114,9 @@ async def import_file(
     stem = PurePath(filename or "import").stem
     slug = slugify(track_slug or incoming.parsed.title or stem)
     existing = await repository.get_track(session, slug=slug)
-    title = incoming.parsed.title or (existing.title if existing else stem.replace("-", " ").title())
+    title = incoming.parsed.title or (
+        existing.title if existing else stem.replace("-", " ").title()
+    )
     return await import_parsed(
         session, incoming=incoming, slug=slug, title=title, progress=progress
     )
@@ -130,8 +134,12 @@ async def import_parsed(
     parsed = incoming.parsed
     track = await repository.get_track(session, slug=slug)
     if track is None:
-        track = Track(slug=slug, title=title, description=description or incoming.description,
-                      source_hash=parsed.source_hash)  # fmt: skip
+        track = Track(
+            slug=slug,
+            title=title,
+            description=description or incoming.description,
+            source_hash=parsed.source_hash,
+        )
         session.add(track)
         await session.flush()
     else:
@@ -139,8 +147,12 @@ async def import_parsed(
             track.title = title
         if description is not None and track.description != description:
             track.description = description
-    existing_cats = {c.slug: c for c in await repository.categories_of_track(session, track_id=track.id)}
-    existing_qs = {q.slug: q for q in await repository.questions_of_track(session, track_id=track.id)}
+    existing_cats = {
+        c.slug: c for c in await repository.categories_of_track(session, track_id=track.id)
+    }
+    existing_qs = {
+        q.slug: q for q in await repository.questions_of_track(session, track_id=track.id)
+    }
     created = updated = unchanged = 0
     touched: list[Question] = []
     keep_q: set[int] = set()
@@ -149,7 +161,9 @@ async def import_parsed(
     for cat_pos, pcat in enumerate(parsed.categories, start=1):
         category = existing_cats.get(pcat.slug)
         if category is None:
-            category = Category(track_id=track.id, slug=pcat.slug, title=pcat.title, position=cat_pos)
+            category = Category(
+                track_id=track.id, slug=pcat.slug, title=pcat.title, position=cat_pos
+            )
             session.add(category)
             await session.flush()
         else:
@@ -163,19 +177,32 @@ async def import_parsed(
             question = existing_qs.get(pq.slug)
             if question is None:
                 question = Question(
-                    track_id=track.id, category_id=category.id, slug=pq.slug, number=pq.number,
-                    position=position, text=pq.text, kind=pq.kind, difficulty=pq.difficulty,
-                    tags=pq.tags, content_hash=pq.content_hash,
-                )  # fmt: skip
+                    track_id=track.id,
+                    category_id=category.id,
+                    slug=pq.slug,
+                    number=pq.number,
+                    position=position,
+                    text=pq.text,
+                    kind=pq.kind,
+                    difficulty=pq.difficulty,
+                    tags=pq.tags,
+                    content_hash=pq.content_hash,
+                )
                 session.add(question)
                 created += 1
                 touched.append(question)
             elif (question.content_hash, question.category_id, question.position) == (
-                pq.content_hash, category.id, position,
-            ):  # fmt: skip
+                pq.content_hash,
+                category.id,
+                position,
+            ):
                 unchanged += 1
             else:
-                question.category_id, question.number, question.position = category.id, pq.number, position
+                question.category_id, question.number, question.position = (
+                    category.id,
+                    pq.number,
+                    position,
+                )
                 question.text, question.kind, question.difficulty = pq.text, pq.kind, pq.difficulty
                 question.tags, question.content_hash = pq.tags, pq.content_hash
                 updated += 1
@@ -185,7 +212,10 @@ async def import_parsed(
                 progress(done, total)
     await session.flush()
     keep_q = {q.id for q in touched} | {
-        existing_qs[q.slug].id for c in parsed.categories for q in c.questions if q.slug in existing_qs
+        existing_qs[q.slug].id
+        for c in parsed.categories
+        for q in c.questions
+        if q.slug in existing_qs
     }
     removed = await repository.delete_missing(
         session, track_id=track.id, keep_questions=keep_q, keep_categories=keep_c
@@ -199,10 +229,17 @@ async def import_parsed(
         track.source_hash = parsed.source_hash
         track.updated_at = utcnow()
     return ImportReport(
-        track=slug, title=track.title, questions=parsed.question_count,
-        categories=len(parsed.categories), created=created, updated=updated, unchanged=unchanged,
-        removed=removed, warnings=parsed.warnings, summary=parsed.summary,
-    )  # fmt: skip
+        track=slug,
+        title=track.title,
+        questions=parsed.question_count,
+        categories=len(parsed.categories),
+        created=created,
+        updated=updated,
+        unchanged=unchanged,
+        removed=removed,
+        warnings=parsed.warnings,
+        summary=parsed.summary,
+    )
 
 
 async def _store_answers(
@@ -215,8 +252,12 @@ async def _store_answers(
     for slug, data in answers.items():
         question = questions.get(slug)
         if question is not None:
-            _upsert_answer(session, question=question, current=current.get(question.id),
-                           fields=data.model_dump())  # fmt: skip
+            _upsert_answer(
+                session,
+                question=question,
+                current=current.get(question.id),
+                fields=data.model_dump(),
+            )
 
 
 def _answer_hash(fields: dict[str, object]) -> str:
@@ -254,11 +295,21 @@ async def sync_builtin_answers(
             continue
         fields = model.as_dict()
         fields.pop("number")
-        if _upsert_answer(session, question=question, current=current.get(question.id), fields=fields):
+        if _upsert_answer(
+            session, question=question, current=current.get(question.id), fields=fields
+        ):
             changed += 1
         # The curated answer knows the question's kind, difficulty and tags best.
-        if (question.kind, question.difficulty, question.tags) != (model.kind, model.difficulty, model.tags):
-            question.kind, question.difficulty, question.tags = model.kind, model.difficulty, model.tags
+        if (question.kind, question.difficulty, question.tags) != (
+            model.kind,
+            model.difficulty,
+            model.tags,
+        ):
+            question.kind, question.difficulty, question.tags = (
+                model.kind,
+                model.difficulty,
+                model.tags,
+            )
             reindex.append(question)
     await session.flush()
     await repository.index_for_search(session, questions=reindex)
@@ -278,9 +329,12 @@ async def ensure_builtin(session: AsyncSession) -> ImportReport | None:
         await sync_builtin_answers(session, track=track)
         return None
     return await import_parsed(
-        session, incoming=_Incoming(parsed, {}), slug=BUILTIN_TRACK, title=BUILTIN_TITLE,
+        session,
+        incoming=_Incoming(parsed, {}),
+        slug=BUILTIN_TRACK,
+        title=BUILTIN_TITLE,
         description=BUILTIN_DESCRIPTION,
-    )  # fmt: skip
+    )
 
 
 # Browsing ------------------------------------------------------------------------------------
@@ -288,12 +342,17 @@ async def ensure_builtin(session: AsyncSession) -> ImportReport | None:
 
 def question_out(question: Question, track_slug: str) -> QuestionOut:
     return QuestionOut(
-        id=question.id, track=track_slug,
+        id=question.id,
+        track=track_slug,
         category=CategoryRef(slug=question.category.slug, title=question.category.title),
-        number=question.number, slug=question.slug, text=question.text,
-        kind=question.kind, difficulty=question.difficulty,  # type: ignore[arg-type]
-        tags=list(question.tags), has_answer=question.answer is not None,
-    )  # fmt: skip
+        number=question.number,
+        slug=question.slug,
+        text=question.text,
+        kind=question.kind,
+        difficulty=question.difficulty,
+        tags=list(question.tags),
+        has_answer=question.answer is not None,
+    )
 
 
 def answer_out(answer: Answer) -> AnswerOut:
@@ -304,8 +363,13 @@ def answer_out(answer: Answer) -> AnswerOut:
 
 async def list_tracks(session: AsyncSession) -> list[TrackOut]:
     return [
-        TrackOut(slug=t.slug, title=t.title, description=t.description, question_count=q,
-                 category_count=c)  # fmt: skip
+        TrackOut(
+            slug=t.slug,
+            title=t.title,
+            description=t.description,
+            question_count=q,
+            category_count=c,
+        )
         for t, q, c in await repository.list_tracks(session)
     ]
 
@@ -333,9 +397,9 @@ async def list_questions(
     session: AsyncSession,
     *,
     filters: repository.QuestionFilter,
-    after: tuple[int, int, int] | None,
+    after: tuple[int, ...] | None,
     limit: int,
-) -> tuple[list[QuestionOut], tuple[int, int, int] | None]:
+) -> tuple[list[QuestionOut], tuple[int, ...] | None]:
     """A page of questions and the keyset of its last row when another page follows."""
     rows = await repository.list_questions(session, filters=filters, after=after, limit=limit + 1)
     slugs = await track_slugs(session)
@@ -382,7 +446,9 @@ async def get_answer(session: AsyncSession, *, question_id: int) -> AnswerOut:
 async def export_track(session: AsyncSession, *, slug: str, fmt: str) -> tuple[str, str, str]:
     """(content, media type, file name) of a track in md, json or anki-tsv."""
     if fmt not in EXPORT_FORMATS:
-        raise ImportRejected(f"unknown export format '{fmt}'; use one of {', '.join(EXPORT_FORMATS)}")
+        raise ImportRejected(
+            f"unknown export format '{fmt}'; use one of {', '.join(EXPORT_FORMATS)}"
+        )
     track = await require_track(session, slug=slug)
     categories = await repository.categories_of_track(session, track_id=track.id)
     questions = await repository.questions_of_track(session, track_id=track.id)
@@ -391,12 +457,17 @@ async def export_track(session: AsyncSession, *, slug: str, fmt: str) -> tuple[s
         by_cat[q.category_id].append(q)
     if fmt == "json":
         data = ExportTrack(
-            slug=track.slug, title=track.title, description=track.description,
+            slug=track.slug,
+            title=track.title,
+            description=track.description,
             categories=[
-                ExportCategory(slug=c.slug, title=c.title, questions=[_export_q(q) for q in by_cat[c.id]])
-                for c in categories if by_cat[c.id]
+                ExportCategory(
+                    slug=c.slug, title=c.title, questions=[_export_q(q) for q in by_cat[c.id]]
+                )
+                for c in categories
+                if by_cat[c.id]
             ],
-        )  # fmt: skip
+        )
         return data.model_dump_json(indent=2) + "\n", "application/json", f"{slug}.json"
     if fmt == "md":
         lines = [f"# {track.title}", ""]
@@ -407,7 +478,11 @@ async def export_track(session: AsyncSession, *, slug: str, fmt: str) -> tuple[s
             lines += [f"{q.number}. {q.text} [{q.difficulty}, {q.kind}]" for q in by_cat[c.id]]
             lines.append("")
         return "\n".join(lines), "text/markdown; charset=utf-8", f"{slug}.md"
-    return _anki_tsv(track, categories, by_cat), "text/tab-separated-values; charset=utf-8", f"{slug}.tsv"
+    return (
+        _anki_tsv(track, categories, by_cat),
+        "text/tab-separated-values; charset=utf-8",
+        f"{slug}.tsv",
+    )
 
 
 def _export_q(q: Question) -> ExportQuestion:
@@ -415,14 +490,26 @@ def _export_q(q: Question) -> ExportQuestion:
     if q.answer is not None:
         a = q.answer
         answer = ExportAnswer(
-            summary=a.summary, explanation=a.explanation, key_points=a.key_points,
-            pitfalls=a.pitfalls, follow_ups=a.follow_ups, references=a.references,
-            in_viva=a.in_viva, difficulty=a.difficulty, kind=a.kind, tags=a.tags,  # type: ignore[arg-type]
-        )  # fmt: skip
+            summary=a.summary,
+            explanation=a.explanation,
+            key_points=a.key_points,
+            pitfalls=a.pitfalls,
+            follow_ups=a.follow_ups,
+            references=a.references,
+            in_viva=a.in_viva,
+            difficulty=a.difficulty,
+            kind=a.kind,
+            tags=a.tags,
+        )
     return ExportQuestion(
-        number=q.number, slug=q.slug, text=q.text, kind=q.kind, difficulty=q.difficulty,  # type: ignore[arg-type]
-        tags=q.tags, answer=answer,
-    )  # fmt: skip
+        number=q.number,
+        slug=q.slug,
+        text=q.text,
+        kind=q.kind,
+        difficulty=q.difficulty,
+        tags=q.tags,
+        answer=answer,
+    )
 
 
 def _anki_field(value: str) -> str:
@@ -440,6 +527,18 @@ def _anki_tsv(track: Track, categories: list[Category], by_cat: dict[int, list[Q
                 points = "".join(f"<li>{_anki_field(p)}</li>" for p in a.key_points)
                 back = f"{_anki_field(a.summary)}<ul>{points}</ul>"
             deck = f"Viva::{track.title}::{c.title}".replace("\t", " ")
-            tags = " ".join([f"viva::{track.slug}", q.kind, q.difficulty, *q.tags]).replace("\t", " ")
-            lines.append("\t".join([f"viva-{track.slug}-{q.slug}", deck, _anki_field(f"{q.number}. {q.text}"), back, tags]))
+            tags = " ".join([f"viva::{track.slug}", q.kind, q.difficulty, *q.tags]).replace(
+                "\t", " "
+            )
+            lines.append(
+                "\t".join(
+                    [
+                        f"viva-{track.slug}-{q.slug}",
+                        deck,
+                        _anki_field(f"{q.number}. {q.text}"),
+                        back,
+                        tags,
+                    ]
+                )
+            )
     return "\n".join(lines) + "\n"

@@ -95,7 +95,11 @@ def _pack(status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> bytes
 def _unpack(blob: bytes) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
     size = int.from_bytes(blob[:4], "big")
     status, headers = json.loads(blob[4 : 4 + size])
-    return status, [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers], blob[4 + size :]
+    return (
+        status,
+        [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers],
+        blob[4 + size :],
+    )
 
 
 # Request headers that change a response (HTMX asks for page fragments with them).
@@ -103,7 +107,7 @@ VARY_HEADERS = (b"hx-request", b"hx-target")
 
 
 def _cache_key(scope: Scope) -> str:
-    key = scope["path"] + "?" + scope["query_string"].decode("latin-1")
+    key: str = scope["path"] + "?" + scope["query_string"].decode("latin-1")
     varying = [v.decode("latin-1") for k, v in scope["headers"] if k in VARY_HEADERS]
     return key + "|" + "|".join(varying) if varying else key
 
@@ -172,7 +176,9 @@ class EdgeCacheMiddleware:
                 return
             body = b"".join(chunks)
             etag = _etag(body)
-            headers = [(k, v) for k, v in start.get("headers", []) if k not in (b"etag", b"content-length")]
+            headers = [
+                (k, v) for k, v in start.get("headers", []) if k not in (b"etag", b"content-length")
+            ]
             headers.append((b"etag", etag))
             await self.cache.set(key, _pack(start["status"], headers, body))
             await self._send(scope, send, start["status"], headers, body, etag)
@@ -181,9 +187,13 @@ class EdgeCacheMiddleware:
 
     @staticmethod
     async def _send(
-        scope: Scope, send: Send, status: int, headers: list[tuple[bytes, bytes]], body: bytes,
+        scope: Scope,
+        send: Send,
+        status: int,
+        headers: list[tuple[bytes, bytes]],
+        body: bytes,
         etag: bytes,
-    ) -> None:  # fmt: skip
+    ) -> None:
         if _matches(_if_none_match(scope), etag):
             keep = [(k, v) for k, v in headers if k in (b"etag", b"cache-control", b"vary")]
             await send({"type": "http.response.start", "status": 304, "headers": keep})
@@ -191,4 +201,6 @@ class EdgeCacheMiddleware:
             return
         out = [*headers, (b"content-length", str(len(body)).encode())]
         await send({"type": "http.response.start", "status": status, "headers": out})
-        await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else body})
+        await send(
+            {"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else body}
+        )

@@ -7,8 +7,8 @@ import asyncio
 from alembic import context
 from sqlalchemy.engine import Connection
 
-from viva.db import Base, create_engine
 from viva.bank import models as _bank_models  # noqa: F401  (registers the tables)
+from viva.db import Base, create_engine
 
 config = context.config
 target_metadata = Base.metadata

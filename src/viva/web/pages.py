@@ -11,7 +11,6 @@ from fastapi.templating import Jinja2Templates
 
 from viva.bank import service
 from viva.bank.repository import QuestionFilter
-from viva.bank.schemas import Difficulty, Kind
 from viva.deps import SessionDep
 from viva.infra.cache import PUBLIC
 from viva.infra.pagination import clamp_limit, decode_cursor, encode_cursor
@@ -45,33 +44,55 @@ async def track_page(
     slug: str,
     session: SessionDep,
     category: str | None = None,
-    kind: Kind | None = None,
-    difficulty: Difficulty | None = None,
+    kind: str = "",
+    difficulty: str = "",
     q: Annotated[str | None, Query(max_length=200)] = None,
     cursor: str | None = None,
 ) -> Response:
+    """The track's questions; the filter form sends empty strings for "any", so unknown
+    kinds and difficulties mean no filter rather than an error page."""
     track = await service.require_track(session, slug=slug)
     categories = await service.list_categories(session, track_slug=slug)
-    filters = QuestionFilter(slug, category or None, kind, difficulty, None, q or None)
+    filters = QuestionFilter(
+        slug,
+        category or None,
+        kind if kind in KINDS else None,
+        difficulty if difficulty in DIFFICULTIES else None,
+        None,
+        q or None,
+    )
     items, next_key = await service.list_questions(
-        session, filters=filters, after=decode_cursor(cursor, size=3), limit=clamp_limit(50)  # type: ignore[arg-type]
+        session,
+        filters=filters,
+        after=decode_cursor(cursor, size=3),
+        limit=clamp_limit(50),
     )
     next_url = None
     if next_key:
         next_url = str(request.url.include_query_params(cursor=encode_cursor(next_key)))
     context = {
-        "track": track, "categories": categories, "items": items, "next_url": next_url,
-        "filters": filters, "kinds": KINDS, "difficulties": DIFFICULTIES,
+        "track": track,
+        "categories": categories,
+        "items": items,
+        "next_url": next_url,
+        "filters": filters,
+        "kinds": KINDS,
+        "difficulties": DIFFICULTIES,
         "current_category": next((c for c in categories if c.slug == category), None),
-    }  # fmt: skip
-    partial = request.headers.get("hx-request") == "true" and request.headers.get("hx-target") == "results"
+    }
+    partial = (
+        request.headers.get("hx-request") == "true"
+        and request.headers.get("hx-target") == "results"
+    )
     response = render(request, "_question_list.html" if partial else "track.html", context)
     response.headers["Vary"] = "HX-Request, HX-Target"
     return response
 
 
 @router.get("/tracks/{slug}/categories/{category}", response_class=HTMLResponse)
-async def category_page(request: Request, slug: str, category: str, session: SessionDep) -> Response:
+async def category_page(
+    request: Request, slug: str, category: str, session: SessionDep
+) -> Response:
     return await track_page(request, slug, session, category=category)
 
 

@@ -1,0 +1,100 @@
+"""The `viva` command against a real database (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import json
+import stat
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from viva.cli import app
+from viva.db import Database
+from viva.settings import Settings
+
+DATA = Path(__file__).parent / "bank" / "data"
+runner = CliRunner()
+
+
+@pytest.fixture
+def env(settings: Settings, database: Database, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    monkeypatch.setenv("VIVA_DATABASE_URL", settings.effective_database_url)
+    monkeypatch.setenv("VIVA_DATA_DIR", str(settings.data_dir))
+    monkeypatch.delenv("VIVA_SECRET_KEY", raising=False)
+    monkeypatch.delenv("VIVA_REDIS_URL", raising=False)
+    return settings
+
+
+def viva(*args: str) -> tuple[int, str]:
+    result = runner.invoke(app, list(args))
+    return result.exit_code, " ".join(result.output.split())  # rich wraps long lines
+
+
+def test_import_reports_and_is_idempotent(env: Settings, unique: str) -> None:
+    code, out = viva("import", str(DATA / "q_numbering_emoji_crlf.md"), "--track", f"cli-{unique}")
+    assert code == 0, out
+    assert "4 questions in 2 categories" in out and "4 new" in out
+    assert "warning: line 14" in out
+    code, out = viva("import", str(DATA / "q_numbering_emoji_crlf.md"), "--track", f"cli-{unique}")
+    assert code == 0 and "0 new, 0 updated, 4 unchanged, 0 removed" in out
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [(b"", "empty"), (b"\x00\x00binary", "binary"), (b"hello\n", "no numbered questions")],
+)
+def test_import_of_bad_files_fails_cleanly(
+    env: Settings, tmp_path: Path, content: bytes, message: str
+) -> None:
+    bad = tmp_path / "bad.md"
+    bad.write_bytes(content)
+    code, out = viva("import", str(bad))
+    assert code == 1 and "error:" in out and message in out
+    assert "Traceback" not in out
+
+
+def test_import_of_a_missing_file(env: Settings) -> None:
+    code, out = viva("import", "/nonexistent/list.md")
+    assert code == 1 and "no such file" in out
+
+
+def test_questions_list_and_search(env: Settings) -> None:
+    code, out = viva("questions", "list", "--search", "GIL")
+    assert code == 0 and "Global Interpreter Lock" in out and "1 question" in out
+    code, out = viva("questions", "list", "--category", "redis-and-caching")
+    assert code == 0 and "10 questions" in out
+
+
+def test_questions_show_with_answer(env: Settings) -> None:
+    code, out = viva("questions", "show", "8", "--answer")
+    assert code == 0 and "palindrome" in out and "Key points" in out
+    code, out = viva("questions", "show", "999")
+    assert code == 1 and "no question number 999" in out
+
+
+def test_export_formats(env: Settings, tmp_path: Path) -> None:
+    code, out = viva("export", "--format", "md")
+    assert code == 0 and out.startswith("# Python Developer (FastAPI + SQL)")
+    target = tmp_path / "track.json"
+    code, _ = viva("export", "--format", "json", "-o", str(target))
+    assert code == 0
+    data = json.loads(target.read_text())
+    assert sum(len(c["questions"]) for c in data["categories"]) == 100
+    code, out = viva("export", "--format", "anki-tsv")
+    assert code == 0 and out.startswith("#separator:tab")
+
+
+def test_config_masks_secrets_and_persists_a_generated_key(
+    env: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("VIVA_DATABASE_URL", "postgresql+asyncpg://viva:hunter2@db.example/viva")
+    code, out = viva("config")
+    assert code == 0
+    assert "hunter2" not in out and "viva:********@db.example" in out
+    key_file = env.data_dir / "secret_key"
+    key = key_file.read_text()
+    assert len(key) >= 48 and key not in out
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    viva("config")
+    assert key_file.read_text() == key  # generated once, then reused
