@@ -6,9 +6,20 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Integer, Select, column, delete, func, select, text, tuple_
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    column,
+    delete,
+    exists,
+    func,
+    select,
+    text,
+    tuple_,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager, selectinload
 
 from viva.bank.models import Answer, Category, Question, Track
 
@@ -123,11 +134,18 @@ async def list_questions(
     filters: QuestionFilter,
     after: tuple[int, ...] | None,
     limit: int,
-) -> list[Question]:
-    """A page of questions in track order, after a keyset cursor (track_id, position, id)."""
-    stmt = select(Question).join(Category, Category.id == Question.category_id)
+) -> list[tuple[Question, str, bool]]:
+    """A page of (question with its category, track slug, has an answer) in track order,
+    after a keyset cursor (track_id, position, id). One query; answer bodies stay unread."""
+    has_answer = exists().where(Answer.question_id == Question.id).label("has_answer")
+    stmt = (
+        select(Question, Track.slug, has_answer)
+        .join(Category, Category.id == Question.category_id)
+        .join(Track, Track.id == Question.track_id)
+        .options(contains_eager(Question.category))
+    )
     if filters.track:
-        stmt = stmt.join(Track, Track.id == Question.track_id).where(Track.slug == filters.track)
+        stmt = stmt.where(Track.slug == filters.track)
     if filters.category:
         stmt = stmt.where(Category.slug == filters.category)
     if filters.kind:
@@ -144,8 +162,14 @@ async def list_questions(
         stmt = stmt.where(
             tuple_(Question.track_id, Question.position, Question.id) > tuple_(*after)
         )
-    stmt = stmt.order_by(Question.track_id, Question.position, Question.id)
-    return list((await session.scalars(_with_details(stmt.limit(limit)))).all())
+    stmt = stmt.order_by(Question.track_id, Question.position, Question.id).limit(limit)
+    return [(q, slug, bool(answered)) for q, slug, answered in (await session.execute(stmt)).all()]
+
+
+async def track_slug(session: AsyncSession, *, track_id: int) -> str:
+    slug = await session.scalar(select(Track.slug).where(Track.id == track_id))
+    assert slug is not None
+    return slug
 
 
 async def questions_of_track(session: AsyncSession, *, track_id: int) -> list[Question]:

@@ -340,7 +340,7 @@ async def ensure_builtin(session: AsyncSession) -> ImportReport | None:
 # Browsing ------------------------------------------------------------------------------------
 
 
-def question_out(question: Question, track_slug: str) -> QuestionOut:
+def question_out(question: Question, *, track_slug: str, has_answer: bool) -> QuestionOut:
     return QuestionOut(
         id=question.id,
         track=track_slug,
@@ -351,7 +351,7 @@ def question_out(question: Question, track_slug: str) -> QuestionOut:
         kind=question.kind,
         difficulty=question.difficulty,
         tags=list(question.tags),
-        has_answer=question.answer is not None,
+        has_answer=has_answer,
     )
 
 
@@ -389,10 +389,6 @@ async def list_categories(session: AsyncSession, *, track_slug: str) -> list[Cat
     ]
 
 
-async def track_slugs(session: AsyncSession) -> dict[int, str]:
-    return {t.id: t.slug for t, _, _ in await repository.list_tracks(session)}
-
-
 async def list_questions(
     session: AsyncSession,
     *,
@@ -402,11 +398,12 @@ async def list_questions(
 ) -> tuple[list[QuestionOut], tuple[int, ...] | None]:
     """A page of questions and the keyset of its last row when another page follows."""
     rows = await repository.list_questions(session, filters=filters, after=after, limit=limit + 1)
-    slugs = await track_slugs(session)
     more = len(rows) > limit
     rows = rows[:limit]
-    next_key = (rows[-1].track_id, rows[-1].position, rows[-1].id) if more else None
-    return [question_out(q, slugs[q.track_id]) for q in rows], next_key
+    last = rows[-1][0] if rows else None
+    next_key = (last.track_id, last.position, last.id) if more and last else None
+    items = [question_out(q, track_slug=slug, has_answer=answered) for q, slug, answered in rows]
+    return items, next_key
 
 
 async def get_question(session: AsyncSession, *, question_id: int) -> QuestionDetail:
@@ -427,8 +424,8 @@ async def get_question_by_number(
 
 
 async def _detail(session: AsyncSession, question: Question) -> QuestionDetail:
-    slugs = await track_slugs(session)
-    base = question_out(question, slugs[question.track_id])
+    slug = await repository.track_slug(session, track_id=question.track_id)
+    base = question_out(question, track_slug=slug, has_answer=question.answer is not None)
     answer = answer_out(question.answer) if question.answer else None
     return QuestionDetail(**base.model_dump(), answer=answer)
 
