@@ -71,8 +71,8 @@ def wrk(url: str, *, duration: int, connections: int) -> Result:
         capture_output=True, text=True, check=True,
     ).stdout  # fmt: skip
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-    p50 = _ms(re.search(r"50%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
-    p99 = _ms(re.search(r"99%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
+    p50 = _ms(re.search(r"^\s+50%\s+(\S+)\s*$", out, re.M).group(1))  # type: ignore[union-attr]
+    p99 = _ms(re.search(r"^\s+99%\s+(\S+)\s*$", out, re.M).group(1))  # type: ignore[union-attr]
     if "Non-2xx" in out:
         raise SystemExit(f"{url} answered errors under load:\n{out}")
     return Result(rps, p50, p99)
@@ -93,10 +93,14 @@ def main() -> None:
     subprocess.run([sys.executable, "-m", "viva.cli", "db", "upgrade"], env=base_env, check=True,
                    capture_output=True)  # fmt: skip
 
-    ports = {name: free_port() for name in ("raw", "viva", "viva-nocache")}
+    redis_url = os.environ.get("VIVA_BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
+    ports = {name: free_port() for name in ("raw", "viva", "viva-redis", "viva-nocache")}
     procs = [
         start(["bench.raw_asgi:app"], base_env, ports["raw"]),
         start(["--factory", "viva.app:create_app"], base_env, ports["viva"]),
+        start(["--factory", "viva.app:create_app"],
+              {**base_env, "VIVA_REDIS_URL": redis_url, "VIVA_CACHE_PREFIX": "viva-bench"},
+              ports["viva-redis"]),
         start(["--factory", "viva.app:create_app"], {**base_env, "VIVA_CACHE_TTL_SECONDS": "0"},
               ports["viva-nocache"]),
     ]  # fmt: skip
@@ -106,6 +110,7 @@ def main() -> None:
         "raw ASGI hello": f"http://127.0.0.1:{ports['raw']}/",
         "API: page of 20 questions (cached)": f"http://127.0.0.1:{ports['viva']}{api}",
         "HTML: track page, 50 questions (cached)": f"http://127.0.0.1:{ports['viva']}{page}",
+        "API: page of 20 questions (Redis cache)": f"http://127.0.0.1:{ports['viva-redis']}{api}",
         "API: page of 20 questions (cache off)": f"http://127.0.0.1:{ports['viva-nocache']}{api}",
     }
     try:

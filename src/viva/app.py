@@ -43,11 +43,14 @@ async def prepare_database(settings: Settings, *, migrate: bool) -> None:
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     configure_logging(level=settings.log_level, fmt=settings.log_format)
-    cache = build_cache(redis_url=settings.redis_url, ttl=settings.cache_ttl_seconds)
+    cache = build_cache(
+        redis_url=settings.redis_url, ttl=settings.cache_ttl_seconds, prefix=settings.cache_prefix
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.database = Database(settings.effective_database_url)
+        await cache.start()
         yield
         await app.state.database.dispose()
         await cache.close()

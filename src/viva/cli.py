@@ -158,7 +158,9 @@ def import_(
 
 
 async def _invalidate(settings: Settings) -> None:
-    cache = build_cache(redis_url=settings.redis_url, ttl=settings.cache_ttl_seconds)
+    cache = build_cache(
+        redis_url=settings.redis_url, ttl=settings.cache_ttl_seconds, prefix=settings.cache_prefix
+    )
     try:
         await cache.invalidate()
     finally:

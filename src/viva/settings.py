@@ -33,6 +33,7 @@ class Settings(BaseSettings):
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     log_format: Literal["console", "json"] = "console"
     cache_ttl_seconds: int = Field(default=300, ge=0)
+    cache_prefix: str = Field(default="viva", pattern=r"^[A-Za-z0-9:_-]{1,64}$")
     max_import_bytes: int = Field(default=5 * 1024 * 1024, ge=1)
     builtin_content: bool = True
 
@@ -90,6 +91,7 @@ class Settings(BaseSettings):
             "log_level": self.log_level,
             "log_format": self.log_format,
             "cache_ttl_seconds": self.cache_ttl_seconds,
+            "cache_prefix": self.cache_prefix,
             "max_import_bytes": self.max_import_bytes,
         }
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
@@ -9,8 +10,10 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from viva.app import create_app
 from viva.bank.models import Answer, Category, Question, Track
 from viva.db import Database
+from viva.settings import Settings
 
 DATA = Path(__file__).parent / "data"
 BUILTIN = "python-fastapi-sql"
@@ -361,3 +364,26 @@ async def test_a_failure_half_way_through_an_import_leaves_nothing(
             )
     async with database.session() as s:
         assert await s.scalar(select(Track).where(Track.slug == f"crash-{unique}")) is None
+
+
+async def test_with_redis_the_cache_is_shared_and_an_import_invalidates_it(
+    settings: Settings, database: Database, redis_url: str, unique: str
+) -> None:
+    """Two app instances on one Redis: what one caches the other serves, until an import."""
+    shared = settings.model_copy(update={"redis_url": redis_url, "cache_prefix": f"t-{unique}"})
+    first, second = create_app(shared), create_app(shared)
+    async with first.router.lifespan_context(first), second.router.lifespan_context(second):
+        a = httpx.AsyncClient(transport=httpx.ASGITransport(app=first), base_url="http://a")
+        b = httpx.AsyncClient(transport=httpx.ASGITransport(app=second), base_url="http://b")
+        etag = (await a.get("/api/v1/tracks")).headers["etag"]
+        assert (await b.get("/api/v1/tracks", headers={"If-None-Match": etag})).status_code == 304
+        assert (await upload(a, b"1. Shared?\n", track=f"redis-{unique}")).status_code == 201
+        for _ in range(100):  # the other process hears of the invalidation within milliseconds
+            fresh = await b.get("/api/v1/tracks", headers={"If-None-Match": etag})
+            if fresh.status_code == 200:
+                break
+            await asyncio.sleep(0.02)
+        assert fresh.status_code == 200
+        assert any(t["slug"] == f"redis-{unique}" for t in fresh.json())
+        await a.aclose()
+        await b.aclose()

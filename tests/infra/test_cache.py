@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 
@@ -16,7 +17,7 @@ async def cache(request: pytest.FixtureRequest) -> AsyncIterator[Cache]:
         backend: Cache = MemoryCache(ttl=60)
     else:
         url = request.getfixturevalue("redis_url")
-        backend = RedisCache(url, ttl=60, key=f"viva:test:{uuid.uuid4().hex}")
+        backend = RedisCache(url, ttl=60, prefix=f"viva-test-{uuid.uuid4().hex}")
     yield backend
     await backend.invalidate()
     await backend.close()
@@ -38,3 +39,41 @@ async def test_memory_cache_expires_and_stays_bounded() -> None:
     for key in ("a", "b", "c"):
         await bounded.set(key, key.encode())
     assert await bounded.get("a") is None and await bounded.get("c") == b"c"
+
+
+async def test_redis_invalidation_reaches_every_process(redis_url: str) -> None:
+    prefix = f"viva-test-{uuid.uuid4().hex}"
+    a, b = (
+        RedisCache(redis_url, ttl=60, prefix=prefix),
+        RedisCache(redis_url, ttl=60, prefix=prefix),
+    )
+    await a.start()
+    await b.start()
+    try:
+        await a.set("/tracks?", b"v1")
+        assert await b.get("/tracks?") == b"v1"  # from Redis, now also in b's local copy
+        await a.invalidate()
+        for _ in range(100):
+            if await b.get("/tracks?") is None:
+                break
+            await asyncio.sleep(0.01)
+        assert await b.get("/tracks?") is None
+    finally:
+        await a.close()
+        await b.close()
+
+
+async def test_redis_cache_without_listener_never_trusts_its_local_copy(redis_url: str) -> None:
+    prefix = f"viva-test-{uuid.uuid4().hex}"
+    reader, writer = (
+        RedisCache(redis_url, ttl=60, prefix=prefix),
+        RedisCache(redis_url, ttl=60, prefix=prefix),
+    )
+    try:
+        await writer.set("k", b"old")
+        assert await reader.get("k") == b"old"
+        await writer.invalidate()
+        assert await reader.get("k") is None  # not subscribed: read through to Redis
+    finally:
+        await reader.close()
+        await writer.close()

@@ -7,6 +7,8 @@ without touching the router or the database. Any import calls `invalidate()`.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
 import json
 import time
@@ -16,6 +18,8 @@ from typing import Protocol
 from redis.asyncio import Redis
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from viva.infra.logging import log
+
 PUBLIC = "public, max-age=0, must-revalidate"
 
 
@@ -23,6 +27,7 @@ class Cache(Protocol):
     async def get(self, key: str) -> bytes | None: ...
     async def set(self, key: str, value: bytes) -> None: ...
     async def invalidate(self) -> None: ...
+    async def start(self) -> None: ...
     async def close(self) -> None: ...
 
 
@@ -53,37 +58,89 @@ class MemoryCache:
     async def invalidate(self) -> None:
         self._data.clear()
 
+    async def start(self) -> None:
+        return None
+
     async def close(self) -> None:
         self._data.clear()
 
 
 class RedisCache:
-    """Entries in one Redis hash, so invalidation is a single DEL seen by every process."""
+    """Entries shared through one Redis hash, fronted by a per-process MemoryCache.
 
-    def __init__(self, url: str, *, ttl: int, key: str = "viva:cache:responses") -> None:
+    An invalidation deletes the hash and publishes on a channel; every process listening on
+    it clears its local copy (within milliseconds). While the listener is not subscribed,
+    say after a Redis restart, the local copy is bypassed, so no process serves an entry
+    that another one invalidated.
+    """
+
+    def __init__(self, url: str, *, ttl: int, prefix: str = "viva") -> None:
         self.client: Redis = Redis.from_url(url)
         self.ttl = ttl
-        self.key = key
+        self.key = f"{prefix}:cache:responses"
+        self.channel = f"{prefix}:cache:invalidate"
+        self.local = MemoryCache(ttl=ttl)
+        self._listening = asyncio.Event()
+        self._listener: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        self._listener = asyncio.create_task(self._listen(), name="viva-cache-invalidations")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._listening.wait(), timeout=5)
+
+    async def _listen(self) -> None:
+        while True:
+            try:
+                async with self.client.pubsub(ignore_subscribe_messages=True) as pubsub:
+                    await pubsub.subscribe(self.channel)
+                    await self.local.invalidate()
+                    self._listening.set()
+                    async for _message in pubsub.listen():
+                        await self.local.invalidate()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # Redis went away: stop trusting the local copy
+                self._listening.clear()
+                await self.local.invalidate()
+                log.warning("cache_invalidation_listener_lost", error=str(exc))
+                await asyncio.sleep(1)
 
     async def get(self, key: str) -> bytes | None:
-        value = await self.client.hget(self.key, key)
-        return value if isinstance(value, bytes) else None
+        if self._listening.is_set() and (value := await self.local.get(key)) is not None:
+            return value
+        shared = await self.client.hget(self.key, key)
+        if not isinstance(shared, bytes):
+            return None
+        if self._listening.is_set():
+            await self.local.set(key, shared)
+        return shared
 
     async def set(self, key: str, value: bytes) -> None:
+        if self._listening.is_set():
+            await self.local.set(key, value)
         async with self.client.pipeline(transaction=False) as pipe:
             pipe.hset(self.key, key, value)
             pipe.expire(self.key, max(1, self.ttl))
             await pipe.execute()
 
     async def invalidate(self) -> None:
-        await self.client.delete(self.key)
+        await self.local.invalidate()
+        async with self.client.pipeline(transaction=True) as pipe:
+            pipe.delete(self.key)
+            pipe.publish(self.channel, b"invalidate")
+            await pipe.execute()
 
     async def close(self) -> None:
+        if self._listener is not None:
+            self._listener.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._listener
+        await self.local.close()
         await self.client.aclose()
 
 
-def build_cache(*, redis_url: str | None, ttl: int) -> Cache:
-    return RedisCache(redis_url, ttl=ttl) if redis_url else MemoryCache(ttl=ttl)
+def build_cache(*, redis_url: str | None, ttl: int, prefix: str = "viva") -> Cache:
+    return RedisCache(redis_url, ttl=ttl, prefix=prefix) if redis_url else MemoryCache(ttl=ttl)
 
 
 def _pack(status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> bytes:
