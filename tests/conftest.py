@@ -154,3 +154,17 @@ async def client(settings: Settings, database: Database) -> AsyncIterator[httpx.
 @pytest.fixture
 def unique() -> str:
     return uuid.uuid4().hex[:8]
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say how many model-answer code blocks of each kind the content tests ran or checked."""
+    from collections import Counter
+
+    from tests.content import blocks
+    from viva.bank.answers import load_answers
+
+    counts = Counter(
+        blocks.classify(block) for answer in load_answers().values() for block in answer.code_blocks
+    )
+    line = ", ".join(f"{kind}: {n}" for kind, n in sorted(counts.items()))
+    terminalreporter.write_sep("-", f"model-answer code blocks by check: {line}")
