@@ -42,8 +42,19 @@ def free_port() -> int:
 
 
 def start(target: list[str], env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
-    argv = [sys.executable, "-m", "uvicorn", *target, "--port", str(port), "--no-access-log",
-            "--log-level", "warning", "--workers", "1"]  # fmt: skip
+    argv = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        *target,
+        "--port",
+        str(port),
+        "--no-access-log",
+        "--log-level",
+        "warning",
+        "--workers",
+        "1",
+    ]
     proc = subprocess.Popen(argv, env=env, cwd=ROOT)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -68,8 +79,10 @@ def _ms(text: str) -> float:
 def wrk(url: str, *, duration: int, connections: int) -> Result:
     out = subprocess.run(
         ["wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--latency", url],
-        capture_output=True, text=True, check=True,
-    ).stdout  # fmt: skip
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     p50 = _ms(re.search(r"^\s+50%\s+(\S+)\s*$", out, re.M).group(1))  # type: ignore[union-attr]
     p99 = _ms(re.search(r"^\s+99%\s+(\S+)\s*$", out, re.M).group(1))  # type: ignore[union-attr]
@@ -90,20 +103,29 @@ def main() -> None:
     data_dir = tempfile.mkdtemp(prefix="viva-bench-")
     base_env = {k: v for k, v in os.environ.items() if not k.startswith("VIVA_")}
     base_env.update(VIVA_DATA_DIR=data_dir, VIVA_LOG_LEVEL="warning")
-    subprocess.run([sys.executable, "-m", "viva.cli", "db", "upgrade"], env=base_env, check=True,
-                   capture_output=True)  # fmt: skip
+    subprocess.run(
+        [sys.executable, "-m", "viva.cli", "db", "upgrade"],
+        env=base_env,
+        check=True,
+        capture_output=True,
+    )
 
     redis_url = os.environ.get("VIVA_BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
     ports = {name: free_port() for name in ("raw", "viva", "viva-redis", "viva-nocache")}
     procs = [
         start(["bench.raw_asgi:app"], base_env, ports["raw"]),
         start(["--factory", "viva.app:create_app"], base_env, ports["viva"]),
-        start(["--factory", "viva.app:create_app"],
-              {**base_env, "VIVA_REDIS_URL": redis_url, "VIVA_CACHE_PREFIX": "viva-bench"},
-              ports["viva-redis"]),
-        start(["--factory", "viva.app:create_app"], {**base_env, "VIVA_CACHE_TTL_SECONDS": "0"},
-              ports["viva-nocache"]),
-    ]  # fmt: skip
+        start(
+            ["--factory", "viva.app:create_app"],
+            {**base_env, "VIVA_REDIS_URL": redis_url, "VIVA_CACHE_PREFIX": "viva-bench"},
+            ports["viva-redis"],
+        ),
+        start(
+            ["--factory", "viva.app:create_app"],
+            {**base_env, "VIVA_CACHE_TTL_SECONDS": "0"},
+            ports["viva-nocache"],
+        ),
+    ]
     api = f"/api/v1/questions?track={TRACK}&limit=20"
     page = f"/tracks/{TRACK}"
     targets = {
@@ -129,8 +151,10 @@ def main() -> None:
         shutil.rmtree(data_dir, ignore_errors=True)
 
     raw_rps = statistics.median(r.rps for r in results["raw ASGI hello"])
-    print(f"\n{time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores, wrk -t1 -c{args.connections} "
-          f"-d{args.duration}s, median of {args.rounds} rounds\n")  # fmt: skip
+    print(
+        f"\n{time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores, wrk -t1 -c{args.connections} "
+        f"-d{args.duration}s, median of {args.rounds} rounds\n"
+    )
     print("| endpoint | req/s | p50 ms | p99 ms | ratio to raw ASGI |")
     print("|---|---:|---:|---:|---:|")
     for name, rs in results.items():

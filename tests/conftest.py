@@ -45,6 +45,11 @@ def run_async(coro: Coroutine[Any, Any, T]) -> T:
         return pool.submit(asyncio.run, coro).result()
 
 
+def _worker_number() -> int:
+    digits = worker_id().removeprefix("gw")
+    return int(digits) if digits.isdigit() else 9
+
+
 def worker_id() -> str:
     return os.environ.get("PYTEST_XDIST_WORKER", "gw0")
 
@@ -106,6 +111,7 @@ def _settings(url: str, data_dir: Path, **overrides: object) -> Settings:
         "redis_url": None,
         "secret_key": "test-secret-key-" + "x" * 32,
         "log_level": "warning",
+        "sandbox_uid_base": 63000 + 10 * _worker_number(),
     }
     values.update(overrides)
     return Settings.model_validate(values)

@@ -17,6 +17,8 @@ from viva.bank import service as bank_service
 from viva.bank.routes import router as bank_router
 from viva.db import Database, upgrade_async
 from viva.errors import VivaError, install_error_handlers
+from viva.grading.queue import InProcessQueue
+from viva.grading.routes import router as grading_router
 from viva.infra.cache import EdgeCacheMiddleware, build_cache
 from viva.infra.logging import configure_logging, log
 from viva.infra.security_headers import SecurityHeadersMiddleware
@@ -51,7 +53,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.database = Database(settings.effective_database_url)
         await cache.start()
+        if settings.sandbox == "none":
+            log.warning(
+                "sandbox_disabled",
+                detail="VIVA_SANDBOX=none: submitted code runs "
+                "WITHOUT isolation; use only for trusted single-user practice",
+            )
+        app.state.grading_queue = InProcessQueue(database=app.state.database, settings=settings)
+        await app.state.grading_queue.start()
         yield
+        await app.state.grading_queue.stop()
         await app.state.database.dispose()
         await cache.close()
 
@@ -67,6 +78,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.cache = cache
     install_error_handlers(app, html_pages=_html_error)
     app.include_router(bank_router)
+    app.include_router(grading_router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")
 

@@ -36,6 +36,10 @@ class Settings(BaseSettings):
     cache_prefix: str = Field(default="viva", pattern=r"^[A-Za-z0-9:_-]{1,64}$")
     max_import_bytes: int = Field(default=5 * 1024 * 1024, ge=1)
     builtin_content: bool = True
+    sandbox: Literal["bwrap", "none"] = "bwrap"
+    sandbox_slots: int = Field(default=2, ge=1, le=64)
+    sandbox_uid_base: int = Field(default=61000, ge=1000, le=2**31 - 100)
+    max_source_bytes: int = Field(default=64 * 1024, ge=1024)
 
     @field_validator("redis_url", mode="before")
     @classmethod
@@ -93,6 +97,8 @@ class Settings(BaseSettings):
             "cache_ttl_seconds": self.cache_ttl_seconds,
             "cache_prefix": self.cache_prefix,
             "max_import_bytes": self.max_import_bytes,
+            "sandbox": self.sandbox,
+            "sandbox_slots": self.sandbox_slots,
         }
 
 

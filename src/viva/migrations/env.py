@@ -9,6 +9,7 @@ from sqlalchemy.engine import Connection
 
 from viva.bank import models as _bank_models  # noqa: F401  (registers the tables)
 from viva.db import Base, create_engine
+from viva.grading import models as _grading_models  # noqa: F401
 
 config = context.config
 target_metadata = Base.metadata

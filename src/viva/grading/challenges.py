@@ -1,0 +1,182 @@
+"""Challenges: one folder each under viva/content/challenges, loaded and validated here.
+
+A folder holds challenge.yaml (metadata, limits), prompt.md, starter.py, solution.py (the
+reference) and tests.yaml (visible examples and hidden tests with their expected values).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+CHALLENGES_DIR = Path(__file__).resolve().parent.parent / "content" / "challenges"
+
+
+class Limits(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    cpu_seconds: float = Field(default=2.0, gt=0, le=30)
+    wall_seconds: float = Field(default=5.0, gt=0, le=60)
+    memory_mb: int = Field(default=256, ge=32, le=2048)
+    output_kb: int = Field(default=64, ge=1, le=4096)
+
+
+class Step(BaseModel):
+    """One observation in a script test: `exec` runs code, `eval` checks a value."""
+
+    model_config = ConfigDict(extra="forbid")
+    exec: str | None = None
+    eval: str | None = None
+    expected: Any = None
+    raises: str | None = None
+
+    @model_validator(mode="after")
+    def _one_action(self) -> Step:
+        if (self.exec is None) == (self.eval is None):
+            raise ValueError("a step has exactly one of exec or eval")
+        return self
+
+
+class Expect(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    status: int
+    json_: Any = Field(default=None, alias="json")
+    json_subset: dict[str, Any] | None = None
+    headers: dict[str, str] = {}
+
+
+class Request(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    method: str = "GET"
+    url: str
+    json_: Any = Field(default=None, alias="json")
+    params: dict[str, Any] | None = None
+    headers: dict[str, str] | None = None
+    data: dict[str, Any] | None = None
+    files: dict[str, list[str]] | None = None
+    expect: Expect
+
+
+class TestCase(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str
+    kind: Literal["call", "script", "http"]
+    hidden: bool = False
+    weight: float = Field(default=1.0, gt=0)
+    # call
+    call: str | None = None
+    args: list[Any] = []
+    kwargs: dict[str, Any] = {}
+    expected: Any = None
+    raises: str | None = None
+    # script
+    setup: str | None = None
+    steps: list[Step] = []
+    # http
+    app: str = "app"
+    requests: list[Request] = []
+
+    @model_validator(mode="after")
+    def _complete(self) -> TestCase:
+        if self.kind == "call" and not self.call:
+            raise ValueError(f"{self.name}: a call test names the function in `call`")
+        if self.kind == "script" and not self.steps:
+            raise ValueError(f"{self.name}: a script test has steps")
+        if self.kind == "http" and not self.requests:
+            raise ValueError(f"{self.name}: an http test has requests")
+        return self
+
+    def job(self, index: int) -> dict[str, Any]:
+        """What the sandbox may see: inputs only, never an expected value."""
+        base: dict[str, Any] = {"id": index, "kind": self.kind}
+        if self.kind == "call":
+            return {
+                **base,
+                "call": self.call,
+                "args": self.args,
+                "kwargs": self.kwargs,
+                "may_raise": self.raises is not None,
+            }
+        if self.kind == "script":
+            steps = [
+                {"exec": s.exec}
+                if s.exec is not None
+                else {"eval": s.eval, "may_raise": s.raises is not None}
+                for s in self.steps
+            ]
+            return {**base, "setup": self.setup, "steps": steps}
+        requests = [
+            r.model_dump(by_alias=True, exclude={"expect"}, exclude_none=True)
+            for r in self.requests
+        ]
+        return {**base, "app": self.app, "requests": requests}
+
+
+class ChallengeMeta(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    title: str
+    seed_question: int | None = Field(default=None, ge=1, le=100)
+    kind: Literal["function", "class", "fastapi"]
+    difficulty: Literal["easy", "medium", "hard"] = "medium"
+    tags: list[str] = []
+    limits: Limits = Limits()
+    float_tolerance: float = Field(default=1e-6, ge=0)
+    packages: list[str] = Field(default=[], description="allowed imports beyond the stdlib")
+
+
+@dataclass(frozen=True)
+class Challenge:
+    slug: str
+    meta: ChallengeMeta
+    prompt: str
+    starter: str
+    solution: str
+    tests: list[TestCase] = field(default_factory=list)
+
+    @property
+    def visible(self) -> list[TestCase]:
+        return [t for t in self.tests if not t.hidden]
+
+
+class ChallengeFormatError(ValueError):
+    pass
+
+
+def load_challenge(folder: Path) -> Challenge:
+    def read(name: str) -> str:
+        path = folder / name
+        if not path.is_file():
+            raise ChallengeFormatError(f"{folder.name}: missing {name}")
+        return path.read_text(encoding="utf-8")
+
+    try:
+        meta = ChallengeMeta.model_validate(yaml.safe_load(read("challenge.yaml")))
+        raw_tests = yaml.safe_load(read("tests.yaml"))
+        tests = [TestCase.model_validate(t) for t in raw_tests["tests"]]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ChallengeFormatError(f"{folder.name}: {exc}") from exc
+    if not any(not t.hidden for t in tests) or not any(t.hidden for t in tests):
+        raise ChallengeFormatError(f"{folder.name}: needs visible examples and hidden tests")
+    return Challenge(
+        slug=folder.name,
+        meta=meta,
+        prompt=read("prompt.md"),
+        starter=read("starter.py"),
+        solution=read("solution.py"),
+        tests=tests,
+    )
+
+
+@lru_cache(maxsize=1)
+def load_challenges(directory: Path = CHALLENGES_DIR) -> dict[str, Challenge]:
+    if not directory.is_dir():
+        return {}
+    return {
+        d.name: load_challenge(d)
+        for d in sorted(directory.iterdir())
+        if d.is_dir() and (d / "challenge.yaml").exists()
+    }

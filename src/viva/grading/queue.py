@@ -1,0 +1,103 @@
+"""The grading queue: submissions wait here for a sandbox slot.
+
+`InProcessQueue` runs one asyncio worker per sandbox slot and does the blocking grading in
+threads, off the event loop. It is the seam a later Redis-backed queue replaces: `enqueue`,
+`wait`, `start`, `stop`. On start it picks up every submission left queued or running by a
+process that died, so none is lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import Protocol
+
+from viva.db import Database
+from viva.errors import NotFound, ServiceUnavailable
+from viva.grading import service
+from viva.infra.logging import log
+from viva.settings import Settings
+
+MAX_ATTEMPTS = 3
+
+
+class GradingQueue(Protocol):
+    async def enqueue(self, submission_id: int) -> None: ...
+    async def wait(self, submission_id: int, seconds: float) -> bool: ...
+    async def start(self) -> None: ...
+    async def stop(self) -> None: ...
+
+
+class InProcessQueue:
+    def __init__(self, *, database: Database, settings: Settings) -> None:
+        self.database = database
+        self.settings = settings
+        self._queue: asyncio.Queue[int] = asyncio.Queue()
+        self._done: dict[int, asyncio.Event] = {}
+        self._workers: list[asyncio.Task[None]] = []
+
+    async def start(self) -> None:
+        for slot in range(self.settings.sandbox_slots):
+            self._workers.append(asyncio.create_task(self._work(), name=f"grading-worker-{slot}"))
+        async with self.database.session() as session:
+            leftovers = await service.unfinished_ids(session)
+        for submission_id in leftovers:
+            await self.enqueue(submission_id)
+        if leftovers:
+            log.info("grading_recovered", submissions=len(leftovers))
+
+    async def stop(self) -> None:
+        for task in self._workers:
+            task.cancel()
+        for task in self._workers:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._workers.clear()
+
+    async def enqueue(self, submission_id: int) -> None:
+        self._done.setdefault(submission_id, asyncio.Event())
+        await self._queue.put(submission_id)
+
+    async def wait(self, submission_id: int, seconds: float) -> bool:
+        event = self._done.setdefault(submission_id, asyncio.Event())
+        try:
+            await asyncio.wait_for(event.wait(), seconds)
+        except TimeoutError:
+            return False
+        self._done.pop(submission_id, None)
+        return True
+
+    async def _work(self) -> None:
+        while True:
+            submission_id = await self._queue.get()
+            try:
+                await self._grade(submission_id)
+            except Exception as exc:  # keep the worker alive; the row stays queued for a retry
+                log.error("grading_failed", submission=submission_id, error=repr(exc))
+            finally:
+                self._queue.task_done()
+                event = self._done.get(submission_id)
+                if event is not None:
+                    event.set()
+
+    async def _grade(self, submission_id: int) -> None:
+        async with self.database.session() as session:
+            submission = await service.mark_running(session, submission_id=submission_id)
+            if submission is None:
+                return
+            slug, source, attempts = submission.challenge, submission.source, submission.attempts
+        if attempts > MAX_ATTEMPTS:
+            result = service.internal_error(
+                f"grading was interrupted {attempts - 1} times; giving up"
+            )
+        else:
+            try:
+                challenge = service.require_challenge(slug)
+                runner = await asyncio.to_thread(service.get_runner, self.settings)
+                result = await asyncio.to_thread(
+                    service.grade_source, runner, challenge, source, visible_only=False
+                )
+            except (NotFound, ServiceUnavailable) as exc:
+                result = service.internal_error(exc.detail)
+        async with self.database.session() as session:
+            await service.store_grade(session, submission_id=submission_id, result=result)

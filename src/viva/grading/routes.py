@@ -1,0 +1,93 @@
+"""REST API v1 of challenges: list, detail, run the visible examples, submit, poll."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
+
+from viva.deps import SessionDep, SettingsDep
+from viva.grading import service
+from viva.grading.queue import GradingQueue
+from viva.grading.schemas import (
+    ChallengeDetail,
+    ChallengeSummary,
+    GradeOut,
+    SourceIn,
+    SubmissionOut,
+)
+
+router = APIRouter(prefix="/api/v1", tags=["challenges"])
+
+
+def _queue(request: Request) -> GradingQueue:
+    queue: GradingQueue = request.app.state.grading_queue
+    return queue
+
+
+@router.get("/challenges", response_model=list[ChallengeSummary])
+async def list_challenges() -> list[ChallengeSummary]:
+    return service.list_challenges()
+
+
+@router.get("/challenges/{slug}", response_model=ChallengeDetail)
+async def get_challenge(slug: str) -> ChallengeDetail:
+    return service.challenge_detail(slug)
+
+
+@router.post(
+    "/challenges/{slug}/run",
+    response_model=GradeOut,
+    responses={503: {"description": "no sandbox"}},
+)
+async def run_examples(slug: str, body: SourceIn, settings: SettingsDep) -> GradeOut:
+    """Run the visible examples only; nothing is recorded."""
+    challenge = service.require_challenge(slug)
+    service.check_source(body.source, max_bytes=settings.max_source_bytes)
+    runner = await asyncio.to_thread(service.get_runner, settings)
+    result = await asyncio.to_thread(
+        service.grade_source, runner, challenge, body.source, visible_only=True
+    )
+    return service.grade_out(result)
+
+
+@router.post(
+    "/challenges/{slug}/submissions",
+    response_model=SubmissionOut,
+    status_code=201,
+    responses={
+        202: {"description": "queued; poll the Location"},
+        503: {"description": "no sandbox"},
+    },
+)
+async def submit(
+    slug: str,
+    body: SourceIn,
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    settings: SettingsDep,
+    wait: Annotated[bool, Query(description="grade before answering")] = False,
+) -> SubmissionOut:
+    """Store the submission, queue it for grading, and (with ?wait=true) return the verdict."""
+    challenge = service.require_challenge(slug)
+    service.check_source(body.source, max_bytes=settings.max_source_bytes)
+    await asyncio.to_thread(service.get_runner, settings)  # refuse now if we cannot grade
+    submission = await service.create_submission(session, challenge=challenge, source=body.source)
+    await session.commit()  # stored before grading starts: a crash cannot lose it
+    queue = _queue(request)
+    await queue.enqueue(submission.id)
+    response.headers["Location"] = f"/api/v1/submissions/{submission.id}"
+    if wait and await queue.wait(submission.id, seconds=120):
+        await session.refresh(submission)
+        return service.submission_out(submission)
+    response.status_code = 202
+    return service.submission_out(submission)
+
+
+@router.get("/submissions/{submission_id}", response_model=SubmissionOut)
+async def get_submission(submission_id: int, session: SessionDep) -> SubmissionOut:
+    return service.submission_out(
+        await service.get_submission(session, submission_id=submission_id)
+    )

@@ -1,0 +1,61 @@
+"""How a job reaches a Python process: the bubblewrap zygote pool, or (opt-in) no isolation."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Protocol
+
+from viva.grading.challenges import Limits
+from viva.grading.judge import RunOutcome, RunStatus, parse_records
+
+RUNTIME_DIR = Path(__file__).resolve().parent / "runtime"
+
+
+class Runner(Protocol):
+    def run(self, job: dict[str, Any], limits: Limits) -> RunOutcome: ...
+    def close(self) -> None: ...
+
+
+class DirectRunner:
+    """No isolation at all: for trusted single-user use (VIVA_SANDBOX=none) and content checks."""
+
+    def run(self, job: dict[str, Any], limits: Limits) -> RunOutcome:
+        with tempfile.TemporaryFile() as results:
+            return self._run(job, limits, results)
+
+    def _run(self, job: dict[str, Any], limits: Limits, results: Any) -> RunOutcome:
+        started = time.perf_counter()
+        proc = subprocess.Popen(
+            [sys.executable, "-I", str(RUNTIME_DIR / "direct.py"), str(results.fileno())],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            pass_fds=(results.fileno(),),
+            env={"PATH": "/usr/bin:/bin"},
+            cwd=tempfile.gettempdir(),
+        )
+        try:
+            out, err = proc.communicate(json.dumps(job).encode(), timeout=limits.wall_seconds)
+            status = RunStatus.EXITED
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            out, err = proc.communicate()
+            status = RunStatus.TIMEOUT
+        results.seek(0)
+        raw = results.read().decode(errors="replace")
+        return RunOutcome(
+            status=status,
+            records=parse_records(raw),
+            stdout=out.decode(errors="replace")[-65536:],
+            stderr=err.decode(errors="replace")[-65536:],
+            exit_code=proc.returncode,
+            wall_ms=(time.perf_counter() - started) * 1000,
+        )
+
+    def close(self) -> None:
+        return None

@@ -1,0 +1,72 @@
+"""API shapes of challenges, runs and submissions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+
+class ChallengeSummary(BaseModel):
+    slug: str
+    title: str
+    seed_question: int | None
+    kind: Literal["function", "class", "fastapi"]
+    difficulty: Literal["easy", "medium", "hard"]
+    tags: list[str]
+
+
+class Example(BaseModel):
+    name: str
+    input: str = Field(description="what the test does, as code")
+    expected: Any
+
+
+class ChallengeDetail(ChallengeSummary):
+    prompt: str = Field(description="Markdown")
+    starter: str
+    examples: list[Example]
+    hidden_tests: int
+    limits: dict[str, float]
+
+
+class SourceIn(BaseModel):
+    source: str = Field(
+        min_length=1, max_length=64 * 1024, description="the candidate's solution.py"
+    )
+
+
+class TestOut(BaseModel):
+    name: str
+    hidden: bool
+    passed: bool
+    status: str
+    ms: float
+    expected: Any = None
+    got: Any = None
+    message: str = ""
+    output: str = ""
+
+
+class GradeOut(BaseModel):
+    verdict: str
+    score: float
+    passed: int
+    total: int
+    message: str
+    tests: list[TestOut]
+
+
+class SubmissionOut(BaseModel):
+    id: int
+    challenge: str
+    status: Literal["queued", "running", "done"]
+    verdict: str | None
+    score: float | None
+    passed: int | None
+    total: int | None
+    message: str
+    tests: list[TestOut]
+    created_at: datetime
+    finished_at: datetime | None

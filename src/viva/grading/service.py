@@ -1,0 +1,224 @@
+"""Grading use cases: challenge views, runs of the visible examples, and submissions.
+
+CPU-bound grading happens in worker threads (the sandbox blocks); everything here that
+touches the database is async and never commits on its own.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from viva.errors import NotFound, ServiceUnavailable, VivaError
+from viva.grading.challenges import Challenge, TestCase, load_challenges
+from viva.grading.judge import Grade, Verdict, build_job, grade
+from viva.grading.models import Submission
+from viva.grading.runners import DirectRunner, Runner
+from viva.grading.schemas import (
+    ChallengeDetail,
+    ChallengeSummary,
+    Example,
+    GradeOut,
+    SubmissionOut,
+    TestOut,
+)
+from viva.settings import Settings
+
+
+class SourceRejected(VivaError):
+    status = 422
+    title = "Source rejected"
+
+
+def list_challenges() -> list[ChallengeSummary]:
+    return [_summary(c) for c in load_challenges().values()]
+
+
+def require_challenge(slug: str) -> Challenge:
+    challenge = load_challenges().get(slug)
+    if challenge is None:
+        raise NotFound(f"no challenge '{slug}'")
+    return challenge
+
+
+def _summary(c: Challenge) -> ChallengeSummary:
+    m = c.meta
+    return ChallengeSummary(
+        slug=c.slug,
+        title=m.title,
+        seed_question=m.seed_question,
+        kind=m.kind,
+        difficulty=m.difficulty,
+        tags=m.tags,
+    )
+
+
+def describe(test: TestCase) -> tuple[str, Any]:
+    """A visible test as the candidate reads it: the code it runs and what it expects."""
+    if test.kind == "call":
+        args = [json.dumps(a, ensure_ascii=False) for a in test.args]
+        args += [f"{k}={json.dumps(v, ensure_ascii=False)}" for k, v in test.kwargs.items()]
+        expected = {"raises": test.raises} if test.raises else test.expected
+        return f"{test.call}({', '.join(args)})", expected
+    if test.kind == "script":
+        lines = [test.setup.rstrip()] if test.setup else []
+        expected = []
+        for step in test.steps:
+            lines.append(step.exec if step.exec is not None else f">>> {step.eval}")
+            if step.eval is not None:
+                expected.append({"raises": step.raises} if step.raises else step.expected)
+        return "\n".join(lines), expected
+    lines, expected = [], []
+    for req in test.requests:
+        body = f" json={json.dumps(req.json_)}" if req.json_ is not None else ""
+        lines.append(f"{req.method} {req.url}{body}")
+        want = req.expect.model_dump(by_alias=True, exclude_none=True, exclude_defaults=True)
+        expected.append(want | {"status": req.expect.status})
+    return "\n".join(lines), expected
+
+
+def challenge_detail(slug: str) -> ChallengeDetail:
+    c = require_challenge(slug)
+    examples = [
+        Example(name=t.name, input=describe(t)[0], expected=describe(t)[1]) for t in c.visible
+    ]
+    return ChallengeDetail(
+        **_summary(c).model_dump(),
+        prompt=c.prompt,
+        starter=c.starter,
+        examples=examples,
+        hidden_tests=len(c.tests) - len(c.visible),
+        limits=c.meta.limits.model_dump(),
+    )
+
+
+def check_source(source: str, *, max_bytes: int) -> None:
+    if len(source.encode("utf-8", "surrogatepass")) > max_bytes:
+        raise SourceRejected(f"the source is larger than {max_bytes // 1024} KB")
+    if "\x00" in source:
+        raise SourceRejected("the source contains a NUL character")
+    if not source.strip():
+        raise SourceRejected("the source is empty")
+
+
+def grade_source(runner: Runner, challenge: Challenge, source: str, *, visible_only: bool) -> Grade:
+    """Blocking: run in a worker thread."""
+    tests = challenge.visible if visible_only else challenge.tests
+    outcome = runner.run(build_job(challenge, source, tests), challenge.meta.limits)
+    return grade(challenge, tests, outcome)
+
+
+def grade_out(g: Grade) -> GradeOut:
+    return GradeOut(
+        verdict=g.verdict.value,
+        score=g.score,
+        passed=g.passed,
+        total=len(g.tests),
+        message=g.message,
+        tests=[TestOut(**t.public()) for t in g.tests],
+    )
+
+
+def submission_out(s: Submission) -> SubmissionOut:
+    return SubmissionOut(
+        id=s.id,
+        challenge=s.challenge,
+        status=s.status,
+        verdict=s.verdict,
+        score=s.score,
+        passed=s.passed,
+        total=s.total,
+        message=s.message,
+        tests=[TestOut(**t) for t in s.tests],
+        created_at=s.created_at,
+        finished_at=s.finished_at,
+    )
+
+
+async def create_submission(
+    session: AsyncSession, *, challenge: Challenge, source: str
+) -> Submission:
+    submission = Submission(
+        challenge=challenge.slug, source=source, status="queued", tests=[], message=""
+    )
+    session.add(submission)
+    await session.flush()
+    return submission
+
+
+async def get_submission(session: AsyncSession, *, submission_id: int) -> Submission:
+    submission = await session.get(Submission, submission_id)
+    if submission is None:
+        raise NotFound(f"no submission {submission_id}")
+    return submission
+
+
+async def unfinished_ids(session: AsyncSession) -> list[int]:
+    rows = await session.scalars(
+        select(Submission.id)
+        .where(Submission.status.in_(("queued", "running")))
+        .order_by(Submission.id)
+    )
+    return list(rows.all())
+
+
+async def mark_running(session: AsyncSession, *, submission_id: int) -> Submission | None:
+    submission = await session.get(Submission, submission_id)
+    if submission is None or submission.status == "done":
+        return None
+    submission.status = "running"
+    submission.attempts += 1
+    submission.started_at = datetime.now(UTC)
+    return submission
+
+
+async def store_grade(session: AsyncSession, *, submission_id: int, result: Grade) -> None:
+    submission = await get_submission(session, submission_id=submission_id)
+    submission.status = "done"
+    submission.verdict = result.verdict.value
+    submission.score = result.score
+    submission.passed = result.passed
+    submission.total = len(result.tests)
+    submission.message = result.message[:4000]
+    submission.tests = [t.public() for t in result.tests]
+    submission.finished_at = datetime.now(UTC)
+
+
+def internal_error(message: str) -> Grade:
+    return Grade(Verdict.INTERNAL_ERROR, 0.0, [], message)
+
+
+# The runner is one per process: starting the zygotes costs a second, and their slot uids
+# must not be shared by two pools.
+_RUNNER: Runner | None = None
+_RUNNER_ERROR: str | None = None
+_RUNNER_LOCK = threading.Lock()
+
+
+def get_runner(settings: Settings) -> Runner:
+    """The process's runner; raises ServiceUnavailable (never falls back) when the host
+    cannot isolate code."""
+    global _RUNNER, _RUNNER_ERROR
+    with _RUNNER_LOCK:
+        if _RUNNER is not None:
+            return _RUNNER
+        if settings.sandbox == "none":
+            _RUNNER = DirectRunner()
+            return _RUNNER
+        from viva.grading.sandbox import SandboxConfig, SandboxRunner, SandboxUnavailable
+
+        try:
+            _RUNNER = SandboxRunner(
+                SandboxConfig(slots=settings.sandbox_slots, uid_base=settings.sandbox_uid_base)
+            )
+        except (SandboxUnavailable, OSError) as exc:
+            _RUNNER_ERROR = str(exc)
+            raise ServiceUnavailable(
+                f"grading is unavailable: {exc}. Run `viva doctor` to see how to fix it."
+            ) from exc
+        return _RUNNER

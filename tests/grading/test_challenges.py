@@ -1,0 +1,44 @@
+"""Every shipped challenge: its reference solution is Accepted and its starter is not, in the
+real sandbox; prompts and tests are complete."""
+
+from __future__ import annotations
+
+import pytest
+
+from viva.grading.challenges import load_challenges
+from viva.grading.judge import Verdict, build_job, grade
+from viva.grading.sandbox import SandboxRunner
+
+CHALLENGES = load_challenges()
+REQUIRED_SEED_QUESTIONS = {4, 5, 8, 9, 10, 14, 15, 17, 18, 19, 39, 47, 48, 50, 67, 77}
+
+
+def test_at_least_15_challenges_cover_the_seed_questions_that_ask_for_code() -> None:
+    assert len(CHALLENGES) >= 15
+    covered = {c.meta.seed_question for c in CHALLENGES.values()}
+    assert REQUIRED_SEED_QUESTIONS <= covered, REQUIRED_SEED_QUESTIONS - covered
+
+
+@pytest.mark.parametrize("slug", sorted(CHALLENGES))
+def test_reference_solution_is_accepted(slug: str, sandbox: SandboxRunner) -> None:
+    challenge = CHALLENGES[slug]
+    outcome = sandbox.run(build_job(challenge, challenge.solution, challenge.tests), challenge.meta.limits)
+    result = grade(challenge, challenge.tests, outcome)
+    failures = [(t.name, t.message, t.expected, t.got) for t in result.tests if not t.passed]
+    assert result.verdict == Verdict.ACCEPTED, (result.message, failures, outcome.stderr[-1000:])
+    assert result.score == 1.0
+
+
+@pytest.mark.parametrize("slug", sorted(CHALLENGES))
+def test_starter_is_not_accepted(slug: str, sandbox: SandboxRunner) -> None:
+    challenge = CHALLENGES[slug]
+    outcome = sandbox.run(build_job(challenge, challenge.starter, challenge.tests), challenge.meta.limits)
+    assert grade(challenge, challenge.tests, outcome).verdict != Verdict.ACCEPTED
+
+
+@pytest.mark.parametrize("slug", sorted(CHALLENGES))
+def test_challenge_has_examples_hidden_tests_and_a_precise_prompt(slug: str) -> None:
+    challenge = CHALLENGES[slug]
+    assert len(challenge.visible) >= 3
+    assert len(challenge.tests) - len(challenge.visible) >= 6
+    assert len(challenge.prompt.split()) >= 40

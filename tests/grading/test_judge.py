@@ -1,0 +1,39 @@
+"""The judge decides verdicts from plain data, outside the sandbox."""
+
+from __future__ import annotations
+
+from viva.grading.challenges import Challenge
+from viva.grading.judge import RunOutcome, RunStatus, Verdict, grade, parse_records, same
+
+
+def test_values_compare_as_plain_data() -> None:
+    assert same([1, 2.0000001], [1, 2.0], 1e-6)
+    assert not same(True, 1, 1e-6) and not same(1, True, 1e-6)
+    assert not same({"$unsupported": "Yes"}, True, 0) and not same(True, {"$unsupported": "Yes"}, 0)
+    assert same({"a": [1, {"b": None}]}, {"a": [1, {"b": None}]}, 0)
+    assert not same({"a": 1}, {"a": 1, "b": 2}, 0)
+
+
+def test_garbage_on_the_result_channel_is_ignored() -> None:
+    assert parse_records('not json\n[1, 2]\n{"test": 0}\n') == [{"test": 0}]
+
+
+def test_hidden_tests_reveal_only_name_and_outcome(palindrome: Challenge) -> None:
+    records = [{"test": i, "steps": [{"value": False}], "output": "secret input"} for i in range(20)]
+    result = grade(palindrome, palindrome.tests, RunOutcome(RunStatus.EXITED, records))
+    assert result.verdict == Verdict.WRONG_ANSWER
+    hidden = [t.public() for t in result.tests if t.hidden]
+    assert hidden and all(set(h) == {"name", "hidden", "passed", "status", "ms"} for h in hidden)
+
+
+def test_a_limit_decides_the_verdict_even_after_passing_tests(palindrome: Challenge) -> None:
+    outcome = RunOutcome(RunStatus.OUTPUT, [], detail="the program printed more than 64 KB")
+    assert grade(palindrome, palindrome.tests, outcome).verdict == Verdict.OUTPUT_LIMIT
+
+
+def test_score_is_passed_weight_over_total_weight(palindrome: Challenge) -> None:
+    expected = [t.expected for t in palindrome.tests]
+    records = [{"test": i, "steps": [{"value": v}]} for i, v in enumerate(expected)]
+    records[0]["steps"] = [{"value": not expected[0]}]
+    result = grade(palindrome, palindrome.tests, RunOutcome(RunStatus.EXITED, records))
+    assert result.score == round((len(expected) - 1) / len(expected), 4)
