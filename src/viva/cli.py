@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -29,6 +30,8 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 questions_app = typer.Typer(help="Browse the question bank.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(questions_app, name="questions")
+challenge_app = typer.Typer(help="Auto-graded coding challenges.", no_args_is_help=True)
+app.add_typer(challenge_app, name="challenge")
 console = Console()
 err = Console(stderr=True)
 T = TypeVar("T")
@@ -237,6 +240,116 @@ def questions_show(
         console.print(Markdown("### Pitfalls\n" + "\n".join(f"- {p}" for p in a.pitfalls)))
     if a.follow_ups:
         console.print(Markdown("### Follow-ups\n" + "\n".join(f"- {p}" for p in a.follow_ups)))
+
+
+@challenge_app.command("list")
+def challenge_list() -> None:
+    """List the challenges."""
+    from viva.grading import service as grading
+
+    table = Table("challenge", "title", "seed Q", "kind", "difficulty")
+    for c in grading.list_challenges():
+        table.add_row(c.slug, c.title, str(c.seed_question or ""), c.kind, c.difficulty)
+    console.print(table)
+
+
+@challenge_app.command("show")
+def challenge_show(slug: Annotated[str, typer.Argument(help="Challenge slug")]) -> None:
+    """Show a challenge: prompt, examples and starter code."""
+    from viva.grading import service as grading
+
+    try:
+        c = grading.challenge_detail(slug)
+    except VivaError as exc:
+        raise _fail(exc.detail) from None
+    console.print(Panel(Markdown(c.prompt), title=f"{c.title} · {c.kind} · {c.difficulty}"))
+    for example in c.examples:
+        console.print(
+            f"[bold]{example.name}[/]\n{example.input}\n  → {json.dumps(example.expected)}"
+        )
+    console.print(f"\n{c.hidden_tests} hidden tests. Starter code:\n")
+    console.print(c.starter)
+
+
+@challenge_app.command("submit")
+def challenge_submit(
+    slug: Annotated[str, typer.Argument(help="Challenge slug")],
+    file: Annotated[Path, typer.Argument(help="Your solution.py")],
+    run_only: Annotated[
+        bool, typer.Option("--run", help="Visible examples only, not recorded")
+    ] = False,
+) -> None:
+    """Grade a solution in the sandbox and record it as a submission."""
+    from viva.grading import service as grading
+
+    settings = Settings()
+    if not file.is_file():
+        raise _fail(f"{file}: no such file")
+    try:
+        source = file.read_text(encoding="utf-8")
+        challenge = grading.require_challenge(slug)
+        grading.check_source(source, max_bytes=settings.max_source_bytes)
+        runner = grading.get_runner(settings)
+    except UnicodeDecodeError:
+        raise _fail(f"{file}: not UTF-8 text") from None
+    except VivaError as exc:
+        raise _fail(exc.detail) from None
+    if run_only:
+        result = grading.grade_source(runner, challenge, source, visible_only=True)
+    else:
+        _ensure_schema(settings)
+        sub = _run(lambda s: grading.create_submission(s, challenge=challenge, source=source))
+        result = grading.grade_source(runner, challenge, source, visible_only=False)
+        _run(lambda s: grading.store_grade(s, submission_id=sub.id, result=result))
+    table = Table("test", "result", "expected", "got", "ms")
+    for t in result.tests:
+        mark = "[green]passed[/]" if t.passed else f"[red]{t.status}[/]"
+        shown = ("(hidden)", "") if t.hidden else (json.dumps(t.expected), json.dumps(t.got))
+        table.add_row(t.name, mark, *shown, f"{t.ms:.1f}")
+    console.print(table)
+    colour = "green" if result.verdict == "Accepted" else "red"
+    console.print(
+        f"[bold {colour}]{result.verdict}[/]  score {result.score:.0%}  "
+        f"({result.passed}/{len(result.tests)} tests)"
+    )
+    if result.message and result.verdict != "Accepted":
+        console.print(result.message)
+    raise typer.Exit(0 if result.verdict == "Accepted" else 2)
+
+
+@app.command()
+def doctor() -> None:
+    """Check that this host can grade code safely, and say how to fix what is missing."""
+    import shutil
+
+    from viva.grading.sandbox import SandboxConfig, SandboxRunner, SandboxUnavailable
+
+    settings = Settings()
+    ok = True
+    checks = [
+        ("bubblewrap", shutil.which("bwrap") is not None, "apt-get install bubblewrap"),
+        ("running as root (one uid per slot)", os.geteuid() == 0,
+         "run Viva as root in a container or VM; RLIMIT_NPROC cannot separate runs otherwise"),
+    ]  # fmt: skip
+    for name, passed, fix in checks:
+        ok &= passed
+        console.print(
+            f"{'[green]ok[/]  ' if passed else '[red]FAIL[/]'} {name}"
+            + ("" if passed else f" — {fix}")
+        )
+    if settings.sandbox == "none":
+        console.print(
+            "[yellow]VIVA_SANDBOX=none: code runs without isolation (trusted use only)[/]"
+        )
+    elif ok:
+        try:
+            runner = SandboxRunner(SandboxConfig(slots=1, uid_base=settings.sandbox_uid_base))
+            runner.close()
+            console.print("[green]ok[/]   sandbox starts (namespaces, seccomp, slot uid)")
+        except (SandboxUnavailable, OSError) as exc:
+            ok = False
+            console.print(f"[red]FAIL[/] sandbox: {exc}")
+    raise typer.Exit(0 if ok else 1)
 
 
 if __name__ == "__main__":

@@ -31,13 +31,17 @@ async def test_list_and_detail_never_reveal_hidden_tests(client: httpx.AsyncClie
 async def test_run_grades_the_visible_examples_and_records_nothing(
     client: httpx.AsyncClient, database: Database
 ) -> None:
-    response = await client.post("/api/v1/challenges/palindrome/run", json={"source": PALINDROME.solution})
+    response = await client.post(
+        "/api/v1/challenges/palindrome/run", json={"source": PALINDROME.solution}
+    )
     assert response.status_code == 200
     result = response.json()
     assert result["verdict"] == "Accepted" and result["total"] == len(PALINDROME.visible)
     assert all(not t["hidden"] and "expected" in t for t in result["tests"])
     async with database.session() as s:
-        assert (await s.scalars(select(Submission).where(Submission.source == PALINDROME.solution))).all() == []
+        assert (
+            await s.scalars(select(Submission).where(Submission.source == PALINDROME.solution))
+        ).all() == []
 
 
 async def test_submit_and_wait_returns_the_verdict(client: httpx.AsyncClient) -> None:
@@ -54,7 +58,8 @@ async def test_submit_and_wait_returns_the_verdict(client: httpx.AsyncClient) ->
 
 async def test_submit_without_wait_queues_then_completes(client: httpx.AsyncClient) -> None:
     response = await client.post(
-        "/api/v1/challenges/palindrome/submissions", json={"source": "def is_palindrome(t):\n    return True\n"}
+        "/api/v1/challenges/palindrome/submissions",
+        json={"source": "def is_palindrome(t):\n    return True\n"},
     )
     assert response.status_code == 202
     location = response.headers["location"]
@@ -66,18 +71,23 @@ async def test_submit_without_wait_queues_then_completes(client: httpx.AsyncClie
     assert body["verdict"] == "Wrong Answer" and 0 < body["score"] < 1
     wrong = [t for t in body["tests"] if not t["passed"]]
     hidden = [t for t in wrong if t["hidden"]]
-    assert hidden and all(t["expected"] is None and t["got"] is None and not t["output"] for t in hidden)
+    assert hidden and all(
+        t["expected"] is None and t["got"] is None and not t["output"] for t in hidden
+    )
 
 
 async def test_bad_sources_get_a_problem_and_are_not_stored(
     client: httpx.AsyncClient, database: Database
 ) -> None:
     for source, status in (("", 422), ("   \n", 422), ("x" * 70_000, 422), ("a\x00b", 422)):
-        response = await client.post("/api/v1/challenges/palindrome/submissions", json={"source": source})
+        response = await client.post(
+            "/api/v1/challenges/palindrome/submissions", json={"source": source}
+        )
         assert response.status_code == status, source[:10]
         assert response.headers["content-type"] == "application/problem+json"
     bad_json = await client.post(
-        "/api/v1/challenges/palindrome/submissions", content=b"\xff\xfe",
+        "/api/v1/challenges/palindrome/submissions",
+        content=b"\xff\xfe",
         headers={"content-type": "application/json"},
     )
     assert bad_json.status_code == 422
@@ -89,15 +99,33 @@ async def test_a_submission_interrupted_by_a_crash_is_graded_on_the_next_start(
     settings: Settings, database: Database
 ) -> None:
     async with database.session() as s:
-        s.add(Submission(challenge="palindrome", source=PALINDROME.solution, status="running",
-                         tests=[], message="", attempts=1))
-        s.add(Submission(challenge="palindrome", source="syntax error here(", status="queued",
-                         tests=[], message="", attempts=0))
+        s.add(
+            Submission(
+                challenge="palindrome",
+                source=PALINDROME.solution,
+                status="running",
+                tests=[],
+                message="",
+                attempts=1,
+            )
+        )
+        s.add(
+            Submission(
+                challenge="palindrome",
+                source="syntax error here(",
+                status="queued",
+                tests=[],
+                message="",
+                attempts=0,
+            )
+        )
     app = create_app(settings)
     async with app.router.lifespan_context(app):
         for _ in range(200):
             async with database.session() as s:
-                rows = (await s.scalars(select(Submission).order_by(Submission.id.desc()).limit(2))).all()
+                rows = (
+                    await s.scalars(select(Submission).order_by(Submission.id.desc()).limit(2))
+                ).all()
             if all(r.status == "done" for r in rows):
                 break
             await asyncio.sleep(0.05)

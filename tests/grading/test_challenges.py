@@ -16,13 +16,15 @@ REQUIRED_SEED_QUESTIONS = {4, 5, 8, 9, 10, 14, 15, 17, 18, 19, 39, 47, 48, 50, 6
 def test_at_least_15_challenges_cover_the_seed_questions_that_ask_for_code() -> None:
     assert len(CHALLENGES) >= 15
     covered = {c.meta.seed_question for c in CHALLENGES.values()}
-    assert REQUIRED_SEED_QUESTIONS <= covered, REQUIRED_SEED_QUESTIONS - covered
+    assert covered >= REQUIRED_SEED_QUESTIONS, REQUIRED_SEED_QUESTIONS - covered
 
 
 @pytest.mark.parametrize("slug", sorted(CHALLENGES))
 def test_reference_solution_is_accepted(slug: str, sandbox: SandboxRunner) -> None:
     challenge = CHALLENGES[slug]
-    outcome = sandbox.run(build_job(challenge, challenge.solution, challenge.tests), challenge.meta.limits)
+    outcome = sandbox.run(
+        build_job(challenge, challenge.solution, challenge.tests), challenge.meta.limits
+    )
     result = grade(challenge, challenge.tests, outcome)
     failures = [(t.name, t.message, t.expected, t.got) for t in result.tests if not t.passed]
     assert result.verdict == Verdict.ACCEPTED, (result.message, failures, outcome.stderr[-1000:])
@@ -32,7 +34,9 @@ def test_reference_solution_is_accepted(slug: str, sandbox: SandboxRunner) -> No
 @pytest.mark.parametrize("slug", sorted(CHALLENGES))
 def test_starter_is_not_accepted(slug: str, sandbox: SandboxRunner) -> None:
     challenge = CHALLENGES[slug]
-    outcome = sandbox.run(build_job(challenge, challenge.starter, challenge.tests), challenge.meta.limits)
+    outcome = sandbox.run(
+        build_job(challenge, challenge.starter, challenge.tests), challenge.meta.limits
+    )
     assert grade(challenge, challenge.tests, outcome).verdict != Verdict.ACCEPTED
 
 

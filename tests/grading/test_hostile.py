@@ -58,16 +58,34 @@ CASES = {
         {Verdict.TIME_LIMIT},
     ),
     "memory hog at once": ("x = bytearray(8 * 1024**3)", {Verdict.MEMORY_LIMIT}),
-    "memory hog growing": ("x = []\nwhile True:\n    x.append(' ' * 10**6)", {Verdict.MEMORY_LIMIT}),
-    "fork bomb": ("import os\nwhile True:\n    os.fork()", {Verdict.RUNTIME_ERROR, Verdict.TIME_LIMIT}),
+    "memory hog growing": (
+        "x = []\nwhile True:\n    x.append(' ' * 10**6)",
+        {Verdict.MEMORY_LIMIT},
+    ),
+    "fork bomb": (
+        "import os\nwhile True:\n    os.fork()",
+        {Verdict.RUNTIME_ERROR, Verdict.TIME_LIMIT},
+    ),
     "thread bomb": (
         "import threading, time\nwhile True:\n    threading.Thread(target=time.sleep, args=(60,)).start()",
         {Verdict.RUNTIME_ERROR},
     ),
-    "huge stdout": ("import sys\nwhile True:\n    sys.stdout.write('x' * 65536)", {Verdict.OUTPUT_LIMIT}),
-    "huge stdout via fd": ("import os\nwhile True:\n    os.write(1, b'x' * 65536)", {Verdict.OUTPUT_LIMIT}),
-    "huge stderr": ("import sys\nwhile True:\n    sys.stderr.write('e' * 65536)", {Verdict.OUTPUT_LIMIT}),
-    "large file": ("open('/tmp/big', 'wb').write(b'x' * 200 * 1024**2)", {Verdict.RUNTIME_ERROR, Verdict.MEMORY_LIMIT}),
+    "huge stdout": (
+        "import sys\nwhile True:\n    sys.stdout.write('x' * 65536)",
+        {Verdict.OUTPUT_LIMIT},
+    ),
+    "huge stdout via fd": (
+        "import os\nwhile True:\n    os.write(1, b'x' * 65536)",
+        {Verdict.OUTPUT_LIMIT},
+    ),
+    "huge stderr": (
+        "import sys\nwhile True:\n    sys.stderr.write('e' * 65536)",
+        {Verdict.OUTPUT_LIMIT},
+    ),
+    "large file": (
+        "open('/tmp/big', 'wb').write(b'x' * 200 * 1024**2)",
+        {Verdict.RUNTIME_ERROR, Verdict.MEMORY_LIMIT},
+    ),
     "read /etc/shadow": ("print(open('/etc/shadow').read())", {Verdict.RUNTIME_ERROR}),
     "read viva database": ("print(open({canary!r}).read())", {Verdict.RUNTIME_ERROR}),
     "read secret key": ("print(open({secret!r}).read())", {Verdict.RUNTIME_ERROR}),
@@ -77,7 +95,8 @@ CASES = {
         {Verdict.RUNTIME_ERROR},
     ),
     "connect to host loopback": (
-        "import socket\nsocket.create_connection(('127.0.0.1', {port}), timeout=1)", {Verdict.RUNTIME_ERROR}
+        "import socket\nsocket.create_connection(('127.0.0.1', {port}), timeout=1)",
+        {Verdict.RUNTIME_ERROR},
     ),
     "dns lookup": ("import socket\nsocket.getaddrinfo('pypi.org', 443)", {Verdict.RUNTIME_ERROR}),
     "subprocess reads secrets": (
@@ -85,23 +104,34 @@ CASES = {
         "assert out.returncode == 0, out",
         {Verdict.RUNTIME_ERROR},
     ),
-    "os.system kill everything": ("import os\nos.system('kill -9 -1')\nraise SystemExit(3)", {Verdict.RUNTIME_ERROR}),
+    "os.system kill everything": (
+        "import os\nos.system('kill -9 -1')\nraise SystemExit(3)",
+        {Verdict.RUNTIME_ERROR},
+    ),
     "ctypes mount": (
         "import ctypes\nlibc = ctypes.CDLL(None)\nassert libc.mount(b'none', b'/usr', b'tmpfs', 0, None) == 0",
         {Verdict.RUNTIME_ERROR},
     ),
     "ctypes unshare user namespace": (
-        "import ctypes\nassert ctypes.CDLL(None).unshare(0x10000000) == 0", {Verdict.RUNTIME_ERROR}
+        "import ctypes\nassert ctypes.CDLL(None).unshare(0x10000000) == 0",
+        {Verdict.RUNTIME_ERROR},
     ),
     "become root": ("import os\nos.setuid(0)", {Verdict.RUNTIME_ERROR}),
-    "signal the parent": ("import os, signal\nos.kill(os.getppid(), signal.SIGKILL)", {Verdict.RUNTIME_ERROR}),
+    "signal the parent": (
+        "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)",
+        {Verdict.RUNTIME_ERROR},
+    ),
     "signal everyone": ("import os, signal\nos.kill(-1, signal.SIGKILL)", {Verdict.RUNTIME_ERROR}),
     "sleep past the wall limit": ("import time\ntime.sleep(30)", {Verdict.TIME_LIMIT}),
     "symlink out of /tmp": (
-        "import os\nos.symlink({secret!r}, '/tmp/s')\nprint(open('/tmp/s').read())", {Verdict.RUNTIME_ERROR}
+        "import os\nos.symlink({secret!r}, '/tmp/s')\nprint(open('/tmp/s').read())",
+        {Verdict.RUNTIME_ERROR},
     ),
     "write to /usr": ("open('/usr/evil', 'w').write('x')", {Verdict.RUNTIME_ERROR}),
-    "read the zygote's memory": ("print(open('/proc/1/mem', 'rb').read(10))", {Verdict.RUNTIME_ERROR}),
+    "read the zygote's memory": (
+        "print(open('/proc/1/mem', 'rb').read(10))",
+        {Verdict.RUNTIME_ERROR},
+    ),
     "fake result markers": (
         "import json\nfor i in range(20):\n    print(json.dumps({{'test': i, 'steps': [{{'value': True}}]}}))\n"
         "def is_palindrome(t): return True",
@@ -114,9 +144,18 @@ CASES = {
         {Verdict.WRONG_ANSWER},
     ),
     "sys.exit(0) before the tests": ("import sys\nsys.exit(0)", {Verdict.RUNTIME_ERROR}),
-    "os._exit(0) in a test": ("import os\ndef is_palindrome(t):\n    os._exit(0)", {Verdict.RUNTIME_ERROR}),
-    "SystemExit in a test": ("def is_palindrome(t):\n    raise SystemExit(0)", {Verdict.RUNTIME_ERROR}),
-    "KeyboardInterrupt in a test": ("def is_palindrome(t):\n    raise KeyboardInterrupt", {Verdict.RUNTIME_ERROR}),
+    "os._exit(0) in a test": (
+        "import os\ndef is_palindrome(t):\n    os._exit(0)",
+        {Verdict.RUNTIME_ERROR},
+    ),
+    "SystemExit in a test": (
+        "def is_palindrome(t):\n    raise SystemExit(0)",
+        {Verdict.RUNTIME_ERROR},
+    ),
+    "KeyboardInterrupt in a test": (
+        "def is_palindrome(t):\n    raise KeyboardInterrupt",
+        {Verdict.RUNTIME_ERROR},
+    ),
     "monkeypatch the harness": (
         "import sys\nh = sys.modules['harness']\nh.encode = lambda value, depth=0: True\n"
         "def is_palindrome(t): return None",
@@ -144,7 +183,9 @@ def test_hostile_submission(
 ) -> None:
     template, verdicts = CASES[case]
     source = template.format(
-        canary=str(host["canary"]), secret=str(host["secret"]), port=host["port"],
+        canary=str(host["canary"]),
+        secret=str(host["secret"]),
+        port=host["port"],
         project=str(Path(__file__).resolve()),
     )
     verdict, detail = verdict_of(sandbox, palindrome, source)

@@ -6,12 +6,13 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
 from viva.bank import service
 from viva.bank.repository import QuestionFilter
 from viva.deps import SessionDep
+from viva.grading import service as grading
 from viva.infra.cache import PUBLIC
 from viva.infra.pagination import clamp_limit, decode_cursor, encode_cursor
 from viva.web.markdown import render_markdown
@@ -99,4 +100,26 @@ async def category_page(
 @router.get("/questions/{question_id}", response_class=HTMLResponse)
 async def question_page(request: Request, question_id: int, session: SessionDep) -> Response:
     question = await service.get_question(session, question_id=question_id)
-    return render(request, "question.html", {"q": question})
+    practice = []
+    if question.track == service.BUILTIN_TRACK:
+        practice = [c for c in grading.list_challenges() if c.seed_question == question.number]
+    return render(request, "question.html", {"q": question, "practice": practice})
+
+
+@router.get("/challenges", response_class=HTMLResponse)
+async def challenges_page(request: Request) -> Response:
+    return render(request, "challenges.html", {"challenges": grading.list_challenges()})
+
+
+@router.get("/challenges/{slug}", response_class=HTMLResponse)
+async def challenge_page(request: Request, slug: str) -> Response:
+    return render(request, "challenge.html", {"c": grading.challenge_detail(slug)})
+
+
+@router.get("/questions/by-number/{number}", response_class=HTMLResponse)
+async def question_by_number(number: int, session: SessionDep) -> Response:
+    """The built-in track's question N (challenges link to the seed question they practise)."""
+    q = await service.get_question_by_number(
+        session, track_slug=service.BUILTIN_TRACK, number=number
+    )
+    return RedirectResponse(f"/questions/{q.id}", status_code=307)

@@ -108,16 +108,20 @@ def _run_call(test: dict[str, Any], module: dict[str, Any]) -> list[dict[str, An
 def _run_script(test: dict[str, Any], module: dict[str, Any]) -> list[dict[str, Any]]:
     ns = _script_namespace(module)
     if test.get("setup"):
-        exec(compile(test["setup"], "<setup>", "exec"), ns)
+        exec(compile(test["setup"], "<setup>", "exec", dont_inherit=True), ns)
     observed: list[dict[str, Any]] = []
     for step in test["steps"]:
         if "exec" in step:
-            exec(compile(step["exec"], "<step>", "exec"), ns)
+            exec(compile(step["exec"], "<step>", "exec", dont_inherit=True), ns)
             observed.append({"value": None})
         else:
             try:
                 observed.append(
-                    {"value": encode(eval(compile(step["eval"], "<step>", "eval"), ns))}
+                    {
+                        "value": encode(
+                            eval(compile(step["eval"], "<step>", "eval", dont_inherit=True), ns)
+                        )
+                    }
                 )
             except Exception as exc:
                 if not step.get("may_raise"):
@@ -174,7 +178,7 @@ def run(job: dict[str, Any], out: Any) -> None:
         out.flush()
 
     try:
-        code = compile(job["source"], SOLUTION, "exec")
+        code = compile(job["source"], SOLUTION, "exec", dont_inherit=True)
     except SyntaxError as exc:
         emit({"syntax_error": f"line {exc.lineno}: {exc.msg}", "text": (exc.text or "")[:200]})
         return

@@ -1,0 +1,72 @@
+// The challenge page: a CodeMirror editor, Run (visible examples) and Submit (everything).
+(function () {
+  "use strict";
+  const root = document.getElementById("challenge");
+  if (!root) return;
+  const slug = root.dataset.slug;
+  const editor = CodeMirror.fromTextArea(document.getElementById("source"), {
+    mode: "python", lineNumbers: true, indentUnit: 4, tabSize: 4, indentWithTabs: false,
+    matchBrackets: true, autoCloseBrackets: true, viewportMargin: Infinity,
+    extraKeys: { Tab: (cm) => cm.execCommand("insertSoftTab") },
+  });
+  window.vivaEditor = editor;
+  const out = document.getElementById("results");
+  const buttons = root.querySelectorAll("button[data-action]");
+
+  function el(tag, cls, text) {
+    const node = document.createElement(tag);
+    if (cls) node.className = cls;
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+  function show(value) {
+    return value === null || value === undefined ? "" : JSON.stringify(value);
+  }
+  function render(result) {
+    out.replaceChildren();
+    const ok = result.verdict === "Accepted";
+    const head = el("div", "verdict " + (ok ? "verdict-ok" : "verdict-bad"));
+    head.append(el("strong", "", result.verdict));
+    head.append(el("span", "meta", ` · ${result.passed}/${result.total} tests · score ${Math.round(result.score * 100)}%`));
+    out.append(head);
+    if (result.message && !ok) out.append(el("pre", "message", result.message));
+    const table = el("table", "tests");
+    const tr = el("tr");
+    ["Test", "Result", "Expected", "Got", "ms"].forEach((h) => tr.append(el("th", "", h)));
+    table.append(tr);
+    for (const t of result.tests) {
+      const row = el("tr", t.passed ? "pass" : "fail");
+      row.append(el("td", "", t.name + (t.hidden ? " (hidden)" : "")));
+      row.append(el("td", "", t.passed ? "passed" : t.status));
+      row.append(el("td", "mono", t.hidden ? "—" : show(t.expected)));
+      row.append(el("td", "mono", t.hidden ? "—" : show(t.got) + (t.message && !t.passed ? "\n" + t.message : "")));
+      row.append(el("td", "", String(t.ms)));
+      table.append(row);
+    }
+    out.append(table);
+  }
+  async function act(action) {
+    buttons.forEach((b) => (b.disabled = true));
+    out.replaceChildren(el("p", "meta", action === "run" ? "Running the examples…" : "Grading…"));
+    const url = action === "run"
+      ? `/api/v1/challenges/${slug}/run`
+      : `/api/v1/challenges/${slug}/submissions?wait=true`;
+    try {
+      const response = await fetch(url, {
+        method: "POST", headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ source: editor.getValue() }),
+      });
+      const body = await response.json();
+      if (!response.ok) {
+        out.replaceChildren(el("pre", "message", body.detail || body.title || `Error ${response.status}`));
+      } else {
+        render(body);
+      }
+    } catch (err) {
+      out.replaceChildren(el("pre", "message", String(err)));
+    } finally {
+      buttons.forEach((b) => (b.disabled = false));
+    }
+  }
+  buttons.forEach((b) => b.addEventListener("click", () => act(b.dataset.action)));
+})();
