@@ -14,6 +14,7 @@ from viva.grading.sandbox import SandboxConfig, SandboxRunner, SandboxUnavailabl
 
 # Each xdist worker gets its own slot uids, so one worker's checks never see the other's runs.
 _WORKER = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
+SLOTS = 2
 UID_BASE = 62000 + 10 * (int(_WORKER) if _WORKER.isdigit() else 9)
 
 
@@ -22,7 +23,7 @@ def sandbox() -> Iterator[SandboxRunner]:
     if shutil.which("bwrap") is None:
         unavailable("bubblewrap not installed")
     try:
-        runner = SandboxRunner(SandboxConfig(slots=2, uid_base=UID_BASE))
+        runner = SandboxRunner(SandboxConfig(slots=SLOTS, uid_base=UID_BASE))
     except SandboxUnavailable as exc:
         unavailable(f"sandbox unavailable: {exc}")
     yield runner

@@ -88,11 +88,11 @@ def _vm_size_mb() -> int:
     return 0
 
 
-def _worker(
-    job: dict[str, Any], limits: dict[str, Any], uid: int, result_w: int, base_mb: int
-) -> None:
+def _worker(limits: dict[str, Any], uid: int, result_w: int, job_r: int, base_mb: int) -> None:
+    """Set up every restriction, then wait for the job: a warm worker is ready before its job
+    arrives, so a run's latency is only the run."""
     os.chdir("/tmp")
-    keep = {0, 1, 2, result_w}
+    keep = {0, 1, 2, result_w, job_r}
     for fd in range(3, 256):
         if fd not in keep:
             with contextlib.suppress(OSError):
@@ -117,12 +117,14 @@ def _worker(
     seccomp.install(SECCOMP_PROGRAM)
     os.environ.clear()
     os.environ.update({"HOME": "/tmp", "TMPDIR": "/tmp", "LANG": "C.UTF-8", "PATH": "/usr/bin"})
+    with os.fdopen(job_r, "rb") as source:
+        job = json.loads(source.read())
     with os.fdopen(result_w, "w") as out:
         harness.run(job, out)
 
 
 def _init(
-    job: dict[str, Any], limits: dict[str, Any], uid: int, result_w: int, base_mb: int
+    limits: dict[str, Any], uid: int, result_w: int, job_r: int, status_w: int, base_mb: int
 ) -> int:
     """PID 1 of the run's namespace: private /tmp and /proc, then fork the worker and reap."""
     LIBC.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
@@ -137,7 +139,8 @@ def _init(
     worker = os.fork()
     if worker == 0:
         try:
-            _worker(job, limits, uid, result_w, base_mb)
+            os.close(status_w)
+            _worker(limits, uid, result_w, job_r, base_mb)
             code = 0
         except SystemExit as exc:
             code = exc.code if isinstance(exc.code, int) else 1
@@ -148,6 +151,7 @@ def _init(
             sys.stderr.flush()
         os._exit(code)
     os.close(result_w)
+    os.close(job_r)
     for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(sig, lambda s, _f: os.kill(worker, signal.SIGKILL))
     while True:
@@ -158,93 +162,168 @@ def _init(
         except InterruptedError:
             continue
         if pid == worker:
-            if os.WIFSIGNALED(status):
-                return 128 + os.WTERMSIG(status)
-            return os.WEXITSTATUS(status)
+            code = 128 + os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status)
+            # Report before exiting: tearing the namespaces down takes milliseconds that the
+            # zygote need not wait for.
+            os.write(status_w, str(code).encode())
+            return code
+
+
+class Warm:
+    """A run whose sandbox is fully set up and whose worker waits for its job."""
+
+    def __init__(self, limits: dict[str, Any], uid: int, base_mb: int) -> None:
+        self.limits = limits
+        job_r, self.job_w = os.pipe()
+        self.status_r, status_w = os.pipe()
+        self.result_r, result_w = os.pipe()
+        self.out_r, out_w = os.pipe()
+        self.err_r, err_w = os.pipe()
+        sys.stdout.flush()
+        self.relay = os.fork()
+        if self.relay == 0:  # the relay: new namespaces, then PID 1 of them
+            code = 72
+            try:
+                os.setsid()
+                LIBC.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+                os.dup2(out_w, 1)
+                os.dup2(err_w, 2)
+                for fd in (self.job_w, self.status_r, self.result_r, self.out_r, self.err_r):
+                    os.close(fd)
+                os.close(out_w)
+                os.close(err_w)
+                flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS
+                _check(LIBC.unshare(flags), "unshare")
+                init = os.fork()
+                if init == 0:
+                    code = 73
+                    try:
+                        code = _init(limits, uid, result_w, job_r, status_w, base_mb)
+                    finally:
+                        os._exit(code)
+                for fd in (result_w, job_r, status_w, 1, 2):
+                    os.close(fd)
+                _, init_status = os.waitpid(init, 0)
+                code = (
+                    os.WEXITSTATUS(init_status)
+                    if os.WIFEXITED(init_status)
+                    else 128 + os.WTERMSIG(init_status)
+                )
+            except BaseException as exc:
+                os.write(2, f"sandbox setup failed: {exc}\n".encode())
+            finally:
+                os._exit(code)
+        for fd in (job_r, status_w, result_w, out_w, err_w):
+            os.close(fd)
+
+    def start(self, payload: bytes) -> None:
+        """Hand the job over; raises OSError when the worker is gone."""
+        view = memoryview(payload)
+        while view:
+            view = view[os.write(self.job_w, view) :]
+        os.close(self.job_w)
+        self.job_w = -1
+
+    def discard(self) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.relay, signal.SIGKILL)
+        ZOMBIES.append(self.relay)
+        for fd in (self.job_w, self.status_r, self.result_r, self.out_r, self.err_r):
+            if fd >= 0:
+                os.close(fd)
+
+    def collect(self, started: float) -> dict[str, Any]:
+        limits = self.limits
+        cap = int(limits["output_kb"]) * 1024
+        result_r, out_r, err_r = self.result_r, self.out_r, self.err_r
+        buffers = {
+            result_r: bytearray(),
+            out_r: bytearray(),
+            err_r: bytearray(),
+            self.status_r: bytearray(),
+        }
+        open_fds = set(buffers)
+        status: str = "exited"
+        deadline = started + float(limits["wall_seconds"])
+        while open_fds:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                status = "timeout"
+                break
+            ready, _, _ = select.select(list(open_fds), [], [], remaining)
+            for fd in ready:
+                chunk = os.read(fd, 65536)
+                if not chunk:
+                    open_fds.discard(fd)
+                    continue
+                buffers[fd] += chunk
+            if len(buffers[out_r]) + len(buffers[err_r]) > cap:
+                status = "output"
+                break
+            if len(buffers[result_r]) > 4 * 1024 * 1024:
+                status = "output"
+                break
+        if status != "exited":
+            os.kill(self.relay, signal.SIGKILL)  # its PID 1 dies with it, and the namespace too
+        ZOMBIES.append(self.relay)  # reaped later, off the reply's path
+        reported = bytes(buffers[self.status_r])
+        for fd in buffers:
+            os.close(fd)
+        exit_code = int(reported) if reported.isdigit() else 128 + signal.SIGKILL
+        if status == "exited" and exit_code == 128 + signal.SIGXCPU:
+            status = "cpu-limit"
+        elif status == "exited" and exit_code == 128 + signal.SIGKILL and not buffers[result_r]:
+            status = "killed"
+        return {
+            "status": status,
+            "exit_code": exit_code,
+            "records": buffers[result_r].decode("utf-8", "replace"),
+            "stdout": buffers[out_r][-cap:].decode("utf-8", "replace"),
+            "stderr": buffers[err_r][-cap:].decode("utf-8", "replace"),
+            "wall_ms": round((time.monotonic() - started) * 1000, 2),
+        }
+
+
+WARM: Warm | None = None
+ZOMBIES: list[int] = []
+
+
+def _reap() -> None:
+    for pid in list(ZOMBIES):
+        done, _ = os.waitpid(pid, os.WNOHANG)
+        if done:
+            ZOMBIES.remove(pid)
 
 
 def _run(job: dict[str, Any], limits: dict[str, Any], uid: int, base_mb: int) -> dict[str, Any]:
-    result_r, result_w = os.pipe()
-    out_r, out_w = os.pipe()
-    err_r, err_w = os.pipe()
-    sys.stdout.flush()
+    """Give the job to the warm run (or a fresh one), and warm up the next run meanwhile."""
+    global WARM
+    run, WARM = WARM, None
+    if run is not None and run.limits != limits:
+        run.discard()
+        run = None
+    payload = json.dumps(job).encode()
     started = time.monotonic()
-    relay = os.fork()
-    if relay == 0:  # the relay: new namespaces, then PID 1 of them
-        code = 72
-        try:
-            os.setsid()
-            LIBC.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-            os.dup2(out_w, 1)
-            os.dup2(err_w, 2)
-            for fd in (result_r, out_r, err_r, out_w, err_w):
-                os.close(fd)
-            _check(
-                LIBC.unshare(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS), "unshare"
-            )
-            init = os.fork()
-            if init == 0:
-                code = 73
-                try:
-                    code = _init(job, limits, uid, result_w, base_mb)
-                finally:
-                    os._exit(code)
-            os.close(result_w)
-            _, init_status = os.waitpid(init, 0)
-            code = (
-                os.WEXITSTATUS(init_status)
-                if os.WIFEXITED(init_status)
-                else 128 + os.WTERMSIG(init_status)
-            )
-        except BaseException as exc:
-            os.write(2, f"sandbox setup failed: {exc}\n".encode())
-        finally:
-            os._exit(code)
-    for fd in (result_w, out_w, err_w):
-        os.close(fd)
-    cap = int(limits["output_kb"]) * 1024
-    buffers = {result_r: bytearray(), out_r: bytearray(), err_r: bytearray()}
-    open_fds = set(buffers)
-    status: str = "exited"
-    deadline = started + float(limits["wall_seconds"])
-    while open_fds:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            status = "timeout"
-            break
-        ready, _, _ = select.select(list(open_fds), [], [], remaining)
-        for fd in ready:
-            chunk = os.read(fd, 65536)
-            if not chunk:
-                open_fds.discard(fd)
-                continue
-            buffers[fd] += chunk
-        if len(buffers[out_r]) + len(buffers[err_r]) > cap:
-            status = "output"
-            break
-        if len(buffers[result_r]) > 4 * 1024 * 1024:
-            status = "output"
-            break
-    if status != "exited":
-        os.kill(relay, signal.SIGKILL)  # its PID 1 dies with it, and the namespace with that
-    _, raw_status = os.waitpid(relay, 0)
-    for fd in buffers:
-        os.close(fd)
-    exit_code = (
-        os.WEXITSTATUS(raw_status) if os.WIFEXITED(raw_status) else 128 + os.WTERMSIG(raw_status)
-    )
-    if status == "exited" and exit_code == 128 + signal.SIGXCPU:
-        status = "cpu-limit"
-    elif status == "exited" and exit_code == 128 + signal.SIGKILL and not buffers[result_r]:
-        status = "killed"
-    return {
-        "status": status,
-        "exit_code": exit_code,
-        "records": buffers[result_r].decode("utf-8", "replace"),
-        "stdout": buffers[out_r][-cap:].decode("utf-8", "replace"),
-        "stderr": buffers[err_r][-cap:].decode("utf-8", "replace"),
-        "wall_ms": round((time.monotonic() - started) * 1000, 2),
+    try:
+        run = run or Warm(limits, uid, base_mb)
+        run.start(payload)
+    except OSError:  # the warm worker died while it waited: start over once
+        if run is not None:
+            run.discard()
+        run = Warm(limits, uid, base_mb)
+        started = time.monotonic()
+        run.start(payload)
+    handed = time.monotonic()
+    WARM = Warm(limits, uid, base_mb)
+    spawned = time.monotonic()
+    result = run.collect(started)
+    _reap()
+    result["phases_ms"] = {
+        "hand_over": round((handed - started) * 1000, 2),
+        "warm_next": round((spawned - handed) * 1000, 2),
+        "collect": round((time.monotonic() - spawned) * 1000, 2),
     }
+    return result
 
 
 def main() -> None:
@@ -264,6 +343,10 @@ def main() -> None:
             result = {"status": "internal", "detail": f"{type(exc).__name__}: {exc}"}
         reply.write(json.dumps(result) + "\n")
         reply.flush()
+    if WARM is not None:
+        WARM.discard()
+    for pid in ZOMBIES:
+        os.waitpid(pid, 0)
 
 
 if __name__ == "__main__":

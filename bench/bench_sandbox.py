@@ -1,0 +1,94 @@
+"""Sandbox benchmark: an isolated run against a bare interpreter start, in the same run.
+
+Prints median and p99 of: `python3 -I -S -c pass` (the baseline), an isolated run of a
+trivial program, and a graded palindrome submission (all its tests); then the throughput of
+graded palindrome submissions on all slots at once. Needs root and bubblewrap.
+
+    .venv/bin/python bench/bench_sandbox.py [--runs 200] [--slots 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+from viva.grading.challenges import Limits, load_challenges
+from viva.grading.judge import Verdict, build_job, grade
+from viva.grading.sandbox import SandboxConfig, SandboxRunner
+
+
+def timings(fn: Callable[[], object], runs: int) -> list[float]:
+    out = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        fn()
+        out.append((time.perf_counter() - started) * 1000)
+    return out
+
+
+def p99(values: list[float]) -> float:
+    return sorted(values)[min(len(values) - 1, int(len(values) * 0.99))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=200)
+    parser.add_argument("--slots", type=int, default=os.cpu_count() or 2)
+    args = parser.parse_args()
+    python = os.path.realpath(sys.executable)
+    runner = SandboxRunner(SandboxConfig(slots=args.slots, uid_base=64000))
+    challenge = load_challenges()["palindrome"]
+    job = build_job(challenge, challenge.solution, challenge.tests)
+
+    def bare() -> None:
+        subprocess.run([python, "-I", "-S", "-c", "pass"], check=True)
+
+    def trivial() -> None:
+        runner.run({"source": "pass", "tests": []}, Limits())
+
+    def palindrome() -> None:
+        result = grade(challenge, challenge.tests, runner.run(job, challenge.meta.limits))
+        assert result.verdict == Verdict.ACCEPTED, result
+
+    for fn in (bare, trivial, palindrome):  # warm up
+        timings(fn, 10)
+    rows = {}
+    for name, fn in (
+        ("bare `python3 -I -S -c pass`", bare),
+        ("isolated run, trivial program", trivial),
+        ("isolated run, palindrome (13 tests)", palindrome),
+    ):
+        rows[name] = timings(fn, args.runs)
+        print(f"{name}: median {statistics.median(rows[name]):.2f} ms", file=sys.stderr)
+
+    total = args.runs * 2
+    started = time.perf_counter()
+    with ThreadPoolExecutor(args.slots) as pool:
+        list(pool.map(lambda _: palindrome(), range(total)))
+    throughput = total / (time.perf_counter() - started)
+    runner.close()
+
+    base = statistics.median(rows["bare `python3 -I -S -c pass`"])
+    print(
+        f"\n{time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores, {args.runs} runs each, "
+        f"{args.slots} sandbox slots\n"
+    )
+    print("| what | median ms | p99 ms | ratio to bare start |")
+    print("|---|---:|---:|---:|")
+    for name, values in rows.items():
+        med = statistics.median(values)
+        print(f"| {name} | {med:.2f} | {p99(values):.2f} | {med / base:.2f}x |")
+    print(
+        f"\nthroughput: {throughput:.0f} graded palindrome submissions/s on {args.slots} slots "
+        f"({total} submissions)"
+    )
+
+
+if __name__ == "__main__":
+    main()
