@@ -88,15 +88,19 @@ def _vm_size_mb() -> int:
     return 0
 
 
+def _close_all_except(keep: set[int]) -> None:
+    low = 3
+    for fd in sorted(keep | {65536}):
+        if fd >= low:
+            os.closerange(low, fd)
+            low = fd + 1
+
+
 def _worker(limits: dict[str, Any], uid: int, result_w: int, job_r: int, base_mb: int) -> None:
     """Set up every restriction, then wait for the job: a warm worker is ready before its job
     arrives, so a run's latency is only the run."""
     os.chdir("/tmp")
-    keep = {0, 1, 2, result_w, job_r}
-    for fd in range(3, 256):
-        if fd not in keep:
-            with contextlib.suppress(OSError):
-                os.close(fd)
+    _close_all_except({result_w, job_r})
     cpu = max(1, int(limits["cpu_seconds"] + 0.999))
     memory = (base_mb + int(limits["memory_mb"])) * 1024 * 1024
     for res, value in (
@@ -188,10 +192,9 @@ class Warm:
                 LIBC.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
                 os.dup2(out_w, 1)
                 os.dup2(err_w, 2)
-                for fd in (self.job_w, self.status_r, self.result_r, self.out_r, self.err_r):
-                    os.close(fd)
-                os.close(out_w)
-                os.close(err_w)
+                # Drop every other descriptor, above all other warm runs' job pipes, which
+                # would otherwise never see end-of-file.
+                _close_all_except({job_r, status_w, result_w})
                 flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS
                 _check(LIBC.unshare(flags), "unshare")
                 init = os.fork()
@@ -284,7 +287,8 @@ class Warm:
         }
 
 
-WARM: Warm | None = None
+WARM: list[Warm] = []
+WARM_DEPTH = 1  # runs kept ready per slot, so back-to-back jobs find one set up
 ZOMBIES: list[int] = []
 
 
@@ -296,33 +300,24 @@ def _reap() -> None:
 
 
 def _run(job: dict[str, Any], limits: dict[str, Any], uid: int, base_mb: int) -> dict[str, Any]:
-    """Give the job to the warm run (or a fresh one), and warm up the next run meanwhile."""
-    global WARM
-    run, WARM = WARM, None
-    if run is not None and run.limits != limits:
-        run.discard()
-        run = None
+    """Give the job to a warm run (or a fresh one), and warm up the next runs meanwhile."""
+    for stale in [w for w in WARM if w.limits != limits]:
+        WARM.remove(stale)
+        stale.discard()
     payload = json.dumps(job).encode()
     started = time.monotonic()
+    run = WARM.pop(0) if WARM else Warm(limits, uid, base_mb)
     try:
-        run = run or Warm(limits, uid, base_mb)
         run.start(payload)
     except OSError:  # the warm worker died while it waited: start over once
-        if run is not None:
-            run.discard()
+        run.discard()
         run = Warm(limits, uid, base_mb)
         started = time.monotonic()
         run.start(payload)
-    handed = time.monotonic()
-    WARM = Warm(limits, uid, base_mb)
-    spawned = time.monotonic()
+    while len(WARM) < WARM_DEPTH:
+        WARM.append(Warm(limits, uid, base_mb))
     result = run.collect(started)
     _reap()
-    result["phases_ms"] = {
-        "hand_over": round((handed - started) * 1000, 2),
-        "warm_next": round((spawned - handed) * 1000, 2),
-        "collect": round((time.monotonic() - spawned) * 1000, 2),
-    }
     return result
 
 
@@ -343,8 +338,8 @@ def main() -> None:
             result = {"status": "internal", "detail": f"{type(exc).__name__}: {exc}"}
         reply.write(json.dumps(result) + "\n")
         reply.flush()
-    if WARM is not None:
-        WARM.discard()
+    for warm in WARM:
+        warm.discard()
     for pid in ZOMBIES:
         os.waitpid(pid, 0)
 
