@@ -21,6 +21,7 @@ runner = CliRunner()
 def env(settings: Settings, database: Database, monkeypatch: pytest.MonkeyPatch) -> Settings:
     monkeypatch.setenv("VIVA_DATABASE_URL", settings.effective_database_url)
     monkeypatch.setenv("VIVA_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("VIVA_SANDBOX_UID_BASE", str(settings.sandbox_uid_base))
     monkeypatch.delenv("VIVA_SECRET_KEY", raising=False)
     monkeypatch.delenv("VIVA_REDIS_URL", raising=False)
     return settings
@@ -98,3 +99,18 @@ def test_config_masks_secrets_and_persists_a_generated_key(
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
     viva("config")
     assert key_file.read_text() == key  # generated once, then reused
+
+
+def test_doctor_reports_a_working_sandbox(env: Settings) -> None:
+    code, out = viva("doctor")
+    assert code == 0, out
+    assert "ok bubblewrap" in out and "sandbox starts" in out
+
+
+def test_challenge_submit_grades_in_the_sandbox(env: Settings, tmp_path: Path) -> None:
+    wrong = tmp_path / "wrong.py"
+    wrong.write_text("def is_palindrome(text):\n    return text == text[::-1]\n")
+    code, out = viva("challenge", "submit", "palindrome", str(wrong))
+    assert code == 2 and "Wrong Answer" in out and "(hidden)" in out
+    code, out = viva("challenge", "list")
+    assert code == 0 and "palindrome" in out

@@ -46,3 +46,28 @@ def test_challenge_has_examples_hidden_tests_and_a_precise_prompt(slug: str) -> 
     assert len(challenge.visible) >= 3
     assert len(challenge.tests) - len(challenge.visible) >= 6
     assert len(challenge.prompt.split()) >= 40
+
+
+def test_candidate_code_is_compiled_as_written_not_with_the_harness_future_flags(
+    sandbox: SandboxRunner,
+) -> None:
+    """Nested Pydantic models need real annotations; the harness's own
+    `from __future__ import annotations` must not leak into the candidate's module."""
+    source = (
+        "from fastapi import FastAPI\nfrom pydantic import BaseModel\n"
+        "class Item(BaseModel):\n    name: str\n"
+        "class Page(BaseModel):\n    items: list[Item]\n"
+        "app = FastAPI()\n"
+        "@app.get('/page')\ndef page() -> Page:\n    return Page(items=[Item(name='pen')])\n"
+    )
+    job = {
+        "source": source,
+        "tests": [
+            {"id": 0, "kind": "http", "app": "app", "requests": [{"method": "GET", "url": "/page"}]}
+        ],
+    }
+    from viva.grading.challenges import Limits
+
+    outcome = sandbox.run(job, Limits())
+    step = outcome.records[0]["steps"][0]
+    assert (step["status"], step["json"]) == (200, {"items": [{"name": "pen"}]}), outcome.records
