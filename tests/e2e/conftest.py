@@ -54,6 +54,8 @@ def live_server(db_url: str, tmp_path: Path) -> Iterator[str]:
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("VIVA_")}
     env.update(VIVA_DATABASE_URL=db_url, VIVA_DATA_DIR=str(tmp_path), VIVA_LOG_LEVEL="warning")
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
+    env["VIVA_SANDBOX_UID_BASE"] = str(65000 + 10 * (int(worker) if worker.isdigit() else 9))
     log = (tmp_path / "server.log").open("w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "viva.cli", "serve", "--port", str(port)],

@@ -182,11 +182,12 @@ def run(job: dict[str, Any], out: Any) -> None:
     except SyntaxError as exc:
         emit({"syntax_error": f"line {exc.lineno}: {exc.msg}", "text": (exc.text or "")[:200]})
         return
-    for test in job["tests"]:
+    for index, test in enumerate(job["tests"]):
         capture = _Capture()
         real_out, real_err = sys.stdout, sys.stderr
         sys.stdout = sys.stderr = capture
         started = time.perf_counter()
+        module: dict[str, Any] | None = None
         try:
             module = _fresh_module(code)
             steps = RUNNERS[test["kind"]](test, module)
@@ -200,6 +201,11 @@ def run(job: dict[str, Any], out: Any) -> None:
         record["ms"] = round((time.perf_counter() - started) * 1000, 2)
         record["output"] = capture.getvalue()
         emit(record)
+        if module is None and index == 0:
+            # The module itself failed to load: every test would fail the same way.
+            for rest in job["tests"][1:]:
+                emit({**record, "test": rest["id"], "ms": 0.0})
+            break
     emit({"done": True})
 
 
