@@ -8,6 +8,7 @@ import pytest
 from viva.grading.challenges import load_challenges
 from viva.grading.judge import Verdict, build_job, grade
 from viva.grading.sandbox import SandboxRunner
+from viva.grading.service import resolved_tests
 
 CHALLENGES = load_challenges()
 REQUIRED_SEED_QUESTIONS = {4, 5, 8, 9, 10, 14, 15, 17, 18, 19, 39, 47, 48, 50, 67, 77}
@@ -71,3 +72,19 @@ def test_candidate_code_is_compiled_as_written_not_with_the_harness_future_flags
     outcome = sandbox.run(job, Limits())
     step = outcome.records[0]["steps"][0]
     assert (step["status"], step["json"]) == (200, {"items": [{"name": "pen"}]}), outcome.records
+
+
+def test_property_tests_catch_what_the_example_table_misses(sandbox: SandboxRunner) -> None:
+    """A solution that ignores only the digits rule passes every listed example but not the
+    generated cases, whose expected values come from the reference solution."""
+    challenge = CHALLENGES["palindrome"]
+    tests = resolved_tests(sandbox, challenge)
+    prop = next(t for t in tests if t.kind == "property")
+    assert len(prop.cases) >= 50 and len(prop.expected_steps) == len(prop.cases)
+    sloppy = (
+        "def is_palindrome(text):\n"
+        "    c = [x.lower() for x in text if x.isalpha() or x.isdigit()]\n"
+        "    return c == c[::-1]\n"
+    )
+    outcome = sandbox.run(build_job(challenge, sloppy, [prop]), challenge.meta.limits)
+    assert grade(challenge, [prop], outcome).verdict == Verdict.WRONG_ANSWER

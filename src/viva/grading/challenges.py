@@ -64,7 +64,7 @@ class Request(BaseModel):
 class TestCase(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str
-    kind: Literal["call", "script", "http"]
+    kind: Literal["call", "script", "http", "property"]
     hidden: bool = False
     weight: float = Field(default=1.0, gt=0)
     # call
@@ -73,6 +73,12 @@ class TestCase(BaseModel):
     kwargs: dict[str, Any] = {}
     expected: Any = None
     raises: str | None = None
+    # property: `strategy` (Hypothesis, producing argument tuples) generates `examples` inputs;
+    # the reference solution's results on them are the expected values
+    strategy: str | None = None
+    examples: int = Field(default=50, ge=1, le=500)
+    cases: list[list[Any]] = []
+    expected_steps: list[dict[str, Any]] = []
     # script
     setup: str | None = None
     steps: list[Step] = []
@@ -88,6 +94,8 @@ class TestCase(BaseModel):
             raise ValueError(f"{self.name}: a script test has steps")
         if self.kind == "http" and not self.requests:
             raise ValueError(f"{self.name}: an http test has requests")
+        if self.kind == "property" and not (self.call and self.strategy and self.hidden):
+            raise ValueError(f"{self.name}: a property test is hidden and has call and strategy")
         return self
 
     def job(self, index: int) -> dict[str, Any]:
@@ -101,6 +109,8 @@ class TestCase(BaseModel):
                 "kwargs": self.kwargs,
                 "may_raise": self.raises is not None,
             }
+        if self.kind == "property":
+            return {**base, "call": self.call, "cases": self.cases}
         if self.kind == "script":
             steps = [
                 {"exec": s.exec}
@@ -180,3 +190,27 @@ def load_challenges(directory: Path = CHALLENGES_DIR) -> dict[str, Challenge]:
         for d in sorted(directory.iterdir())
         if d.is_dir() and (d / "challenge.yaml").exists()
     }
+
+
+def generate_cases(strategy: str, examples: int) -> list[list[Any]]:
+    """Argument lists drawn by Hypothesis, the same on every run (derandomised). The strategy
+    is shipped content, trusted, and evaluated here with `st` in scope."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    drawn: list[list[Any]] = []
+    strategy_obj = eval(strategy, {"st": st})  # shipped content, never user input
+
+    @settings(
+        max_examples=examples,
+        derandomize=True,
+        database=None,
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(strategy_obj)
+    def collect(args: Any) -> None:
+        drawn.append(list(args) if isinstance(args, tuple) else [args])
+
+    collect()
+    return drawn

@@ -8,6 +8,7 @@ import sys
 from viva.grading.challenges import CHALLENGES_DIR, load_challenge, load_challenges
 from viva.grading.judge import build_job, grade
 from viva.grading.runners import DirectRunner
+from viva.grading.service import resolved_tests
 
 
 def main(slugs: list[str]) -> int:
@@ -19,8 +20,9 @@ def main(slugs: list[str]) -> int:
     failed = 0
     for slug, ch in sorted(challenges.items()):
         for label, source in (("solution", ch.solution), ("starter", ch.starter)):
-            outcome = runner.run(build_job(ch, source, ch.tests), ch.meta.limits)
-            g = grade(ch, ch.tests, outcome)
+            tests = resolved_tests(runner, ch)
+            outcome = runner.run(build_job(ch, source, tests), ch.meta.limits)
+            g = grade(ch, tests, outcome)
             ok = (g.verdict == "Accepted") == (label == "solution")
             failed += not ok
             mark, counts = ("ok " if ok else "BAD"), f"({g.passed}/{len(g.tests)})"

@@ -121,6 +121,8 @@ def _check_steps(
     test: TestCase, steps: list[dict[str, Any]], tol: float
 ) -> tuple[bool, Any, Any, str]:
     """(passed, expected, got, message) for one test's observed steps."""
+    if test.kind == "property":
+        return _check_property(test, steps, tol)
     if test.kind == "call":
         exp_steps: list[tuple[Any, str | None]] = [(test.expected, test.raises)]
     elif test.kind == "script":
@@ -150,6 +152,23 @@ def _check_steps(
             return False, expected, observed.get("value"), f"{where}wrong value"
     last = exp_steps[-1] if exp_steps else (None, None)
     return True, last[0], steps[-1].get("value") if steps else None, ""
+
+
+def _check_property(
+    test: TestCase, steps: list[dict[str, Any]], tol: float
+) -> tuple[bool, Any, Any, str]:
+    """Each generated case must match the reference solution's value (or exception type)."""
+    if len(steps) < len(test.expected_steps):
+        return False, None, None, "the test stopped before every case ran"
+    for i, (want, got) in enumerate(zip(test.expected_steps, steps, strict=False), 1):
+        if "error" in got:
+            return False, None, None, str(got["error"])
+        if "raised" in want or "raised" in got:
+            if want.get("raised") != got.get("raised"):
+                return False, want, got, f"generated case {i} of {len(steps)} differs"
+        elif not same(want.get("value"), got.get("value"), tol):
+            return False, want, got, f"generated case {i} of {len(steps)} differs"
+    return True, None, None, ""
 
 
 def _check_http(

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from viva.errors import NotFound, ServiceUnavailable, VivaError
-from viva.grading.challenges import Challenge, TestCase, load_challenges
+from viva.grading.challenges import Challenge, TestCase, generate_cases, load_challenges
 from viva.grading.judge import Grade, Verdict, build_job, grade
 from viva.grading.models import Submission
 from viva.grading.runners import DirectRunner, Runner
@@ -106,9 +106,39 @@ def check_source(source: str, *, max_bytes: int) -> None:
         raise SourceRejected("the source is empty")
 
 
+_RESOLVED: dict[str, list[TestCase]] = {}
+_RESOLVE_LOCK = threading.Lock()
+
+
+def resolved_tests(runner: Runner, challenge: Challenge) -> list[TestCase]:
+    """The challenge's tests with property tests made concrete: generated inputs, and the
+    reference solution's results on them (run in the sandbox too) as expected values."""
+    with _RESOLVE_LOCK:
+        if challenge.slug in _RESOLVED:
+            return _RESOLVED[challenge.slug]
+    tests = []
+    for test in challenge.tests:
+        if test.kind != "property":
+            tests.append(test)
+            continue
+        assert test.strategy is not None
+        cases = generate_cases(test.strategy, test.examples)
+        concrete = test.model_copy(update={"cases": cases})
+        outcome = runner.run(
+            build_job(challenge, challenge.solution, [concrete]), challenge.meta.limits
+        )
+        records = [r for r in outcome.records if r.get("test") == 0 and "steps" in r]
+        if not records or len(records[0]["steps"]) != len(cases):
+            raise RuntimeError(f"{challenge.slug}: the reference solution failed {test.name!r}")
+        tests.append(concrete.model_copy(update={"expected_steps": records[0]["steps"]}))
+    with _RESOLVE_LOCK:
+        _RESOLVED[challenge.slug] = tests
+    return tests
+
+
 def grade_source(runner: Runner, challenge: Challenge, source: str, *, visible_only: bool) -> Grade:
     """Blocking: run in a worker thread."""
-    tests = challenge.visible if visible_only else challenge.tests
+    tests = challenge.visible if visible_only else resolved_tests(runner, challenge)
     outcome = runner.run(build_job(challenge, source, tests), challenge.meta.limits)
     return grade(challenge, tests, outcome)
 

@@ -165,7 +165,20 @@ def _run_http(test: dict[str, Any], module: dict[str, Any]) -> list[dict[str, An
     return observed
 
 
-RUNNERS = {"call": _run_call, "script": _run_script, "http": _run_http}
+def _run_property(test: dict[str, Any], module: dict[str, Any]) -> list[dict[str, Any]]:
+    func = module.get(test["call"])
+    if not callable(func):
+        return [{"error": f"solution.py defines no function {test['call']}()", "kind": "missing"}]
+    observed: list[dict[str, Any]] = []
+    for args in test["cases"]:
+        try:
+            observed.append({"value": encode(func(*args))})
+        except Exception as exc:
+            observed.append({"raised": type(exc).__name__})
+    return observed
+
+
+RUNNERS = {"call": _run_call, "script": _run_script, "http": _run_http, "property": _run_property}
 
 
 def run(job: dict[str, Any], out: Any) -> None:
