@@ -82,6 +82,11 @@ def serve(
     host, port = host or settings.host, port or settings.port
     database = settings.masked()["database_url"]
     console.print(f"[bold green]Viva[/] on http://{host}:{port}  (database: {database})")
+    if settings.sandbox == "none":
+        err.print(
+            "[bold yellow]warning:[/] VIVA_SANDBOX=none — submitted code runs WITHOUT "
+            "isolation. Use this only for trusted, single-user practice."
+        )
     uvicorn.run(
         "viva.app:create_app",
         factory=True,
@@ -328,9 +333,12 @@ def doctor() -> None:
     ok = True
     checks = [
         ("bubblewrap", shutil.which("bwrap") is not None, "apt-get install bubblewrap"),
-        ("running as root (one uid per slot)", os.geteuid() == 0,
-         "run Viva as root in a container or VM; RLIMIT_NPROC cannot separate runs otherwise"),
-    ]  # fmt: skip
+        (
+            "running as root (one uid per slot)",
+            os.geteuid() == 0,
+            "run Viva as root in a container or VM; RLIMIT_NPROC cannot separate runs otherwise",
+        ),
+    ]
     for name, passed, fix in checks:
         ok &= passed
         console.print(
