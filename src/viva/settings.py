@@ -40,6 +40,10 @@ class Settings(BaseSettings):
     sandbox_slots: int = Field(default=2, ge=1, le=64)
     sandbox_uid_base: int = Field(default=61000, ge=1000, le=2**31 - 100)
     max_source_bytes: int = Field(default=64 * 1024, ge=1024)
+    sql_postgres_url: str | None = Field(
+        default=None,
+        description="admin URL of a PostgreSQL database used only for grading SQL challenges",
+    )
 
     @field_validator("redis_url", mode="before")
     @classmethod
@@ -99,6 +103,7 @@ class Settings(BaseSettings):
             "max_import_bytes": self.max_import_bytes,
             "sandbox": self.sandbox,
             "sandbox_slots": self.sandbox_slots,
+            "sql_postgres_url": _mask_url(self.sql_postgres_url) if self.sql_postgres_url else None,
         }
 
 

@@ -181,14 +181,25 @@ def load_challenge(folder: Path) -> Challenge:
     )
 
 
+def challenge_kind(folder: Path) -> str | None:
+    """The `kind` a challenge folder declares, without validating the rest."""
+    try:
+        data = yaml.safe_load((folder / "challenge.yaml").read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        return None
+    kind = data.get("kind") if isinstance(data, dict) else None
+    return kind if isinstance(kind, str) else None
+
+
 @lru_cache(maxsize=1)
 def load_challenges(directory: Path = CHALLENGES_DIR) -> dict[str, Challenge]:
+    """The Python challenges (SQL challenges live beside them; viva.grading.sql loads those)."""
     if not directory.is_dir():
         return {}
     return {
         d.name: load_challenge(d)
         for d in sorted(directory.iterdir())
-        if d.is_dir() and (d / "challenge.yaml").exists()
+        if d.is_dir() and (d / "challenge.yaml").exists() and challenge_kind(d) != "sql"
     }
 
 

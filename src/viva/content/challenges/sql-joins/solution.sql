@@ -1,0 +1,5 @@
+SELECT d.name AS department,
+       COUNT(e.id) AS employees
+FROM departments AS d
+LEFT JOIN employees AS e ON e.department_id = d.id
+GROUP BY d.id, d.name;

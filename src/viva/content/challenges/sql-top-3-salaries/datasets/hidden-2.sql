@@ -1,0 +1,9 @@
+-- Only two distinct salaries (one of them shared by three people), plus NULLs.
+INSERT INTO employees (id, name, department, salary) VALUES
+    (1, 'Tariq', 'Engineering', 88000.00),
+    (2, 'Uma', 'Engineering', NULL),
+    (3, 'Viktor', 'Sales', 88000.00),
+    (4, 'Wen', 'Sales', 61000.00),
+    (5, 'Xenia', 'Support', 88000.00),
+    (6, 'Yusuf', 'Support', NULL),
+    (7, 'Zofia', 'Sales', 61000.00);

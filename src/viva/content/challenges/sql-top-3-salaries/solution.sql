@@ -1,0 +1,11 @@
+WITH ranked AS (
+    SELECT name,
+           salary,
+           DENSE_RANK() OVER (ORDER BY salary DESC) AS salary_rank
+    FROM employees
+    WHERE salary IS NOT NULL
+)
+SELECT name, salary, salary_rank
+FROM ranked
+WHERE salary_rank <= 3
+ORDER BY salary_rank, name;

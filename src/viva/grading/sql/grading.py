@@ -1,0 +1,142 @@
+"""Grading a SQL submission: run it on every dataset, compare with the reference, decide."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from viva.grading.judge import Grade, TestResult, Verdict
+from viva.grading.sql.challenges import Dataset, SqlChallenge
+from viva.grading.sql.compare import compare, normalise
+from viva.grading.sql.engines import Mode, PostgresEngine, SqlRejected, SqlResult, run_sqlite
+
+MODES: dict[str, Mode] = {"rows": "query", "plan": "ddl", "atomic": "script"}
+SHOWN_ROWS = 20
+
+
+class SqlEngines:
+    """The engines of this process; PostgreSQL only when a grading database is configured."""
+
+    def __init__(self, postgres: PostgresEngine | None = None) -> None:
+        self.postgres = postgres
+        self._reference: dict[tuple[str, str, str], SqlResult] = {}
+
+    async def run(
+        self, challenge: SqlChallenge, dialect: str, dataset: Dataset, sql: str, *, trusted: bool
+    ) -> SqlResult:
+        mode = MODES[challenge.meta.check]
+        if dialect == "sqlite":
+            return await asyncio.to_thread(
+                run_sqlite, challenge, dataset, sql, mode=mode, trusted=trusted
+            )
+        if self.postgres is None:
+            raise SqlRejected(
+                "PostgreSQL grading is not configured on this server (VIVA_SQL_POSTGRES_URL)"
+            )
+        return await self.postgres.run(challenge, dataset, sql, mode=mode, trusted=trusted)
+
+    async def reference(self, challenge: SqlChallenge, dialect: str, dataset: Dataset) -> SqlResult:
+        key = (challenge.slug, dialect, dataset.name)
+        if key not in self._reference:
+            result = await self.run(
+                challenge, dialect, dataset, challenge.solution(dialect), trusted=True
+            )
+            if (result.error and result.error_kind != "runtime") or (
+                result.error and challenge.meta.check != "atomic"
+            ):
+                raise RuntimeError(
+                    f"{challenge.slug}/{dataset.name} reference failed: {result.error}"
+                )
+            self._reference[key] = result
+        return self._reference[key]
+
+    async def close(self) -> None:
+        if self.postgres is not None:
+            await self.postgres.close()
+
+
+def _shown(columns: list[str], rows: list[tuple[Any, ...]]) -> dict[str, Any]:
+    return {
+        "columns": columns,
+        "rows": [[normalise(v) for v in r] for r in rows[:SHOWN_ROWS]],
+        "row_count": len(rows),
+    }
+
+
+async def grade_sql(
+    engines: SqlEngines, challenge: SqlChallenge, sql: str, dialect: str, *, visible_only: bool
+) -> Grade:
+    if dialect not in challenge.meta.dialects:
+        return Grade(
+            Verdict.INTERNAL_ERROR,
+            0.0,
+            [],
+            f"this challenge is graded on {', '.join(challenge.meta.dialects)}",
+        )
+    try:
+        sql.encode("utf-8")
+    except UnicodeEncodeError:
+        return Grade(
+            Verdict.SYNTAX_ERROR, 0.0, [], "the SQL contains characters that are not valid UTF-8"
+        )
+    datasets = challenge.visible if visible_only else challenge.datasets
+    results: list[TestResult] = []
+    first_error_kind: str | None = None
+    for dataset in datasets:
+        name = f"{'hidden data' if dataset.hidden else 'example data'} {dataset.name}"
+        expected = await engines.reference(challenge, dialect, dataset)
+        try:
+            got = await engines.run(challenge, dialect, dataset, sql, trusted=False)
+        except SqlRejected as exc:
+            return Grade(Verdict.INTERNAL_ERROR, 0.0, results, str(exc))
+        test = TestResult(name, dataset.hidden, 1.0, False, "wrong", ms=round(got.ms, 2))
+        failed_script = challenge.meta.check == "atomic" and got.error_kind == "runtime"
+        if got.error and not failed_script:
+            test.status = "error"
+            test.message = got.error[:1000]
+            first_error_kind = first_error_kind or got.error_kind
+        else:
+            diff = compare(
+                expected.columns, expected.rows, got.columns, got.rows, challenge.meta.compare
+            )
+            plan_ok = challenge.meta.check != "plan" or bool(got.plan_uses_index)
+            test.passed = diff.ok and plan_ok
+            test.status = "passed" if test.passed else "wrong"
+            if not plan_ok:
+                assert challenge.meta.plan is not None
+                test.message = (
+                    f"`{challenge.meta.plan.query}` does not use an index on "
+                    f"{challenge.meta.plan.table}:\n{got.plan}"
+                )[:2000]
+            elif not diff.ok:
+                test.message = diff.message
+                if failed_script:
+                    test.message += f" (the script failed with: {got.error})"
+            test.expected = _shown(expected.columns, expected.rows)
+            test.got = _shown(got.columns, got.rows) | {
+                "missing": diff.missing,
+                "extra": diff.extra,
+            }
+        results.append(test)
+    total = len(results) or 1
+    score = round(sum(t.passed for t in results) / total, 4)
+    first_bad = next((t for t in results if not t.passed), None)
+    if first_bad is None:
+        return Grade(Verdict.ACCEPTED, 1.0, results)
+    verdict = {
+        "syntax": Verdict.SYNTAX_ERROR,
+        "timeout": Verdict.TIME_LIMIT,
+        "too_many": Verdict.OUTPUT_LIMIT,
+        "runtime": Verdict.RUNTIME_ERROR,
+        "memory": Verdict.MEMORY_LIMIT,
+    }.get(first_error_kind or "", Verdict.WRONG_ANSWER)
+    if first_bad.status == "wrong" and first_error_kind is None:
+        verdict = Verdict.WRONG_ANSWER
+    message = (
+        first_bad.message
+        if not first_bad.hidden or first_bad.status == "error"
+        else (f"{first_bad.name}: wrong result on data you have not seen")
+    )
+    if first_bad.hidden and first_bad.status == "error":
+        message = first_bad.message.split("\n")[0][:300]
+    return Grade(verdict, score, results, message)
