@@ -76,6 +76,14 @@ def postgres_dsn() -> str:
 
 
 @pytest.fixture(scope="session")
+def sql_postgres_url(postgres_dsn: str) -> str:
+    """A database used only for grading SQL, separate from Viva's own test database."""
+    name = f"viva_test_{worker_id()}_sql"
+    run_async(_recreate_database(name))
+    return f"{PG_ADMIN_DSN.rsplit('/', 1)[0]}/{name}"
+
+
+@pytest.fixture(scope="session")
 def redis_url() -> Iterator[str]:
     client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2)
     try:
@@ -124,8 +132,8 @@ def db_url(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def settings(db_url: str, tmp_path: Path) -> Settings:
-    return _settings(db_url, tmp_path)
+def settings(db_url: str, tmp_path: Path, sql_postgres_url: str) -> Settings:
+    return _settings(db_url, tmp_path, sql_postgres_url=sql_postgres_url)
 
 
 @pytest.fixture

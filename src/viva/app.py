@@ -19,6 +19,8 @@ from viva.db import Database, upgrade_async
 from viva.errors import VivaError, install_error_handlers
 from viva.grading.queue import InProcessQueue
 from viva.grading.routes import router as grading_router
+from viva.grading.sql.engines import PostgresEngine
+from viva.grading.sql.grading import SqlEngines
 from viva.infra.cache import EdgeCacheMiddleware, build_cache
 from viva.infra.logging import configure_logging, log
 from viva.infra.security_headers import SecurityHeadersMiddleware
@@ -59,10 +61,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 detail="VIVA_SANDBOX=none: submitted code runs "
                 "WITHOUT isolation; use only for trusted single-user practice",
             )
-        app.state.grading_queue = InProcessQueue(database=app.state.database, settings=settings)
+        postgres = PostgresEngine(settings.sql_postgres_url) if settings.sql_postgres_url else None
+        app.state.sql_engines = SqlEngines(postgres)
+        app.state.grading_queue = InProcessQueue(
+            database=app.state.database, settings=settings, sql_engines=app.state.sql_engines
+        )
         await app.state.grading_queue.start()
         yield
         await app.state.grading_queue.stop()
+        await app.state.sql_engines.close()
         await app.state.database.dispose()
         await cache.close()
 

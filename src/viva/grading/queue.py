@@ -15,6 +15,7 @@ from typing import Protocol
 from viva.db import Database
 from viva.errors import NotFound, ServiceUnavailable
 from viva.grading import service
+from viva.grading.sql.grading import SqlEngines
 from viva.infra.logging import log
 from viva.settings import Settings
 
@@ -29,9 +30,10 @@ class GradingQueue(Protocol):
 
 
 class InProcessQueue:
-    def __init__(self, *, database: Database, settings: Settings) -> None:
+    def __init__(self, *, database: Database, settings: Settings, sql_engines: SqlEngines) -> None:
         self.database = database
         self.settings = settings
+        self.sql_engines = sql_engines
         self._queue: asyncio.Queue[int] = asyncio.Queue()
         self._done: dict[int, asyncio.Event] = {}
         self._workers: list[asyncio.Task[None]] = []
@@ -86,18 +88,22 @@ class InProcessQueue:
             if submission is None:
                 return
             slug, source, attempts = submission.challenge, submission.source, submission.attempts
+            dialect = submission.dialect
         if attempts > MAX_ATTEMPTS:
             result = service.internal_error(
                 f"grading was interrupted {attempts - 1} times; giving up"
             )
         else:
             try:
-                challenge = service.require_challenge(slug)
-                runner = await asyncio.to_thread(service.get_runner, self.settings)
-                result = await asyncio.to_thread(
-                    service.grade_source, runner, challenge, source, visible_only=False
+                result, _ = await service.grade_any(
+                    settings=self.settings,
+                    sql_engines=self.sql_engines,
+                    slug=slug,
+                    source=source,
+                    dialect=dialect,
+                    visible_only=False,
                 )
-            except (NotFound, ServiceUnavailable) as exc:
+            except (NotFound, ServiceUnavailable, service.SourceRejected) as exc:
                 result = service.internal_error(exc.detail)
         async with self.database.session() as session:
             await service.store_grade(session, submission_id=submission_id, result=result)

@@ -33,7 +33,7 @@ async def list_challenges() -> list[ChallengeSummary]:
 
 @router.get("/challenges/{slug}", response_model=ChallengeDetail)
 async def get_challenge(slug: str) -> ChallengeDetail:
-    return service.challenge_detail(slug)
+    return await asyncio.to_thread(service.challenge_detail, slug)
 
 
 @router.post(
@@ -41,13 +41,19 @@ async def get_challenge(slug: str) -> ChallengeDetail:
     response_model=GradeOut,
     responses={503: {"description": "no sandbox"}},
 )
-async def run_examples(slug: str, body: SourceIn, settings: SettingsDep) -> GradeOut:
+async def run_examples(
+    slug: str, body: SourceIn, request: Request, settings: SettingsDep
+) -> GradeOut:
     """Run the visible examples only; nothing is recorded."""
-    challenge = service.require_challenge(slug)
+    service.find_challenge(slug)
     service.check_source(body.source, max_bytes=settings.max_source_bytes)
-    runner = await asyncio.to_thread(service.get_runner, settings)
-    result = await asyncio.to_thread(
-        service.grade_source, runner, challenge, body.source, visible_only=True
+    result, _ = await service.grade_any(
+        settings=settings,
+        sql_engines=request.app.state.sql_engines,
+        slug=slug,
+        source=body.source,
+        dialect=body.dialect,
+        visible_only=True,
     )
     return service.grade_out(result)
 
@@ -71,10 +77,14 @@ async def submit(
     wait: Annotated[bool, Query(description="grade before answering")] = False,
 ) -> SubmissionOut:
     """Store the submission, queue it for grading, and (with ?wait=true) return the verdict."""
-    challenge = service.require_challenge(slug)
+    challenge = service.find_challenge(slug)
     service.check_source(body.source, max_bytes=settings.max_source_bytes)
-    await asyncio.to_thread(service.get_runner, settings)  # refuse now if we cannot grade
-    submission = await service.create_submission(session, challenge=challenge, source=body.source)
+    dialect = service.submission_dialect(challenge, body.dialect)
+    if dialect is None:
+        await asyncio.to_thread(service.get_runner, settings)  # refuse now if we cannot grade
+    submission = await service.create_submission(
+        session, challenge=challenge, source=body.source, dialect=dialect
+    )
     await session.commit()  # stored before grading starts: a crash cannot lose it
     queue = _queue(request)
     await queue.enqueue(submission.id)

@@ -26,9 +26,17 @@ from viva.grading.judge import RunOutcome, RunStatus, parse_records
 RUNTIME_DIR = Path(__file__).resolve().parent / "runtime"
 # Packages graded code may import; the sandbox sees them and whatever they import.
 ALLOWED_PACKAGES = (
-    "fastapi", "fastapi.testclient", "pydantic", "starlette", "httpx", "fakeredis", "redis",
-    "hypothesis", "multipart", "python_multipart",
-)  # fmt: skip
+    "fastapi",
+    "fastapi.testclient",
+    "pydantic",
+    "starlette",
+    "httpx",
+    "fakeredis",
+    "redis",
+    "hypothesis",
+    "multipart",
+    "python_multipart",
+)
 
 
 class SandboxUnavailable(RuntimeError):

@@ -12,7 +12,7 @@ class ChallengeSummary(BaseModel):
     slug: str
     title: str
     seed_question: int | None
-    kind: Literal["function", "class", "fastapi"]
+    kind: Literal["function", "class", "fastapi", "sql"]
     difficulty: Literal["easy", "medium", "hard"]
     tags: list[str]
 
@@ -29,11 +29,17 @@ class ChallengeDetail(ChallengeSummary):
     examples: list[Example]
     hidden_tests: int
     limits: dict[str, float]
+    dialects: list[str] = Field(default=[], description="SQL challenges: engines it is graded on")
+    schema_sql: str = Field(default="", description="SQL challenges: the tables")
+    sample_rows: dict[str, dict[str, Any]] = Field(default={}, description="SQL: example data")
 
 
 class SourceIn(BaseModel):
     source: str = Field(
-        min_length=1, max_length=64 * 1024, description="the candidate's solution.py"
+        min_length=1, max_length=64 * 1024, description="solution.py, or the SQL of a SQL challenge"
+    )
+    dialect: Literal["sqlite", "postgres"] | None = Field(
+        default=None, description="SQL challenges: the engine (default: the first it offers)"
     )
 
 
@@ -61,6 +67,7 @@ class GradeOut(BaseModel):
 class SubmissionOut(BaseModel):
     id: int
     challenge: str
+    dialect: str | None = None
     status: Literal["queued", "running", "done"]
     verdict: str | None
     score: float | None

@@ -6,6 +6,7 @@ touches the database is async and never commits on its own.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 from datetime import UTC, datetime
@@ -27,6 +28,10 @@ from viva.grading.schemas import (
     SubmissionOut,
     TestOut,
 )
+from viva.grading.sql.challenges import Dataset, SqlChallenge, load_sql_challenges
+from viva.grading.sql.compare import normalise
+from viva.grading.sql.engines import SqlRejected, run_sqlite
+from viva.grading.sql.grading import MODES, SqlEngines, grade_sql
 from viva.settings import Settings
 
 
@@ -36,7 +41,9 @@ class SourceRejected(VivaError):
 
 
 def list_challenges() -> list[ChallengeSummary]:
-    return [_summary(c) for c in load_challenges().values()]
+    items = [_summary(c) for c in load_challenges().values()]
+    items += [_sql_summary(c) for c in load_sql_challenges().values()]
+    return sorted(items, key=lambda c: (c.seed_question or 1000, c.slug))
 
 
 def require_challenge(slug: str) -> Challenge:
@@ -44,6 +51,128 @@ def require_challenge(slug: str) -> Challenge:
     if challenge is None:
         raise NotFound(f"no challenge '{slug}'")
     return challenge
+
+
+def find_challenge(slug: str) -> Challenge | SqlChallenge:
+    """A Python or a SQL challenge, or NotFound."""
+    sql = load_sql_challenges().get(slug)
+    return sql if sql is not None else require_challenge(slug)
+
+
+def _sql_summary(c: SqlChallenge) -> ChallengeSummary:
+    m = c.meta
+    return ChallengeSummary(
+        slug=c.slug,
+        title=m.title,
+        seed_question=m.seed_question,
+        kind="sql",
+        difficulty=m.difficulty,
+        tags=m.tags,
+    )
+
+
+def sql_detail(c: SqlChallenge) -> ChallengeDetail:
+    """Blocking (it runs the reference on the example data in SQLite)."""
+    example = c.visible[0]
+    mode = MODES[c.meta.check]
+    reference = (
+        run_sqlite(c, example, c.solution("sqlite"), mode=mode, trusted=True)
+        if ("sqlite" in c.meta.dialects)
+        else None
+    )
+    examples = []
+    if reference is not None:
+        what = {
+            "rows": "the query's result",
+            "plan": f"the result of `{c.meta.plan.query if c.meta.plan else ''}`",
+            "atomic": "the final state",
+        }[c.meta.check]
+        examples.append(
+            Example(
+                name=f"On the example data, {what}",
+                input="",
+                expected={
+                    "columns": reference.columns,
+                    "rows": [[normalise(v) for v in r] for r in reference.rows[:50]],
+                },
+            )
+        )
+    return ChallengeDetail(
+        **_sql_summary(c).model_dump(),
+        prompt=c.prompt,
+        starter=c.starter,
+        examples=examples,
+        hidden_tests=len(c.datasets) - len(c.visible),
+        limits={"timeout_ms": float(c.meta.limits.timeout_ms)},
+        dialects=list(c.meta.dialects),
+        schema_sql=c.schema,
+        sample_rows=sample_rows(c, example),
+    )
+
+
+def sample_rows(c: SqlChallenge, dataset: Dataset) -> dict[str, dict[str, Any]]:
+    import sqlite3
+
+    conn = sqlite3.connect(":memory:")
+    try:
+        conn.executescript(c.schema + "\n" + dataset.sql)
+        tables = [
+            r[0]
+            for r in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY rowid"
+            )
+        ]
+        out = {}
+        for table in tables:
+            cursor = conn.execute(f'SELECT * FROM "{table}" LIMIT 8')  # noqa: S608  (our own table)
+            out[table] = {
+                "columns": [d[0] for d in cursor.description],
+                "rows": [[normalise(v) for v in r] for r in cursor.fetchall()],
+            }
+        return out
+    finally:
+        conn.close()
+
+
+def submission_dialect(challenge: Challenge | SqlChallenge, dialect: str | None) -> str | None:
+    """The engine a SQL submission runs on (None for Python); refuses one it does not offer."""
+    if not isinstance(challenge, SqlChallenge):
+        return None
+    chosen = dialect or challenge.meta.dialects[0]
+    if chosen not in challenge.meta.dialects:
+        raise SourceRejected(f"this challenge is graded on {', '.join(challenge.meta.dialects)}")
+    return chosen
+
+
+async def grade_any(
+    *,
+    settings: Settings,
+    sql_engines: SqlEngines,
+    slug: str,
+    source: str,
+    dialect: str | None,
+    visible_only: bool,
+) -> tuple[Grade, str | None]:
+    """Grade Python in the sandbox or SQL on its engine; returns the grade and the dialect."""
+    challenge = find_challenge(slug)
+    if isinstance(challenge, SqlChallenge):
+        chosen = dialect or challenge.meta.dialects[0]
+        if chosen not in challenge.meta.dialects:
+            raise SourceRejected(
+                f"this challenge is graded on {', '.join(challenge.meta.dialects)}"
+            )
+        try:
+            result = await grade_sql(
+                sql_engines, challenge, source, chosen, visible_only=visible_only
+            )
+        except SqlRejected as exc:
+            raise ServiceUnavailable(str(exc)) from exc
+        return result, chosen
+    runner = await asyncio.to_thread(get_runner, settings)
+    result = await asyncio.to_thread(
+        grade_source, runner, challenge, source, visible_only=visible_only
+    )
+    return result, None
 
 
 def _summary(c: Challenge) -> ChallengeSummary:
@@ -83,7 +212,10 @@ def describe(test: TestCase) -> tuple[str, Any]:
 
 
 def challenge_detail(slug: str) -> ChallengeDetail:
-    c = require_challenge(slug)
+    found = find_challenge(slug)
+    if isinstance(found, SqlChallenge):
+        return sql_detail(found)
+    c = found
     examples = [
         Example(name=t.name, input=describe(t)[0], expected=describe(t)[1]) for t in c.visible
     ]
@@ -158,6 +290,7 @@ def submission_out(s: Submission) -> SubmissionOut:
     return SubmissionOut(
         id=s.id,
         challenge=s.challenge,
+        dialect=s.dialect,
         status=s.status,
         verdict=s.verdict,
         score=s.score,
@@ -171,10 +304,19 @@ def submission_out(s: Submission) -> SubmissionOut:
 
 
 async def create_submission(
-    session: AsyncSession, *, challenge: Challenge, source: str
+    session: AsyncSession,
+    *,
+    challenge: Challenge | SqlChallenge,
+    source: str,
+    dialect: str | None = None,
 ) -> Submission:
     submission = Submission(
-        challenge=challenge.slug, source=source, status="queued", tests=[], message=""
+        challenge=challenge.slug,
+        source=source,
+        status="queued",
+        tests=[],
+        message="",
+        dialect=dialect,
     )
     session.add(submission)
     await session.flush()

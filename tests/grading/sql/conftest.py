@@ -7,20 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import PG_ADMIN_DSN, _recreate_database, run_async, worker_id
 from viva.grading.sql.challenges import SqlChallenge, load_sql_challenge
 from viva.grading.sql.engines import PostgresEngine
 from viva.grading.sql.grading import SqlEngines
 
 FIXTURES = Path(__file__).parent / "fixtures"
-
-
-@pytest.fixture(scope="session")
-def sql_postgres_url(postgres_dsn: str) -> str:
-    """A database used only for grading, separate from Viva's own test database."""
-    name = f"viva_test_{worker_id()}_sql"
-    run_async(_recreate_database(name))
-    return f"{PG_ADMIN_DSN.rsplit('/', 1)[0]}/{name}"
 
 
 @pytest.fixture(scope="session")

@@ -20,6 +20,16 @@ class SqlEngines:
     def __init__(self, postgres: PostgresEngine | None = None) -> None:
         self.postgres = postgres
         self._reference: dict[tuple[str, str, str], SqlResult] = {}
+        self._started = postgres is None
+        self._start_lock = asyncio.Lock()
+
+    async def _ensure_started(self) -> None:
+        if self._started or self.postgres is None:
+            return
+        async with self._start_lock:
+            if not self._started:
+                await self.postgres.start()
+                self._started = True
 
     async def run(
         self, challenge: SqlChallenge, dialect: str, dataset: Dataset, sql: str, *, trusted: bool
@@ -33,6 +43,7 @@ class SqlEngines:
             raise SqlRejected(
                 "PostgreSQL grading is not configured on this server (VIVA_SQL_POSTGRES_URL)"
             )
+        await self._ensure_started()
         return await self.postgres.run(challenge, dataset, sql, mode=mode, trusted=trusted)
 
     async def reference(self, challenge: SqlChallenge, dialect: str, dataset: Dataset) -> SqlResult:
@@ -51,7 +62,7 @@ class SqlEngines:
         return self._reference[key]
 
     async def close(self) -> None:
-        if self.postgres is not None:
+        if self.postgres is not None and self._started:
             await self.postgres.close()
 
 

@@ -1,0 +1,5 @@
+BEGIN;
+UPDATE accounts SET balance = balance + 100.00 WHERE id = 2;
+INSERT INTO transfers (from_id, to_id, amount) VALUES (1, 2, 100.00);
+UPDATE accounts SET balance = balance - 100.00 WHERE id = 1;
+COMMIT;

@@ -1,0 +1,1 @@
+DELETE FROM customers WHERE 1 = 0;

@@ -1,0 +1,4 @@
+SELECT e.name AS employee,
+       m.name AS manager
+FROM employees AS e
+LEFT JOIN employees AS m ON m.id = e.manager_id;

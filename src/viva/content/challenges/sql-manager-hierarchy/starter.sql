@@ -1,0 +1,2 @@
+SELECT name AS employee, manager_id AS manager
+FROM employees;

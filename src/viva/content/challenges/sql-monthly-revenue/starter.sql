@@ -1,0 +1,2 @@
+SELECT order_date, status, amount
+FROM orders;
