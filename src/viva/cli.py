@@ -8,7 +8,7 @@ import os
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -279,47 +279,83 @@ def challenge_show(slug: Annotated[str, typer.Argument(help="Challenge slug")]) 
 @challenge_app.command("submit")
 def challenge_submit(
     slug: Annotated[str, typer.Argument(help="Challenge slug")],
-    file: Annotated[Path, typer.Argument(help="Your solution.py")],
+    file: Annotated[Path, typer.Argument(help="Your solution.py, or solution.sql")],
+    dialect: Annotated[str | None, typer.Option(help="SQL challenges: sqlite or postgres")] = None,
     run_only: Annotated[
         bool, typer.Option("--run", help="Visible examples only, not recorded")
     ] = False,
 ) -> None:
-    """Grade a solution in the sandbox and record it as a submission."""
+    """Grade a solution (Python in the sandbox, SQL on its engine) and record the submission."""
     from viva.grading import service as grading
+    from viva.grading.sql.engines import PostgresEngine
+    from viva.grading.sql.grading import SqlEngines
 
     settings = Settings()
     if not file.is_file():
         raise _fail(f"{file}: no such file")
     try:
         source = file.read_text(encoding="utf-8")
-        challenge = grading.require_challenge(slug)
+        challenge = grading.find_challenge(slug)
         grading.check_source(source, max_bytes=settings.max_source_bytes)
-        runner = grading.get_runner(settings)
+        chosen = grading.submission_dialect(challenge, dialect)
     except UnicodeDecodeError:
         raise _fail(f"{file}: not UTF-8 text") from None
     except VivaError as exc:
         raise _fail(exc.detail) from None
-    if run_only:
-        result = grading.grade_source(runner, challenge, source, visible_only=True)
-    else:
+
+    async def grade() -> Any:
+        postgres = PostgresEngine(settings.sql_postgres_url) if settings.sql_postgres_url else None
+        engines = SqlEngines(postgres)
+        try:
+            result, _ = await grading.grade_any(
+                settings=settings,
+                sql_engines=engines,
+                slug=slug,
+                source=source,
+                dialect=chosen,
+                visible_only=run_only,
+            )
+            return result
+        finally:
+            await engines.close()
+
+    if not run_only:
         _ensure_schema(settings)
-        sub = _run(lambda s: grading.create_submission(s, challenge=challenge, source=source))
-        result = grading.grade_source(runner, challenge, source, visible_only=False)
+        sub = _run(
+            lambda s: grading.create_submission(
+                s, challenge=challenge, source=source, dialect=chosen
+            )
+        )
+    try:
+        result = asyncio.run(grade())
+    except VivaError as exc:
+        raise _fail(exc.detail) from None
+    if not run_only:
         _run(lambda s: grading.store_grade(s, submission_id=sub.id, result=result))
     table = Table("test", "result", "expected", "got", "ms")
     for t in result.tests:
         mark = "[green]passed[/]" if t.passed else f"[red]{t.status}[/]"
-        shown = ("(hidden)", "") if t.hidden else (json.dumps(t.expected), json.dumps(t.got))
+        shown = ("(hidden)", "") if t.hidden else (_brief(t.expected), _brief(t.got))
         table.add_row(t.name, mark, *shown, f"{t.ms:.1f}")
     console.print(table)
     colour = "green" if result.verdict == "Accepted" else "red"
+    where = f" on {chosen}" if chosen else ""
     console.print(
-        f"[bold {colour}]{result.verdict}[/]  score {result.score:.0%}  "
+        f"[bold {colour}]{result.verdict}[/]{where}  score {result.score:.0%}  "
         f"({result.passed}/{len(result.tests)} tests)"
     )
     if result.message and result.verdict != "Accepted":
         console.print(result.message)
     raise typer.Exit(0 if result.verdict == "Accepted" else 2)
+
+
+def _brief(value: Any) -> str:
+    """A cell of the results table: SQL results as their rows, other values as JSON."""
+    if isinstance(value, dict) and "rows" in value:
+        rows = value["rows"][:5]
+        more = " …" if value.get("row_count", 0) > 5 else ""
+        return "\n".join(json.dumps(r) for r in rows) + more
+    return json.dumps(value)
 
 
 @app.command()

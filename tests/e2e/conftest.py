@@ -49,11 +49,12 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture
-def live_server(db_url: str, tmp_path: Path) -> Iterator[str]:
+def live_server(db_url: str, tmp_path: Path, sql_postgres_url: str) -> Iterator[str]:
     """`viva serve` in its own process, on a free loopback port."""
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("VIVA_")}
     env.update(VIVA_DATABASE_URL=db_url, VIVA_DATA_DIR=str(tmp_path), VIVA_LOG_LEVEL="warning")
+    env["VIVA_SQL_POSTGRES_URL"] = sql_postgres_url
     worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
     env["VIVA_SANDBOX_UID_BASE"] = str(65000 + 10 * (int(worker) if worker.isdigit() else 9))
     log = (tmp_path / "server.log").open("w")

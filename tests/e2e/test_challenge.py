@@ -6,6 +6,7 @@ from playwright.sync_api import Browser, expect
 
 from tests.e2e.conftest import ARTIFACTS
 from viva.grading.challenges import load_challenges
+from viva.grading.sql.challenges import load_sql_challenges
 
 WRONG = "def is_palindrome(text):\n    return text == text[::-1]\n"
 
@@ -39,4 +40,22 @@ def test_run_then_submit_a_challenge(browser: Browser, live_server: str, db_url:
     )
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"challenge-accepted-{backend}.png"), full_page=True)
+    page.close()
+
+
+def test_a_sql_challenge_on_postgresql(browser: Browser, live_server: str, db_url: str) -> None:
+    backend = db_url.split("+")[0]
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(f"{live_server}/challenges/sql-top-3-salaries")
+    expect(page.locator("table.grid").first).to_contain_text("salary")  # the example data
+    page.select_option("#dialect", "postgres")
+    page.evaluate("(src) => window.vivaEditor.setValue(src)", "SELECT name, salary FROM employees")
+    page.get_by_role("button", name="Run examples").click()
+    expect(page.locator(".verdict")).to_contain_text("Wrong Answer")
+    expect(page.locator("table.tests")).to_contain_text("wrong columns")
+    solution = load_sql_challenges()["sql-top-3-salaries"].solution("postgres")
+    page.evaluate("(src) => window.vivaEditor.setValue(src)", solution)
+    page.get_by_role("button", name="Submit").click()
+    expect(page.locator(".verdict")).to_contain_text("Accepted", timeout=20_000)
+    page.screenshot(path=str(ARTIFACTS / f"sql-challenge-accepted-{backend}.png"), full_page=True)
     page.close()

@@ -29,7 +29,7 @@ from viva.grading.schemas import (
     TestOut,
 )
 from viva.grading.sql.challenges import Dataset, SqlChallenge, load_sql_challenges
-from viva.grading.sql.compare import normalise
+from viva.grading.sql.compare import display
 from viva.grading.sql.engines import SqlRejected, run_sqlite
 from viva.grading.sql.grading import MODES, SqlEngines, grade_sql
 from viva.settings import Settings
@@ -93,7 +93,7 @@ def sql_detail(c: SqlChallenge) -> ChallengeDetail:
                 input="",
                 expected={
                     "columns": reference.columns,
-                    "rows": [[normalise(v) for v in r] for r in reference.rows[:50]],
+                    "rows": [[display(v) for v in r] for r in reference.rows[:50]],
                 },
             )
         )
@@ -127,7 +127,7 @@ def sample_rows(c: SqlChallenge, dataset: Dataset) -> dict[str, dict[str, Any]]:
             cursor = conn.execute(f'SELECT * FROM "{table}" LIMIT 8')  # noqa: S608  (our own table)
             out[table] = {
                 "columns": [d[0] for d in cursor.description],
-                "rows": [[normalise(v) for v in r] for r in cursor.fetchall()],
+                "rows": [[display(v) for v in r] for r in cursor.fetchall()],
             }
         return out
     finally:

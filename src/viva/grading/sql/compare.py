@@ -29,6 +29,14 @@ def normalise(value: Any) -> Any:
     return str(value)
 
 
+def display(value: Any) -> Any:
+    """A value as a person reads it in a result grid: whole numbers without '.0'."""
+    value = normalise(value)
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        return int(value)
+    return value
+
+
 def _key(row: Row, tol: float) -> Row:
     digits = max(0, min(12, round(-math.log10(tol)))) if tol else 12
     return tuple(round(v, digits) if isinstance(v, float) else v for v in row)
@@ -87,5 +95,6 @@ def compare(
     missing = list((want - have).elements())
     extra = list((have - want).elements())
     base.message = f"{len(missing)} missing and {len(extra)} unexpected rows"
-    base.missing, base.extra = [list(r) for r in missing[:5]], [list(r) for r in extra[:5]]
+    base.missing = [[display(v) for v in r] for r in missing[:5]]
+    base.extra = [[display(v) for v in r] for r in extra[:5]]
     return base

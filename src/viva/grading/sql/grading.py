@@ -7,7 +7,7 @@ from typing import Any
 
 from viva.grading.judge import Grade, TestResult, Verdict
 from viva.grading.sql.challenges import Dataset, SqlChallenge
-from viva.grading.sql.compare import compare, normalise
+from viva.grading.sql.compare import compare, display
 from viva.grading.sql.engines import Mode, PostgresEngine, SqlRejected, SqlResult, run_sqlite
 
 MODES: dict[str, Mode] = {"rows": "query", "plan": "ddl", "atomic": "script"}
@@ -69,7 +69,7 @@ class SqlEngines:
 def _shown(columns: list[str], rows: list[tuple[Any, ...]]) -> dict[str, Any]:
     return {
         "columns": columns,
-        "rows": [[normalise(v) for v in r] for r in rows[:SHOWN_ROWS]],
+        "rows": [[display(v) for v in r] for r in rows[:SHOWN_ROWS]],
         "row_count": len(rows),
     }
 

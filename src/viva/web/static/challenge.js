@@ -4,8 +4,10 @@
   const root = document.getElementById("challenge");
   if (!root) return;
   const slug = root.dataset.slug;
+  const sql = root.dataset.mode === "sql";
+  const dialect = document.getElementById("dialect");
   const editor = CodeMirror.fromTextArea(document.getElementById("source"), {
-    mode: "python", lineNumbers: true, indentUnit: 4, tabSize: 4, indentWithTabs: false,
+    mode: sql ? "text/x-sql" : "python", lineNumbers: true, indentUnit: 4, tabSize: 4, indentWithTabs: false,
     matchBrackets: true, autoCloseBrackets: true, viewportMargin: Infinity,
     extraKeys: { Tab: (cm) => cm.execCommand("insertSoftTab") },
   });
@@ -21,6 +23,32 @@
   }
   function show(value) {
     return value === null || value === undefined ? "" : JSON.stringify(value);
+  }
+  function grid(columns, rows, caption) {
+    const wrap = el("div", "grid-wrap");
+    if (caption) wrap.append(el("p", "meta", caption));
+    const table = el("table", "grid");
+    const head = el("tr");
+    (columns || []).forEach((c) => head.append(el("th", "", c)));
+    table.append(head);
+    for (const row of rows || []) {
+      const tr = el("tr");
+      row.forEach((v) => tr.append(el("td", "", v === null ? "NULL" : String(v))));
+      table.append(tr);
+    }
+    wrap.append(table);
+    return wrap;
+  }
+  function cell(value) {
+    const td = el("td", "mono");
+    if (value && typeof value === "object" && Array.isArray(value.columns)) {
+      td.append(grid(value.columns, value.rows, `${value.row_count} rows`));
+      if (value.missing && value.missing.length) td.append(grid(value.columns, value.missing, "missing rows"));
+      if (value.extra && value.extra.length) td.append(grid(value.columns, value.extra, "unexpected rows"));
+    } else {
+      td.textContent = show(value);
+    }
+    return td;
   }
   function render(result) {
     out.replaceChildren();
@@ -38,8 +66,10 @@
       const row = el("tr", t.passed ? "pass" : "fail");
       row.append(el("td", "", t.name + (t.hidden ? " (hidden)" : "")));
       row.append(el("td", "", t.passed ? "passed" : t.status));
-      row.append(el("td", "mono", t.hidden ? "—" : show(t.expected)));
-      row.append(el("td", "mono", t.hidden ? "—" : show(t.got) + (t.message && !t.passed ? "\n" + t.message : "")));
+      row.append(t.hidden ? el("td", "mono", "—") : cell(t.expected));
+      const got = t.hidden ? el("td", "mono", "—") : cell(t.got);
+      if (!t.hidden && t.message && !t.passed) got.append(el("div", "message", t.message));
+      row.append(got);
       row.append(el("td", "", String(t.ms)));
       table.append(row);
     }
@@ -54,7 +84,7 @@
     try {
       const response = await fetch(url, {
         method: "POST", headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ source: editor.getValue() }),
+        body: JSON.stringify(dialect ? { source: editor.getValue(), dialect: dialect.value } : { source: editor.getValue() }),
       });
       const body = await response.json();
       if (!response.ok) {
