@@ -22,8 +22,8 @@ from typing import Any
 
 from viva.grading.challenges import Limits
 from viva.grading.judge import RunOutcome, RunStatus, parse_records
+from viva.grading.runners import RUNTIME_DIR
 
-RUNTIME_DIR = Path(__file__).resolve().parent / "runtime"
 # Packages graded code may import; the sandbox sees them and whatever they import.
 ALLOWED_PACKAGES = (
     "fastapi",
