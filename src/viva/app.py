@@ -21,8 +21,10 @@ from viva.grading.queue import InProcessQueue
 from viva.grading.routes import router as grading_router
 from viva.grading.sql.engines import PostgresEngine
 from viva.grading.sql.grading import SqlEngines
+from viva.infra.body_limit import BodySizeLimitMiddleware
 from viva.infra.cache import EdgeCacheMiddleware, build_cache
 from viva.infra.logging import configure_logging, log
+from viva.infra.ratelimit import RateLimiter
 from viva.infra.security_headers import SecurityHeadersMiddleware
 from viva.settings import Settings
 from viva.web import pages
@@ -83,6 +85,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.cache = cache
+    app.state.rate_limiter = RateLimiter(redis_url=settings.redis_url, prefix=settings.cache_prefix)
     install_error_handlers(app, html_pages=_html_error)
     app.include_router(bank_router)
     app.include_router(grading_router)
@@ -114,6 +117,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
 
     app.add_middleware(EdgeCacheMiddleware, cache=cache)
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeadersMiddleware)
     if settings.cors_origins:
         app.add_middleware(

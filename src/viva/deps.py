@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from viva.db import Database
 from viva.infra.cache import Cache
+from viva.infra.ratelimit import RateLimiter
 from viva.settings import Settings
 
 
@@ -34,7 +35,21 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
+def client_key(request: Request) -> str:
+    """Who a per-client limit counts against (the signed-in user once accounts exist)."""
+    return request.client.host if request.client else "unknown"
+
+
+async def limit_submissions(request: Request, response: Response) -> None:
+    """At most `VIVA_RATE_LIMIT_SUBMISSIONS` runs and submissions per client."""
+    settings = get_settings(request)
+    limiter: RateLimiter = request.app.state.rate_limiter
+    headers = await limiter.hit("submissions", client_key(request), settings.rate_limit_submissions)
+    response.headers.update(headers)
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+SubmissionLimit = Depends(limit_submissions)
 DatabaseDep = Annotated[Database, Depends(get_database)]
 CacheDep = Annotated[Cache, Depends(get_cache)]
 SessionDep = Annotated[AsyncSession, Depends(get_session)]

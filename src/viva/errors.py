@@ -20,11 +20,19 @@ class VivaError(Exception):
     status: int = 400
     title: str = "Bad request"
 
-    def __init__(self, detail: str, *, status: int | None = None, **extra: Any) -> None:
+    def __init__(
+        self,
+        detail: str,
+        *,
+        status: int | None = None,
+        headers: dict[str, str] | None = None,
+        **extra: Any,
+    ) -> None:
         super().__init__(detail)
         self.detail = detail
         if status is not None:
             self.status = status
+        self.headers = headers or {}
         self.extra = extra
 
 
@@ -73,7 +81,11 @@ def install_error_handlers(app: FastAPI, *, html_pages: HtmlErrorPage | None = N
         assert isinstance(exc, VivaError)
         if html_pages and (page := html_pages(request, exc)):
             return page
-        return problem(exc.status, exc.title, exc.detail, instance=request.url.path, **exc.extra)
+        response = problem(
+            exc.status, exc.title, exc.detail, instance=request.url.path, **exc.extra
+        )
+        response.headers.update(exc.headers)
+        return response
 
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)

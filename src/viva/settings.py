@@ -40,6 +40,10 @@ class Settings(BaseSettings):
     sandbox_slots: int = Field(default=2, ge=1, le=64)
     sandbox_uid_base: int = Field(default=61000, ge=1000, le=2**31 - 100)
     max_source_bytes: int = Field(default=64 * 1024, ge=1024)
+    max_body_bytes: int = Field(default=6 * 1024 * 1024, ge=1024)
+    rate_limit_submissions: str = Field(
+        default="30/minute", description="per client, `limits` syntax"
+    )
     sql_postgres_url: str | None = Field(
         default=None,
         description="admin URL of a PostgreSQL database used only for grading SQL challenges",

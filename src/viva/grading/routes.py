@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
-from viva.deps import SessionDep, SettingsDep
+from viva.deps import SessionDep, SettingsDep, SubmissionLimit
 from viva.grading import service
 from viva.grading.queue import GradingQueue
 from viva.grading.schemas import (
@@ -38,6 +38,7 @@ async def get_challenge(slug: str) -> ChallengeDetail:
 
 @router.post(
     "/challenges/{slug}/run",
+    dependencies=[SubmissionLimit],
     response_model=GradeOut,
     responses={503: {"description": "no sandbox"}},
 )
@@ -60,6 +61,7 @@ async def run_examples(
 
 @router.post(
     "/challenges/{slug}/submissions",
+    dependencies=[SubmissionLimit],
     response_model=SubmissionOut,
     status_code=201,
     responses={
