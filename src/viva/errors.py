@@ -9,9 +9,33 @@ from typing import Any
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_JSON = "application/problem+json"
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem document; validation errors add `errors`."""
+
+    model_config = ConfigDict(extra="allow")
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str
+    instance: str | None = None
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` for the error statuses a router may answer with."""
+    return {
+        status: {
+            "model": Problem,
+            "content": {PROBLEM_JSON: {"schema": Problem.model_json_schema()}},
+            "description": HTTPStatus(status).phrase,
+        }
+        for status in statuses
+    }
 
 
 class VivaError(Exception):

@@ -52,6 +52,9 @@ async def test_submit_and_wait_returns_the_verdict(client: httpx.AsyncClient) ->
     body = response.json()
     assert (body["status"], body["verdict"], body["score"]) == ("done", "Accepted", 1.0)
     assert body["passed"] == body["total"] == len(PALINDROME.tests)
+    assert body["created_at"].endswith(("Z", "+00:00")) and body["finished_at"].endswith(
+        ("Z", "+00:00")
+    )
     polled = (await client.get(response.headers["location"])).json()
     assert polled["verdict"] == "Accepted"
 

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from viva.deps import SessionDep, SettingsDep, SubmissionLimit
+from viva.errors import problem_responses
 from viva.grading import service
 from viva.grading.queue import GradingQueue
 from viva.grading.schemas import (
@@ -18,7 +19,11 @@ from viva.grading.schemas import (
     SubmissionOut,
 )
 
-router = APIRouter(prefix="/api/v1", tags=["challenges"])
+router = APIRouter(
+    prefix="/api/v1",
+    tags=["challenges"],
+    responses=problem_responses(404, 413, 422, 429, 503),
+)
 
 
 def _queue(request: Request) -> GradingQueue:
