@@ -24,10 +24,14 @@ import pytest
 import redis
 from sqlalchemy import delete, text
 
+from viva.accounts import security
+from viva.accounts import service as accounts
+from viva.accounts.models import User
 from viva.app import create_app, prepare_database
 from viva.bank.models import Track
 from viva.bank.service import BUILTIN_TRACK
 from viva.db import Database
+from viva.grading.models import Submission
 from viva.settings import Settings
 
 PG_ADMIN_DSN = os.environ.get("VIVA_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -148,6 +152,8 @@ async def database(settings: Settings) -> AsyncIterator[Database]:
     yield db
     async with db.session() as session:
         await session.execute(delete(Track).where(Track.slug != BUILTIN_TRACK))
+        await session.execute(delete(Submission))
+        await session.execute(delete(User))
     if db.dialect == "sqlite":
         async with db.session() as session:
             await session.execute(
@@ -160,12 +166,40 @@ async def database(settings: Settings) -> AsyncIterator[Database]:
     await prepare_database(settings, migrate=False)
 
 
+async def make_user(database: Database, settings: Settings, *, role: str) -> dict[str, str]:
+    """A user of this role with a fresh access token; returns the Authorization header."""
+    async with database.session() as session:
+        user = await accounts.create_user(
+            session,
+            username=f"{role[:4]}-{uuid.uuid4().hex[:10]}",
+            password="correct horse battery",
+            role=role,
+        )
+        token = security.encode_token(
+            user_id=user.id,
+            role=role,
+            kind="access",
+            ttl=security.ACCESS_TTL,
+            key=settings.effective_secret_key,
+        )
+    return {"Authorization": f"Bearer {token}"}
+
+
+class Client(httpx.AsyncClient):
+    """An anonymous client that also holds headers for a candidate and an admin."""
+
+    candidate: dict[str, str]
+    admin: dict[str, str]
+
+
 @pytest.fixture
-async def client(settings: Settings, database: Database) -> AsyncIterator[httpx.AsyncClient]:
+async def client(settings: Settings, database: Database) -> AsyncIterator[Client]:
     app = create_app(settings)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://viva.test") as c:
+        async with Client(transport=transport, base_url="http://viva.test") as c:
+            c.candidate = await make_user(database, settings, role="candidate")
+            c.admin = await make_user(database, settings, role="admin")
             yield c
 
 

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from viva import __version__
+from viva.accounts import pages as account_pages
+from viva.accounts.policy import PolicyDep
+from viva.accounts.routes import router as accounts_router
+from viva.accounts.service import AuthFailed
 from viva.bank import service as bank_service
 from viva.bank.routes import router as bank_router
 from viva.db import Database, upgrade_async
@@ -76,6 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await cache.close()
 
     app = FastAPI(
+        dependencies=[PolicyDep],
         title="Viva",
         version=__version__,
         summary="Self-hosted interview practice and assessment",
@@ -89,6 +95,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app, html_pages=_html_error)
     app.include_router(bank_router)
     app.include_router(grading_router)
+    app.include_router(accounts_router)
+    app.include_router(account_pages.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")
 
@@ -136,6 +144,8 @@ def _html_error(request: Request, exc: Exception) -> Response | None:
         "accept", ""
     ):
         return None
+    if isinstance(exc, AuthFailed):
+        return RedirectResponse(f"/auth/login?next={quote(request.url.path)}", status_code=303)
     if isinstance(exc, VivaError):
         status, title, detail = exc.status, exc.title, exc.detail
     elif isinstance(exc, StarletteHTTPException):

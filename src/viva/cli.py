@@ -18,6 +18,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from viva.accounts import service as accounts
 from viva.bank import service as bank
 from viva.bank.repository import QuestionFilter
 from viva.db import Database, upgrade
@@ -31,6 +32,8 @@ questions_app = typer.Typer(help="Browse the question bank.", no_args_is_help=Tr
 app.add_typer(db_app, name="db")
 app.add_typer(questions_app, name="questions")
 challenge_app = typer.Typer(help="Auto-graded coding challenges.", no_args_is_help=True)
+users_app = typer.Typer(help="User accounts.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
 app.add_typer(challenge_app, name="challenge")
 console = Console()
 err = Console(stderr=True)
@@ -80,6 +83,12 @@ def serve(
     settings = Settings()
     asyncio.run(prepare_database(settings, migrate=settings.is_sqlite))
     host, port = host or settings.host, port or settings.port
+    if host in ("127.0.0.1", "localhost", "::1") and _run(accounts.count_users) == 0:
+        # Local mode: one person on their own machine gets an admin and a one-time link.
+        token = _run(_first_admin)
+        console.print(
+            f"[bold]Sign in:[/] http://{host}:{port}/auth/link/{token}  (one use, 15 minutes)"
+        )
     database = settings.masked()["database_url"]
     console.print(f"[bold green]Viva[/] on http://{host}:{port}  (database: {database})")
     if settings.sandbox == "none":
@@ -96,6 +105,46 @@ def serve(
         log_level=settings.log_level,
         access_log=False,
     )
+
+
+async def _first_admin(session: AsyncSession) -> str:
+    admin = await accounts.create_user(session, username="admin", password=None, role="admin")
+    return await accounts.create_login_link(session, user=admin)
+
+
+@users_app.command("create")
+def users_create(
+    username: Annotated[str, typer.Argument(help="3-40 characters: a-z 0-9 _ . -")],
+    role: Annotated[str, typer.Option(help="candidate, interviewer or admin")] = "candidate",
+    password: Annotated[str | None, typer.Option(help="at least 10 characters (prompted)")] = None,
+) -> None:
+    """Create a user on a server."""
+    _ensure_schema(Settings())
+    secret = password or typer.prompt("password", hide_input=True, confirmation_prompt=True)
+    user = _run(lambda s: accounts.create_user(s, username=username, password=secret, role=role))
+    console.print(f"created [bold]{user.username}[/] ({user.role})")
+
+
+@users_app.command("link")
+def users_link(
+    username: Annotated[str, typer.Argument(help="The user to sign in")],
+) -> None:
+    """Print a one-time sign-in link for a user (valid 15 minutes)."""
+    settings = Settings()
+    _ensure_schema(settings)
+
+    async def make(session: AsyncSession) -> str:
+        from sqlalchemy import select
+
+        from viva.accounts.models import User
+
+        user = await session.scalar(select(User).where(User.username == username.lower()))
+        if user is None:
+            raise VivaError(f"no user '{username}'")
+        return await accounts.create_login_link(session, user=user)
+
+    token = _run(make)
+    console.print(f"http://{settings.host}:{settings.port}/auth/link/{token}")
 
 
 @app.command("config")

@@ -36,8 +36,11 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 
 
 def client_key(request: Request) -> str:
-    """Who a per-client limit counts against (the signed-in user once accounts exist)."""
-    return request.client.host if request.client else "unknown"
+    """Who a per-client limit counts against: the signed-in user, else the IP address."""
+    principal = getattr(request.state, "principal", None)
+    if principal is not None:
+        return f"user:{principal.user.id}"
+    return f"ip:{request.client.host}" if request.client else "ip:unknown"
 
 
 async def limit_submissions(request: Request, response: Response) -> None:

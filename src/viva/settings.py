@@ -44,6 +44,11 @@ class Settings(BaseSettings):
     rate_limit_submissions: str = Field(
         default="30/minute", description="per client, `limits` syntax"
     )
+    rate_limit_auth: str = Field(default="20/minute", description="sign-in calls per IP")
+    rate_limit_login_failures: str = Field(
+        default="5/15minutes", description="failed sign-ins per username before a pause"
+    )
+    open_signup: bool = Field(default=False, description="anyone may create a candidate account")
     sql_postgres_url: str | None = Field(
         default=None,
         description="admin URL of a PostgreSQL database used only for grading SQL challenges",

@@ -10,6 +10,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from tests.conftest import Client, make_user
 from viva.app import create_app
 from viva.bank.models import Answer, Category, Question, Track
 from viva.db import Database
@@ -20,11 +21,15 @@ BUILTIN = "python-fastapi-sql"
 
 
 async def upload(
-    client: httpx.AsyncClient, content: bytes, *, name: str = "list.md", track: str | None = None
+    client: Client, content: bytes, *, name: str = "list.md", track: str | None = None
 ) -> httpx.Response:
+    """An admin imports a file (imports are for admins only)."""
     params = {"track": track} if track else {}
     return await client.post(
-        "/api/v1/tracks/import", params=params, files={"file": (name, content, "text/markdown")}
+        "/api/v1/tracks/import",
+        params=params,
+        files={"file": (name, content, "text/markdown")},
+        headers=client.admin,
     )
 
 
@@ -373,7 +378,8 @@ async def test_with_redis_the_cache_is_shared_and_an_import_invalidates_it(
     shared = settings.model_copy(update={"redis_url": redis_url, "cache_prefix": f"t-{unique}"})
     first, second = create_app(shared), create_app(shared)
     async with first.router.lifespan_context(first), second.router.lifespan_context(second):
-        a = httpx.AsyncClient(transport=httpx.ASGITransport(app=first), base_url="http://a")
+        a = Client(transport=httpx.ASGITransport(app=first), base_url="http://a")
+        a.admin = await make_user(database, settings, role="admin")
         b = httpx.AsyncClient(transport=httpx.ASGITransport(app=second), base_url="http://b")
         etag = (await a.get("/api/v1/tracks")).headers["etag"]
         assert (await b.get("/api/v1/tracks", headers={"If-None-Match": etag})).status_code == 304

@@ -35,3 +35,25 @@ def browser() -> Iterator[Browser]:
         b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         yield b
         b.close()
+
+
+def login_link(db_url: str, live_server: str, *, role: str = "candidate") -> str:
+    """A one-time sign-in link for a new user, made in the server's own database."""
+    import uuid
+
+    from tests.conftest import run_async
+    from viva.accounts import service as accounts
+    from viva.db import Database
+
+    async def make() -> str:
+        database = Database(db_url)
+        try:
+            async with database.session() as session:
+                user = await accounts.create_user(
+                    session, username=f"e2e-{uuid.uuid4().hex[:8]}", password=None, role=role
+                )
+                return await accounts.create_login_link(session, user=user)
+        finally:
+            await database.dispose()
+
+    return f"{live_server}/auth/link/{run_async(make())}"

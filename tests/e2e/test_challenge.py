@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from playwright.sync_api import Browser, expect
 
-from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.conftest import ARTIFACTS, login_link
 from viva.grading.challenges import load_challenges
 from viva.grading.sql.challenges import load_sql_challenges
 
@@ -14,6 +14,7 @@ WRONG = "def is_palindrome(text):\n    return text == text[::-1]\n"
 def test_run_then_submit_a_challenge(browser: Browser, live_server: str, db_url: str) -> None:
     backend = db_url.split("+")[0]
     page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(login_link(db_url, live_server))
     page.goto(f"{live_server}/questions/by-number/8")
     page.get_by_role("link", name="Palindrome check →").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Palindrome check")
@@ -46,6 +47,7 @@ def test_run_then_submit_a_challenge(browser: Browser, live_server: str, db_url:
 def test_a_sql_challenge_on_postgresql(browser: Browser, live_server: str, db_url: str) -> None:
     backend = db_url.split("+")[0]
     page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(login_link(db_url, live_server))
     page.goto(f"{live_server}/challenges/sql-top-3-salaries")
     expect(page.locator("table.grid").first).to_contain_text("salary")  # the example data
     page.select_option("#dialect", "postgres")

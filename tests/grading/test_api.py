@@ -32,7 +32,9 @@ async def test_run_grades_the_visible_examples_and_records_nothing(
     client: httpx.AsyncClient, database: Database
 ) -> None:
     response = await client.post(
-        "/api/v1/challenges/palindrome/run", json={"source": PALINDROME.solution}
+        "/api/v1/challenges/palindrome/run",
+        headers=client.candidate,
+        json={"source": PALINDROME.solution},
     )
     assert response.status_code == 200
     result = response.json()
@@ -46,7 +48,9 @@ async def test_run_grades_the_visible_examples_and_records_nothing(
 
 async def test_submit_and_wait_returns_the_verdict(client: httpx.AsyncClient) -> None:
     response = await client.post(
-        "/api/v1/challenges/palindrome/submissions?wait=true", json={"source": PALINDROME.solution}
+        "/api/v1/challenges/palindrome/submissions?wait=true",
+        headers=client.candidate,
+        json={"source": PALINDROME.solution},
     )
     assert response.status_code == 201
     body = response.json()
@@ -55,19 +59,20 @@ async def test_submit_and_wait_returns_the_verdict(client: httpx.AsyncClient) ->
     assert body["created_at"].endswith(("Z", "+00:00")) and body["finished_at"].endswith(
         ("Z", "+00:00")
     )
-    polled = (await client.get(response.headers["location"])).json()
+    polled = (await client.get(response.headers["location"], headers=client.candidate)).json()
     assert polled["verdict"] == "Accepted"
 
 
 async def test_submit_without_wait_queues_then_completes(client: httpx.AsyncClient) -> None:
     response = await client.post(
         "/api/v1/challenges/palindrome/submissions",
+        headers=client.candidate,
         json={"source": "def is_palindrome(t):\n    return True\n"},
     )
     assert response.status_code == 202
     location = response.headers["location"]
     for _ in range(200):
-        body = (await client.get(location)).json()
+        body = (await client.get(location, headers=client.candidate)).json()
         if body["status"] == "done":
             break
         await asyncio.sleep(0.05)
@@ -84,14 +89,16 @@ async def test_bad_sources_get_a_problem_and_are_not_stored(
 ) -> None:
     for source, status in (("", 422), ("   \n", 422), ("x" * 70_000, 422), ("a\x00b", 422)):
         response = await client.post(
-            "/api/v1/challenges/palindrome/submissions", json={"source": source}
+            "/api/v1/challenges/palindrome/submissions",
+            headers=client.candidate,
+            json={"source": source},
         )
         assert response.status_code == status, source[:10]
         assert response.headers["content-type"] == "application/problem+json"
     bad_json = await client.post(
         "/api/v1/challenges/palindrome/submissions",
         content=b"\xff\xfe",
-        headers={"content-type": "application/json"},
+        headers={"content-type": "application/json", **client.candidate},
     )
     assert bad_json.status_code == 422
     async with database.session() as s:

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
+from tests.conftest import make_user
 from viva.app import create_app
 from viva.db import Database
 from viva.settings import Settings
@@ -27,7 +28,11 @@ async def limited(
     app = create_app(settings.model_copy(update=overrides))
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://viva.test") as client:
+        async with httpx.AsyncClient(
+            transport=transport,
+            base_url="http://viva.test",
+            headers=await make_user(database, settings, role="candidate"),
+        ) as client:
             yield client
 
 

@@ -24,7 +24,9 @@ from viva.errors import ImportRejected, problem_responses
 from viva.infra.cache import PUBLIC
 from viva.infra.pagination import clamp_limit, decode_cursor, encode_cursor
 
-router = APIRouter(prefix="/api/v1", tags=["bank"], responses=problem_responses(400, 404, 413, 422))
+router = APIRouter(
+    prefix="/api/v1", tags=["bank"], responses=problem_responses(400, 401, 403, 404, 413, 422)
+)
 ExportFormat = Annotated[
     str, Query(pattern="^(md|json|anki-tsv)$", description="md, json or anki-tsv")
 ]

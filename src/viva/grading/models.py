@@ -19,6 +19,7 @@ class Submission(Base):
     challenge: Mapped[str] = mapped_column(String(80), index=True)
     source: Mapped[str] = mapped_column(Text)
     dialect: Mapped[str | None] = mapped_column(String(16), default=None)
+    user_id: Mapped[int | None] = mapped_column(Integer, default=None, index=True)
     status: Mapped[str] = mapped_column(String(16), index=True)  # queued | running | done
     verdict: Mapped[str | None] = mapped_column(String(32), default=None)
     score: Mapped[float | None] = mapped_column(Float, default=None)

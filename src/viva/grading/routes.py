@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from viva.deps import SessionDep, SettingsDep, SubmissionLimit
-from viva.errors import problem_responses
+from viva.errors import NotFound, problem_responses
 from viva.grading import service
 from viva.grading.queue import GradingQueue
 from viva.grading.schemas import (
@@ -22,7 +22,7 @@ from viva.grading.schemas import (
 router = APIRouter(
     prefix="/api/v1",
     tags=["challenges"],
-    responses=problem_responses(404, 413, 422, 429, 503),
+    responses=problem_responses(401, 403, 404, 413, 422, 429, 503),
 )
 
 
@@ -90,7 +90,11 @@ async def submit(
     if dialect is None:
         await asyncio.to_thread(service.get_runner, settings)  # refuse now if we cannot grade
     submission = await service.create_submission(
-        session, challenge=challenge, source=body.source, dialect=dialect
+        session,
+        challenge=challenge,
+        source=body.source,
+        dialect=dialect,
+        user_id=request.state.principal.user.id,
     )
     await session.commit()  # stored before grading starts: a crash cannot lose it
     queue = _queue(request)
@@ -104,7 +108,12 @@ async def submit(
 
 
 @router.get("/submissions/{submission_id}", response_model=SubmissionOut)
-async def get_submission(submission_id: int, session: SessionDep) -> SubmissionOut:
-    return service.submission_out(
-        await service.get_submission(session, submission_id=submission_id)
-    )
+async def get_submission(
+    submission_id: int, request: Request, session: SessionDep
+) -> SubmissionOut:
+    """A candidate sees their own submissions; interviewers and admins see all."""
+    submission = await service.get_submission(session, submission_id=submission_id)
+    viewer = request.state.principal.user
+    if submission.user_id != viewer.id and viewer.role == "candidate":
+        raise NotFound(f"no submission {submission_id}")
+    return service.submission_out(submission)

@@ -309,6 +309,7 @@ async def create_submission(
     challenge: Challenge | SqlChallenge,
     source: str,
     dialect: str | None = None,
+    user_id: int | None = None,
 ) -> Submission:
     submission = Submission(
         challenge=challenge.slug,
@@ -317,6 +318,7 @@ async def create_submission(
         tests=[],
         message="",
         dialect=dialect,
+        user_id=user_id,
     )
     session.add(submission)
     await session.flush()

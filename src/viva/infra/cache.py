@@ -163,6 +163,16 @@ def _unpack(blob: bytes) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
 VARY_HEADERS = (b"hx-request", b"hx-target")
 
 
+def _has_credentials(scope: Scope) -> bool:
+    """Signed-in requests are never served from, or stored in, the shared cache."""
+    for key, value in scope["headers"]:
+        if key in (b"authorization", b"x-api-key"):
+            return True
+        if key == b"cookie" and b"viva_session=" in value:
+            return True
+    return False
+
+
 def _cache_key(scope: Scope) -> str:
     key: str = scope["path"] + "?" + scope["query_string"].decode("latin-1")
     varying = [v.decode("latin-1") for k, v in scope["headers"] if k in VARY_HEADERS]
@@ -197,7 +207,11 @@ class EdgeCacheMiddleware:
         self.misses = 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD"):
+        if (
+            scope["type"] != "http"
+            or scope["method"] not in ("GET", "HEAD")
+            or _has_credentials(scope)
+        ):
             await self.app(scope, receive, send)
             return
         key = _cache_key(scope)

@@ -33,6 +33,22 @@ class RateLimiter:
         self.storage = storage
         self.limiter = MovingWindowRateLimiter(storage)
 
+    async def check(self, scope: str, key: str, rate: str) -> None:
+        """Raise RateLimited when the limit is already used up, without counting a request."""
+        item = parse(rate)
+        if not await self.limiter.test(item, scope, key):
+            stats = await self.limiter.get_window_stats(item, scope, key)
+            reset = max(1, math.ceil(stats.reset_time - time.time()))
+            raise RateLimited(
+                f"too many failed attempts; try again in {reset} s",
+                headers={
+                    "Retry-After": str(reset),
+                    "RateLimit-Limit": str(item.amount),
+                    "RateLimit-Remaining": "0",
+                    "RateLimit-Reset": str(reset),
+                },
+            )
+
     async def hit(self, scope: str, key: str, rate: str) -> dict[str, str]:
         """Count one request; returns the RateLimit headers, or raises RateLimited."""
         item = parse(rate)

@@ -7,6 +7,7 @@ import asyncio
 from alembic import context
 from sqlalchemy.engine import Connection
 
+from viva.accounts import models as _account_models  # noqa: F401
 from viva.bank import models as _bank_models  # noqa: F401  (registers the tables)
 from viva.db import Base, create_engine
 from viva.grading import models as _grading_models  # noqa: F401

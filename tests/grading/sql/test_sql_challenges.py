@@ -46,6 +46,7 @@ async def test_sql_submission_over_the_api_shows_a_diff(client: httpx.AsyncClien
     for dialect in ("sqlite", "postgres"):
         response = await client.post(
             "/api/v1/challenges/sql-top-3-salaries/submissions?wait=true",
+            headers=client.candidate,
             json={"source": wrong, "dialect": dialect},
         )
         assert response.status_code == 201, response.text
@@ -54,12 +55,16 @@ async def test_sql_submission_over_the_api_shows_a_diff(client: httpx.AsyncClien
         hidden = [t for t in body["tests"] if t["hidden"]]
         assert hidden and all(t["got"] is None for t in hidden)
     run = await client.post(
-        "/api/v1/challenges/sql-top-3-salaries/run", json={"source": "SELECT name FROM employees"}
+        "/api/v1/challenges/sql-top-3-salaries/run",
+        headers=client.candidate,
+        json={"source": "SELECT name FROM employees"},
     )
     assert run.status_code == 200, run.text
     visible = run.json()["tests"][0]
     assert visible["got"]["columns"] == ["name"] and "wrong columns" in visible["message"]
     bad = await client.post(
-        "/api/v1/challenges/sql-top-3-salaries/run", json={"source": "SELECT 1", "dialect": "mysql"}
+        "/api/v1/challenges/sql-top-3-salaries/run",
+        headers=client.candidate,
+        json={"source": "SELECT 1", "dialect": "mysql"},
     )
     assert bad.status_code == 422

@@ -82,10 +82,15 @@
       ? `/api/v1/challenges/${slug}/run`
       : `/api/v1/challenges/${slug}/submissions?wait=true`;
     try {
+      const csrf = (document.cookie.match(/(?:^|; )viva_csrf=([^;]*)/) || [])[1] || "";
       const response = await fetch(url, {
-        method: "POST", headers: { "Content-Type": "application/json" },
+        method: "POST", headers: { "Content-Type": "application/json", "X-CSRF-Token": decodeURIComponent(csrf) },
         body: JSON.stringify(dialect ? { source: editor.getValue(), dialect: dialect.value } : { source: editor.getValue() }),
       });
+      if (response.status === 401) {
+        window.location.href = "/auth/login?next=" + encodeURIComponent(window.location.pathname);
+        return;
+      }
       const body = await response.json();
       if (!response.ok) {
         out.replaceChildren(el("pre", "message", body.detail || body.title || `Error ${response.status}`));

@@ -1,0 +1,123 @@
+"""Sign-in pages: password form, one-time link, sign-out, and the progress page."""
+
+from __future__ import annotations
+
+import hmac
+from typing import Annotated
+from urllib.parse import urlparse
+
+from fastapi import APIRouter, Form, Request, Response
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from viva.accounts import progress as progress_service
+from viva.accounts import security, service
+from viva.accounts.auth import CSRF_COOKIE, SESSION_COOKIE, require_role, resolve
+from viva.accounts.models import User
+from viva.deps import SessionDep, SettingsDep, client_key
+from viva.infra.ratelimit import RateLimiter
+from viva.web.pages import render
+
+router = APIRouter(include_in_schema=False)
+
+
+def _safe_next(target: str | None) -> str:
+    """Only local paths: never redirect a sign-in to another site."""
+    if (
+        not target
+        or not target.startswith("/")
+        or target.startswith("//")
+        or urlparse(target).netloc
+    ):
+        return "/"
+    return target
+
+
+def sign_in(response: Response, request: Request, user: User, key: str) -> None:
+    token = security.encode_token(
+        user_id=user.id, role=user.role, kind="session", ttl=security.SESSION_TTL, key=key
+    )
+    secure = request.url.scheme == "https"
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=int(security.SESSION_TTL.total_seconds()),
+        httponly=True,
+        samesite="lax",
+        secure=secure,
+    )
+    response.set_cookie(CSRF_COOKIE, security.new_secret(), samesite="lax", secure=secure)
+
+
+def _login_page(
+    request: Request, *, error: str = "", next_url: str = "/", status: int = 200
+) -> Response:
+    csrf = request.cookies.get(CSRF_COOKIE) or security.new_secret()
+    response = render(
+        request, "login.html", {"error": error, "next": next_url, "csrf": csrf}, status=status
+    )
+    response.headers["Cache-Control"] = "no-store"
+    response.set_cookie(CSRF_COOKIE, csrf, samesite="lax", secure=request.url.scheme == "https")
+    return response
+
+
+@router.get("/auth/login", response_class=HTMLResponse)
+async def login_form(request: Request, next: str | None = None) -> Response:
+    return _login_page(request, next_url=_safe_next(next))
+
+
+@router.post("/auth/login", response_class=HTMLResponse)
+async def login(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    username: Annotated[str, Form(max_length=80)],
+    password: Annotated[str, Form(max_length=200)],
+    csrf_token: Annotated[str, Form(max_length=200)] = "",
+    next: Annotated[str, Form(max_length=500)] = "/",
+) -> Response:
+    expected = request.cookies.get(CSRF_COOKIE, "")
+    if not expected or not hmac.compare_digest(expected, csrf_token):
+        return _login_page(request, error="The form expired; please try again.", status=403)
+    limiter: RateLimiter = request.app.state.rate_limiter
+    await limiter.hit("auth", client_key(request), settings.rate_limit_auth)
+    name = username.strip().lower()
+    await limiter.check("login-failures", name, settings.rate_limit_login_failures)
+    user = await service.authenticate(session, username=name, password=password)
+    if user is None:
+        await limiter.hit("login-failures", name, settings.rate_limit_login_failures)
+        return _login_page(
+            request, error="Wrong username or password.", next_url=_safe_next(next), status=401
+        )
+    await service.audit(session, actor=user, action="login.password", target=user.username)
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    sign_in(response, request, user, settings.effective_secret_key)
+    return response
+
+
+@router.get("/auth/link/{token}")
+async def login_link(
+    token: str, request: Request, session: SessionDep, settings: SettingsDep
+) -> Response:
+    """A one-time sign-in link (printed by `viva serve` in local mode or `viva users link`)."""
+    user = await service.use_login_link(session, token=token)
+    response = RedirectResponse("/progress", status_code=303)
+    sign_in(response, request, user, settings.effective_secret_key)
+    return response
+
+
+@router.post("/auth/logout")
+async def logout() -> Response:
+    response = RedirectResponse("/", status_code=303)
+    response.delete_cookie(SESSION_COOKIE)
+    response.delete_cookie(CSRF_COOKIE)
+    return response
+
+
+@router.get("/progress", response_class=HTMLResponse)
+async def progress_page(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+    user = require_role(await resolve(request, session, settings), 1)
+    data = await progress_service.progress(session, user_id=user.id)
+    csrf = request.cookies.get(CSRF_COOKIE, "")
+    response = render(request, "progress.html", {"p": data, "user": user, "csrf": csrf})
+    response.headers["Cache-Control"] = "no-store"
+    return response

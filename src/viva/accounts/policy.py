@@ -1,0 +1,111 @@
+"""The one permission map: every route's minimum access, checked before the route runs.
+
+A route missing here is refused (and the route-by-role test fails), so a new endpoint
+cannot ship without a decision about who may call it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from enum import IntEnum
+from typing import Any
+
+from fastapi import Depends, Request
+from fastapi.routing import APIRoute
+
+from viva.accounts.auth import SAFE_METHODS, check_csrf, require_role, resolve
+from viva.accounts.service import Forbidden
+from viva.deps import SessionDep, SettingsDep
+from viva.errors import VivaError
+
+
+class Access(IntEnum):
+    PUBLIC = 0
+    USER = 1  # any signed-in role
+    INTERVIEWER = 2
+    ADMIN = 3
+
+
+ROLE_LEVEL = {"candidate": 1, "interviewer": 2, "admin": 3}
+P, U, A = Access.PUBLIC, Access.USER, Access.ADMIN
+
+POLICY: dict[tuple[str, str], Access] = {
+    # question bank
+    ("GET", "/api/v1/tracks"): P,
+    ("GET", "/api/v1/tracks/{slug}/categories"): P,
+    ("GET", "/api/v1/questions"): P,
+    ("GET", "/api/v1/questions/{question_id}"): P,
+    ("GET", "/api/v1/questions/{question_id}/answer"): P,
+    ("GET", "/api/v1/tracks/{slug}/export"): P,
+    ("POST", "/api/v1/tracks/import"): A,
+    # challenges
+    ("GET", "/api/v1/challenges"): P,
+    ("GET", "/api/v1/challenges/{slug}"): P,
+    ("POST", "/api/v1/challenges/{slug}/run"): U,
+    ("POST", "/api/v1/challenges/{slug}/submissions"): U,
+    ("GET", "/api/v1/submissions/{submission_id}"): U,
+    # accounts
+    ("POST", "/api/v1/auth/token"): P,
+    ("POST", "/api/v1/auth/refresh"): P,
+    ("POST", "/api/v1/auth/revoke"): P,
+    ("GET", "/api/v1/me"): U,
+    ("GET", "/api/v1/me/progress"): U,
+    ("GET", "/api/v1/me/api-keys"): U,
+    ("POST", "/api/v1/me/api-keys"): U,
+    ("DELETE", "/api/v1/me/api-keys/{key_id}"): U,
+    ("GET", "/api/v1/users"): A,
+    ("POST", "/api/v1/users"): A,
+    ("GET", "/api/v1/audit"): A,
+    # operations and documentation
+    ("GET", "/healthz"): P,
+    ("GET", "/readyz"): P,
+    ("GET", "/docs"): P,
+    # pages
+    ("GET", "/"): P,
+    ("GET", "/tracks/{slug}"): P,
+    ("GET", "/tracks/{slug}/categories/{category}"): P,
+    ("GET", "/questions/{question_id}"): P,
+    ("GET", "/questions/by-number/{number}"): P,
+    ("GET", "/challenges"): P,
+    ("GET", "/challenges/{slug}"): P,
+    ("GET", "/auth/login"): P,
+    ("POST", "/auth/login"): P,
+    ("POST", "/auth/logout"): P,
+    ("GET", "/auth/link/{token}"): P,
+    ("GET", "/progress"): U,
+}
+
+
+def iter_api_routes(routes: list[Any]) -> Iterator[APIRoute]:
+    """Every APIRoute of an app, including those of routers it included."""
+    for route in routes:
+        if isinstance(route, APIRoute):
+            yield route
+        elif (inner := getattr(route, "original_router", None)) is not None:
+            yield from iter_api_routes(list(inner.routes))
+
+
+class NoPolicy(VivaError):
+    status = 500
+    title = "No access policy"
+
+
+async def enforce_policy(request: Request, session: SessionDep, settings: SettingsDep) -> None:
+    route = request.scope.get("route")
+    if not isinstance(route, APIRoute):
+        return
+    method = "GET" if request.method == "HEAD" else request.method
+    access = POLICY.get((method, route.path))
+    if access is None:
+        raise NoPolicy(f"{method} {route.path} has no entry in the permission map")
+    principal = await resolve(request, session, settings)
+    if access > Access.PUBLIC:
+        require_role(principal, int(access))
+    if principal is not None and request.method not in SAFE_METHODS:
+        if principal.via == "session":
+            await check_csrf(request)
+        elif principal.via == "api_key" and "submit" not in principal.scopes:
+            raise Forbidden("this API key is read-only (scope 'read'); create one with 'submit'")
+
+
+PolicyDep = Depends(enforce_policy)

@@ -1,0 +1,95 @@
+"""A user's progress from their recorded submissions: per category, streak, recent history."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from viva.accounts.schemas import CategoryProgress, HistoryItem, Progress
+from viva.bank import repository
+from viva.bank.service import BUILTIN_TRACK
+from viva.grading.challenges import load_challenges
+from viva.grading.models import Submission
+from viva.grading.sql.challenges import load_sql_challenges
+
+
+async def _category_of_seed_question(session: AsyncSession) -> dict[int, str]:
+    track = await repository.get_track(session, slug=BUILTIN_TRACK)
+    if track is None:
+        return {}
+    questions = await repository.questions_of_track(session, track_id=track.id)
+    return {q.number: q.category.title for q in questions}
+
+
+@dataclass
+class _Bucket:
+    attempted: set[str] = field(default_factory=set)
+    solved: set[str] = field(default_factory=set)
+    submissions: int = 0
+    accepted: int = 0
+
+
+def streak(days: set[date], today: date) -> int:
+    count, day = 0, today
+    while day in days:
+        count += 1
+        day -= timedelta(days=1)
+    return count
+
+
+async def progress(session: AsyncSession, *, user_id: int) -> Progress:
+    rows = list(
+        (
+            await session.scalars(
+                select(Submission)
+                .where(Submission.user_id == user_id, Submission.status == "done")
+                .order_by(Submission.id.desc())
+            )
+        ).all()
+    )
+    seeds = {slug: c.meta.seed_question for slug, c in load_challenges().items()}
+    seeds |= {slug: c.meta.seed_question for slug, c in load_sql_challenges().items()}
+    categories = await _category_of_seed_question(session)
+    per: dict[str, _Bucket] = defaultdict(_Bucket)
+    for sub in rows:
+        seed = seeds.get(sub.challenge)
+        bucket = per[categories.get(seed, "Other") if seed else "Other"]
+        bucket.attempted.add(sub.challenge)
+        bucket.submissions += 1
+        if sub.verdict == "Accepted":
+            bucket.solved.add(sub.challenge)
+            bucket.accepted += 1
+    cats = [
+        CategoryProgress(
+            category=name,
+            attempted=len(b.attempted),
+            solved=len(b.solved),
+            submissions=b.submissions,
+            accuracy=round(b.accepted / max(1, b.submissions), 3),
+        )
+        for name, b in sorted(per.items())
+    ]
+    accepted = sum(1 for r in rows if r.verdict == "Accepted")
+    days = {r.created_at.astimezone(UTC).date() for r in rows}
+    return Progress(
+        attempted=len({r.challenge for r in rows}),
+        solved=len({r.challenge for r in rows if r.verdict == "Accepted"}),
+        submissions=len(rows),
+        accuracy=round(accepted / max(1, len(rows)), 3),
+        streak_days=streak(days, datetime.now(UTC).date()),
+        categories=cats,
+        recent=[
+            HistoryItem(
+                submission_id=r.id,
+                challenge=r.challenge,
+                verdict=r.verdict,
+                score=r.score,
+                created_at=r.created_at,
+            )
+            for r in rows[:20]
+        ],
+    )

@@ -1,0 +1,190 @@
+"""REST API v1 of accounts: OAuth2 password flow, refresh rotation, me, API keys, users, audit."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.security import OAuth2PasswordRequestForm
+
+from viva.accounts import progress as progress_service
+from viva.accounts import security, service
+from viva.accounts.auth import Principal, resolve
+from viva.accounts.models import ApiKey, User
+from viva.accounts.schemas import (
+    ApiKeyCreated,
+    ApiKeyIn,
+    ApiKeyOut,
+    AuditOut,
+    Progress,
+    RefreshIn,
+    TokenPair,
+    UserIn,
+    UserOut,
+)
+from viva.deps import SessionDep, SettingsDep, client_key
+from viva.errors import NotFound, problem_responses
+from viva.infra.ratelimit import RateLimiter
+
+router = APIRouter(
+    prefix="/api/v1", tags=["accounts"], responses=problem_responses(401, 403, 404, 409, 422, 429)
+)
+
+
+async def current_principal(
+    request: Request, session: SessionDep, settings: SettingsDep
+) -> Principal:
+    principal = await resolve(request, session, settings)
+    if principal is None:
+        raise service.AuthFailed("sign in first", headers={"WWW-Authenticate": "Bearer"})
+    return principal
+
+
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+
+
+def _user_out(user: User) -> UserOut:
+    return UserOut(id=user.id, username=user.username, role=user.role, created_at=user.created_at)
+
+
+def _key_out(key: ApiKey) -> ApiKeyOut:
+    return ApiKeyOut(
+        id=key.id,
+        name=key.name,
+        prefix=key.prefix,
+        scopes=key.scopes,
+        created_at=key.created_at,
+        last_used_at=key.last_used_at,
+        revoked=key.revoked_at is not None,
+    )
+
+
+async def _pair(
+    session: SessionDep, settings: SettingsDep, user: User, refresh: str | None = None
+) -> TokenPair:
+    access = security.encode_token(
+        user_id=user.id,
+        role=user.role,
+        kind="access",
+        ttl=security.ACCESS_TTL,
+        key=settings.effective_secret_key,
+    )
+    refresh = refresh or await service.issue_refresh(session, user=user)
+    return TokenPair(
+        access_token=access,
+        expires_in=int(security.ACCESS_TTL.total_seconds()),
+        refresh_token=refresh,
+    )
+
+
+@router.post("/auth/token", response_model=TokenPair)
+async def token(
+    request: Request,
+    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    session: SessionDep,
+    settings: SettingsDep,
+) -> TokenPair:
+    """OAuth2 password flow: a 15-minute access token and a rotating refresh token."""
+    limiter: RateLimiter = request.app.state.rate_limiter
+    await limiter.hit("auth", client_key(request), settings.rate_limit_auth)
+    username = form.username.strip().lower()
+    await limiter.check("login-failures", username, settings.rate_limit_login_failures)
+    user = await service.authenticate(session, username=username, password=form.password)
+    if user is None:
+        await limiter.hit("login-failures", username, settings.rate_limit_login_failures)
+        raise service.AuthFailed(
+            "wrong username or password", headers={"WWW-Authenticate": "Bearer"}
+        )
+    await service.audit(session, actor=user, action="login.password", target=user.username)
+    return await _pair(session, settings, user)
+
+
+@router.post("/auth/refresh", response_model=TokenPair)
+async def refresh(
+    body: RefreshIn, request: Request, session: SessionDep, settings: SettingsDep
+) -> TokenPair:
+    """Spend a refresh token for a new pair; a token works once."""
+    limiter: RateLimiter = request.app.state.rate_limiter
+    await limiter.hit("auth", client_key(request), settings.rate_limit_auth)
+    user, new_refresh = await service.rotate_refresh(session, token=body.refresh_token)
+    return await _pair(session, settings, user, new_refresh)
+
+
+@router.post("/auth/revoke", status_code=204)
+async def revoke(body: RefreshIn, session: SessionDep) -> Response:
+    await service.revoke_refresh(session, token=body.refresh_token)
+    return Response(status_code=204)
+
+
+@router.get("/me", response_model=UserOut)
+async def me(principal: CurrentPrincipal) -> UserOut:
+    return _user_out(principal.user)
+
+
+@router.get("/me/progress", response_model=Progress)
+async def my_progress(principal: CurrentPrincipal, session: SessionDep) -> Progress:
+    return await progress_service.progress(session, user_id=principal.user.id)
+
+
+@router.get("/me/api-keys", response_model=list[ApiKeyOut])
+async def list_keys(principal: CurrentPrincipal, session: SessionDep) -> list[ApiKeyOut]:
+    from sqlalchemy import select
+
+    rows = await session.scalars(
+        select(ApiKey).where(ApiKey.user_id == principal.user.id).order_by(ApiKey.id)
+    )
+    return [_key_out(k) for k in rows.all()]
+
+
+@router.post("/me/api-keys", response_model=ApiKeyCreated, status_code=201)
+async def create_key(
+    body: ApiKeyIn, principal: CurrentPrincipal, session: SessionDep
+) -> ApiKeyCreated:
+    key, secret = await service.create_api_key(
+        session, user=principal.user, name=body.name, scopes=list(body.scopes)
+    )
+    return ApiKeyCreated(**_key_out(key).model_dump(), key=secret)
+
+
+@router.delete("/me/api-keys/{key_id}", status_code=204)
+async def revoke_key(key_id: int, principal: CurrentPrincipal, session: SessionDep) -> Response:
+    key = await session.get(ApiKey, key_id)
+    if key is None or key.user_id != principal.user.id:
+        raise NotFound(f"no API key {key_id}")
+    key.revoked_at = service.now()
+    await service.audit(session, actor=principal.user, action="api_key.revoke", target=key.name)
+    return Response(status_code=204)
+
+
+@router.get("/users", response_model=list[UserOut])
+async def list_users(session: SessionDep) -> list[UserOut]:
+    from sqlalchemy import select
+
+    return [_user_out(u) for u in (await session.scalars(select(User).order_by(User.id))).all()]
+
+
+@router.post("/users", response_model=UserOut, status_code=201)
+async def create_user(body: UserIn, principal: CurrentPrincipal, session: SessionDep) -> UserOut:
+    user = await service.create_user(
+        session,
+        username=body.username,
+        password=body.password,
+        role=body.role,
+        actor=principal.user,
+    )
+    return _user_out(user)
+
+
+@router.get("/audit", response_model=list[AuditOut])
+async def audit(session: SessionDep) -> list[AuditOut]:
+    return [
+        AuditOut(
+            id=e.id,
+            actor_id=e.actor_id,
+            action=e.action,
+            target=e.target,
+            detail=e.detail,
+            created_at=e.created_at,
+        )
+        for e in await service.audit_log(session)
+    ]

@@ -1,0 +1,86 @@
+"""API shapes of accounts, tokens, API keys, progress and the audit log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+
+class TokenPair(BaseModel):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"
+    expires_in: int = Field(description="seconds")
+    refresh_token: str
+
+
+class RefreshIn(BaseModel):
+    refresh_token: str = Field(min_length=10, max_length=200)
+
+
+class UserOut(BaseModel):
+    id: int
+    username: str
+    role: Literal["candidate", "interviewer", "admin"]
+    created_at: datetime
+
+
+class UserIn(BaseModel):
+    username: str = Field(min_length=3, max_length=40)
+    password: str = Field(min_length=10, max_length=200)
+    role: Literal["candidate", "interviewer", "admin"] = "candidate"
+
+
+class ApiKeyIn(BaseModel):
+    name: str = Field(min_length=1, max_length=80)
+    scopes: list[Literal["read", "submit"]] = ["read"]
+
+
+class ApiKeyOut(BaseModel):
+    id: int
+    name: str
+    prefix: str
+    scopes: list[str]
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked: bool
+
+
+class ApiKeyCreated(ApiKeyOut):
+    key: str = Field(description="shown once; store it now")
+
+
+class CategoryProgress(BaseModel):
+    category: str
+    attempted: int
+    solved: int
+    submissions: int
+    accuracy: float = Field(description="accepted submissions / submissions")
+
+
+class HistoryItem(BaseModel):
+    submission_id: int
+    challenge: str
+    verdict: str | None
+    score: float | None
+    created_at: datetime
+
+
+class Progress(BaseModel):
+    attempted: int
+    solved: int
+    submissions: int
+    accuracy: float
+    streak_days: int = Field(description="consecutive days with a submission, ending today")
+    categories: list[CategoryProgress]
+    recent: list[HistoryItem]
+
+
+class AuditOut(BaseModel):
+    id: int
+    actor_id: int | None
+    action: str
+    target: str
+    detail: dict[str, Any]
+    created_at: datetime
