@@ -26,7 +26,7 @@ from sqlalchemy import delete, text
 
 from viva.accounts import security
 from viva.accounts import service as accounts
-from viva.accounts.models import User
+from viva.accounts.models import SiteSetting, User
 from viva.app import create_app, prepare_database
 from viva.bank.models import Track
 from viva.bank.service import BUILTIN_TRACK
@@ -154,6 +154,7 @@ async def database(settings: Settings) -> AsyncIterator[Database]:
         await session.execute(delete(Track).where(Track.slug != BUILTIN_TRACK))
         await session.execute(delete(Submission))
         await session.execute(delete(User))
+        await session.execute(delete(SiteSetting))
     if db.dialect == "sqlite":
         async with db.session() as session:
             await session.execute(

@@ -114,3 +114,16 @@ def test_challenge_submit_grades_in_the_sandbox(env: Settings, tmp_path: Path) -
     assert code == 2 and "Wrong Answer" in out and "(hidden)" in out
     code, out = viva("challenge", "list")
     assert code == 0 and "palindrome" in out
+
+
+def test_users_create_link_and_progress(env: Settings) -> None:
+    code, out = viva(
+        "users", "create", "Casey", "--role", "interviewer", "--password", "long enough pw"
+    )
+    assert code == 0 and "created casey (interviewer)" in out
+    code, out = viva("users", "create", "casey", "--password", "long enough pw")
+    assert code == 1 and "taken" in out
+    code, out = viva("users", "link", "casey")
+    assert code == 0 and "/auth/link/" in out
+    code, out = viva("progress", "--user", "casey")
+    assert code == 0 and "0/0 challenges solved" in out

@@ -147,6 +147,36 @@ def users_link(
     console.print(f"http://{settings.host}:{settings.port}/auth/link/{token}")
 
 
+@app.command()
+def progress(
+    username: Annotated[str, typer.Option("--user", help="Whose progress")] = "admin",
+) -> None:
+    """Your progress in the terminal: solved challenges, accuracy, streak, by category."""
+    from sqlalchemy import select
+
+    from viva.accounts.models import User
+    from viva.accounts.progress import progress as compute
+
+    _ensure_schema(Settings())
+
+    async def load(session: AsyncSession) -> Any:
+        user = await session.scalar(select(User).where(User.username == username.lower()))
+        if user is None:
+            raise VivaError(f"no user '{username}'")
+        return await compute(session, user_id=user.id)
+
+    p = _run(load)
+    console.print(
+        f"[bold]{username}[/]: {p.solved}/{p.attempted} challenges solved, "
+        f"{p.submissions} submissions, accuracy {p.accuracy:.0%}, streak {p.streak_days} "
+        f"day(s), {p.reveals} answers revealed"
+    )
+    table = Table("category", "solved", "attempted", "accuracy")
+    for c in p.categories:
+        table.add_row(c.category, str(c.solved), str(c.attempted), f"{c.accuracy:.0%}")
+    console.print(table)
+
+
 @app.command("config")
 def show_config() -> None:
     """Print the effective settings, secrets masked."""

@@ -175,3 +175,59 @@ async def test_secrets_never_reach_the_logs(
     async with database.session() as session:
         rows = (await session.scalars(select(AuditEntry))).all()
         assert all(PASSWORD not in str(r.detail) for r in rows)
+
+
+async def test_signup_is_closed_until_an_admin_opens_it(client: Client) -> None:
+    body = {"username": f"new-{uuid.uuid4().hex[:6]}", "password": PASSWORD}
+    assert (await client.post("/api/v1/auth/signup", json=body)).status_code == 403
+    opened = await client.put(
+        "/api/v1/admin/settings", json={"open_signup": True}, headers=client.admin
+    )
+    assert opened.json() == {"open_signup": True}
+    created = await client.post("/api/v1/auth/signup", json=body)
+    assert created.status_code == 201 and created.json()["role"] == "candidate"
+    assert (await client.post("/api/v1/auth/signup", json=body)).status_code == 409
+    await client.put("/api/v1/admin/settings", json={"open_signup": False}, headers=client.admin)
+    again = {"username": f"new-{uuid.uuid4().hex[:6]}", "password": PASSWORD}
+    assert (await client.post("/api/v1/auth/signup", json=again)).status_code == 403
+    log = (await client.get("/api/v1/audit", headers=client.admin)).json()
+    assert [e["target"] for e in log if e["action"] == "settings.open_signup"][:2] == [
+        "false",
+        "true",
+    ]
+
+
+async def test_reveals_and_ratings_count_in_progress(client: Client) -> None:
+    qid = (await client.get("/api/v1/questions?q=palindrome")).json()["items"][0]["id"]
+    assert (
+        await client.post(f"/api/v1/questions/{qid}/reveal", headers=client.candidate)
+    ).status_code == 204
+    for rating in ("again", "good", "good"):
+        response = await client.post(
+            f"/api/v1/questions/{qid}/rating", json={"rating": rating}, headers=client.candidate
+        )
+        assert response.status_code == 204
+    bad = await client.post(
+        f"/api/v1/questions/{qid}/rating", json={"rating": "meh"}, headers=client.candidate
+    )
+    assert bad.status_code == 422
+    assert (
+        await client.post("/api/v1/questions/999999/reveal", headers=client.candidate)
+    ).status_code == 404
+    progress = (await client.get("/api/v1/me/progress", headers=client.candidate)).json()
+    assert progress["reveals"] == 1 and progress["ratings"] == {"again": 1, "good": 2}
+    assert (await client.post(f"/api/v1/questions/{qid}/reveal")).status_code == 401
+
+
+async def test_imports_are_for_admins_and_audited(client: Client) -> None:
+    files = {"file": ("l.md", b"1. What is a test?\n", "text/markdown")}
+    track = f"audit-{uuid.uuid4().hex[:6]}"
+    denied = await client.post(
+        f"/api/v1/tracks/import?track={track}", files=files, headers=client.candidate
+    )
+    assert denied.status_code == 403
+    assert (
+        await client.post(f"/api/v1/tracks/import?track={track}", files=files, headers=client.admin)
+    ).status_code == 201
+    log = (await client.get("/api/v1/audit", headers=client.admin)).json()
+    assert any(e["action"] == "track.import" and e["target"] == track for e in log)

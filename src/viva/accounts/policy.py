@@ -47,6 +47,11 @@ POLICY: dict[tuple[str, str], Access] = {
     # accounts
     ("POST", "/api/v1/auth/token"): P,
     ("POST", "/api/v1/auth/refresh"): P,
+    ("POST", "/api/v1/auth/signup"): P,
+    ("GET", "/api/v1/admin/settings"): A,
+    ("PUT", "/api/v1/admin/settings"): A,
+    ("POST", "/api/v1/questions/{question_id}/reveal"): U,
+    ("POST", "/api/v1/questions/{question_id}/rating"): U,
     ("POST", "/api/v1/auth/revoke"): P,
     ("GET", "/api/v1/me"): U,
     ("GET", "/api/v1/me/progress"): U,

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from viva.accounts.models import Attempt
 from viva.accounts.schemas import CategoryProgress, HistoryItem, Progress
 from viva.bank import repository
 from viva.bank.service import BUILTIN_TRACK
@@ -73,9 +74,16 @@ async def progress(session: AsyncSession, *, user_id: int) -> Progress:
         )
         for name, b in sorted(per.items())
     ]
+    events = (await session.scalars(select(Attempt).where(Attempt.user_id == user_id))).all()
+    ratings: dict[str, int] = defaultdict(int)
+    for event in events:
+        if event.kind == "rating" and event.value:
+            ratings[event.value] += 1
     accepted = sum(1 for r in rows if r.verdict == "Accepted")
     days = {r.created_at.astimezone(UTC).date() for r in rows}
     return Progress(
+        reveals=sum(1 for e in events if e.kind == "reveal"),
+        ratings=dict(ratings),
         attempted=len({r.challenge for r in rows}),
         solved=len({r.challenge for r in rows if r.verdict == "Accepted"}),
         submissions=len(rows),

@@ -17,7 +17,11 @@ from viva.accounts.schemas import (
     ApiKeyOut,
     AuditOut,
     Progress,
+    RatingIn,
     RefreshIn,
+    SignupIn,
+    SiteSettingsIn,
+    SiteSettingsOut,
     TokenPair,
     UserIn,
     UserOut,
@@ -97,6 +101,56 @@ async def token(
         )
     await service.audit(session, actor=user, action="login.password", target=user.username)
     return await _pair(session, settings, user)
+
+
+@router.post("/auth/signup", response_model=UserOut, status_code=201)
+async def signup(
+    body: SignupIn, request: Request, session: SessionDep, settings: SettingsDep
+) -> UserOut:
+    """Create a candidate account, when an admin has sign-up open."""
+    limiter: RateLimiter = request.app.state.rate_limiter
+    await limiter.hit("auth", client_key(request), settings.rate_limit_auth)
+    if not await service.open_signup(session, default=settings.open_signup):
+        raise service.Forbidden("sign-up is closed on this server; ask an admin for an account")
+    user = await service.create_user(
+        session, username=body.username, password=body.password, role="candidate"
+    )
+    return _user_out(user)
+
+
+@router.get("/admin/settings", response_model=SiteSettingsOut)
+async def get_site_settings(session: SessionDep, settings: SettingsDep) -> SiteSettingsOut:
+    return SiteSettingsOut(
+        open_signup=await service.open_signup(session, default=settings.open_signup)
+    )
+
+
+@router.put("/admin/settings", response_model=SiteSettingsOut)
+async def put_site_settings(
+    body: SiteSettingsIn, principal: CurrentPrincipal, session: SessionDep
+) -> SiteSettingsOut:
+    await service.set_open_signup(session, value=body.open_signup, actor=principal.user)
+    return SiteSettingsOut(open_signup=body.open_signup)
+
+
+@router.post("/questions/{question_id}/reveal", status_code=204)
+async def reveal(question_id: int, principal: CurrentPrincipal, session: SessionDep) -> Response:
+    """Record that the model answer was revealed (progress counts reveals)."""
+    await service.record_attempt(
+        session, user=principal.user, question_id=question_id, kind="reveal"
+    )
+    return Response(status_code=204)
+
+
+@router.post("/questions/{question_id}/rating", status_code=204)
+async def rate(
+    question_id: int, body: RatingIn, principal: CurrentPrincipal, session: SessionDep
+) -> Response:
+    """Record a self-rating of how well the question was answered."""
+    await service.record_attempt(
+        session, user=principal.user, question_id=question_id, kind="rating", value=body.rating
+    )
+    return Response(status_code=204)
 
 
 @router.post("/auth/refresh", response_model=TokenPair)

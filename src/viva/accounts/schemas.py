@@ -67,7 +67,26 @@ class HistoryItem(BaseModel):
     created_at: datetime
 
 
+class SignupIn(BaseModel):
+    username: str = Field(min_length=3, max_length=40)
+    password: str = Field(min_length=10, max_length=200)
+
+
+class SiteSettingsIn(BaseModel):
+    open_signup: bool
+
+
+class SiteSettingsOut(BaseModel):
+    open_signup: bool
+
+
+class RatingIn(BaseModel):
+    rating: Literal["again", "hard", "good", "easy"]
+
+
 class Progress(BaseModel):
+    reveals: int = Field(description="model answers revealed")
+    ratings: dict[str, int] = Field(description="self-ratings by value")
     attempted: int
     solved: int
     submissions: int

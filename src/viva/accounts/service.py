@@ -10,7 +10,16 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from viva.accounts import security
-from viva.accounts.models import ROLES, ApiKey, AuditEntry, LoginLink, RefreshToken, User
+from viva.accounts.models import (
+    ROLES,
+    ApiKey,
+    Attempt,
+    AuditEntry,
+    LoginLink,
+    RefreshToken,
+    SiteSetting,
+    User,
+)
 from viva.errors import VivaError
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{2,39}$")
@@ -212,3 +221,29 @@ async def audit(
 async def audit_log(session: AsyncSession, *, limit: int = 100) -> list[AuditEntry]:
     rows = await session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit))
     return list(rows.all())
+
+
+async def open_signup(session: AsyncSession, *, default: bool) -> bool:
+    row = await session.get(SiteSetting, "open_signup")
+    return bool(row.value) if row is not None else default
+
+
+async def set_open_signup(session: AsyncSession, *, value: bool, actor: User) -> None:
+    row = await session.get(SiteSetting, "open_signup")
+    if row is None:
+        session.add(SiteSetting(key="open_signup", value=value))
+    else:
+        row.value = value
+    await audit(session, actor=actor, action="settings.open_signup", target=str(value).lower())
+
+
+async def record_attempt(
+    session: AsyncSession, *, user: User, question_id: int, kind: str, value: str | None = None
+) -> None:
+    from viva.bank.models import Question
+
+    if await session.get(Question, question_id) is None:
+        from viva.errors import NotFound
+
+        raise NotFound(f"no question with id {question_id}")
+    session.add(Attempt(user_id=user.id, question_id=question_id, kind=kind, value=value))

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response, UploadFile
 from fastapi.responses import PlainTextResponse
 
+from viva.accounts.service import audit
 from viva.bank import service
 from viva.bank.repository import QuestionFilter
 from viva.bank.schemas import (
@@ -90,6 +91,7 @@ async def get_answer(question_id: int, session: SessionDep, response: Response) 
 
 @router.post("/tracks/import", response_model=ImportReport, status_code=201)
 async def import_track(
+    request: Request,
     file: UploadFile,
     session: SessionDep,
     settings: SettingsDep,
@@ -106,6 +108,14 @@ async def import_track(
         filename=file.filename or "import.md",
         track_slug=track,
         max_bytes=settings.max_import_bytes,
+    )
+    principal = getattr(request.state, "principal", None)
+    await audit(
+        session,
+        actor=principal.user if principal else None,
+        action="track.import",
+        target=report.track,
+        detail={"summary": report.summary},
     )
     await session.commit()
     await cache.invalidate()

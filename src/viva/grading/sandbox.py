@@ -86,7 +86,9 @@ def bwrap_argv(uid: int) -> list[str]:
         raise SandboxUnavailable("bubblewrap is not installed (apt-get install bubblewrap)")
     python = os.path.realpath(sys.executable)
     options = [
-        ["--die-with-parent", "--new-session", "--clearenv"],
+        # No --die-with-parent: it is tied to the creating *thread*, and worker threads come
+        # and go. The zygote exits instead when its stdin closes, i.e. when Viva goes away.
+        ["--new-session", "--clearenv"],
         ["--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-pid"],
         ["--unshare-cgroup-try"],
         ["--setenv", "LANG", "C.UTF-8"],
@@ -195,6 +197,8 @@ class SandboxRunner:
 
     def run(self, job: dict[str, Any], limits: Limits) -> RunOutcome:
         zygote = self._free.get()
+        if not zygote.alive():
+            zygote = self._replace(zygote)
         try:
             try:
                 reply = zygote.run(job, limits)
