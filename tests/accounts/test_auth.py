@@ -10,10 +10,12 @@ import pytest
 from sqlalchemy import select
 
 from tests.conftest import Client
+from viva.accounts import security
 from viva.accounts import service as accounts
 from viva.accounts.models import ApiKey, AuditEntry
 from viva.db import Database
 from viva.grading.challenges import load_challenges
+from viva.settings import Settings
 
 PASSWORD = "correct horse battery staple"
 SOLUTION = load_challenges()["palindrome"].solution
@@ -231,3 +233,83 @@ async def test_imports_are_for_admins_and_audited(client: Client) -> None:
     ).status_code == 201
     log = (await client.get("/api/v1/audit", headers=client.admin)).json()
     assert any(e["action"] == "track.import" and e["target"] == track for e in log)
+
+
+async def test_interviewers_see_only_their_candidates(
+    client: Client, database: Database, settings: Settings
+) -> None:
+    async with database.session() as session:
+        interviewer = await accounts.create_user(
+            session, username=f"iv-{uuid.uuid4().hex[:6]}", password=None, role="interviewer"
+        )
+        mine = await accounts.create_user(
+            session, username=f"c1-{uuid.uuid4().hex[:6]}", password=None, role="candidate"
+        )
+        other = await accounts.create_user(
+            session, username=f"c2-{uuid.uuid4().hex[:6]}", password=None, role="candidate"
+        )
+    headers = {}
+    for user in (interviewer, mine, other):
+        token = security.encode_token(
+            user_id=user.id,
+            role=user.role,
+            kind="access",
+            ttl=security.ACCESS_TTL,
+            key=settings.effective_secret_key,
+        )
+        headers[user.id] = {"Authorization": f"Bearer {token}"}
+    assigned = await client.post(
+        "/api/v1/assignments",
+        json={"interviewer_id": interviewer.id, "candidate_id": mine.id},
+        headers=client.admin,
+    )
+    assert assigned.status_code == 204
+    urls = {}
+    for user in (mine, other):
+        response = await client.post(
+            "/api/v1/challenges/palindrome/submissions",
+            json={"source": SOLUTION},
+            headers=headers[user.id],
+        )
+        urls[user.id] = response.headers["location"]
+    assert (await client.get(urls[mine.id], headers=headers[interviewer.id])).status_code == 200
+    assert (await client.get(urls[other.id], headers=headers[interviewer.id])).status_code == 404
+    assert (
+        await client.get(f"/api/v1/users/{mine.id}/progress", headers=headers[interviewer.id])
+    ).status_code == 200
+    assert (
+        await client.get(f"/api/v1/users/{other.id}/progress", headers=headers[interviewer.id])
+    ).status_code == 404
+    listed = await client.get("/api/v1/me/candidates", headers=headers[interviewer.id])
+    assert [u["id"] for u in listed.json()] == [mine.id]
+    assert (await client.get("/api/v1/me/candidates", headers=headers[mine.id])).status_code == 403
+
+
+async def test_interviewers_author_questions(
+    client: Client, database: Database, settings: Settings
+) -> None:
+    from tests.conftest import make_user
+
+    interviewer = await make_user(database, settings, role="interviewer")
+    track = f"authored-{uuid.uuid4().hex[:6]}"
+    files = {
+        "file": ("t.md", b"## Basics\n\n1. What is Python?\n2. What is a list?\n", "text/markdown")
+    }
+    body = {
+        "category": "Async Python",
+        "text": "What does asyncio.TaskGroup add over gather()?",
+        "difficulty": "hard",
+        "tags": ["asyncio"],
+    }
+    imported = await client.post(
+        f"/api/v1/tracks/import?track={track}", files=files, headers=client.admin
+    )
+    assert imported.status_code in (200, 201), imported.text
+    url = f"/api/v1/tracks/{track}/questions"
+    assert (await client.post(url, json=body, headers=client.candidate)).status_code == 403
+    created = await client.post(url, json=body, headers=interviewer)
+    assert created.status_code == 201
+    question = created.json()
+    assert question["number"] == 3 and question["category"]["title"] == "Async Python"
+    found = (await client.get(f"/api/v1/questions?track={track}&q=gather")).json()["items"]
+    assert [q["id"] for q in found] == [question["id"]]

@@ -21,6 +21,7 @@ SAMPLE = {
     "token": "not-a-token",
     "number": "8",
     "category": "redis-and-caching",
+    "user_id": "999999",
 }
 LEVEL = {"anonymous": 0, "candidate": 1, "interviewer": 2, "admin": 3}
 

@@ -94,3 +94,16 @@ class Attempt(Base):
     kind: Mapped[str] = mapped_column(String(16))  # reveal | rating
     value: Mapped[str | None] = mapped_column(String(16), default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Assignment(Base):
+    """An interviewer sees the work of the candidates assigned to them."""
+
+    __tablename__ = "assignments"
+
+    interviewer_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    candidate_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )

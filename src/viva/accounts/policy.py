@@ -61,6 +61,10 @@ POLICY: dict[tuple[str, str], Access] = {
     ("GET", "/api/v1/users"): A,
     ("POST", "/api/v1/users"): A,
     ("GET", "/api/v1/audit"): A,
+    ("POST", "/api/v1/assignments"): A,
+    ("GET", "/api/v1/users/{user_id}/progress"): Access.INTERVIEWER,
+    ("GET", "/api/v1/me/candidates"): Access.INTERVIEWER,
+    ("POST", "/api/v1/tracks/{slug}/questions"): Access.INTERVIEWER,
     # operations and documentation
     ("GET", "/healthz"): P,
     ("GET", "/readyz"): P,

@@ -15,6 +15,7 @@ from viva.accounts.schemas import (
     ApiKeyCreated,
     ApiKeyIn,
     ApiKeyOut,
+    AssignmentIn,
     AuditOut,
     Progress,
     RatingIn,
@@ -227,6 +228,34 @@ async def create_user(body: UserIn, principal: CurrentPrincipal, session: Sessio
         actor=principal.user,
     )
     return _user_out(user)
+
+
+@router.post("/assignments", status_code=204)
+async def create_assignment(
+    body: AssignmentIn, principal: CurrentPrincipal, session: SessionDep
+) -> Response:
+    """Assign a candidate to an interviewer, who then sees the candidate's work."""
+    await service.assign(
+        session,
+        interviewer_id=body.interviewer_id,
+        candidate_id=body.candidate_id,
+        actor=principal.user,
+    )
+    return Response(status_code=204)
+
+
+@router.get("/me/candidates", response_model=list[UserOut])
+async def my_candidates(principal: CurrentPrincipal, session: SessionDep) -> list[UserOut]:
+    """The candidates assigned to the calling interviewer."""
+    return [_user_out(u) for u in await service.candidates_of(session, interviewer=principal.user)]
+
+
+@router.get("/users/{user_id}/progress", response_model=Progress)
+async def user_progress(user_id: int, principal: CurrentPrincipal, session: SessionDep) -> Progress:
+    """A candidate's progress, for their interviewer or an admin."""
+    if not await service.may_see_work_of(session, viewer=principal.user, owner_id=user_id):
+        raise NotFound(f"no user {user_id}")
+    return await progress_service.progress(session, user_id=user_id)
 
 
 @router.get("/audit", response_model=list[AuditOut])

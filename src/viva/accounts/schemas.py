@@ -103,3 +103,8 @@ class AuditOut(BaseModel):
     target: str
     detail: dict[str, Any]
     created_at: datetime
+
+
+class AssignmentIn(BaseModel):
+    interviewer_id: int
+    candidate_id: int

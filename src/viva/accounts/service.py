@@ -13,6 +13,7 @@ from viva.accounts import security
 from viva.accounts.models import (
     ROLES,
     ApiKey,
+    Assignment,
     Attempt,
     AuditEntry,
     LoginLink,
@@ -247,3 +248,41 @@ async def record_attempt(
 
         raise NotFound(f"no question with id {question_id}")
     session.add(Attempt(user_id=user.id, question_id=question_id, kind=kind, value=value))
+
+
+async def assign(
+    session: AsyncSession, *, interviewer_id: int, candidate_id: int, actor: User
+) -> None:
+    interviewer = await get_user(session, user_id=interviewer_id)
+    candidate = await get_user(session, user_id=candidate_id)
+    if interviewer is None or interviewer.role not in ("interviewer", "admin"):
+        raise InvalidAccount(f"user {interviewer_id} is not an interviewer")
+    if candidate is None:
+        raise InvalidAccount(f"no user {candidate_id}")
+    if await session.get(Assignment, (interviewer_id, candidate_id)) is None:
+        session.add(Assignment(interviewer_id=interviewer_id, candidate_id=candidate_id))
+        await audit(
+            session,
+            actor=actor,
+            action="assignment.create",
+            target=f"{interviewer.username} -> {candidate.username}",
+        )
+
+
+async def may_see_work_of(session: AsyncSession, *, viewer: User, owner_id: int | None) -> bool:
+    """Candidates see their own work, interviewers that of their candidates, admins all."""
+    if viewer.role == "admin" or owner_id == viewer.id:
+        return True
+    if viewer.role == "interviewer" and owner_id is not None:
+        return await session.get(Assignment, (viewer.id, owner_id)) is not None
+    return False
+
+
+async def candidates_of(session: AsyncSession, *, interviewer: User) -> list[User]:
+    """The candidates assigned to an interviewer (for an admin: every candidate)."""
+    query = select(User).where(User.role == "candidate").order_by(User.id)
+    if interviewer.role != "admin":
+        query = query.join(Assignment, Assignment.candidate_id == User.id).where(
+            Assignment.interviewer_id == interviewer.id
+        )
+    return list((await session.scalars(query)).all())

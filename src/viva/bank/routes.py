@@ -17,6 +17,7 @@ from viva.bank.schemas import (
     ImportReport,
     Kind,
     QuestionDetail,
+    QuestionIn,
     QuestionPage,
     TrackOut,
 )
@@ -120,6 +121,23 @@ async def import_track(
     await session.commit()
     await cache.invalidate()
     return report
+
+
+@router.post("/tracks/{slug}/questions", response_model=QuestionDetail, status_code=201)
+async def add_question(
+    slug: str, body: QuestionIn, request: Request, session: SessionDep, cache: CacheDep
+) -> QuestionDetail:
+    """Interviewers author questions: appended to the named category (created when new)."""
+    question = await service.add_question(session, track_slug=slug, data=body)
+    await audit(
+        session,
+        actor=request.state.principal.user,
+        action="question.create",
+        target=f"{slug}/{question.slug}",
+    )
+    await session.commit()
+    await cache.invalidate()
+    return question
 
 
 @router.get("/tracks/{slug}/export", response_class=PlainTextResponse)

@@ -121,3 +121,14 @@ class ExportTrack(BaseModel):
     title: str
     description: str = ""
     categories: list[ExportCategory]
+
+
+class QuestionIn(BaseModel):
+    """A question an interviewer adds to a track."""
+
+    model_config = ConfigDict(extra="forbid")
+    category: str = Field(min_length=1, max_length=200, description="title; created when new")
+    text: str = Field(min_length=5, max_length=5000)
+    kind: Kind = "theory"
+    difficulty: Difficulty = "medium"
+    tags: list[str] = Field(default=[], max_length=10)

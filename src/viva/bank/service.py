@@ -37,6 +37,7 @@ from viva.bank.schemas import (
     ExportTrack,
     ImportReport,
     QuestionDetail,
+    QuestionIn,
     QuestionOut,
     TrackOut,
 )
@@ -435,6 +436,53 @@ async def get_answer(session: AsyncSession, *, question_id: int) -> AnswerOut:
     if detail.answer is None:
         raise NotFound(f"question {question_id} has no model answer yet")
     return detail.answer
+
+
+async def add_question(
+    session: AsyncSession, *, track_slug: str, data: QuestionIn
+) -> QuestionDetail:
+    """Append an authored question to a category of a track (the category is created if new)."""
+    from sqlalchemy import func, select
+
+    track = await require_track(session, slug=track_slug)
+    categories = {
+        c.slug: c for c in await repository.categories_of_track(session, track_id=track.id)
+    }
+    slug = slugify(data.category)
+    category = categories.get(slug)
+    if category is None:
+        category = Category(
+            track_id=track.id, slug=slug, title=data.category.strip(), position=len(categories) + 1
+        )
+        session.add(category)
+        await session.flush()
+    numbers = await session.scalar(
+        select(func.max(Question.number)).where(Question.track_id == track.id)
+    )
+    positions = await session.scalar(
+        select(func.max(Question.position)).where(Question.track_id == track.id)
+    )
+    number = int(numbers or 0) + 1
+    parsed = ParsedQuestion(
+        number, data.text.strip(), 0, data.kind, data.difficulty, list(data.tags), f"q{number}"
+    )
+    question = Question(
+        track_id=track.id,
+        category_id=category.id,
+        slug=parsed.slug,
+        number=number,
+        position=int(positions or 0) + 1,
+        text=parsed.text,
+        kind=parsed.kind,
+        difficulty=parsed.difficulty,
+        tags=parsed.tags,
+        content_hash=parsed.content_hash,
+    )
+    session.add(question)
+    await session.flush()
+    await repository.index_for_search(session, questions=[question])
+    track.updated_at = utcnow()
+    return await get_question(session, question_id=question.id)
 
 
 # Export --------------------------------------------------------------------------------------

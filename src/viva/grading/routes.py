@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
+from viva.accounts import service as accounts
 from viva.deps import SessionDep, SettingsDep, SubmissionLimit
 from viva.errors import NotFound, problem_responses
 from viva.grading import service
@@ -111,9 +112,9 @@ async def submit(
 async def get_submission(
     submission_id: int, request: Request, session: SessionDep
 ) -> SubmissionOut:
-    """A candidate sees their own submissions; interviewers and admins see all."""
+    """Candidates see their own submissions, interviewers their candidates', admins all."""
     submission = await service.get_submission(session, submission_id=submission_id)
     viewer = request.state.principal.user
-    if submission.user_id != viewer.id and viewer.role == "candidate":
+    if not await accounts.may_see_work_of(session, viewer=viewer, owner_id=submission.user_id):
         raise NotFound(f"no submission {submission_id}")
     return service.submission_out(submission)
