@@ -199,6 +199,35 @@ async def test_signup_is_closed_until_an_admin_opens_it(client: Client) -> None:
     ]
 
 
+async def test_the_signup_form_creates_a_candidate_and_signs_it_in(client: Client) -> None:
+    closed = await client.get("/auth/signup")
+    assert closed.status_code == 200 and "Sign-up is closed" in closed.text
+    await client.put("/api/v1/admin/settings", json={"open_signup": True}, headers=client.admin)
+    page = await client.get("/auth/signup")
+    assert page.status_code == 200
+    csrf = page.cookies["viva_csrf"]
+    name = f"form-{uuid.uuid4().hex[:6]}"
+    forged = await client.post("/auth/signup", data={"username": name, "password": PASSWORD})
+    assert forged.status_code == 403
+    short = await client.post(
+        "/auth/signup", data={"username": name, "password": "short", "csrf_token": csrf}
+    )
+    assert short.status_code == 422 and "at least 10 characters" in short.text
+    created = await client.post(
+        "/auth/signup", data={"username": name, "password": PASSWORD, "csrf_token": csrf}
+    )
+    assert created.status_code == 303 and created.headers["location"] == "/progress"
+    assert "viva_session" in created.cookies
+    progress = await client.get("/progress")
+    assert progress.status_code == 200 and name in progress.text
+    client.cookies.clear()
+    csrf = (await client.get("/auth/signup")).cookies["viva_csrf"]
+    taken = await client.post(
+        "/auth/signup", data={"username": name, "password": PASSWORD, "csrf_token": csrf}
+    )
+    assert taken.status_code == 422 and "taken" in taken.text
+
+
 async def test_reveals_and_ratings_count_in_progress(client: Client) -> None:
     qid = (await client.get("/api/v1/questions?q=palindrome")).json()["items"][0]["id"]
     assert (

@@ -94,6 +94,55 @@ async def login(
     return response
 
 
+def _signup_page(
+    request: Request, *, open_: bool, error: str = "", username: str = "", status: int = 200
+) -> Response:
+    csrf = request.cookies.get(CSRF_COOKIE) or security.new_secret()
+    context = {"error": error, "csrf": csrf, "open": open_, "username": username}
+    response = render(request, "signup.html", context, status=status)
+    response.headers["Cache-Control"] = "no-store"
+    response.set_cookie(CSRF_COOKIE, csrf, samesite="lax", secure=request.url.scheme == "https")
+    return response
+
+
+@router.get("/auth/signup", response_class=HTMLResponse)
+async def signup_form(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+    open_ = await service.open_signup(session, default=settings.open_signup)
+    return _signup_page(request, open_=open_)
+
+
+@router.post("/auth/signup", response_class=HTMLResponse)
+async def signup(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    username: Annotated[str, Form(max_length=80)],
+    password: Annotated[str, Form(max_length=200)],
+    csrf_token: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    """Create a candidate account from the form and sign it in."""
+    expected = request.cookies.get(CSRF_COOKIE, "")
+    if not expected or not hmac.compare_digest(expected, csrf_token):
+        return _signup_page(
+            request, open_=True, error="The form expired; please try again.", status=403
+        )
+    limiter: RateLimiter = request.app.state.rate_limiter
+    await limiter.hit("auth", client_key(request), settings.rate_limit_auth)
+    if not await service.open_signup(session, default=settings.open_signup):
+        return _signup_page(request, open_=False, status=403)
+    try:
+        user = await service.create_user(
+            session, username=username.strip(), password=password, role="candidate"
+        )
+    except (service.InvalidAccount, service.Conflict) as error:
+        return _signup_page(
+            request, open_=True, error=str(error), username=username[:40], status=422
+        )
+    response = RedirectResponse("/progress", status_code=303)
+    sign_in(response, request, user, settings.effective_secret_key)
+    return response
+
+
 @router.get("/auth/link/{token}")
 async def login_link(
     token: str, request: Request, session: SessionDep, settings: SettingsDep

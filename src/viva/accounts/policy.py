@@ -80,6 +80,8 @@ POLICY: dict[tuple[str, str], Access] = {
     ("GET", "/auth/login"): P,
     ("POST", "/auth/login"): P,
     ("POST", "/auth/logout"): P,
+    ("GET", "/auth/signup"): P,
+    ("POST", "/auth/signup"): P,
     ("GET", "/auth/link/{token}"): P,
     ("GET", "/progress"): U,
 }
