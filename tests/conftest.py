@@ -32,6 +32,14 @@ from viva.bank.models import Track
 from viva.bank.service import BUILTIN_TRACK
 from viva.db import Database
 from viva.grading.models import Submission
+from viva.practice.models import (
+    MockInterview,
+    MockItem,
+    MockTemplate,
+    ReviewCard,
+    ReviewLog,
+    ReviewSetting,
+)
 from viva.settings import Settings
 
 PG_ADMIN_DSN = os.environ.get("VIVA_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -54,12 +62,14 @@ def run_async(coro: Coroutine[Any, Any, T]) -> T:
 
 
 def _worker_number() -> int:
-    digits = worker_id().removeprefix("gw")
+    digits = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
     return int(digits) if digits.isdigit() else 9
 
 
 def worker_id() -> str:
-    return os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    """gw0, gw1...; VIVA_TEST_RUN (letters and digits) keeps two runs on one server apart."""
+    run = "".join(c for c in os.environ.get("VIVA_TEST_RUN", "").lower() if c.isalnum())[:12]
+    return f"{run}{os.environ.get('PYTEST_XDIST_WORKER', 'gw0')}"
 
 
 async def _recreate_database(name: str) -> None:
@@ -153,6 +163,10 @@ async def database(settings: Settings) -> AsyncIterator[Database]:
     async with db.session() as session:
         await session.execute(delete(Track).where(Track.slug != BUILTIN_TRACK))
         await session.execute(delete(Submission))
+        # practice rows go with their users; deleted explicitly for SQLite without FK cascades
+        for table in (MockItem, MockInterview, ReviewLog, ReviewCard, ReviewSetting):
+            await session.execute(delete(table))
+        await session.execute(delete(MockTemplate).where(MockTemplate.builtin.is_(False)))
         await session.execute(delete(User))
         await session.execute(delete(SiteSetting))
     if db.dialect == "sqlite":

@@ -31,6 +31,9 @@ from viva.infra.cache import EdgeCacheMiddleware, build_cache
 from viva.infra.logging import configure_logging, log
 from viva.infra.ratelimit import RateLimiter
 from viva.infra.security_headers import SecurityHeadersMiddleware
+from viva.practice import mock
+from viva.practice import pages as practice_pages
+from viva.practice.routes import router as practice_router
 from viva.settings import Settings
 from viva.web import pages
 
@@ -45,6 +48,7 @@ async def prepare_database(settings: Settings, *, migrate: bool) -> None:
     try:
         async with database.session() as session:
             report = await bank_service.ensure_builtin(session)
+            await mock.ensure_default_template(session)
         if report:
             log.info("builtin_track_loaded", track=report.track, summary=report.summary)
     finally:
@@ -96,6 +100,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(bank_router)
     app.include_router(grading_router)
     app.include_router(accounts_router)
+    app.include_router(practice_router)
+    app.include_router(practice_pages.router)
     app.include_router(account_pages.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")

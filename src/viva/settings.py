@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     rate_limit_login_failures: str = Field(
         default="5/15minutes", description="failed sign-ins per username before a pause"
     )
+    review_fuzzing: bool = Field(
+        default=True, description="FSRS interval fuzzing; off makes schedules deterministic"
+    )
     open_signup: bool = Field(default=False, description="anyone may create a candidate account")
     sql_postgres_url: str | None = Field(
         default=None,

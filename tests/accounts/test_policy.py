@@ -22,6 +22,8 @@ SAMPLE = {
     "number": "8",
     "category": "redis-and-caching",
     "user_id": "999999",
+    "interview_id": "999999",
+    "position": "0",
 }
 LEVEL = {"anonymous": 0, "candidate": 1, "interviewer": 2, "admin": 3}
 

@@ -15,6 +15,7 @@ from viva.accounts.auth import CSRF_COOKIE, SESSION_COOKIE, require_role, resolv
 from viva.accounts.models import User
 from viva.deps import SessionDep, SettingsDep, client_key
 from viva.infra.ratelimit import RateLimiter
+from viva.practice import charts, review
 from viva.web.pages import render
 
 router = APIRouter(include_in_schema=False)
@@ -166,7 +167,17 @@ async def logout() -> Response:
 async def progress_page(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
     user = require_role(await resolve(request, session, settings), 1)
     data = await progress_service.progress(session, user_id=user.id)
-    csrf = request.cookies.get(CSRF_COOKIE, "")
-    response = render(request, "progress.html", {"p": data, "user": user, "csrf": csrf})
+    reviews = await review.stats(session, user_id=user.id)
+    today = min(reviews.forecast)
+    context = {
+        "p": data,
+        "user": user,
+        "csrf": request.cookies.get(CSRF_COOKIE, ""),
+        "reviews": reviews,
+        "reviewed": sum(reviews.heatmap.values()),
+        "heatmap": charts.heatmap_svg(reviews.heatmap, end=today),
+        "forecast": charts.forecast_svg(reviews.forecast, start=today),
+    }
+    response = render(request, "progress.html", context)
     response.headers["Cache-Control"] = "no-store"
     return response

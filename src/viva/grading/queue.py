@@ -106,4 +106,9 @@ class InProcessQueue:
             except (NotFound, ServiceUnavailable, service.SourceRejected) as exc:
                 result = service.internal_error(exc.detail)
         async with self.database.session() as session:
-            await service.store_grade(session, submission_id=submission_id, result=result)
+            await service.store_grade(
+                session,
+                submission_id=submission_id,
+                result=result,
+                fuzz=self.settings.review_fuzzing,
+            )

@@ -351,7 +351,11 @@ async def mark_running(session: AsyncSession, *, submission_id: int) -> Submissi
     return submission
 
 
-async def store_grade(session: AsyncSession, *, submission_id: int, result: Grade) -> None:
+async def store_grade(
+    session: AsyncSession, *, submission_id: int, result: Grade, fuzz: bool = True
+) -> None:
+    """Store the verdict; it also moves the review card of the question the challenge
+    practises (so review and challenges share one schedule)."""
     submission = await get_submission(session, submission_id=submission_id)
     submission.status = "done"
     submission.verdict = result.verdict.value
@@ -361,6 +365,22 @@ async def store_grade(session: AsyncSession, *, submission_id: int, result: Grad
     submission.message = result.message[:4000]
     submission.tests = [t.public() for t in result.tests]
     submission.finished_at = datetime.now(UTC)
+    if result.verdict != Verdict.INTERNAL_ERROR:
+        from viva.practice import review
+
+        try:
+            seed = find_challenge(submission.challenge).meta.seed_question
+        except NotFound:
+            seed = None
+        await review.record_verdict(
+            session,
+            user_id=submission.user_id,
+            challenge=submission.challenge,
+            seed_question=seed,
+            accepted=result.verdict == Verdict.ACCEPTED,
+            submission_id=submission.id,
+            fuzz=fuzz,
+        )
 
 
 def internal_error(message: str) -> Grade:

@@ -1,0 +1,1 @@
+"""Practice: spaced-repetition review, the key-point matcher, mock interviews and reports."""

@@ -1,0 +1,358 @@
+"""Spaced-repetition review: every question is an FSRS card per user.
+
+The memory state lives in `review_cards`; the `fsrs` package computes the next due date.
+Ratings come from reviews (Again/Hard/Good/Easy), challenge verdicts and mock interviews.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from fsrs import Card, Rating, Scheduler, State
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from viva.accounts.models import Attempt
+from viva.bank import repository
+from viva.bank.models import Question, Track
+from viva.bank.service import BUILTIN_TRACK
+from viva.errors import NotFound, VivaError
+from viva.practice.matcher import PointMatch, match_key_points
+from viva.practice.models import ReviewCard, ReviewLog, ReviewSetting
+
+RATINGS = {"again": Rating.Again, "hard": Rating.Hard, "good": Rating.Good, "easy": Rating.Easy}
+RATING_NAMES = {int(v): k for k, v in RATINGS.items()}
+DEFAULT_RETENTION = 0.9
+DEFAULT_NEW_PER_DAY = 10
+
+
+class InvalidReview(VivaError):
+    status = 422
+    title = "Invalid review"
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def parse_rating(value: str | int) -> Rating:
+    if isinstance(value, int) or value.isdigit():
+        number = int(value)
+        if 1 <= number <= 4:
+            return Rating(number)
+    elif value.lower() in RATINGS:
+        return RATINGS[value.lower()]
+    raise InvalidReview(f"rating must be again, hard, good or easy (or 1-4), not {value!r}")
+
+
+def scheduler(*, retention: float, fuzz: bool) -> Scheduler:
+    return Scheduler(desired_retention=retention, enable_fuzzing=fuzz)
+
+
+def _to_fsrs(card: ReviewCard) -> Card:
+    return Card(
+        card_id=card.id,
+        state=State(card.state),
+        step=card.step,
+        stability=card.stability,
+        difficulty=card.difficulty,
+        due=card.due,
+        last_review=card.last_review,
+    )
+
+
+@dataclass(frozen=True)
+class ReviewOutcome:
+    card: ReviewCard
+    rating: Rating
+
+
+async def track_of(session: AsyncSession, *, slug: str) -> Track:
+    track = await repository.get_track(session, slug=slug)
+    if track is None:
+        raise NotFound(f"no track '{slug}'")
+    return track
+
+
+async def get_setting(session: AsyncSession, *, user_id: int, track_id: int) -> ReviewSetting:
+    setting = await session.get(ReviewSetting, (user_id, track_id))
+    return setting or ReviewSetting(
+        user_id=user_id,
+        track_id=track_id,
+        desired_retention=DEFAULT_RETENTION,
+        new_per_day=DEFAULT_NEW_PER_DAY,
+    )
+
+
+async def set_setting(
+    session: AsyncSession,
+    *,
+    user_id: int,
+    track_id: int,
+    desired_retention: float,
+    new_per_day: int,
+) -> ReviewSetting:
+    if not 0.7 <= desired_retention <= 0.99:
+        raise InvalidReview("desired retention is between 0.70 and 0.99")
+    if not 0 <= new_per_day <= 200:
+        raise InvalidReview("new cards per day is between 0 and 200")
+    setting = await session.get(ReviewSetting, (user_id, track_id))
+    if setting is None:
+        setting = ReviewSetting(user_id=user_id, track_id=track_id)
+        session.add(setting)
+    setting.desired_retention = desired_retention
+    setting.new_per_day = new_per_day
+    await session.flush()
+    return setting
+
+
+@dataclass(frozen=True)
+class QueueEntry:
+    question: Question
+    card: ReviewCard | None  # None: a new card, never reviewed
+
+
+def _day_start(moment: datetime) -> datetime:
+    return moment.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+async def queue(
+    session: AsyncSession, *, user_id: int, track: Track, at: datetime, limit: int = 50
+) -> tuple[list[QueueEntry], int]:
+    """Due cards first (most overdue first), then new questions up to the daily allowance.
+
+    Returns the entries and how many are due in total (beyond `limit`).
+    """
+    due_rows = (
+        await session.execute(
+            select(ReviewCard, Question)
+            .join(Question, Question.id == ReviewCard.question_id)
+            .where(
+                ReviewCard.user_id == user_id,
+                Question.track_id == track.id,
+                ReviewCard.due <= at,
+            )
+            .order_by(ReviewCard.due, Question.position)
+            .options(selectinload(Question.category))
+        )
+    ).all()
+    entries = [QueueEntry(question=q, card=c) for c, q in due_rows]
+    setting = await get_setting(session, user_id=user_id, track_id=track.id)
+    introduced_today = int(
+        await session.scalar(
+            select(func.count())
+            .select_from(ReviewCard)
+            .join(Question, Question.id == ReviewCard.question_id)
+            .where(
+                ReviewCard.user_id == user_id,
+                Question.track_id == track.id,
+                ReviewCard.created_at >= _day_start(at),
+            )
+        )
+        or 0
+    )
+    allowance = max(0, setting.new_per_day - introduced_today)
+    if allowance:
+        seen = select(ReviewCard.question_id).where(ReviewCard.user_id == user_id)
+        new = (
+            await session.scalars(
+                select(Question)
+                .where(Question.track_id == track.id, Question.id.not_in(seen))
+                .order_by(Question.position)
+                .limit(allowance)
+                .options(selectinload(Question.category))
+            )
+        ).all()
+        entries += [QueueEntry(question=q, card=None) for q in new]
+    return entries[:limit], len(entries)
+
+
+async def next_due(session: AsyncSession, *, user_id: int, track: Track) -> datetime | None:
+    """When the user's next card in the track comes due; None before the first review."""
+    return await session.scalar(
+        select(ReviewCard.due)
+        .join(Question, Question.id == ReviewCard.question_id)
+        .where(ReviewCard.user_id == user_id, Question.track_id == track.id)
+        .order_by(ReviewCard.due)
+        .limit(1)
+    )
+
+
+async def rate(
+    session: AsyncSession,
+    *,
+    user_id: int,
+    question_id: int,
+    rating: Rating,
+    source: str = "review",
+    coverage: float | None = None,
+    duration_ms: int | None = None,
+    at: datetime | None = None,
+    fuzz: bool = True,
+) -> ReviewCard:
+    """Apply one rating to the user's card for a question (creating the card if new)."""
+    at = at or now()
+    question = await session.get(Question, question_id)
+    if question is None:
+        raise NotFound(f"no question with id {question_id}")
+    card = await session.scalar(
+        select(ReviewCard).where(
+            ReviewCard.user_id == user_id, ReviewCard.question_id == question_id
+        )
+    )
+    if card is None:
+        card = ReviewCard(
+            user_id=user_id,
+            question_id=question_id,
+            state=int(State.Learning),
+            step=0,
+            due=at,
+            reps=0,
+            lapses=0,
+            created_at=at,
+        )
+        session.add(card)
+        await session.flush()
+    setting = await get_setting(session, user_id=user_id, track_id=question.track_id)
+    scheduled, _ = scheduler(retention=setting.desired_retention, fuzz=fuzz).review_card(
+        _to_fsrs(card), rating, review_datetime=at
+    )
+    if rating == Rating.Again and card.state == int(State.Review):
+        card.lapses += 1
+    card.state = int(scheduled.state)
+    card.step = scheduled.step
+    card.stability = scheduled.stability
+    card.difficulty = scheduled.difficulty
+    card.due = scheduled.due
+    card.last_review = at
+    card.reps += 1
+    session.add(
+        ReviewLog(
+            card_id=card.id,
+            user_id=user_id,
+            rating=int(rating),
+            source=source,
+            coverage=coverage,
+            duration_ms=duration_ms,
+            reviewed_at=at,
+        )
+    )
+    if source == "review":
+        session.add(
+            Attempt(
+                user_id=user_id,
+                question_id=question_id,
+                kind="rating",
+                value=RATING_NAMES[int(rating)],
+                created_at=at,
+            )
+        )
+    await session.flush()
+    return card
+
+
+async def check_answer(
+    session: AsyncSession, *, question_id: int, text: str
+) -> tuple[Question, list[PointMatch]]:
+    """Which of the model answer's key points a typed answer covered."""
+    question = await repository.get_question(session, question_id=question_id)
+    if question is None:
+        raise NotFound(f"no question with id {question_id}")
+    points = question.answer.key_points if question.answer is not None else []
+    return question, match_key_points(text, points)
+
+
+async def record_verdict(
+    session: AsyncSession,
+    *,
+    user_id: int | None,
+    challenge: str,
+    seed_question: int | None,
+    accepted: bool,
+    submission_id: int,
+    fuzz: bool = True,
+) -> None:
+    """A graded submission feeds the schedule of the question its challenge practises.
+
+    Accepted on the first try counts as Good, accepted after failures as Hard, a failure as
+    Again.
+    """
+    if user_id is None or seed_question is None:
+        return
+    from viva.grading.models import Submission
+
+    track = await repository.get_track(session, slug=BUILTIN_TRACK)
+    if track is None:
+        return
+    question_id = await session.scalar(
+        select(Question.id).where(Question.track_id == track.id, Question.number == seed_question)
+    )
+    if question_id is None:
+        return
+    earlier = await session.scalar(
+        select(func.count())
+        .select_from(Submission)
+        .where(
+            Submission.user_id == user_id,
+            Submission.challenge == challenge,
+            Submission.status == "done",
+            Submission.id < submission_id,
+            Submission.verdict != "Internal Error",
+        )
+    )
+    rating = Rating.Again if not accepted else (Rating.Good if not earlier else Rating.Hard)
+    await rate(
+        session,
+        user_id=user_id,
+        question_id=question_id,
+        rating=rating,
+        source="challenge",
+        fuzz=fuzz,
+    )
+
+
+@dataclass(frozen=True)
+class ReviewStats:
+    heatmap: dict[date, int]  # reviews per day, the last `days` days
+    forecast: dict[date, int]  # cards due per day, the next 30 days (overdue count today)
+    cards: int
+    due_now: int
+
+
+async def stats(
+    session: AsyncSession, *, user_id: int, at: datetime | None = None, days: int = 182
+) -> ReviewStats:
+    at = at or now()
+    today = at.date()
+    since = _day_start(at) - timedelta(days=days - 1)
+    logged = (
+        await session.scalars(
+            select(ReviewLog.reviewed_at).where(
+                ReviewLog.user_id == user_id, ReviewLog.reviewed_at >= since
+            )
+        )
+    ).all()
+    heatmap = Counter(moment.astimezone(UTC).date() for moment in logged)
+    dues = (
+        await session.scalars(select(ReviewCard.due).where(ReviewCard.user_id == user_id))
+    ).all()
+    horizon = today + timedelta(days=29)
+    forecast: Counter[date] = Counter()
+    for due in dues:
+        day = max(due.astimezone(UTC).date(), today)
+        if day <= horizon:
+            forecast[day] += 1
+    return ReviewStats(
+        heatmap={
+            today - timedelta(days=i): heatmap.get(today - timedelta(days=i), 0)
+            for i in range(days)
+        },
+        forecast={
+            today + timedelta(days=i): forecast.get(today + timedelta(days=i), 0) for i in range(30)
+        },
+        cards=len(dues),
+        due_now=sum(1 for d in dues if d <= at),
+    )
