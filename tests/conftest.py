@@ -160,24 +160,33 @@ async def database(settings: Settings) -> AsyncIterator[Database]:
     built-in one restored, so no state passes from one test to the next."""
     db = Database(settings.effective_database_url)
     yield db
-    async with db.session() as session:
-        await session.execute(delete(Track).where(Track.slug != BUILTIN_TRACK))
-        await session.execute(delete(Submission))
-        # practice rows go with their users; deleted explicitly for SQLite without FK cascades
-        for table in (MockItem, MockInterview, ReviewLog, ReviewCard, ReviewSetting):
-            await session.execute(delete(table))
-        await session.execute(delete(MockTemplate).where(MockTemplate.builtin.is_(False)))
-        await session.execute(delete(User))
-        await session.execute(delete(SiteSetting))
-    if db.dialect == "sqlite":
-        async with db.session() as session:
-            await session.execute(
-                text(
-                    "DELETE FROM question_search"
-                    " WHERE question_id NOT IN (SELECT id FROM questions)"
-                )
-            )
     await db.dispose()
+    await reset_database(settings)
+
+
+async def reset_database(settings: Settings) -> None:
+    """Drop what tests wrote (users, submissions, practice, imported tracks, site settings)
+    and restore the built-in track."""
+    db = Database(settings.effective_database_url)
+    try:
+        async with db.session() as session:
+            await session.execute(delete(Track).where(Track.slug != BUILTIN_TRACK))
+            await session.execute(delete(Submission))
+            for table in (MockItem, MockInterview, ReviewLog, ReviewCard, ReviewSetting):
+                await session.execute(delete(table))
+            await session.execute(delete(MockTemplate).where(MockTemplate.builtin.is_(False)))
+            await session.execute(delete(User))
+            await session.execute(delete(SiteSetting))
+        if db.dialect == "sqlite":
+            async with db.session() as session:
+                await session.execute(
+                    text(
+                        "DELETE FROM question_search"
+                        " WHERE question_id NOT IN (SELECT id FROM questions)"
+                    )
+                )
+    finally:
+        await db.dispose()
     await prepare_database(settings, migrate=False)
 
 

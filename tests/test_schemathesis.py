@@ -64,8 +64,17 @@ def api_schema(fuzz_server: str) -> schemathesis.BaseSchema:
     return schemathesis.openapi.from_url(f"{fuzz_server}/openapi.json")
 
 
+@pytest.fixture
+def fuzzed_database(sqlite_url: str, tmp_path: Path) -> Iterator[None]:
+    """What the fuzzer wrote (tracks, users, open sign-up...) must not reach later tests."""
+    yield
+    from tests.conftest import _settings, reset_database, run_async
+
+    run_async(reset_database(_settings(sqlite_url, tmp_path)))
+
+
 def test_api_conforms_to_its_schema(
-    api_schema: schemathesis.BaseSchema, admin_headers: dict[str, str]
+    api_schema: schemathesis.BaseSchema, admin_headers: dict[str, str], fuzzed_database: None
 ) -> None:
     failures: list[str] = []
     operations = 0

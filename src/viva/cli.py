@@ -361,7 +361,9 @@ def db_upgrade() -> None:
 
 @app.command("import")
 def import_(
-    file: Annotated[Path, typer.Argument(help="Markdown question list or Viva JSON export")],
+    file: Annotated[
+        Path, typer.Argument(help="Markdown question list, Viva JSON export or Anki TSV deck")
+    ],
     track: Annotated[str | None, typer.Option(help="Track slug to import into")] = None,
 ) -> None:
     """Import a question list; importing the same file twice changes nothing."""

@@ -27,7 +27,7 @@ from viva.accounts.schemas import (
     UserIn,
     UserOut,
 )
-from viva.deps import SessionDep, SettingsDep, client_key
+from viva.deps import DbId, SessionDep, SettingsDep, client_key
 from viva.errors import NotFound, problem_responses
 from viva.infra.ratelimit import RateLimiter
 
@@ -135,7 +135,7 @@ async def put_site_settings(
 
 
 @router.post("/questions/{question_id}/reveal", status_code=204)
-async def reveal(question_id: int, principal: CurrentPrincipal, session: SessionDep) -> Response:
+async def reveal(question_id: DbId, principal: CurrentPrincipal, session: SessionDep) -> Response:
     """Record that the model answer was revealed (progress counts reveals)."""
     await service.record_attempt(
         session, user=principal.user, question_id=question_id, kind="reveal"
@@ -145,7 +145,7 @@ async def reveal(question_id: int, principal: CurrentPrincipal, session: Session
 
 @router.post("/questions/{question_id}/rating", status_code=204)
 async def rate(
-    question_id: int, body: RatingIn, principal: CurrentPrincipal, session: SessionDep
+    question_id: DbId, body: RatingIn, principal: CurrentPrincipal, session: SessionDep
 ) -> Response:
     """Record a self-rating of how well the question was answered."""
     await service.record_attempt(
@@ -202,7 +202,7 @@ async def create_key(
 
 
 @router.delete("/me/api-keys/{key_id}", status_code=204)
-async def revoke_key(key_id: int, principal: CurrentPrincipal, session: SessionDep) -> Response:
+async def revoke_key(key_id: DbId, principal: CurrentPrincipal, session: SessionDep) -> Response:
     key = await session.get(ApiKey, key_id)
     if key is None or key.user_id != principal.user.id:
         raise NotFound(f"no API key {key_id}")
@@ -251,7 +251,9 @@ async def my_candidates(principal: CurrentPrincipal, session: SessionDep) -> lis
 
 
 @router.get("/users/{user_id}/progress", response_model=Progress)
-async def user_progress(user_id: int, principal: CurrentPrincipal, session: SessionDep) -> Progress:
+async def user_progress(
+    user_id: DbId, principal: CurrentPrincipal, session: SessionDep
+) -> Progress:
     """A candidate's progress, for their interviewer or an admin."""
     if not await service.may_see_work_of(session, viewer=principal.user, owner_id=user_id):
         raise NotFound(f"no user {user_id}")

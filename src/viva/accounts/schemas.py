@@ -106,5 +106,5 @@ class AuditOut(BaseModel):
 
 
 class AssignmentIn(BaseModel):
-    interviewer_id: int
-    candidate_id: int
+    interviewer_id: int = Field(ge=1, le=2**31 - 1)
+    candidate_id: int = Field(ge=1, le=2**31 - 1)

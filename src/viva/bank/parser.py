@@ -89,7 +89,7 @@ def decode_upload(data: bytes, *, max_bytes: int) -> str:
     if not data.strip():
         raise ImportRejected("file is empty")
     if b"\x00" in data[:8192]:
-        raise ImportRejected("file looks binary (it contains NUL bytes); expected Markdown text")
+        raise ImportRejected("file looks binary (it contains NUL bytes); expected text")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -103,7 +103,7 @@ def decode_upload(data: bytes, *, max_bytes: int) -> str:
         1 for ch in text[:8192] if unicodedata.category(ch) == "Cc" and ch not in "\r\n\t\f"
     )
     if controls > 8:
-        raise ImportRejected("file looks binary (control characters); expected Markdown text")
+        raise ImportRejected("file looks binary (control characters); expected text")
     return text
 
 

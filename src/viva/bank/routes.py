@@ -21,7 +21,7 @@ from viva.bank.schemas import (
     QuestionPage,
     TrackOut,
 )
-from viva.deps import CacheDep, SessionDep, SettingsDep
+from viva.deps import CacheDep, DbId, SessionDep, SettingsDep
 from viva.errors import ImportRejected, problem_responses
 from viva.infra.cache import PUBLIC
 from viva.infra.pagination import clamp_limit, decode_cursor, encode_cursor
@@ -79,13 +79,15 @@ async def list_questions(
 
 
 @router.get("/questions/{question_id}", response_model=QuestionDetail)
-async def get_question(question_id: int, session: SessionDep, response: Response) -> QuestionDetail:
+async def get_question(
+    question_id: DbId, session: SessionDep, response: Response
+) -> QuestionDetail:
     _public(response)
     return await service.get_question(session, question_id=question_id)
 
 
 @router.get("/questions/{question_id}/answer", response_model=AnswerOut)
-async def get_answer(question_id: int, session: SessionDep, response: Response) -> AnswerOut:
+async def get_answer(question_id: DbId, session: SessionDep, response: Response) -> AnswerOut:
     _public(response)
     return await service.get_answer(session, question_id=question_id)
 
@@ -99,7 +101,7 @@ async def import_track(
     cache: CacheDep,
     track: Annotated[str | None, Query(max_length=80)] = None,
 ) -> ImportReport:
-    """Import a Markdown question list or a Viva JSON export (multipart upload, field `file`)."""
+    """Import a Markdown question list, a Viva JSON export or an Anki TSV deck (field `file`)."""
     data = await file.read(settings.max_import_bytes + 1)
     if not data:
         raise ImportRejected("file is empty")

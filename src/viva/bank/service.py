@@ -5,6 +5,7 @@ Services never commit: the caller's unit of work (request or CLI command) does.
 
 from __future__ import annotations
 
+import asyncio
 import html
 import json
 from collections.abc import Callable
@@ -15,7 +16,7 @@ from pathlib import PurePath
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from viva.bank import repository
+from viva.bank import anki, repository
 from viva.bank.answers import ModelAnswer, load_answers
 from viva.bank.models import Answer, Category, Question, Track, utcnow
 from viva.bank.parser import (
@@ -55,14 +56,22 @@ Progress = Callable[[int, int], None]
 
 @dataclass
 class _Incoming:
-    """A parsed track plus optional answers keyed by question slug (JSON imports carry them)."""
+    """A parsed track plus optional answers keyed by question slug (JSON and Anki carry them).
+
+    `answer_fields` names the answer fields the source holds (None: all of them); a stored
+    answer keeps its other fields, so an Anki back never erases an explanation."""
 
     parsed: ParsedTrack
     answers: dict[str, ExportAnswer]
     description: str = ""
+    answer_fields: tuple[str, ...] | None = None
 
 
-def _parse_upload(text: str) -> _Incoming:
+def _parse_upload(text: str, filename: str) -> _Incoming:
+    if anki.looks_like_anki(text, filename):
+        deck = anki.parse_anki(anki.clean_text(text))
+        return _Incoming(deck.parsed, deck.answers, answer_fields=anki.BACK_FIELDS)
+    text = clean_text(text)
     if text.lstrip().startswith("{"):
         try:
             data = ExportTrack.model_validate_json(text)
@@ -110,14 +119,18 @@ async def import_file(
     max_bytes: int,
     progress: Progress | None = None,
 ) -> ImportReport:
-    """Import a Markdown question list or a Viva JSON export into one track, all or nothing."""
-    incoming = _parse_upload(clean_text(decode_upload(data, max_bytes=max_bytes)))
+    """Import a Markdown question list, a Viva JSON export or an Anki text file (TSV) into one
+    track, all or nothing."""
+    text = decode_upload(data, max_bytes=max_bytes)
+    # Parsing a few megabytes takes seconds: off the event loop, like other CPU work.
+    incoming = await asyncio.to_thread(_parse_upload, text, filename)
     stem = PurePath(filename or "import").stem
     slug = slugify(track_slug or incoming.parsed.title or stem)
     existing = await repository.get_track(session, slug=slug)
     title = incoming.parsed.title or (
         existing.title if existing else stem.replace("-", " ").title()
     )
+    anki.name_deckless(incoming.parsed, title)
     return await import_parsed(
         session, incoming=incoming, slug=slug, title=title, progress=progress
     )
@@ -223,7 +236,9 @@ async def import_parsed(
     )
     await repository.index_for_search(session, questions=touched)
     if incoming.answers:
-        await _store_answers(session, track_id=track.id, answers=incoming.answers)
+        await _store_answers(
+            session, track_id=track.id, answers=incoming.answers, only=incoming.answer_fields
+        )
     if slug == BUILTIN_TRACK:
         await sync_builtin_answers(session, track=track)
     if created or updated or removed or track.source_hash != parsed.source_hash:
@@ -244,7 +259,11 @@ async def import_parsed(
 
 
 async def _store_answers(
-    session: AsyncSession, *, track_id: int, answers: dict[str, ExportAnswer]
+    session: AsyncSession,
+    *,
+    track_id: int,
+    answers: dict[str, ExportAnswer],
+    only: tuple[str, ...] | None = None,
 ) -> None:
     questions = {q.slug: q for q in await repository.questions_of_track(session, track_id=track_id)}
     current = await repository.answers_by_question(
@@ -252,13 +271,12 @@ async def _store_answers(
     )
     for slug, data in answers.items():
         question = questions.get(slug)
-        if question is not None:
-            _upsert_answer(
-                session,
-                question=question,
-                current=current.get(question.id),
-                fields=data.model_dump(),
-            )
+        if question is None:
+            continue
+        answer, fields = current.get(question.id), data.model_dump()
+        if answer is not None and only is not None:
+            fields = {k: v if k in only else getattr(answer, k) for k, v in fields.items()}
+        _upsert_answer(session, question=question, current=answer, fields=fields)
 
 
 def _answer_hash(fields: dict[str, object]) -> str:
@@ -567,7 +585,7 @@ def _anki_tsv(track: Track, categories: list[Category], by_cat: dict[int, list[Q
     for c in categories:
         for q in by_cat[c.id]:
             a = q.answer
-            back = "Model answer not written yet."
+            back = anki.NO_ANSWER
             if a is not None:
                 points = "".join(f"<li>{_anki_field(p)}</li>" for p in a.key_points)
                 back = f"{_anki_field(a.summary)}<ul>{points}</ul>"

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from viva.accounts import service as accounts
-from viva.deps import SessionDep, SettingsDep, SubmissionLimit
+from viva.deps import DbId, SessionDep, SettingsDep, SubmissionLimit
 from viva.errors import NotFound, problem_responses
 from viva.grading import service
 from viva.grading.queue import GradingQueue
@@ -110,7 +110,7 @@ async def submit(
 
 @router.get("/submissions/{submission_id}", response_model=SubmissionOut)
 async def get_submission(
-    submission_id: int, request: Request, session: SessionDep
+    submission_id: DbId, request: Request, session: SessionDep
 ) -> SubmissionOut:
     """Candidates see their own submissions, interviewers their candidates', admins all."""
     submission = await service.get_submission(session, submission_id=submission_id)

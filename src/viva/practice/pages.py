@@ -13,7 +13,7 @@ from viva.accounts.service import Forbidden
 from viva.bank import repository
 from viva.bank.models import Question, Track
 from viva.bank.service import BUILTIN_TRACK
-from viva.deps import SessionDep, SettingsDep
+from viva.deps import DbId, SessionDep, SettingsDep
 from viva.errors import NotFound
 from viva.practice import mock, review
 from viva.web.pages import render
@@ -100,7 +100,7 @@ async def _card_page(
     request: Request,
     session: SessionDep,
     user: User,
-    question_id: int,
+    question_id: DbId,
     *,
     answer: str | None = None,
 ) -> Response:
@@ -131,7 +131,7 @@ async def _card_page(
 
 @router.get("/practice/review/{question_id}", response_class=HTMLResponse)
 async def review_card(
-    question_id: int, request: Request, session: SessionDep, settings: SettingsDep
+    question_id: DbId, request: Request, session: SessionDep, settings: SettingsDep
 ) -> Response:
     user = await _user(request, session, settings)
     return await _card_page(request, session, user, question_id)
@@ -139,7 +139,7 @@ async def review_card(
 
 @router.post("/practice/review/{question_id}/reveal", response_class=HTMLResponse)
 async def review_reveal(
-    question_id: int,
+    question_id: DbId,
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
@@ -152,7 +152,7 @@ async def review_reveal(
 
 @router.post("/practice/review/{question_id}/rate")
 async def review_rate(
-    question_id: int,
+    question_id: DbId,
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
@@ -244,7 +244,7 @@ async def accept_invite_page(
 
 @router.get("/mock/{interview_id}", response_class=HTMLResponse)
 async def mock_page(
-    interview_id: int, request: Request, session: SessionDep, settings: SettingsDep
+    interview_id: DbId, request: Request, session: SessionDep, settings: SettingsDep
 ) -> Response:
     user = await _user(request, session, settings)
     interview = await mock.visible(session, interview_id=interview_id, user=user)
@@ -273,7 +273,7 @@ async def mock_page(
 
 @router.post("/mock/{interview_id}/start")
 async def mock_start(
-    interview_id: int, request: Request, session: SessionDep, settings: SettingsDep
+    interview_id: DbId, request: Request, session: SessionDep, settings: SettingsDep
 ) -> Response:
     user = await _user(request, session, settings)
     interview = await mock.visible(session, interview_id=interview_id, user=user)
@@ -283,7 +283,7 @@ async def mock_start(
 
 @router.post("/mock/{interview_id}/save")
 async def mock_save(
-    interview_id: int,
+    interview_id: DbId,
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
@@ -320,7 +320,7 @@ async def mock_save(
 
 @router.get("/mock/{interview_id}/report", response_class=HTMLResponse)
 async def mock_report(
-    interview_id: int, request: Request, session: SessionDep, settings: SettingsDep
+    interview_id: DbId, request: Request, session: SessionDep, settings: SettingsDep
 ) -> Response:
     user = await _user(request, session, settings)
     interview = await mock.visible(session, interview_id=interview_id, user=user)
@@ -333,7 +333,7 @@ async def mock_report(
 
 @router.get("/mock/{interview_id}/report.md")
 async def mock_report_markdown(
-    interview_id: int, request: Request, session: SessionDep, settings: SettingsDep
+    interview_id: DbId, request: Request, session: SessionDep, settings: SettingsDep
 ) -> Response:
     user = await _user(request, session, settings)
     interview = await mock.visible(session, interview_id=interview_id, user=user)
@@ -350,7 +350,7 @@ async def mock_report_markdown(
 
 @router.get("/mock/{interview_id}/score", response_class=HTMLResponse)
 async def mock_score_page(
-    interview_id: int, request: Request, session: SessionDep, settings: SettingsDep
+    interview_id: DbId, request: Request, session: SessionDep, settings: SettingsDep
 ) -> Response:
     user = await _user(request, session, settings)
     interview = await mock.visible(session, interview_id=interview_id, user=user)
@@ -366,7 +366,7 @@ async def mock_score_page(
 
 @router.post("/mock/{interview_id}/score")
 async def mock_score(
-    interview_id: int, request: Request, session: SessionDep, settings: SettingsDep
+    interview_id: DbId, request: Request, session: SessionDep, settings: SettingsDep
 ) -> Response:
     """The whole rubric in one form: rubric-P-I (1-4), notes-P, signal, summary, release."""
     user = await _user(request, session, settings)

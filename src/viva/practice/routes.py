@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 
 from viva.accounts.models import User
 from viva.accounts.routes import CurrentPrincipal
 from viva.accounts.service import Forbidden
 from viva.bank.service import BUILTIN_TRACK
-from viva.deps import SessionDep, SettingsDep
+from viva.deps import DbId, SessionDep, SettingsDep
 from viva.errors import problem_responses
 from viva.practice import mock, review
 from viva.practice.models import MockInterview, ReviewCard, ReviewSetting
@@ -45,6 +45,7 @@ router = APIRouter(
 )
 
 Track = Annotated[str, Query(max_length=80, description="track slug")]
+Position = Annotated[int, Path(ge=0, le=49, description="0-based question position")]
 STATES = {1: "learning", 2: "review", 3: "relearning"}
 
 
@@ -105,7 +106,7 @@ async def review_queue(
 
 @router.post("/me/review/{question_id}/check", response_model=CheckOut)
 async def review_check(
-    question_id: int, body: CheckIn, principal: CurrentPrincipal, session: SessionDep
+    question_id: DbId, body: CheckIn, principal: CurrentPrincipal, session: SessionDep
 ) -> CheckOut:
     """Which key points of the model answer a typed answer covered (nothing is stored)."""
     _, matches = await review.check_answer(session, question_id=question_id, text=body.answer)
@@ -128,7 +129,7 @@ async def review_check(
 
 @router.post("/me/review/{question_id}/rating", response_model=CardOut)
 async def review_rate(
-    question_id: int,
+    question_id: DbId,
     body: RateIn,
     principal: CurrentPrincipal,
     session: SessionDep,
@@ -287,7 +288,7 @@ async def my_interviews(principal: CurrentPrincipal, session: SessionDep) -> lis
 
 @router.get("/mock/interviews/{interview_id}", response_model=InterviewOut)
 async def get_interview(
-    interview_id: int, principal: CurrentPrincipal, session: SessionDep
+    interview_id: DbId, principal: CurrentPrincipal, session: SessionDep
 ) -> InterviewOut:
     interview = await mock.visible(session, interview_id=interview_id, user=principal.user)
     return interview_out(interview, principal.user)
@@ -305,7 +306,7 @@ async def accept_invite(
 
 @router.post("/mock/interviews/{interview_id}/start", response_model=InterviewOut)
 async def start_interview(
-    interview_id: int, principal: CurrentPrincipal, session: SessionDep
+    interview_id: DbId, principal: CurrentPrincipal, session: SessionDep
 ) -> InterviewOut:
     """Start the clock: the deadline is now + the duration."""
     interview = await mock.visible(session, interview_id=interview_id, user=principal.user)
@@ -315,8 +316,8 @@ async def start_interview(
 
 @router.put("/mock/interviews/{interview_id}/items/{position}", response_model=InterviewOut)
 async def save_item(
-    interview_id: int,
-    position: int,
+    interview_id: DbId,
+    position: Position,
     body: ItemIn,
     principal: CurrentPrincipal,
     session: SessionDep,
@@ -337,7 +338,7 @@ async def save_item(
 
 @router.post("/mock/interviews/{interview_id}/items/{position}/hint", response_model=HintOut)
 async def take_hint(
-    interview_id: int, position: int, principal: CurrentPrincipal, session: SessionDep
+    interview_id: DbId, position: Position, principal: CurrentPrincipal, session: SessionDep
 ) -> HintOut:
     """The start of the next key point; each hint costs points and is logged."""
     interview = await mock.visible(session, interview_id=interview_id, user=principal.user)
@@ -347,7 +348,7 @@ async def take_hint(
 
 @router.post("/mock/interviews/{interview_id}/submit", response_model=InterviewOut)
 async def submit_interview(
-    interview_id: int, principal: CurrentPrincipal, session: SessionDep, settings: SettingsDep
+    interview_id: DbId, principal: CurrentPrincipal, session: SessionDep, settings: SettingsDep
 ) -> InterviewOut:
     interview = await mock.visible(session, interview_id=interview_id, user=principal.user)
     if mock.role_of(interview, principal.user) != "candidate":
@@ -358,8 +359,8 @@ async def submit_interview(
 
 @router.put("/mock/interviews/{interview_id}/items/{position}/score", status_code=204)
 async def score_item(
-    interview_id: int,
-    position: int,
+    interview_id: DbId,
+    position: Position,
     body: ScoreIn,
     principal: CurrentPrincipal,
     session: SessionDep,
@@ -379,7 +380,7 @@ async def score_item(
 
 @router.post("/mock/interviews/{interview_id}/decision", response_model=InterviewOut)
 async def decide(
-    interview_id: int,
+    interview_id: DbId,
     body: DecisionIn,
     principal: CurrentPrincipal,
     session: SessionDep,
@@ -433,7 +434,7 @@ def report_out(r: mock.Report) -> ReportOut:
     responses={200: {"content": {"text/markdown": {}}}},
 )
 async def get_report(
-    interview_id: int,
+    interview_id: DbId,
     principal: CurrentPrincipal,
     session: SessionDep,
     format: Annotated[str, Query(pattern="^(json|md)$")] = "json",

@@ -100,7 +100,9 @@ class TemplateOut(BaseModel):
 
 class InterviewIn(BaseModel):
     template: str = Field(min_length=1, max_length=60)
-    candidate_id: int | None = Field(default=None, description="interviewer mode: who takes it")
+    candidate_id: int | None = Field(
+        default=None, ge=1, le=2**31 - 1, description="interviewer mode: who takes it"
+    )
     invite: bool = Field(default=False, description="interviewer mode with an open invite link")
     duration_seconds: int | None = Field(default=None, ge=5, le=4 * 3600)
     question_count: int | None = Field(default=None, ge=1, le=50)

@@ -11,7 +11,7 @@ from fastapi.templating import Jinja2Templates
 
 from viva.bank import service
 from viva.bank.repository import QuestionFilter
-from viva.deps import SessionDep
+from viva.deps import DbId, SessionDep
 from viva.grading import service as grading
 from viva.infra.cache import PUBLIC
 from viva.infra.pagination import clamp_limit, decode_cursor, encode_cursor
@@ -98,7 +98,7 @@ async def category_page(
 
 
 @router.get("/questions/{question_id}", response_class=HTMLResponse)
-async def question_page(request: Request, question_id: int, session: SessionDep) -> Response:
+async def question_page(request: Request, question_id: DbId, session: SessionDep) -> Response:
     question = await service.get_question(session, question_id=question_id)
     practice = []
     if question.track == service.BUILTIN_TRACK:
