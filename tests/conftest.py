@@ -31,7 +31,7 @@ from viva.app import create_app, prepare_database
 from viva.bank.models import Track
 from viva.bank.service import BUILTIN_TRACK
 from viva.db import Database
-from viva.grading.models import Submission
+from viva.grading.models import AuthoredChallenge, Submission
 from viva.practice.models import (
     MockInterview,
     MockItem,
@@ -172,6 +172,7 @@ async def reset_database(settings: Settings) -> None:
         async with db.session() as session:
             await session.execute(delete(Track).where(Track.slug != BUILTIN_TRACK))
             await session.execute(delete(Submission))
+            await session.execute(delete(AuthoredChallenge))
             for table in (MockItem, MockInterview, ReviewLog, ReviewCard, ReviewSetting):
                 await session.execute(delete(table))
             await session.execute(delete(MockTemplate).where(MockTemplate.builtin.is_(False)))

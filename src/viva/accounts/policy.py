@@ -41,6 +41,7 @@ POLICY: dict[tuple[str, str], Access] = {
     # challenges
     ("GET", "/api/v1/challenges"): P,
     ("GET", "/api/v1/challenges/{slug}"): P,
+    ("POST", "/api/v1/challenges"): Access.INTERVIEWER,
     ("POST", "/api/v1/challenges/{slug}/run"): U,
     ("POST", "/api/v1/challenges/{slug}/submissions"): U,
     ("GET", "/api/v1/submissions/{submission_id}"): U,

@@ -31,3 +31,21 @@ class Submission(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+
+class AuthoredChallenge(Base):
+    """A Python challenge written by an interviewer through the API (shipped ones are files).
+
+    Stored only after its reference solution was Accepted in the sandbox."""
+
+    __tablename__ = "authored_challenges"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    meta: Mapped[dict[str, Any]] = mapped_column(JSON)
+    tests: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    prompt: Mapped[str] = mapped_column(Text)
+    starter: Mapped[str] = mapped_column(Text)
+    solution: Mapped[str] = mapped_column(Text)
+    author_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

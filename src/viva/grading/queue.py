@@ -14,7 +14,7 @@ from typing import Protocol
 
 from viva.db import Database
 from viva.errors import NotFound, ServiceUnavailable
-from viva.grading import service
+from viva.grading import authored, service
 from viva.grading.sql.grading import SqlEngines
 from viva.infra.logging import log
 from viva.settings import Settings
@@ -84,6 +84,7 @@ class InProcessQueue:
 
     async def _grade(self, submission_id: int) -> None:
         async with self.database.session() as session:
+            await authored.refresh(session)
             submission = await service.mark_running(session, submission_id=submission_id)
             if submission is None:
                 return

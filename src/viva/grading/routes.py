@@ -8,12 +8,13 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from viva.accounts import service as accounts
-from viva.deps import DbId, SessionDep, SettingsDep, SubmissionLimit
+from viva.deps import CacheDep, DbId, SessionDep, SettingsDep, SubmissionLimit
 from viva.errors import NotFound, problem_responses
-from viva.grading import service
+from viva.grading import authored, service
 from viva.grading.queue import GradingQueue
 from viva.grading.schemas import (
     ChallengeDetail,
+    ChallengeIn,
     ChallengeSummary,
     GradeOut,
     SourceIn,
@@ -33,12 +34,45 @@ def _queue(request: Request) -> GradingQueue:
 
 
 @router.get("/challenges", response_model=list[ChallengeSummary])
-async def list_challenges() -> list[ChallengeSummary]:
+async def list_challenges(session: SessionDep) -> list[ChallengeSummary]:
+    await authored.refresh(session)
     return service.list_challenges()
 
 
+@router.post(
+    "/challenges",
+    response_model=ChallengeDetail,
+    status_code=201,
+    responses={503: {"description": "no sandbox to prove the reference solution"}},
+)
+async def create_challenge(
+    body: ChallengeIn,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    cache: CacheDep,
+) -> ChallengeDetail:
+    """Interviewers author a Python challenge; it is stored only if its reference solution is
+    Accepted in the sandbox and its starter is not."""
+    meta = body.model_dump(include={"title", "kind", "difficulty", "tags", "limits"})
+    challenge = await authored.create(
+        session,
+        settings=settings,
+        actor=request.state.principal.user,
+        slug=body.slug,
+        meta=meta,
+        tests=body.tests,
+        prompt=body.prompt,
+        starter=body.starter,
+        solution=body.solution,
+    )
+    await cache.invalidate()  # the public challenge list changed
+    return await asyncio.to_thread(service.challenge_detail, challenge.slug)
+
+
 @router.get("/challenges/{slug}", response_model=ChallengeDetail)
-async def get_challenge(slug: str) -> ChallengeDetail:
+async def get_challenge(slug: str, session: SessionDep) -> ChallengeDetail:
+    await authored.refresh(session)
     return await asyncio.to_thread(service.challenge_detail, slug)
 
 
@@ -49,9 +83,10 @@ async def get_challenge(slug: str) -> ChallengeDetail:
     responses={503: {"description": "no sandbox"}},
 )
 async def run_examples(
-    slug: str, body: SourceIn, request: Request, settings: SettingsDep
+    slug: str, body: SourceIn, request: Request, session: SessionDep, settings: SettingsDep
 ) -> GradeOut:
     """Run the visible examples only; nothing is recorded."""
+    await authored.refresh(session)
     service.find_challenge(slug)
     service.check_source(body.source, max_bytes=settings.max_source_bytes)
     result, _ = await service.grade_any(
@@ -85,6 +120,7 @@ async def submit(
     wait: Annotated[bool, Query(description="grade before answering")] = False,
 ) -> SubmissionOut:
     """Store the submission, queue it for grading, and (with ?wait=true) return the verdict."""
+    await authored.refresh(session)
     challenge = service.find_challenge(slug)
     service.check_source(body.source, max_bytes=settings.max_source_bytes)
     dialect = service.submission_dialect(challenge, body.dialect)

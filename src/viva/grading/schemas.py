@@ -77,3 +77,21 @@ class SubmissionOut(BaseModel):
     tests: list[TestOut]
     created_at: datetime
     finished_at: datetime | None
+
+
+class ChallengeIn(BaseModel):
+    """A Python challenge: prompt, starter, reference solution and tests (the YAML format of
+    the shipped challenges, as JSON; see docs/challenge-format.md)."""
+
+    slug: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{2,60}$")
+    title: str = Field(min_length=3, max_length=120)
+    kind: Literal["function", "class", "fastapi"] = "function"
+    difficulty: Literal["easy", "medium", "hard"] = "medium"
+    tags: list[str] = Field(default=[], max_length=10)
+    limits: dict[str, float] = Field(default={}, description="cpu_seconds, wall_seconds...")
+    prompt: str = Field(min_length=1, max_length=20_000, description="Markdown")
+    starter: str = Field(min_length=1, max_length=64 * 1024)
+    solution: str = Field(min_length=1, max_length=64 * 1024, description="never shown")
+    tests: list[dict[str, Any]] = Field(
+        min_length=2, max_length=100, description="call, script or http tests; some hidden"
+    )

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from viva.errors import NotFound, ServiceUnavailable, VivaError
+from viva.grading import authored
 from viva.grading.challenges import Challenge, TestCase, generate_cases, load_challenges
 from viva.grading.judge import Grade, Verdict, build_job, grade
 from viva.grading.models import Submission
@@ -41,13 +42,15 @@ class SourceRejected(VivaError):
 
 
 def list_challenges() -> list[ChallengeSummary]:
+    """Shipped Python and SQL challenges, then those interviewers wrote (see `authored`)."""
     items = [_summary(c) for c in load_challenges().values()]
     items += [_sql_summary(c) for c in load_sql_challenges().values()]
+    items += [_summary(c) for c in authored.all_authored()]
     return sorted(items, key=lambda c: (c.seed_question or 1000, c.slug))
 
 
 def require_challenge(slug: str) -> Challenge:
-    challenge = load_challenges().get(slug)
+    challenge = load_challenges().get(slug) or authored.get(slug)
     if challenge is None:
         raise NotFound(f"no challenge '{slug}'")
     return challenge

@@ -12,6 +12,7 @@ from fastapi.templating import Jinja2Templates
 from viva.bank import service
 from viva.bank.repository import QuestionFilter
 from viva.deps import DbId, SessionDep
+from viva.grading import authored
 from viva.grading import service as grading
 from viva.infra.cache import PUBLIC
 from viva.infra.pagination import clamp_limit, decode_cursor, encode_cursor
@@ -107,12 +108,14 @@ async def question_page(request: Request, question_id: DbId, session: SessionDep
 
 
 @router.get("/challenges", response_class=HTMLResponse)
-async def challenges_page(request: Request) -> Response:
+async def challenges_page(request: Request, session: SessionDep) -> Response:
+    await authored.refresh(session)
     return render(request, "challenges.html", {"challenges": grading.list_challenges()})
 
 
 @router.get("/challenges/{slug}", response_class=HTMLResponse)
-async def challenge_page(request: Request, slug: str) -> Response:
+async def challenge_page(request: Request, slug: str, session: SessionDep) -> Response:
+    await authored.refresh(session)
     return render(request, "challenge.html", {"c": grading.challenge_detail(slug)})
 
 

@@ -1,0 +1,108 @@
+"""Interviewers author Python challenges; the reference must pass in the real sandbox first."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import select
+
+from tests.conftest import Client, make_user
+from viva.accounts.models import AuditEntry
+from viva.db import Database
+from viva.grading.models import AuthoredChallenge
+from viva.settings import Settings
+
+SOLUTION = "def clamp(x: int, low: int, high: int) -> int:\n    return max(low, min(x, high))\n"
+STARTER = "def clamp(x: int, low: int, high: int) -> int:\n    raise NotImplementedError\n"
+
+
+def body(**changes: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "slug": f"clamp-{uuid.uuid4().hex[:6]}",
+        "title": "Clamp a number",
+        "kind": "function",
+        "difficulty": "easy",
+        "tags": ["numbers"],
+        "prompt": "Write `clamp(x, low, high)`.",
+        "starter": STARTER,
+        "solution": SOLUTION,
+        "tests": [
+            {"name": "inside", "kind": "call", "call": "clamp", "args": [5, 0, 10], "expected": 5},
+            {
+                "name": "below",
+                "kind": "call",
+                "call": "clamp",
+                "args": [-3, 0, 10],
+                "expected": 0,
+                "hidden": True,
+            },
+            {
+                "name": "above",
+                "kind": "call",
+                "call": "clamp",
+                "args": [99, 0, 10],
+                "expected": 10,
+                "hidden": True,
+            },
+        ],
+    }
+    return data | changes
+
+
+async def test_an_interviewer_authors_a_challenge_that_candidates_solve(
+    client: Client, database: Database, settings: Settings
+) -> None:
+    interviewer = await make_user(database, settings, role="interviewer")
+    data = body()
+    refused = await client.post("/api/v1/challenges", json=data, headers=client.candidate)
+    assert refused.status_code == 403
+    created = await client.post("/api/v1/challenges", json=data, headers=interviewer)
+    assert created.status_code == 201, created.text
+    detail = created.json()
+    assert detail["hidden_tests"] == 2 and [e["name"] for e in detail["examples"]] == ["inside"]
+    assert "max(low" not in created.text  # the reference solution is never shown
+    listed = [c["slug"] for c in (await client.get("/api/v1/challenges")).json()]
+    assert data["slug"] in listed
+    page = await client.get(f"/challenges/{data['slug']}")
+    assert page.status_code == 200 and "Clamp a number" in page.text
+    verdicts = []
+    for source in (SOLUTION, "def clamp(x, low, high):\n    return x\n"):
+        graded = await client.post(
+            f"/api/v1/challenges/{data['slug']}/submissions?wait=true",
+            json={"source": source},
+            headers=client.candidate,
+        )
+        verdicts.append(graded.json()["verdict"])
+    assert verdicts == ["Accepted", "Wrong Answer"]
+    again = await client.post("/api/v1/challenges", json=data, headers=interviewer)
+    assert again.status_code == 409
+    async with database.session() as session:
+        actions = (await session.scalars(select(AuditEntry.target))).all()
+    assert data["slug"] in actions
+
+
+async def test_bad_challenges_are_refused_and_nothing_is_stored(
+    client: Client, database: Database, settings: Settings
+) -> None:
+    interviewer = await make_user(database, settings, role="interviewer")
+    wrong_reference = body(solution="def clamp(x, low, high):\n    return low\n")
+    cases = {
+        "reference solution must be Accepted": wrong_reference,
+        "starter already passes": body(starter=SOLUTION),
+        "property tests are only for shipped": body(
+            tests=[
+                *body()["tests"],
+                {"name": "p", "kind": "property", "call": "clamp", "strategy": "st.integers()"},
+            ]
+        ),
+        "visible examples and hidden tests": body(tests=body()["tests"][1:]),
+        "built-in challenge": body(slug="palindrome"),
+        "tests.0.kind": body(tests=[{"name": "x", "kind": "shell"}, *body()["tests"]]),
+    }
+    for expected, data in cases.items():
+        response = await client.post("/api/v1/challenges", json=data, headers=interviewer)
+        assert response.status_code in (409, 422), (expected, response.text)
+        assert expected in response.json()["detail"], response.json()
+    async with database.session() as session:
+        assert (await session.scalars(select(AuthoredChallenge))).all() == []
