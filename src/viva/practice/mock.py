@@ -10,7 +10,6 @@ from __future__ import annotations
 import random
 import secrets
 from collections import defaultdict
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from fsrs import Rating
@@ -28,6 +27,7 @@ from viva.errors import NotFound, VivaError
 from viva.practice import review
 from viva.practice.matcher import match_key_points
 from viva.practice.models import MockInterview, MockItem, MockTemplate
+from viva.practice.schemas import ReportCategoryOut, ReportItemOut, ReportOut, ReportPointOut
 
 DEFAULT_TEMPLATE = "python-fastapi-sql-screen"
 GRACE = timedelta(seconds=10)  # an auto-submit sent at 0:00 still arrives a little late
@@ -555,59 +555,7 @@ def item_score(item: MockItem, hint_penalty: float) -> float:
     return max(0.0, round(base - hint_penalty * len(item.hints), 4))
 
 
-@dataclass
-class PointLine:
-    text: str
-    covered: bool
-    rubric: int | None
-
-
-@dataclass
-class ItemLine:
-    position: int
-    question_id: int
-    number: int
-    text: str
-    category: str
-    answer: str
-    notes: str
-    hints: list[str]
-    time_spent_seconds: float
-    score: float
-    points: list[PointLine]
-    private_notes: str | None
-
-
-@dataclass
-class CategoryLine:
-    category: str
-    questions: int
-    score: float
-
-
-@dataclass
-class Report:
-    id: int
-    title: str
-    status: str
-    auto_submitted: bool
-    started_at: datetime | None
-    submitted_at: datetime | None
-    duration_seconds: int
-    total_score: float
-    categories: list[CategoryLine]
-    items: list[ItemLine]
-    missed: list[tuple[int, str]]  # (question number, key point)
-    recommended: list[ItemLine]
-    signal: str | None
-    private_summary: str | None
-    interviewer_mode: bool
-    hints_used: int = 0
-    time_used_seconds: float = 0.0
-    visible_to_candidate: bool = field(default=True)
-
-
-def report(interview: MockInterview, *, viewer: User) -> Report:
+def report(interview: MockInterview, *, viewer: User) -> ReportOut:
     """The report as this viewer may see it (private notes only for the interviewer)."""
     role = role_of(interview, viewer)
     if role is None:
@@ -617,12 +565,12 @@ def report(interview: MockInterview, *, viewer: User) -> Report:
     if role == "candidate" and interview.status != "released":
         raise MockError("your interviewer has not released the report yet")
     private = role == "interviewer"
-    items: list[ItemLine] = []
+    items: list[ReportItemOut] = []
     for item in interview.items:
         question = item.question
         points = question.answer.key_points if question.answer else []
         lines = [
-            PointLine(
+            ReportPointOut(
                 text=p,
                 covered=bool(item.covered[i]) if i < len(item.covered) else False,
                 rubric=item.rubric[i] if i < len(item.rubric) else None,
@@ -630,7 +578,7 @@ def report(interview: MockInterview, *, viewer: User) -> Report:
             for i, p in enumerate(points)
         ]
         items.append(
-            ItemLine(
+            ReportItemOut(
                 position=item.position,
                 question_id=question.id,
                 number=question.number,
@@ -654,7 +602,7 @@ def report(interview: MockInterview, *, viewer: User) -> Report:
         for p in line.points
         if (p.rubric is not None and p.rubric <= 2) or (p.rubric is None and not p.covered)
     ]
-    return Report(
+    return ReportOut(
         id=interview.id,
         title=interview.title,
         status=interview.status,
@@ -664,12 +612,15 @@ def report(interview: MockInterview, *, viewer: User) -> Report:
         duration_seconds=interview.duration_seconds,
         total_score=round(sum(i.score for i in items) / len(items), 4) if items else 0.0,
         categories=[
-            CategoryLine(category=c, questions=len(s), score=round(sum(s) / len(s), 4))
+            ReportCategoryOut(category=c, questions=len(s), score=round(sum(s) / len(s), 4))
             for c, s in per.items()
         ],
         items=items,
         missed=missed,
-        recommended=sorted((i for i in items if i.score < 0.75), key=lambda i: i.score),
+        recommended=[
+            i.question_id
+            for i in sorted((i for i in items if i.score < 0.75), key=lambda i: i.score)
+        ],
         signal=interview.signal if interview.status == "released" or private else None,
         private_summary=interview.private_summary if private else None,
         interviewer_mode=interview.interviewer_id is not None,
@@ -682,7 +633,7 @@ def _minutes(seconds: float) -> str:
     return f"{int(seconds // 60)}:{int(seconds % 60):02d}"
 
 
-def report_markdown(r: Report) -> str:
+def report_markdown(r: ReportOut) -> str:
     lines = [
         f"# Mock interview report: {r.title}",
         "",
@@ -718,7 +669,7 @@ def report_markdown(r: Report) -> str:
             lines += ["", f"Interviewer's private notes: {item.private_notes}"]
         lines.append("")
     lines += ["## Review next", ""]
-    lines += [f"- Q{i.number}. {i.text} ({i.score:.0%})" for i in r.recommended] or [
+    lines += [f"- Q{i.number}. {i.text} ({i.score:.0%})" for i in r.recommended_items] or [
         "- Nothing below 75%: well done."
     ]
     return "\n".join(lines) + "\n"

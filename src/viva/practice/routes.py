@@ -28,10 +28,7 @@ from viva.practice.schemas import (
     QueueItemOut,
     QueueOut,
     RateIn,
-    ReportCategoryOut,
-    ReportItemOut,
     ReportOut,
-    ReportPointOut,
     ReviewSettingsIn,
     ReviewSettingsOut,
     ScoreIn,
@@ -400,34 +397,6 @@ async def decide(
     return interview_out(interview, principal.user)
 
 
-def report_out(r: mock.Report) -> ReportOut:
-    return ReportOut(
-        id=r.id,
-        title=r.title,
-        status=r.status,
-        auto_submitted=r.auto_submitted,
-        started_at=r.started_at,
-        submitted_at=r.submitted_at,
-        duration_seconds=r.duration_seconds,
-        total_score=r.total_score,
-        hints_used=r.hints_used,
-        time_used_seconds=r.time_used_seconds,
-        categories=[ReportCategoryOut(**vars(c)) for c in r.categories],
-        items=[
-            ReportItemOut(
-                **{k: v for k, v in vars(i).items() if k != "points"},
-                points=[ReportPointOut(**vars(p)) for p in i.points],
-            )
-            for i in r.items
-        ],
-        missed=r.missed,
-        recommended=[i.question_id for i in r.recommended],
-        signal=r.signal,
-        private_summary=r.private_summary,
-        interviewer_mode=r.interviewer_mode,
-    )
-
-
 @router.get(
     "/mock/interviews/{interview_id}/report",
     response_model=ReportOut,
@@ -448,4 +417,4 @@ async def get_report(
             media_type="text/markdown; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="mock-{r.id}.md"'},
         )
-    return report_out(r)
+    return r

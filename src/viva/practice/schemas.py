@@ -205,3 +205,8 @@ class ReportOut(BaseModel):
     signal: str | None
     private_summary: str | None
     interviewer_mode: bool
+
+    @property
+    def recommended_items(self) -> list[ReportItemOut]:
+        by_id = {item.question_id: item for item in self.items}
+        return [by_id[q] for q in self.recommended if q in by_id]
