@@ -32,7 +32,7 @@ from viva.infra.logging import configure_logging, log
 from viva.infra.ratelimit import RateLimiter
 from viva.infra.security_headers import SecurityHeadersMiddleware
 from viva.practice import mock
-from viva.practice import pages as practice_pages
+from viva.practice.pages import router as practice_pages_router
 from viva.practice.routes import router as practice_router
 from viva.settings import Settings
 from viva.web import pages
@@ -101,7 +101,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(grading_router)
     app.include_router(accounts_router)
     app.include_router(practice_router)
-    app.include_router(practice_pages.router)
+    app.include_router(practice_pages_router)
     app.include_router(account_pages.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")

@@ -108,3 +108,24 @@ async def test_an_interviewer_scores_and_releases_in_the_browser(
     await sign_in(client, database, "candidate")  # someone else
     assert (await client.get(f"/mock/{iid}/report")).status_code == 404
     assert interviewer.id != candidate.id
+
+
+async def test_an_interviewer_sees_only_their_candidates_pages(
+    client: Client, database: Database
+) -> None:
+    candidate, _ = await sign_in(client, database, "candidate")
+    other, _ = await sign_in(client, database, "candidate")
+    assert (await client.get("/candidates")).status_code == 403  # candidates cannot
+    interviewer, _ = await sign_in(client, database, "interviewer")
+    assigned = await client.post(
+        "/api/v1/assignments",
+        json={"interviewer_id": interviewer.id, "candidate_id": candidate.id},
+        headers=client.admin,
+    )
+    assert assigned.status_code == 204
+    page = await client.get("/candidates")
+    assert page.status_code == 200
+    assert candidate.username in page.text and other.username not in page.text
+    mine = await client.get(f"/candidates/{candidate.id}")
+    assert mine.status_code == 200 and f"Progress of {candidate.username}" in mine.text
+    assert (await client.get(f"/candidates/{other.id}")).status_code == 404

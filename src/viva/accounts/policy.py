@@ -105,6 +105,8 @@ POLICY: dict[tuple[str, str], Access] = {
     ("POST", "/auth/signup"): P,
     ("GET", "/auth/link/{token}"): P,
     ("GET", "/progress"): U,
+    ("GET", "/candidates"): Access.INTERVIEWER,
+    ("GET", "/candidates/{user_id}"): Access.INTERVIEWER,
     ("GET", "/practice"): U,
     ("POST", "/practice/settings"): U,
     ("GET", "/practice/next"): U,
