@@ -19,9 +19,11 @@ from viva.accounts.policy import PolicyDep
 from viva.accounts.routes import router as accounts_router
 from viva.accounts.service import AuthFailed
 from viva.bank import service as bank_service
+from viva.bank.pages import router as bank_pages_router
 from viva.bank.routes import router as bank_router
 from viva.db import Database, upgrade_async
 from viva.errors import VivaError, install_error_handlers
+from viva.grading.pages import router as grading_pages_router
 from viva.grading.queue import InProcessQueue
 from viva.grading.routes import router as grading_router
 from viva.grading.sql.engines import PostgresEngine
@@ -102,6 +104,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(accounts_router)
     app.include_router(practice_router)
     app.include_router(practice_pages_router)
+    app.include_router(grading_pages_router)
+    app.include_router(bank_pages_router)
     app.include_router(account_pages.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")

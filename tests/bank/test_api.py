@@ -393,3 +393,28 @@ async def test_with_redis_the_cache_is_shared_and_an_import_invalidates_it(
         assert any(t["slug"] == f"redis-{unique}" for t in fresh.json())
         await a.aclose()
         await b.aclose()
+
+
+async def test_interviewers_author_a_question_with_the_form(
+    client: Client, database: Database
+) -> None:
+    from tests.practice.test_pages import sign_in
+
+    track = "form-track"
+    files = {"file": ("t.md", b"## Basics\n\n1. What is Python?\n", "text/markdown")}
+    await client.post(f"/api/v1/tracks/import?track={track}", files=files, headers=client.admin)
+    _, csrf = await sign_in(client, database, "interviewer")
+    form = await client.get(f"/author/question?track={track}")
+    assert form.status_code == 200 and 'value="Basics"' in form.text
+    fields = {"track": track, "category": "Basics", "kind": "theory", "difficulty": "hard"}
+    short = await client.post("/author/question", data=fields | {"text": "Hm?", "csrf_token": csrf})
+    assert short.status_code == 422 and "text" in short.text
+    created = await client.post(
+        "/author/question",
+        data=fields | {"text": "What does the walrus operator do?", "csrf_token": csrf},
+    )
+    assert created.status_code == 303
+    page = await client.get(created.headers["location"])
+    assert "What does the walrus operator do?" in page.text
+    listed = (await client.get(f"/api/v1/questions?track={track}")).json()["items"]
+    assert [q["number"] for q in listed] == [1, 2]

@@ -106,3 +106,39 @@ async def test_bad_challenges_are_refused_and_nothing_is_stored(
         assert expected in response.json()["detail"], response.json()
     async with database.session() as session:
         assert (await session.scalars(select(AuthoredChallenge))).all() == []
+
+
+async def test_the_authoring_form_shows_why_and_then_saves(
+    client: Client, database: Database
+) -> None:
+    from tests.practice.test_pages import sign_in
+
+    _, csrf = await sign_in(client, database, "interviewer")
+    form = await client.get("/author/challenge")
+    assert form.status_code == 200 and "Grade the reference and save" in form.text
+    data = body()
+    fields = {k: data[k] for k in ("slug", "title", "kind", "difficulty", "prompt", "starter")}
+    tests_yaml = (
+        "- {name: inside, kind: call, call: clamp, args: [5, 0, 10], expected: 5}\n"
+        "- {name: below, kind: call, call: clamp, args: [-3, 0, 10], expected: 0, hidden: true}\n"
+    )
+    wrong = await client.post(
+        "/author/challenge",
+        data=fields
+        | {"solution": "def clamp(x, low, high):\n    return x\n", "tests": tests_yaml}
+        | {"csrf_token": csrf},
+    )
+    assert wrong.status_code == 422 and "must be Accepted" in wrong.text
+    assert "return x" in wrong.text  # what was typed is kept
+    bad_yaml = await client.post(
+        "/author/challenge",
+        data=fields | {"solution": SOLUTION, "tests": "- [unclosed", "csrf_token": csrf},
+    )
+    assert bad_yaml.status_code == 422 and "not valid YAML" in bad_yaml.text
+    saved = await client.post(
+        "/author/challenge",
+        data=fields | {"solution": SOLUTION, "tests": tests_yaml, "csrf_token": csrf},
+    )
+    assert saved.status_code == 303 and saved.headers["location"] == f"/challenges/{data['slug']}"
+    page = await client.get(saved.headers["location"])
+    assert page.status_code == 200 and "Clamp a number" in page.text
