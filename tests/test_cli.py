@@ -127,3 +127,38 @@ def test_users_create_link_and_progress(env: Settings) -> None:
     assert code == 0 and "/auth/link/" in out
     code, out = viva("progress", "--user", "casey")
     assert code == 0 and "0/0 challenges solved" in out
+
+
+def test_authored_challenges_reach_the_cli(env: Settings, tmp_path: Path) -> None:
+    from tests.conftest import run_async
+    from tests.grading.test_authored import SOLUTION, body
+    from viva.grading.models import AuthoredChallenge
+
+    data = body()
+
+    async def store() -> None:  # as `POST /api/v1/challenges` stores it
+        database = Database(env.effective_database_url)
+        try:
+            async with database.session() as session:
+                session.add(
+                    AuthoredChallenge(
+                        slug=data["slug"],
+                        meta={"title": data["title"], "kind": "function", "difficulty": "easy"},
+                        tests=data["tests"],
+                        prompt=data["prompt"],
+                        starter=data["starter"],
+                        solution=SOLUTION,
+                    )
+                )
+        finally:
+            await database.dispose()
+
+    run_async(store())
+    code, out = viva("challenge", "list")
+    assert code == 0 and data["slug"] in out
+    code, out = viva("challenge", "show", data["slug"])
+    assert code == 0 and "2 hidden tests" in out
+    good = tmp_path / "clamp.py"
+    good.write_text(SOLUTION)
+    code, out = viva("challenge", "submit", data["slug"], str(good))
+    assert code == 0 and "Accepted" in out

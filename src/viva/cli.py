@@ -370,6 +370,7 @@ def import_(
     settings = Settings()
     if not file.is_file():
         raise _fail(f"{file}: no such file")
+    _load_authored()
     if file.stat().st_size > settings.max_import_bytes:
         raise _fail(f"{file}: {file.stat().st_size / 1_048_576:.1f} MB is over the 5 MB limit")
     _ensure_schema(settings)
@@ -489,11 +490,20 @@ def questions_show(
         console.print(Markdown("### Follow-ups\n" + "\n".join(f"- {p}" for p in a.follow_ups)))
 
 
+def _load_authored() -> None:
+    """Challenges interviewers wrote live in the database; load them beside the shipped ones."""
+    from viva.grading import authored
+
+    _ensure_schema(Settings())
+    _run(authored.refresh)
+
+
 @challenge_app.command("list")
 def challenge_list() -> None:
     """List the challenges."""
     from viva.grading import service as grading
 
+    _load_authored()
     table = Table("challenge", "title", "seed Q", "kind", "difficulty")
     for c in grading.list_challenges():
         table.add_row(c.slug, c.title, str(c.seed_question or ""), c.kind, c.difficulty)
@@ -505,6 +515,7 @@ def challenge_show(slug: Annotated[str, typer.Argument(help="Challenge slug")]) 
     """Show a challenge: prompt, examples and starter code."""
     from viva.grading import service as grading
 
+    _load_authored()
     try:
         c = grading.challenge_detail(slug)
     except VivaError as exc:
