@@ -19,14 +19,14 @@ def test_a_short_mock_interview_auto_submits_and_reports(
     page.goto(f"{live_server}/mock")
     card = page.locator(".card").filter(has_text="technical screen")
     card.locator("summary", has_text="Adjust").click()
-    card.get_by_label("Minutes").fill("0.25")  # 15 seconds
+    card.get_by_label("Minutes").fill("0.4")  # 24 seconds: room for the steps on a busy machine
     card.get_by_label("Questions").fill("2")
     card.get_by_role("button", name="Practise alone").click()
     expect(page.get_by_text("2 questions")).to_be_visible()
     page.get_by_role("button", name="Start").click()
 
     clock = page.locator("#countdown")
-    expect(clock).to_have_text(re.compile(r"0:1\d"))
+    expect(clock).to_have_text(re.compile(r"0:[0-2]\d"))
     expect(page.get_by_text("Question 1 of 2")).to_be_visible()
     page.locator("#answer").fill("The GIL lets one thread run Python bytecode at a time.")
     page.locator("#notes").fill("first note")
@@ -36,7 +36,7 @@ def test_a_short_mock_interview_auto_submits_and_reports(
     expect(page.locator(".hints li")).to_have_count(1)
     page.locator("#answer").fill("typed when the clock ran out")
     # nobody clicks Finish: at 0:00 the page submits the form by itself
-    expect(page.get_by_role("heading", name=re.compile("^Report:"))).to_be_visible(timeout=30_000)
+    expect(page.get_by_role("heading", name=re.compile("^Report:"))).to_be_visible(timeout=60_000)
     expect(page.get_by_text("auto-submitted")).to_be_visible()
     expect(page.locator(".report-item")).to_have_count(2)
     expect(page.locator("#categories tr")).to_have_count(3)  # header + 2 categories at most
