@@ -141,13 +141,7 @@ def users_link(
     _ensure_schema(settings)
 
     async def make(session: AsyncSession) -> str:
-        from sqlalchemy import select
-
-        from viva.accounts.models import User
-
-        user = await session.scalar(select(User).where(User.username == username.lower()))
-        if user is None:
-            raise VivaError(f"no user '{username}'")
+        user = await accounts.require_user_named(session, username=username)
         return await accounts.create_login_link(session, user=user)
 
     token = _run(make)
@@ -159,17 +153,12 @@ def progress(
     username: Annotated[str, typer.Option("--user", help="Whose progress")] = "admin",
 ) -> None:
     """Your progress in the terminal: solved challenges, accuracy, streak, by category."""
-    from sqlalchemy import select
-
-    from viva.accounts.models import User
     from viva.accounts.progress import progress as compute
 
     _ensure_schema(Settings())
 
     async def load(session: AsyncSession) -> Any:
-        user = await session.scalar(select(User).where(User.username == username.lower()))
-        if user is None:
-            raise VivaError(f"no user '{username}'")
+        user = await accounts.require_user_named(session, username=username)
         return await compute(session, user_id=user.id)
 
     p = _run(load)
@@ -252,10 +241,6 @@ def practice(
     limit: Annotated[int, typer.Option(min=1, help="At most this many cards")] = 20,
 ) -> None:
     """Review due and new questions: answer, compare with the key points, rate yourself."""
-    from sqlalchemy import select
-
-    from viva.accounts.models import User
-
     settings = Settings()
     _ensure_schema(settings)
     tally: Counter[str] = Counter()
@@ -264,12 +249,10 @@ def practice(
         database = Database(settings.effective_database_url)
         try:
             async with database.session() as session:
-                user = await session.scalar(select(User).where(User.username == username.lower()))
-                if user is None:
-                    raise VivaError(f"no user '{username}'")
-                user_id, deck = user.id, await review.track_of(session, slug=track)
+                user = await accounts.require_user_named(session, username=username)
+                user_id, deck = user.id, await bank.require_track(session, slug=track)
                 entries, total = await review.queue(
-                    session, user_id=user_id, track=deck, at=review.now(), limit=limit
+                    session, user_id=user_id, track=deck, at=accounts.now(), limit=limit
                 )
             due = sum(entry.card is not None for entry in entries)
             more = f" ({total - len(entries)} more after these)" if total > len(entries) else ""
@@ -301,7 +284,7 @@ def practice(
                     rating = None
                 if rating is None:
                     break
-                at = review.now()
+                at = accounts.now()
                 async with database.session() as session:
                     card = await review.rate(
                         session,
@@ -317,7 +300,7 @@ def practice(
                 tally[review.RATING_NAMES[int(rating)]] += 1
                 console.print(f"{rating.name}: due in {_due_in(card.due - at)}")
             async with database.session() as session:
-                at = review.now()
+                at = accounts.now()
                 _, left = await review.queue(session, user_id=user_id, track=deck, at=at, limit=1)
                 upcoming = await review.next_due(session, user_id=user_id, track=deck)
         finally:
@@ -370,7 +353,6 @@ def import_(
     settings = Settings()
     if not file.is_file():
         raise _fail(f"{file}: no such file")
-    _load_authored()
     if file.stat().st_size > settings.max_import_bytes:
         raise _fail(f"{file}: {file.stat().st_size / 1_048_576:.1f} MB is over the 5 MB limit")
     _ensure_schema(settings)
@@ -546,6 +528,7 @@ def challenge_submit(
     settings = Settings()
     if not file.is_file():
         raise _fail(f"{file}: no such file")
+    _load_authored()
     try:
         source = file.read_text(encoding="utf-8")
         challenge = grading.find_challenge(slug)

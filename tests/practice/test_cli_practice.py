@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 from tests.conftest import run_async
 from viva.accounts import service as accounts
 from viva.bank.models import Question
-from viva.bank.service import BUILTIN_TRACK
+from viva.bank.service import BUILTIN_TRACK, require_track
 from viva.cli import app
 from viva.db import Database
 from viva.practice import review
@@ -106,7 +106,7 @@ async def _one_new_card_a_day(url: str, user_id: int) -> None:
     db = Database(url)
     try:
         async with db.session() as session:
-            track = await review.track_of(session, slug=BUILTIN_TRACK)
+            track = await require_track(session, slug=BUILTIN_TRACK)
             await review.set_setting(
                 session, user_id=user_id, track_id=track.id, desired_retention=0.9, new_per_day=1
             )

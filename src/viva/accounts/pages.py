@@ -17,7 +17,7 @@ from viva.deps import DbId, SessionDep, SettingsDep, client_key
 from viva.errors import NotFound
 from viva.infra.ratelimit import RateLimiter
 from viva.practice import charts, review
-from viva.web.pages import render
+from viva.web.pages import render, render_private
 
 router = APIRouter(include_in_schema=False)
 
@@ -181,13 +181,8 @@ async def _progress_context(session: SessionDep, owner: User) -> dict[str, Any]:
 @router.get("/progress", response_class=HTMLResponse)
 async def progress_page(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
     user = require_role(await resolve(request, session, settings), 1)
-    context = await _progress_context(session, user) | {
-        "user": user,
-        "csrf": request.cookies.get(CSRF_COOKIE, ""),
-    }
-    response = render(request, "progress.html", context)
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    context = await _progress_context(session, user) | {"user": user}
+    return render_private(request, "progress.html", context)
 
 
 @router.get("/candidates", response_class=HTMLResponse)
@@ -198,9 +193,7 @@ async def candidates_page(request: Request, session: SessionDep, settings: Setti
     for candidate in await service.candidates_of(session, interviewer=user):
         data = await progress_service.progress(session, user_id=candidate.id)
         rows.append((candidate, data))
-    response = render(request, "candidates.html", {"rows": rows, "user": user})
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return render_private(request, "candidates.html", {"rows": rows, "user": user})
 
 
 @router.get("/candidates/{user_id}", response_class=HTMLResponse)
@@ -213,6 +206,4 @@ async def candidate_progress_page(
     if owner is None or not await service.may_see_work_of(session, viewer=user, owner_id=owner.id):
         raise NotFound(f"no candidate {user_id}")
     context = await _progress_context(session, owner) | {"user": user, "viewing": True}
-    response = render(request, "progress.html", context)
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return render_private(request, "progress.html", context)

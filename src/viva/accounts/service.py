@@ -21,7 +21,7 @@ from viva.accounts.models import (
     SiteSetting,
     User,
 )
-from viva.errors import VivaError
+from viva.errors import NotFound, VivaError
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{2,39}$")
 
@@ -92,8 +92,19 @@ async def create_user(
     return user
 
 
+async def get_user_by_name(session: AsyncSession, *, username: str) -> User | None:
+    return await session.scalar(select(User).where(User.username == username.strip().lower()))
+
+
+async def require_user_named(session: AsyncSession, *, username: str) -> User:
+    user = await get_user_by_name(session, username=username)
+    if user is None:
+        raise NotFound(f"no user '{username}'")
+    return user
+
+
 async def authenticate(session: AsyncSession, *, username: str, password: str) -> User | None:
-    user = await session.scalar(select(User).where(User.username == username.strip().lower()))
+    user = await get_user_by_name(session, username=username)
     hashed = user.password_hash if user is not None and user.is_active else None
     return user if security.verify_password(password, hashed) and user is not None else None
 
@@ -244,8 +255,6 @@ async def record_attempt(
     from viva.bank.models import Question
 
     if await session.get(Question, question_id) is None:
-        from viva.errors import NotFound
-
         raise NotFound(f"no question with id {question_id}")
     session.add(Attempt(user_id=user.id, question_id=question_id, kind=kind, value=value))
 

@@ -8,13 +8,13 @@ from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import ValidationError
 
-from viva.accounts.auth import CSRF_COOKIE, require_role, resolve
+from viva.accounts.auth import require_role, resolve
 from viva.accounts.service import audit
 from viva.bank import repository, service
 from viva.bank.schemas import QuestionIn
 from viva.deps import CacheDep, SessionDep, SettingsDep
 from viva.errors import VivaError
-from viva.web.pages import render
+from viva.web.pages import render_private
 
 router = APIRouter(include_in_schema=False)
 
@@ -36,11 +36,8 @@ async def _form(
         "tracks": tracks,
         "categories": categories,
         "error": error,
-        "csrf": request.cookies.get(CSRF_COOKIE, ""),
     }
-    response = render(request, "question_new.html", context, status=status)
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return render_private(request, "question_new.html", context, status=status)
 
 
 @router.get("/author/question", response_class=HTMLResponse)

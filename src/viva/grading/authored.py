@@ -2,14 +2,15 @@
 
 A challenge is stored only after its reference solution is Accepted in the sandbox and its
 starter is not. Property tests are refused: their Hypothesis strategy would be evaluated
-outside the sandbox. Each process keeps the authored challenges in a registry that
-`refresh` reloads when the table changed (a count and the newest id), so every worker sees
-a new challenge on its next request.
+outside the sandbox. Each process keeps the authored challenges in a registry: `refresh`
+reloads it when the table changed, and `ensure` does so only for a slug it does not know yet,
+so grading a shipped challenge costs no query.
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
 import threading
 from typing import Any
 
@@ -20,7 +21,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from viva.accounts import service as accounts
 from viva.accounts.models import User
 from viva.errors import VivaError
-from viva.grading.challenges import Challenge, ChallengeMeta, TestCase, load_challenges
+from viva.grading.challenges import (
+    SLUG_PATTERN,
+    Challenge,
+    ChallengeMeta,
+    TestCase,
+    load_challenges,
+)
 from viva.grading.judge import Verdict
 from viva.grading.models import AuthoredChallenge
 from viva.grading.sql.challenges import load_sql_challenges
@@ -61,6 +68,8 @@ def build(
     solution: str,
 ) -> Challenge:
     """A Challenge from authored parts, or ChallengeRejected saying what is wrong."""
+    if not re.fullmatch(SLUG_PATTERN, slug):
+        raise ChallengeRejected("slug: 3-61 characters, a-z 0-9 -")
     for t in tests:
         if t.get("kind") == "property" or "strategy" in t or "cases" in t:
             raise ChallengeRejected(
@@ -106,8 +115,17 @@ def _from_row(row: AuthoredChallenge) -> Challenge:
     )
 
 
+async def ensure(session: AsyncSession, *, slug: str) -> None:
+    """Load the authored challenges if `slug` is none of the known ones (authored challenges
+    are never changed or deleted, so a known slug needs no look at the database)."""
+    known = slug in _registry or slug in load_challenges() or slug in load_sql_challenges()
+    if not known:
+        await refresh(session)
+
+
 async def refresh(session: AsyncSession) -> None:
-    """Reload the registry when the table changed since the last look."""
+    """Reload the registry when the table changed since the last look (the database, the row
+    count, the newest id and creation time tell; ids can be reused after a delete)."""
     global _version
     count, newest, latest = (
         await session.execute(

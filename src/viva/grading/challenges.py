@@ -14,6 +14,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{2,60}$"  # of challenges authored through the API
 CHALLENGES_DIR = Path(__file__).resolve().parent.parent / "content" / "challenges"
 
 

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Any
 
 import yaml
 from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from viva.accounts.auth import CSRF_COOKIE, require_role, resolve
+from viva.accounts.auth import require_role, resolve
 from viva.deps import CacheDep, SessionDep, SettingsDep
 from viva.errors import VivaError
 from viva.grading import authored
-from viva.web.pages import render
+from viva.web.pages import render_private
 
 router = APIRouter(include_in_schema=False)
 SOURCE = 64 * 1024
@@ -28,15 +27,8 @@ EXAMPLE_TESTS = """\
 def _form(
     request: Request, values: dict[str, Any], *, error: str = "", status: int = 200
 ) -> Response:
-    context = {
-        "v": values,
-        "error": error,
-        "csrf": request.cookies.get(CSRF_COOKIE, ""),
-        "example_tests": EXAMPLE_TESTS,
-    }
-    response = render(request, "challenge_new.html", context, status=status)
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    context = {"v": values, "error": error, "example_tests": EXAMPLE_TESTS}
+    return render_private(request, "challenge_new.html", context, status=status)
 
 
 @router.get("/author/challenge", response_class=HTMLResponse)
@@ -82,8 +74,6 @@ async def create_challenge(
         parsed = parsed.get("tests")
     if not isinstance(parsed, list) or not all(isinstance(t, dict) for t in parsed):
         return _form(request, values, error="tests: a YAML list of tests", status=422)
-    if not re.fullmatch(r"[a-z0-9][a-z0-9-]{2,60}", slug):
-        return _form(request, values, error="slug: 3-61 characters, a-z 0-9 -", status=422)
     meta = {
         "title": title,
         "kind": kind,

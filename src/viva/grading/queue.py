@@ -84,10 +84,10 @@ class InProcessQueue:
 
     async def _grade(self, submission_id: int) -> None:
         async with self.database.session() as session:
-            await authored.refresh(session)
             submission = await service.mark_running(session, submission_id=submission_id)
             if submission is None:
                 return
+            await authored.ensure(session, slug=submission.challenge)
             slug, source, attempts = submission.challenge, submission.source, submission.attempts
             dialect = submission.dialect
         if attempts > MAX_ATTEMPTS:

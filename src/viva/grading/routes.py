@@ -72,7 +72,7 @@ async def create_challenge(
 
 @router.get("/challenges/{slug}", response_model=ChallengeDetail)
 async def get_challenge(slug: str, session: SessionDep) -> ChallengeDetail:
-    await authored.refresh(session)
+    await authored.ensure(session, slug=slug)
     return await asyncio.to_thread(service.challenge_detail, slug)
 
 
@@ -86,7 +86,7 @@ async def run_examples(
     slug: str, body: SourceIn, request: Request, session: SessionDep, settings: SettingsDep
 ) -> GradeOut:
     """Run the visible examples only; nothing is recorded."""
-    await authored.refresh(session)
+    await authored.ensure(session, slug=slug)
     service.find_challenge(slug)
     service.check_source(body.source, max_bytes=settings.max_source_bytes)
     result, _ = await service.grade_any(
@@ -120,7 +120,7 @@ async def submit(
     wait: Annotated[bool, Query(description="grade before answering")] = False,
 ) -> SubmissionOut:
     """Store the submission, queue it for grading, and (with ?wait=true) return the verdict."""
-    await authored.refresh(session)
+    await authored.ensure(session, slug=slug)
     challenge = service.find_challenge(slug)
     service.check_source(body.source, max_bytes=settings.max_source_bytes)
     dialect = service.submission_dialect(challenge, body.dialect)

@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from viva.grading.challenges import SLUG_PATTERN
+
 
 class ChallengeSummary(BaseModel):
     slug: str
@@ -83,7 +85,7 @@ class ChallengeIn(BaseModel):
     """A Python challenge: prompt, starter, reference solution and tests (the YAML format of
     the shipped challenges, as JSON; see docs/challenge-format.md)."""
 
-    slug: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{2,60}$")
+    slug: str = Field(pattern=SLUG_PATTERN)
     title: str = Field(min_length=3, max_length=120)
     kind: Literal["function", "class", "fastapi"] = "function"
     difficulty: Literal["easy", "medium", "hard"] = "medium"

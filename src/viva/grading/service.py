@@ -49,6 +49,11 @@ def list_challenges() -> list[ChallengeSummary]:
     return sorted(items, key=lambda c: (c.seed_question or 1000, c.slug))
 
 
+def challenges_for(seed_question: int) -> list[ChallengeSummary]:
+    """The challenges that practise a question of the built-in track."""
+    return [c for c in list_challenges() if c.seed_question == seed_question]
+
+
 def require_challenge(slug: str) -> Challenge:
     challenge = load_challenges().get(slug) or authored.get(slug)
     if challenge is None:

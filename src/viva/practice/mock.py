@@ -10,19 +10,20 @@ from __future__ import annotations
 import random
 import secrets
 from collections import defaultdict
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from fsrs import Rating
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from viva.accounts import security
 from viva.accounts import service as accounts
 from viva.accounts.models import User
+from viva.accounts.service import now
 from viva.bank import repository
 from viva.bank.models import Question
-from viva.bank.service import BUILTIN_TRACK
+from viva.bank.service import BUILTIN_TRACK, require_track
 from viva.errors import NotFound, VivaError
 from viva.practice import review
 from viva.practice.matcher import match_key_points
@@ -43,10 +44,6 @@ class MockError(VivaError):
 class InvalidMock(VivaError):
     status = 422
     title = "Invalid mock interview"
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
 
 
 # Templates -----------------------------------------------------------------------------------
@@ -101,7 +98,7 @@ async def create_template(
     hint_penalty: float,
     actor: User,
 ) -> MockTemplate:
-    track = await review.track_of(session, slug=track_slug)
+    track = await require_track(session, slug=track_slug)
     known = {c.slug for c in await repository.categories_of_track(session, track_id=track.id)}
     unknown = sorted(set(category_weights) - known)
     if unknown:
@@ -174,18 +171,17 @@ def draw(
 # Interviews ----------------------------------------------------------------------------------
 
 
+def _with_items(query: Select[MockInterview]) -> Select[MockInterview]:
+    """Interviews with their items, questions, answers and categories (relationships raise)."""
+    question = selectinload(MockInterview.items).selectinload(MockItem.question)
+    return query.options(
+        question.selectinload(Question.answer), question.selectinload(Question.category)
+    )
+
+
 async def load(session: AsyncSession, *, interview_id: int) -> MockInterview:
     interview = await session.scalar(
-        select(MockInterview)
-        .where(MockInterview.id == interview_id)
-        .options(
-            selectinload(MockInterview.items)
-            .selectinload(MockItem.question)
-            .selectinload(Question.answer),
-            selectinload(MockInterview.items)
-            .selectinload(MockItem.question)
-            .selectinload(Question.category),
-        )
+        _with_items(select(MockInterview).where(MockInterview.id == interview_id))
     )
     if interview is None:
         raise NotFound(f"no mock interview {interview_id}")
@@ -530,14 +526,22 @@ async def decide(
 
 
 async def interviews_of(session: AsyncSession, *, user: User) -> list[MockInterview]:
-    """The interviews a user takes or runs, newest first."""
+    """The interviews a user takes or runs, newest first, loaded in one go (any whose time ran
+    out is submitted first)."""
     rows = await session.scalars(
-        select(MockInterview)
-        .where((MockInterview.candidate_id == user.id) | (MockInterview.interviewer_id == user.id))
-        .order_by(MockInterview.id.desc())
-        .limit(100)
+        _with_items(
+            select(MockInterview)
+            .where(
+                (MockInterview.candidate_id == user.id) | (MockInterview.interviewer_id == user.id)
+            )
+            .order_by(MockInterview.id.desc())
+            .limit(100)
+        )
     )
-    return list(rows.all())
+    interviews = list(rows.all())
+    for interview in interviews:
+        await expire_if_due(session, interview=interview)
+    return interviews
 
 
 # Report --------------------------------------------------------------------------------------
@@ -673,7 +677,3 @@ def report_markdown(r: ReportOut) -> str:
         "- Nothing below 75%: well done."
     ]
     return "\n".join(lines) + "\n"
-
-
-async def candidates_for(session: AsyncSession, *, interviewer: User) -> list[User]:
-    return await accounts.candidates_of(session, interviewer=interviewer)

@@ -7,16 +7,17 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from viva.accounts.auth import CSRF_COOKIE, require_role, resolve
+from viva.accounts.auth import require_role, resolve
 from viva.accounts.models import User
-from viva.accounts.service import Forbidden
+from viva.accounts.service import Forbidden, candidates_of, now
 from viva.bank import repository
 from viva.bank.models import Question, Track
-from viva.bank.service import BUILTIN_TRACK
+from viva.bank.service import BUILTIN_TRACK, require_track
 from viva.deps import DbId, SessionDep, SettingsDep
 from viva.errors import NotFound
+from viva.grading import service as grading
 from viva.practice import mock, review
-from viva.web.pages import render
+from viva.web.pages import render_private
 
 router = APIRouter(include_in_schema=False)
 LONG_TEXT = 20_000
@@ -24,13 +25,6 @@ LONG_TEXT = 20_000
 
 async def _user(request: Request, session: SessionDep, settings: SettingsDep) -> User:
     return require_role(await resolve(request, session, settings), 1)
-
-
-def _page(request: Request, name: str, context: dict[str, object], status: int = 200) -> Response:
-    context = {"csrf": request.cookies.get(CSRF_COOKIE, ""), **context}
-    response = render(request, name, context, status=status)
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 # Review --------------------------------------------------------------------------------------
@@ -41,13 +35,11 @@ async def practice_page(
     request: Request, session: SessionDep, settings: SettingsDep, track: str = BUILTIN_TRACK
 ) -> Response:
     user = await _user(request, session, settings)
-    found = await review.track_of(session, slug=track)
-    entries, total = await review.queue(
-        session, user_id=user.id, track=found, at=review.now(), limit=100
-    )
+    found = await require_track(session, slug=track)
+    entries, total = await review.queue(session, user_id=user.id, track=found, at=now(), limit=100)
     setting = await review.get_setting(session, user_id=user.id, track_id=found.id)
     stats = await review.stats(session, user_id=user.id)
-    return _page(
+    return render_private(
         request,
         "practice.html",
         {
@@ -73,7 +65,7 @@ async def practice_settings(
     new_per_day: Annotated[int, Form()],
 ) -> Response:
     user = await _user(request, session, settings)
-    found = await review.track_of(session, slug=track)
+    found = await require_track(session, slug=track)
     await review.set_setting(
         session,
         user_id=user.id,
@@ -89,8 +81,8 @@ async def practice_next(
     request: Request, session: SessionDep, settings: SettingsDep, track: str = BUILTIN_TRACK
 ) -> Response:
     user = await _user(request, session, settings)
-    found = await review.track_of(session, slug=track)
-    entries, _ = await review.queue(session, user_id=user.id, track=found, at=review.now(), limit=1)
+    found = await require_track(session, slug=track)
+    entries, _ = await review.queue(session, user_id=user.id, track=found, at=now(), limit=1)
     if not entries:
         return RedirectResponse(f"/practice?track={found.slug}&done=1", status_code=303)
     return RedirectResponse(f"/practice/review/{entries[0].question.id}", status_code=303)
@@ -100,21 +92,21 @@ async def _card_page(
     request: Request,
     session: SessionDep,
     user: User,
-    question_id: DbId,
+    question_id: int,
     *,
     answer: str | None = None,
 ) -> Response:
-    question = await repository.get_question(session, question_id=question_id)
-    if question is None:
-        raise NotFound(f"no question with id {question_id}")
     matches = None
     if answer is not None:
-        _, matches = await review.check_answer(session, question_id=question_id, text=answer)
-    from viva.grading import service as grading
-
-    challenges = [c for c in grading.list_challenges() if c.seed_question == question.number]
+        question, matches = await review.check_answer(session, question_id=question_id, text=answer)
+    else:
+        found = await repository.get_question(session, question_id=question_id)
+        if found is None:
+            raise NotFound(f"no question with id {question_id}")
+        question = found
     track = await session.get(Track, question.track_id)
-    return _page(
+    builtin = track is not None and track.slug == BUILTIN_TRACK
+    return render_private(
         request,
         "review.html",
         {
@@ -122,7 +114,7 @@ async def _card_page(
             "answer": answer,
             "matches": matches,
             "covered": sum(m.covered for m in matches) if matches else 0,
-            "challenges": challenges if track and track.slug == BUILTIN_TRACK else [],
+            "challenges": grading.challenges_for(question.number) if builtin else [],
             "track": track,
             "user": user,
         },
@@ -180,15 +172,13 @@ async def review_rate(
 @router.get("/mock", response_class=HTMLResponse)
 async def mock_index(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
     user = await _user(request, session, settings)
-    interviews = []
-    for row in await mock.interviews_of(session, user=user):
-        interviews.append(await mock.visible(session, interview_id=row.id, user=user))
+    interviews = await mock.interviews_of(session, user=user)
     candidates = (
-        await mock.candidates_for(session, interviewer=user)
+        await candidates_of(session, interviewer=user)
         if user.role in ("interviewer", "admin")
         else []
     )
-    return _page(
+    return render_private(
         request,
         "mock_index.html",
         {
@@ -226,7 +216,7 @@ async def mock_create(
     )
     if token:
         url = request.url_for("accept_invite_page", token=token)
-        return _page(
+        return render_private(
             request, "mock_invite.html", {"interview": interview, "url": url, "user": user}
         )
     return RedirectResponse(f"/mock/{interview.id}", status_code=303)
@@ -256,8 +246,8 @@ async def mock_page(
     item = interview.items[interview.current] if interview.items else None
     remaining = None
     if interview.deadline is not None:
-        remaining = max(0, int((interview.deadline - review.now()).total_seconds()))
-    return _page(
+        remaining = max(0, int((interview.deadline - now()).total_seconds()))
+    return render_private(
         request,
         "mock_take.html",
         {
@@ -327,8 +317,10 @@ async def mock_report(
     try:
         report = mock.report(interview, viewer=user)
     except mock.MockError as error:
-        return _page(request, "mock_wait.html", {"interview": interview, "message": error.detail})
-    return _page(request, "mock_report.html", {"r": report, "user": user})
+        return render_private(
+            request, "mock_wait.html", {"interview": interview, "message": error.detail}
+        )
+    return render_private(request, "mock_report.html", {"r": report, "user": user})
 
 
 @router.get("/mock/{interview_id}/report.md")
@@ -357,7 +349,7 @@ async def mock_score_page(
     if mock.role_of(interview, user) != "interviewer" or interview.interviewer_id is None:
         raise Forbidden("only the interviewer scores this interview")
     report = mock.report(interview, viewer=user)
-    return _page(
+    return render_private(
         request,
         "mock_score.html",
         {"r": report, "interview": interview, "user": user, "signals": mock.SIGNALS},

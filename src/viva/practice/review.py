@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from viva.accounts.models import Attempt
+from viva.accounts.service import now
 from viva.bank import repository
 from viva.bank.models import Question, Track
 from viva.bank.service import BUILTIN_TRACK
@@ -32,10 +33,6 @@ DEFAULT_NEW_PER_DAY = 10
 class InvalidReview(VivaError):
     status = 422
     title = "Invalid review"
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
 
 
 def parse_rating(value: str | int) -> Rating:
@@ -68,13 +65,6 @@ def _to_fsrs(card: ReviewCard) -> Card:
 class ReviewOutcome:
     card: ReviewCard
     rating: Rating
-
-
-async def track_of(session: AsyncSession, *, slug: str) -> Track:
-    track = await repository.get_track(session, slug=slug)
-    if track is None:
-        raise NotFound(f"no track '{slug}'")
-    return track
 
 
 async def get_setting(session: AsyncSession, *, user_id: int, track_id: int) -> ReviewSetting:

@@ -8,8 +8,8 @@ from fastapi import APIRouter, Path, Query, Request, Response
 
 from viva.accounts.models import User
 from viva.accounts.routes import CurrentPrincipal
-from viva.accounts.service import Forbidden
-from viva.bank.service import BUILTIN_TRACK
+from viva.accounts.service import Forbidden, now
+from viva.bank.service import BUILTIN_TRACK, require_track
 from viva.deps import DbId, SessionDep, SettingsDep
 from viva.errors import problem_responses
 from viva.practice import mock, review
@@ -79,9 +79,9 @@ async def review_queue(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> QueueOut:
     """Due cards, most overdue first, then new questions up to the daily allowance."""
-    found = await review.track_of(session, slug=track)
+    found = await require_track(session, slug=track)
     entries, total = await review.queue(
-        session, user_id=principal.user.id, track=found, at=review.now(), limit=limit
+        session, user_id=principal.user.id, track=found, at=now(), limit=limit
     )
     return QueueOut(
         track=track,
@@ -157,7 +157,7 @@ def _settings_out(track: str, setting: ReviewSetting) -> ReviewSettingsOut:
 async def review_settings(
     principal: CurrentPrincipal, session: SessionDep, track: Track = BUILTIN_TRACK
 ) -> ReviewSettingsOut:
-    found = await review.track_of(session, slug=track)
+    found = await require_track(session, slug=track)
     setting = await review.get_setting(session, user_id=principal.user.id, track_id=found.id)
     return _settings_out(track, setting)
 
@@ -170,7 +170,7 @@ async def put_review_settings(
     track: Track = BUILTIN_TRACK,
 ) -> ReviewSettingsOut:
     """Desired retention (0.70-0.99) and new cards per day, per track."""
-    found = await review.track_of(session, slug=track)
+    found = await require_track(session, slug=track)
     setting = await review.set_setting(
         session,
         user_id=principal.user.id,
@@ -276,11 +276,8 @@ async def create_interview(
 @router.get("/mock/interviews", response_model=list[InterviewOut])
 async def my_interviews(principal: CurrentPrincipal, session: SessionDep) -> list[InterviewOut]:
     """The interviews you take or run, newest first."""
-    out = []
-    for row in await mock.interviews_of(session, user=principal.user):
-        interview = await mock.visible(session, interview_id=row.id, user=principal.user)
-        out.append(interview_out(interview, principal.user))
-    return out
+    interviews = await mock.interviews_of(session, user=principal.user)
+    return [interview_out(interview, principal.user) for interview in interviews]
 
 
 @router.get("/mock/interviews/{interview_id}", response_model=InterviewOut)

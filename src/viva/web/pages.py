@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
+from viva.accounts.auth import CSRF_COOKIE
 from viva.bank import service
 from viva.bank.repository import QuestionFilter
 from viva.deps import DbId, SessionDep
@@ -31,6 +32,16 @@ def render(request: Request, name: str, context: dict[str, Any], status: int = 2
     response = templates.TemplateResponse(request, name, context, status_code=status)
     if status == 200:
         response.headers["Cache-Control"] = PUBLIC
+    return response
+
+
+def render_private(
+    request: Request, name: str, context: dict[str, Any], status: int = 200
+) -> HTMLResponse:
+    """A page for the signed-in user: never cached, with the CSRF token its forms post back."""
+    context = {"csrf": request.cookies.get(CSRF_COOKIE, ""), **context}
+    response = templates.TemplateResponse(request, name, context, status_code=status)
+    response.headers["Cache-Control"] = "no-store"
     return response
 
 
@@ -103,7 +114,7 @@ async def question_page(request: Request, question_id: DbId, session: SessionDep
     question = await service.get_question(session, question_id=question_id)
     practice = []
     if question.track == service.BUILTIN_TRACK:
-        practice = [c for c in grading.list_challenges() if c.seed_question == question.number]
+        practice = grading.challenges_for(question.number)
     return render(request, "question.html", {"q": question, "practice": practice})
 
 
@@ -115,7 +126,7 @@ async def challenges_page(request: Request, session: SessionDep) -> Response:
 
 @router.get("/challenges/{slug}", response_class=HTMLResponse)
 async def challenge_page(request: Request, slug: str, session: SessionDep) -> Response:
-    await authored.refresh(session)
+    await authored.ensure(session, slug=slug)
     return render(request, "challenge.html", {"c": grading.challenge_detail(slug)})
 
 
