@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 import uuid
+import zlib
 from collections.abc import AsyncIterator, Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -64,6 +65,14 @@ def run_async(coro: Coroutine[Any, Any, T]) -> T:
 def _worker_number() -> int:
     digits = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
     return int(digits) if digits.isdigit() else 9
+
+
+def uid_base(offset: int) -> int:
+    """Slot uids for this xdist worker: 62000/63000 + 10 per worker; a named VIVA_TEST_RUN
+    moves to its own range, so two suites at once never share a slot uid (RLIMIT_NPROC)."""
+    run = "".join(c for c in os.environ.get("VIVA_TEST_RUN", "").lower() if c.isalnum())[:12]
+    start = 40000 + 2000 * (zlib.crc32(run.encode()) % 10) if run else 62000
+    return start + offset + 10 * _worker_number()
 
 
 def worker_id() -> str:
@@ -137,7 +146,7 @@ def _settings(url: str, data_dir: Path, **overrides: object) -> Settings:
         "redis_url": None,
         "secret_key": "test-secret-key-" + "x" * 32,
         "log_level": "warning",
-        "sandbox_uid_base": 63000 + 10 * _worker_number(),
+        "sandbox_uid_base": uid_base(1000),
     }
     values.update(overrides)
     return Settings.model_validate(values)

@@ -8,14 +8,14 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.conftest import unavailable
+from tests.conftest import uid_base, unavailable
 from viva.grading.challenges import CHALLENGES_DIR, Challenge, load_challenge
 from viva.grading.sandbox import SandboxConfig, SandboxRunner, SandboxUnavailable
 
-# Each xdist worker gets its own slot uids, so one worker's checks never see the other's runs.
-_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
+# Each xdist worker (and each named VIVA_TEST_RUN) gets its own slot uids, so one worker's
+# checks never see another's runs.
 SLOTS = 2
-UID_BASE = 62000 + 10 * (int(_WORKER) if _WORKER.isdigit() else 9)
+UID_BASE = uid_base(0)
 
 
 @pytest.fixture(scope="session")
