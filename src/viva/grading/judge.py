@@ -47,6 +47,8 @@ class RunOutcome:
     exit_code: int | None = None
     wall_ms: float = 0.0
     detail: str = ""
+    # per-test milliseconds measured by the supervisor, outside the candidate's process
+    test_ms: dict[int, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -239,7 +241,7 @@ def grade(challenge: Challenge, tests: list[TestCase], outcome: RunOutcome) -> G
             continue
         record = found
         output = str(record.get("output", ""))[:4096]
-        ms = float(record.get("ms", 0) or 0)
+        ms = outcome.test_ms.get(index, 0.0)  # never the record's own (forgeable) "ms"
         if "error" in record:
             status = "memory" if record.get("kind") == "memory" else "error"
             results.append(
