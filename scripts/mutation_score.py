@@ -1,0 +1,254 @@
+"""Mutation scores of the shipped challenges: how many wrong variants of each reference
+solution the hidden tests reject.
+
+    .venv/bin/python scripts/mutation_score.py [--kind python|sql|all] [--show-survivors] [slug ...]
+
+Python: mutants of `solution.py` are made with mutmut's own mutation operators and node
+selection (`mutmut.mutation.file_mutation.MutationVisitor`), one standalone source per
+mutation point, and each is graded by Viva's real grader (`grade_source` in the bubblewrap
+sandbox, every test including the hidden ones). A mutant that is not Accepted is killed
+(a loop ends as Time Limit Exceeded). Survivors judged equivalent are listed, with a reason,
+in the challenge's `equivalent-mutants.yaml`; score = killed / (mutants - equivalent).
+
+SQL challenges are scored by `sql_scores` (the `--kind sql` hook; see below).
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import hashlib
+import os
+import sys
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import libcst as cst
+import yaml
+from libcst.metadata import MetadataWrapper, PositionProvider
+from mutmut.mutation.file_mutation import (
+    NEVER_MUTATE_FUNCTION_NAMES,
+    MutationVisitor,
+    deep_replace,
+)
+from mutmut.mutation.mutators import mutation_operators
+from mutmut.mutation.pragma_handling import get_ignored_lines
+
+from viva.grading.challenges import CHALLENGES_DIR, Challenge, challenge_kind, load_challenge
+
+EQUIVALENT_FILE = "equivalent-mutants.yaml"
+PYTHON_KINDS = ("function", "class", "fastapi")
+
+
+@dataclass(frozen=True)
+class Mutant:
+    id: str  # hash of the mutated source: stable while solution.py does not change
+    line: int
+    diff: str  # "- old line / + new line"
+    source: str
+
+
+@dataclass
+class Score:
+    slug: str
+    mutants: int = 0
+    killed: int = 0
+    survived: list[Mutant] = field(default_factory=list)
+    equivalent: list[tuple[Mutant, str]] = field(default_factory=list)
+    errors: list[tuple[Mutant, str]] = field(default_factory=list)
+    stale: list[str] = field(default_factory=list)  # equivalent ids that match no mutant
+
+    @property
+    def score(self) -> float:
+        graded = self.mutants - len(self.equivalent) - len(self.errors)
+        return self.killed / graded if graded else 1.0
+
+
+# --- Python: mutants ------------------------------------------------------------------
+
+
+class _StandaloneVisitor(MutationVisitor):
+    """mutmut's visitor, minus the skips that exist only for its trampolines.
+
+    mutmut runs every mutant of a file from one module with trampolines, so it cannot mutate
+    decorated functions, decorators or module-level code (they run at import). Each mutant
+    here is a file of its own, so those are mutated too; a mutant that breaks the import is
+    simply rejected by the grader. Annotations stay skipped except in FastAPI apps, where
+    FastAPI reads them (`Annotated[int, Query(ge=1)]`) and they are behaviour.
+    """
+
+    def __init__(self, *args: Any, annotations: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._annotations = annotations
+
+    def _skip_node_and_children(self, node: cst.CSTNode) -> bool:
+        position = self.get_metadata(PositionProvider, node, None)
+        pragma = bool(position and position.start.line in self._ignored_node_lines)
+        if isinstance(node, cst.Decorator):
+            return pragma
+        if isinstance(node, cst.FunctionDef) and node.decorators:
+            return pragma or node.name.value in NEVER_MUTATE_FUNCTION_NAMES
+        if isinstance(node, cst.Param) and node.default is not None:
+            return pragma
+        if isinstance(node, cst.Annotation) and self._annotations:
+            return pragma
+        return bool(super()._skip_node_and_children(node))
+
+
+def python_mutants(source: str, *, kind: str) -> list[Mutant]:
+    """One standalone mutated source per mutation mutmut's operators make, deduplicated."""
+    module = cst.parse_module(source)
+    wrapper = MetadataWrapper(module)
+    ignored = get_ignored_lines("solution.py", source, wrapper)
+    visitor = _StandaloneVisitor(mutation_operators, ignored, annotations=kind == "fastapi")
+    wrapper.visit(visitor)
+    positions = wrapper.resolve(PositionProvider)
+    tree = wrapper.module  # the visited nodes belong to the wrapper's copy of the module
+    seen = {source}
+    out = []
+    for mutation in visitor.mutations:
+        mutated = deep_replace(tree, mutation.original_node, mutation.mutated_node)
+        assert isinstance(mutated, cst.Module)
+        code = mutated.code
+        if code in seen:
+            continue
+        seen.add(code)
+        position = positions.get(mutation.original_node)
+        out.append(
+            Mutant(
+                id=hashlib.sha1(code.encode()).hexdigest()[:10],  # noqa: S324  (an id, not security)
+                line=position.start.line if position else 0,
+                diff=_short_diff(source, code),
+                source=code,
+            )
+        )
+    return out
+
+
+def _short_diff(old: str, new: str) -> str:
+    lines = difflib.unified_diff(old.splitlines(), new.splitlines(), lineterm="", n=0)
+    changed = [ln for ln in lines if ln[:1] in "+-" and ln[:3] not in ("---", "+++")]
+    return " / ".join(f"{ln[0]} {ln[1:].strip()}" for ln in changed)
+
+
+# --- Python: grading ------------------------------------------------------------------
+
+
+def load_equivalent(folder: Path) -> dict[str, str]:
+    """id -> reason, from the challenge's equivalent-mutants.yaml (absent: none)."""
+    path = folder / EQUIVALENT_FILE
+    if not path.is_file():
+        return {}
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    entries = data.get("equivalent", []) if isinstance(data, dict) else []
+    out = {}
+    for entry in entries:
+        if not (isinstance(entry, dict) and entry.get("id") and entry.get("reason")):
+            raise SystemExit(f"{path}: every entry needs `id` and `reason`")
+        out[str(entry["id"])] = str(entry["reason"])
+    return out
+
+
+def python_slugs(only: Sequence[str]) -> list[str]:
+    folders = sorted(d for d in CHALLENGES_DIR.iterdir() if (d / "challenge.yaml").is_file())
+    slugs = [d.name for d in folders if challenge_kind(d) in PYTHON_KINDS]
+    return [s for s in slugs if s in only] if only else slugs
+
+
+def python_scores(slugs: Sequence[str], *, uid_base: int, slots: int) -> Iterator[Score]:
+    from viva.grading.judge import Verdict
+    from viva.grading.sandbox import SandboxConfig, SandboxRunner
+    from viva.grading.service import grade_source
+
+    runner = SandboxRunner(SandboxConfig(slots=slots, uid_base=uid_base))
+    try:
+        for slug in slugs:
+            folder = CHALLENGES_DIR / slug
+            challenge: Challenge = load_challenge(folder)
+            equivalent = load_equivalent(folder)
+            reference = grade_source(runner, challenge, challenge.solution, visible_only=False)
+            if reference.verdict != Verdict.ACCEPTED:
+                raise SystemExit(f"{slug}: the reference solution is {reference.verdict}")
+            score = Score(slug)
+            mutants = python_mutants(challenge.solution, kind=challenge.meta.kind)
+            score.mutants = len(mutants)
+            for mutant in mutants:
+                verdict = grade_source(runner, challenge, mutant.source, visible_only=False)
+                if verdict.verdict == Verdict.INTERNAL_ERROR:
+                    score.errors.append((mutant, verdict.message))
+                elif verdict.verdict != Verdict.ACCEPTED:
+                    score.killed += 1
+                elif mutant.id in equivalent:
+                    score.equivalent.append((mutant, equivalent[mutant.id]))
+                else:
+                    score.survived.append(mutant)
+            ids = {m.id for m in mutants}
+            score.stale = [i for i in equivalent if i not in ids]
+            yield score
+    finally:
+        runner.close()
+
+
+# --- SQL ------------------------------------------------------------------------------
+
+
+def sql_scores(slugs: Sequence[str]) -> Iterator[Score]:
+    """Hook for the SQL challenges (kind: sql): mutants of solution.sql graded on the SQL
+    engines. Not implemented in this file yet; see scripts/mutation_score_sql.py if present."""
+    raise SystemExit("--kind sql: SQL mutation scores are not implemented in this script")
+    yield from ()
+
+
+# --- report ---------------------------------------------------------------------------
+
+
+def report(score: Score, *, show_survivors: bool) -> None:
+    graded = score.mutants - len(score.equivalent) - len(score.errors)
+    print(
+        f"{score.slug:28} mutants {score.mutants:3}  killed {score.killed:3}  "
+        f"survived {len(score.survived):3}  equivalent {len(score.equivalent):3}  "
+        f"score {score.killed}/{graded} = {score.score:.0%}",
+        flush=True,
+    )
+    for mutant, reason in score.equivalent:
+        print(f"    equivalent {mutant.id} L{mutant.line}: {mutant.diff}  ({reason})")
+    for mutant, message in score.errors:
+        print(f"    INTERNAL ERROR {mutant.id} L{mutant.line}: {mutant.diff}: {message[:200]}")
+    for stale in score.stale:
+        print(f"    stale entry in {EQUIVALENT_FILE}: {stale} (no such mutant)")
+    if show_survivors:
+        for mutant in score.survived:
+            print(f"    SURVIVED {mutant.id} L{mutant.line}: {mutant.diff}")
+
+
+def main(argv: Sequence[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("slugs", nargs="*", help="challenges to score (default: all of --kind)")
+    parser.add_argument("--kind", choices=("python", "sql", "all"), default="python")
+    parser.add_argument("--show-survivors", action="store_true")
+    parser.add_argument("--uid-base", type=int, default=45500, help="sandbox slot uids")
+    parser.add_argument("--slots", type=int, default=1)
+    args = parser.parse_args(argv)
+    os.environ.setdefault("VIVA_TEST_RUN", "mutpy")
+    scores: list[Score] = []
+    parts = []
+    if args.kind in ("python", "all"):
+        parts.append(
+            python_scores(python_slugs(args.slugs), uid_base=args.uid_base, slots=args.slots)
+        )
+    if args.kind in ("sql", "all"):
+        parts.append(sql_scores(args.slugs))
+    for part in parts:
+        for score in part:
+            report(score, show_survivors=args.show_survivors)
+            scores.append(score)
+    below = [s.slug for s in scores if s.score < 0.9]
+    if below:
+        print(f"below 90%: {', '.join(below)}")
+    return 1 if below else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
