@@ -31,6 +31,7 @@ ALLOWED_PACKAGES = (
     "pydantic",
     "starlette",
     "httpx",
+    "httpx2",
     "fakeredis",
     "redis",
     "hypothesis",

@@ -40,6 +40,7 @@ PRELOAD = (
     "pydantic",
     "starlette",
     "httpx",
+    "httpx2",
     "fakeredis",
     "redis",
     "hypothesis",
