@@ -81,7 +81,10 @@ def _package_roots() -> list[Path]:
     return [Path(site) / r for r in roots if not r.endswith((".pth", "__pycache__"))]
 
 
-def bwrap_argv(uid: int) -> list[str]:
+def bwrap_argv(uid: int, entry: list[str] | None = None) -> list[str]:
+    """The bubblewrap command of a slot. `entry` replaces the zygote (script and arguments, run
+    by the same interpreter): another runtime, e.g. the SQLite worker, which gets
+    /sandbox/runtime but not the packages graded Python code may import."""
     bwrap = shutil.which("bwrap")
     if bwrap is None:
         raise SandboxUnavailable("bubblewrap is not installed (apt-get install bubblewrap)")
@@ -116,7 +119,7 @@ def bwrap_argv(uid: int) -> list[str]:
         if os.path.isdir(stdlib_site):
             argv += ["--tmpfs", stdlib_site]  # the interpreter's own site-packages stay hidden
     argv += ["--perms", "0755", "--dir", "/sandbox", "--perms", "0755", "--dir", "/sandbox/site"]
-    for root in _package_roots_cached():
+    for root in _package_roots_cached() if entry is None else []:
         argv += ["--ro-bind", str(root), f"/sandbox/site/{root.name}"]
     argv += ["--ro-bind", str(RUNTIME_DIR), "/sandbox/runtime"]
     if os.geteuid() == 0:
@@ -126,7 +129,8 @@ def bwrap_argv(uid: int) -> list[str]:
             "grading needs root to give each run its own uid (RLIMIT_NPROC is per uid); "
             "run Viva as root in a container, or set VIVA_SANDBOX=none for trusted single-user use"
         )
-    argv += ["--", python, "-I", "-S", "-B", "/sandbox/runtime/zygote.py", str(uid)]
+    entry = entry if entry is not None else ["/sandbox/runtime/zygote.py", str(uid)]
+    argv += ["--", python, "-I", "-S", "-B", *entry]
     return argv
 
 
