@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import importlib
 import re
 from pathlib import Path
@@ -9,9 +10,11 @@ from pathlib import Path
 import pytest
 
 from tests.content import blocks
-from viva.bank.answers import ModelAnswer, load_answers
+from viva.bank.answers import AnswerFormatError, ModelAnswer, load_answers, parse_answer
 
 ANSWERS = load_answers()
+ROOT = Path(__file__).resolve().parents[2]
+CHANGELOG = ROOT / "docs" / "answers-changelog.md"
 PLACEHOLDER = re.compile(
     r"\b(TODO|TBD|FIXME|lorem ipsum|lorem)\b|^\s*\.\.\.\s*$|…\s*$", re.I | re.M
 )
@@ -54,9 +57,30 @@ def test_answer_has_no_placeholder_text(number: int) -> None:
     assert not PLACEHOLDER.search(prose), PLACEHOLDER.search(prose)
 
 
+def _test_functions(path: Path) -> set[str]:
+    """Test names defined in a test file: `test_x` and `TestClass.test_x`."""
+    names: set[str] = set()
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            names.add(node.name)
+        elif isinstance(node, ast.ClassDef):
+            names.update(
+                f"{node.name}.{item.name}"
+                for item in node.body
+                if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef)
+            )
+    return names
+
+
 @pytest.mark.parametrize("number", sorted(ANSWERS), ids=lambda n: f"q{n:03d}")
 def test_in_viva_pointers_resolve(number: int) -> None:
     for dotted in ANSWERS[number].in_viva:
+        if dotted.startswith("tests/"):  # a test that proves it: tests/x/test_y.py::test_z
+            path, _, name = dotted.partition("::")
+            assert (ROOT / path).is_file(), f"{dotted}: no such test file"
+            if name:
+                assert name in _test_functions(ROOT / path), f"{dotted}: no such test"
+            continue
         module_name, _, attr = dotted, "", ""
         while True:
             try:
@@ -108,3 +132,40 @@ def test_code_block_runs(
         blocks.check_data(block, kind)
     else:
         assert kind in ("not-runnable", "display-only"), kind
+
+
+REVIEW_CASES = [
+    ("reviewed: 2026-12\nchecked_against: [python 3.11]", None),
+    ("reviewed: '2026-12'\nchecked_against: python 3.11", None),
+    ("reviewed: 2026-13\nchecked_against: [python 3.11]", "year and month"),
+    ("reviewed: 2026-12-01\nchecked_against: [python 3.11]", "year and month"),
+    ("reviewed: 2026-12", "needs 'checked_against'"),
+    ("checked_against: [python 3.11]", "year and month"),
+    ("reviewed: 2026-12\nchecked_against: [3.11]", "non-empty strings"),
+]
+
+
+@pytest.mark.parametrize(("review", "error"), REVIEW_CASES)
+def test_review_keys_are_validated_when_present(review: str, error: str | None) -> None:
+    text = (
+        "---\nsummary: s\nkind: theory\ndifficulty: easy\ntags: [t]\nkey_points: [a]\n"
+        f"pitfalls: [p]\nfollow_ups: [f]\nreferences: [https://x.example]\n{review}\n---\nBody\n"
+    )
+    if error is None:
+        answer = parse_answer(text, number=1)
+        assert answer.reviewed == "2026-12" and answer.checked_against == ["python 3.11"]
+    else:
+        with pytest.raises(AnswerFormatError, match=re.escape(error)):
+            parse_answer(text, number=1)
+
+
+def test_every_reviewed_answer_has_a_changelog_entry() -> None:
+    changelog = CHANGELOG.read_text(encoding="utf-8")
+    missing = [
+        f"{n:03d}"
+        for n, answer in sorted(ANSWERS.items())
+        if answer.reviewed and not re.search(rf"^### {n:03d}\b", changelog, re.M)
+    ]
+    assert not missing, (
+        f"reviewed, but no '### NNN' section in docs/answers-changelog.md: {missing}"
+    )

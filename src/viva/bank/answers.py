@@ -19,6 +19,7 @@ KINDS = ("theory", "coding", "sql", "scenario", "design")
 DIFFICULTIES = ("easy", "medium", "hard")
 _FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n(.*)\Z", re.DOTALL)
 _FILE_NAME = re.compile(r"^(\d{3})\.md$")
+_REVIEWED = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
 class AnswerFormatError(ValueError):
@@ -53,6 +54,11 @@ class ModelAnswer:
     references: list[str]
     in_viva: list[str] = field(default_factory=list)
     code_blocks: list[CodeBlock] = field(default_factory=list)
+    # How candidates may say this answer's terms: {"field_validator": ["validators", ...]}.
+    synonyms: dict[str, list[str]] = field(default_factory=dict)
+    # Review metadata (docs/answer-format.md): not content, so not in the hash or the database.
+    reviewed: str | None = None
+    checked_against: list[str] = field(default_factory=list)
 
     @property
     def content_hash(self) -> str:
@@ -99,6 +105,44 @@ def _str_list(meta: dict[str, Any], key: str, *, where: str, required: bool = Tr
     return [v.strip() for v in value]
 
 
+def _review(meta: dict[str, Any], *, where: str) -> tuple[str | None, list[str]]:
+    """`reviewed: YYYY-MM` and `checked_against: [...]`: optional, but only together."""
+    reviewed = meta.get("reviewed")
+    checked = _str_list(meta, "checked_against", where=where, required=False)
+    if reviewed is None and not checked:
+        return None, []
+    if not isinstance(reviewed, str) or not _REVIEWED.match(reviewed):
+        raise AnswerFormatError(
+            f"{where}: 'reviewed' must be a year and month such as 2026-12 (quoted if YAML "
+            f"reads it as a date), got {reviewed!r}"
+        )
+    if not checked:
+        raise AnswerFormatError(f"{where}: 'reviewed' needs 'checked_against' (the versions)")
+    return reviewed, checked
+
+
+def _synonyms(meta: dict[str, Any], *, where: str) -> dict[str, list[str]]:
+    value = meta.get("synonyms")
+    if value is None:
+        return {}
+    message = f"{where}: 'synonyms' must map a term to a list of non-empty strings"
+    if not isinstance(value, dict):
+        raise AnswerFormatError(message)
+    synonyms: dict[str, list[str]] = {}
+    for term, alternatives in value.items():
+        if isinstance(alternatives, str):
+            alternatives = [alternatives]
+        if (
+            not isinstance(term, str)
+            or not term.strip()
+            or not isinstance(alternatives, list)
+            or not all(isinstance(a, str) and a.strip() for a in alternatives)
+        ):
+            raise AnswerFormatError(message)
+        synonyms[term.strip()] = [a.strip() for a in alternatives]
+    return synonyms
+
+
 def code_blocks(markdown: str) -> list[CodeBlock]:
     """Every fenced block, with the info string split into language and flags."""
     blocks = []
@@ -134,6 +178,7 @@ def parse_answer(text: str, *, number: int, where: str = "answer") -> ModelAnswe
         raise AnswerFormatError(f"{where}: 'kind' must be one of {KINDS}")
     if not body:
         raise AnswerFormatError(f"{where}: the explanation (the Markdown body) is empty")
+    reviewed, checked_against = _review(meta, where=where)
     return ModelAnswer(
         number=number,
         summary=" ".join(summary.split()),
@@ -147,6 +192,8 @@ def parse_answer(text: str, *, number: int, where: str = "answer") -> ModelAnswe
         references=_str_list(meta, "references", where=where),
         in_viva=_str_list(meta, "in_viva", where=where, required=False),
         code_blocks=code_blocks(body),
+        reviewed=reviewed,
+        checked_against=checked_against,
     )
 
 
