@@ -1,0 +1,65 @@
+"""Adversarial wrong solutions: every wrong*.sql in a SQL challenge's folder is refused on each
+dialect the challenge is graded on, and the loader never mistakes them (or the list of
+equivalent mutants) for part of the challenge."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from viva.grading.challenges import CHALLENGES_DIR
+from viva.grading.judge import Verdict
+from viva.grading.sql.challenges import load_sql_challenge, load_sql_challenges
+from viva.grading.sql.grading import SqlEngines, grade_sql
+
+CHALLENGES = load_sql_challenges()
+WRONG = [
+    pytest.param(slug, path.name, dialect, id=f"{slug}-{path.stem}-{dialect}")
+    for slug, challenge in sorted(CHALLENGES.items())
+    for path in sorted((CHALLENGES_DIR / slug).glob("wrong*.sql"))
+    for dialect in challenge.meta.dialects
+]
+
+
+def test_every_sql_challenge_has_adversarial_wrong_solutions() -> None:
+    for slug in CHALLENGES:
+        own = sorted((CHALLENGES_DIR / slug).glob("wrong-*.sql"))
+        assert len(own) >= 2, f"{slug} has {len(own)} wrong-*.sql"
+
+
+@pytest.mark.parametrize(("slug", "name", "dialect"), WRONG)
+async def test_wrong_solution_is_not_accepted(
+    slug: str, name: str, dialect: str, sql_engines: SqlEngines
+) -> None:
+    challenge = CHALLENGES[slug]
+    sql = (CHALLENGES_DIR / slug / name).read_text(encoding="utf-8")
+    grade = await grade_sql(sql_engines, challenge, sql, dialect, visible_only=False)
+    assert grade.verdict != Verdict.ACCEPTED, f"{slug}/{name} Accepted on {dialect}"
+
+
+def test_equivalent_mutant_lists_give_a_reason_for_each_mutant() -> None:
+    for slug, challenge in CHALLENGES.items():
+        path = CHALLENGES_DIR / slug / "equivalent-mutants.yaml"
+        if not path.is_file():
+            continue
+        for entry in yaml.safe_load(path.read_text(encoding="utf-8")) or []:
+            assert set(entry) <= {"mutant", "reason", "dialects"}, (slug, entry)
+            assert entry["mutant"] and entry["reason"], (slug, entry)
+            assert set(entry.get("dialects") or []) <= set(challenge.meta.dialects), slug
+
+
+def test_loader_ignores_wrong_solutions_and_equivalent_mutants(tmp_path: Path) -> None:
+    folder = tmp_path / "sql-top-3-salaries"
+    shutil.copytree(CHALLENGES_DIR / "sql-top-3-salaries", folder)
+    plain = tmp_path / "plain"
+    shutil.copytree(folder, plain)
+    for extra in [*plain.glob("wrong-*.sql"), plain / "equivalent-mutants.yaml"]:
+        extra.unlink()
+    (folder / "wrong-extra.sql").write_text("SELECT 1;\n", encoding="utf-8")
+    loaded, reference = load_sql_challenge(folder), load_sql_challenge(plain)
+    assert loaded.solutions == reference.solutions
+    assert loaded.datasets == reference.datasets
+    assert loaded.wrong == reference.wrong
