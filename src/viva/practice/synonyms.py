@@ -8,6 +8,11 @@ as one term instead of losing "all" as a stop word.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from functools import lru_cache
+
+from viva.bank.answers import load_answers
+
 SYNONYM_GROUPS: tuple[tuple[str, ...], ...] = (
     # Python
     ("gil", "global interpreter lock"),
@@ -422,3 +427,19 @@ SYNONYM_GROUPS: tuple[tuple[str, ...], ...] = (
     ("10", "ten"),
     ("15", "fifteen"),
 )
+
+
+@lru_cache(maxsize=1)
+def _shipped() -> Mapping[tuple[str, ...], Mapping[str, tuple[str, ...]]]:
+    """Each shipped answer's `synonyms:` front matter, keyed by its key points."""
+    return {
+        tuple(answer.key_points): {t: tuple(a) for t, a in answer.synonyms.items()}
+        for answer in load_answers().values()
+        if answer.synonyms
+    }
+
+
+def answer_synonyms(key_points: Sequence[str]) -> Mapping[str, Sequence[str]]:
+    """The `synonyms:` of the shipped model answer with these key points; empty for others
+    (an interviewer's own question, or a seed answer edited since)."""
+    return _shipped().get(tuple(key_points), {})

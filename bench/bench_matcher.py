@@ -1,0 +1,192 @@
+"""Score the key-point checker against the hand-labelled evaluation set in bench/matcher/.
+
+`.venv/bin/python bench/bench_matcher.py [--part tuning|heldout|all] [--show-errors] [--json]`
+prints, per part: precision, recall and F1 of "covered"; per answer kind the share of points a
+careful interviewer ticked against the share the checker credited; the share of
+wrong-but-similar-words points credited; and the milliseconds to check one answer (median of
+several rounds over every answer of the part).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+
+from viva.practice.evalset import EvalAnswer, load_eval_set  # noqa: E402
+from viva.practice.matcher import match_key_points  # noqa: E402
+from viva.practice.synonyms import answer_synonyms  # noqa: E402
+
+DATA = ROOT / "bench" / "matcher"
+PARTS = ("tuning", "heldout")
+KINDS = ("strong", "partial", "wrong", "off-topic", "feedback")
+
+
+@dataclass
+class Tally:
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+    tn: int = 0
+
+    def add(self, human: bool, checker: bool) -> None:
+        if human and checker:
+            self.tp += 1
+        elif checker:
+            self.fp += 1
+        elif human:
+            self.fn += 1
+        else:
+            self.tn += 1
+
+    @property
+    def pairs(self) -> int:
+        return self.tp + self.fp + self.fn + self.tn
+
+    @property
+    def precision(self) -> float:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
+
+    @property
+    def recall(self) -> float:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
+
+    @property
+    def f1(self) -> float:
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+    @property
+    def human_share(self) -> float:
+        return (self.tp + self.fn) / self.pairs if self.pairs else 0.0
+
+    @property
+    def checker_share(self) -> float:
+        return (self.tp + self.fp) / self.pairs if self.pairs else 0.0
+
+
+@dataclass
+class Result:
+    part: str
+    questions: int
+    answers: int
+    total: Tally = field(default_factory=Tally)
+    kinds: dict[str, Tally] = field(default_factory=dict)
+    contradictions_in_wrong: int = 0
+    ms_per_answer: float = 0.0
+    errors: list[str] = field(default_factory=list)
+
+
+def score(part: str, answers: list[EvalAnswer], *, rounds: int) -> Result:
+    result = Result(part, len({a.question for a in answers}), len(answers))
+    for answer in answers:
+        matches = match_key_points(
+            answer.text, answer.key_points, synonyms=answer_synonyms(answer.key_points)
+        )
+        tally = result.kinds.setdefault(answer.kind, Tally())
+        for index, m in enumerate(matches):
+            human = index in answer.covered
+            result.total.add(human, m.covered)
+            tally.add(human, m.covered)
+            if answer.kind == "wrong" and getattr(m, "contradicted", ()):
+                result.contradictions_in_wrong += 1
+            if human != m.covered:
+                said = "credited" if m.covered else "missed"
+                result.errors.append(
+                    f"Q{answer.question} {answer.kind} #{index} {said}: {m.point!r}"
+                    f" matched={list(m.matched)} {getattr(m, 'contradicted', ())}"
+                )
+    timings = []
+    for _ in range(rounds):
+        # Uncached: the matcher memoises an indexed answer, so vary the text per round.
+        texts = [(a.text + f" r{len(timings)}", a.key_points) for a in answers]
+        started = time.perf_counter()
+        for text, points in texts:
+            match_key_points(text, points, synonyms=answer_synonyms(points))
+        timings.append((time.perf_counter() - started) * 1000 / len(texts))
+    result.ms_per_answer = statistics.median(timings)
+    return result
+
+
+def report(result: Result) -> dict[str, Any]:
+    kinds = {
+        kind: {
+            "pairs": t.pairs,
+            "human": round(t.human_share, 3),
+            "checker": round(t.checker_share, 3),
+            "precision": round(t.precision, 3),
+            "recall": round(t.recall, 3),
+        }
+        for kind, t in sorted(result.kinds.items(), key=lambda kv: KINDS.index(kv[0]))
+    }
+    wrong = result.kinds.get("wrong", Tally())
+    return {
+        "part": result.part,
+        "questions": result.questions,
+        "answers": result.answers,
+        "pairs": result.total.pairs,
+        "precision": round(result.total.precision, 3),
+        "recall": round(result.total.recall, 3),
+        "f1": round(result.total.f1, 3),
+        "wrong_credited": round(wrong.checker_share, 3),
+        "wrong_flagged_contradiction": result.contradictions_in_wrong,
+        "ms_per_answer": round(result.ms_per_answer, 2),
+        "kinds": kinds,
+    }
+
+
+def print_report(r: dict[str, Any]) -> None:
+    print(f"== {r['part']}: {r['questions']} questions, {r['answers']} answers, {r['pairs']} pairs")
+    print(f"precision {r['precision']:.3f}  recall {r['recall']:.3f}  F1 {r['f1']:.3f}")
+    print(
+        f"wrong-but-similar-words points credited: {r['wrong_credited']:.3f}"
+        f" (flagged as contradicting: {r['wrong_flagged_contradiction']})"
+    )
+    print(f"ms per answer: {r['ms_per_answer']:.2f}")
+    print(f"{'kind':<10} {'pairs':>5} {'human':>6} {'checker':>8} {'precision':>9} {'recall':>6}")
+    for kind, k in r["kinds"].items():
+        print(
+            f"{kind:<10} {k['pairs']:>5} {k['human']:>6.3f} {k['checker']:>8.3f}"
+            f" {k['precision']:>9.3f} {k['recall']:>6.3f}"
+        )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--part", choices=(*PARTS, "all"), default="all")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--show-errors", action="store_true", help="list every disagreement")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args(argv)
+    parts = PARTS if args.part == "all" else (args.part,)
+    reports = []
+    for part in parts:
+        try:
+            answers = load_eval_set(DATA / f"{part}.yaml")
+        except (OSError, ValueError, yaml.YAMLError) as exc:
+            print(f"{part}: {exc}", file=sys.stderr)
+            return 2
+        result = score(part, answers, rounds=args.rounds)
+        reports.append(report(result))
+        if not args.json:
+            print_report(reports[-1])
+            if args.show_errors:
+                print("\n".join(result.errors))
+            print()
+    if args.json:
+        print(json.dumps(reports, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
