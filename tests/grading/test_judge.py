@@ -20,7 +20,8 @@ def test_garbage_on_the_result_channel_is_ignored() -> None:
 
 def test_hidden_tests_reveal_only_name_and_outcome(palindrome: Challenge) -> None:
     records = [
-        {"test": i, "steps": [{"value": False}], "output": "secret input"} for i in range(20)
+        {"test": i, "steps": [{"value": False}], "output": "secret input"}
+        for i in range(len(palindrome.tests))
     ]
     result = grade(palindrome, palindrome.tests, RunOutcome(RunStatus.EXITED, records))
     assert result.verdict == Verdict.WRONG_ANSWER

@@ -101,7 +101,12 @@ def same(expected: Any, got: Any, tol: float) -> bool:
     if isinstance(expected, bool) or isinstance(got, bool):
         return type(expected) is type(got) and expected == got
     if isinstance(expected, (int, float)) and isinstance(got, (int, float)):
-        return math.isclose(expected, got, rel_tol=tol, abs_tol=tol) if tol else expected == got
+        if not tol or (isinstance(expected, int) and isinstance(got, int)):
+            return expected == got
+        try:
+            return math.isclose(expected, got, rel_tol=tol, abs_tol=tol)
+        except OverflowError:  # an int too large for a float is not close to one
+            return False
     if isinstance(expected, list) and isinstance(got, list):
         return len(expected) == len(got) and all(
             same(e, g, tol) for e, g in zip(expected, got, strict=True)
@@ -208,25 +213,175 @@ def _check_http(
     return True, None, None, ""
 
 
+PROTOCOL_VIOLATED = "output protocol violated"
+MAX_DEPTH = 300  # the harness nests at most 50 values deep, each up to 3 JSON levels
+MAX_TEXT = 20_000  # longest text field kept from a record (the harness sends <= 4 KB)
+
+
+class ProtocolViolation(ValueError):
+    """The result channel holds something the harness never writes: a forged record."""
+
+
+def _plain(value: Any, depth: int = 0) -> None:
+    """Plain JSON data as the harness encodes it: no NaN or infinity, bounded nesting."""
+    if depth > MAX_DEPTH:
+        raise ProtocolViolation("a value is nested too deeply")
+    if value is None or isinstance(value, (bool, int, str)):
+        return
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ProtocolViolation("a value is not a finite number")
+        return
+    if isinstance(value, list):
+        for item in value:
+            _plain(item, depth + 1)
+        return
+    if isinstance(value, dict):
+        for item in value.values():
+            _plain(item, depth + 1)
+        return
+    raise ProtocolViolation("a value is not JSON data")  # pragma: no cover (json.loads gives none)
+
+
+def _text(record: dict[str, Any], key: str, where: str) -> None:
+    if key in record and not isinstance(record[key], str):
+        raise ProtocolViolation(f"{where}: `{key}` is not text")
+
+
+def _step(step: Any, where: str) -> dict[str, Any]:
+    if not isinstance(step, dict):
+        raise ProtocolViolation(f"{where}: a step is not an object")
+    for key in ("raised", "error", "kind"):
+        _text(step, key, where)
+    for key in ("value", "json"):
+        if key in step:
+            _plain(step[key])
+    status = step.get("status")
+    if "status" in step and (not isinstance(status, int) or isinstance(status, bool)):
+        raise ProtocolViolation(f"{where}: `status` is not a number")
+    headers = step.get("headers")
+    if "headers" in step and not (
+        isinstance(headers, dict) and all(isinstance(v, str) for v in headers.values())
+    ):
+        raise ProtocolViolation(f"{where}: `headers` are not text")
+    return step
+
+
+def _most_steps(test: TestCase) -> int:
+    """How many steps the harness reports for a test at most."""
+    counts = {
+        "call": 1,
+        "script": len(test.steps),
+        "http": len(test.requests),
+        "property": len(test.cases),
+    }
+    return max(1, counts[test.kind])
+
+
+@dataclass
+class _Report:
+    syntax_error: dict[str, Any] | None = None
+    by_test: dict[int, dict[str, Any]] = field(default_factory=dict)
+
+
+def read_records(tests: list[TestCase], records: list[dict[str, Any]]) -> _Report:
+    """Check the records against what the harness writes: an optional syntax error alone,
+    or one record per test in order, then `done`. Raises ProtocolViolation otherwise.
+    Records of none of these shapes are ignored (they cannot change a verdict)."""
+    report = _Report()
+    done = False
+    last = -1
+    for record in records:
+        shapes = [k for k in ("test", "done", "syntax_error") if k in record]
+        if not shapes:
+            continue
+        if len(shapes) > 1:
+            raise ProtocolViolation("a record of two kinds")
+        if done:
+            raise ProtocolViolation("a record after the end of the run")
+        if shapes == ["done"]:
+            if record["done"] is not True:
+                raise ProtocolViolation("a malformed end record")
+            done = True
+            continue
+        if shapes == ["syntax_error"]:
+            _text(record, "syntax_error", "syntax error")
+            _text(record, "text", "syntax error")
+            if report.syntax_error is not None or report.by_test:
+                raise ProtocolViolation("a syntax error reported after the program ran")
+            report.syntax_error = record
+            continue
+        index = record["test"]
+        if not isinstance(index, int) or isinstance(index, bool):
+            raise ProtocolViolation("a record for a test that is not a number")
+        if not 0 <= index < len(tests):
+            raise ProtocolViolation(f"a record for test {index}, which does not exist")
+        if report.syntax_error is not None:
+            raise ProtocolViolation("a test ran after a syntax error")
+        if index in report.by_test:
+            raise ProtocolViolation(f"two records for test {index}")
+        if index < last:
+            raise ProtocolViolation(f"the record for test {index} came out of order")
+        last = index
+        where = f"test {index}"
+        for key in ("error", "kind", "output"):
+            _text(record, key, where)
+        if "error" not in record and "steps" not in record:
+            raise ProtocolViolation(f"{where}: a record without steps or error")
+        if "steps" in record:
+            steps = record["steps"]
+            if not isinstance(steps, list):
+                raise ProtocolViolation(f"{where}: `steps` is not a list")
+            if len(steps) > _most_steps(tests[index]):
+                raise ProtocolViolation(f"{where}: more steps than the test has")
+            record = {**record, "steps": [_step(s, where) for s in steps]}
+        report.by_test[index] = record
+    return report
+
+
+def _violated(tests: list[TestCase]) -> list[TestResult]:
+    return [
+        TestResult(t.name, t.hidden, t.weight, False, "error", message=PROTOCOL_VIOLATED)
+        for t in tests
+    ]
+
+
+LIMIT_VERDICTS = {
+    RunStatus.TIMEOUT: Verdict.TIME_LIMIT,
+    RunStatus.CPU_LIMIT: Verdict.TIME_LIMIT,
+    RunStatus.MEMORY: Verdict.MEMORY_LIMIT,
+    RunStatus.OUTPUT: Verdict.OUTPUT_LIMIT,
+}
+# What a hidden test's failure says: the kind of failure, nothing the test or the program held
+HIDDEN_REASONS = {
+    "wrong": "wrong answer",
+    "error": "runtime error",
+    "missing": "runtime error",
+    "memory": "memory limit",
+}
+
+
 def grade(challenge: Challenge, tests: list[TestCase], outcome: RunOutcome) -> Grade:
-    """Decide the verdict from the supervisor's status and the observed records."""
+    """Decide the verdict from the supervisor's status and the observed records. Never
+    raises on what the candidate's program wrote: a forged record is a Runtime Error."""
     if outcome.status == RunStatus.INTERNAL:
         return Grade(Verdict.INTERNAL_ERROR, 0.0, message=outcome.detail or "the sandbox failed")
-    for record in outcome.records:
-        if "syntax_error" in record:
-            return Grade(
-                Verdict.SYNTAX_ERROR,
-                0.0,
-                message=f"{record['syntax_error']}\n{record.get('text', '')}".strip(),
-            )
-    by_test: dict[int, dict[str, Any]] = {}
-    for record in outcome.records:
-        if isinstance(record.get("test"), int):
-            by_test[record["test"]] = record  # the last report of a test wins
+    limit = LIMIT_VERDICTS.get(outcome.status)
+    try:
+        report = read_records(tests, outcome.records)
+    except ProtocolViolation as exc:
+        results = _violated(tests)
+        if limit is not None:
+            return Grade(limit, 0.0, results, outcome.detail)
+        return Grade(Verdict.RUNTIME_ERROR, 0.0, results, f"{PROTOCOL_VIOLATED}: {exc}")
+    if report.syntax_error is not None and limit is None:
+        found = report.syntax_error
+        text = f"{found['syntax_error'][:MAX_TEXT]}\n{found.get('text', '')[:MAX_TEXT]}"
+        return Grade(Verdict.SYNTAX_ERROR, 0.0, message=text.strip())
     tol = challenge.meta.float_tolerance
     results = []
     for index, test in enumerate(tests):
-        found = by_test.get(index)
+        found = report.by_test.get(index)
         if found is None:
             results.append(
                 TestResult(
@@ -240,7 +395,7 @@ def grade(challenge: Challenge, tests: list[TestCase], outcome: RunOutcome) -> G
             )
             continue
         record = found
-        output = str(record.get("output", ""))[:4096]
+        output = record.get("output", "")[:4096]
         ms = outcome.test_ms.get(index, 0.0)  # never the record's own (forgeable) "ms"
         if "error" in record:
             status = "memory" if record.get("kind") == "memory" else "error"
@@ -251,16 +406,13 @@ def grade(challenge: Challenge, tests: list[TestCase], outcome: RunOutcome) -> G
                     test.weight,
                     False,
                     status,
-                    message=str(record["error"])[-2000:],
+                    message=record["error"][-2000:],
                     output=output,
                     ms=ms,
                 )
             )
             continue
-        raw_steps = record.get("steps")
-        steps: list[dict[str, Any]] = (
-            [s for s in raw_steps if isinstance(s, dict)] if isinstance(raw_steps, list) else []
-        )
+        steps: list[dict[str, Any]] = record["steps"]
         ok, expected, got, message = _check_steps(test, steps, tol)
         if not ok and any("error" in s for s in steps):
             status = "error"
@@ -273,26 +425,19 @@ def grade(challenge: Challenge, tests: list[TestCase], outcome: RunOutcome) -> G
         )
     total = sum(t.weight for t in results) or 1.0
     score = round(sum(t.weight for t in results if t.passed) / total, 4)
-    process_verdict = {
-        RunStatus.TIMEOUT: Verdict.TIME_LIMIT,
-        RunStatus.CPU_LIMIT: Verdict.TIME_LIMIT,
-        RunStatus.MEMORY: Verdict.MEMORY_LIMIT,
-        RunStatus.OUTPUT: Verdict.OUTPUT_LIMIT,
-    }.get(outcome.status)
-    if process_verdict is not None:  # a limit was hit: the run failed, whatever it reported
-        return Grade(process_verdict, score, results, outcome.detail)
+    if limit is not None:  # a limit was hit: the run failed, whatever it reported
+        return Grade(limit, score, results, outcome.detail)
     first_bad = next((t for t in results if not t.passed), None)
     if first_bad is None:
         return Grade(Verdict.ACCEPTED, 1.0, results)
-    if first_bad.status == "memory" or "MemoryError" in outcome.stderr[-500:]:
+    if first_bad.status == "memory":  # the harness's own MemoryError, never stderr text
         return Grade(Verdict.MEMORY_LIMIT, score, results, "the program ran out of memory")
+    if first_bad.hidden:
+        reason = HIDDEN_REASONS.get(first_bad.status, "failed")
+        verdict = Verdict.WRONG_ANSWER if first_bad.status == "wrong" else Verdict.RUNTIME_ERROR
+        return Grade(verdict, score, results, f"test {first_bad.name!r}: {reason}")
     if first_bad.status in ("error", "missing"):
-        detail = (
-            first_bad.message
-            if not first_bad.hidden
-            else f"test {first_bad.name!r} failed with an error"
-        )
-        return Grade(Verdict.RUNTIME_ERROR, score, results, detail)
+        return Grade(Verdict.RUNTIME_ERROR, score, results, first_bad.message)
     return Grade(
         Verdict.WRONG_ANSWER, score, results, f"test {first_bad.name!r}: {first_bad.message}"
     )
@@ -304,7 +449,7 @@ def parse_records(raw: str) -> list[dict[str, Any]]:
     for line in raw.splitlines():
         try:
             value = json.loads(line)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nesting deeper than json allows
             continue
         if isinstance(value, dict):
             records.append(value)
