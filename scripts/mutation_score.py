@@ -20,7 +20,7 @@ import difflib
 import hashlib
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,6 +37,7 @@ from mutmut.mutation.mutators import mutation_operators
 from mutmut.mutation.pragma_handling import get_ignored_lines
 
 from viva.grading.challenges import CHALLENGES_DIR, Challenge, challenge_kind, load_challenge
+from viva.grading.runners import Runner
 
 EQUIVALENT_FILE = "equivalent-mutants.yaml"
 PYTHON_KINDS = ("function", "class", "fastapi")
@@ -118,7 +119,7 @@ def python_mutants(source: str, *, kind: str) -> list[Mutant]:
         position = positions.get(mutation.original_node)
         out.append(
             Mutant(
-                id=hashlib.sha1(code.encode()).hexdigest()[:10],  # noqa: S324  (an id, not security)
+                id=hashlib.sha1(code.encode()).hexdigest()[:10],
                 line=position.start.line if position else 0,
                 diff=_short_diff(source, code),
                 source=code,
@@ -157,38 +158,33 @@ def python_slugs(only: Sequence[str]) -> list[str]:
     return [s for s in slugs if s in only] if only else slugs
 
 
-def python_scores(slugs: Sequence[str], *, uid_base: int, slots: int) -> Iterator[Score]:
+def python_scores(slugs: Sequence[str], runner: Runner) -> Iterator[Score]:
     from viva.grading.judge import Verdict
-    from viva.grading.sandbox import SandboxConfig, SandboxRunner
     from viva.grading.service import grade_source
 
-    runner = SandboxRunner(SandboxConfig(slots=slots, uid_base=uid_base))
-    try:
-        for slug in slugs:
-            folder = CHALLENGES_DIR / slug
-            challenge: Challenge = load_challenge(folder)
-            equivalent = load_equivalent(folder)
-            reference = grade_source(runner, challenge, challenge.solution, visible_only=False)
-            if reference.verdict != Verdict.ACCEPTED:
-                raise SystemExit(f"{slug}: the reference solution is {reference.verdict}")
-            score = Score(slug)
-            mutants = python_mutants(challenge.solution, kind=challenge.meta.kind)
-            score.mutants = len(mutants)
-            for mutant in mutants:
-                verdict = grade_source(runner, challenge, mutant.source, visible_only=False)
-                if verdict.verdict == Verdict.INTERNAL_ERROR:
-                    score.errors.append((mutant, verdict.message))
-                elif verdict.verdict != Verdict.ACCEPTED:
-                    score.killed += 1
-                elif mutant.id in equivalent:
-                    score.equivalent.append((mutant, equivalent[mutant.id]))
-                else:
-                    score.survived.append(mutant)
-            ids = {m.id for m in mutants}
-            score.stale = [i for i in equivalent if i not in ids]
-            yield score
-    finally:
-        runner.close()
+    for slug in slugs:
+        folder = CHALLENGES_DIR / slug
+        challenge: Challenge = load_challenge(folder)
+        equivalent = load_equivalent(folder)
+        reference = grade_source(runner, challenge, challenge.solution, visible_only=False)
+        if reference.verdict != Verdict.ACCEPTED:
+            raise SystemExit(f"{slug}: the reference solution is {reference.verdict}")
+        score = Score(slug)
+        mutants = python_mutants(challenge.solution, kind=challenge.meta.kind)
+        score.mutants = len(mutants)
+        for mutant in mutants:
+            verdict = grade_source(runner, challenge, mutant.source, visible_only=False)
+            if verdict.verdict == Verdict.INTERNAL_ERROR:
+                score.errors.append((mutant, verdict.message))
+            elif verdict.verdict != Verdict.ACCEPTED:
+                score.killed += 1
+            elif mutant.id in equivalent:
+                score.equivalent.append((mutant, equivalent[mutant.id]))
+            else:
+                score.survived.append(mutant)
+        ids = {m.id for m in mutants}
+        score.stale = [i for i in equivalent if i not in ids]
+        yield score
 
 
 # --- SQL ------------------------------------------------------------------------------
@@ -234,16 +230,23 @@ def main(argv: Sequence[str]) -> int:
     os.environ.setdefault("VIVA_TEST_RUN", "mutpy")
     scores: list[Score] = []
     parts = []
+    closers: list[Callable[[], None]] = []
     if args.kind in ("python", "all"):
-        parts.append(
-            python_scores(python_slugs(args.slugs), uid_base=args.uid_base, slots=args.slots)
-        )
+        from viva.grading.sandbox import SandboxConfig, SandboxRunner
+
+        runner = SandboxRunner(SandboxConfig(slots=args.slots, uid_base=args.uid_base))
+        closers.append(runner.close)
+        parts.append(python_scores(python_slugs(args.slugs), runner))
     if args.kind in ("sql", "all"):
         parts.append(sql_scores(args.slugs))
-    for part in parts:
-        for score in part:
-            report(score, show_survivors=args.show_survivors)
-            scores.append(score)
+    try:
+        for part in parts:
+            for score in part:
+                report(score, show_survivors=args.show_survivors)
+                scores.append(score)
+    finally:
+        for close in closers:
+            close()
     below = [s.slug for s in scores if s.score < 0.9]
     if below:
         print(f"below 90%: {', '.join(below)}")
