@@ -1,0 +1,18 @@
+def merge_counts(*dicts):
+    totals = {}
+    for counts in dicts:
+        for key, value in counts.items():
+            totals[key] = totals.get(key, 0) + value
+    return totals
+
+
+def get_path(data, path, default=None):
+    current = data
+    for key in path.split("."):
+        if not isinstance(current, dict):
+            return default
+        try:
+            current = current[key]  # a defaultdict creates the key here
+        except KeyError:
+            return default
+    return current
