@@ -4,10 +4,11 @@ SQLite: a fresh in-memory database per run, an authorizer that allows only what 
 needs on the challenge's own tables (no ATTACH, PRAGMA, load_extension, schema tables), and a
 progress handler that enforces the time limit.
 
-PostgreSQL: a database used only for grading, in which candidate SQL runs on connections
-LOGGED IN as a dedicated low-privilege role (SET ROLE could be undone with RESET ROLE), with
-statement_timeout, lock_timeout and idle_in_transaction_session_timeout set on the role, in a
-transaction that is always rolled back. Viva's own database is another database altogether.
+PostgreSQL: a database used only for grading, in which candidate SQL is parsed first (only
+the statement kinds the check needs run) and then runs on connections LOGGED IN as a role that
+reaches only that run's data (one per dataset, one per concurrent private run, one for the
+references), with timeouts and a result-size guard on the server, a wall-clock cut on the client,
+and DISCARD ALL between runs. Viva's own database is another database altogether.
 """
 
 from __future__ import annotations
@@ -15,18 +16,21 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import hmac
 import json
 import re
-import secrets
 import sqlite3
 import time
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import asyncpg
+from pglast.parser import ParseError
 
 from viva.grading.sql.challenges import Dataset, SqlChallenge
+from viva.grading.sql.statements import Check, Checked, StatementRefused, check_postgres
 
 Mode = Literal["query", "ddl", "script"]
 
@@ -181,88 +185,299 @@ def run_sqlite(
 
 # --- PostgreSQL -----------------------------------------------------------------------------
 
+# Session defaults every grading role gets, re-asserted whenever a process starts using it (a
+# role could once give itself others with ALTER ROLE CURRENT_USER SET ...).
+_ROLE_SETTINGS = {
+    "lock_timeout": "500ms",
+    "idle_in_transaction_session_timeout": "5s",
+    "temp_file_limit": "16MB",
+    "work_mem": "4MB",
+    "statement_timeout": "2s",
+}
+RESULT_BYTES = 512 * 1024  # a result (rows as text) over this is Output Limit Exceeded
+_GUARD_SCHEMA = "viva_guard"
+_OVER_CAP = "VV001"  # the SQLSTATE the guard raises
+_CANDIDATE_SLOTS = 4  # concurrent ddl/script runs, each under a role of its own
+_CONNECTIONS = 8  # candidate and reference connections open at once, all roles together
+_GRACE_SECONDS = 0.25  # past the limit, the client gives up on the server's own timeout
+# Functions no grading role may call: other sessions' activity, large objects (they outlive a
+# run), session settings (SET ROLE by another name), advisory locks, XML dumps of whole schemas.
+_REVOKED_FUNCTIONS = r"""
+SELECT p.oid::regprocedure::text FROM pg_proc p
+WHERE p.pronamespace = 'pg_catalog'::regnamespace
+  AND (p.proname ~ '^(lo_|pg_stat_get_backend_|pg_advisory|pg_try_advisory|pg_stat_reset)'
+       OR p.proname = ANY($1::text[]))
+"""
+_REVOKED_BY_NAME = [
+    "pg_stat_get_activity",
+    "pg_stat_get_progress_info",
+    "loread",
+    "lowrite",
+    "set_config",
+    "pg_notify",
+    "pg_cancel_backend",
+    "pg_terminate_backend",
+    "query_to_xml",
+    "query_to_xmlschema",
+    "query_to_xml_and_xmlschema",
+    "cursor_to_xml",
+    "table_to_xml",
+    "table_to_xml_and_xmlschema",
+    "schema_to_xml",
+    "schema_to_xml_and_xmlschema",
+    "database_to_xml",
+    "database_to_xml_and_xmlschema",
+]
+_REVOKED_VIEWS = ["pg_stat_activity", "pg_stat_progress_vacuum", "pg_stat_progress_analyze"]
+
+
+_CHECKS: dict[str, Check] = {"query": "rows", "ddl": "plan", "script": "atomic"}
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+class _TimedOut(Exception):
+    """The client's wall clock ran out before the server's statement_timeout fired."""
+
+
+class _Connections:
+    """Connections logged in as grading roles, kept idle per role and reused; at most `limit`
+    open at once (the least recently used idle one is closed to make room). Nothing of a run
+    survives into the next: a connection goes back only after DISCARD ALL, else it is closed."""
+
+    def __init__(self, base: str, passwords: dict[str, str], limit: int) -> None:
+        self._base = base  # host:port/database?params
+        self._passwords = passwords
+        self._limit = limit
+        self._idle: OrderedDict[asyncpg.Connection, str] = OrderedDict()
+        self._open = 0
+        self._changed = asyncio.Condition()
+
+    async def acquire(self, role: str) -> asyncpg.Connection:
+        async with self._changed:
+            while True:
+                conn = next((c for c, r in reversed(self._idle.items()) if r == role), None)
+                if conn is not None:
+                    del self._idle[conn]
+                    if not conn.is_closed():
+                        return conn
+                    self._open -= 1
+                    continue
+                if self._open < self._limit:
+                    self._open += 1
+                    break
+                if self._idle:
+                    victim, _ = self._idle.popitem(last=False)
+                    victim.terminate()
+                    self._open -= 1
+                    continue
+                await self._changed.wait()
+        try:
+            return await asyncpg.connect(
+                f"postgresql://{self._base}",
+                user=role,
+                password=self._passwords[role],
+                statement_cache_size=0,  # only unnamed statements: no names to collide with
+                timeout=10,
+            )
+        except BaseException:
+            async with self._changed:
+                self._open -= 1
+                self._changed.notify()
+            raise
+
+    async def release(self, role: str, conn: asyncpg.Connection, *, reuse: bool = True) -> None:
+        if reuse and not conn.is_closed():
+            try:
+                await asyncio.wait_for(conn.execute("DISCARD ALL"), 2)
+            except (TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError, OSError):
+                reuse = False
+        if not reuse or conn.is_closed():
+            conn.terminate()
+        async with self._changed:
+            if reuse and not conn.is_closed():
+                self._idle[conn] = role
+            else:
+                self._open -= 1
+            self._changed.notify()
+
+    def close(self) -> None:
+        for conn in self._idle:
+            conn.terminate()
+        self._idle.clear()
+
 
 class PostgresEngine:
-    """One per process: an admin pool to load datasets, a candidate pool to run submissions."""
+    """One per process. An admin pool loads datasets and manages roles; candidate SQL runs on
+    connections logged in as a role that can reach only the data of that run:
+    - rows checks: one role per dataset, with USAGE on that dataset's schema only;
+    - plan and atomic checks: a slot role per concurrent run, owning that run's private schema;
+    - reference solutions: a role of their own.
+    Every statement is parsed first (statements.py) and only the kinds the check needs run."""
 
     def __init__(self, admin_dsn: str) -> None:
         self.admin_dsn = admin_dsn.replace("postgresql+asyncpg://", "postgresql://", 1)
         database = self.admin_dsn.rsplit("/", 1)[-1].split("?")[0]
-        self.role = re.sub(r"[^a-z0-9_]", "_", f"{database}_candidate".lower())[:60]
+        self.database = database
+        self._prefix = re.sub(r"[^a-z0-9_]", "_", database.lower())[:24]
+        self.reference_role = f"{self._prefix}_reference"
+        self.slot_roles = [f"{self._prefix}_run_{i}" for i in range(_CANDIDATE_SLOTS)]
+        self._legacy_role = re.sub(r"[^a-z0-9_]", "_", f"{database}_candidate".lower())[:60]
         self._admin: asyncpg.Pool | None = None
-        self._candidate: asyncpg.Pool | None = None
-        self._loaded: set[str] = set()
+        self._passwords: dict[str, str] = {}
+        self._connections: _Connections | None = None
+        self._slots: asyncio.Queue[str] | None = None
+        self._loaded: dict[str, str] = {}  # dataset schema -> its role
         self._lock = asyncio.Lock()
 
+    def _password(self, role: str) -> str:
+        # The same in every process sharing the grading database, and secret while the admin
+        # DSN is (it carries the admin's password when the server asks for one).
+        key = self.admin_dsn.encode()
+        return hmac.new(key, role.encode(), hashlib.sha256).hexdigest()
+
     async def start(self) -> None:
-        password = secrets.token_urlsafe(24)
         self._admin = await asyncpg.create_pool(self.admin_dsn, min_size=1, max_size=4)
         async with self._admin.acquire() as conn:
-            database = await conn.fetchval("SELECT current_database()")
-            exists = await conn.fetchval("SELECT 1 FROM pg_roles WHERE rolname = $1", self.role)
-            verb = "ALTER" if exists else "CREATE"
-            await conn.execute(
-                f'{verb} ROLE "{self.role}" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT '
-                f"NOREPLICATION NOBYPASSRLS CONNECTION LIMIT 16 PASSWORD '{password}'"
-            )
-            for setting, value in (
-                ("statement_timeout", "2s"),
-                ("lock_timeout", "500ms"),
-                ("idle_in_transaction_session_timeout", "5s"),
-                ("temp_file_limit", "16MB"),
-                ("work_mem", "4MB"),
-            ):
-                await conn.execute(f"ALTER ROLE \"{self.role}\" SET {setting} = '{value}'")
-            await conn.execute(f'REVOKE ALL ON DATABASE "{database}" FROM PUBLIC')
-            await conn.execute(f'GRANT CONNECT ON DATABASE "{database}" TO "{self.role}"')
+            await conn.execute(f"REVOKE ALL ON DATABASE {_quote(self.database)} FROM PUBLIC")
             await conn.execute("REVOKE ALL ON SCHEMA public FROM PUBLIC")
+            for name in await conn.fetch(_REVOKED_FUNCTIONS, _REVOKED_BY_NAME):
+                await conn.execute(f"REVOKE EXECUTE ON FUNCTION {name[0]} FROM PUBLIC")
+            for view in _REVOKED_VIEWS:
+                await conn.execute(f"REVOKE ALL ON pg_catalog.{view} FROM PUBLIC")
+            await self._create_guard(conn)
+            if await conn.fetchval("SELECT 1 FROM pg_roles WHERE rolname = $1", self._legacy_role):
+                # The one role every run used to share had USAGE on every dataset schema.
+                await conn.execute(f"DROP OWNED BY {_quote(self._legacy_role)}")
+                with contextlib.suppress(asyncpg.PostgresError):
+                    await conn.execute(f"DROP ROLE {_quote(self._legacy_role)}")
+            for role in (self.reference_role, *self.slot_roles):
+                await self._ensure_role(conn, role, {})
         base = self.admin_dsn.split("://", 1)[1].split("@", 1)[-1]
-        self._candidate = await asyncpg.create_pool(
-            f"postgresql://{self.role}:{password}@{base}", min_size=1, max_size=4
-        )
+        self._connections = _Connections(base, self._passwords, _CONNECTIONS)
+        self._slots = asyncio.Queue()
+        for role in self.slot_roles:
+            self._slots.put_nowait(role)
 
     async def close(self) -> None:
-        for pool in (self._candidate, self._admin):
-            if pool is not None:
-                await pool.close()
+        if self._connections is not None:
+            self._connections.close()
+        if self._admin is not None:
+            await self._admin.close()
 
-    async def _dataset_schema(self, challenge: SqlChallenge, dataset: Dataset) -> str:
-        """A read-only schema holding this dataset, loaded once and shared by every run."""
-        digest = hashlib.sha256((challenge.schema + dataset.sql).encode()).hexdigest()[:16]
+    async def _create_guard(self, conn: asyncpg.Connection) -> None:
+        """viva_guard.fits(total, cap): raises once a result's running size passes the cap, so
+        an oversized result is refused by the server before it is sent."""
+        async with conn.transaction():
+            await conn.execute("SELECT pg_advisory_xact_lock(hashtext('viva_guard'))")
+            await conn.execute(f"CREATE SCHEMA IF NOT EXISTS {_GUARD_SCHEMA}")
+            await conn.execute(f"REVOKE ALL ON SCHEMA {_GUARD_SCHEMA} FROM PUBLIC")
+            await conn.execute(
+                f"CREATE OR REPLACE FUNCTION {_GUARD_SCHEMA}.fits(total numeric, cap bigint) "
+                "RETURNS boolean LANGUAGE plpgsql VOLATILE PARALLEL RESTRICTED AS $$ BEGIN "
+                "IF total > cap THEN RAISE EXCEPTION USING ERRCODE = '" + _OVER_CAP + "', "
+                "MESSAGE = 'the result is too large'; END IF; RETURN true; END $$"
+            )
+            await conn.execute(f"REVOKE ALL ON FUNCTION {_GUARD_SCHEMA}.fits FROM PUBLIC")
+
+    async def _ensure_role(
+        self, conn: asyncpg.Connection, role: str, settings: dict[str, str]
+    ) -> None:
+        """Create or re-assert a grading role: login, nothing else, our settings only."""
+        password = self._password(role)
+        quoted = _quote(role)
+        exists = await conn.fetchval("SELECT 1 FROM pg_roles WHERE rolname = $1", role)
+        attributes = (
+            "LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT NOREPLICATION NOBYPASSRLS "
+            f"CONNECTION LIMIT 16 PASSWORD '{password}' VALID UNTIL 'infinity'"
+        )
+        if not exists:
+            with contextlib.suppress(asyncpg.DuplicateObjectError):  # another process
+                await conn.execute(f"CREATE ROLE {quoted} {attributes}")
+        await conn.execute(f"ALTER ROLE {quoted} {attributes}")
+        await conn.execute(f"ALTER ROLE {quoted} RESET ALL")
+        await conn.execute(f"ALTER ROLE {quoted} IN DATABASE {_quote(self.database)} RESET ALL")
+        for name, value in (_ROLE_SETTINGS | settings).items():
+            await conn.execute(f"ALTER ROLE {quoted} SET {name} = '{value}'")
+        for granted in await conn.fetch(
+            "SELECT b.rolname FROM pg_auth_members m JOIN pg_roles b ON b.oid = m.roleid "
+            "WHERE m.member = (SELECT oid FROM pg_roles WHERE rolname = $1)",
+            role,
+        ):
+            await conn.execute(f"REVOKE {_quote(granted[0])} FROM {quoted}")
+        await conn.execute(f"GRANT CONNECT ON DATABASE {_quote(self.database)} TO {quoted}")
+        await conn.execute(f"GRANT USAGE ON SCHEMA {_GUARD_SCHEMA} TO {quoted}")
+        await conn.execute(f"GRANT EXECUTE ON FUNCTION {_GUARD_SCHEMA}.fits TO {quoted}")
+        self._passwords[role] = password
+
+    def _digest(self, challenge: SqlChallenge, dataset: Dataset) -> str:
+        text = f"{challenge.schema}\n{dataset.sql}\n{challenge.meta.limits.timeout_ms}"
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+    async def _dataset_schema(self, challenge: SqlChallenge, dataset: Dataset) -> tuple[str, str]:
+        """A read-only schema holding this dataset, loaded once and shared by every run, and
+        the role that alone may read it."""
+        digest = self._digest(challenge, dataset)
         schema = f"ds_{digest}"
+        if schema in self._loaded:
+            return schema, self._loaded[schema]
+        role = f"{self._prefix}_ds_{digest}"
         async with self._lock:
             if schema not in self._loaded:
                 assert self._admin is not None
                 async with self._admin.acquire() as conn, conn.transaction():
+                    await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", schema)
                     found = await conn.fetchval(
                         "SELECT 1 FROM pg_namespace WHERE nspname = $1", schema
                     )
                     if not found:
-                        await conn.execute(f'CREATE SCHEMA "{schema}"')
-                        await conn.execute(f'SET LOCAL search_path TO "{schema}"')
+                        await conn.execute(f"CREATE SCHEMA {_quote(schema)}")
+                        await conn.execute(f"SET LOCAL search_path TO {_quote(schema)}")
                         await conn.execute(challenge.schema + "\n" + dataset.sql)
-                    await conn.execute(f'GRANT USAGE ON SCHEMA "{schema}" TO "{self.role}"')
-                    await conn.execute(
-                        f'GRANT SELECT ON ALL TABLES IN SCHEMA "{schema}" TO "{self.role}"'
+                    timeout = f"{challenge.meta.limits.timeout_ms}ms"
+                    await self._ensure_role(
+                        conn,
+                        role,
+                        {
+                            "search_path": schema,
+                            "statement_timeout": timeout,
+                            "default_transaction_read_only": "on",
+                        },
                     )
-                self._loaded.add(schema)
-        return schema
+                    await conn.execute(f"REVOKE ALL ON SCHEMA {_quote(schema)} FROM PUBLIC")
+                    readers = f"{_quote(role)}, {_quote(self.reference_role)}"
+                    await conn.execute(f"GRANT USAGE ON SCHEMA {_quote(schema)} TO {readers}")
+                    await conn.execute(
+                        f"GRANT SELECT ON ALL TABLES IN SCHEMA {_quote(schema)} TO {readers}"
+                    )
+                self._loaded[schema] = role
+        return schema, role
 
-    async def _private_schema(self, challenge: SqlChallenge, dataset: Dataset) -> str:
-        """A schema of this run's own, owned by the candidate role (it may index its tables)."""
+    async def _private_schema(self, challenge: SqlChallenge, dataset: Dataset, role: str) -> str:
+        """A schema of this run's own, owned by the run's role (it may index its tables)."""
         schema = f"run_{uuid.uuid4().hex[:16]}"
         assert self._admin is not None
         async with self._admin.acquire() as conn, conn.transaction():
-            await conn.execute(f'CREATE SCHEMA "{schema}" AUTHORIZATION "{self.role}"')
-            await conn.execute(f'SET LOCAL ROLE "{self.role}"')
-            await conn.execute(f'SET LOCAL search_path TO "{schema}"')
+            await conn.execute(f"CREATE SCHEMA {_quote(schema)} AUTHORIZATION {_quote(role)}")
+            await conn.execute(f"SET LOCAL ROLE {_quote(role)}")
+            await conn.execute(f"SET LOCAL search_path TO {_quote(schema)}")
             await conn.execute(challenge.schema + "\n" + dataset.sql)
         return schema
 
     async def _drop(self, schema: str) -> None:
         assert self._admin is not None
         async with self._admin.acquire() as conn:
-            await conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+            await conn.execute(f"DROP SCHEMA IF EXISTS {_quote(schema)} CASCADE")
+
+    async def _kill(self, pid: int) -> None:
+        """End a backend the client gave up on (it may be busy where it does not check for
+        interrupts; it ends at its next check)."""
+        assert self._admin is not None
+        with contextlib.suppress(asyncpg.PostgresError, asyncpg.InterfaceError, OSError):
+            async with self._admin.acquire() as conn:
+                await conn.execute("SELECT pg_terminate_backend($1)", pid)
 
     async def run(
         self,
@@ -273,97 +488,175 @@ class PostgresEngine:
         mode: Mode,
         trusted: bool = False,
     ) -> SqlResult:
-        assert self._candidate is not None
+        assert self._connections is not None and self._slots is not None
         started = time.perf_counter()
-        private = mode in ("ddl", "script")
-        schema = await (self._private_schema if private else self._dataset_schema)(
-            challenge, dataset
-        )
         result = SqlResult()
-        cap = challenge.meta.compare.max_rows
-        timeout = challenge.meta.limits.timeout_ms / 1000
         try:
-            async with self._candidate.acquire() as conn:
-                try:
-                    await asyncio.wait_for(
-                        self._execute(conn, schema, sql, mode, cap, result, challenge), timeout + 1
-                    )
-                except (TimeoutError, asyncpg.QueryCanceledError):
-                    result.error, result.error_kind = "the query ran past the time limit", "timeout"
-                    await conn.close()  # do not hand a connection in an unknown state back
-                except asyncpg.PostgresSyntaxError as exc:
-                    result.error, result.error_kind = str(exc), "syntax"
-                except asyncpg.InterfaceError as exc:
-                    result.error, result.error_kind = str(exc), "runtime"
-                except (
-                    asyncpg.InsufficientResourcesError,
-                    asyncpg.ProgramLimitExceededError,
-                ) as exc:
-                    result.error, result.error_kind = str(exc), "memory"
-                except asyncpg.PostgresError as exc:
-                    text = str(exc)
-                    if "cannot insert multiple commands" in text:
-                        text = "exactly one SQL statement is expected here"
-                    result.error, result.error_kind = text, "runtime"
-        finally:
+            checked = check_postgres(sql, _CHECKS[mode])
+        except ParseError as exc:
+            result.error, result.error_kind = str(exc), "syntax"
+            return result
+        except StatementRefused as exc:
+            result.error, result.error_kind = str(exc), "runtime"
+            return result
+        private = mode in ("ddl", "script")
+        slot: str | None = None
+        if private and not trusted:
+            slot = await self._slots.get()
+        try:
             if private:
-                await self._drop(schema)
+                role = slot or self.reference_role
+                schema = await self._private_schema(challenge, dataset, role)
+            else:
+                schema, role = await self._dataset_schema(challenge, dataset)
+                if trusted:
+                    role = self.reference_role
+            try:
+                await self._run_as(role, schema, checked, mode, result, challenge, trusted)
+            finally:
+                if private:
+                    await self._drop(schema)
+        finally:
+            if slot is not None:
+                self._slots.put_nowait(slot)
         result.ms = (time.perf_counter() - started) * 1000
         return result
+
+    async def _run_as(
+        self,
+        role: str,
+        schema: str,
+        checked: Checked,
+        mode: Mode,
+        result: SqlResult,
+        challenge: SqlChallenge,
+        trusted: bool,
+    ) -> None:
+        assert self._connections is not None
+        conn = await self._connections.acquire(role)
+        reuse = False
+        try:
+            if trusted or mode != "query":
+                limit = challenge.meta.limits.timeout_ms
+                await conn.execute(
+                    f"SET search_path TO {_quote(schema)}; SET statement_timeout = {limit}"
+                )
+            await self._execute(conn, checked, mode, result, challenge)
+            reuse = True
+        except _TimedOut:
+            result.error, result.error_kind = "the query ran past the time limit", "timeout"
+        except asyncpg.QueryCanceledError:
+            result.error, result.error_kind = "the query ran past the time limit", "timeout"
+            reuse = True
+        except asyncpg.PostgresError as exc:
+            _record_error(result, exc)
+            reuse = True
+        except asyncpg.InterfaceError as exc:
+            result.error, result.error_kind = str(exc), "runtime"
+        finally:
+            await self._connections.release(role, conn, reuse=reuse)
+
+    async def _limited(self, conn: asyncpg.Connection, work: Any, seconds: float) -> Any:
+        """`work` (a coroutine on `conn`) within `seconds` of wall clock, or the connection is
+        cut, its backend terminated, and _TimedOut raised."""
+        try:
+            return await asyncio.wait_for(work, seconds + _GRACE_SECONDS)
+        except TimeoutError:
+            pid = conn.get_server_pid()
+            conn.terminate()
+            await self._kill(pid)
+            raise _TimedOut from None
+
+    async def _rows(
+        self, conn: asyncpg.Connection, query: str, cap: int, seconds: float, result: SqlResult
+    ) -> None:
+        """Run a SELECT through the size guard: at most cap + 1 rows and RESULT_BYTES come back."""
+        statement = await self._limited(conn, conn.prepare(_guarded(query, cap)), seconds)
+        columns = [a.name for a in statement.get_attributes()][:-1]
+        rows = await self._limited(conn, statement.fetch(), seconds)
+        result.columns = columns
+        result.rows = [tuple(r)[:-1] for r in rows[:cap]]
+        if len(rows) > cap:
+            result.error, result.error_kind = f"more than {cap} rows", "too_many"
 
     async def _execute(
         self,
         conn: asyncpg.Connection,
-        schema: str,
-        sql: str,
+        checked: Checked,
         mode: Mode,
-        cap: int,
         result: SqlResult,
         challenge: SqlChallenge,
     ) -> None:
+        seconds = challenge.meta.limits.timeout_ms / 1000
+        cap = challenge.meta.compare.max_rows
+        if mode == "query":
+            await self._rows(conn, checked.statements[0], cap, seconds, result)
+            return
+        script = ";\n".join(checked.statements)
         if mode == "script":
             # As a client would send it: no transaction of ours around it. (PostgreSQL runs a
             # multi-statement string as one implicit transaction unless it says BEGIN/COMMIT.)
-            await conn.execute(f'SET search_path TO "{schema}"')
             try:
-                await conn.execute(sql)
+                await self._limited(conn, conn.execute(script), seconds)
+            except asyncpg.QueryCanceledError:
+                raise
             except asyncpg.PostgresError as exc:
-                result.error, result.error_kind = str(exc), "runtime"
+                _record_error(result, exc)
+            if conn.is_in_transaction():
+                # Left open or failed half-way: as on a disconnect, none of it is kept.
+                await self._limited(conn, conn.execute("ROLLBACK"), seconds)
             assert challenge.meta.state_query is not None
-            state = await conn.prepare(challenge.meta.state_query)
-            result.columns = [a.name for a in state.get_attributes()]
-            result.rows = [tuple(r) for r in await state.fetch()]
-            await conn.execute("RESET search_path")
+            failed = (result.error, result.error_kind)
+            await self._rows(conn, _statement(challenge.meta.state_query), cap, seconds, result)
+            if result.error is None:
+                result.error, result.error_kind = failed
             return
-        transaction = conn.transaction(readonly=mode == "query")
+        transaction = conn.transaction()
         await transaction.start()
         try:
-            await conn.execute(f'SET LOCAL search_path TO "{schema}"')
-            await conn.execute(f"SET LOCAL statement_timeout = {challenge.meta.limits.timeout_ms}")
-            if mode == "query":
-                statement = await conn.prepare(sql)
-                result.columns = [a.name for a in statement.get_attributes()]
-                cursor = await statement.cursor()
-                rows = await cursor.fetch(cap + 1)
-                result.rows = [tuple(r) for r in rows[:cap]]
-                if len(rows) > cap:
-                    result.error, result.error_kind = f"more than {cap} rows", "too_many"
-                return
-            await conn.execute(sql)
+            await self._limited(conn, conn.execute(script), seconds)
             assert challenge.meta.plan is not None
             await conn.execute("SET LOCAL enable_seqscan = off")
-            raw = await conn.fetchval("EXPLAIN (FORMAT JSON) " + challenge.meta.plan.query)
+            raw = await self._limited(
+                conn, conn.fetchval("EXPLAIN (FORMAT JSON) " + challenge.meta.plan.query), seconds
+            )
             plan = json.loads(raw) if isinstance(raw, str) else raw
             result.plan = json.dumps(plan)[:4000]
             result.plan_uses_index = _pg_uses_index(plan, challenge.meta.plan.table)
-            query = await conn.prepare(challenge.meta.plan.query)
-            result.columns = [a.name for a in query.get_attributes()]
-            result.rows = [tuple(r) for r in await query.fetch()]
+            await self._rows(conn, _statement(challenge.meta.plan.query), cap, seconds, result)
         finally:
             # Nothing the candidate did is ever kept.
             if not conn.is_closed():
                 with contextlib.suppress(asyncpg.InterfaceError, asyncpg.PostgresError):
                     await transaction.rollback()
+
+
+def _statement(query: str) -> str:
+    """A challenge's own SELECT (plan or state query) without its trailing semicolon."""
+    return check_postgres(query, "rows").statements[0]
+
+
+def _guarded(query: str, cap: int) -> str:
+    """`query` as a subquery, its rows in its own order, with the running size of the rows
+    checked by the server (viva_guard.fits raises past RESULT_BYTES) in an extra last column."""
+    size = "sum(octet_length(q::text)) OVER (ROWS UNBOUNDED PRECEDING)"
+    guard = f"{_GUARD_SCHEMA}.fits({size}, {RESULT_BYTES})"
+    return f"SELECT q.*, {guard} FROM (\n{query}\n) AS q LIMIT {cap + 1}"  # noqa: S608
+
+
+def _record_error(result: SqlResult, exc: asyncpg.PostgresError) -> None:
+    text = str(exc)
+    if getattr(exc, "sqlstate", None) == _OVER_CAP:
+        result.error = f"the result is larger than {RESULT_BYTES // 1024} KB"
+        result.error_kind = "too_many"
+    elif isinstance(exc, asyncpg.QueryCanceledError):
+        result.error, result.error_kind = "the query ran past the time limit", "timeout"
+    elif isinstance(exc, asyncpg.PostgresSyntaxError):
+        result.error, result.error_kind = text, "syntax"
+    elif isinstance(exc, (asyncpg.InsufficientResourcesError, asyncpg.ProgramLimitExceededError)):
+        result.error, result.error_kind = text, "memory"
+    else:
+        result.error, result.error_kind = text, "runtime"
 
 
 def _pg_uses_index(plan: Any, table: str) -> bool:
