@@ -1,8 +1,9 @@
 """The engines SQL submissions run on.
 
-SQLite: a fresh in-memory database per run, an authorizer that allows only what the check
-needs on the challenge's own tables (no ATTACH, PRAGMA, load_extension, schema tables), and a
-progress handler that enforces the time limit.
+SQLite: candidate SQL runs in a sandboxed worker process (sqlite_runner.py, runtime/
+sqlite_worker.py), never in Viva's: a fresh in-memory database per run, an authorizer that
+allows only what the check needs on the challenge's own tables (no ATTACH, PRAGMA,
+load_extension, schema tables), memory, time and result limits.
 
 PostgreSQL: a database used only for grading, in which candidate SQL is parsed first (only
 the statement kinds the check needs run) and then runs on connections LOGGED IN as a role that
@@ -15,11 +16,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
+import functools
 import hashlib
 import hmac
 import json
 import re
-import sqlite3
 import time
 import uuid
 from collections import OrderedDict
@@ -29,7 +31,16 @@ from typing import Any, Literal
 import asyncpg
 from pglast.parser import ParseError
 
+from viva.errors import ServiceUnavailable
+from viva.grading.runtime import sqlite_worker
 from viva.grading.sql.challenges import Dataset, SqlChallenge
+from viva.grading.sql.sqlite_runner import (
+    KILL_GRACE_SECONDS,
+    SqliteUnavailable,
+    WorkerConfig,
+    WorkerLost,
+    shared_pool,
+)
 from viva.grading.sql.statements import Check, Checked, StatementRefused, check_postgres
 
 Mode = Literal["query", "ddl", "script"]
@@ -52,135 +63,148 @@ class SqlRejected(Exception):
 
 # --- SQLite -------------------------------------------------------------------------------
 
-_DENY, _OK = sqlite3.SQLITE_DENY, sqlite3.SQLITE_OK
-_READ_ACTIONS = {
-    sqlite3.SQLITE_SELECT,
-    sqlite3.SQLITE_READ,
-    sqlite3.SQLITE_FUNCTION,
-    sqlite3.SQLITE_RECURSIVE,
-}
-_WRITE_ACTIONS = {
-    sqlite3.SQLITE_INSERT,
-    sqlite3.SQLITE_UPDATE,
-    sqlite3.SQLITE_DELETE,
-    sqlite3.SQLITE_TRANSACTION,
-    sqlite3.SQLITE_SAVEPOINT,
-}
-_BANNED_FUNCTIONS = {"load_extension", "readfile", "writefile", "edit", "fts3_tokenizer"}
+# The result caps of a run, enforced by the worker before anything is sent and checked again
+# here: the whole encoded result, and any one value.
+MAX_RESULT_BYTES = 1 << 20
+MAX_VALUE_BYTES = 256 << 10
 
 
-def _authorizer(tables: set[str], mode: Mode) -> Any:
-    allowed = set(_READ_ACTIONS)
-    if mode == "ddl":
-        # CREATE INDEX records itself in sqlite_master and builds the index (REINDEX).
-        allowed |= {sqlite3.SQLITE_CREATE_INDEX, sqlite3.SQLITE_REINDEX, sqlite3.SQLITE_INSERT}
-    if mode == "script":
-        allowed |= _WRITE_ACTIONS
-
-    def check(
-        action: int, arg1: str | None, arg2: str | None, _db: str | None, _src: str | None
-    ) -> int:
-        if action not in allowed:
-            return _DENY
-        if action == sqlite3.SQLITE_FUNCTION and (arg2 or "").lower() in _BANNED_FUNCTIONS:
-            return _DENY
-        if action == sqlite3.SQLITE_READ:
-            # CTE names are read like tables; unknown tables fail before this anyway. The
-            # schema tables (sqlite_master, sqlite_temp_master...) stay out of reach.
-            return _DENY if (arg1 or "").lower().startswith("sqlite_") else _OK
-        if mode == "ddl" and action == sqlite3.SQLITE_INSERT:
-            return _OK if arg1 == "sqlite_master" else _DENY
-        writes = (sqlite3.SQLITE_INSERT, sqlite3.SQLITE_UPDATE, sqlite3.SQLITE_DELETE)
-        table = arg2 if action == sqlite3.SQLITE_CREATE_INDEX else arg1
-        if action in (*writes, sqlite3.SQLITE_CREATE_INDEX) and (table or "").lower() not in tables:
-            return _DENY
-        return _OK
-
-    return check
+def _sqlite_job(
+    challenge: SqlChallenge, dataset: Dataset, sql: str, mode: Mode, trusted: bool
+) -> dict[str, Any]:
+    meta = challenge.meta
+    return {
+        "key": _dataset_key(challenge.schema, dataset.sql),
+        "sql": sql,
+        "mode": mode,
+        "trusted": trusted,
+        "timeout_ms": meta.limits.timeout_ms,
+        "max_rows": meta.compare.max_rows,
+        "max_bytes": MAX_RESULT_BYTES,
+        "max_value": MAX_VALUE_BYTES,
+        "memory_mb": WorkerConfig.heap_mb,
+        "plan_query": meta.plan.query if meta.plan else None,
+        "plan_table": meta.plan.table if meta.plan else None,
+        "state_query": meta.state_query,
+    }
 
 
-def _sqlite_error_kind(exc: sqlite3.Error, timed_out: bool) -> str:
-    if timed_out:
-        return "timeout"
-    text = str(exc).lower()
-    if "syntax error" in text or "incomplete input" in text or "unrecognized token" in text:
-        return "syntax"
-    return "runtime"
+@functools.lru_cache(maxsize=256)
+def _dataset_key(schema: str, dataset_sql: str) -> str:
+    script = schema + "\n" + dataset_sql
+    return hashlib.sha256(script.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _sqlite_result(reply: dict[str, Any], job: dict[str, Any]) -> SqlResult:
+    """A worker's reply as a SqlResult, checked again against the caps (the parent does not
+    trust the worker's count: it holds candidate data)."""
+    error = reply.get("error")
+    result = SqlResult(
+        error=str(error) if error is not None else None,
+        error_kind=reply.get("error_kind") or ("runtime" if error is not None else None),
+        plan=str(reply.get("plan") or "")[:4000],
+        plan_uses_index=reply.get("plan_uses_index"),
+        ms=float(reply.get("ms") or 0.0),
+    )
+    if result.error_kind not in (None, "syntax", "runtime", "timeout", "too_many", "memory"):
+        result.error_kind = "runtime"  # a lost worker ("died", "internal")
+    columns, rows = reply.get("columns") or [], reply.get("rows") or []
+    if not isinstance(columns, list) or not isinstance(rows, list):
+        result.error, result.error_kind = "the SQLite worker sent a bad reply", "runtime"
+        return result
+    if len(rows) > int(job["max_rows"]):
+        result.error, result.error_kind = f"more than {job['max_rows']} rows", "too_many"
+        return result
+    decoded = []
+    for row in rows:
+        values = tuple(sqlite_worker.decode_value(v) for v in row)
+        if any(isinstance(v, (str, bytes)) and len(v) > MAX_VALUE_BYTES for v in values):
+            result.error = f"a value is larger than {MAX_VALUE_BYTES // 1024} KB"
+            result.error_kind = "too_many"
+            return result
+        decoded.append(values)
+    result.columns, result.rows = [str(c) for c in columns], decoded
+    return result
+
+
+def run_sqlite_batch(
+    challenge: SqlChallenge, datasets: list[Dataset], sql: str, *, mode: Mode, trusted: bool
+) -> list[SqlResult]:
+    """Blocking: `sql` on each dataset, in order, each on a fresh database; fewer results than
+    datasets when a run hit the time or memory limit (it is the last one). Candidate SQL runs
+    in a sandboxed worker process (sqlite_runner), in one request for the whole batch; trusted
+    runs (the reference on Viva's own datasets, the example on a challenge's page) run the same
+    code in this process."""
+    jobs = [_sqlite_job(challenge, d, sql, mode, trusted) for d in datasets]
+    if trusted:
+        templates = sqlite_worker.Templates(kept=1)
+        results = []
+        for job, dataset in zip(jobs, datasets, strict=True):
+            started = time.perf_counter()
+            templates.prepare(job["key"], challenge.schema + "\n" + dataset.sql)
+            result = _sqlite_result(sqlite_worker.run(job, templates), job)
+            result.ms = (time.perf_counter() - started) * 1000
+            results.append(result)
+        return results
+    scripts = {
+        job["key"]: challenge.schema + "\n" + d.sql for job, d in zip(jobs, datasets, strict=True)
+    }
+    # Viva's follow-up query (plan or final state) gets a time budget of its own.
+    budget = (1 if mode == "query" else 2) * challenge.meta.limits.timeout_ms / 1000
+    try:
+        replies = shared_pool().run(jobs, scripts, budget + KILL_GRACE_SECONDS)
+    except SqliteUnavailable as exc:
+        raise ServiceUnavailable(
+            f"SQL grading on SQLite is unavailable: {exc}. Run `viva doctor` to see how to fix it."
+        ) from exc
+    except WorkerLost as exc:
+        replies = [{"error": str(exc), "error_kind": exc.kind}]
+    return [_sqlite_result(r, job) for r, job in zip(replies, jobs, strict=False)]
 
 
 def run_sqlite(
     challenge: SqlChallenge, dataset: Dataset, sql: str, *, mode: Mode, trusted: bool = False
 ) -> SqlResult:
-    """Blocking: call from a worker thread."""
-    started = time.perf_counter()
-    conn = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
-    try:
-        conn.execute("PRAGMA foreign_keys = ON")
-        conn.executescript(challenge.schema + "\n" + dataset.sql)
-        tables = {
-            r[0].lower()
-            for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
-        }
-        deadline = started + challenge.meta.limits.timeout_ms / 1000
-        timed_out = False
+    """Blocking: call from a worker thread (see run_sqlite_batch)."""
+    return run_sqlite_batch(challenge, [dataset], sql, mode=mode, trusted=trusted)[0]
 
-        def progress() -> int:
-            nonlocal timed_out
-            if time.perf_counter() > deadline:
-                timed_out = True
-                return 1
-            return 0
 
-        conn.set_progress_handler(progress, 2000)
-        if not trusted:
-            conn.set_authorizer(_authorizer(tables, mode))
-        result = SqlResult()
-        cap = challenge.meta.compare.max_rows
-        try:
-            if mode == "query":
-                cursor = conn.execute(sql)
-                rows = cursor.fetchmany(cap + 1)
-                result.columns = [d[0] for d in cursor.description or []]
-                if len(rows) > cap:
-                    result.error, result.error_kind = f"more than {cap} rows", "too_many"
-                result.rows = rows[:cap]
-            else:
-                conn.executescript(sql)
-        except sqlite3.ProgrammingError as exc:
-            result.error, result.error_kind = str(exc), "runtime"
-            if "one statement at a time" in str(exc):
-                result.error = "exactly one SQL statement is expected here"
-        except sqlite3.Error as exc:
-            kind = _sqlite_error_kind(exc, timed_out)
-            result.error = "the query ran past the time limit" if kind == "timeout" else str(exc)
-            if "not authorized" in str(exc):
-                result.error = f"not allowed in this challenge: {exc}"
-            result.error_kind = kind
-        finally:
-            conn.set_authorizer(None)
-            conn.set_progress_handler(None, 0)
-            if conn.in_transaction:
-                conn.rollback()  # a script that failed half-way: its open transaction is void
-        if mode == "ddl" and result.error is None and challenge.meta.plan is not None:
-            plan = conn.execute("EXPLAIN QUERY PLAN " + challenge.meta.plan.query).fetchall()
-            details = [str(r[-1]) for r in plan]
-            table = challenge.meta.plan.table.lower()
-            result.plan = "\n".join(details)
-            result.plan_uses_index = any(
-                d.lower().startswith(f"search {table} using") and "index" in d.lower()
-                for d in details
-            )
-            cursor = conn.execute(challenge.meta.plan.query)
-            result.columns = [d[0] for d in cursor.description or []]
-            result.rows = cursor.fetchall()
-        elif mode == "script" and challenge.meta.state_query and result.error_kind != "timeout":
-            cursor = conn.execute(challenge.meta.state_query)
-            result.columns = [d[0] for d in cursor.description or []]
-            result.rows = cursor.fetchall()
-        result.ms = (time.perf_counter() - started) * 1000
-        return result
-    finally:
-        conn.close()
+# The rest of a batch, for the next calls of the same grading: (owner, ((dataset, result)...)).
+_Ahead = tuple[tuple[Any, ...], tuple[tuple[str, SqlResult], ...]]
+_SQLITE_AHEAD: contextvars.ContextVar[_Ahead | None] = contextvars.ContextVar(
+    "sqlite_ahead", default=None
+)
+
+
+async def run_sqlite_async(
+    challenge: SqlChallenge, dataset: Dataset, sql: str, *, mode: Mode, trusted: bool = False
+) -> SqlResult:
+    """One run, as grade_sql asks for them: dataset after dataset. A candidate's first call
+    runs its SQL on this dataset and on those that follow it in the challenge with the same
+    visibility (what grade_sql asks for next) in one worker request; the next calls of the
+    same task take those results in order. Any other call drops them: nothing is kept past
+    the grading that asked for it, and no other task sees it."""
+    if trusted:
+        return await asyncio.to_thread(run_sqlite, challenge, dataset, sql, mode=mode, trusted=True)
+    owner = (id(asyncio.current_task()), id(challenge), sql, mode)
+    ahead = _SQLITE_AHEAD.get()
+    _SQLITE_AHEAD.set(None)
+    if ahead is not None and ahead[0] == owner and ahead[1][0][0] == dataset.name:
+        rest = ahead[1][1:]
+        if rest:
+            _SQLITE_AHEAD.set((owner, rest))
+        return ahead[1][0][1]
+    group = [dataset]
+    if dataset in challenge.datasets:
+        after = challenge.datasets[challenge.datasets.index(dataset) + 1 :]
+        group += [d for d in after if d.hidden == dataset.hidden]
+    results = await asyncio.to_thread(
+        run_sqlite_batch, challenge, group, sql, mode=mode, trusted=False
+    )
+    rest = tuple((d.name, r) for d, r in zip(group[1:], results[1:], strict=False))
+    if rest:
+        _SQLITE_AHEAD.set((owner, rest))
+    return results[0]
 
 
 # --- PostgreSQL -----------------------------------------------------------------------------

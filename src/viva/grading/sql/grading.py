@@ -8,7 +8,13 @@ from typing import Any
 from viva.grading.judge import Grade, TestResult, Verdict
 from viva.grading.sql.challenges import Dataset, SqlChallenge
 from viva.grading.sql.compare import compare, display
-from viva.grading.sql.engines import Mode, PostgresEngine, SqlRejected, SqlResult, run_sqlite
+from viva.grading.sql.engines import (
+    Mode,
+    PostgresEngine,
+    SqlRejected,
+    SqlResult,
+    run_sqlite_async,
+)
 
 MODES: dict[str, Mode] = {"rows": "query", "plan": "ddl", "atomic": "script"}
 SHOWN_ROWS = 20
@@ -36,9 +42,7 @@ class SqlEngines:
     ) -> SqlResult:
         mode = MODES[challenge.meta.check]
         if dialect == "sqlite":
-            return await asyncio.to_thread(
-                run_sqlite, challenge, dataset, sql, mode=mode, trusted=trusted
-            )
+            return await run_sqlite_async(challenge, dataset, sql, mode=mode, trusted=trusted)
         if self.postgres is None:
             raise SqlRejected(
                 "PostgreSQL grading is not configured on this server (VIVA_SQL_POSTGRES_URL)"
