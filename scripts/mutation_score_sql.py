@@ -53,6 +53,11 @@ def _g(node: exp.Expression) -> str:
     return node.sql(comments=False)
 
 
+def _term(node: exp.Ordered) -> str:
+    """An ORDER BY term without its NULLS FIRST/LAST, which sqlglot spells out per dialect."""
+    return _g(node.this) + (" DESC" if node.args.get("desc") else "")
+
+
 def _replace(node: exp.Expression, new: exp.Expression) -> Apply:
     def apply() -> exp.Expression:
         node.replace(new)
@@ -123,25 +128,36 @@ def _distinct(node: exp.Select) -> Iterator[Mutation]:
 
 def _ordered(node: exp.Ordered, names: Names) -> Iterator[Mutation]:
     parent = node.parent
-    siblings = parent.expressions if parent is not None else []
+    index = isinstance(parent, exp.IndexParameters)
+    siblings = (parent.args.get("columns") if index else parent.expressions) if parent else []
+    what = "index column" if index else "ORDER BY"
     if len(siblings) > 1:
-        yield f"drop ORDER BY term {_g(node)}", node.pop
+        yield f"drop {what} term {_term(node)}", node.pop
         i = siblings.index(node)
         if i + 1 < len(siblings):
 
             def swap(i: int = i, siblings: list[Any] = siblings) -> None:
                 siblings[i], siblings[i + 1] = siblings[i + 1], siblings[i]
 
-            yield f"swap ORDER BY terms {_g(node)}, {_g(siblings[i + 1])}", swap
+            yield f"swap {what} terms {_term(node)}, {_term(siblings[i + 1])}", swap
     elif isinstance(parent, exp.Order):
-        yield f"drop ORDER BY {_g(parent)}", parent.pop
-    yield f"flip {_g(node)}", _set(node, "desc", not node.args.get("desc"))
+        yield f"drop ORDER BY {_term(node)}", parent.pop
+
+    def flip() -> None:
+        # NULLs keep their place relative to the values: the engine's default for the new way
+        node.set("desc", not node.args.get("desc"))
+        node.set("nulls_first", not node.args.get("nulls_first"))
+
+    yield f"flip {_term(node)}", flip
     column = node.this
+    if index and isinstance(column, exp.Column):
+        new = exp.Lower(this=column.copy())
+        yield f"index column {_g(column)} -> {_g(new)}", _replace(column, new)
     if isinstance(column, exp.Column):
         for name in names.all:
             if name != column.name:
                 new = exp.column(name, table=column.table or None)
-                yield f"ORDER BY {_g(column)} -> {_g(new)}", _replace(column, new)
+                yield f"{what} {_g(column)} -> {_g(new)}", _replace(column, new)
 
 
 def _rank_filter_to_limit(node: exp.Where) -> Iterator[Mutation]:
@@ -640,6 +656,8 @@ def report(score: Score, verbose: bool) -> None:
             print("      " + mutant.sql.replace("\n", "\n      "))
     for mutant, reason in score.equivalent:
         print(f"    equivalent  {mutant.description}: {reason}")
+        if verbose:
+            print("      " + mutant.sql.replace("\n", "\n      "))
     for description in score.stale:
         print(f"    STALE entry in {EQUIVALENT_FILE} (killed or not generated): {description}")
 

@@ -16,8 +16,23 @@ from viva.grading.sql.challenges import load_sql_challenge, load_sql_challenges
 from viva.grading.sql.grading import SqlEngines, grade_sql
 
 CHALLENGES = load_sql_challenges()
+# Wrong solutions the grader still accepts, each with the reason; strict, so a fix shows up.
+KNOWN_GAPS = {
+    ("sql-index-for-lookup", "wrong-leading-column-unfiltered.sql", "postgres"): (
+        "the PostgreSQL plan check counts any index scan of orders, and with enable_seqscan off "
+        "the planner scans a whole index whose leading column the query does not filter on"
+    ),
+}
 WRONG = [
-    pytest.param(slug, path.name, dialect, id=f"{slug}-{path.stem}-{dialect}")
+    pytest.param(
+        slug,
+        path.name,
+        dialect,
+        id=f"{slug}-{path.stem}-{dialect}",
+        marks=[pytest.mark.xfail(strict=True, reason=KNOWN_GAPS[key])]
+        if (key := (slug, path.name, dialect)) in KNOWN_GAPS
+        else [],
+    )
     for slug, challenge in sorted(CHALLENGES.items())
     for path in sorted((CHALLENGES_DIR / slug).glob("wrong*.sql"))
     for dialect in challenge.meta.dialects
