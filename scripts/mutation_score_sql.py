@@ -254,6 +254,20 @@ def _binary(
         yield f"{_g(node)} -> {_g(new)}", _replace(node, new)
 
 
+def _qualifiers(node: exp.Binary) -> Iterator[Mutation]:
+    """`m.id = e.manager_id` -> `e.id = m.manager_id`: the two tables of a join swapped."""
+    left, right = node.this, node.expression
+    if not (isinstance(left, exp.Column) and isinstance(right, exp.Column)):
+        return
+    if not left.table or not right.table or left.table == right.table:
+        return
+    new = type(node)(
+        this=exp.column(left.name, table=right.table),
+        expression=exp.column(right.name, table=left.table),
+    )
+    yield f"{_g(node)} -> {_g(new)}", _replace(node, new)
+
+
 def _aggregate(node: exp.Func, names: Names) -> Iterator[Mutation]:
     arg = node.this
     if isinstance(node, exp.Count):
@@ -372,6 +386,35 @@ def _unwrap(node: exp.Func) -> Iterator[Mutation]:
     yield f"{_g(node)} -> {_g(node.this)}", _replace(node, node.this.copy())
 
 
+def _text(node: exp.Func) -> Iterator[Mutation]:
+    """TRIM that trims one end only, LOWER <-> UPPER."""
+    if isinstance(node, exp.Trim) and not node.args.get("position"):
+        for position in ("LEADING", "TRAILING"):
+            new = exp.Trim(this=node.this.copy(), position=position)
+            yield f"{_g(node)} -> {_g(new)}", _replace(node, new)
+    swapped = {exp.Lower: exp.Upper, exp.Upper: exp.Lower}.get(type(node))
+    if swapped is not None:
+        new = swapped(this=node.this.copy())
+        yield f"{_g(node)} -> {_g(new)}", _replace(node, new)
+
+
+def _counted(node: exp.Column, names: Names) -> Iterator[Mutation]:
+    """Another column, or the same column of another table, inside an aggregate."""
+    function = node.parent.parent if isinstance(node.parent, exp.Distinct) else node.parent
+    if not isinstance(function, tuple(AGGREGATES)):
+        return
+    select = node.find_ancestor(exp.Select)
+    tables = [t.alias_or_name for t in select.find_all(exp.Table)] if select else []
+    for table in tables:
+        if node.table and table != node.table:
+            new = exp.column(node.name, table=table)
+            yield f"aggregated {_g(node)} -> {_g(new)}", _replace(node, new)
+    for name in names.columns:
+        if name != node.name:
+            new = exp.column(name, table=node.table or None)
+            yield f"aggregated {_g(node)} -> {_g(new)}", _replace(node, new)
+
+
 def _union(node: exp.Union) -> Iterator[Mutation]:
     distinct = bool(node.args.get("distinct"))
     yield (
@@ -406,6 +449,8 @@ def mutations(node: exp.Expression, names: Names) -> Iterator[Mutation]:
     if isinstance(node, exp.Binary):
         yield from _binary(node, COMPARISONS)
         yield from _binary(node, ARITHMETIC)
+        if type(node) in COMPARISONS:
+            yield from _qualifiers(node)
     if isinstance(node, tuple(AGGREGATES)):
         yield from _aggregate(node, names)
     if isinstance(node, exp.And):
@@ -418,6 +463,9 @@ def mutations(node: exp.Expression, names: Names) -> Iterator[Mutation]:
         yield from _literal(node)
     if isinstance(node, exp.Column):
         yield from _column(node, names)
+        yield from _counted(node, names)
+    if isinstance(node, exp.Trim | exp.Lower | exp.Upper):
+        yield from _text(node)
     if isinstance(node, UNWRAPPED):
         yield from _unwrap(node)
     if isinstance(node, exp.Union):
