@@ -41,14 +41,14 @@ from viva.grading.sql.grading import SqlEngines, grade_sql
 
 DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/viva_mutsql"
 EQUIVALENT_FILE = "equivalent-mutants.yaml"
-Apply = Callable[[], exp.Expression | None]  # performs the change; returns a new node if replaced
+Apply = Callable[[], exp.Expr | None]  # performs the change; returns a new node if replaced
 Mutation = tuple[str, Apply]
 
 
 # --- mutation operators ---------------------------------------------------------------------
 
 
-def _g(node: exp.Expression) -> str:
+def _g(node: exp.Expr) -> str:
     """A node as text in sqlglot's own dialect: the same words for both engines."""
     return node.sql(comments=False)
 
@@ -58,28 +58,28 @@ def _term(node: exp.Ordered) -> str:
     return _g(node.this) + (" DESC" if node.args.get("desc") else "")
 
 
-def _replace(node: exp.Expression, new: exp.Expression) -> Apply:
-    def apply() -> exp.Expression:
+def _replace(node: exp.Expr, new: exp.Expr) -> Apply:
+    def apply() -> exp.Expr:
         node.replace(new)
         return new
 
     return apply
 
 
-def _set(node: exp.Expression, key: str, value: Any) -> Apply:
+def _set(node: exp.Expr, key: str, value: Any) -> Apply:
     def apply() -> None:
         node.set(key, value)
 
     return apply
 
 
-def _conjuncts(condition: exp.Expression) -> list[exp.Expression]:
+def _conjuncts(condition: exp.Expr) -> list[exp.Expr]:
     if isinstance(condition, exp.And):
         return _conjuncts(condition.this) + _conjuncts(condition.expression)
     return [condition]
 
 
-def _and(parts: list[exp.Expression]) -> exp.Expression | None:
+def _and(parts: list[exp.Expr]) -> exp.Expr | None:
     if not parts:
         return None
     result = parts[0]
@@ -88,13 +88,13 @@ def _and(parts: list[exp.Expression]) -> exp.Expression | None:
     return result
 
 
-RANKERS: dict[type[exp.Expression], str] = {
+RANKERS: dict[type[exp.Expr], str] = {
     exp.Rank: "RANK",
     exp.DenseRank: "DENSE_RANK",
     exp.RowNumber: "ROW_NUMBER",
 }
 AGGREGATES: list[type[exp.Func]] = [exp.Sum, exp.Avg, exp.Max, exp.Min, exp.Count]
-COMPARISONS: dict[type[exp.Expression], list[type[exp.Binary]]] = {
+COMPARISONS: dict[type[exp.Expr], list[type[exp.Binary]]] = {
     exp.LT: [exp.LTE, exp.GT],
     exp.LTE: [exp.LT, exp.GTE],
     exp.GT: [exp.GTE, exp.LT],
@@ -102,7 +102,7 @@ COMPARISONS: dict[type[exp.Expression], list[type[exp.Binary]]] = {
     exp.EQ: [exp.NEQ, exp.NullSafeEQ],
     exp.NEQ: [exp.EQ],
 }
-ARITHMETIC: dict[type[exp.Expression], list[type[exp.Binary]]] = {
+ARITHMETIC: dict[type[exp.Expr], list[type[exp.Binary]]] = {
     exp.Add: [exp.Sub],
     exp.Sub: [exp.Add],
     exp.Mul: [exp.Add, exp.Div],
@@ -113,7 +113,7 @@ JOIN_KINDS = {"INNER": (None, None), "LEFT": ("LEFT", None), "RIGHT": ("RIGHT", 
 JOIN_KINDS["FULL"] = ("FULL", None)
 
 
-def _ranker(node: exp.Expression) -> Iterator[Mutation]:
+def _ranker(node: exp.Expr) -> Iterator[Mutation]:
     for kind, name in RANKERS.items():
         if not isinstance(node, kind):
             yield f"{_g(node)} -> {name}()", _replace(node, kind())
@@ -129,7 +129,9 @@ def _distinct(node: exp.Select) -> Iterator[Mutation]:
 def _ordered(node: exp.Ordered, names: Names) -> Iterator[Mutation]:
     parent = node.parent
     index = isinstance(parent, exp.IndexParameters)
-    siblings = (parent.args.get("columns") if index else parent.expressions) if parent else []
+    siblings: list[Any] = (
+        ((parent.args.get("columns") or []) if index else parent.expressions) if parent else []
+    )
     what = "index column" if index else "ORDER BY"
     if len(siblings) > 1:
         yield f"drop {what} term {_term(node)}", node.pop
@@ -151,8 +153,8 @@ def _ordered(node: exp.Ordered, names: Names) -> Iterator[Mutation]:
     yield f"flip {_term(node)}", flip
     column = node.this
     if index and isinstance(column, exp.Column):
-        new = exp.Lower(this=column.copy())
-        yield f"index column {_g(column)} -> {_g(new)}", _replace(column, new)
+        lowered = exp.Lower(this=column.copy())
+        yield f"index column {_g(column)} -> {_g(lowered)}", _replace(column, lowered)
     if isinstance(column, exp.Column):
         for name in names.all:
             if name != column.name:
@@ -180,7 +182,7 @@ def _rank_filter_to_limit(node: exp.Where) -> Iterator[Mutation]:
 
         def apply(
             select: exp.Select = select,
-            rest: list[exp.Expression] = rest,
+            rest: list[exp.Expr] = rest,
             limit: int = limit,
             offset: int = offset,
         ) -> None:
@@ -242,7 +244,7 @@ def _is(node: exp.Is) -> Iterator[Mutation]:
 
 
 def _binary(
-    node: exp.Binary, table: dict[type[exp.Expression], list[type[exp.Binary]]]
+    node: exp.Binary, table: dict[type[exp.Expr], list[type[exp.Binary]]]
 ) -> Iterator[Mutation]:
     if isinstance(node.parent, exp.Update) and isinstance(node, exp.EQ):
         return  # SET column = value is an assignment
@@ -290,8 +292,8 @@ def _aggregate(node: exp.Func, names: Names) -> Iterator[Mutation]:
         return
     for kind in AGGREGATES:
         if not isinstance(node, kind):
-            new = kind(this=arg.copy())
-            yield f"{_g(node)} -> {_g(new)}", _replace(node, new)
+            other = kind(this=arg.copy())
+            yield f"{_g(node)} -> {_g(other)}", _replace(node, other)
 
 
 def _conjunct(node: exp.And) -> Iterator[Mutation]:
@@ -305,7 +307,7 @@ def _group(node: exp.Group) -> Iterator[Mutation]:
         return
     for item in node.expressions:
 
-        def apply(item: exp.Expression = item) -> None:
+        def apply(item: exp.Expr = item) -> None:
             item.pop()
 
         yield f"drop GROUP BY column {_g(item)}", apply
@@ -390,8 +392,8 @@ def _text(node: exp.Func) -> Iterator[Mutation]:
     """TRIM that trims one end only, LOWER <-> UPPER."""
     if isinstance(node, exp.Trim) and not node.args.get("position"):
         for position in ("LEADING", "TRAILING"):
-            new = exp.Trim(this=node.this.copy(), position=position)
-            yield f"{_g(node)} -> {_g(new)}", _replace(node, new)
+            one_end = exp.Trim(this=node.this.copy(), position=position)
+            yield f"{_g(node)} -> {_g(one_end)}", _replace(node, one_end)
     swapped = {exp.Lower: exp.Upper, exp.Upper: exp.Lower}.get(type(node))
     if swapped is not None:
         new = swapped(this=node.this.copy())
@@ -428,7 +430,7 @@ def _create(node: exp.Create) -> Iterator[Mutation]:
         yield "UNIQUE index", _set(node, "unique", not node.args.get("unique"))
 
 
-def mutations(node: exp.Expression, names: Names) -> Iterator[Mutation]:
+def mutations(node: exp.Expr, names: Names) -> Iterator[Mutation]:
     if type(node) in RANKERS:
         yield from _ranker(node)
     if isinstance(node, exp.Select):
@@ -451,7 +453,7 @@ def mutations(node: exp.Expression, names: Names) -> Iterator[Mutation]:
         yield from _binary(node, ARITHMETIC)
         if type(node) in COMPARISONS:
             yield from _qualifiers(node)
-    if isinstance(node, tuple(AGGREGATES)):
+    if isinstance(node, exp.Func) and isinstance(node, tuple(AGGREGATES)):
         yield from _aggregate(node, names)
     if isinstance(node, exp.And):
         yield from _conjunct(node)
@@ -497,11 +499,11 @@ class Mutant:
         return ";\n".join(self.statements) + ";"
 
 
-def _render(statements: list[exp.Expression], dialect: str) -> list[str]:
+def _render(statements: list[exp.Expr], dialect: str) -> list[str]:
     return [s.sql(dialect=dialect, comments=False) for s in statements]
 
 
-def _names(challenge: SqlChallenge, statements: list[exp.Expression]) -> Names:
+def _names(challenge: SqlChallenge, statements: list[exp.Expr]) -> Names:
     names = Names([], set(), [])
     not_null = (exp.NotNullColumnConstraint, exp.PrimaryKeyColumnConstraint)
     for statement in sqlglot.parse(challenge.schema, read="sqlite"):
@@ -527,7 +529,7 @@ def generate(challenge: SqlChallenge, dialect: str) -> tuple[Mutant, list[Mutant
     found: list[Mutant] = []
     counts: dict[str, int] = {}
 
-    def add(description: str, statements: list[exp.Expression]) -> None:
+    def add(description: str, statements: list[exp.Expr]) -> None:
         try:
             mutant = Mutant(description, _render(statements, read))
         except sqlglot.errors.SqlglotError:
