@@ -19,10 +19,12 @@ from tests.conftest import Client
 from viva.bank.anki import (
     NO_ANSWER,
     SEPARATORS,
+    export_back,
     guid_slug,
     html_to_text,
     looks_like_anki,
     parse_anki,
+    split_back,
 )
 from viva.bank.models import Answer, Category, Question, Track
 from viva.bank.service import _anki_tsv
@@ -204,6 +206,27 @@ field_text = st.text(
     max_size=40,
 )
 tag = st.sampled_from(["sql", "hard", "python", "c++", "a-b", "Ünïcode", "x::y"])
+# A summary is Markdown prose: words (with HTML-special characters), `code` that may hold any
+# Markdown character, **bold** and *emphasis*. The export renders it; the import reads it back.
+_prose = st.text(
+    alphabet=st.characters(whitelist_categories=("L", "Nd")) | st.sampled_from(" ,;()'\"?/=%$<>"),
+    min_size=1,
+    max_size=12,
+)
+_word = st.text(alphabet=st.characters(whitelist_categories=("L", "Nd")), min_size=1, max_size=8)
+_code = st.text(
+    alphabet=st.characters(whitelist_categories=("L", "Nd")) | st.sampled_from("*_[]<>&:.#-!\\"),
+    min_size=1,
+    max_size=10,
+)
+summary_text = st.lists(
+    _prose
+    | _code.map(lambda c: f"`{c}`")
+    | _word.map(lambda w: f"**{w}**")
+    | _word.map(lambda w: f"*{w}*"),
+    min_size=1,
+    max_size=5,
+).map(" ".join)
 
 
 @st.composite
@@ -225,7 +248,7 @@ def exported_questions(draw: st.DrawFn) -> list[Question]:
             st.none()
             | st.builds(
                 lambda s, p: Answer(summary=s, key_points=p),
-                field_text,
+                summary_text,
                 st.lists(field_text, max_size=3),
             )
         )
@@ -425,6 +448,58 @@ async def test_an_anki_back_updates_summary_and_key_points_and_keeps_the_rest(
     assert {k: v for k, v in after.items() if k != "q8"} == {
         k: v for k, v in before.items() if k != "q8"
     }
+
+
+def test_an_exported_back_is_sanitised_html_that_reads_back_as_markdown() -> None:
+    summary = "Use `x < y` and **always** *test*; <script>alert(1)</script> stays text"
+    points = ["a*b* and `c` stay plain", "<b>not bold</b>"]
+    back = export_back(summary, points)
+    assert back == (
+        "<p>Use <code>x &lt; y</code> and <strong>always</strong> <em>test</em>; "
+        "&lt;script&gt;alert(1)&lt;/script&gt; stays text</p>"
+        "<ul><li>a*b* and `c` stay plain</li><li>&lt;b&gt;not bold&lt;/b&gt;</li></ul>"
+    )
+    assert split_back(back, is_html=True) == (summary, points)
+    # A foreign deck's inline markup becomes Markdown in the summary, plain text in points.
+    assert split_back("<b>Bold</b> <code>a`b</code><ul><li><i>x</i></li></ul>", is_html=True) == (
+        "**Bold** ``a`b``",
+        ["x"],
+    )
+
+
+async def test_the_anki_export_imports_into_anki_itself(client: Client, tmp_path: Path) -> None:
+    from anki.collection import Collection, ImportCsvRequest
+
+    questions = await items(client, BUILTIN)
+    tsv = tmp_path / "viva.tsv"
+    tsv.write_text(await export_tsv(client, BUILTIN), encoding="utf-8")
+    col = Collection(str(tmp_path / "collection.anki2"))
+    try:
+        metadata = col.get_csv_metadata(path=str(tsv), delimiter=None)
+        first = col.import_csv(ImportCsvRequest(path=str(tsv), metadata=metadata))
+        assert len(first.log.new) == 100 and col.note_count() == 100
+        notes = [col.get_note(nid) for nid in col.find_notes("")]
+        by_guid = {n.guid: n for n in notes}
+        assert set(by_guid) == {f"viva-{BUILTIN}-{q['slug']}" for q in questions}
+        title = "Python Developer (FastAPI + SQL)"
+        decks = {f"Viva::{title}::{q['category']['title']}" for q in questions}
+        assert len(decks) == 10 and decks <= {d.name for d in col.decks.all_names_and_ids()}
+        for q in questions:
+            note = by_guid[f"viva-{BUILTIN}-{q['slug']}"]
+            [card] = note.cards()
+            category = q["category"]["title"]
+            assert col.decks.name(card.did) == f"Viva::{title}::{category}"
+            tags = {f"viva::{BUILTIN}", q["kind"], q["difficulty"], *q["tags"]}
+            assert {t.lower() for t in note.tags} == {str(t).lower() for t in tags}
+            front, back = note.fields
+            assert front.startswith(f"{q['number']}. ")
+            summary = back.partition("<ul>")[0]  # key points are plain text, as on the site
+            assert "`" not in back and "**" not in summary, back  # rendered, not raw Markdown
+        assert "<code>str</code>" in by_guid[f"viva-{BUILTIN}-q1"].fields[1]
+        again = col.import_csv(ImportCsvRequest(path=str(tsv), metadata=metadata))
+        assert (len(again.log.new), len(again.log.updated), col.note_count()) == (0, 0, 100)
+    finally:
+        col.close()
 
 
 async def test_a_tsv_import_never_overwrites_the_builtin_answers(

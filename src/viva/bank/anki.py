@@ -1,4 +1,5 @@
-"""Reads Anki text-file decks (Viva's own Anki export among them) into categories and questions.
+"""Reads Anki text-file decks (Viva's own Anki export among them) into categories and questions,
+and writes the HTML backs of Viva's export.
 
 Pure functions, no database: Anki's `#key:value` headers, csv quoting, HTML fields to plain
 text, decks to categories, tags to kind/difficulty/tags and GUIDs to stable question slugs.
@@ -8,11 +9,13 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import html
 import io
 import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import PurePath
+from typing import ClassVar
 
 import ftfy
 
@@ -26,6 +29,7 @@ from viva.bank.parser import (
 )
 from viva.bank.schemas import ExportAnswer
 from viva.errors import ImportRejected
+from viva.web.markdown import render_markdown
 
 # Anki's own names for separators, and the order it tries them in when a file names none.
 SEPARATORS = {"tab": "\t", "pipe": "|", "semicolon": ";", "colon": ":", "comma": ",", "space": " "}
@@ -133,13 +137,30 @@ def html_to_text(value: str) -> str:
     return _tidy("".join(reader.full))
 
 
+def export_field(value: str) -> str:
+    """Plain text as one line of an `#html:true` TSV field."""
+    return html.escape(value).replace("\t", " ").replace("\r", "").replace("\n", "<br>")
+
+
+def export_back(summary: str, key_points: list[str]) -> str:
+    """The back of an exported card, shown as the site shows the answer: the summary is Markdown
+    rendered to sanitised HTML, the key points plain text in a list. `split_back` reads it back
+    (inline code, strong and emphasis return as Markdown)."""
+    rendered = render_markdown(summary.replace("\r", "")).strip()
+    rendered = rendered.replace("\t", " ").replace("\r", "").replace("\n", "<br>")
+    points = "".join(f"<li>{export_field(p)}</li>" for p in key_points)
+    return f"{rendered}<ul>{points}</ul>"
+
+
 def split_back(value: str, *, is_html: bool) -> tuple[str, list[str]]:
-    """(summary, key points) of a back: the text outside lists, and each top-level <li>."""
+    """(summary, key points) of a back: the text outside lists, and each top-level <li>. The
+    summary keeps inline code, bold and italics as Markdown, since Viva renders it as Markdown;
+    key points are plain text."""
     if not is_html:
         return value.strip(), []
     if "<" not in value and "&" not in value:
         return _tidy(value), []
-    reader = _HtmlText()
+    reader = _HtmlText(markdown=True)
     reader.feed(value)
     reader.close()
     points = [_tidy("".join(item)) for item in reader.items]
@@ -450,8 +471,9 @@ class _HtmlText(HTMLParser):
         | {"pre", "hr", "dl", "dt", "dd", "section"}
     )
     _HIDDEN = frozenset({"script", "style", "head", "title", "template"})
+    _EMPHASIS: ClassVar[dict[str, str]] = {"strong": "**", "b": "**", "em": "*", "i": "*"}
 
-    def __init__(self) -> None:
+    def __init__(self, *, markdown: bool = False) -> None:
         super().__init__(convert_charrefs=True)
         self.full: list[str] = []
         self.outside: list[str] = []
@@ -459,6 +481,31 @@ class _HtmlText(HTMLParser):
         self._lists = 0
         self._open_items: list[int] = []  # the list depth each open <li> started at
         self._hidden = 0
+        self._markdown = markdown  # inline code and emphasis outside lists as Markdown
+        self._code_starts: list[int] = []  # where each open <code> began in `outside`
+
+    def _inline(self) -> bool:
+        return self._markdown and not self._hidden and not self._open_items
+
+    def _start_markdown(self, tag: str) -> None:
+        if not self._inline():
+            return
+        if tag == "code":
+            self._code_starts.append(len(self.outside))
+        elif tag in self._EMPHASIS:
+            self.outside.append(self._EMPHASIS[tag])
+
+    def _end_markdown(self, tag: str) -> None:
+        if not self._inline():
+            return
+        if tag == "code" and self._code_starts:
+            start = self._code_starts.pop()
+            code = "".join(self.outside[start:])
+            fence = "`" * (max(map(len, re.findall(r"`+", code)), default=0) + 1)
+            pad = " " if code.startswith("`") or code.endswith("`") else ""
+            self.outside[start:] = [f"{fence}{pad}{code}{pad}{fence}"]
+        elif tag in self._EMPHASIS:
+            self.outside.append(self._EMPHASIS[tag])
 
     def _buffers(self) -> list[list[str]]:
         return [self.full, self.items[-1] if self._open_items else self.outside]
@@ -473,6 +520,7 @@ class _HtmlText(HTMLParser):
                 buffer.append("\n")
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._start_markdown(tag)
         if tag in self._HIDDEN:
             self._hidden += 1
         elif tag == "br":
@@ -492,6 +540,7 @@ class _HtmlText(HTMLParser):
             self._line_break()
 
     def handle_endtag(self, tag: str) -> None:
+        self._end_markdown(tag)
         if tag in self._HIDDEN:
             self._hidden = max(0, self._hidden - 1)
         elif tag == "li":

@@ -6,7 +6,6 @@ Services never commit: the caller's unit of work (request or CLI command) does.
 from __future__ import annotations
 
 import asyncio
-import html
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -575,10 +574,6 @@ def _export_q(q: Question) -> ExportQuestion:
     )
 
 
-def _anki_field(value: str) -> str:
-    return html.escape(value).replace("\t", " ").replace("\r", "").replace("\n", "<br>")
-
-
 def _anki_tsv(track: Track, categories: list[Category], by_cat: dict[int, list[Question]]) -> str:
     """Anki's text import: GUIDs are stable, so importing again updates rather than duplicates."""
     lines = ["#separator:tab", "#html:true", "#guid column:1", "#deck column:2", "#tags column:5"]
@@ -587,8 +582,7 @@ def _anki_tsv(track: Track, categories: list[Category], by_cat: dict[int, list[Q
             a = q.answer
             back = anki.NO_ANSWER
             if a is not None:
-                points = "".join(f"<li>{_anki_field(p)}</li>" for p in a.key_points)
-                back = f"{_anki_field(a.summary)}<ul>{points}</ul>"
+                back = anki.export_back(a.summary, a.key_points)
             deck = f"Viva::{track.title}::{c.title}".replace("\t", " ")
             tags = " ".join([f"viva::{track.slug}", q.kind, q.difficulty, *q.tags]).replace(
                 "\t", " "
@@ -598,7 +592,7 @@ def _anki_tsv(track: Track, categories: list[Category], by_cat: dict[int, list[Q
                     [
                         f"viva-{track.slug}-{q.slug}",
                         deck,
-                        _anki_field(f"{q.number}. {q.text}"),
+                        anki.export_field(f"{q.number}. {q.text}"),
                         back,
                         tags,
                     ]
