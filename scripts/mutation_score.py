@@ -191,10 +191,32 @@ def python_scores(slugs: Sequence[str], runner: Runner) -> Iterator[Score]:
 
 
 def sql_scores(slugs: Sequence[str]) -> Iterator[Score]:
-    """Hook for the SQL challenges (kind: sql): mutants of solution.sql graded on the SQL
-    engines. Not implemented in this file yet; see scripts/mutation_score_sql.py if present."""
-    raise SystemExit("--kind sql: SQL mutation scores are not implemented in this script")
-    yield from ()
+    """The SQL challenges (kind: sql): sqlglot mutants of each reference, graded on SQLite and
+    PostgreSQL by scripts/mutation_score_sql.py (its options: run it directly); one score per
+    challenge and dialect."""
+    import asyncio
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "mutation_score_sql", Path(__file__).with_name("mutation_score_sql.py")
+    )
+    assert spec is not None and spec.loader is not None
+    sql = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = sql
+    spec.loader.exec_module(sql)
+
+    def mutant(m: Any) -> Mutant:
+        return Mutant(id=m.description, line=0, diff=m.description, source=m.sql)
+
+    for s in asyncio.run(sql.score_all(slugs)):
+        yield Score(
+            f"{s.slug} {s.dialect}",
+            mutants=s.total,
+            killed=len(s.killed),
+            survived=[mutant(m) for m in s.survived],
+            equivalent=[(mutant(m), reason) for m, reason in s.equivalent],
+            stale=s.stale,
+        )
 
 
 # --- report ---------------------------------------------------------------------------

@@ -24,7 +24,7 @@ import argparse
 import asyncio
 import sqlite3
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,7 +35,7 @@ from sqlglot import exp
 
 from viva.grading.challenges import CHALLENGES_DIR
 from viva.grading.judge import Verdict
-from viva.grading.sql.challenges import SqlChallenge, load_sql_challenge, load_sql_challenges
+from viva.grading.sql.challenges import SqlChallenge, load_sql_challenges
 from viva.grading.sql.engines import PostgresEngine
 from viva.grading.sql.grading import SqlEngines, grade_sql
 
@@ -712,6 +712,44 @@ def report(score: Score, verbose: bool) -> None:
         print(f"    STALE entry in {EQUIVALENT_FILE} (killed or not generated): {description}")
 
 
+async def score_all(
+    slugs: Sequence[str],
+    *,
+    dialect: str | None = None,
+    postgres_url: str | None = DEFAULT_POSTGRES,
+    on_score: Callable[[Score], None] | None = None,
+) -> list[Score]:
+    """Scores per SQL challenge and dialect (slugs that are not SQL challenges are skipped);
+    PostgreSQL is left out when `postgres_url` is None."""
+    challenges = load_sql_challenges()
+    if slugs:
+        challenges = {s: c for s, c in challenges.items() if s in slugs}
+    use_postgres = postgres_url is not None and dialect != "sqlite"
+    postgres = None
+    pg_conn = None
+    if use_postgres:
+        assert postgres_url is not None
+        await ensure_database(postgres_url)
+        postgres = PostgresEngine(postgres_url)
+        pg_conn = await asyncpg.connect(postgres_url)
+    engines = SqlEngines(postgres)
+    scores: list[Score] = []
+    try:
+        for _, challenge in sorted(challenges.items()):
+            for graded in challenge.meta.dialects:
+                if (dialect and graded != dialect) or (graded == "postgres" and not use_postgres):
+                    continue
+                score = await score_challenge(engines, pg_conn, challenge, graded)
+                if on_score is not None:
+                    on_score(score)
+                scores.append(score)
+    finally:
+        await engines.close()
+        if pg_conn is not None:
+            await pg_conn.close()
+    return scores
+
+
 async def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("slugs", nargs="*")
@@ -721,34 +759,15 @@ async def main(argv: list[str]) -> int:
     parser.add_argument("--min", type=float, default=0.9)
     parser.add_argument("-v", "--verbose", action="store_true", help="print survivors' SQL")
     args = parser.parse_args(argv)
-    challenges = (
-        {s: load_sql_challenge(CHALLENGES_DIR / s) for s in args.slugs}
-        if args.slugs
-        else load_sql_challenges()
+    unknown = set(args.slugs) - set(load_sql_challenges())
+    if unknown:
+        parser.error(f"not SQL challenges: {', '.join(sorted(unknown))}")
+    scores = await score_all(
+        args.slugs,
+        dialect=args.dialect,
+        postgres_url=None if args.no_postgres else args.postgres_url,
+        on_score=lambda score: report(score, args.verbose),
     )
-    use_postgres = not args.no_postgres and args.dialect != "sqlite"
-    postgres = None
-    pg_conn = None
-    if use_postgres:
-        await ensure_database(args.postgres_url)
-        postgres = PostgresEngine(args.postgres_url)
-        pg_conn = await asyncpg.connect(args.postgres_url)
-    engines = SqlEngines(postgres)
-    scores: list[Score] = []
-    try:
-        for _, challenge in sorted(challenges.items()):
-            for dialect in challenge.meta.dialects:
-                if (args.dialect and dialect != args.dialect) or (
-                    dialect == "postgres" and not use_postgres
-                ):
-                    continue
-                score = await score_challenge(engines, pg_conn, challenge, dialect)
-                report(score, args.verbose)
-                scores.append(score)
-    finally:
-        await engines.close()
-        if pg_conn is not None:
-            await pg_conn.close()
     low = [s for s in scores if s.score < args.min]
     print(
         f"{len(scores)} challenge/dialect pairs, {sum(s.total for s in scores)} mutants, "
