@@ -142,7 +142,7 @@ CASES = {
         "import json, os\nfor fd in range(3, 20):\n    try:\n"
         "        os.write(fd, b''.join(json.dumps({{'test': i, 'steps': [{{'value': True}}]}}).encode() + b'\\n' for i in range(20)))\n"
         "    except OSError: pass\ndef is_palindrome(t): return True",
-        {Verdict.WRONG_ANSWER},
+        {Verdict.WRONG_ANSWER, Verdict.RUNTIME_ERROR},  # a forged record: never Accepted
     ),
     "sys.exit(0) before the tests": ("import sys\nsys.exit(0)", {Verdict.RUNTIME_ERROR}),
     "os._exit(0) in a test": (

@@ -8,14 +8,21 @@ seccomp (see runtime/zygote.py). Nothing here falls back silently to running cod
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import json
 import os
 import queue
+import select
 import shutil
+import signal
+import socket
 import subprocess
 import sys
 import sysconfig
+import tempfile
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -81,20 +88,91 @@ def _package_roots() -> list[Path]:
     return [Path(site) / r for r in roots if not r.endswith((".pth", "__pycache__"))]
 
 
-def bwrap_argv(uid: int, entry: list[str] | None = None) -> list[str]:
+def mode() -> str:
+    """How this host isolates runs: "root" (bubblewrap as root, a uid per slot) or "user"
+    (unprivileged bubblewrap in a user namespace, one per slot, which also counts each slot's
+    processes apart). SandboxUnavailable, with the fix for this host, when neither works."""
+    if os.geteuid() == 0:
+        return "root"
+    problem = _userns_problem()
+    if problem:
+        raise SandboxUnavailable(problem)
+    return "user"
+
+
+@functools.cache
+def _userns_problem() -> str:
+    """Empty when unprivileged bubblewrap works here; otherwise what fails and how to fix it."""
+    if not sys.platform.startswith("linux"):
+        return (
+            f"grading needs Linux namespaces, which {sys.platform} does not have; "
+            "fix: run Viva in its container image (see the README's platform table)"
+        )
+    bwrap = shutil.which("bwrap")
+    if bwrap is None:
+        return "bubblewrap is not installed; fix: apt-get install bubblewrap (dnf on Fedora)"
+    probe_argv = [bwrap, "--unshare-user", "--disable-userns", "--unshare-pid", "--unshare-net"]
+    probe_argv += ["--ro-bind", "/usr", "/usr", "--symlink", "usr/lib", "/lib"]
+    probe_argv += ["--symlink", "usr/lib64", "/lib64", "--symlink", "usr/bin", "/bin"]
+    probe_argv += ["--proc", "/proc", "--dev", "/dev", "--", "/usr/bin/true"]
+    try:
+        proc = subprocess.run(probe_argv, capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"bubblewrap did not run ({exc}); fix: reinstall bubblewrap (>= 0.8)"
+    if proc.returncode == 0:
+        return ""
+    return (
+        f"unprivileged bubblewrap cannot create a user namespace as uid {os.getuid()} "
+        f"({proc.stderr.strip()[-200:]}); fix: {_userns_fix()}"
+    )
+
+
+def _sysctl(name: str) -> str:
+    try:
+        return Path("/proc/sys", *name.split(".")).read_text().strip()
+    except OSError:
+        return ""
+
+
+def _userns_fix() -> str:
+    if _sysctl("kernel.unprivileged_userns_clone") == "0":
+        return (
+            "sudo sysctl -w kernel.unprivileged_userns_clone=1 "
+            "(and put it in /etc/sysctl.d/ to keep it after a reboot)"
+        )
+    if _sysctl("user.max_user_namespaces") == "0":
+        return "sudo sysctl -w user.max_user_namespaces=15000 (and in /etc/sysctl.d/)"
+    if _sysctl("kernel.apparmor_restrict_unprivileged_userns") == "1":
+        return (
+            "AppArmor restricts user namespaces (Ubuntu 23.10+): give bwrap a profile with "
+            "`userns,` in /etc/apparmor.d/bwrap, or sudo sysctl -w "
+            "kernel.apparmor_restrict_unprivileged_userns=0"
+        )
+    return (
+        "check `bwrap --unshare-user --ro-bind / / true`; if user namespaces are disabled "
+        "here (e.g. inside a container), run Viva as root in its container image"
+    )
+
+
+def bwrap_argv(uid: int, entry: list[str] | None = None, *, control_fd: int = -1) -> list[str]:
     """The bubblewrap command of a slot. `entry` replaces the zygote (script and arguments, run
     by the same interpreter): another runtime, e.g. the SQLite worker, which gets
-    /sandbox/runtime but not the packages graded Python code may import."""
+    /sandbox/runtime but not the packages graded Python code may import. The zygote gets
+    the control socket `control_fd` (kept open by bubblewrap)."""
     bwrap = shutil.which("bwrap")
     if bwrap is None:
         raise SandboxUnavailable("bubblewrap is not installed (apt-get install bubblewrap)")
+    sandbox_mode = mode()
     python = os.path.realpath(sys.executable)
     options = [
         # No --die-with-parent: it is tied to the creating *thread*, and worker threads come
-        # and go. The zygote exits instead when its stdin closes, i.e. when Viva goes away.
+        # and go. The zygote exits instead when its control socket closes (Viva went away).
         ["--new-session", "--clearenv"],
         ["--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-pid"],
         ["--unshare-cgroup-try"],
+        # Unprivileged: the slot's own user namespace (its processes are counted apart from
+        # every other slot's for RLIMIT_NPROC), in which no run may create another.
+        ["--unshare-user", "--disable-userns"] if sandbox_mode == "user" else [],
         ["--setenv", "LANG", "C.UTF-8"],
         ["--setenv", "PYTHONDONTWRITEBYTECODE", "1"],
         ["--setenv", "MALLOC_ARENA_MAX", "2"],  # threads must not each reserve a 64 MB arena
@@ -122,14 +200,13 @@ def bwrap_argv(uid: int, entry: list[str] | None = None) -> list[str]:
     for root in _package_roots_cached() if entry is None else []:
         argv += ["--ro-bind", str(root), f"/sandbox/site/{root.name}"]
     argv += ["--ro-bind", str(RUNTIME_DIR), "/sandbox/runtime"]
-    if os.geteuid() == 0:
-        argv += ["--cap-add", "ALL"]  # the zygote needs them to mount and to drop to the slot uid
-    else:
-        raise SandboxUnavailable(
-            "grading needs root to give each run its own uid (RLIMIT_NPROC is per uid); "
-            "run Viva as root in a container, or set VIVA_SANDBOX=none for trusted single-user use"
-        )
-    entry = entry if entry is not None else ["/sandbox/runtime/zygote.py", str(uid)]
+    # The root tmpfs (in unprivileged mode owned by the run's own uid) is no place to write.
+    argv += ["--remount-ro", "/"]
+    # The zygote needs them to mount and to shed them (root: dropping to the slot uid); in
+    # unprivileged mode they are the capabilities of the slot's user namespace only.
+    argv += ["--cap-add", "ALL"]
+    if entry is None:
+        entry = ["/sandbox/runtime/zygote.py", str(control_fd), sandbox_mode, str(uid)]
     argv += ["--", python, "-I", "-S", "-B", *entry]
     return argv
 
@@ -146,46 +223,248 @@ def _package_roots_cached() -> list[Path]:
         return _ROOTS
 
 
+START_SECONDS = 120.0  # importing the allowed packages on a cold, busy machine
+SETUP_SECONDS = 30.0  # a warm run is set up in milliseconds
+KILL_SECONDS = 5.0  # the run's init kills and reaps every process of the run
+MAX_RESULT_BYTES = 4 * 1024 * 1024
+
+
+class _Run:
+    """One warm run's descriptors, held by the host alone (the zygote closed its copies):
+    the job pipe, the result, stdout and stderr pipes, and the socket to the run's init."""
+
+    def __init__(self, key: str, fds: list[int]) -> None:
+        self.key = key
+        self.job_w, self.result_r, self.out_r, self.err_r, supervisor = fds
+        self.supervisor = socket.socket(fileno=supervisor)
+
+    def close(self) -> None:
+        for fd in (self.job_w, self.result_r, self.out_r, self.err_r):
+            if fd >= 0:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+        self.job_w = self.result_r = self.out_r = self.err_r = -1
+        self.supervisor.close()  # the run's init kills whatever is left of the run
+
+
 class Zygote:
+    """One slot: a bubblewrap zygote that sets runs up, and the host's end of each run."""
+
     def __init__(self, uid: int) -> None:
         self.uid = uid
-        self.proc = subprocess.Popen(
-            bwrap_argv(uid),
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            bufsize=1,
-        )
-        assert self.proc.stdout is not None
-        hello = self.proc.stdout.readline()
+        host_end, zygote_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        self._log = tempfile.TemporaryFile()  # noqa: SIM115 (the zygote's life long)
+        try:
+            argv = bwrap_argv(uid, control_fd=zygote_end.fileno())
+            self.proc = subprocess.Popen(
+                argv,
+                stdin=subprocess.DEVNULL,
+                stdout=self._log,
+                stderr=self._log,
+                pass_fds=(zygote_end.fileno(),),
+            )
+        except BaseException:
+            host_end.close()
+            self._log.close()
+            raise
+        finally:
+            zygote_end.close()
+        self.control = host_end
+        self.control.settimeout(START_SECONDS)
+        try:
+            hello = self.control.recv(65536)
+        except OSError:
+            hello = b""
         if not hello:
-            err = self.proc.stderr.read() if self.proc.stderr else ""
-            raise SandboxUnavailable(f"the sandbox did not start: {err.strip()[-500:]}")
+            detail = self._log_tail()
+            self.close()
+            raise SandboxUnavailable(f"the sandbox did not start: {detail}")
         info = json.loads(hello)
         self.base_mb = int(info["base_mb"])
         self.missing = list(info["missing"])
+        self.control.settimeout(SETUP_SECONDS)
+        self._pending: str | None = None  # limits of the next warm run, requested ahead
 
-    def run(self, job: dict[str, Any], limits: Limits) -> dict[str, Any]:
-        assert self.proc.stdin is not None and self.proc.stdout is not None
-        self.proc.stdin.write(json.dumps({"job": job, "limits": limits.model_dump()}) + "\n")
-        self.proc.stdin.flush()
-        line = self.proc.stdout.readline()
-        if not line:
+    def _log_tail(self) -> str:
+        self._log.seek(0)
+        return self._log.read().decode(errors="replace").strip()[-500:]
+
+    def _request(self, key: str) -> None:
+        self.control.send(json.dumps({"limits": json.loads(key)}).encode())
+
+    def _receive(self, key: str) -> _Run:
+        message, fds, _flags, _addr = socket.recv_fds(
+            self.control, 4096, 8, socket.MSG_CMSG_CLOEXEC
+        )
+        if not message:
+            for fd in fds:
+                os.close(fd)
             raise OSError("the zygote died")
-        reply: dict[str, Any] = json.loads(line)
-        return reply
+        reply = json.loads(message)
+        if not reply.get("ok") or len(fds) != 5:
+            for fd in fds:
+                os.close(fd)
+            raise OSError(f"the zygote could not set up a run: {reply.get('error', reply)}")
+        return _Run(key, fds)
+
+    def _take(self, key: str) -> _Run:
+        """A warm run with these limits; asks for the next one, which warms up meanwhile."""
+        run = None
+        if self._pending is not None:
+            pending, self._pending = self._pending, None
+            warm = self._receive(pending)
+            if pending == key:
+                run = warm
+            else:
+                warm.close()  # stale limits: its init sees the socket close and ends it
+        if run is None:
+            self._request(key)
+            run = self._receive(key)
+        self._request(key)
+        self._pending = key
+        return run
+
+    def run(self, job: dict[str, Any], limits: Limits) -> RunOutcome:
+        payload = json.dumps(job).encode()
+        key = json.dumps(limits.model_dump(), sort_keys=True)
+        run = self._take(key)
+        try:
+            return _supervise(run, payload, limits)
+        except BrokenPipeError:  # the warm worker died while it waited: start over once
+            run.close()
+            run = self._take(key)
+            return _supervise(run, payload, limits)
+        finally:
+            run.close()
 
     def alive(self) -> bool:
         return self.proc.poll() is None
 
     def close(self) -> None:
-        if self.proc.poll() is None:
+        self.control.close()  # the zygote exits when it sees the socket close
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
             self.proc.kill()
-        self.proc.wait(timeout=10)
-        for stream in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
-            if stream:
-                stream.close()
+            self.proc.wait(timeout=10)
+        self._log.close()
+
+
+def _supervise(run: _Run, payload: bytes, limits: Limits) -> RunOutcome:
+    """The host's side of a run: hand the job to the waiting worker, read its results and
+    output, enforce the wall clock and the output cap, and time each test as its record
+    arrives. How the run ended comes from here and from the run's init, never from the run."""
+    started = time.monotonic()
+    view = memoryview(payload)
+    while view:
+        view = view[os.write(run.job_w, view) :]
+    os.close(run.job_w)
+    run.job_w = -1
+    cap = limits.output_kb * 1024
+    result, out, err = bytearray(), bytearray(), bytearray()
+    buffers = {run.result_r: result, run.out_r: out, run.err_r: err}
+    supervisor = run.supervisor.fileno()
+    poller = select.poll()
+    for fd in (*buffers, supervisor):
+        poller.register(fd, select.POLLIN)
+    open_fds = set(buffers)
+    report: dict[str, Any] | None = None
+    supervisor_open = True
+    status = RunStatus.EXITED
+    records: list[dict[str, Any]] = []
+    arrivals: dict[int, float] = {}
+    scanned = 0
+    deadline = started + limits.wall_seconds
+
+    def take_lines(now: float, final: bool = False) -> None:
+        nonlocal scanned
+        while (end := result.find(b"\n", scanned)) >= 0 or (final and scanned < len(result)):
+            end = len(result) if end < 0 else end
+            for record in parse_records(result[scanned:end].decode("utf-8", "replace")):
+                records.append(record)
+                if type(record.get("test")) is int:
+                    arrivals[record["test"]] = now  # the last report of a test wins
+            scanned = end + 1
+
+    while open_fds or (report is None and supervisor_open):
+        now = time.monotonic()
+        if now >= deadline:
+            status = RunStatus.TIMEOUT
+            break
+        for fd, _event in poller.poll(max(1.0, (deadline - now) * 1000)):
+            if fd == supervisor:
+                report = _report(run.supervisor)
+                poller.unregister(supervisor)
+                supervisor_open = False
+                continue
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                open_fds.discard(fd)
+                poller.unregister(fd)
+                continue
+            buffers[fd] += chunk
+            if fd == run.result_r:
+                take_lines(time.monotonic())
+        if len(out) + len(err) > cap or len(result) > MAX_RESULT_BYTES:
+            status = RunStatus.OUTPUT
+            break
+    ended = time.monotonic()
+    take_lines(ended, final=True)
+    if status != RunStatus.EXITED and supervisor_open:
+        report = _kill(run.supervisor)
+    if status == RunStatus.EXITED:
+        reported = (report or {}).get("status")
+        if reported in ("exited", "memory", "cpu-limit", "killed"):
+            status = RunStatus(reported)
+        else:
+            status = RunStatus.INTERNAL
+    exit_code = (report or {}).get("exit_code")
+    exit_code = exit_code if type(exit_code) is int else 128 + signal.SIGKILL
+    if status == RunStatus.EXITED and exit_code == 128 + signal.SIGKILL and not records:
+        status = RunStatus.KILLED
+    detail = ""
+    if status == RunStatus.INTERNAL:
+        detail = f"sandbox failure: {(report or {}).get('detail') or 'the run ended unreported'}"
+    return RunOutcome(
+        status=status,
+        records=records,
+        stdout=out[-cap:].decode("utf-8", "replace"),
+        stderr=err[-cap:].decode("utf-8", "replace"),
+        exit_code=exit_code,
+        wall_ms=round((ended - started) * 1000, 2),
+        detail=detail or _status_detail(status, limits),
+        test_ms=_test_ms(arrivals, started),
+    )
+
+
+def _report(supervisor: socket.socket) -> dict[str, Any] | None:
+    try:
+        data = supervisor.recv(4096)
+        value = json.loads(data) if data else None
+    except (OSError, ValueError):
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def _kill(supervisor: socket.socket) -> dict[str, Any] | None:
+    """Ask the run's init to end the run, and wait until it has reaped every process (so
+    the slot's process count is back to idle before its next run)."""
+    try:
+        supervisor.send(b"kill")
+        supervisor.settimeout(KILL_SECONDS)
+        return _report(supervisor)
+    except OSError:
+        return None
+
+
+def _test_ms(arrivals: dict[int, float], started: float) -> dict[int, float]:
+    """Each test's time from when the previous test's record arrived to when its own did:
+    a run can shift time between its tests but not hide any of it."""
+    times, previous = {}, started
+    for index in sorted(arrivals):
+        times[index] = round(max(0.0, arrivals[index] - previous) * 1000, 2)
+        previous = max(previous, arrivals[index])
+    return times
 
 
 class SandboxRunner:
@@ -193,35 +472,34 @@ class SandboxRunner:
 
     def __init__(self, config: SandboxConfig | None = None) -> None:
         self.config = config or SandboxConfig()
+        self.mode = mode()
         self._free: queue.Queue[Zygote] = queue.Queue()
         self._all: list[Zygote] = []
-        for slot in range(self.config.slots):
-            zygote = Zygote(self.config.uid_base + slot)
-            self._all.append(zygote)
-            self._free.put(zygote)
+        try:
+            for slot in range(self.config.slots):
+                zygote = Zygote(self.config.uid_base + slot)
+                self._all.append(zygote)
+                self._free.put(zygote)
+        except BaseException:
+            self.close()
+            raise
 
     def run(self, job: dict[str, Any], limits: Limits) -> RunOutcome:
         zygote = self._free.get()
-        if not zygote.alive():
-            zygote = self._replace(zygote)
         try:
+            if not zygote.alive():
+                zygote = self._replace(zygote)
             try:
-                reply = zygote.run(job, limits)
+                return zygote.run(job, limits)
             except (OSError, ValueError) as exc:
                 zygote = self._replace(zygote)
                 return RunOutcome(RunStatus.INTERNAL, [], detail=f"sandbox failure: {exc}")
         finally:
             self._free.put(zygote)
-        status = RunStatus(reply.get("status", "internal"))
-        return RunOutcome(
-            status=status,
-            records=parse_records(reply.get("records", "")),
-            stdout=reply.get("stdout", ""),
-            stderr=reply.get("stderr", ""),
-            exit_code=reply.get("exit_code"),
-            wall_ms=float(reply.get("wall_ms", 0)),
-            detail=reply.get("detail", "") or _status_detail(status, limits),
-        )
+
+    def zygote_pids(self) -> list[int]:
+        """The host pids of the slots' bubblewrap processes (for checks of what outlives runs)."""
+        return [zygote.proc.pid for zygote in self._all]
 
     def _replace(self, dead: Zygote) -> Zygote:
         dead.close()

@@ -1,14 +1,21 @@
-"""The zygote: a pre-started interpreter inside bubblewrap that forks once per run.
+"""The zygote: a pre-started interpreter inside bubblewrap that sets up one run per request.
 
-Protocol: one JSON request per line on stdin ({"job", "limits"}), one JSON reply per line on
-stdout. It imports the packages graded code may use before any request, so each run starts
-warm. It holds no secrets: bubblewrap clears the environment and shows it no Viva files.
+It never receives, parses or references a job, nor any output of a run: a job would stay in
+its memory (freed but not zeroed, or still referenced from a frame) and every later run is
+forked from it. Viva's host process asks it over a SOCK_SEQPACKET socket (fd in argv) for a
+warm run with given limits; the zygote sets the run up and hands the run's own descriptors
+(job pipe, result, stdout and stderr pipes, the supervisor's socket) to the host with
+SCM_RIGHTS, then closes its copies. The host writes the job straight to the waiting worker,
+reads the results straight from it and enforces the wall clock and the output cap.
 
-Per run:  zygote ── fork ──> relay (new mount/pid/ipc/uts namespaces)
-                               └─ fork ──> init, PID 1 (fresh /tmp and /proc; reaps; exits
-                                           when the worker exits, which kills the namespace)
-                                             └─ fork ──> worker: rlimits, slot uid, no new
-                                                         privileges, seccomp, then the code
+Per run:  zygote ── fork ──> relay (new mount/pid/net/ipc/uts namespaces; exits at once)
+                               └─ fork ──> init, PID 1 of the run: fresh /tmp, /dev/shm and
+                                           /proc; sums the memory of every process of the
+                                           run and kills them all at the limit; reports the
+                                           worker's end (exit code, CPU) to the host
+                                             └─ fork ──> worker: rlimits, no uid 0 and no
+                                                         capabilities, no new privileges,
+                                                         seccomp, then the job and the code
 """
 
 from __future__ import annotations
@@ -20,8 +27,8 @@ import os
 import resource
 import select
 import signal
+import socket
 import sys
-import time
 from typing import Any
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -31,9 +38,14 @@ import harness
 import seccomp
 
 CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWIPC, CLONE_NEWUTS = 0x20000, 0x20000000, 0x8000000, 0x4000000
-MS_REC, MS_PRIVATE, MS_NOSUID, MS_NODEV = 0x4000, 0x40000, 0x2, 0x4
-PR_SET_PDEATHSIG, PR_SET_NO_NEW_PRIVS = 1, 38
+CLONE_NEWNET = 0x40000000
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_REMOUNT, MS_BIND = 0x1, 0x2, 0x4, 0x20, 0x1000
+MS_REC, MS_PRIVATE = 0x4000, 0x40000
+PR_SET_DUMPABLE, PR_SET_NO_NEW_PRIVS, PR_CAPBSET_DROP = 4, 38, 24
+PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL = 47, 4
 LIBC = ctypes.CDLL(None, use_errno=True)
+POLL_MS = 5  # how often the run's init measures the run's memory
+PROCESSES = 64  # tasks (processes and threads) per run: RLIMIT_NPROC in the run's uid count
 PRELOAD = (
     "fastapi",
     "fastapi.testclient",
@@ -62,7 +74,14 @@ PRELOAD = (
 )
 
 
-SECCOMP_PROGRAM = b""
+class Slot:
+    """What every run of this zygote shares: set once at start, never touched by a job."""
+
+    mode = "root"  # root: a uid per slot; user: unprivileged bubblewrap (user namespace)
+    uid = 0
+    seccomp_program = b""
+    base_vm_mb = 0
+    base_anon_kb = 0
 
 
 def _check(result: int, what: str) -> None:
@@ -81,11 +100,11 @@ def _preload() -> list[str]:
     return missing
 
 
-def _vm_size_mb() -> int:
+def _status_kb(field: str) -> int:
     with open("/proc/self/status") as fh:
         for line in fh:
-            if line.startswith("VmSize:"):
-                return int(line.split()[1]) // 1024
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
     return 0
 
 
@@ -97,17 +116,41 @@ def _close_all_except(keep: set[int]) -> None:
             low = fd + 1
 
 
-def _worker(limits: dict[str, Any], uid: int, result_w: int, job_r: int, base_mb: int) -> None:
+class _CapHeader(ctypes.Structure):
+    _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+
+class _CapData(ctypes.Structure):
+    _fields_ = [
+        ("effective", ctypes.c_uint32),
+        ("permitted", ctypes.c_uint32),
+        ("inheritable", ctypes.c_uint32),
+    ]
+
+
+def _drop_capabilities() -> None:
+    """Unprivileged mode: the worker keeps its uid (the only one mapped), so shed every
+    capability of the user namespace explicitly: bounding set, ambient, then all sets."""
+    cap = 0
+    while LIBC.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) == 0:
+        cap += 1
+    LIBC.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0)
+    header = _CapHeader(0x20080522, 0)
+    data = (_CapData * 2)()
+    _check(LIBC.capset(ctypes.byref(header), data), "capset")
+
+
+def _worker(limits: dict[str, Any], result_w: int, job_r: int) -> None:
     """Set up every restriction, then wait for the job: a warm worker is ready before its job
     arrives, so a run's latency is only the run."""
     os.chdir("/tmp")
     _close_all_except({result_w, job_r})
     cpu = max(1, int(limits["cpu_seconds"] + 0.999))
-    memory = (base_mb + int(limits["memory_mb"])) * 1024 * 1024
+    memory = (Slot.base_vm_mb + int(limits["memory_mb"])) * 1024 * 1024
     for res, value in (
         (resource.RLIMIT_CPU, (cpu, cpu + 1)),
         (resource.RLIMIT_AS, (memory, memory)),
-        (resource.RLIMIT_NPROC, (64, 64)),
+        (resource.RLIMIT_NPROC, (PROCESSES, PROCESSES)),
         (resource.RLIMIT_NOFILE, (64, 64)),
         (resource.RLIMIT_FSIZE, (8 << 20, 8 << 20)),
         (resource.RLIMIT_CORE, (0, 0)),
@@ -115,11 +158,14 @@ def _worker(limits: dict[str, Any], uid: int, result_w: int, job_r: int, base_mb
         (resource.RLIMIT_MSGQUEUE, (0, 0)),
     ):
         resource.setrlimit(res, value)
-    os.setgroups([])
-    os.setresgid(uid, uid, uid)
-    os.setresuid(uid, uid, uid)
+    if Slot.mode == "root":
+        os.setgroups([])
+        os.setresgid(Slot.uid, Slot.uid, Slot.uid)
+        os.setresuid(Slot.uid, Slot.uid, Slot.uid)  # drops every capability too
+    else:
+        _drop_capabilities()
     _check(LIBC.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs")
-    seccomp.install(SECCOMP_PROGRAM)
+    seccomp.install(Slot.seccomp_program)
     os.environ.clear()
     os.environ.update({"HOME": "/tmp", "TMPDIR": "/tmp", "LANG": "C.UTF-8", "PATH": "/usr/bin"})
     with os.fdopen(job_r, "rb") as source:
@@ -128,221 +174,181 @@ def _worker(limits: dict[str, Any], uid: int, result_w: int, job_r: int, base_mb
         harness.run(job, out)
 
 
-def _init(
-    limits: dict[str, Any], uid: int, result_w: int, job_r: int, status_w: int, base_mb: int
-) -> int:
-    """PID 1 of the run's namespace: private /tmp and /proc, then fork the worker and reap."""
-    LIBC.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+def _run_memory_kb(limit_kb: int) -> int:
+    """Memory held by every process of the run (this PID namespace, /proc is the run's own).
+
+    A cheap upper bound first (anonymous resident pages of each process, which counts a page
+    shared copy-on-write once per process); only above the limit the exact figure: the
+    proportional share (Pss) of anonymous and shared-memory pages."""
+    pids = [p for p in os.listdir("/proc") if p.isdigit() and p != "1"]
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/statm", "rb") as fh:
+                fields = fh.read().split()
+            total += (int(fields[1]) - int(fields[2])) * PAGE_KB
+        except (OSError, IndexError, ValueError):
+            continue  # gone meanwhile
+    if total <= limit_kb:
+        return total
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/smaps_rollup", "rb") as fh:
+                for line in fh:
+                    if line.startswith((b"Pss_Anon:", b"Pss_Shmem:", b"SwapPss:")):
+                        total += int(line.split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+    return total
+
+
+PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
+
+
+def _init(limits: dict[str, Any], result_w: int, job_r: int, supervisor: socket.socket) -> int:
+    """PID 1 of the run's namespaces: private /tmp, /dev/shm and /proc; fork the worker,
+    watch the run's memory, and report how the worker ended. When the host asks (or goes
+    away), or at the memory limit, every process of the run is killed and reaped first."""
+    LIBC.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)  # the run cannot read or steer its init
     _check(LIBC.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None), "make / private")
-    _check(
-        LIBC.mount(
-            b"tmpfs", b"/tmp", b"tmpfs", MS_NOSUID | MS_NODEV, b"size=16m,nr_inodes=4096,mode=1777"
-        ),
-        "mount /tmp",
-    )
+    tmp = b"size=16m,nr_inodes=4096,mode=1777"
+    _check(LIBC.mount(b"tmpfs", b"/tmp", b"tmpfs", MS_NOSUID | MS_NODEV, tmp), "mount /tmp")
     _check(LIBC.mount(b"proc", b"/proc", b"proc", MS_NOSUID | MS_NODEV, None), "mount /proc")
+    flags = MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV
+    _check(LIBC.mount(b"none", b"/dev", None, flags, None), "make /dev read-only")
+    shm = b"size=4m,nr_inodes=256,mode=1777"
+    _check(LIBC.mount(b"tmpfs", b"/dev/shm", b"tmpfs", MS_NOSUID | MS_NODEV, shm), "mount shm")
     worker = os.fork()
     if worker == 0:
         try:
-            os.close(status_w)
-            _worker(limits, uid, result_w, job_r, base_mb)
+            supervisor.close()
+            _worker(limits, result_w, job_r)
             code = 0
         except SystemExit as exc:
             code = exc.code if isinstance(exc.code, int) else 1
         except BaseException:
             code = 70
         finally:
-            sys.stdout.flush()
-            sys.stderr.flush()
+            with contextlib.suppress(Exception):
+                sys.stdout.flush()
+                sys.stderr.flush()
         os._exit(code)
-    os.close(result_w)
-    os.close(job_r)
-    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
-        signal.signal(sig, lambda s, _f: os.kill(worker, signal.SIGKILL))
+    for fd in (result_w, job_r, 1, 2):
+        os.close(fd)
+    limit_kb = int(limits["memory_mb"]) * 1024 + Slot.base_anon_kb
+    pidfd = os.pidfd_open(worker)
+    poller = select.poll()
+    poller.register(supervisor.fileno(), select.POLLIN)
+    poller.register(pidfd, select.POLLIN)
+    status, peak_kb = "exited", 0
+    while True:
+        events = dict(poller.poll(POLL_MS))
+        if supervisor.fileno() in events:
+            status = "killed"  # the host asked (wall clock, output), or it went away
+            break
+        used = _run_memory_kb(limit_kb)
+        peak_kb = max(peak_kb, used)
+        if used > limit_kb:
+            status = "memory"
+            break
+        if pidfd in events:
+            break
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(-1, signal.SIGKILL)  # every process of the run but this one
+    code, cpu_s = 128 + signal.SIGKILL, 0.0
     while True:
         try:
-            pid, status = os.waitpid(-1, 0)
+            pid, wstatus, usage = os.wait4(-1, 0)
         except ChildProcessError:
-            return 71
+            break
         except InterruptedError:
             continue
         if pid == worker:
-            code = 128 + os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status)
-            # Report before exiting: tearing the namespaces down takes milliseconds that the
-            # zygote need not wait for.
-            os.write(status_w, str(code).encode())
-            return code
+            code = os.waitstatus_to_exitcode(wstatus)
+            code = -code + 128 if code < 0 else code
+            cpu_s = usage.ru_utime + usage.ru_stime
+    cpu_limit = max(1, int(limits["cpu_seconds"] + 0.999))
+    # The kernel's CPU limit, as measured here (rusage lags the kernel's exact count a little)
+    cpu_killed = code in (128 + signal.SIGXCPU, 128 + signal.SIGKILL)
+    if status == "exited" and cpu_killed and cpu_s >= 0.9 * cpu_limit:
+        status = "cpu-limit"
+    cpu_ms = round(cpu_s * 1000, 1)
+    _tell(supervisor, {"status": status, "exit_code": code, "cpu_ms": cpu_ms, "peak_kb": peak_kb})
+    return 0
 
 
-class Warm:
-    """A run whose sandbox is fully set up and whose worker waits for its job."""
-
-    def __init__(self, limits: dict[str, Any], uid: int, base_mb: int) -> None:
-        self.limits = limits
-        job_r, self.job_w = os.pipe()
-        self.status_r, status_w = os.pipe()
-        self.result_r, result_w = os.pipe()
-        self.out_r, out_w = os.pipe()
-        self.err_r, err_w = os.pipe()
-        sys.stdout.flush()
-        self.relay = os.fork()
-        if self.relay == 0:  # the relay: new namespaces, then PID 1 of them
-            code = 72
-            try:
-                os.setsid()
-                LIBC.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-                os.dup2(out_w, 1)
-                os.dup2(err_w, 2)
-                # Drop every other descriptor, above all other warm runs' job pipes, which
-                # would otherwise never see end-of-file.
-                _close_all_except({job_r, status_w, result_w})
-                flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS
-                _check(LIBC.unshare(flags), "unshare")
-                init = os.fork()
-                if init == 0:
-                    code = 73
-                    try:
-                        code = _init(limits, uid, result_w, job_r, status_w, base_mb)
-                    finally:
-                        os._exit(code)
-                for fd in (result_w, job_r, status_w, 1, 2):
-                    os.close(fd)
-                _, init_status = os.waitpid(init, 0)
-                code = (
-                    os.WEXITSTATUS(init_status)
-                    if os.WIFEXITED(init_status)
-                    else 128 + os.WTERMSIG(init_status)
-                )
-            except BaseException as exc:
-                os.write(2, f"sandbox setup failed: {exc}\n".encode())
-            finally:
-                os._exit(code)
-        for fd in (job_r, status_w, result_w, out_w, err_w):
-            os.close(fd)
-
-    def start(self, payload: bytes) -> None:
-        """Hand the job over; raises OSError when the worker is gone."""
-        view = memoryview(payload)
-        while view:
-            view = view[os.write(self.job_w, view) :]
-        os.close(self.job_w)
-        self.job_w = -1
-
-    def discard(self) -> None:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(self.relay, signal.SIGKILL)
-        ZOMBIES.append(self.relay)
-        for fd in (self.job_w, self.status_r, self.result_r, self.out_r, self.err_r):
-            if fd >= 0:
-                os.close(fd)
-
-    def collect(self, started: float) -> dict[str, Any]:
-        limits = self.limits
-        cap = int(limits["output_kb"]) * 1024
-        result_r, out_r, err_r = self.result_r, self.out_r, self.err_r
-        buffers = {
-            result_r: bytearray(),
-            out_r: bytearray(),
-            err_r: bytearray(),
-            self.status_r: bytearray(),
-        }
-        open_fds = set(buffers)
-        status: str = "exited"
-        deadline = started + float(limits["wall_seconds"])
-        while open_fds:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                status = "timeout"
-                break
-            ready, _, _ = select.select(list(open_fds), [], [], remaining)
-            for fd in ready:
-                chunk = os.read(fd, 65536)
-                if not chunk:
-                    open_fds.discard(fd)
-                    continue
-                buffers[fd] += chunk
-            if len(buffers[out_r]) + len(buffers[err_r]) > cap:
-                status = "output"
-                break
-            if len(buffers[result_r]) > 4 * 1024 * 1024:
-                status = "output"
-                break
-        if status != "exited":
-            os.kill(self.relay, signal.SIGKILL)  # its PID 1 dies with it, and the namespace too
-        ZOMBIES.append(self.relay)  # reaped later, off the reply's path
-        reported = bytes(buffers[self.status_r])
-        for fd in buffers:
-            os.close(fd)
-        exit_code = int(reported) if reported.isdigit() else 128 + signal.SIGKILL
-        if status == "exited" and exit_code == 128 + signal.SIGXCPU:
-            status = "cpu-limit"
-        elif status == "exited" and exit_code == 128 + signal.SIGKILL and not buffers[result_r]:
-            status = "killed"
-        return {
-            "status": status,
-            "exit_code": exit_code,
-            "records": buffers[result_r].decode("utf-8", "replace"),
-            "stdout": buffers[out_r][-cap:].decode("utf-8", "replace"),
-            "stderr": buffers[err_r][-cap:].decode("utf-8", "replace"),
-            "wall_ms": round((time.monotonic() - started) * 1000, 2),
-        }
+def _tell(supervisor: socket.socket, report: dict[str, Any]) -> None:
+    with contextlib.suppress(OSError):
+        supervisor.send(json.dumps(report).encode())
 
 
-WARM: list[Warm] = []
-WARM_DEPTH = 1  # runs kept ready per slot, so back-to-back jobs find one set up
-ZOMBIES: list[int] = []
-
-
-def _reap() -> None:
-    for pid in list(ZOMBIES):
-        done, _ = os.waitpid(pid, os.WNOHANG)
-        if done:
-            ZOMBIES.remove(pid)
-
-
-def _run(job: dict[str, Any], limits: dict[str, Any], uid: int, base_mb: int) -> dict[str, Any]:
-    """Give the job to a warm run (or a fresh one), and warm up the next runs meanwhile."""
-    for stale in [w for w in WARM if w.limits != limits]:
-        WARM.remove(stale)
-        stale.discard()
-    payload = json.dumps(job).encode()
-    started = time.monotonic()
-    run = WARM.pop(0) if WARM else Warm(limits, uid, base_mb)
-    try:
-        run.start(payload)
-    except OSError:  # the warm worker died while it waited: start over once
-        run.discard()
-        run = Warm(limits, uid, base_mb)
-        started = time.monotonic()
-        run.start(payload)
-    while len(WARM) < WARM_DEPTH:
-        WARM.append(Warm(limits, uid, base_mb))
-    result = run.collect(started)
-    _reap()
-    return result
+def _warm(limits: dict[str, Any]) -> list[int]:
+    """Set up one run and return the descriptors the host keeps for it."""
+    job_r, job_w = os.pipe()
+    result_r, result_w = os.pipe()
+    out_r, out_w = os.pipe()
+    err_r, err_w = os.pipe()
+    host_end, init_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    relay = os.fork()
+    if relay == 0:  # the relay: new namespaces, then PID 1 of them, then gone
+        code = 72
+        try:
+            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+            os.setsid()
+            os.dup2(out_w, 1)
+            os.dup2(err_w, 2)
+            # Drop every other descriptor, above all other runs' pipes and the host socket.
+            _close_all_except({job_r, result_w, init_end.fileno()})
+            flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS
+            _check(LIBC.unshare(flags), "unshare")
+            if os.fork() == 0:
+                code = 73
+                try:
+                    code = _init(limits, result_w, job_r, init_end)
+                except BaseException as exc:
+                    _tell(init_end, {"status": "internal", "detail": str(exc)})
+                finally:
+                    os._exit(code)
+            code = 0
+        except BaseException as exc:
+            _tell(init_end, {"status": "internal", "detail": str(exc)})
+        finally:
+            os._exit(code)
+    for fd in (job_r, result_w, out_w, err_w):
+        os.close(fd)
+    init_end.close()
+    return [job_w, result_r, out_r, err_r, host_end.detach()]
 
 
 def main() -> None:
-    global SECCOMP_PROGRAM
-    uid = int(sys.argv[1])
-    SECCOMP_PROGRAM = seccomp.compile_filter()
+    control = socket.socket(fileno=int(sys.argv[1]))
+    Slot.mode, Slot.uid = sys.argv[2], int(sys.argv[3])
+    Slot.seccomp_program = seccomp.compile_filter()
     missing = _preload()
-    base_mb = _vm_size_mb()
-    reply = sys.stdout
-    reply.write(json.dumps({"ready": True, "missing": missing, "base_mb": base_mb}) + "\n")
-    reply.flush()
-    for line in sys.stdin:
+    Slot.base_vm_mb = _status_kb("VmSize") // 1024
+    Slot.base_anon_kb = _status_kb("RssAnon")
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # relays exit at once; the kernel reaps them
+    hello = {"ready": True, "missing": missing, "base_mb": Slot.base_vm_mb}
+    control.send(json.dumps(hello).encode())
+    while True:
         try:
-            request = json.loads(line)
-            result = _run(request["job"], request["limits"], uid, base_mb)
+            message = control.recv(4096)
+        except InterruptedError:
+            continue
+        if not message:
+            break  # Viva went away
+        try:
+            limits = json.loads(message)["limits"]
+            fds = _warm(limits)
         except Exception as exc:
-            result = {"status": "internal", "detail": f"{type(exc).__name__}: {exc}"}
-        reply.write(json.dumps(result) + "\n")
-        reply.flush()
-    for warm in WARM:
-        warm.discard()
-    for pid in ZOMBIES:
-        os.waitpid(pid, 0)
+            control.send(json.dumps({"error": f"{type(exc).__name__}: {exc}"}).encode())
+            continue
+        try:
+            socket.send_fds(control, [b'{"ok": true}'], fds)
+        finally:
+            for fd in fds:
+                os.close(fd)
 
 
 if __name__ == "__main__":
