@@ -227,9 +227,9 @@ def run(job: dict[str, Any], templates: Templates) -> dict[str, Any]:
             if "not authorized" in str(exc):
                 reply["error"] = f"not allowed in this challenge: {exc}"
             elif "string or blob too big" in str(exc):
-                reply["error"] = (
-                    f"a value grew past {MAX_LENGTH // 1024} KB (string or blob too big)"
-                )
+                # An output limit on any value, intermediate or not.
+                kind = "too_many"
+                reply["error"] = f"a value grew past {MAX_LENGTH // 1024} KB, the limit here"
             reply["error_kind"] = kind
         finally:
             conn.set_authorizer(None)

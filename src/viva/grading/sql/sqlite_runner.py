@@ -176,9 +176,10 @@ class Worker:
 
 
 def _death(code: int) -> str:
-    if code < 0:
-        name = signal.Signals(-code).name if -code in signal.valid_signals() else str(-code)
-        return f"the SQLite worker was stopped by {name}"
+    # bubblewrap's PID 1 passes a signal on as 128 + its number
+    number = -code if code < 0 else code - 128 if code > 128 else 0
+    if number in signal.valid_signals():
+        return f"the SQLite worker was stopped by {signal.Signals(number).name}"
     return f"the SQLite worker exited with status {code}"
 
 
