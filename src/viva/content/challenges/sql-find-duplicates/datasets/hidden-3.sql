@@ -8,3 +8,9 @@ INSERT INTO customers (id, name, email) VALUES
     (5, 'Ulla', ' ulla@example.se '),
     (6, 'Vik Rao', 'vik@example.in '),
     (7, 'Wen Li', NULL);
+
+-- Near misses with a space inside: not the same address as any other row.
+INSERT INTO customers (id, name, email) VALUES
+    (8, 'Vik R.', 'v ik@example.in'),
+    (9, 'Xu Ming', 'xu@example.cn'),
+    (10, 'Xu M.', 'x u@example.cn');
