@@ -36,7 +36,6 @@ from viva.grading.runtime import sqlite_worker
 from viva.grading.sql.challenges import Dataset, SqlChallenge
 from viva.grading.sql.sqlite_runner import (
     KILL_GRACE_SECONDS,
-    SqlitePool,
     SqliteUnavailable,
     WorkerConfig,
     WorkerLost,
@@ -129,17 +128,11 @@ def _sqlite_result(reply: dict[str, Any], job: dict[str, Any]) -> SqlResult:
 
 
 def run_sqlite_batch(
-    challenge: SqlChallenge,
-    datasets: list[Dataset],
-    sql: str,
-    *,
-    mode: Mode,
-    trusted: bool,
-    pool: SqlitePool | None = None,
+    challenge: SqlChallenge, datasets: list[Dataset], sql: str, *, mode: Mode, trusted: bool
 ) -> list[SqlResult]:
     """Blocking: `sql` on each dataset, in order, each on a fresh database; fewer results than
     datasets when a run hit the time or memory limit (it is the last one). Candidate SQL runs
-    in a sandboxed worker process (`pool`, by default the process's), in one request; trusted
+    in a sandboxed worker process (sqlite_runner), in one request for the whole batch; trusted
     runs (the reference on Viva's own datasets, the example on a challenge's page) run the same
     code in this process."""
     jobs = [_sqlite_job(challenge, d, sql, mode, trusted) for d in datasets]
@@ -158,20 +151,15 @@ def run_sqlite_batch(
     }
     # Viva's follow-up query (plan or final state) gets a time budget of its own.
     budget = (1 if mode == "query" else 2) * challenge.meta.limits.timeout_ms / 1000
-    started = time.perf_counter()
     try:
-        replies = (pool or shared_pool()).run(jobs, scripts, budget + KILL_GRACE_SECONDS)
+        replies = shared_pool().run(jobs, scripts, budget + KILL_GRACE_SECONDS)
     except SqliteUnavailable as exc:
         raise ServiceUnavailable(
             f"SQL grading on SQLite is unavailable: {exc}. Run `viva doctor` to see how to fix it."
         ) from exc
     except WorkerLost as exc:
         replies = [{"error": str(exc), "error_kind": exc.kind}]
-    results = [_sqlite_result(r, job) for r, job in zip(replies, jobs, strict=False)]
-    if results and not results[-1].ms:  # a run the worker never finished: its wall time
-        elapsed = (time.perf_counter() - started) * 1000
-        results[-1].ms = max(0.0, elapsed - sum(r.ms for r in results[:-1]))
-    return results
+    return [_sqlite_result(r, job) for r, job in zip(replies, jobs, strict=False)]
 
 
 def run_sqlite(
@@ -604,10 +592,18 @@ class PostgresEngine:
             raise _TimedOut from None
 
     async def _rows(
-        self, conn: asyncpg.Connection, query: str, cap: int, seconds: float, result: SqlResult
+        self,
+        conn: asyncpg.Connection,
+        query: str,
+        cap: int,
+        seconds: float,
+        result: SqlResult,
+        *,
+        stored: bool = False,
     ) -> None:
         """Run a SELECT through the size guard: at most cap + 1 rows and RESULT_BYTES come back."""
-        statement = await self._limited(conn, conn.prepare(_guarded(query, cap)), seconds)
+        guarded = _guarded(query, cap, stored=stored)
+        statement = await self._limited(conn, conn.prepare(guarded), seconds)
         columns = [a.name for a in statement.get_attributes()][:-1]
         rows = await self._limited(conn, statement.fetch(), seconds)
         result.columns = columns
@@ -643,7 +639,9 @@ class PostgresEngine:
                 await self._limited(conn, conn.execute("ROLLBACK"), seconds)
             assert challenge.meta.state_query is not None
             failed = (result.error, result.error_kind)
-            await self._rows(conn, _statement(challenge.meta.state_query), cap, seconds, result)
+            await self._rows(
+                conn, _statement(challenge.meta.state_query), cap, seconds, result, stored=True
+            )
             if result.error is None:
                 result.error, result.error_kind = failed
             return
@@ -659,7 +657,9 @@ class PostgresEngine:
             plan = json.loads(raw) if isinstance(raw, str) else raw
             result.plan = json.dumps(plan)[:4000]
             result.plan_uses_index = _pg_uses_index(plan, challenge.meta.plan.table)
-            await self._rows(conn, _statement(challenge.meta.plan.query), cap, seconds, result)
+            await self._rows(
+                conn, _statement(challenge.meta.plan.query), cap, seconds, result, stored=True
+            )
         finally:
             # Nothing the candidate did is ever kept.
             if not conn.is_closed():
@@ -672,10 +672,13 @@ def _statement(query: str) -> str:
     return check_postgres(query, "rows").statements[0]
 
 
-def _guarded(query: str, cap: int) -> str:
+def _guarded(query: str, cap: int, *, stored: bool) -> str:
     """`query` as a subquery, its rows in its own order, with the running size of the rows
-    checked by the server (viva_guard.fits raises past RESULT_BYTES) in an extra last column."""
-    size = "sum(octet_length(q::text)) OVER (ROWS UNBOUNDED PRECEDING)"
+    checked by the server (viva_guard.fits raises past RESULT_BYTES) in an extra last column.
+    A row's size is its in-memory size, except for rows read from tables the candidate wrote
+    (`stored`): those may hold compressed values, so their text is measured (slower)."""
+    row = "octet_length(q::text)" if stored else "pg_column_size(q)"
+    size = f"sum({row}) OVER (ROWS UNBOUNDED PRECEDING)"
     guard = f"{_GUARD_SCHEMA}.fits({size}, {RESULT_BYTES})"
     return f"SELECT q.*, {guard} FROM (\n{query}\n) AS q LIMIT {cap + 1}"  # noqa: S608
 

@@ -18,6 +18,14 @@ from viva.grading.sql.engines import (
 
 MODES: dict[str, Mode] = {"rows": "query", "plan": "ddl", "atomic": "script"}
 SHOWN_ROWS = 20
+# What a failing run on a hidden dataset may say: the engine's own text could carry the hidden
+# data (a cast or JSON error quotes the value, a whole row or table once aggregated).
+HIDDEN_ERRORS = {
+    "timeout": "the query ran past the time limit on hidden data",
+    "too_many": "the result on hidden data is over the size limit",
+    "memory": "the query ran out of memory on hidden data",
+}
+HIDDEN_ERROR = "Runtime Error on hidden data (the error text is not shown for hidden datasets)"
 
 
 class SqlEngines:
@@ -109,6 +117,8 @@ async def grade_sql(
         if got.error and not failed_script:
             test.status = "error"
             test.message = got.error[:1000]
+            if dataset.hidden:
+                test.message = HIDDEN_ERRORS.get(got.error_kind or "", HIDDEN_ERROR)
             first_error_kind = first_error_kind or got.error_kind
         else:
             diff = compare(
@@ -125,8 +135,8 @@ async def grade_sql(
                 )[:2000]
             elif not diff.ok:
                 test.message = diff.message
-                if failed_script:
-                    test.message += f" (the script failed with: {got.error})"
+                if failed_script and not dataset.hidden:
+                    test.message += f" (the script failed with: {(got.error or '')[:500]})"
             test.expected = _shown(expected.columns, expected.rows)
             test.got = _shown(got.columns, got.rows) | {
                 "missing": diff.missing,

@@ -1,0 +1,360 @@
+"""PostgreSQL grading isolation, on one long-lived engine as a server has: a candidate cannot
+read other datasets, change a grading role, leave state for the next run, see other sessions'
+queries, outrun the time limit or return an oversized result; and no engine shows the error
+text of a hidden dataset. After every attack another candidate's correct solution is still
+Accepted and shows nothing of the attacker's."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import pytest
+
+from viva.grading.judge import Grade, Verdict
+from viva.grading.sql.challenges import SqlChallenge, load_sql_challenge, load_sql_challenges
+from viva.grading.sql.grading import HIDDEN_ERROR, SqlEngines, grade_sql
+
+FIXTURES = Path(__file__).parent / "fixtures"
+CORRECT = "SELECT name, salary FROM employees"
+HIDDEN_NAMES = ("Dara", "Eli")  # only in hostile-base's hidden dataset
+SCRIPT = load_sql_challenges()["sql-delete-duplicates-keep-lowest-id"]
+
+
+@pytest.fixture
+async def admin(sql_postgres_url: str) -> AsyncIterator[asyncpg.Connection]:
+    conn = await asyncpg.connect(sql_postgres_url)
+    yield conn
+    await conn.close()
+
+
+def _prefix(url: str) -> str:
+    return re.sub(r"[^a-z0-9_]", "_", url.rsplit("/", 1)[-1].lower())
+
+
+async def _roles(admin: asyncpg.Connection, url: str) -> dict[str, Any]:
+    """Every grading role of this database: its settings, password and attributes."""
+    rows = await admin.fetch(
+        "SELECT a.rolname, a.rolpassword, a.rolsuper, a.rolcanlogin, a.rolvaliduntil, "
+        "  (SELECT array_agg(c ORDER BY c) FROM pg_db_role_setting s, unnest(s.setconfig) c "
+        "   WHERE s.setrole = a.oid) AS settings "
+        "FROM pg_authid a WHERE a.rolname LIKE $1",
+        _prefix(url).replace("_", r"\_") + r"\_%",
+    )
+    return {r["rolname"]: tuple(r)[1:] for r in rows}
+
+
+async def _another_candidate_is_fine(
+    engines: SqlEngines, challenge: SqlChallenge, marker: str = "", times: int = 1
+) -> None:
+    for _ in range(times):
+        grade = await grade_sql(
+            engines, challenge, challenge.solution("postgres"), "postgres", visible_only=False
+        )
+        assert grade.verdict == Verdict.ACCEPTED, grade.message
+        assert not marker or marker not in repr(grade)
+
+
+async def _leftovers(admin: asyncpg.Connection) -> tuple[int, int]:
+    schemas = await admin.fetchval("SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'run_%'")
+    objects = await admin.fetchval("SELECT count(*) FROM pg_largeobject_metadata")
+    return schemas, objects
+
+
+def _text(grade: Grade) -> str:
+    return repr(grade)
+
+
+# Class 2: a candidate reads only the dataset of its run. -----------------------------------
+
+
+async def test_a_run_cannot_read_another_datasets_schema(
+    sql_engines: SqlEngines, hostile_base: SqlChallenge, admin: asyncpg.Connection
+) -> None:
+    await _another_candidate_is_fine(sql_engines, hostile_base)  # every dataset loaded
+    visible = hostile_base.visible[0]
+    own = await sql_engines.run(
+        hostile_base, "postgres", visible, "SELECT current_schema() AS name", trusted=False
+    )
+    schemas = [
+        r[0]
+        for r in await admin.fetch(
+            "SELECT table_schema FROM information_schema.tables "
+            "WHERE table_name = 'employees' AND table_schema <> $1",
+            own.rows[0][0],
+        )
+    ]
+    assert schemas
+    for schema in schemas:
+        got = await sql_engines.run(
+            hostile_base,
+            "postgres",
+            visible,
+            f'SELECT * FROM "{schema}".employees',  # noqa: S608
+            trusted=False,
+        )
+        assert got.error and not got.rows, (schema, got.rows)
+    dump = await sql_engines.run(
+        hostile_base,
+        "postgres",
+        visible,
+        "SELECT query_to_xml(format('SELECT * FROM %I.employees', nspname), true, false, '')"
+        "::text AS name, 1 AS salary FROM pg_namespace WHERE nspname LIKE 'ds_%'",
+        trusted=False,
+    )
+    assert not any(name in repr(dump.rows) for name in HIDDEN_NAMES)
+    await _another_candidate_is_fine(sql_engines, hostile_base, "query_to_xml")
+
+
+# Class 3: a committed script cannot change a grading role. ---------------------------------
+
+ROLE_ATTACKS = [
+    "ALTER ROLE CURRENT_USER SET default_transaction_read_only = on",
+    "ALTER ROLE CURRENT_USER SET enable_indexscan = off",
+    "ALTER ROLE CURRENT_USER SET statement_timeout = 0",
+    "ALTER ROLE CURRENT_USER PASSWORD 'attacker'",
+    "ALTER ROLE CURRENT_USER RESET ALL",
+    "SELECT set_config('statement_timeout', '0', false)",
+    "SET SESSION statement_timeout = 0",
+    "SET ROLE NONE",
+]
+
+
+@pytest.mark.parametrize("attack", ROLE_ATTACKS)
+async def test_a_script_cannot_change_a_grading_role(
+    attack: str, sql_engines: SqlEngines, admin: asyncpg.Connection, sql_postgres_url: str
+) -> None:
+    await _another_candidate_is_fine(sql_engines, SCRIPT)
+    before = await _roles(admin, sql_postgres_url)
+    grade = await grade_sql(
+        sql_engines,
+        SCRIPT,
+        f"{attack};\n{SCRIPT.solution('postgres')}",
+        "postgres",
+        visible_only=False,
+    )
+    assert grade.verdict != Verdict.ACCEPTED
+    assert await _roles(admin, sql_postgres_url) == before
+    await _another_candidate_is_fine(sql_engines, SCRIPT, "attacker", times=6)
+    assert await _leftovers(admin) == (0, 0)
+
+
+async def test_starting_an_engine_reasserts_the_role_settings(
+    sql_engines: SqlEngines,
+    hostile_base: SqlChallenge,
+    admin: asyncpg.Connection,
+    sql_postgres_url: str,
+) -> None:
+    from viva.grading.sql.engines import PostgresEngine
+
+    await _another_candidate_is_fine(sql_engines, hostile_base)
+    roles = await _roles(admin, sql_postgres_url)
+    assert roles
+    for role in [r for r in roles if "_ds_" not in r]:  # as a role could once do to itself
+        await admin.execute(f'ALTER ROLE "{role}" SET default_transaction_read_only = on')
+    restarted = SqlEngines(PostgresEngine(sql_postgres_url))
+    try:
+        await _another_candidate_is_fine(restarted, hostile_base)
+        await _another_candidate_is_fine(restarted, SCRIPT)
+        after = await _roles(admin, sql_postgres_url)
+        leftover = {
+            role: settings
+            for role, (*_, settings) in after.items()
+            if settings and "default_transaction_read_only=on" in settings and "_ds_" not in role
+        }
+        assert not leftover
+    finally:
+        await restarted.close()
+    await _another_candidate_is_fine(sql_engines, hostile_base)
+    await _another_candidate_is_fine(sql_engines, SCRIPT)
+
+
+# Class 4: nothing a run leaves in its session reaches the next run. -------------------------
+
+STATE_ATTACKS = {
+    "driver statement names taken": (
+        "DO $$ BEGIN FOR i IN 1..3000 LOOP EXECUTE format("
+        "'PREPARE %I AS SELECT 1', '__asyncpg_stmt_' || to_hex(i) || '__'); END LOOP; END $$"
+    ),
+    "a prepared statement": "PREPARE attacker_stmt AS SELECT 1",
+    "a large object": "SELECT lo_from_bytea(0, 'attacker'::bytea)",
+    "a large object by lo_create": "SELECT lo_create(0)",
+    "an advisory lock": "SELECT pg_advisory_lock(42)",
+    "listen": "LISTEN attacker",
+    "a session setting": "SET work_mem = '1GB'",
+    "a cursor held open": "DECLARE attacker CURSOR WITH HOLD FOR SELECT 1",
+    # Found before the run's own schema: the next run on this connection would read it.
+    "a temporary table": "CREATE TEMP TABLE customers (id int, email text)",
+    "a temporary function": (
+        "CREATE FUNCTION pg_temp.attacker() RETURNS int LANGUAGE sql AS 'SELECT 1'"
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(STATE_ATTACKS))
+async def test_nothing_of_a_script_survives_into_the_next_run(
+    case: str, sql_engines: SqlEngines, admin: asyncpg.Connection, sql_postgres_url: str
+) -> None:
+    await _another_candidate_is_fine(sql_engines, SCRIPT)
+    before = await _roles(admin, sql_postgres_url)
+    attack = STATE_ATTACKS[case]
+    grade = await grade_sql(
+        sql_engines,
+        SCRIPT,
+        f"{attack};\n{SCRIPT.solution('postgres')}",
+        "postgres",
+        visible_only=False,
+    )
+    assert grade.verdict in {Verdict.RUNTIME_ERROR, Verdict.WRONG_ANSWER}, grade.message
+    # More runs than connections, so every idle connection of the role is used again.
+    await _another_candidate_is_fine(sql_engines, SCRIPT, "attacker", times=10)
+    assert await _leftovers(admin) == (0, 0)
+    assert await _roles(admin, sql_postgres_url) == before
+    locks = await admin.fetchval("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'")
+    assert locks == 0
+
+
+@pytest.mark.parametrize(
+    "attack",
+    [
+        "SELECT name, salary FROM employees, LATERAL (SELECT pg_advisory_lock(1)) l",
+        "SELECT name, salary FROM employees, LATERAL (SELECT lo_from_bytea(0, 'x')) l",
+        "SELECT name, salary FROM employees WHERE set_config('work_mem', '1GB', false) <> ''",
+    ],
+)
+async def test_a_query_cannot_leave_session_state(
+    attack: str, sql_engines: SqlEngines, hostile_base: SqlChallenge, admin: asyncpg.Connection
+) -> None:
+    grade = await grade_sql(sql_engines, hostile_base, attack, "postgres", visible_only=False)
+    assert grade.verdict == Verdict.RUNTIME_ERROR, grade.message
+    assert "not allowed" in grade.message
+    for _ in range(6):
+        await _another_candidate_is_fine(sql_engines, hostile_base)
+    assert await _leftovers(admin) == (0, 0)
+
+
+# Class 5: hidden data never reaches a message, on either engine. ----------------------------
+
+HIDDEN_ERRORS = {
+    "postgres": (
+        "SELECT name, CASE WHEN name IN ('Asha', 'Ben', 'Chen') THEN salary "
+        "ELSE CAST((SELECT string_agg(name, ',') FROM employees) AS int) END AS salary "
+        "FROM employees"
+    ),
+    "sqlite": (
+        "SELECT name, CASE WHEN name IN ('Asha', 'Ben', 'Chen') THEN salary "
+        "ELSE json_extract('{}', (SELECT group_concat(name) FROM employees)) END AS salary "
+        "FROM employees"
+    ),
+}
+
+
+@pytest.mark.parametrize("dialect", ["postgres", "sqlite"])
+async def test_errors_on_hidden_data_do_not_show_their_text(
+    dialect: str, sql_engines: SqlEngines, hostile_base: SqlChallenge
+) -> None:
+    grade = await grade_sql(
+        sql_engines, hostile_base, HIDDEN_ERRORS[dialect], dialect, visible_only=False
+    )
+    assert grade.verdict == Verdict.RUNTIME_ERROR, grade.message
+    assert grade.message == HIDDEN_ERROR
+    assert not any(name in _text(grade) for name in HIDDEN_NAMES), grade
+    # A visible dataset's error keeps its text: it only shows the example data.
+    visible = await grade_sql(
+        sql_engines,
+        hostile_base,
+        HIDDEN_ERRORS[dialect].replace("'Asha', ", ""),
+        dialect,
+        visible_only=True,
+    )
+    assert visible.verdict == Verdict.RUNTIME_ERROR and "Asha" in visible.message
+    ok = await grade_sql(sql_engines, hostile_base, CORRECT, dialect, visible_only=False)
+    assert ok.verdict == Verdict.ACCEPTED
+
+
+# Class 6: no run sees another session's query. ----------------------------------------------
+
+
+async def test_a_run_does_not_see_concurrent_queries(
+    sql_engines: SqlEngines, hostile_base: SqlChallenge, admin: asyncpg.Connection
+) -> None:
+    marker = "victim-marker-7f3a"
+    victim_sql = "SELECT name, salary FROM employees, pg_sleep(0.4) AS s WHERE 'MARK' IS NOT NULL"
+    victim_sql = victim_sql.replace("MARK", marker)
+    visible = hostile_base.visible[0]
+    spies = [
+        "SELECT string_agg(query, ' | ') AS name, 1 AS salary FROM pg_stat_activity",
+        "SELECT string_agg(a.query, ' | ') AS name, 1 AS salary FROM pg_stat_get_activity(NULL) a",
+        "SELECT string_agg(pg_stat_get_backend_activity(i), ' | ') AS name, 1 AS salary "
+        "FROM pg_stat_get_backend_idset() i",
+    ]
+    overlapped = 0
+    for _ in range(3):
+        victim = asyncio.create_task(
+            sql_engines.run(hostile_base, "postgres", visible, victim_sql, trusted=False)
+        )
+        await asyncio.sleep(0.1)
+        while not victim.done():
+            seen = await admin.fetchval(
+                "SELECT count(*) FROM pg_stat_activity WHERE query LIKE $1", f"%{marker}%"
+            )
+            for spy in spies:
+                got = await sql_engines.run(hostile_base, "postgres", visible, spy, trusted=False)
+                assert marker not in repr(got.rows) and marker not in (got.error or "")
+            overlapped += bool(seen) and not victim.done()
+        await victim
+    assert overlapped, "the spy never ran while the victim's query was running"
+    await _another_candidate_is_fine(sql_engines, hostile_base)
+
+
+# Class 7: the time limit is a wall clock, and results have a size cap. ----------------------
+
+
+@pytest.fixture(scope="module")
+def quick() -> SqlChallenge:
+    """hostile-base with a 200 ms limit."""
+    base = load_sql_challenge(FIXTURES / "hostile-base")
+    meta = base.meta.model_copy(
+        update={"limits": base.meta.limits.model_copy(update={"timeout_ms": 200})}
+    )
+    return SqlChallenge(**{**base.__dict__, "meta": meta})
+
+
+async def test_a_query_the_server_cannot_interrupt_is_cut_at_the_limit(
+    sql_engines: SqlEngines, quick: SqlChallenge
+) -> None:
+    # libxml2 parses without checking for interrupts: statement_timeout fires only after it.
+    slow = (
+        "SELECT length(x::text)::text AS name, 1 AS salary FROM (SELECT ('<r>' || "
+        "repeat('<a>x</a>', 3000000) || '</r>')::xml AS x) s"
+    )
+    started = time.perf_counter()
+    grade = await grade_sql(sql_engines, quick, slow, "postgres", visible_only=True)
+    elapsed = time.perf_counter() - started
+    assert grade.verdict == Verdict.TIME_LIMIT, grade.message
+    assert elapsed < 1.1, elapsed  # 200 ms limit, 250 ms grace: far below the 2 s it takes
+    await _another_candidate_is_fine(sql_engines, quick)
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT repeat('x', 20000000) AS name, 1 AS salary",
+        "SELECT repeat('x', 1000) AS name, g AS salary FROM generate_series(1, 900) g",
+        "SELECT string_agg(repeat(md5(g::text), 100), '') AS name, 1 AS salary "
+        "FROM generate_series(1, 2000) g",
+    ],
+)
+async def test_an_oversized_result_is_output_limit_exceeded(
+    sql: str, sql_engines: SqlEngines, hostile_base: SqlChallenge
+) -> None:
+    grade = await grade_sql(sql_engines, hostile_base, sql, "postgres", visible_only=False)
+    # Measuring 20 MB on the server can itself run past the limit on a slow machine.
+    assert grade.verdict in {Verdict.OUTPUT_LIMIT, Verdict.TIME_LIMIT}, grade.message
+    assert len(_text(grade)) < 100_000
+    await _another_candidate_is_fine(sql_engines, hostile_base, "xxxxxxxxxx")
