@@ -6,6 +6,9 @@ reference) and tests.yaml (visible examples and hidden tests with their expected
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -204,25 +207,43 @@ def load_challenges(directory: Path = CHALLENGES_DIR) -> dict[str, Challenge]:
     }
 
 
-def generate_cases(strategy: str, examples: int) -> list[list[Any]]:
-    """Argument lists drawn by Hypothesis, the same on every run (derandomised). The strategy
-    is shipped content, trusted, and evaluated here with `st` in scope."""
-    from hypothesis import HealthCheck, given, settings
-    from hypothesis import strategies as st
+# Hypothesis also draws constants it finds in the code already imported, so the same seed
+# gives other cases in another process; a fresh interpreter that imports only Hypothesis
+# draws the same cases for the same seed in every process.
+_GENERATE = """
+import json, sys
+from hypothesis import HealthCheck, given, seed, settings
+from hypothesis import strategies as st
 
-    drawn: list[list[Any]] = []
-    strategy_obj = eval(strategy, {"st": st})  # shipped content, never user input
+request = json.load(sys.stdin)
+drawn = {}
 
-    @settings(
-        max_examples=examples,
-        derandomize=True,
-        database=None,
-        deadline=None,
-        suppress_health_check=list(HealthCheck),
+@seed(request["seed"])
+@settings(max_examples=request["examples"], database=None, deadline=None,
+          suppress_health_check=list(HealthCheck))
+@given(eval(request["strategy"], {"st": st}))
+def collect(args):
+    case = list(args) if isinstance(args, tuple) else [args]
+    drawn.setdefault(json.dumps(case), case)
+
+collect()
+json.dump(list(drawn.values()), sys.stdout)
+"""
+
+
+def generate_cases(strategy: str, examples: int, *, seed: int = 0) -> list[list[Any]]:
+    """Distinct argument lists drawn by Hypothesis, the same for the same seed in every
+    process. The strategy is shipped content, trusted, evaluated with `st` in scope."""
+    request = json.dumps({"strategy": strategy, "examples": examples, "seed": seed})
+    done = subprocess.run(
+        [sys.executable, "-I", "-c", _GENERATE],
+        input=request,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
-    @given(strategy_obj)
-    def collect(args: Any) -> None:
-        drawn.append(list(args) if isinstance(args, tuple) else [args])
-
-    collect()
-    return drawn
+    if done.returncode != 0:
+        raise RuntimeError(f"generating cases failed: {done.stderr.strip()[-500:]}")
+    cases: list[list[Any]] = json.loads(done.stdout)
+    return cases

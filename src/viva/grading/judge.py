@@ -77,7 +77,22 @@ class TestResult:
             data.update(
                 expected=self.expected, got=self.got, message=self.message, output=self.output
             )
-        return data
+        cleaned: dict[str, Any] = storable(data)
+        return cleaned
+
+
+def storable(value: Any) -> Any:
+    """Candidate text made safe to store and send: no NUL, no lone surrogate (neither can be
+    encoded for SQLite, PostgreSQL or a UTF-8 response)."""
+    if isinstance(value, str):
+        if value.isascii() and "\x00" not in value:
+            return value
+        return value.encode("utf-8", "replace").decode("utf-8").replace("\x00", "\ufffd")
+    if isinstance(value, list):
+        return [storable(v) for v in value]
+    if isinstance(value, dict):
+        return {storable(k): storable(v) for k, v in value.items()}
+    return value
 
 
 @dataclass
@@ -364,6 +379,12 @@ HIDDEN_REASONS = {
 def grade(challenge: Challenge, tests: list[TestCase], outcome: RunOutcome) -> Grade:
     """Decide the verdict from the supervisor's status and the observed records. Never
     raises on what the candidate's program wrote: a forged record is a Runtime Error."""
+    result = _grade(challenge, tests, outcome)
+    result.message = storable(result.message)
+    return result
+
+
+def _grade(challenge: Challenge, tests: list[TestCase], outcome: RunOutcome) -> Grade:
     if outcome.status == RunStatus.INTERNAL:
         return Grade(Verdict.INTERNAL_ERROR, 0.0, message=outcome.detail or "the sandbox failed")
     limit = LIMIT_VERDICTS.get(outcome.status)

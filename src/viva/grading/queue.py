@@ -74,13 +74,28 @@ class InProcessQueue:
             submission_id = await self._queue.get()
             try:
                 await self._grade(submission_id)
-            except Exception as exc:  # keep the worker alive; the row stays queued for a retry
+            except Exception as exc:  # keep the worker alive; the row ends as Internal Error
                 log.error("grading_failed", submission=submission_id, error=repr(exc))
+                await self._store_failure(submission_id)
             finally:
                 self._queue.task_done()
                 event = self._done.get(submission_id)
                 if event is not None:
                     event.set()
+
+    async def _store_failure(self, submission_id: int) -> None:
+        """Whatever failed while grading, the submission ends done, as an Internal Error
+        saying nothing of the cause (the log has it), never left running."""
+        try:
+            async with self.database.session() as session:
+                await service.store_grade(
+                    session,
+                    submission_id=submission_id,
+                    result=service.internal_error(service.GRADING_FAILED),
+                    fuzz=self.settings.review_fuzzing,
+                )
+        except Exception as exc:  # the database itself is down: the next start retries
+            log.error("grading_failure_not_stored", submission=submission_id, error=repr(exc))
 
     async def _grade(self, submission_id: int) -> None:
         async with self.database.session() as session:

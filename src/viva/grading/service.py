@@ -7,7 +7,10 @@ touches the database is async and never commits on its own.
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import json
+import random
 import threading
 from datetime import UTC, datetime
 from typing import Any
@@ -18,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from viva.errors import NotFound, ServiceUnavailable, VivaError
 from viva.grading import authored
 from viva.grading.challenges import Challenge, TestCase, generate_cases, load_challenges
-from viva.grading.judge import Grade, Verdict, build_job, grade
+from viva.grading.judge import Grade, Verdict, build_job, grade, storable
 from viva.grading.models import Submission
 from viva.grading.runners import DirectRunner, Runner
 from viva.grading.schemas import (
@@ -178,7 +181,12 @@ async def grade_any(
         return result, chosen
     runner = await asyncio.to_thread(get_runner, settings)
     result = await asyncio.to_thread(
-        grade_source, runner, challenge, source, visible_only=visible_only
+        grade_source,
+        runner,
+        challenge,
+        source,
+        visible_only=visible_only,
+        secret=settings.effective_secret_key,
     )
     return result, None
 
@@ -240,45 +248,122 @@ def challenge_detail(slug: str) -> ChallengeDetail:
 def check_source(source: str, *, max_bytes: int) -> None:
     if len(source.encode("utf-8", "surrogatepass")) > max_bytes:
         raise SourceRejected(f"the source is larger than {max_bytes // 1024} KB")
+    try:
+        source.encode("utf-8")
+    except UnicodeEncodeError:
+        raise SourceRejected("the source is not valid Unicode (a lone surrogate)") from None
     if "\x00" in source:
         raise SourceRejected("the source contains a NUL character")
     if not source.strip():
         raise SourceRejected("the source is empty")
 
 
-_RESOLVED: dict[str, list[TestCase]] = {}
+# A property test draws a pool of cases once per process (seeded from the secret key) and
+# the reference solution's values on all of them in one sandbox run; each submission is
+# graded on a subset chosen by HMAC(secret, its source), so the cases cannot be hard-coded
+# from an earlier run and the same submission re-graded meets the same cases.
+POOL_PER_CASE = 10  # pool cases per case a submission gets
+POOL_MAX = 2000
+FIXED_SHARE = 8  # 1/8 of a submission's cases are the pool's first (Hypothesis's simplest)
+
+_RESOLVED: dict[tuple[str, str], list[TestCase]] = {}
 _RESOLVE_LOCK = threading.Lock()
 
 
-def resolved_tests(runner: Runner, challenge: Challenge) -> list[TestCase]:
-    """The challenge's tests with property tests made concrete: generated inputs, and the
-    reference solution's results on them (run in the sandbox too) as expected values."""
+def _digest(secret: str, *parts: str) -> bytes:
+    message = "\0".join(parts).encode("utf-8", "surrogatepass")
+    return hmac.new(secret.encode("utf-8", "surrogatepass"), message, hashlib.sha256).digest()
+
+
+def _pooled_tests(runner: Runner, challenge: Challenge, secret: str) -> list[TestCase]:
+    """The challenge's tests with each property test holding its whole pool: generated
+    inputs, and the reference solution's results on them (run in the sandbox) as expected
+    values. Computed once per process, challenge and secret."""
+    key = (challenge.slug, _digest(secret, "viva-property-pool").hex())
     with _RESOLVE_LOCK:
-        if challenge.slug in _RESOLVED:
-            return _RESOLVED[challenge.slug]
-    tests = []
-    for test in challenge.tests:
-        if test.kind != "property":
-            tests.append(test)
-            continue
-        assert test.strategy is not None
-        cases = generate_cases(test.strategy, test.examples)
-        concrete = test.model_copy(update={"cases": cases})
-        outcome = runner.run(
-            build_job(challenge, challenge.solution, [concrete]), challenge.meta.limits
-        )
-        records = [r for r in outcome.records if r.get("test") == 0 and "steps" in r]
-        if not records or len(records[0]["steps"]) != len(cases):
+        if key in _RESOLVED:
+            return _RESOLVED[key]
+        tests = []
+        for test in challenge.tests:
+            if test.kind != "property":
+                tests.append(test)
+                continue
+            assert test.strategy is not None
+            seed = int.from_bytes(_digest(secret, "pool", challenge.slug, test.name)[:8], "big")
+            size = min(POOL_MAX, test.examples * POOL_PER_CASE)
+            cases = generate_cases(test.strategy, size, seed=seed)
+            tests.append(_resolve_pool(runner, challenge, test, cases))
+        _RESOLVED[key] = tests
+        return tests
+
+
+def _resolve_pool(
+    runner: Runner, challenge: Challenge, test: TestCase, cases: list[list[Any]]
+) -> TestCase:
+    """The reference's results on every case: one run, the pool cut into tests of the
+    property test's own size (so no record is larger than a submission's)."""
+    chunks = [cases[i : i + test.examples] for i in range(0, len(cases), test.examples)]
+    concrete = [test.model_copy(update={"cases": chunk}) for chunk in chunks]
+    limits = challenge.meta.limits
+    scaled = limits.model_copy(
+        update={
+            "cpu_seconds": min(30.0, limits.cpu_seconds * len(chunks)),
+            "wall_seconds": min(60.0, limits.wall_seconds * len(chunks)),
+        }
+    )
+    outcome = runner.run(build_job(challenge, challenge.solution, concrete), scaled)
+    by_test = {r.get("test"): r for r in outcome.records if "steps" in r}
+    expected: list[dict[str, Any]] = []
+    for index, chunk in enumerate(chunks):
+        steps = by_test.get(index, {}).get("steps")
+        if not isinstance(steps, list) or len(steps) != len(chunk):
             raise RuntimeError(f"{challenge.slug}: the reference solution failed {test.name!r}")
-        tests.append(concrete.model_copy(update={"expected_steps": records[0]["steps"]}))
-    with _RESOLVE_LOCK:
-        _RESOLVED[challenge.slug] = tests
-    return tests
+        expected += steps
+    return test.model_copy(update={"cases": cases, "expected_steps": expected})
 
 
-def grade_source(runner: Runner, challenge: Challenge, source: str, *, visible_only: bool) -> Grade:
-    """Blocking: run in a worker thread."""
-    tests = challenge.visible if visible_only else resolved_tests(runner, challenge)
+def _subset(test: TestCase, slug: str, secret: str, source: str) -> TestCase:
+    """The cases of the pool this source is graded on (HMAC-chosen, the same every time)."""
+    size = len(test.cases)
+    wanted = min(test.examples, size)
+    fixed = wanted // FIXED_SHARE
+    seed = _digest(secret, "cases", slug, test.name, source)
+    chosen = sorted(
+        [*range(fixed), *random.Random(seed).sample(range(fixed, size), wanted - fixed)]
+    )
+    return test.model_copy(
+        update={
+            "cases": [test.cases[i] for i in chosen],
+            "expected_steps": [test.expected_steps[i] for i in chosen],
+        }
+    )
+
+
+def resolved_tests(
+    runner: Runner, challenge: Challenge, *, secret: str = "", source: str = ""
+) -> list[TestCase]:
+    """The challenge's tests with property tests made concrete for this source: its share
+    of the pool's inputs, with the reference solution's results as expected values."""
+    pooled = _pooled_tests(runner, challenge, secret)
+    return [
+        t if t.kind != "property" else _subset(t, challenge.slug, secret, source) for t in pooled
+    ]
+
+
+def grade_source(
+    runner: Runner,
+    challenge: Challenge,
+    source: str,
+    *,
+    visible_only: bool,
+    secret: str = "",
+) -> Grade:
+    """Blocking: run in a worker thread. A Run sees the visible examples only; a submission
+    all tests, its property cases chosen by HMAC(secret, source)."""
+    if visible_only:
+        tests = challenge.visible
+    else:
+        tests = resolved_tests(runner, challenge, secret=secret, source=source)
     outcome = runner.run(build_job(challenge, source, tests), challenge.meta.limits)
     return grade(challenge, tests, outcome)
 
@@ -289,7 +374,7 @@ def grade_out(g: Grade) -> GradeOut:
         score=g.score,
         passed=g.passed,
         total=len(g.tests),
-        message=g.message,
+        message=storable(g.message),
         tests=[TestOut(**t.public()) for t in g.tests],
     )
 
@@ -370,7 +455,7 @@ async def store_grade(
     submission.score = result.score
     submission.passed = result.passed
     submission.total = len(result.tests)
-    submission.message = result.message[:4000]
+    submission.message = storable(result.message[:4000])
     submission.tests = [t.public() for t in result.tests]
     submission.finished_at = datetime.now(UTC)
     if result.verdict != Verdict.INTERNAL_ERROR:
@@ -389,6 +474,9 @@ async def store_grade(
             submission_id=submission.id,
             fuzz=fuzz,
         )
+
+
+GRADING_FAILED = "grading failed on the server's side; the operator's log has the details"
 
 
 def internal_error(message: str) -> Grade:
