@@ -135,6 +135,38 @@ CASES: dict[str, tuple[str, set[Verdict], tuple[str, ...]]] = {
         {Verdict.SYNTAX_ERROR, Verdict.RUNTIME_ERROR},
         ("sqlite", "postgres"),
     ),
+    # SQLite runs in a sandboxed worker: one long C call is cut by the parent's wall clock,
+    # values and results are capped, memory is SQLite's hard heap limit.
+    "instr on a megabyte string": (
+        "SELECT instr(printf('%.*c', 1000000, 'a'), printf('%.*c', 500000, 'a') || 'b') AS name,"
+        " 1 AS salary",
+        {Verdict.TIME_LIMIT},
+        ("sqlite",),
+    ),
+    "like on a megabyte string": (
+        "SELECT printf('%.*c', 1000000, 'a') LIKE '%' || printf('%.*c', 990, 'a') || 'b%' AS name,"
+        " 1 AS salary",
+        {Verdict.TIME_LIMIT},
+        ("sqlite",),
+    ),
+    "a 180 MB value from a short query": (
+        "SELECT hex(zeroblob(90000000)) AS name, 1 AS salary",
+        {Verdict.OUTPUT_LIMIT},
+        ("sqlite",),
+    ),
+    "a value doubled by a recursive cte": (
+        "WITH RECURSIVE r(s) AS (SELECT 'ab' UNION ALL SELECT s || s FROM r) "
+        "SELECT length(s) AS name, 1 AS salary FROM r",
+        {Verdict.OUTPUT_LIMIT},
+        ("sqlite",),
+    ),
+    "a distinct over huge rows": (
+        "WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r LIMIT 10000000) "
+        "SELECT count(*) AS name, 1 AS salary FROM (SELECT DISTINCT n || zeroblob(20000) FROM r)",
+        {Verdict.MEMORY_LIMIT, Verdict.TIME_LIMIT},
+        ("sqlite",),
+    ),
+    "lift the heap limit": ("PRAGMA hard_heap_limit = 0", NOT_OK, ("sqlite",)),
 }
 PARAMS = [
     pytest.param(name, dialect, id=f"{dialect}-{name}")
