@@ -36,6 +36,7 @@ from viva.grading.runtime import sqlite_worker
 from viva.grading.sql.challenges import Dataset, SqlChallenge
 from viva.grading.sql.sqlite_runner import (
     KILL_GRACE_SECONDS,
+    SqlitePool,
     SqliteUnavailable,
     WorkerConfig,
     WorkerLost,
@@ -128,11 +129,17 @@ def _sqlite_result(reply: dict[str, Any], job: dict[str, Any]) -> SqlResult:
 
 
 def run_sqlite_batch(
-    challenge: SqlChallenge, datasets: list[Dataset], sql: str, *, mode: Mode, trusted: bool
+    challenge: SqlChallenge,
+    datasets: list[Dataset],
+    sql: str,
+    *,
+    mode: Mode,
+    trusted: bool,
+    pool: SqlitePool | None = None,
 ) -> list[SqlResult]:
     """Blocking: `sql` on each dataset, in order, each on a fresh database; fewer results than
     datasets when a run hit the time or memory limit (it is the last one). Candidate SQL runs
-    in a sandboxed worker process (sqlite_runner), in one request for the whole batch; trusted
+    in a sandboxed worker process (`pool`, by default the process's), in one request; trusted
     runs (the reference on Viva's own datasets, the example on a challenge's page) run the same
     code in this process."""
     jobs = [_sqlite_job(challenge, d, sql, mode, trusted) for d in datasets]
@@ -151,15 +158,20 @@ def run_sqlite_batch(
     }
     # Viva's follow-up query (plan or final state) gets a time budget of its own.
     budget = (1 if mode == "query" else 2) * challenge.meta.limits.timeout_ms / 1000
+    started = time.perf_counter()
     try:
-        replies = shared_pool().run(jobs, scripts, budget + KILL_GRACE_SECONDS)
+        replies = (pool or shared_pool()).run(jobs, scripts, budget + KILL_GRACE_SECONDS)
     except SqliteUnavailable as exc:
         raise ServiceUnavailable(
             f"SQL grading on SQLite is unavailable: {exc}. Run `viva doctor` to see how to fix it."
         ) from exc
     except WorkerLost as exc:
         replies = [{"error": str(exc), "error_kind": exc.kind}]
-    return [_sqlite_result(r, job) for r, job in zip(replies, jobs, strict=False)]
+    results = [_sqlite_result(r, job) for r, job in zip(replies, jobs, strict=False)]
+    if results and not results[-1].ms:  # a run the worker never finished: its wall time
+        elapsed = (time.perf_counter() - started) * 1000
+        results[-1].ms = max(0.0, elapsed - sum(r.ms for r in results[:-1]))
+    return results
 
 
 def run_sqlite(
@@ -179,11 +191,11 @@ _SQLITE_AHEAD: contextvars.ContextVar[_Ahead | None] = contextvars.ContextVar(
 async def run_sqlite_async(
     challenge: SqlChallenge, dataset: Dataset, sql: str, *, mode: Mode, trusted: bool = False
 ) -> SqlResult:
-    """One run, as grade_sql asks for them: dataset after dataset. A candidate's first call
-    runs its SQL on this dataset and on those that follow it in the challenge with the same
-    visibility (what grade_sql asks for next) in one worker request; the next calls of the
-    same task take those results in order. Any other call drops them: nothing is kept past
-    the grading that asked for it, and no other task sees it."""
+    """One run, as grade_sql asks for them: dataset after dataset. A candidate's call for the
+    first visible (or first hidden) dataset runs its SQL on every visible (hidden) dataset in
+    one worker request; the next calls of the same task take those results in order. Any
+    other call drops them: nothing is kept past the grading that asked for it, and no other
+    task sees it."""
     if trusted:
         return await asyncio.to_thread(run_sqlite, challenge, dataset, sql, mode=mode, trusted=True)
     owner = (id(asyncio.current_task()), id(challenge), sql, mode)
@@ -195,9 +207,9 @@ async def run_sqlite_async(
             _SQLITE_AHEAD.set((owner, rest))
         return ahead[1][0][1]
     group = [dataset]
-    if dataset in challenge.datasets:
-        after = challenge.datasets[challenge.datasets.index(dataset) + 1 :]
-        group += [d for d in after if d.hidden == dataset.hidden]
+    same = [d for d in challenge.datasets if d.hidden == dataset.hidden]
+    if same and same[0] == dataset:  # only the first of its kind starts a batch
+        group = same
     results = await asyncio.to_thread(
         run_sqlite_batch, challenge, group, sql, mode=mode, trusted=False
     )
