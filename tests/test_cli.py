@@ -162,3 +162,47 @@ def test_authored_challenges_reach_the_cli(env: Settings, tmp_path: Path) -> Non
     good.write_text(SOLUTION)
     code, out = viva("challenge", "submit", data["slug"], str(good))
     assert code == 0 and "Accepted" in out
+
+
+def test_challenge_submit_shows_candidate_text_inert(env: Settings, tmp_path: Path) -> None:
+    """A program's values and errors reach the terminal as text: no ANSI escape, no rich
+    markup, so nothing it prints can look like a green Accepted."""
+    fake = "\x1b[32mAccepted\x1b[0m [green]Accepted[/green]"
+    tricky = tmp_path / "tricky.py"
+    tricky.write_text(f"def is_palindrome(text):\n    raise ValueError({fake!r})\n")
+    result = runner.invoke(app, ["challenge", "submit", "palindrome", str(tricky)])
+    assert result.exit_code == 2, result.output
+    assert "\x1b" not in result.output
+    assert "[green]Accepted[/green]" in result.output  # shown, not obeyed
+    assert "\\x1b[32mAccepted\\x1b[0m" in result.output  # the error's escape, made visible
+    assert "Runtime Error" in result.output
+
+
+def test_challenge_submit_whose_grading_fails_stores_internal_error(
+    env: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No PostgreSQL for SQL grading: the submission is stored as Internal Error, not left
+    queued, and the command fails cleanly."""
+    from sqlalchemy import select
+
+    from tests.conftest import run_async
+    from viva.grading.models import Submission
+
+    monkeypatch.delenv("VIVA_SQL_POSTGRES_URL", raising=False)
+    query = tmp_path / "q.sql"
+    query.write_text("SELECT 1;\n")
+    code, out = viva("challenge", "submit", "sql-joins", str(query), "--dialect", "postgres")
+    assert code == 1 and "error:" in out and "Traceback" not in out
+
+    async def stored() -> list[tuple[str, str | None]]:
+        database = Database(env.effective_database_url)
+        try:
+            async with database.session() as session:
+                rows = await session.scalars(
+                    select(Submission).where(Submission.challenge == "sql-joins")
+                )
+                return [(r.status, r.verdict) for r in rows]
+        finally:
+            await database.dispose()
+
+    assert run_async(stored()) == [("done", "Internal Error")]

@@ -7,6 +7,7 @@ import json
 import os
 import sys
 import time
+import unicodedata
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
@@ -17,6 +18,7 @@ import typer
 from fsrs import Rating
 from rich.console import Console
 from rich.markdown import Markdown
+from rich.markup import escape
 from rich.panel import Panel
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
@@ -502,13 +504,15 @@ def challenge_show(slug: Annotated[str, typer.Argument(help="Challenge slug")]) 
         c = grading.challenge_detail(slug)
     except VivaError as exc:
         raise _fail(exc.detail) from None
-    console.print(Panel(Markdown(c.prompt), title=f"{c.title} · {c.kind} · {c.difficulty}"))
+    title = inert(f"{c.title} · {c.kind} · {c.difficulty}")
+    console.print(Panel(Markdown(c.prompt), title=title))
     for example in c.examples:
         console.print(
-            f"[bold]{example.name}[/]\n{example.input}\n  → {json.dumps(example.expected)}"
+            f"[bold]{inert(example.name)}[/]\n{inert(example.input)}\n"
+            f"  → {inert(json.dumps(example.expected))}"
         )
     console.print(f"\n{c.hidden_tests} hidden tests. Starter code:\n")
-    console.print(c.starter)
+    console.print(inert(c.starter))
 
 
 @challenge_app.command("submit")
@@ -555,6 +559,7 @@ def challenge_submit(
         finally:
             await engines.close()
 
+    sub_id: int | None = None
     if not run_only:
         _ensure_schema(settings)
         sub = _run(
@@ -562,27 +567,62 @@ def challenge_submit(
                 s, challenge=challenge, source=source, dialect=chosen
             )
         )
+        sub_id = sub.id
     try:
         result = asyncio.run(grade())
     except VivaError as exc:
-        raise _fail(exc.detail) from None
-    if not run_only:
-        _run(lambda s: grading.store_grade(s, submission_id=sub.id, result=result))
+        _store_failure(sub_id, exc.detail)
+        raise _fail(inert(exc.detail)) from None
+    except Exception as exc:  # whatever failed, the submission ends as an Internal Error
+        _store_failure(sub_id, grading.GRADING_FAILED)
+        raise _fail(f"Internal Error: grading failed ({type(exc).__name__})") from None
+    if sub_id is not None:
+        stored_id = sub_id
+        _run(lambda s: grading.store_grade(s, submission_id=stored_id, result=result))
     table = Table("test", "result", "expected", "got", "ms")
     for t in result.tests:
-        mark = "[green]passed[/]" if t.passed else f"[red]{t.status}[/]"
-        shown = ("(hidden)", "") if t.hidden else (_brief(t.expected), _brief(t.got))
-        table.add_row(t.name, mark, *shown, f"{t.ms:.1f}")
+        shown = t.public()  # hidden tests: name and outcome only
+        mark = "[green]passed[/]" if t.passed else f"[red]{inert(t.status)}[/]"
+        cells = (
+            ("(hidden)", "")
+            if t.hidden
+            else (_brief(shown.get("expected")), _brief(shown.get("got")))
+        )
+        table.add_row(inert(t.name), mark, *cells, f"{t.ms:.1f}")
     console.print(table)
     colour = "green" if result.verdict == "Accepted" else "red"
     where = f" on {chosen}" if chosen else ""
     console.print(
-        f"[bold {colour}]{result.verdict}[/]{where}  score {result.score:.0%}  "
+        f"[bold {colour}]{inert(result.verdict)}[/]{where}  score {result.score:.0%}  "
         f"({result.passed}/{len(result.tests)} tests)"
     )
     if result.message and result.verdict != "Accepted":
-        console.print(result.message)
+        console.print(inert(result.message))
     raise typer.Exit(0 if result.verdict == "Accepted" else 2)
+
+
+def _store_failure(submission_id: int | None, message: str) -> None:
+    """A submission whose grading failed ends done, as an Internal Error, never queued."""
+    from viva.grading import service as grading
+
+    if submission_id is None:
+        return
+    failed = grading.internal_error(message)
+    _run(lambda s: grading.store_grade(s, submission_id=submission_id, result=failed))
+
+
+def inert(text: object) -> str:
+    """Candidate (or author) text made inert for the terminal: rich markup escaped, control
+    characters other than newline and tab (ANSI escapes, bidi overrides, ...) shown as
+    escapes, lone surrogates replaced."""
+    value = str(text).encode("utf-8", "replace").decode("utf-8")
+    shown = "".join(
+        ch
+        if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cf", "Zl", "Zp")
+        else ch.encode("unicode_escape").decode("ascii")
+        for ch in value
+    )
+    return escape(shown)
 
 
 def _brief(value: Any) -> str:
@@ -590,8 +630,8 @@ def _brief(value: Any) -> str:
     if isinstance(value, dict) and "rows" in value:
         rows = value["rows"][:5]
         more = " …" if value.get("row_count", 0) > 5 else ""
-        return "\n".join(json.dumps(r) for r in rows) + more
-    return json.dumps(value)
+        return inert("\n".join(json.dumps(r) for r in rows) + more)
+    return inert(json.dumps(value))
 
 
 @app.command()
