@@ -423,6 +423,10 @@ def _union(node: exp.Union) -> Iterator[Mutation]:
         f"UNION{'' if distinct else ' ALL'} -> UNION{' ALL' if distinct else ''}",
         _set(node, "distinct", not distinct),
     )
+    both = {"this": node.this.copy(), "expression": node.expression.copy()}
+    yield "UNION -> INTERSECT", _replace(node, exp.Intersect(**both, distinct=True))
+    for which, side in (("first", node.this), ("second", node.expression)):
+        yield f"only the {which} UNION branch", _replace(node, side.copy())
 
 
 def _create(node: exp.Create) -> Iterator[Mutation]:
@@ -694,12 +698,16 @@ async def score_challenge(
     return result
 
 
-def report(score: Score, verbose: bool) -> None:
+def report(score: Score, verbose: bool, killed: bool = False) -> None:
     print(
         f"{score.slug:38} {score.dialect:8} mutants {score.total:3}  killed {len(score.killed):3}"
         f"  survived {len(score.survived):2}  equivalent {len(score.equivalent):2}"
         f"  score {score.score:6.1%}  (did not compile: {score.invalid})"
     )
+    for mutant in score.killed if killed else []:
+        print(f"    killed  {mutant.description}")
+        if verbose:
+            print("      " + mutant.sql.replace("\n", "\n      "))
     for mutant in score.survived:
         print(f"    SURVIVED  {mutant.description}")
         if verbose:
@@ -757,7 +765,8 @@ async def main(argv: list[str]) -> int:
     parser.add_argument("--postgres-url", default=DEFAULT_POSTGRES)
     parser.add_argument("--no-postgres", action="store_true")
     parser.add_argument("--min", type=float, default=0.9)
-    parser.add_argument("-v", "--verbose", action="store_true", help="print survivors' SQL")
+    parser.add_argument("-v", "--verbose", action="store_true", help="print the mutants' SQL")
+    parser.add_argument("--killed", action="store_true", help="list the killed mutants too")
     args = parser.parse_args(argv)
     unknown = set(args.slugs) - set(load_sql_challenges())
     if unknown:
@@ -766,7 +775,7 @@ async def main(argv: list[str]) -> int:
         args.slugs,
         dialect=args.dialect,
         postgres_url=None if args.no_postgres else args.postgres_url,
-        on_score=lambda score: report(score, args.verbose),
+        on_score=lambda score: report(score, args.verbose, args.killed),
     )
     low = [s for s in scores if s.score < args.min]
     print(
