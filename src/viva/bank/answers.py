@@ -192,6 +192,7 @@ def parse_answer(text: str, *, number: int, where: str = "answer") -> ModelAnswe
         references=_str_list(meta, "references", where=where),
         in_viva=_str_list(meta, "in_viva", where=where, required=False),
         code_blocks=code_blocks(body),
+        synonyms=_synonyms(meta, where=where),
         reviewed=reviewed,
         checked_against=checked_against,
     )

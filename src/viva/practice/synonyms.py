@@ -8,10 +8,13 @@ as one term instead of losing "all" as a stop word.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
 
 from viva.bank.answers import load_answers
+
+_WORD = re.compile(r"[A-Za-z]{5,}")
 
 SYNONYM_GROUPS: tuple[tuple[str, ...], ...] = (
     # Python
@@ -133,8 +136,30 @@ SYNONYM_GROUPS: tuple[tuple[str, ...], ...] = (
     ("api gateway", "gateway", "edge proxy"),
     ("circuit breaker", "breaker"),
     ("half-open", "half open"),
-    ("fail fast", "fails fast", "fail-fast", "fast failure"),
-    ("cascading failure", "cascade failure", "failure cascade"),
+    (
+        "fail fast",
+        "fails fast",
+        "fail-fast",
+        "fast failure",
+        "fail immediately",
+        "fails immediately",
+        "fail right away",
+        "error right away",
+        "error immediately",
+    ),
+    (
+        "cascading failure",
+        "cascade failure",
+        "failure cascade",
+        "domino effect",
+        "take down everything",
+        "taking down everything",
+        "takes down everything",
+        "bring down everything",
+        "bring down the whole system",
+        "knock over the callers",
+    ),
+    ("failure", "fail", "fails", "failing", "failed"),
     ("saga", "saga pattern"),
     ("compensating action", "compensating transaction", "compensation"),
     ("outbox", "transactional outbox", "outbox pattern"),
@@ -225,7 +250,18 @@ SYNONYM_GROUPS: tuple[tuple[str, ...], ...] = (
     ("host kernel", "kernel", "shared kernel"),
     ("cgroup", "cgroups", "control group", "control groups"),
     ("multi-stage build", "multistage build", "multi stage build", "multi-stage"),
-    ("non-root", "nonroot", "unprivileged user", "non root", "not root"),
+    (
+        "non-root",
+        "nonroot",
+        "unprivileged user",
+        "non root",
+        "not root",
+        "not as root",
+        "not run as root",
+        "not running as root",
+        "never run as root",
+        "not run it as root",
+    ),
     ("pid 1", "pid1", "init process"),
     ("sigterm", "term signal", "graceful shutdown", "shut down gracefully"),
     ("sigkill", "kill -9", "killed"),
@@ -269,6 +305,24 @@ SYNONYM_GROUPS: tuple[tuple[str, ...], ...] = (
     ("cache hit", "hit"),
     ("cache miss", "miss"),
     ("hit ratio", "hit rate", "cache hit ratio", "cache hit rate"),
+    (
+        "offload the database",
+        "offloads the database",
+        "take load off the database",
+        "takes load off the database",
+        "take load off the db",
+        "takes load off the db",
+        "less load on the db",
+        "less load on the database",
+        "fewer database queries",
+        "not hit the database every time",
+        "not hit the db every time",
+        "not hit the database each time",
+        "not query the database every time",
+        "not query the db each time",
+        "not query the db every time",
+    ),
+    ("staleness", "stale", "out of date", "outdated"),
     ("ttl", "time to live", "time-to-live", "expiry", "expiration", "expire", "ex"),
     ("cache-aside", "cache aside", "lazy loading", "look-aside", "lookaside"),
     ("write-through", "write through"),
@@ -401,7 +455,9 @@ SYNONYM_GROUPS: tuple[tuple[str, ...], ...] = (
     ("min", "minimum"),
     ("spec", "specification"),
     ("fast", "quick", "quickly", "speed"),
-    ("slow", "sluggish"),
+    ("slow", "sluggish", "slower", "slows", "slows down"),
+    ("separately", "independently", "on its own", "by itself"),
+    ("reproducible", "repeatable", "reproducibly"),
     ("expensive", "costly", "heavy"),
     ("large", "big", "huge"),
     ("small", "tiny", "little"),
@@ -427,6 +483,36 @@ SYNONYM_GROUPS: tuple[tuple[str, ...], ...] = (
     ("10", "ten"),
     ("15", "fifteen"),
 )
+
+
+# Opposites: a typed word of one side states the other side negated, so "memcached is
+# multi-threaded" contradicts "Redis executes commands on one main thread" only where the
+# words are opposites of a term of the key point.
+ANTONYM_PAIRS: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
+    (("mutable",), ("immutable",)),
+    (("before",), ("after",)),
+    (("stateless",), ("stateful",)),
+    (("lazy", "lazily"), ("eager", "eagerly")),
+    (("safe",), ("unsafe",)),
+    (("encrypted",), ("unencrypted", "plaintext")),
+    (("separate", "separates", "separately"), ("same", "merged", "combined")),
+    (("slower", "slow", "slows"), ("faster", "fast", "quicker", "speeds")),
+    (("increase", "increases"), ("decrease", "decreases", "reduce", "reduces")),
+    (("supported",), ("unsupported",)),
+    (("short-lived",), ("long-lived",)),
+    (("immediately",), ("later", "eventually")),
+    (("multi-threaded", "multithreaded"), ("single-threaded",)),
+)
+
+
+@lru_cache(maxsize=1)
+def known_words() -> frozenset[str]:
+    """Every word of the shipped model answers: words the typo check takes as spelt right."""
+    words: set[str] = set()
+    for answer in load_answers().values():
+        for text in (answer.summary, answer.explanation, *answer.key_points, *answer.pitfalls):
+            words.update(w.casefold() for w in _WORD.findall(text))
+    return frozenset(words)
 
 
 @lru_cache(maxsize=1)
