@@ -147,6 +147,8 @@ class Templates:
     def __init__(self, kept: int = TEMPLATES_KEPT) -> None:
         self.kept = kept
         self._items: OrderedDict[str, tuple[sqlite3.Connection, set[str]]] = OrderedDict()
+        # One untouched copy per template, made while idle, taken by the next run of it.
+        self._spares: dict[str, sqlite3.Connection] = {}
 
     def prepare(self, key: str, sql: str) -> None:
         conn = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
@@ -162,14 +164,33 @@ class Templates:
             raise
         self._items[key] = (conn, tables)
         while len(self._items) > self.kept:
-            _, (old, _) = self._items.popitem(last=False)
+            gone, (old, _) = self._items.popitem(last=False)
             old.close()
+            if (spare := self._spares.pop(gone, None)) is not None:
+                spare.close()
 
     def get(self, key: str) -> tuple[sqlite3.Connection, set[str]] | None:
         item = self._items.get(key)
         if item is not None:
             self._items.move_to_end(key)
         return item
+
+    def fresh(self, key: str) -> tuple[sqlite3.Connection, set[str]]:
+        """A database of its own for one run, and the dataset's tables."""
+        item = self.get(key)
+        if item is None:
+            raise KeyError(f"dataset {key} is not prepared")
+        spare = self._spares.pop(key, None)
+        return (spare if spare is not None else _fresh_copy(item[0])), item[1]
+
+    def refill(self, keys: list[str]) -> None:
+        for key in keys:
+            item = self._items.get(key)
+            if item is not None and key not in self._spares:
+                try:
+                    self._spares[key] = _fresh_copy(item[0])
+                except (sqlite3.Error, MemoryError):
+                    return  # the next run makes its copy itself
 
 
 def _fresh_copy(template: sqlite3.Connection) -> sqlite3.Connection:
@@ -185,14 +206,10 @@ def _fresh_copy(template: sqlite3.Connection) -> sqlite3.Connection:
 
 def run(job: dict[str, Any], templates: Templates) -> dict[str, Any]:
     """One run on a fresh copy of the prepared dataset; the reply as JSON-safe values."""
-    item = templates.get(str(job["key"]))
-    if item is None:
-        raise KeyError(f"dataset {job['key']} is not prepared")
-    template, tables = item
+    conn, tables = templates.fresh(str(job["key"]))
     mode = str(job["mode"])
     result = Result(int(job["max_rows"]), int(job["max_bytes"]), int(job["max_value"]))
     reply: dict[str, Any] = {"error": None, "error_kind": None, "plan": "", "plan_uses_index": None}
-    conn = _fresh_copy(template)
     try:
         budget = float(job["timeout_ms"]) / 1000
         deadline = time.monotonic() + budget
@@ -314,7 +331,8 @@ def handle(job: dict[str, Any], templates: Templates) -> Iterator[dict[str, Any]
             reply["last"] = i == len(runs) - 1 or reply["error_kind"] in ("timeout", "memory")
             yield reply
             if reply["last"]:
-                return
+                break
+        templates.refill([str(r["key"]) for r in runs])  # once the replies are out
     else:
         yield {"error": f"unknown operation {op!r}", "last": True}
 
@@ -357,15 +375,20 @@ def serve(config: dict[str, Any]) -> None:
     stdout.flush()
     templates = Templates()
     for line in stdin:
+        answered = False  # once the final reply is out, nothing more may be written for a job
         try:
             for reply in handle(json.loads(line), templates):
                 _send(stdout, reply)
+                answered = bool(reply.get("last"))
         except MemoryError:
             # Not enough memory even to answer properly: say so, and let a fresh worker on.
-            stdout.write(OUT_OF_MEMORY + b"\n")
-            stdout.flush()
+            if not answered:
+                stdout.write(OUT_OF_MEMORY + b"\n")
+                stdout.flush()
             return
         except (ValueError, KeyError, TypeError) as exc:
+            if answered:
+                return
             _send(stdout, {"error": f"bad job: {exc}"[:ERROR_CHARS], "last": True})
 
 

@@ -160,6 +160,13 @@ class Worker:
             raise WorkerLost("died", "the SQLite worker sent a bad reply")
         return reply
 
+    def pending(self) -> bool:
+        """Bytes already received that belong to no request."""
+        if self._buffer:
+            return True
+        ready, _, _ = select.select([self._out], [], [], 0)
+        return bool(ready)
+
     def alive(self) -> bool:
         return self.proc.poll() is None
 
@@ -240,7 +247,8 @@ class SqlitePool:
                     raise WorkerLost("internal", "the SQLite worker lost a prepared dataset")
             last = replies[-1] if replies else {}
             if (
-                last.get("lost")
+                worker.pending()  # a line nobody asked for: never hand it to the next run
+                or last.get("lost")
                 or last.get("retire")
                 or float(last.get("cpu_seconds", 0)) > RECYCLE_CPU_SECONDS
             ):
