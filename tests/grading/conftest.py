@@ -1,4 +1,5 @@
-"""Grading tests run on the real bubblewrap sandbox (root and bwrap needed; CI has both)."""
+"""Grading tests run on the real bubblewrap sandbox: as root (a uid per slot) or, for anyone
+else, unprivileged through user namespaces (bwrap needed; CI has it)."""
 
 from __future__ import annotations
 
@@ -35,16 +36,37 @@ def palindrome() -> Challenge:
     return load_challenge(CHALLENGES_DIR / "palindrome")
 
 
-def sandbox_processes() -> list[int]:
-    """Host pids running under this worker's slot uids."""
-    pids = []
+def sandbox_processes(runner: SandboxRunner) -> list[int]:
+    """Host pids of the runs' workers and of whatever they started: every process below the
+    runner's bubblewrap slots that is in a run's own PID namespace (three levels deep) and
+    is not that namespace's init. The same in root and in unprivileged mode."""
+    parents: dict[int, int] = {}
+    depth: dict[int, tuple[int, int]] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
-            uid = os.stat(f"/proc/{entry}").st_uid
-        except FileNotFoundError:
+            with open(f"/proc/{entry}/status") as fh:
+                fields = dict(line.split(":", 1) for line in fh if ":" in line)
+        except (FileNotFoundError, ProcessLookupError, ValueError):
             continue
-        if UID_BASE <= uid < UID_BASE + 10:
-            pids.append(int(entry))
-    return pids
+        pid = int(entry)
+        parents[pid] = int(fields.get("PPid", "0").split()[0] or 0)
+        nspid = fields.get("NSpid", "").split()
+        depth[pid] = (len(nspid), int(nspid[-1]) if nspid else 0)
+    slots = set(runner.zygote_pids())
+
+    def below_a_slot(pid: int) -> bool:
+        for _ in range(64):
+            pid = parents.get(pid, 0)
+            if pid in slots:
+                return True
+            if pid <= 1:
+                return False
+        return False
+
+    return [
+        pid
+        for pid, (levels, inner) in depth.items()
+        if levels >= 3 and inner != 1 and below_a_slot(pid)
+    ]

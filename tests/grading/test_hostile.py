@@ -23,7 +23,7 @@ CANARY = "canary-secret-4f1d"
 
 
 @pytest.fixture
-def host(tmp_path: Path) -> Iterator[dict[str, object]]:
+def host(tmp_path: Path, sandbox: SandboxRunner) -> Iterator[dict[str, object]]:
     canary = tmp_path / "viva.db"
     canary.write_text(CANARY)
     secret = tmp_path / "secret_key"
@@ -40,7 +40,7 @@ def host(tmp_path: Path) -> Iterator[dict[str, object]]:
     assert canary.read_text() == CANARY and secret.read_text() == CANARY
     assert sorted(p.name for p in tmp_path.iterdir()) == ["secret_key", "viva.db"]
     # Only the warm workers waiting for the next job may remain: one per slot.
-    assert len(sandbox_processes()) <= SLOTS, "a sandboxed process outlived its run"
+    assert len(sandbox_processes(sandbox)) <= SLOTS, "a sandboxed process outlived its run"
 
 
 def verdict_of(sandbox: SandboxRunner, challenge: Challenge, source: str) -> tuple[Verdict, str]:

@@ -8,6 +8,7 @@ left in a slot's network namespace or shared files, and times measured outside t
 
 from __future__ import annotations
 
+import os
 import secrets
 import threading
 from typing import Any
@@ -241,14 +242,10 @@ def test_memory_is_limited_per_run_not_per_process(
 def test_a_run_within_its_memory_limit_is_not_stopped(
     sandbox: SandboxRunner, palindrome: Challenge
 ) -> None:
-    within = (
-        "import unicodedata as _u\n"
-        "def is_palindrome(t):\n"
-        "    hold = b'x' * (150 << 20)\n"
-        "    c = [x.casefold() for x in _u.normalize('NFC', t) if x.isalnum()]\n"
-        "    return c == c[::-1] and len(hold) > 0\n"
-    )
-    assert verdict_of(sandbox, palindrome, within) == Verdict.ACCEPTED
+    within = "def hold():\n    data = b'x' * (200 << 20)\n    return len(data) >> 20\n"
+    outcome = sandbox.run(call_job(within, "hold"), Limits())
+    assert (outcome.status, value_of(outcome)) == (RunStatus.EXITED, 200)
+    another_candidate_is_accepted(sandbox, palindrome)
 
 
 LEAVE_STATE = r"""
@@ -346,3 +343,8 @@ def test_a_fork_bomb_in_one_slot_does_not_stop_a_correct_run_in_another(
         attacker.join()
     assert verdicts and verdicts[0] != Verdict.ACCEPTED
     another_candidate_is_accepted(sandbox, palindrome)
+
+
+def test_the_sandbox_picks_its_mode_by_itself(sandbox: SandboxRunner) -> None:
+    """Root: a uid per slot; anyone else: unprivileged bubblewrap in user namespaces."""
+    assert sandbox.mode == ("root" if os.geteuid() == 0 else "user")
