@@ -119,10 +119,12 @@ class Worker:
         self.send({"op": "runs", "runs": runs})
         replies: list[dict[str, Any]] = []
         while True:
+            since = time.monotonic()
             try:
-                reply = self._read(time.monotonic() + seconds)
+                reply = self._read(since + seconds)
             except WorkerLost as exc:
-                replies.append({"error": str(exc), "error_kind": exc.kind, "lost": True})
+                ms = (time.monotonic() - since) * 1000
+                replies.append({"error": str(exc), "error_kind": exc.kind, "lost": True, "ms": ms})
                 return replies
             if "missing" in reply:
                 return None
