@@ -77,8 +77,9 @@ class TestCase(BaseModel):
     kwargs: dict[str, Any] = {}
     expected: Any = None
     raises: str | None = None
-    # property: `strategy` (Hypothesis, producing argument tuples) generates `examples` inputs;
-    # the reference solution's results on them are the expected values
+    # property: `strategy` (Hypothesis, producing argument tuples) draws a pool of inputs;
+    # each submission meets `examples` of them (see service.resolved_tests), and the
+    # reference solution's results on them are the expected values
     strategy: str | None = None
     examples: int = Field(default=50, ge=1, le=500)
     cases: list[list[Any]] = []

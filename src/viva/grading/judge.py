@@ -396,8 +396,8 @@ def _grade(challenge: Challenge, tests: list[TestCase], outcome: RunOutcome) -> 
             return Grade(limit, 0.0, results, outcome.detail)
         return Grade(Verdict.RUNTIME_ERROR, 0.0, results, f"{PROTOCOL_VIOLATED}: {exc}")
     if report.syntax_error is not None and limit is None:
-        found = report.syntax_error
-        text = f"{found['syntax_error'][:MAX_TEXT]}\n{found.get('text', '')[:MAX_TEXT]}"
+        error = report.syntax_error
+        text = f"{error['syntax_error'][:MAX_TEXT]}\n{error.get('text', '')[:MAX_TEXT]}"
         return Grade(Verdict.SYNTAX_ERROR, 0.0, message=text.strip())
     tol = challenge.meta.float_tolerance
     results = []
