@@ -4,8 +4,11 @@ equivalent mutants) for part of the challenge."""
 
 from __future__ import annotations
 
+import importlib.util
 import shutil
+import sys
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 import yaml
@@ -64,6 +67,46 @@ def test_equivalent_mutant_lists_give_a_reason_for_each_mutant() -> None:
             assert set(entry) <= {"mutant", "reason", "dialects"}, (slug, entry)
             assert entry["mutant"] and entry["reason"], (slug, entry)
             assert set(entry.get("dialects") or []) <= set(challenge.meta.dialects), slug
+
+
+def _mutation_script() -> ModuleType:
+    path = Path(__file__).resolve().parents[3] / "scripts" / "mutation_score_sql.py"
+    spec = importlib.util.spec_from_file_location("mutation_score_sql", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_mutation_script_makes_the_mutants_the_red_team_used() -> None:
+    script = _mutation_script()
+    _, mutants = script.generate(CHALLENGES["sql-top-3-salaries"], "sqlite")
+    made = {m.description for m in mutants}
+    assert {
+        "DENSE_RANK() -> RANK()",
+        "DENSE_RANK() -> ROW_NUMBER()",
+        "LIMIT 3 OFFSET 0 instead of salary_rank <= 3",
+        "drop ORDER BY term name",
+        "ORDER BY name -> salary",
+    } <= made
+    _, mutants = script.generate(CHALLENGES["sql-running-total"], "postgres")
+    assert "drop ORDER BY term id #2" in {m.description for m in mutants}  # the window's
+
+
+def test_every_listed_equivalent_mutant_is_one_the_script_makes() -> None:
+    script = _mutation_script()
+    for slug, challenge in CHALLENGES.items():
+        path = CHALLENGES_DIR / slug / "equivalent-mutants.yaml"
+        if not path.is_file():
+            continue
+        made = {
+            dialect: {m.description for m in script.generate(challenge, dialect)[1]}
+            for dialect in challenge.meta.dialects
+        }
+        for entry in yaml.safe_load(path.read_text(encoding="utf-8")) or []:
+            for dialect in entry.get("dialects") or challenge.meta.dialects:
+                assert entry["mutant"] in made[dialect], (slug, dialect, entry["mutant"])
 
 
 def test_loader_ignores_wrong_solutions_and_equivalent_mutants(tmp_path: Path) -> None:
