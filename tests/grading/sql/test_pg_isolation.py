@@ -144,34 +144,31 @@ async def test_a_script_cannot_change_a_grading_role(
     assert await _leftovers(admin) == (0, 0)
 
 
-async def test_starting_an_engine_reasserts_the_role_settings(
+async def test_a_restarted_engine_reasserts_the_role_settings(
     sql_engines: SqlEngines,
     hostile_base: SqlChallenge,
     admin: asyncpg.Connection,
     sql_postgres_url: str,
 ) -> None:
-    from viva.grading.sql.engines import PostgresEngine
-
-    await _another_candidate_is_fine(sql_engines, hostile_base)
-    roles = await _roles(admin, sql_postgres_url)
-    assert roles
-    for role in [r for r in roles if "_ds_" not in r]:  # as a role could once do to itself
-        await admin.execute(f'ALTER ROLE "{role}" SET default_transaction_read_only = on')
-    restarted = SqlEngines(PostgresEngine(sql_postgres_url))
-    try:
-        await _another_candidate_is_fine(restarted, hostile_base)
-        await _another_candidate_is_fine(restarted, SCRIPT)
-        after = await _roles(admin, sql_postgres_url)
-        leftover = {
-            role: settings
-            for role, (*_, settings) in after.items()
-            if settings and "default_transaction_read_only=on" in settings and "_ds_" not in role
-        }
-        assert not leftover
-    finally:
-        await restarted.close()
+    """As a role could once do to itself, and then keep across restarts."""
+    await _another_candidate_is_fine(sql_engines, SCRIPT)
+    used = set()
+    for dataset in hostile_base.datasets:
+        got = await sql_engines.run(
+            hostile_base, "postgres", dataset, "SELECT current_user AS name", trusted=False
+        )
+        used.add(got.rows[0][0])
+    roles = [r for r in await _roles(admin, sql_postgres_url) if "_ds_" not in r or r in used]
+    for role in roles:
+        await admin.execute(f'ALTER ROLE "{role}" SET enable_indexscan = off')
+    assert sql_engines.postgres is not None
+    await sql_engines.postgres.close()
+    await sql_engines.postgres.start()
     await _another_candidate_is_fine(sql_engines, hostile_base)
     await _another_candidate_is_fine(sql_engines, SCRIPT)
+    after = await _roles(admin, sql_postgres_url)
+    in_use = {*used, sql_engines.postgres.reference_role, *sql_engines.postgres.slot_roles}
+    assert not [r for r in in_use if "enable_indexscan=off" in (after[r][-1] or [])]
 
 
 # Class 4: nothing a run leaves in its session reaches the next run. -------------------------
@@ -215,7 +212,10 @@ async def test_nothing_of_a_script_survives_into_the_next_run(
     await _another_candidate_is_fine(sql_engines, SCRIPT, "attacker", times=10)
     assert await _leftovers(admin) == (0, 0)
     assert await _roles(admin, sql_postgres_url) == before
-    locks = await admin.fetchval("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'")
+    locks = await admin.fetchval(  # (the engine's own claims on its slot roles aside)
+        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
+        "AND NOT (classid = 1986 AND objsubid = 2)"
+    )
     assert locks == 0
 
 
@@ -358,3 +358,18 @@ async def test_an_oversized_result_is_output_limit_exceeded(
     assert grade.verdict in {Verdict.OUTPUT_LIMIT, Verdict.TIME_LIMIT}, grade.message
     assert len(_text(grade)) < 100_000
     await _another_candidate_is_fine(sql_engines, hostile_base, "xxxxxxxxxx")
+
+
+# What the parser lets through: what a real solution needs. -----------------------------------
+
+
+async def test_a_script_may_choose_its_isolation_and_lock_its_rows(
+    sql_engines: SqlEngines,
+) -> None:
+    script = (
+        "BEGIN;\nSET TRANSACTION ISOLATION LEVEL SERIALIZABLE;\n"
+        "SELECT id FROM customers FOR UPDATE;\nLOCK TABLE customers IN SHARE ROW EXCLUSIVE MODE;\n"
+        f"{SCRIPT.solution('postgres').strip().rstrip(';')};\nCOMMIT;"
+    )
+    grade = await grade_sql(sql_engines, SCRIPT, script, "postgres", visible_only=False)
+    assert grade.verdict == Verdict.ACCEPTED, grade.message

@@ -234,6 +234,11 @@ RESULT_BYTES = 512 * 1024  # a result (rows as text) over this is Output Limit E
 _GUARD_SCHEMA = "viva_guard"
 _OVER_CAP = "VV001"  # the SQLSTATE the guard raises
 _CANDIDATE_SLOTS = 4  # concurrent ddl/script runs, each under a role of its own
+_MAX_SLOT_ROLES = 64  # slot roles in all, over every process sharing the grading database
+_CLAIM = "SELECT pg_try_advisory_lock(1986, $1)"
+# Taken by every transaction that creates roles or changes privileges, in any process (two
+# concurrent ACL changes on one object fail with "tuple concurrently updated").
+_LOCK_ROLES = "SELECT pg_advisory_xact_lock(1986, 0)"
 _CONNECTIONS = 8  # candidate and reference connections open at once, all roles together
 _GRACE_SECONDS = 0.25  # past the limit, the client gives up on the server's own timeout
 # Functions no grading role may call: other sessions' activity, large objects (they outlive a
@@ -268,6 +273,11 @@ _REVOKED_VIEWS = ["pg_stat_activity", "pg_stat_progress_vacuum", "pg_stat_progre
 
 
 _CHECKS: dict[str, Check] = {"query": "rows", "ddl": "plan", "script": "atomic"}
+
+
+def _lock_key(name: str) -> int:
+    """A stable 31-bit advisory-lock key for a name (never 0: that key is _LOCK_ROLES)."""
+    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:4], "big") % (2**31 - 1) + 1
 
 
 def _quote(name: str) -> str:
@@ -359,7 +369,8 @@ class PostgresEngine:
         self.database = database
         self._prefix = re.sub(r"[^a-z0-9_]", "_", database.lower())[:24]
         self.reference_role = f"{self._prefix}_reference"
-        self.slot_roles = [f"{self._prefix}_run_{i}" for i in range(_CANDIDATE_SLOTS)]
+        self.slot_roles: list[str] = []  # claimed in start()
+        self._claims: asyncpg.Connection | None = None
         self._legacy_role = re.sub(r"[^a-z0-9_]", "_", f"{database}_candidate".lower())[:60]
         self._admin: asyncpg.Pool | None = None
         self._passwords: dict[str, str] = {}
@@ -375,8 +386,23 @@ class PostgresEngine:
         return hmac.new(key, role.encode(), hashlib.sha256).hexdigest()
 
     async def start(self) -> None:
+        if self._admin is not None:
+            return
         self._admin = await asyncpg.create_pool(self.admin_dsn, min_size=1, max_size=4)
-        async with self._admin.acquire() as conn:
+        # Holds, for this process's lifetime, the advisory locks that claim its slot roles: two
+        # processes never run candidates under the same slot role.
+        self._claims = await asyncpg.connect(self.admin_dsn)
+        self.slot_roles = []
+        for i in range(_MAX_SLOT_ROLES):
+            role = f"{self._prefix}_run_{i}"
+            if await self._claims.fetchval(_CLAIM, _lock_key(role)):
+                self.slot_roles.append(role)
+                if len(self.slot_roles) == _CANDIDATE_SLOTS:
+                    break
+        if not self.slot_roles:
+            raise RuntimeError("every PostgreSQL grading slot role is claimed by other processes")
+        async with self._admin.acquire() as conn, conn.transaction():
+            await conn.execute(_LOCK_ROLES)
             await conn.execute(f"REVOKE ALL ON DATABASE {_quote(self.database)} FROM PUBLIC")
             await conn.execute("REVOKE ALL ON SCHEMA public FROM PUBLIC")
             for name in await conn.fetch(_REVOKED_FUNCTIONS, _REVOKED_BY_NAME):
@@ -388,7 +414,8 @@ class PostgresEngine:
                 # The one role every run used to share had USAGE on every dataset schema.
                 await conn.execute(f"DROP OWNED BY {_quote(self._legacy_role)}")
                 with contextlib.suppress(asyncpg.PostgresError):
-                    await conn.execute(f"DROP ROLE {_quote(self._legacy_role)}")
+                    async with conn.transaction():
+                        await conn.execute(f"DROP ROLE {_quote(self._legacy_role)}")
             for role in (self.reference_role, *self.slot_roles):
                 await self._ensure_role(conn, role, {})
         base = self.admin_dsn.split("://", 1)[1].split("@", 1)[-1]
@@ -398,16 +425,20 @@ class PostgresEngine:
             self._slots.put_nowait(role)
 
     async def close(self) -> None:
+        """Close every connection; start() may be called again (as a restarted process)."""
         if self._connections is not None:
             self._connections.close()
+        if self._claims is not None:
+            self._claims.terminate()
         if self._admin is not None:
             await self._admin.close()
+        self._admin, self._claims, self._connections, self._slots = None, None, None, None
+        self._loaded.clear()
 
     async def _create_guard(self, conn: asyncpg.Connection) -> None:
         """viva_guard.fits(total, cap): raises once a result's running size passes the cap, so
         an oversized result is refused by the server before it is sent."""
         async with conn.transaction():
-            await conn.execute("SELECT pg_advisory_xact_lock(hashtext('viva_guard'))")
             await conn.execute(f"CREATE SCHEMA IF NOT EXISTS {_GUARD_SCHEMA}")
             await conn.execute(f"REVOKE ALL ON SCHEMA {_GUARD_SCHEMA} FROM PUBLIC")
             await conn.execute(
@@ -429,9 +460,8 @@ class PostgresEngine:
             "LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT NOREPLICATION NOBYPASSRLS "
             f"CONNECTION LIMIT 16 PASSWORD '{password}' VALID UNTIL 'infinity'"
         )
-        if not exists:
-            with contextlib.suppress(asyncpg.DuplicateObjectError):  # another process
-                await conn.execute(f"CREATE ROLE {quoted} {attributes}")
+        if not exists:  # (callers hold _LOCK_ROLES: no other process creates it meanwhile)
+            await conn.execute(f"CREATE ROLE {quoted} {attributes}")
         await conn.execute(f"ALTER ROLE {quoted} {attributes}")
         await conn.execute(f"ALTER ROLE {quoted} RESET ALL")
         await conn.execute(f"ALTER ROLE {quoted} IN DATABASE {_quote(self.database)} RESET ALL")
@@ -464,7 +494,7 @@ class PostgresEngine:
             if schema not in self._loaded:
                 assert self._admin is not None
                 async with self._admin.acquire() as conn, conn.transaction():
-                    await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", schema)
+                    await conn.execute(_LOCK_ROLES)
                     found = await conn.fetchval(
                         "SELECT 1 FROM pg_namespace WHERE nspname = $1", schema
                     )
