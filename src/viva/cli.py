@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import sys
 import time
 import unicodedata
@@ -636,39 +635,21 @@ def _brief(value: Any) -> str:
 
 @app.command()
 def doctor() -> None:
-    """Check that this host can grade code safely, and say how to fix what is missing."""
-    import shutil
-
-    from viva.grading.sandbox import SandboxConfig, SandboxRunner, SandboxUnavailable
+    """Check each isolation feature grading needs, and say how to fix what fails here."""
+    from viva.grading.sandbox import probe
 
     settings = Settings()
-    ok = True
-    checks = [
-        ("bubblewrap", shutil.which("bwrap") is not None, "apt-get install bubblewrap"),
-        (
-            "running as root (one uid per slot)",
-            os.geteuid() == 0,
-            "run Viva as root in a container or VM; RLIMIT_NPROC cannot separate runs otherwise",
-        ),
-    ]
-    for name, passed, fix in checks:
-        ok &= passed
-        console.print(
-            f"{'[green]ok[/]  ' if passed else '[red]FAIL[/]'} {name}"
-            + ("" if passed else f" — {fix}")
-        )
     if settings.sandbox == "none":
         console.print(
             "[yellow]VIVA_SANDBOX=none: code runs without isolation (trusted use only)[/]"
         )
-    elif ok:
-        try:
-            runner = SandboxRunner(SandboxConfig(slots=1, uid_base=settings.sandbox_uid_base))
-            runner.close()
-            console.print("[green]ok[/]   sandbox starts (namespaces, seccomp, slot uid)")
-        except (SandboxUnavailable, OSError) as exc:
-            ok = False
-            console.print(f"[red]FAIL[/] sandbox: {exc}")
+    ok = True
+    for check in probe(uid_base=settings.sandbox_uid_base):
+        ok &= check.passed
+        mark = "[green]ok[/]  " if check.passed else "[red]FAIL[/]"
+        console.print(f"{mark} {escape(check.name)}: {escape(check.meaning)}")
+        if not check.passed and check.fix:
+            console.print(f"       fix: {escape(check.fix)}")
     raise typer.Exit(0 if ok else 1)
 
 

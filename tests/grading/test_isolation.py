@@ -15,10 +15,10 @@ from typing import Any
 
 import pytest
 
-from tests.grading.conftest import SLOTS
+from tests.grading.conftest import SLOTS, UID_BASE
 from viva.grading.challenges import Challenge, Limits
 from viva.grading.judge import RunOutcome, RunStatus, Verdict, build_job, grade
-from viva.grading.sandbox import SandboxRunner
+from viva.grading.sandbox import SandboxRunner, available, probe
 
 SOLVE = (
     "\nimport unicodedata as _u\n"
@@ -348,3 +348,19 @@ def test_a_fork_bomb_in_one_slot_does_not_stop_a_correct_run_in_another(
 def test_the_sandbox_picks_its_mode_by_itself(sandbox: SandboxRunner) -> None:
     """Root: a uid per slot; anyone else: unprivileged bubblewrap in user namespaces."""
     assert sandbox.mode == ("root" if os.geteuid() == 0 else "user")
+
+
+def test_probe_passes_every_isolation_check_on_this_host() -> None:
+    checks = probe(uid_base=UID_BASE + 5)  # a slot uid of its own, apart from the pool's
+    assert [c for c in checks if not c.passed] == []
+    names = {c.name for c in checks}
+    assert {"bubblewrap", "seccomp", "process limiting", "memory limiting (per run)"} <= names
+    assert available() == (True, "")
+
+
+def test_probe_says_how_to_fix_a_missing_bubblewrap(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", "/nonexistent")
+    ok, reason = available()
+    assert not ok and "apt-get install bubblewrap" in reason
+    failed = [c for c in probe() if not c.passed]
+    assert failed and failed[0].name == "bubblewrap" and "apt-get install" in failed[0].fix
