@@ -48,6 +48,19 @@ Mutation = tuple[str, Apply]
 # --- mutation operators ---------------------------------------------------------------------
 
 
+@dataclass
+class Names:
+    """Column names for replacements: the schema's, its nullable ones, the reference's aliases."""
+
+    columns: list[str]
+    nullable: set[str]
+    aliases: list[str]
+
+    @property
+    def all(self) -> list[str]:
+        return list(dict.fromkeys(self.columns + self.aliases))
+
+
 def _g(node: exp.Expr) -> str:
     """A node as text in sqlglot's own dialect: the same words for both engines."""
     return node.sql(comments=False)
@@ -478,19 +491,6 @@ def mutations(node: exp.Expr, names: Names) -> Iterator[Mutation]:
         yield from _union(node)
     if isinstance(node, exp.Create):
         yield from _create(node)
-
-
-@dataclass
-class Names:
-    """Column names for replacements: the schema's, its nullable ones, the reference's aliases."""
-
-    columns: list[str]
-    nullable: set[str]
-    aliases: list[str]
-
-    @property
-    def all(self) -> list[str]:
-        return list(dict.fromkeys(self.columns + self.aliases))
 
 
 @dataclass
