@@ -266,6 +266,9 @@ def _text(record: dict[str, Any], key: str, where: str) -> None:
 def _step(step: Any, where: str) -> dict[str, Any]:
     if not isinstance(step, dict):
         raise ProtocolViolation(f"{where}: a step is not an object")
+    if len(step) == 1 and "value" in step:  # the common case, kept cheap
+        _plain(step["value"])
+        return step
     for key in ("raised", "error", "kind"):
         _text(step, key, where)
     for key in ("value", "json"):
