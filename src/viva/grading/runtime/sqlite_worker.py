@@ -232,8 +232,11 @@ def run(job: dict[str, Any], templates: Templates) -> dict[str, Any]:
                 conn.executescript(str(job["sql"]))
         except TooLarge as exc:
             reply["error"], reply["error_kind"] = str(exc), "too_many"
+            result.rows = []  # nothing past the caps travels
         except MemoryError:
             reply["error"], reply["error_kind"] = _memory_message(job), "memory"
+        except ValueError as exc:  # a NUL character, text that is not UTF-8...
+            reply["error"], reply["error_kind"] = f"the SQL cannot run: {exc}", "runtime"
         except sqlite3.ProgrammingError as exc:
             reply["error"], reply["error_kind"] = str(exc), "runtime"
             if "one statement at a time" in str(exc):
@@ -258,7 +261,11 @@ def run(job: dict[str, Any], templates: Templates) -> dict[str, Any]:
         ):
             pass
         elif mode == "ddl" and job.get("plan_query"):
-            plan = conn.execute("EXPLAIN QUERY PLAN " + str(job["plan_query"])).fetchall()
+            try:
+                plan = conn.execute("EXPLAIN QUERY PLAN " + str(job["plan_query"])).fetchall()
+            except sqlite3.Error as exc:
+                plan = []
+                reply["error"], reply["error_kind"] = f"the plan check failed: {exc}", "runtime"
             details = [str(r[-1]) for r in plan]
             table = str(job["plan_table"]).lower()
             reply["plan"] = "\n".join(details)[:4000]
@@ -266,7 +273,8 @@ def run(job: dict[str, Any], templates: Templates) -> dict[str, Any]:
                 d.lower().startswith(f"search {table} using") and "index" in d.lower()
                 for d in details
             )
-            _checked(result, conn, str(job["plan_query"]), reply, job)
+            if reply["error"] is None:
+                _checked(result, conn, str(job["plan_query"]), reply, job)
         elif mode == "script" and job.get("state_query"):
             _checked(result, conn, str(job["state_query"]), reply, job)
     finally:
@@ -286,6 +294,7 @@ def _checked(
         result.take(conn.execute(query))
     except TooLarge as exc:
         reply["error"], reply["error_kind"] = str(exc), "too_many"
+        result.rows = []
     except MemoryError:
         reply["error"], reply["error_kind"] = _memory_message(job), "memory"
     except sqlite3.Error as exc:
@@ -386,7 +395,7 @@ def serve(config: dict[str, Any]) -> None:
                 stdout.write(OUT_OF_MEMORY + b"\n")
                 stdout.flush()
             return
-        except (ValueError, KeyError, TypeError) as exc:
+        except (ValueError, KeyError, TypeError, sqlite3.Error) as exc:
             if answered:
                 return
             _send(stdout, {"error": f"bad job: {exc}"[:ERROR_CHARS], "last": True})
