@@ -29,6 +29,12 @@ def test_environment_variables_use_the_viva_prefix(monkeypatch: pytest.MonkeyPat
     assert settings.log_level == "debug"
 
 
+@pytest.mark.parametrize("origin", ["*", "https://*.example", "https://a.example/", "a.example"])
+def test_a_cors_origin_must_be_exact_because_credentials_are_allowed(origin: str) -> None:
+    with pytest.raises(ValueError, match="exact origin"):
+        Settings(cors_origins=[origin])
+
+
 def test_a_short_secret_key_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="at least 32"):
         _ = Settings(data_dir=tmp_path, secret_key="short").effective_secret_key

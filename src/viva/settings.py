@@ -62,6 +62,19 @@ class Settings(BaseSettings):
     def _empty_is_none(cls, value: object) -> object:
         return value or None
 
+    @field_validator("cors_origins")
+    @classmethod
+    def _no_wildcard_origin(cls, value: list[str]) -> list[str]:
+        # Viva's CORS allows credentials; with "*" Starlette would echo any caller's Origin
+        # and let every site make signed-in requests and read the answers (seed Q18).
+        for origin in value:
+            if "*" in origin or origin.rstrip("/") != origin or "://" not in origin:
+                raise ValueError(
+                    f"VIVA_CORS_ORIGINS: {origin!r} is not an exact origin such as "
+                    "https://app.example (no wildcard: credentials are allowed)"
+                )
+        return value
+
     @field_validator("log_level", mode="before")
     @classmethod
     def _lower(cls, value: object) -> object:
