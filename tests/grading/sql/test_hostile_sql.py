@@ -162,7 +162,7 @@ CASES: dict[str, tuple[str, set[Verdict], tuple[str, ...]]] = {
     ),
     "a distinct over huge rows": (
         "WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r LIMIT 10000000) "
-        "SELECT count(*) AS name, 1 AS salary FROM (SELECT DISTINCT n || zeroblob(20000) FROM r)",
+        "SELECT count(*) AS name, 1 AS salary FROM (SELECT DISTINCT n || zeroblob(500000) FROM r)",
         {Verdict.MEMORY_LIMIT, Verdict.TIME_LIMIT},
         ("sqlite",),
     ),

@@ -43,7 +43,7 @@ OVERSIZED = {
 }
 MEMORY_HOG = (
     "WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r LIMIT 10000000) "
-    "SELECT count(*) AS name, 1 AS salary FROM (SELECT DISTINCT n || zeroblob(20000) FROM r)"
+    "SELECT count(*) AS name, 1 AS salary FROM (SELECT DISTINCT n || zeroblob(500000) FROM r)"
 )
 
 
@@ -54,11 +54,11 @@ def engines() -> SqlEngines:
 
 @pytest.fixture(scope="module")
 def slow_base(hostile_base: SqlChallenge, tmp_path_factory: pytest.TempPathFactory) -> SqlChallenge:
-    """The hostile base with a 5 s limit: room to fill memory, or to kill a worker mid-run."""
+    """The hostile base with a 10 s limit: room to fill memory, or to kill a worker mid-run."""
     folder = tmp_path_factory.mktemp("sql") / "hostile-slow"
     shutil.copytree(Path(__file__).parent / "fixtures" / "hostile-base", folder)
     meta = folder / "challenge.yaml"
-    meta.write_text(meta.read_text().replace("timeout_ms: 500", "timeout_ms: 5000"))
+    meta.write_text(meta.read_text().replace("timeout_ms: 500", "timeout_ms: 10000"))
     return load_sql_challenge(folder)
 
 
