@@ -504,7 +504,7 @@ def challenge_show(slug: Annotated[str, typer.Argument(help="Challenge slug")]) 
     except VivaError as exc:
         raise _fail(exc.detail) from None
     title = inert(f"{c.title} · {c.kind} · {c.difficulty}")
-    console.print(Panel(Markdown(c.prompt), title=title))
+    console.print(Panel(Markdown(no_controls(c.prompt)), title=title))
     for example in c.examples:
         console.print(
             f"[bold]{inert(example.name)}[/]\n{inert(example.input)}\n"
@@ -611,17 +611,21 @@ def _store_failure(submission_id: int | None, message: str) -> None:
 
 
 def inert(text: object) -> str:
-    """Candidate (or author) text made inert for the terminal: rich markup escaped, control
-    characters other than newline and tab (ANSI escapes, bidi overrides, ...) shown as
-    escapes, lone surrogates replaced."""
+    """Candidate (or author) text made inert for the terminal: rich markup escaped, and
+    see `no_controls`."""
+    return escape(no_controls(text))
+
+
+def no_controls(text: object) -> str:
+    """Control characters other than newline and tab (ANSI escapes, bidi overrides, ...)
+    shown as escapes, lone surrogates replaced."""
     value = str(text).encode("utf-8", "replace").decode("utf-8")
-    shown = "".join(
+    return "".join(
         ch
         if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cf", "Zl", "Zp")
         else ch.encode("unicode_escape").decode("ascii")
         for ch in value
     )
-    return escape(shown)
 
 
 def _brief(value: Any) -> str:
