@@ -95,6 +95,8 @@ def score(part: str, answers: list[EvalAnswer], *, rounds: int) -> Result:
         )
         tally = result.kinds.setdefault(answer.kind, Tally())
         for index, m in enumerate(matches):
+            if not answer.is_labelled(index):
+                continue
             human = index in answer.covered
             result.total.add(human, m.covered)
             tally.add(human, m.covered)

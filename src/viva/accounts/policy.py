@@ -116,6 +116,7 @@ POLICY: dict[tuple[str, str], Access] = {
     ("GET", "/practice/next"): U,
     ("GET", "/practice/review/{question_id}"): U,
     ("POST", "/practice/review/{question_id}/reveal"): U,
+    ("POST", "/practice/review/{question_id}/dispute"): U,
     ("POST", "/practice/review/{question_id}/rate"): U,
     ("GET", "/mock"): U,
     ("POST", "/mock"): U,

@@ -6,7 +6,7 @@ a regression test runs a part, and candidates' "I did cover this" reports export
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,6 +25,12 @@ class EvalAnswer:
     kind: str
     text: str
     covered: frozenset[int]
+    # The key points that were labelled; None for all of them. A candidate's "I did cover
+    # this" labels one point only.
+    labelled: frozenset[int] | None = None
+
+    def is_labelled(self, index: int) -> bool:
+        return self.labelled is None or index in self.labelled
 
 
 def parse_eval_set(data: Any, *, where: str = "evaluation set") -> list[EvalAnswer]:
@@ -57,7 +63,25 @@ def parse_eval_set(data: Any, *, where: str = "evaluation set") -> list[EvalAnsw
                 for c in covered
             ):
                 raise ValueError(f"{here}: 'covered' must list key point indexes from 0")
-            answers.append(EvalAnswer(number, tuple(points), kind, text, frozenset(covered)))
+            labelled = item.get("labelled")
+            if labelled is not None and (
+                not isinstance(labelled, list)
+                or not all(isinstance(c, int) and 0 <= c < len(points) for c in labelled)
+                or not set(covered) <= set(labelled)
+            ):
+                raise ValueError(
+                    f"{here}: 'labelled' must list key point indexes, covered ones too"
+                )
+            answers.append(
+                EvalAnswer(
+                    number,
+                    tuple(points),
+                    kind,
+                    text,
+                    frozenset(covered),
+                    None if labelled is None else frozenset(labelled),
+                )
+            )
     return answers
 
 
@@ -75,14 +99,11 @@ def dump_eval_set(answers: Iterable[EvalAnswer]) -> str:
             "question": number,
             "key_points": list(points),
             "answers": [
-                {"kind": a.kind, "text": a.text, "covered": sorted(a.covered)} for a in items
+                {"kind": a.kind, "text": a.text, "covered": sorted(a.covered)}
+                | ({} if a.labelled is None else {"labelled": sorted(a.labelled)})
+                for a in items
             ],
         }
         for (number, points), items in sorted(grouped.items())
     ]
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
-
-
-def covered_indexes(points: Sequence[str], covered: Iterable[str]) -> frozenset[int]:
-    wanted = set(covered)
-    return frozenset(i for i, p in enumerate(points) if p in wanted)

@@ -29,6 +29,7 @@ from viva.practice import review
 from viva.practice.matcher import match_key_points
 from viva.practice.models import MockInterview, MockItem, MockTemplate
 from viva.practice.schemas import ReportCategoryOut, ReportItemOut, ReportOut, ReportPointOut
+from viva.practice.synonyms import answer_synonyms
 
 DEFAULT_TEMPLATE = "python-fastapi-sql-screen"
 GRACE = timedelta(seconds=10)  # an auto-submit sent at 0:00 still arrives a little late
@@ -426,7 +427,8 @@ async def submit(
     interview.opened_at = None
     for item in interview.items:
         points = item.question.answer.key_points if item.question.answer else []
-        item.covered = [m.covered for m in match_key_points(item.answer, points)]
+        synonyms = answer_synonyms(points)
+        item.covered = [m.covered for m in match_key_points(item.answer, points, synonyms=synonyms)]
     if interview.interviewer_id is None:
         # Alone: the matcher's score is the report, and weak answers come back in review.
         interview.status = "released"
@@ -573,11 +575,19 @@ def report(interview: MockInterview, *, viewer: User) -> ReportOut:
     for item in interview.items:
         question = item.question
         points = question.answer.key_points if question.answer else []
+        # Why each point was or was not credited: the checker is deterministic, so matching
+        # again explains the stored verdicts.
+        why = match_key_points(item.answer, points, synonyms=answer_synonyms(points))
         lines = [
             ReportPointOut(
                 text=p,
                 covered=bool(item.covered[i]) if i < len(item.covered) else False,
                 rubric=item.rubric[i] if i < len(item.rubric) else None,
+                matched=list(why[i].matched),
+                evidence=list(why[i].evidence),
+                missing=list(why[i].missing),
+                contradicted=list(why[i].contradicted),
+                against=list(why[i].against),
             )
             for i, p in enumerate(points)
         ]

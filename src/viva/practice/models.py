@@ -157,3 +157,24 @@ class MockItem(Base):
 
     interview: Mapped[MockInterview] = relationship(lazy="raise", back_populates="items")
     question: Mapped[Question] = relationship(lazy="raise")
+
+
+class PointDispute(Base):
+    """A candidate's "I did cover this" on a key point the checker did not credit.
+
+    The question's key points and the typed answer are kept as they were, so a dispute can be
+    exported into the checker's evaluation set (``bench/export_disputes.py``) even after the
+    model answer changes.
+    """
+
+    __tablename__ = "point_disputes"
+    __table_args__ = (Index("ix_point_disputes_created_at", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    question_id: Mapped[int] = mapped_column(ForeignKey("questions.id", ondelete="CASCADE"))
+    point_index: Mapped[int] = mapped_column(Integer)
+    key_points: Mapped[list[str]] = mapped_column(JSON, default=list)
+    answer: Mapped[str] = mapped_column(Text)
+    contradicted: Mapped[bool] = mapped_column(Boolean, default=False)  # what the checker said
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -95,6 +95,7 @@ async def _card_page(
     question_id: int,
     *,
     answer: str | None = None,
+    disputed: int | None = None,
 ) -> Response:
     matches = None
     if answer is not None:
@@ -117,6 +118,7 @@ async def _card_page(
             "challenges": grading.challenges_for(question.number) if builtin else [],
             "track": track,
             "user": user,
+            "disputed": disputed,
         },
     )
 
@@ -140,6 +142,23 @@ async def review_reveal(
     """Show the model answer and, for a typed answer, the key points it covered."""
     user = await _user(request, session, settings)
     return await _card_page(request, session, user, question_id, answer=answer)
+
+
+@router.post("/practice/review/{question_id}/dispute", response_class=HTMLResponse)
+async def review_dispute(
+    question_id: DbId,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    point: Annotated[int, Form(ge=0, le=100)],
+    answer: Annotated[str, Form(max_length=LONG_TEXT)] = "",
+) -> Response:
+    """Record "I did cover this" for a key point the checker did not credit."""
+    user = await _user(request, session, settings)
+    await review.dispute_point(
+        session, user_id=user.id, question_id=question_id, point_index=point, text=answer
+    )
+    return await _card_page(request, session, user, question_id, answer=answer, disputed=point)
 
 
 @router.post("/practice/review/{question_id}/rate")

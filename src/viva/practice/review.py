@@ -22,7 +22,8 @@ from viva.bank.models import Question, Track
 from viva.bank.service import BUILTIN_TRACK
 from viva.errors import NotFound, VivaError
 from viva.practice.matcher import PointMatch, match_key_points
-from viva.practice.models import ReviewCard, ReviewLog, ReviewSetting
+from viva.practice.models import PointDispute, ReviewCard, ReviewLog, ReviewSetting
+from viva.practice.synonyms import answer_synonyms
 
 RATINGS = {"again": Rating.Again, "hard": Rating.Hard, "good": Rating.Good, "easy": Rating.Easy}
 RATING_NAMES = {int(v): k for k, v in RATINGS.items()}
@@ -252,7 +253,45 @@ async def check_answer(
     if question is None:
         raise NotFound(f"no question with id {question_id}")
     points = question.answer.key_points if question.answer is not None else []
-    return question, match_key_points(text, points)
+    return question, match_key_points(text, points, synonyms=answer_synonyms(points))
+
+
+class InvalidDispute(VivaError):
+    status = 422
+
+
+async def dispute_point(
+    session: AsyncSession, *, user_id: int, question_id: int, point_index: int, text: str
+) -> PointDispute:
+    """Record a candidate's "I did cover this" for a key point the checker did not credit."""
+    question, matches = await check_answer(session, question_id=question_id, text=text)
+    if not text.strip():
+        raise InvalidDispute("there is no typed answer to dispute")
+    if not 0 <= point_index < len(matches):
+        raise InvalidDispute(f"question {question.number} has no key point {point_index + 1}")
+    if matches[point_index].covered:
+        raise InvalidDispute("the checker already credited this key point")
+    dispute = PointDispute(
+        user_id=user_id,
+        question_id=question.id,
+        point_index=point_index,
+        key_points=[m.point for m in matches],
+        answer=text,
+        contradicted=bool(matches[point_index].contradicted),
+    )
+    session.add(dispute)
+    await session.flush()
+    return dispute
+
+
+async def disputes(session: AsyncSession) -> list[tuple[PointDispute, int]]:
+    """Every dispute, oldest first, with its question's number."""
+    rows = await session.execute(
+        select(PointDispute, Question.number)
+        .join(Question, Question.id == PointDispute.question_id)
+        .order_by(PointDispute.created_at, PointDispute.id)
+    )
+    return [(dispute, number) for dispute, number in rows]
 
 
 async def record_verdict(

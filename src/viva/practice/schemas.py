@@ -164,6 +164,13 @@ class ReportPointOut(BaseModel):
     text: str
     covered: bool
     rubric: int | None
+    # Why the checker credited the point or not: the point's terms it found and the typed
+    # words that matched them, those it missed, and those the answer contradicts.
+    matched: list[str] = []
+    evidence: list[str] = []
+    missing: list[str] = []
+    contradicted: list[str] = []
+    against: list[str] = []
 
 
 class ReportItemOut(BaseModel):
