@@ -187,6 +187,7 @@ def test_grade_returns_a_grade_for_any_records(
     records[where:where] = forged
     result = grade(challenge, challenge.tests, RunOutcome(status, records))
     assert isinstance(result, Grade)
+    assert (result.verdict == Verdict.INTERNAL_ERROR) == (status == RunStatus.INTERNAL)
     assert 0.0 <= result.score <= 1.0
     json.dumps([t.public() for t in result.tests])  # storable as the submission's tests
 
@@ -195,7 +196,7 @@ def test_grade_returns_a_grade_for_any_records(
 @given(raw=st.text(alphabet='{}[]":,0123456789.eE-+ tesnulfaNIy\n\\', max_size=200))
 def test_grade_returns_a_grade_for_any_bytes_on_the_channel(raw: str) -> None:
     result = grade(PALINDROME, PALINDROME.tests, RunOutcome(RunStatus.EXITED, parse_records(raw)))
-    assert isinstance(result, Grade)
+    assert isinstance(result, Grade) and result.verdict != Verdict.INTERNAL_ERROR
 
 
 # The same through the real sandbox: the program itself writes to the result fd -----------

@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import Any
 
 from viva.grading.challenges import Challenge, TestCase
+from viva.infra.logging import log
 
 
 class Verdict(StrEnum):
@@ -382,7 +383,11 @@ HIDDEN_REASONS = {
 def grade(challenge: Challenge, tests: list[TestCase], outcome: RunOutcome) -> Grade:
     """Decide the verdict from the supervisor's status and the observed records. Never
     raises on what the candidate's program wrote: a forged record is a Runtime Error."""
-    result = _grade(challenge, tests, outcome)
+    try:
+        result = _grade(challenge, tests, outcome)
+    except Exception as exc:  # a judge bug still ends in a verdict (the tests look for these)
+        log.error("judge_failed", challenge=challenge.slug, error=repr(exc))
+        return Grade(Verdict.INTERNAL_ERROR, 0.0, message="the judge failed on this run")
     result.message = storable(result.message)
     return result
 
