@@ -56,13 +56,7 @@ class Worker:
 
     def __init__(self, config: WorkerConfig) -> None:
         self.config = config
-        settings = {
-            "uid": config.uid if config.sandbox == "bwrap" else None,
-            "memory_mb": config.memory_mb,
-            "heap_mb": config.heap_mb,
-            "cpu_seconds": RECYCLE_CPU_SECONDS + 60,
-        }
-        argv = self._argv(json.dumps(settings))
+        argv = self._argv()
         self.proc = subprocess.Popen(
             argv,
             stdin=subprocess.PIPE,
@@ -86,15 +80,32 @@ class Worker:
             raise SqliteUnavailable(f"the SQLite worker did not start: {hello}")
         self.proc.stderr.close()  # the worker writes nothing more there
 
-    def _argv(self, settings: str) -> list[str]:
+    def _argv(self) -> list[str]:
+        settings = {
+            "uid": None,
+            "memory_mb": self.config.memory_mb,
+            "heap_mb": self.config.heap_mb,
+            "cpu_seconds": RECYCLE_CPU_SECONDS + 60,
+        }
         if self.config.sandbox == "none":
-            return [sys.executable, "-I", "-S", "-B", str(RUNTIME_DIR / WORKER), settings]
-        from viva.grading.sandbox import SandboxUnavailable, bwrap_argv
+            script = str(RUNTIME_DIR / WORKER)
+            return [sys.executable, "-I", "-S", "-B", script, json.dumps(settings)]
+        from viva.grading import sandbox
 
         try:
-            return bwrap_argv(self.config.uid, entry=[f"/sandbox/runtime/{WORKER}", settings])
-        except SandboxUnavailable as exc:
+            # As root the worker drops to the slot uid itself (bubblewrap gives it the
+            # capabilities to); unprivileged, its own user namespace is the slot and it needs
+            # no capability at all.
+            root = sandbox.mode() == "root"
+            settings["uid"] = self.config.uid if root else None
+            entry = [f"/sandbox/runtime/{WORKER}", json.dumps(settings)]
+            argv = sandbox.bwrap_argv(self.config.uid, entry=entry)
+        except sandbox.SandboxUnavailable as exc:
             raise SqliteUnavailable(str(exc)) from exc
+        if not root:
+            at = argv.index("--cap-add")
+            del argv[at : at + 2]
+        return argv
 
     def send(self, job: dict[str, Any]) -> None:
         assert self.proc.stdin is not None
