@@ -1,0 +1,65 @@
+"""The key-point checker against the hand-labelled typed answers of bench/matcher/tuning.yaml.
+
+A regression floor a little below what bench/bench_matcher.py measured on 2026-12-01 (F1 0.843,
+strong-answer precision 0.99, wrong-but-similar-words points credited 0.023); the held-out part
+is left to the bench script, so a change cannot be tuned against it through this test.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from viva.practice.evalset import EvalAnswer, load_eval_set
+from viva.practice.matcher import match_key_points
+from viva.practice.synonyms import answer_synonyms
+
+TUNING = Path(__file__).resolve().parents[2] / "bench" / "matcher" / "tuning.yaml"
+
+
+def pairs(answers: list[EvalAnswer]) -> list[tuple[str, bool, bool]]:
+    """(kind, interviewer ticked, checker credited) for every labelled answer-point pair."""
+    out = []
+    for a in answers:
+        matches = match_key_points(a.text, a.key_points, synonyms=answer_synonyms(a.key_points))
+        out += [
+            (a.kind, i in a.covered, m.covered) for i, m in enumerate(matches) if a.is_labelled(i)
+        ]
+    return out
+
+
+@pytest.fixture(scope="module")
+def scored() -> list[tuple[str, bool, bool]]:
+    return pairs(load_eval_set(TUNING))
+
+
+def test_the_tuning_set_is_the_labelled_one(scored: list[tuple[str, bool, bool]]) -> None:
+    assert len(scored) == 520
+    assert {kind for kind, _, _ in scored} == {"strong", "partial", "wrong", "off-topic"}
+
+
+def test_f1_on_the_tuning_set_stays_above_its_floor(scored: list[tuple[str, bool, bool]]) -> None:
+    tp = sum(h and c for _, h, c in scored)
+    precision = tp / sum(c for _, _, c in scored)
+    recall = tp / sum(h for _, h, _ in scored)
+    assert 2 * precision * recall / (precision + recall) >= 0.80
+
+
+def test_wrong_answers_with_the_right_words_get_almost_no_credit(
+    scored: list[tuple[str, bool, bool]],
+) -> None:
+    wrong = [c for kind, _, c in scored if kind == "wrong"]
+    assert sum(wrong) / len(wrong) <= 0.05
+
+
+def test_what_a_strong_answer_is_credited_for_is_right(
+    scored: list[tuple[str, bool, bool]],
+) -> None:
+    credited = [h for kind, h, c in scored if kind == "strong" and c]
+    assert sum(credited) / len(credited) >= 0.95
+
+
+def test_an_off_topic_answer_covers_almost_nothing(scored: list[tuple[str, bool, bool]]) -> None:
+    off = [c for kind, _, c in scored if kind == "off-topic"]
+    assert sum(off) / len(off) <= 0.02
