@@ -130,6 +130,16 @@ CASES: dict[str, tuple[str, set[Verdict], tuple[str, ...]]] = {
     "reindex": ("REINDEX employees", NOT_OK, ("sqlite",)),
     "detach": ("DETACH DATABASE main", NOT_OK, ("sqlite",)),
     "savepoint": ("SAVEPOINT s", NOT_OK, ("sqlite",)),
+    "a NUL byte before a second statement": (
+        "SELECT name, salary FROM employees\x00; DELETE FROM employees",
+        NOT_OK,
+        ("sqlite", "postgres"),
+    ),
+    "an expression chain deeper than a parser's stack": (
+        "SELECT 'x' AS name, 1" + " + 1" * 40_000 + " AS salary",
+        NOT_OK,
+        ("sqlite", "postgres"),
+    ),
     "syntax error": (
         "SELEC name FROM employees",
         {Verdict.SYNTAX_ERROR, Verdict.RUNTIME_ERROR},

@@ -90,6 +90,9 @@ _BANNED_PREFIXES = (
 )
 
 
+MAX_SQL_CHARS = 16_000
+
+
 class StatementRefused(Exception):
     """A statement, or a function call in one, that this challenge does not allow."""
 
@@ -105,14 +108,16 @@ def _kind(node: ast.Node) -> str:
     return type(node).__name__.removesuffix("Stmt")
 
 
-def _walk(node: object) -> Iterator[ast.Node]:
-    if isinstance(node, ast.Node):
-        yield node
-        for name in getattr(node, "__slots__", ()):
-            yield from _walk(getattr(node, name, None))
-    elif isinstance(node, (list, tuple)):
-        for item in node:
-            yield from _walk(item)
+def _walk(root: object) -> Iterator[ast.Node]:
+    """Every node under root, without recursion (an expression can be thousands deep)."""
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Node):
+            yield node
+            stack.extend(getattr(node, name, None) for name in getattr(node, "__slots__", ()))
+        elif isinstance(node, (list, tuple)):
+            stack.extend(node)
 
 
 def _function_name(call: ast.FuncCall) -> str:
@@ -149,7 +154,17 @@ def _check_tree(statement: ast.Node, check: Check) -> None:
 def check_postgres(sql: str, check: Check) -> Checked:
     """The statements of `sql` if every one is allowed for `check`; StatementRefused if one is
     not, pglast.parser.ParseError if the text is not PostgreSQL."""
-    raw = pglast.parse_sql(sql)
+    if len(sql) > MAX_SQL_CHARS:
+        # pglast turns the parse tree into Python objects recursively, in C: a long enough
+        # chain (`1 + 1 + ...`, some 40,000 terms) overflows the stack of Viva's own process.
+        raise StatementRefused(f"the SQL is longer than {MAX_SQL_CHARS:,} characters")
+    if "\x00" in sql:
+        # The parser reads a C string: it would stop at the NUL and check less than is sent.
+        raise StatementRefused("the SQL contains a NUL character")
+    try:
+        raw = pglast.parse_sql(sql)
+    except RecursionError:
+        raise StatementRefused("the SQL is nested too deeply") from None
     if not raw:
         raise StatementRefused("the submission has no SQL statement")
     if check == "rows" and len(raw) > 1:
