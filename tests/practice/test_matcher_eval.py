@@ -35,7 +35,7 @@ def scored() -> list[tuple[str, bool, bool]]:
 
 
 def test_the_tuning_set_is_the_labelled_one(scored: list[tuple[str, bool, bool]]) -> None:
-    assert len(scored) == 520
+    assert len(scored) == 650
     assert {kind for kind, _, _ in scored} == {"strong", "partial", "wrong", "off-topic"}
 
 
