@@ -373,3 +373,19 @@ async def test_a_script_may_choose_its_isolation_and_lock_its_rows(
     )
     grade = await grade_sql(sql_engines, SCRIPT, script, "postgres", visible_only=False)
     assert grade.verdict == Verdict.ACCEPTED, grade.message
+
+
+async def test_two_processes_never_share_a_slot_role(
+    sql_engines: SqlEngines, sql_postgres_url: str
+) -> None:
+    from viva.grading.sql.engines import PostgresEngine
+
+    other = PostgresEngine(sql_postgres_url)  # as a second `viva serve` worker would
+    await other.start()
+    try:
+        assert sql_engines.postgres is not None
+        assert other.slot_roles
+        assert not set(other.slot_roles) & set(sql_engines.postgres.slot_roles)
+        await _another_candidate_is_fine(SqlEngines(other), SCRIPT)
+    finally:
+        await other.close()
