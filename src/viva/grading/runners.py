@@ -47,14 +47,21 @@ class DirectRunner:
             out, err = proc.communicate()
             status = RunStatus.TIMEOUT
         results.seek(0)
-        raw = results.read().decode(errors="replace")
+        records = parse_records(results.read().decode(errors="replace"))
+        # No isolation here, so nothing to guard the times against: the harness's own.
+        test_ms = {
+            r["test"]: float(r["ms"])
+            for r in records
+            if type(r.get("test")) is int and type(r.get("ms")) in (int, float)
+        }
         return RunOutcome(
             status=status,
-            records=parse_records(raw),
+            records=records,
             stdout=out.decode(errors="replace")[-65536:],
             stderr=err.decode(errors="replace")[-65536:],
             exit_code=proc.returncode,
             wall_ms=(time.perf_counter() - started) * 1000,
+            test_ms=test_ms,
         )
 
     def close(self) -> None:
