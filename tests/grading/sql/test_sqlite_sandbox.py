@@ -281,3 +281,22 @@ async def test_a_huge_row_over_the_api_is_an_output_limit_and_is_not_stored(
         json={"source": reference, "dialect": "sqlite"},
     )
     assert ok.json()["verdict"] == "Accepted", ok.text
+
+
+async def test_concurrent_gradings_each_get_their_own_results(
+    engines: SqlEngines, hostile_base: SqlChallenge
+) -> None:
+    wrong = "SELECT name, salary + 1 AS salary FROM employees"
+    cases = [CORRECT, wrong, SLOW_C_CALLS["instr"], CORRECT, wrong, OVERSIZED["zeroblob"]] * 2
+    expected = [
+        Verdict.ACCEPTED,
+        Verdict.WRONG_ANSWER,
+        Verdict.TIME_LIMIT,
+        Verdict.ACCEPTED,
+        Verdict.WRONG_ANSWER,
+        Verdict.OUTPUT_LIMIT,
+    ] * 2
+    grades = await asyncio.gather(
+        *(grade_sql(engines, hostile_base, sql, "sqlite", visible_only=False) for sql in cases)
+    )
+    assert [g.verdict for g in grades] == expected, [g.message for g in grades]
