@@ -25,6 +25,7 @@ import re
 import time
 import uuid
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -337,7 +338,7 @@ class _Connections:
     async def release(self, role: str, conn: asyncpg.Connection, *, reuse: bool = True) -> None:
         if reuse and not conn.is_closed():
             try:
-                await asyncio.wait_for(conn.execute("DISCARD ALL"), 2)
+                await conn.execute("DISCARD ALL", timeout=2)
             except (TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError, OSError):
                 reuse = False
         if not reuse or conn.is_closed():
@@ -622,11 +623,13 @@ class PostgresEngine:
         finally:
             await self._connections.release(role, conn, reuse=reuse)
 
-    async def _limited(self, conn: asyncpg.Connection, work: Any, seconds: float) -> Any:
-        """`work` (a coroutine on `conn`) within `seconds` of wall clock, or the connection is
-        cut, its backend terminated, and _TimedOut raised."""
+    async def _limited(
+        self, conn: asyncpg.Connection, work: Callable[[float], Awaitable[Any]], seconds: float
+    ) -> Any:
+        """`work(timeout)` (a call on `conn`, which asyncpg bounds) within `seconds` of wall
+        clock, or the connection is cut, its backend terminated, and _TimedOut raised."""
         try:
-            return await asyncio.wait_for(work, seconds + _GRACE_SECONDS)
+            return await work(seconds + _GRACE_SECONDS)
         except TimeoutError:
             pid = conn.get_server_pid()
             conn.terminate()
@@ -645,9 +648,11 @@ class PostgresEngine:
     ) -> None:
         """Run a SELECT through the size guard: at most cap + 1 rows and RESULT_BYTES come back."""
         guarded = _guarded(query, cap, stored=stored)
-        statement = await self._limited(conn, conn.prepare(guarded), seconds)
+        statement = await self._limited(
+            conn, lambda timeout: conn.prepare(guarded, timeout=timeout), seconds
+        )
         columns = [a.name for a in statement.get_attributes()][:-1]
-        rows = await self._limited(conn, statement.fetch(), seconds)
+        rows = await self._limited(conn, lambda timeout: statement.fetch(timeout=timeout), seconds)
         result.columns = columns
         result.rows = [tuple(r)[:-1] for r in rows[:cap]]
         if len(rows) > cap:
@@ -666,19 +671,23 @@ class PostgresEngine:
         if mode == "query":
             await self._rows(conn, checked.statements[0], cap, seconds, result)
             return
-        script = ";\n".join(checked.statements)
+        script = "\n;\n".join(checked.statements)
+
+        def run(sql: str) -> Callable[[float], Awaitable[str]]:
+            return lambda timeout: conn.execute(sql, timeout=timeout)
+
         if mode == "script":
             # As a client would send it: no transaction of ours around it. (PostgreSQL runs a
             # multi-statement string as one implicit transaction unless it says BEGIN/COMMIT.)
             try:
-                await self._limited(conn, conn.execute(script), seconds)
+                await self._limited(conn, run(script), seconds)
             except asyncpg.QueryCanceledError:
                 raise
             except asyncpg.PostgresError as exc:
                 _record_error(result, exc)
             if conn.is_in_transaction():
                 # Left open or failed half-way: as on a disconnect, none of it is kept.
-                await self._limited(conn, conn.execute("ROLLBACK"), seconds)
+                await self._limited(conn, run("ROLLBACK"), seconds)
             assert challenge.meta.state_query is not None
             failed = (result.error, result.error_kind)
             await self._rows(
@@ -690,11 +699,12 @@ class PostgresEngine:
         transaction = conn.transaction()
         await transaction.start()
         try:
-            await self._limited(conn, conn.execute(script), seconds)
+            await self._limited(conn, run(script), seconds)
             assert challenge.meta.plan is not None
             await conn.execute("SET LOCAL enable_seqscan = off")
+            explain = "EXPLAIN (FORMAT JSON) " + challenge.meta.plan.query
             raw = await self._limited(
-                conn, conn.fetchval("EXPLAIN (FORMAT JSON) " + challenge.meta.plan.query), seconds
+                conn, lambda timeout: conn.fetchval(explain, timeout=timeout), seconds
             )
             plan = json.loads(raw) if isinstance(raw, str) else raw
             result.plan = json.dumps(plan)[:4000]
