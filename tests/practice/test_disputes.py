@@ -6,12 +6,15 @@ import yaml
 from sqlalchemy import func, select
 
 from tests.conftest import Client
+from tests.practice.test_mock import user_with_token
 from tests.practice.test_pages import sign_in
+from viva.bank import repository
 from viva.bank.models import Question
 from viva.db import Database
-from viva.practice import review
+from viva.practice import mock, review
 from viva.practice.evalset import parse_eval_set
 from viva.practice.models import PointDispute
+from viva.settings import Settings
 
 GIL_WRONG = "the GIL makes all your code thread-safe, so you never need locks"
 PY3_FAIR = (
@@ -88,3 +91,31 @@ async def test_disputes_export_into_the_evaluation_set_format(
     assert (answer.question, answer.kind, answer.text) == (1, "feedback", PY3_FAIR)
     assert answer.covered == answer.labelled == frozenset({3})
     assert answer.is_labelled(3) and not answer.is_labelled(0)
+
+
+async def test_the_mock_report_says_why_each_point_was_credited(
+    client: Client, database: Database, settings: Settings
+) -> None:
+    _, me = await user_with_token(database, settings, "candidate")
+    created = await client.post(
+        "/api/v1/mock/interviews",
+        json={"template": mock.DEFAULT_TEMPLATE, "question_count": 1, "seed": 7},
+        headers=me,
+    )
+    iid = created.json()["id"]
+    await client.post(f"/api/v1/mock/interviews/{iid}/start", headers=me)
+    async with database.session() as session:
+        first = await repository.get_question(
+            session, question_id=created.json()["items"][0]["question_id"]
+        )
+    assert first is not None and first.answer is not None
+    point = first.answer.key_points[0]
+    await client.put(f"/api/v1/mock/interviews/{iid}/items/0", json={"answer": point}, headers=me)
+    await client.post(f"/api/v1/mock/interviews/{iid}/submit", headers=me)
+    report = (await client.get(f"/api/v1/mock/interviews/{iid}/report", headers=me)).json()
+    credited, *others = report["items"][0]["points"]
+    assert credited["covered"] and credited["matched"] and credited["evidence"]
+    assert not credited["contradicted"] and all(not p["covered"] for p in others)
+    assert all(p["missing"] for p in others)
+    markdown = await client.get(f"/api/v1/mock/interviews/{iid}/report?format=md", headers=me)
+    assert f"{point} (checker matched: " in markdown.text

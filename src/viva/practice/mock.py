@@ -674,7 +674,12 @@ def report_markdown(r: ReportOut) -> str:
         for p in item.points:
             mark = "x" if (p.rubric or 0) >= 3 or (p.rubric is None and p.covered) else " "
             rubric = f" (rubric {p.rubric}/4)" if p.rubric is not None else ""
-            lines.append(f"- [{mark}] {p.text}{rubric}")
+            why = ""
+            if p.contradicted:
+                why = f" (checker: contradicts the model answer: {'; '.join(p.against)})"
+            elif p.matched:
+                why = f" (checker matched: {', '.join(p.matched)})"
+            lines.append(f"- [{mark}] {p.text}{rubric}{why}")
         if item.answer.strip():
             lines += ["", "Answer:", "", *[f"> {a}" for a in item.answer.strip().splitlines()]]
         if item.notes.strip():
