@@ -142,3 +142,36 @@ async def test_the_authoring_form_shows_why_and_then_saves(
     assert saved.status_code == 303 and saved.headers["location"] == f"/challenges/{data['slug']}"
     page = await client.get(saved.headers["location"])
     assert page.status_code == 200 and "Clamp a number" in page.text
+
+
+async def test_a_stored_challenge_that_no_longer_validates_leaves_the_others_listed(
+    client: Client, database: Database, settings: Settings
+) -> None:
+    interviewer = await make_user(database, settings, role="interviewer")
+    good = body()
+    assert (
+        await client.post("/api/v1/challenges", json=good, headers=interviewer)
+    ).status_code == 201
+    async with database.session() as session:
+        session.add(
+            AuthoredChallenge(
+                slug="from-another-version",
+                meta={"title": "Clamp", "kind": "function", "retired_option": True},
+                tests=[],
+                prompt="p",
+                starter="def clamp(x):\n    pass\n",
+                solution="def clamp(x):\n    return x\n",
+            )
+        )
+    listed = await client.get("/api/v1/challenges")
+    assert listed.status_code == 200
+    slugs = [c["slug"] for c in listed.json()]
+    assert good["slug"] in slugs and "palindrome" in slugs and "from-another-version" not in slugs
+    graded = await client.post(
+        f"/api/v1/challenges/{good['slug']}/submissions?wait=true",
+        json={"source": SOLUTION},
+        headers=client.candidate,
+    )
+    assert graded.json()["verdict"] == "Accepted"
+    missing = await client.get("/api/v1/challenges/from-another-version")
+    assert missing.status_code == 404

@@ -202,8 +202,9 @@ async def test_the_same_submission_graded_twice_meets_the_same_cases(client: Cli
 async def test_a_submission_whose_grading_fails_is_stored_as_internal_error(
     settings: Settings, database: Database
 ) -> None:
-    """A challenge row the running Viva cannot load (written by another version) makes
-    grading raise; the real queue stores Internal Error instead of leaving the row."""
+    """A challenge row the running Viva cannot load (written by another version) is skipped
+    by the catalogue, so grading cannot find it; the real queue stores Internal Error
+    instead of leaving the row."""
     async with database.session() as s:
         s.add(
             AuthoredChallenge(
@@ -239,7 +240,7 @@ async def test_a_submission_whose_grading_fails_is_stored_as_internal_error(
             admin = await make_user(database, settings, role="admin")
             polled = (await c.get(f"/api/v1/submissions/{row.id}", headers=admin)).json()
     assert (row.status, row.verdict) == ("done", "Internal Error")
-    assert row.message == service.GRADING_FAILED
+    assert row.message == "no challenge 'from-another-version'"
     assert polled["status"] == "done" and polled["verdict"] == "Internal Error"
 
 

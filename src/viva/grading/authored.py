@@ -31,6 +31,7 @@ from viva.grading.challenges import (
 from viva.grading.judge import Verdict
 from viva.grading.models import AuthoredChallenge
 from viva.grading.sql.challenges import load_sql_challenges
+from viva.infra.logging import log
 from viva.settings import Settings
 
 
@@ -141,7 +142,14 @@ async def refresh(session: AsyncSession) -> None:
     if version == _version:
         return
     rows = (await session.scalars(select(AuthoredChallenge))).all()
-    loaded = {row.slug: _from_row(row) for row in rows}
+    loaded = {}
+    for row in rows:
+        try:
+            loaded[row.slug] = _from_row(row)
+        except (VivaError, ValidationError, ValueError) as exc:
+            # One stored row that no longer validates (e.g. after a format change) must not
+            # take every other challenge down with it.
+            log.warning("authored challenge skipped", slug=row.slug, reason=str(exc)[:300])
     with _lock:
         _registry.clear()
         _registry.update(loaded)
