@@ -64,7 +64,8 @@ def test_paren_numbering_and_tips_section_ignored() -> None:
     assert track.summary == "3 questions in 1 categories"
     qs = track.categories[0].questions
     assert track.categories[0].title == "SQL"
-    assert qs[0].difficulty == "hard" and qs[0].kind == "sql"
+    # Kind comes only from an explicit marker: the column is NOT NULL, so the default stays.
+    assert qs[0].difficulty == "hard" and qs[0].kind == "theory"
     assert qs[0].text == "Write a SQL query that returns the second highest salary."
     assert [q.difficulty for q in qs[1:]] == ["easy", "medium"]
     assert track.warnings == []
