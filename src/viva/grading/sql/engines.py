@@ -242,6 +242,7 @@ _CLAIM = "SELECT pg_try_advisory_lock(1986, $1)"
 _LOCK_ROLES = "SELECT pg_advisory_xact_lock(1986, 0)"
 _CONNECTIONS = 8  # candidate and reference connections open at once, all roles together
 _GRACE_SECONDS = 0.25  # past the limit, the client gives up on the server's own timeout
+_REAP_POLLS = 600  # a cut-off backend is watched for up to 2 minutes (every 0.2 s)
 # Functions no grading role may call: other sessions' activity, large objects (they outlive a
 # run), session settings (SET ROLE by another name), advisory locks, XML dumps of whole schemas.
 _REVOKED_FUNCTIONS = r"""
@@ -287,6 +288,10 @@ def _quote(name: str) -> str:
 
 class _TimedOut(Exception):
     """The client's wall clock ran out before the server's statement_timeout fired."""
+
+    def __init__(self, pid: int) -> None:
+        super().__init__(pid)
+        self.pid = pid  # the backend, told to terminate, that may still be running
 
 
 class _Connections:
@@ -335,7 +340,11 @@ class _Connections:
                 self._changed.notify()
             raise
 
-    async def release(self, role: str, conn: asyncpg.Connection, *, reuse: bool = True) -> None:
+    async def release(
+        self, role: str, conn: asyncpg.Connection, *, reuse: bool = True, linger: bool = False
+    ) -> None:
+        """Back to the idle ones, or closed. `linger`: closed, but its backend may still run,
+        so it keeps counting as open until unhold()."""
         if reuse and not conn.is_closed():
             try:
                 await conn.execute("DISCARD ALL", timeout=2)
@@ -346,8 +355,13 @@ class _Connections:
         async with self._changed:
             if reuse and not conn.is_closed():
                 self._idle[conn] = role
-            else:
+            elif not linger:
                 self._open -= 1
+            self._changed.notify()
+
+    async def unhold(self) -> None:
+        async with self._changed:
+            self._open -= 1
             self._changed.notify()
 
     def close(self) -> None:
@@ -378,6 +392,7 @@ class PostgresEngine:
         self._connections: _Connections | None = None
         self._slots: asyncio.Queue[str] | None = None
         self._loaded: dict[str, str] = {}  # dataset schema -> its role
+        self._reapers: set[asyncio.Task[None]] = set()
         self._lock = asyncio.Lock()
 
     def _password(self, role: str) -> str:
@@ -427,6 +442,8 @@ class PostgresEngine:
 
     async def close(self) -> None:
         """Close every connection; start() may be called again (as a restarted process)."""
+        for reaper in list(self._reapers):
+            reaper.cancel()
         if self._connections is not None:
             self._connections.close()
         if self._claims is not None:
@@ -539,12 +556,30 @@ class PostgresEngine:
             await conn.execute(f"DROP SCHEMA IF EXISTS {_quote(schema)} CASCADE")
 
     async def _kill(self, pid: int) -> None:
-        """End a backend the client gave up on (it may be busy where it does not check for
-        interrupts; it ends at its next check)."""
+        """End a backend the client gave up on. It may be busy where it does not check for
+        interrupts (parsing a huge JSON or XML value) and end only at its next check, seconds
+        later: until then it still counts as an open connection, so cut-off backends never
+        pile up past the connection limit."""
         assert self._admin is not None
         with contextlib.suppress(asyncpg.PostgresError, asyncpg.InterfaceError, OSError):
             async with self._admin.acquire() as conn:
                 await conn.execute("SELECT pg_terminate_backend($1)", pid)
+
+    async def _reap(self, pid: int, connections: _Connections) -> None:
+        try:
+            for _ in range(_REAP_POLLS):
+                assert self._admin is not None
+                async with self._admin.acquire() as conn:
+                    alive = await conn.fetchval(
+                        "SELECT 1 FROM pg_stat_activity WHERE pid = $1", pid
+                    )
+                if not alive:
+                    return
+                await asyncio.sleep(0.2)
+        except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, AssertionError):
+            pass
+        finally:
+            await connections.unhold()
 
     async def run(
         self,
@@ -602,6 +637,7 @@ class PostgresEngine:
         assert self._connections is not None
         conn = await self._connections.acquire(role)
         reuse = False
+        lingering: int | None = None
         try:
             if trusted or mode != "query":
                 limit = challenge.meta.limits.timeout_ms
@@ -610,8 +646,9 @@ class PostgresEngine:
                 )
             await self._execute(conn, checked, mode, result, challenge)
             reuse = True
-        except _TimedOut:
+        except _TimedOut as exc:
             result.error, result.error_kind = "the query ran past the time limit", "timeout"
+            lingering = exc.pid
         except asyncpg.QueryCanceledError:
             result.error, result.error_kind = "the query ran past the time limit", "timeout"
             reuse = True
@@ -621,7 +658,13 @@ class PostgresEngine:
         except asyncpg.InterfaceError as exc:
             result.error, result.error_kind = str(exc), "runtime"
         finally:
-            await self._connections.release(role, conn, reuse=reuse)
+            await self._connections.release(role, conn, reuse=reuse, linger=lingering is not None)
+            if lingering is not None:
+                reaper = asyncio.get_running_loop().create_task(
+                    self._reap(lingering, self._connections)
+                )
+                self._reapers.add(reaper)
+                reaper.add_done_callback(self._reapers.discard)
 
     async def _limited(
         self, conn: asyncpg.Connection, work: Callable[[float], Awaitable[Any]], seconds: float
@@ -634,7 +677,7 @@ class PostgresEngine:
             pid = conn.get_server_pid()
             conn.terminate()
             await self._kill(pid)
-            raise _TimedOut from None
+            raise _TimedOut(pid) from None
 
     async def _rows(
         self,
