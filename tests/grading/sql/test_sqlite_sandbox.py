@@ -300,3 +300,15 @@ async def test_concurrent_gradings_each_get_their_own_results(
         *(grade_sql(engines, hostile_base, sql, "sqlite", visible_only=False) for sql in cases)
     )
     assert [g.verdict for g in grades] == expected, [g.message for g in grades]
+
+
+async def test_a_worker_that_died_while_idle_is_replaced_unnoticed(
+    engines: SqlEngines, hostile_base: SqlChallenge
+) -> None:
+    await _still_accepted(engines, hostile_base)
+    workers = _sqlite_workers()
+    assert workers
+    for pid in workers:
+        os.kill(pid, signal.SIGKILL)
+    await asyncio.sleep(0.5)  # bubblewrap exits once its worker is gone
+    await _still_accepted(engines, hostile_base)

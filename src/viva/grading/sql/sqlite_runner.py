@@ -222,7 +222,7 @@ class SqlitePool:
                     worker = self._idle.get_nowait()
                 except queue.Empty:
                     return self._spawn()
-                if worker.alive():
+                if worker.alive() and not worker.pending():  # died or spoke while idle
                     return worker
                 worker.close()
         except BaseException:
