@@ -99,6 +99,11 @@ def serve(
         )
     database = settings.masked()["database_url"]
     console.print(f"[bold green]Viva[/] on http://{host}:{port}  (database: {database})")
+    from viva.grading.service import grading_unavailable
+
+    unavailable = grading_unavailable(settings)
+    if unavailable:
+        err.print(f"[bold red]Grading is unavailable:[/] {escape(unavailable)}")
     if settings.sandbox == "none":
         err.print(
             "[bold yellow]warning:[/] VIVA_SANDBOX=none — submitted code runs WITHOUT "

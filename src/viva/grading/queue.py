@@ -43,6 +43,11 @@ class InProcessQueue:
             self._workers.append(asyncio.create_task(self._work(), name=f"grading-worker-{slot}"))
         async with self.database.session() as session:
             leftovers = await service.unfinished_ids(session)
+        unavailable = service.grading_unavailable(self.settings)
+        if leftovers and unavailable:
+            # They stay queued for a start that can grade them, instead of failing in a loop.
+            log.warning("grading_unavailable", left_queued=len(leftovers), reason=unavailable)
+            return
         for submission_id in leftovers:
             await self.enqueue(submission_id)
         if leftovers:

@@ -87,8 +87,11 @@ async def run_examples(
 ) -> GradeOut:
     """Run the visible examples only; nothing is recorded."""
     await authored.ensure(session, slug=slug)
-    service.find_challenge(slug)
+    challenge = service.find_challenge(slug)
     service.check_source(body.source, max_bytes=settings.max_source_bytes)
+    service.refuse_if_ungradable(
+        settings, dialect=service.submission_dialect(challenge, body.dialect)
+    )
     result, _ = await service.grade_any(
         settings=settings,
         sql_engines=request.app.state.sql_engines,
@@ -124,6 +127,7 @@ async def submit(
     challenge = service.find_challenge(slug)
     service.check_source(body.source, max_bytes=settings.max_source_bytes)
     dialect = service.submission_dialect(challenge, body.dialect)
+    service.refuse_if_ungradable(settings, dialect=dialect)  # never stored if never gradable
     if dialect is None:
         await asyncio.to_thread(service.get_runner, settings)  # refuse now if we cannot grade
     submission = await service.create_submission(

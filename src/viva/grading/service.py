@@ -492,6 +492,26 @@ _RUNNER_ERROR: str | None = None
 _RUNNER_LOCK = threading.Lock()
 
 
+def grading_unavailable(settings: Settings) -> str:
+    """Empty when this host can grade Python (and SQLite SQL) in isolation; otherwise why not
+    and how to fix it, in one sentence for the start-up line, challenge pages and the 503."""
+    if settings.sandbox == "none":
+        return ""
+    from viva.grading.sandbox import available
+
+    ok, reason = available()
+    return "" if ok else f"{reason}. `viva doctor` checks this host feature by feature."
+
+
+def refuse_if_ungradable(settings: Settings, *, dialect: str | None) -> None:
+    """Raise ServiceUnavailable before anything is stored when the submission's engine
+    needs the sandbox and this host has none (PostgreSQL SQL runs on its server)."""
+    if dialect in (None, "sqlite"):
+        reason = grading_unavailable(settings)
+        if reason:
+            raise ServiceUnavailable(reason)
+
+
 def get_runner(settings: Settings) -> Runner:
     """The process's runner; raises ServiceUnavailable (never falls back) when the host
     cannot isolate code."""

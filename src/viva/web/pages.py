@@ -12,7 +12,7 @@ from fastapi.templating import Jinja2Templates
 from viva.accounts.auth import CSRF_COOKIE
 from viva.bank import service
 from viva.bank.repository import QuestionFilter
-from viva.deps import DbId, SessionDep
+from viva.deps import DbId, SessionDep, SettingsDep
 from viva.grading import authored
 from viva.grading import service as grading
 from viva.infra.cache import PUBLIC
@@ -119,15 +119,25 @@ async def question_page(request: Request, question_id: DbId, session: SessionDep
 
 
 @router.get("/challenges", response_class=HTMLResponse)
-async def challenges_page(request: Request, session: SessionDep) -> Response:
+async def challenges_page(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
     await authored.refresh(session)
-    return render(request, "challenges.html", {"challenges": grading.list_challenges()})
+    context = {
+        "challenges": grading.list_challenges(),
+        "grading_unavailable": grading.grading_unavailable(settings),
+    }
+    return render(request, "challenges.html", context)
 
 
 @router.get("/challenges/{slug}", response_class=HTMLResponse)
-async def challenge_page(request: Request, slug: str, session: SessionDep) -> Response:
+async def challenge_page(
+    request: Request, slug: str, session: SessionDep, settings: SettingsDep
+) -> Response:
     await authored.ensure(session, slug=slug)
-    return render(request, "challenge.html", {"c": grading.challenge_detail(slug)})
+    context = {
+        "c": grading.challenge_detail(slug),
+        "grading_unavailable": grading.grading_unavailable(settings),
+    }
+    return render(request, "challenge.html", context)
 
 
 @router.get("/questions/by-number/{number}", response_class=HTMLResponse)
