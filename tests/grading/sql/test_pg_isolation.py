@@ -280,6 +280,21 @@ async def test_errors_on_hidden_data_do_not_show_their_text(
 # Class 6: no run sees another session's query. ----------------------------------------------
 
 
+async def test_each_dataset_and_the_references_have_a_role_of_their_own(
+    sql_engines: SqlEngines, hostile_base: SqlChallenge
+) -> None:
+    who = "SELECT current_user AS name"
+    roles = {
+        (await sql_engines.run(hostile_base, "postgres", d, who, trusted=False)).rows[0][0]
+        for d in hostile_base.datasets
+    }
+    reference = await sql_engines.run(
+        hostile_base, "postgres", hostile_base.datasets[0], who, trusted=True
+    )
+    assert len(roles) == len(hostile_base.datasets)
+    assert reference.rows[0][0] not in roles
+
+
 async def test_a_run_does_not_see_concurrent_queries(
     sql_engines: SqlEngines, hostile_base: SqlChallenge, admin: asyncpg.Connection
 ) -> None:
