@@ -2,7 +2,8 @@
 
 Prints median and p99 of: `python3 -I -S -c pass` (the baseline), an isolated run of a
 trivial program, and a graded palindrome submission (all its tests); then the throughput of
-graded palindrome submissions on all slots at once. Needs root and bubblewrap.
+graded palindrome submissions on all slots at once. Needs bubblewrap (as root, or
+unprivileged through user namespaces).
 
     .venv/bin/python bench/bench_sandbox.py [--runs 200] [--slots 2]
 """

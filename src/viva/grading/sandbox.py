@@ -333,7 +333,12 @@ class Zygote:
         except BrokenPipeError:  # the warm worker died while it waited: start over once
             run.close()
             run = self._take(key)
-            return _supervise(run, payload, limits)
+            try:
+                return _supervise(run, payload, limits)
+            except BrokenPipeError:
+                run.supervisor.settimeout(1.0)
+                why = (_report(run.supervisor) or {}).get("detail", "the worker did not start")
+                raise OSError(f"the run could not be set up: {why}") from None
         finally:
             run.close()
 
