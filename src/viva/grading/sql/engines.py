@@ -772,10 +772,11 @@ def _guarded(query: str, cap: int, *, stored: bool) -> str:
     checked by the server (viva_guard.fits raises past RESULT_BYTES) in an extra last column.
     A row's size is its in-memory size, except for rows read from tables the candidate wrote
     (`stored`): those may hold compressed values, so their text is measured (slower)."""
-    row = "octet_length(q::text)" if stored else "pg_column_size(q)"
+    # `_viva_row.*` is the whole row even when the query has a column named like the alias.
+    row = "octet_length((_viva_row.*)::text)" if stored else "pg_column_size(_viva_row.*)"
     size = f"sum({row}) OVER (ROWS UNBOUNDED PRECEDING)"
     guard = f"{_GUARD_SCHEMA}.fits({size}, {RESULT_BYTES})"
-    return f"SELECT q.*, {guard} FROM (\n{query}\n) AS q LIMIT {cap + 1}"  # noqa: S608
+    return f"SELECT _viva_row.*, {guard} FROM (\n{query}\n) AS _viva_row LIMIT {cap + 1}"  # noqa: S608
 
 
 def _record_error(result: SqlResult, exc: asyncpg.PostgresError) -> None:
