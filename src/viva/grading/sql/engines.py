@@ -194,9 +194,9 @@ async def run_sqlite_async(
 ) -> SqlResult:
     """One run, as grade_sql asks for them: dataset after dataset. A candidate's call for the
     first visible (or first hidden) dataset runs its SQL on every visible (hidden) dataset in
-    one worker request; the next calls of the same task take those results in order. Any
-    other call drops them: nothing is kept past the grading that asked for it, and no other
-    task sees it."""
+    one worker request (see prefetch_sqlite); the next calls of the same task take those
+    results in order. Any other call drops them: nothing is kept past the grading that asked
+    for it, and no other task sees it."""
     if trusted:
         return await asyncio.to_thread(run_sqlite, challenge, dataset, sql, mode=mode, trusted=True)
     owner = (id(asyncio.current_task()), id(challenge), sql, mode)
@@ -211,13 +211,28 @@ async def run_sqlite_async(
     same = [d for d in challenge.datasets if d.hidden == dataset.hidden]
     if same and same[0] == dataset:  # only the first of its kind starts a batch
         group = same
-    results = await asyncio.to_thread(
-        run_sqlite_batch, challenge, group, sql, mode=mode, trusted=False
-    )
-    rest = tuple((d.name, r) for d, r in zip(group[1:], results[1:], strict=False))
-    if rest:
-        _SQLITE_AHEAD.set((owner, rest))
+    results = await prefetch_sqlite(challenge, group, sql, mode=mode)
+    ahead = _SQLITE_AHEAD.get()
+    if ahead is not None and ahead[0] == owner:
+        _SQLITE_AHEAD.set((owner, ahead[1][1:]) if ahead[1][1:] else None)
     return results[0]
+
+
+async def prefetch_sqlite(
+    challenge: SqlChallenge, datasets: list[Dataset], sql: str, *, mode: Mode
+) -> list[SqlResult]:
+    """Run a candidate's `sql` on `datasets` now, in one worker request, for the
+    run_sqlite_async calls of this task that follow in that order (grade_sql may call it
+    with all the datasets it is about to grade, to save a round trip per visibility)."""
+    if not datasets:
+        return []
+    results = await asyncio.to_thread(
+        run_sqlite_batch, challenge, list(datasets), sql, mode=mode, trusted=False
+    )
+    owner = (id(asyncio.current_task()), id(challenge), sql, mode)
+    ready = tuple((d.name, r) for d, r in zip(datasets, results, strict=False))
+    _SQLITE_AHEAD.set((owner, ready) if ready else None)
+    return results
 
 
 # --- PostgreSQL -----------------------------------------------------------------------------

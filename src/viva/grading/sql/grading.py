@@ -13,6 +13,7 @@ from viva.grading.sql.engines import (
     PostgresEngine,
     SqlRejected,
     SqlResult,
+    prefetch_sqlite,
     run_sqlite_async,
 )
 
@@ -103,6 +104,8 @@ async def grade_sql(
             Verdict.SYNTAX_ERROR, 0.0, [], "the SQL contains characters that are not valid UTF-8"
         )
     datasets = challenge.visible if visible_only else challenge.datasets
+    if dialect == "sqlite":  # one request to the SQLite worker for all of them
+        await prefetch_sqlite(challenge, datasets, sql, mode=MODES[challenge.meta.check])
     results: list[TestResult] = []
     first_error_kind: str | None = None
     for dataset in datasets:
