@@ -354,6 +354,15 @@ def import_(
         Path, typer.Argument(help="Markdown question list, Viva JSON export or Anki TSV deck")
     ],
     track: Annotated[str | None, typer.Option(help="Track slug to import into")] = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run", help="Show what would be imported and write nothing (no database)"
+        ),
+    ] = False,
+    no_answers: Annotated[
+        bool, typer.Option("--no-answers", help="Leave the file's answers out")
+    ] = False,
 ) -> None:
     """Import a question list; importing the same file twice changes nothing."""
     settings = Settings()
@@ -361,8 +370,11 @@ def import_(
         raise _fail(f"{file}: no such file")
     if file.stat().st_size > settings.max_import_bytes:
         raise _fail(f"{file}: {file.stat().st_size / 1_048_576:.1f} MB is over the 5 MB limit")
-    _ensure_schema(settings)
     data = file.read_bytes()
+    if dry_run:
+        _import_preview(data, file.name, track, settings, answers=not no_answers)
+        return
+    _ensure_schema(settings)
     with Progress(
         TextColumn("[bold]importing"),
         BarColumn(),
@@ -383,6 +395,7 @@ def import_(
                 filename=file.name,
                 track_slug=track,
                 max_bytes=settings.max_import_bytes,
+                answers=not no_answers,
                 progress=progress,
             )
         )
@@ -392,8 +405,43 @@ def import_(
     console.print(
         f"[bold green]{report.summary}[/] into track [bold]{report.track}[/] "
         f"({report.created} new, {report.updated} updated, {report.unchanged} unchanged, "
-        f"{report.removed} removed)"
+        f"{report.removed} removed; {report.answers} answers)"
     )
+
+
+def _import_preview(
+    data: bytes, filename: str, track: str | None, settings: Settings, *, answers: bool
+) -> None:
+    """`viva import --dry-run`: parse only; neither the database nor the file is touched."""
+    try:
+        preview = asyncio.run(
+            bank.preview_file(
+                None,
+                data=data,
+                filename=filename,
+                track_slug=track,
+                max_bytes=settings.max_import_bytes,
+                answers=answers,
+            )
+        )
+    except VivaError as exc:
+        raise _fail(exc.detail) from None
+    table = Table("category", "questions", "answers", title=f"Dry run: {preview.title}")
+    for cat in preview.categories:
+        table.add_row(escape(cat.title), str(cat.questions), str(cat.answers))
+    console.print(table)
+    console.print(
+        f"[bold]{preview.summary}[/] into track [bold]{preview.track}[/]; "
+        f"{preview.answers} answers found"
+    )
+    console.print("first questions:")
+    for line in preview.sample:
+        console.print(f"  {escape(line)}", highlight=False)
+    for warning in preview.warnings:
+        err.print(f"[yellow]warning:[/] {escape(warning)}")
+    if preview.looks_wrong:
+        err.print("[bold yellow]this result looks wrong: check the warnings before importing[/]")
+    console.print("[dim]dry run: nothing was written[/]")
 
 
 async def _invalidate(settings: Settings) -> None:

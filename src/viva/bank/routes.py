@@ -14,6 +14,7 @@ from viva.bank.schemas import (
     AnswerOut,
     CategoryOut,
     Difficulty,
+    ImportPreview,
     ImportReport,
     Kind,
     QuestionDetail,
@@ -92,25 +93,43 @@ async def get_answer(question_id: DbId, session: SessionDep, response: Response)
     return await service.get_answer(session, question_id=question_id)
 
 
-@router.post("/tracks/import", response_model=ImportReport, status_code=201)
+@router.post("/tracks/import", response_model=ImportReport | ImportPreview, status_code=201)
 async def import_track(
     request: Request,
+    response: Response,
     file: UploadFile,
     session: SessionDep,
     settings: SettingsDep,
     cache: CacheDep,
     track: Annotated[str | None, Query(max_length=80)] = None,
-) -> ImportReport:
-    """Import a Markdown question list, a Viva JSON export or an Anki TSV deck (field `file`)."""
+    dry_run: Annotated[
+        bool, Query(description="only report what the import would read; write nothing")
+    ] = False,
+    answers: Annotated[bool, Query(description="import the file's answers")] = True,
+) -> ImportReport | ImportPreview:
+    """Import a Markdown question list, a Viva JSON export or an Anki TSV deck (field `file`).
+    With `dry_run=true`: a summary (questions per category, answers, the first questions,
+    warnings grouped by kind) and status 200; nothing is written."""
     data = await file.read(settings.max_import_bytes + 1)
     if not data:
         raise ImportRejected("file is empty")
+    if dry_run:
+        response.status_code = 200
+        return await service.preview_file(
+            session,
+            data=data,
+            filename=file.filename or "import.md",
+            track_slug=track,
+            max_bytes=settings.max_import_bytes,
+            answers=answers,
+        )
     report = await service.import_file(
         session,
         data=data,
         filename=file.filename or "import.md",
         track_slug=track,
         max_bytes=settings.max_import_bytes,
+        answers=answers,
     )
     principal = getattr(request.state, "principal", None)
     await audit(

@@ -76,7 +76,35 @@ class ImportReport(BaseModel):
     updated: int
     unchanged: int
     removed: int
-    warnings: list[str]
+    answers: int = Field(0, description="answers the file carried, stored as model answers")
+    warnings: list[str] = Field(description="grouped by kind: a count and the first 3")
+    summary: str = Field(description='"N questions in M categories"')
+
+
+class PreviewCategory(BaseModel):
+    slug: str
+    title: str
+    questions: int
+    answers: int
+
+
+class ImportPreview(BaseModel):
+    """A dry run of an import: what it would read, and write nothing."""
+
+    dry_run: Literal[True] = True
+    track: str
+    title: str
+    questions: int
+    answers: int = Field(description="questions with an answer in the file")
+    categories: list[PreviewCategory]
+    sample: list[str] = Field(description="the first 3 questions")
+    warnings: list[str] = Field(description="grouped by kind: a count and the first 3")
+    looks_wrong: bool = Field(description="a confidence check failed (see the warnings)")
+    compared: bool = Field(description="compared with the stored track")
+    new: int
+    changed: int
+    unchanged: int
+    removed: int
     summary: str = Field(description='"N questions in M categories"')
 
 

@@ -22,6 +22,7 @@ from viva.bank.parser import (
     ParsedCategory,
     ParsedQuestion,
     ParsedTrack,
+    answer_summary,
     clean_text,
     decode_upload,
     parse_markdown,
@@ -35,7 +36,9 @@ from viva.bank.schemas import (
     ExportCategory,
     ExportQuestion,
     ExportTrack,
+    ImportPreview,
     ImportReport,
+    PreviewCategory,
     QuestionDetail,
     QuestionIn,
     QuestionOut,
@@ -66,7 +69,21 @@ class _Incoming:
     answer_fields: tuple[str, ...] | None = None
 
 
-def _parse_upload(text: str, filename: str) -> _Incoming:
+# A Markdown list's answers fill these fields; a stored answer keeps its other fields.
+MARKDOWN_ANSWER_FIELDS = ("summary", "explanation")
+
+
+def _parse_upload(text: str, filename: str, answers: bool = True) -> _Incoming:
+    incoming = _parse_any(text, filename)
+    if not answers:
+        incoming.answers = {}
+        for cat in incoming.parsed.categories:
+            for q in cat.questions:
+                q.answer = ""
+    return incoming
+
+
+def _parse_any(text: str, filename: str) -> _Incoming:
     if anki.looks_like_anki(text, filename):
         deck = anki.parse_anki(anki.clean_text(text))
         return _Incoming(deck.parsed, deck.answers, answer_fields=anki.BACK_FIELDS)
@@ -79,7 +96,24 @@ def _parse_upload(text: str, filename: str) -> _Incoming:
             where = ".".join(str(p) for p in first["loc"])
             raise ImportRejected(f"not a Viva JSON export: {where}: {first['msg']}") from exc
         return _from_export(data)
-    return _Incoming(parse_markdown(text), {})
+    parsed = parse_markdown(text)
+    return _Incoming(parsed, _markdown_answers(parsed), answer_fields=MARKDOWN_ANSWER_FIELDS)
+
+
+def _markdown_answers(parsed: ParsedTrack) -> dict[str, ExportAnswer]:
+    """The answers a Markdown list carries, as model answers (Markdown kept as written)."""
+    return {
+        q.slug: ExportAnswer(
+            summary=answer_summary(q.answer),
+            explanation=q.answer,
+            difficulty=q.difficulty,  # type: ignore[arg-type]
+            kind=q.kind,  # type: ignore[arg-type]
+            tags=list(q.tags),
+        )
+        for c in parsed.categories
+        for q in c.questions
+        if q.answer
+    }
 
 
 def _from_export(data: ExportTrack) -> _Incoming:
@@ -116,22 +150,112 @@ async def import_file(
     filename: str,
     track_slug: str | None,
     max_bytes: int,
+    answers: bool = True,
     progress: Progress | None = None,
 ) -> ImportReport:
     """Import a Markdown question list, a Viva JSON export or an Anki text file (TSV) into one
-    track, all or nothing."""
+    track, all or nothing. `answers=False` leaves the file's answers out."""
+    incoming, slug, title = await _read_upload(
+        session,
+        data=data,
+        filename=filename,
+        track_slug=track_slug,
+        max_bytes=max_bytes,
+        answers=answers,
+    )
+    return await import_parsed(
+        session, incoming=incoming, slug=slug, title=title, progress=progress
+    )
+
+
+async def _read_upload(
+    session: AsyncSession | None,
+    *,
+    data: bytes,
+    filename: str,
+    track_slug: str | None,
+    max_bytes: int,
+    answers: bool,
+) -> tuple[_Incoming, str, str]:
     text = decode_upload(data, max_bytes=max_bytes)
     # Parsing a few megabytes takes seconds: off the event loop, like other CPU work.
-    incoming = await asyncio.to_thread(_parse_upload, text, filename)
+    incoming = await asyncio.to_thread(_parse_upload, text, filename, answers)
     stem = PurePath(filename or "import").stem
     slug = slugify(track_slug or incoming.parsed.title or stem)
-    existing = await repository.get_track(session, slug=slug)
+    existing = await repository.get_track(session, slug=slug) if session is not None else None
     title = incoming.parsed.title or (
         existing.title if existing else stem.replace("-", " ").title()
     )
     anki.name_deckless(incoming.parsed, title)
-    return await import_parsed(
-        session, incoming=incoming, slug=slug, title=title, progress=progress
+    return incoming, slug, title
+
+
+async def preview_file(
+    session: AsyncSession | None,
+    *,
+    data: bytes,
+    filename: str,
+    track_slug: str | None,
+    max_bytes: int,
+    answers: bool = True,
+) -> ImportPreview:
+    """What an import would do, writing nothing: questions per category, answers found, the
+    first questions, warnings grouped by kind. With a session it also compares with the
+    stored track (new, changed, unchanged, removed)."""
+    incoming, slug, title = await _read_upload(
+        session,
+        data=data,
+        filename=filename,
+        track_slug=track_slug,
+        max_bytes=max_bytes,
+        answers=answers,
+    )
+    parsed = incoming.parsed
+    questions = [q for c in parsed.categories for q in c.questions]
+    new = changed = unchanged = removed = 0
+    compared = False
+    track = await repository.get_track(session, slug=slug) if session is not None else None
+    if session is not None:
+        compared = True
+        stored = (
+            {q.slug: q for q in await repository.questions_of_track(session, track_id=track.id)}
+            if track is not None
+            else {}
+        )
+        for q in questions:
+            old = stored.pop(q.slug, None)
+            if old is None:
+                new += 1
+            elif old.content_hash == q.content_hash:
+                unchanged += 1
+            else:
+                changed += 1
+        removed = len(stored)
+    else:
+        new = len(questions)
+    return ImportPreview(
+        track=slug,
+        title=title,
+        questions=len(questions),
+        answers=len(incoming.answers),
+        categories=[
+            PreviewCategory(
+                slug=c.slug,
+                title=c.title,
+                questions=len(c.questions),
+                answers=sum(1 for q in c.questions if q.slug in incoming.answers),
+            )
+            for c in parsed.categories
+        ],
+        sample=[f"{q.number}. {q.text}" for q in questions[:3]],
+        warnings=parsed.warnings,
+        looks_wrong=any(i.kind == "confidence" for i in parsed.issues),
+        compared=compared,
+        new=new,
+        changed=changed,
+        unchanged=unchanged,
+        removed=removed,
+        summary=parsed.summary,
     )
 
 
@@ -252,6 +376,7 @@ async def import_parsed(
         updated=updated,
         unchanged=unchanged,
         removed=removed,
+        answers=len(incoming.answers),
         warnings=parsed.warnings,
         summary=parsed.summary,
     )
@@ -532,19 +657,41 @@ async def export_track(session: AsyncSession, *, slug: str, fmt: str) -> tuple[s
         )
         return data.model_dump_json(indent=2) + "\n", "application/json", f"{slug}.json"
     if fmt == "md":
-        lines = [f"# {track.title}", ""]
-        for c in categories:
-            if not by_cat[c.id]:
-                continue
-            lines += [f"## {c.title}", ""]
-            lines += [f"{q.number}. {q.text} [{q.difficulty}, {q.kind}]" for q in by_cat[c.id]]
-            lines.append("")
-        return "\n".join(lines), "text/markdown; charset=utf-8", f"{slug}.md"
+        return (
+            export_markdown(track.title, categories, by_cat),
+            "text/markdown; charset=utf-8",
+            f"{slug}.md",
+        )
     return (
         _anki_tsv(track, categories, by_cat),
         "text/tab-separated-values; charset=utf-8",
         f"{slug}.tsv",
     )
+
+
+def export_markdown(
+    title: str, categories: list[Category], by_cat: dict[int, list[Question]]
+) -> str:
+    """The Markdown list the importer reads back: a heading per category, a numbered item per
+    question with its labels, and its model answer's explanation indented under it."""
+    lines = [f"# {title}", ""]
+    for c in categories:
+        if not by_cat[c.id]:
+            continue
+        lines += [f"## {c.title}", ""]
+        for q in by_cat[c.id]:
+            item = f"{q.number}. "
+            lines.append(f"{item}{' '.join(q.text.split())} [{q.difficulty}, {q.kind}]")
+            explanation = q.answer.explanation.strip() if q.answer is not None else ""
+            if explanation:
+                pad = " " * len(item)
+                lines.append("")
+                lines += [
+                    f"{pad}{line}" if line.strip() else "" for line in explanation.split("\n")
+                ]
+                lines.append("")
+        lines.append("")
+    return "\n".join(lines)
 
 
 def _export_q(q: Question) -> ExportQuestion:
