@@ -255,7 +255,7 @@ _CLAIM = "SELECT pg_try_advisory_lock(1986, $1)"
 # Taken by every transaction that creates roles or changes privileges, in any process (two
 # concurrent ACL changes on one object fail with "tuple concurrently updated").
 _LOCK_ROLES = "SELECT pg_advisory_xact_lock(1986, 0)"
-_CONNECTIONS = 8  # candidate and reference connections open at once, all roles together
+_CONNECTIONS = 6  # candidate and reference connections open at once, all roles together
 _GRACE_SECONDS = 0.25  # past the limit, the client gives up on the server's own timeout
 _REAP_POLLS = 600  # a cut-off backend is watched for up to 2 minutes (every 0.2 s)
 # Functions no grading role may call: other sessions' activity, large objects (they outlive a
@@ -419,7 +419,7 @@ class PostgresEngine:
     async def start(self) -> None:
         if self._admin is not None:
             return
-        self._admin = await asyncpg.create_pool(self.admin_dsn, min_size=1, max_size=4)
+        self._admin = await asyncpg.create_pool(self.admin_dsn, min_size=1, max_size=3)
         # Holds, for this process's lifetime, the advisory locks that claim its slot roles: two
         # processes never run candidates under the same slot role.
         self._claims = await asyncpg.connect(self.admin_dsn)
