@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from viva import __version__
 from viva.accounts import pages as account_pages
+from viva.accounts.auth import AUTH_CACHE_INFO, AuthCache
 from viva.accounts.policy import PolicyDep
 from viva.accounts.routes import router as accounts_router
 from viva.accounts.service import AuthFailed
@@ -66,7 +67,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.database = Database(settings.effective_database_url)
+        app.state.database = Database(
+            settings.effective_database_url, session_info={AUTH_CACHE_INFO: app.state.auth_cache}
+        )
         await cache.start()
         if settings.sandbox == "none":
             log.warning(
@@ -97,6 +100,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.cache = cache
+    app.state.auth_cache = AuthCache()
     app.state.rate_limiter = RateLimiter(redis_url=settings.redis_url, prefix=settings.cache_prefix)
     install_error_handlers(app, html_pages=_html_error)
     app.include_router(bank_router)

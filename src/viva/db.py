@@ -80,11 +80,15 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
 class Database:
     """The engine and session factory of one running app."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, session_info: dict[str, Any] | None = None) -> None:
         self.url = url
         self.dialect = dialect_of(url)
         self.engine = create_engine(url)
-        self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
+        # session_info is copied into every session's `info` (the app puts its auth cache
+        # there, so a commit that changes an account can drop what the cache knows of it).
+        self.sessionmaker = async_sessionmaker(
+            self.engine, expire_on_commit=False, info=dict(session_info or {})
+        )
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:

@@ -13,25 +13,29 @@ from viva.infra.cache import Cache
 from viva.infra.ratelimit import RateLimiter
 from viva.settings import Settings
 
+# The providers are `async def` although they do not await: FastAPI runs a plain `def`
+# dependency in its thread pool, and that hop cost more than the rest of a signed-in GET.
 
-def get_settings(request: Request) -> Settings:
+
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_database(request: Request) -> Database:
+async def get_database(request: Request) -> Database:
     database: Database = request.app.state.database
     return database
 
 
-def get_cache(request: Request) -> Cache:
+async def get_cache(request: Request) -> Cache:
     cache: Cache = request.app.state.cache
     return cache
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """The request's unit of work: committed after the route returns, rolled back on error."""
-    async with get_database(request).session() as session:
+    database: Database = request.app.state.database
+    async with database.session() as session:
         yield session
 
 
@@ -45,7 +49,7 @@ def client_key(request: Request) -> str:
 
 async def limit_submissions(request: Request, response: Response) -> None:
     """At most `VIVA_RATE_LIMIT_SUBMISSIONS` runs and submissions per client."""
-    settings = get_settings(request)
+    settings: Settings = request.app.state.settings
     limiter: RateLimiter = request.app.state.rate_limiter
     headers = await limiter.hit("submissions", client_key(request), settings.rate_limit_submissions)
     response.headers.update(headers)

@@ -1,20 +1,27 @@
 """Who is calling: a bearer JWT, an API key, or the browser's session cookie (with CSRF).
 
 The one permission map (`policy.POLICY`) is enforced for every route by `enforce_policy`.
+Who a credential belongs to is kept for `AUTH_CACHE_SECONDS` (see `AuthCache`).
 """
 
 from __future__ import annotations
 
 import hmac
+import time
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
-from typing import Literal
+from datetime import datetime
+from typing import Any, Literal
 
 from fastapi import Request
+from sqlalchemy import event, inspect
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from viva.accounts import security, service
-from viva.accounts.models import User
+from viva.accounts.models import ApiKey, User
 from viva.accounts.service import AuthFailed, Forbidden
+from viva.infra.ttl import TtlMap
 from viva.settings import Settings
 
 SESSION_COOKIE = "viva_session"
@@ -30,6 +37,128 @@ class Principal:
     scopes: list[str] = field(default_factory=list)
 
 
+# The bound on how long a change made elsewhere can go unnoticed: a user deleted, disabled
+# or given another role, or an API key revoked, is refused within this many seconds on
+# every process; at once on the process whose session committed the change (see below).
+AUTH_CACHE_SECONDS = 2.0
+AUTH_CACHE_INFO = "viva.auth_cache"  # Session.info key: the app's AuthCache
+_STALE_INFO = "viva.auth_stale"  # Session.info key: cache keys to drop after the commit
+
+
+@dataclass(frozen=True, slots=True)
+class _UserRow:
+    id: int
+    username: str
+    role: str
+    created_at: datetime
+    password_hash: str | None
+
+
+class AuthCache:
+    """Recently resolved credentials, so a signed-in request needs no database round trip.
+
+    Keeps the claims of valid JWTs (their expiry still checked on every use), the active
+    users they name, and API keys (hash -> owner and scopes). Entries live
+    `AUTH_CACHE_SECONDS`; a commit that changes a user or revokes a key drops them at once.
+    """
+
+    def __init__(
+        self, *, ttl: float = AUTH_CACHE_SECONDS, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.users: TtlMap[_UserRow] = TtlMap(ttl=ttl, clock=clock)
+        self.tokens: TtlMap[tuple[int, float]] = TtlMap(ttl=ttl, clock=clock)
+        self.api_keys: TtlMap[tuple[int, tuple[str, ...]]] = TtlMap(ttl=ttl, clock=clock)
+
+    def user(self, user_id: int) -> User | None:
+        """A detached copy of the cached user: never shared between requests."""
+        row = self.users.get(user_id)
+        if row is None:
+            return None
+        user = User(
+            id=row.id,
+            username=row.username,
+            role=row.role,
+            is_active=True,
+            created_at=row.created_at,
+            password_hash=row.password_hash,
+        )
+        make_transient_to_detached(user)
+        return user
+
+    def keep_user(self, user: User) -> None:
+        row = _UserRow(user.id, user.username, user.role, user.created_at, user.password_hash)
+        self.users.set(user.id, row)
+
+    def forget(self, keys: set[tuple[str, Hashable]]) -> None:
+        for kind, key in keys:
+            if kind == "user":
+                self.users.discard(key)
+            else:
+                self.api_keys.discard(key)
+
+
+def _token_subject(cache: AuthCache | None, token: str, *, kind: str, key: str) -> int | None:
+    if cache is not None and (hit := cache.tokens.get((kind, token))) is not None:
+        return hit[0] if hit[1] > time.time() else None
+    claims = security.decode_token(token, kind=kind, key=key)
+    if claims is None:
+        return None
+    subject = int(claims["sub"])
+    if cache is not None:
+        cache.tokens.set((kind, token), (subject, float(claims["exp"])))
+    return subject
+
+
+async def _active_user(cache: AuthCache | None, session: AsyncSession, user_id: int) -> User | None:
+    if cache is not None and (user := cache.user(user_id)) is not None:
+        return user
+    found = await service.get_user(session, user_id=user_id)
+    if found is not None and cache is not None:
+        cache.keep_user(found)
+    return found
+
+
+async def _api_key_owner(
+    cache: AuthCache | None, session: AsyncSession, secret: str
+) -> tuple[User, list[str]] | None:
+    digest = security.digest(secret)
+    if cache is not None and (hit := cache.api_keys.get(digest)) is not None:
+        user = await _active_user(cache, session, hit[0])
+        return (user, list(hit[1])) if user is not None else None
+    found = await service.user_for_api_key(session, secret=secret)
+    if found is not None and cache is not None:
+        cache.api_keys.set(digest, (found[0].id, tuple(found[1])))
+        cache.keep_user(found[0])
+    return found
+
+
+@event.listens_for(Session, "before_flush")
+def _note_account_changes(session: Session, _context: Any, _instances: Any) -> None:
+    if session.info.get(AUTH_CACHE_INFO) is None:
+        return
+    stale: set[tuple[str, Hashable]] = session.info.setdefault(_STALE_INFO, set())
+    for obj in [*session.dirty, *session.deleted]:
+        if isinstance(obj, User):
+            stale.add(("user", obj.id))
+        elif isinstance(obj, ApiKey) and (
+            obj in session.deleted or inspect(obj).attrs.revoked_at.history.has_changes()
+        ):
+            stale.add(("key", obj.key_hash))
+
+
+@event.listens_for(Session, "after_commit")
+def _drop_stale_entries(session: Session) -> None:
+    stale = session.info.pop(_STALE_INFO, None)
+    cache = session.info.get(AUTH_CACHE_INFO)
+    if stale and isinstance(cache, AuthCache):
+        cache.forget(stale)
+
+
+@event.listens_for(Session, "after_rollback")
+def _discard_noted_changes(session: Session) -> None:
+    session.info.pop(_STALE_INFO, None)
+
+
 async def resolve(request: Request, session: AsyncSession, settings: Settings) -> Principal | None:
     """The caller, once per request; None for anonymous. Bad credentials are an error, not
     anonymity, so a client never silently loses its identity."""
@@ -38,23 +167,24 @@ async def resolve(request: Request, session: AsyncSession, settings: Settings) -
         return cached
     principal: Principal | None = None
     key = settings.effective_secret_key
+    cache: AuthCache | None = getattr(request.app.state, "auth_cache", None)
     authorization = request.headers.get("authorization", "")
     if authorization.lower().startswith("bearer "):
-        claims = security.decode_token(authorization[7:].strip(), kind="access", key=key)
-        user = await service.get_user(session, user_id=int(claims["sub"])) if claims else None
+        subject = _token_subject(cache, authorization[7:].strip(), kind="access", key=key)
+        user = await _active_user(cache, session, subject) if subject is not None else None
         if user is None:
             raise AuthFailed(
                 "the access token is not valid", headers={"WWW-Authenticate": "Bearer"}
             )
         principal = Principal(user, "bearer")
     elif api_key := request.headers.get("x-api-key"):
-        found = await service.user_for_api_key(session, secret=api_key)
+        found = await _api_key_owner(cache, session, api_key)
         if found is None:
             raise AuthFailed("the API key is not valid")
         principal = Principal(found[0], "api_key", found[1])
     elif cookie := request.cookies.get(SESSION_COOKIE):
-        claims = security.decode_token(cookie, kind="session", key=key)
-        user = await service.get_user(session, user_id=int(claims["sub"])) if claims else None
+        subject = _token_subject(cache, cookie, kind="session", key=key)
+        user = await _active_user(cache, session, subject) if subject is not None else None
         if user is not None:
             principal = Principal(user, "session")
     request.state.principal = principal
