@@ -246,7 +246,7 @@ _ROLE_SETTINGS = {
     "work_mem": "4MB",
     "statement_timeout": "2s",
 }
-RESULT_BYTES = 512 * 1024  # a result (rows as text) over this is Output Limit Exceeded
+RESULT_BYTES = 512 * 1024  # a result larger than this on the server is Output Limit Exceeded
 _GUARD_SCHEMA = "viva_guard"
 _OVER_CAP = "VV001"  # the SQLSTATE the guard raises
 _CANDIDATE_SLOTS = 4  # concurrent ddl/script runs, each under a role of its own
