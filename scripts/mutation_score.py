@@ -227,7 +227,7 @@ def report(score: Score, *, show_survivors: bool) -> None:
     print(
         f"{score.slug:28} mutants {score.mutants:3}  killed {score.killed:3}  "
         f"survived {len(score.survived):3}  equivalent {len(score.equivalent):3}  "
-        f"score {score.killed}/{graded} = {score.score:.0%}",
+        f"score {score.killed}/{graded} = {score.score:.1%}",
         flush=True,
     )
     for mutant, reason in score.equivalent:
