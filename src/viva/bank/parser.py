@@ -26,6 +26,7 @@ from viva.bank.answers import DIFFICULTIES, KINDS
 from viva.errors import ImportRejected
 
 DEFAULT_CATEGORY = "General"
+TITLE_MAX = 200
 # The question columns are NOT NULL: without an explicit marker a question gets these.
 DEFAULT_KIND = "theory"
 DEFAULT_DIFFICULTY = "medium"
@@ -544,7 +545,7 @@ class _Reader:
             ):
                 index = self.details(blocks, index - 1)
             elif block.type in ("ordered_list", "bullet_list"):
-                self.list(block)
+                self.read_list(block)
             elif block.type == "paragraph":
                 self.paragraph(block)
             elif block.type == "hr":
@@ -577,7 +578,7 @@ class _Reader:
             and self.headings_seen == 1
             and not any(isinstance(e, _Question) for e in self.events)
         ):
-            self.title = _title_text(raw) or None
+            self.title = _title_text(raw)[:TITLE_MAX] or None
             return
         self.events.append(_Heading(block.level, _heading_title(raw), block.start + 1))
 
@@ -611,7 +612,7 @@ class _Reader:
         self.pending = True
         return j
 
-    def list(self, block: _Block) -> None:
+    def read_list(self, block: _Block) -> None:
         items = _items(block)
         kind = "ol" if block.type == "ordered_list" else "ul"
         firsts = [_first_line(self.lines, it) for it in items]
@@ -723,7 +724,7 @@ def _is_q_line(line: str) -> bool:
     if _Q_LINE.match(line):
         return True
     bold = _BOLD_LINE.match(line)
-    return bool(bold) and _strip_markup(bold.group("inner")).rstrip().endswith("?")
+    return bold is not None and _strip_markup(bold.group("inner")).rstrip().endswith("?")
 
 
 def _q_line(line: str) -> tuple[int | None, str]:
@@ -941,6 +942,7 @@ def _categories(
         if seen[cat.slug] > 1:
             cat.title = f"{cat.title} ({seen[cat.slug]})"
             cat.slug = f"{cat.slug}-{seen[cat.slug]}"
+        cat.title = cat.title[:TITLE_MAX]  # the column's width
     return categories
 
 
@@ -959,6 +961,39 @@ def _finish(q: _Question) -> ParsedQuestion:
         tags=infer_tags(body),
         answer=answer,
     )
+
+
+def answer_summary(answer: str, *, limit: int = 300) -> str:
+    """The answer's first paragraph of prose as plain text (code, tables, headings skipped)."""
+    fence: str | None = None
+    paragraph: list[str] = []
+    for line in answer.split("\n"):
+        stripped = line.strip()
+        opener = re.match(r"^(`{3,}|~{3,})", stripped)
+        if fence is not None:
+            if stripped.startswith(fence):
+                fence = None
+            continue
+        if opener:
+            if paragraph:
+                break
+            fence = opener.group(1)[:3]
+            continue
+        if not stripped:
+            if paragraph:
+                break
+            continue
+        if stripped.startswith(("|", "#", "<", ">")) or line.startswith(("    ", "\t")):
+            if paragraph:
+                break
+            continue
+        paragraph.append(re.sub(r"^(?:[-*+]|\d{1,9}[.)])\s+", "", stripped))
+    text = _strip_markup(_TAG.sub("", " ".join(paragraph)))
+    if len(text) <= limit:
+        return text
+    cut = text[:limit]
+    end = max(cut.rfind(". "), cut.rfind("? "))
+    return cut[: end + 1] if end > limit // 3 else cut.rsplit(" ", 1)[0] + " …"
 
 
 def _confidence(categories: list[ParsedCategory]) -> list[ImportIssue]:

@@ -106,8 +106,8 @@ def _markdown_answers(parsed: ParsedTrack) -> dict[str, ExportAnswer]:
         q.slug: ExportAnswer(
             summary=answer_summary(q.answer),
             explanation=q.answer,
-            difficulty=q.difficulty,  # type: ignore[arg-type]
-            kind=q.kind,  # type: ignore[arg-type]
+            difficulty=q.difficulty,
+            kind=q.kind,
             tags=list(q.tags),
         )
         for c in parsed.categories
