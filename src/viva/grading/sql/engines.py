@@ -245,6 +245,8 @@ _ROLE_SETTINGS = {
     "temp_file_limit": "16MB",
     "work_mem": "4MB",
     "statement_timeout": "2s",
+    # The statement check parses strings as the server does only with this on.
+    "standard_conforming_strings": "on",
 }
 RESULT_BYTES = 512 * 1024  # a result larger than this on the server is Output Limit Exceeded
 _GUARD_SCHEMA = "viva_guard"
