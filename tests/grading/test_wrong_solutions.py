@@ -26,10 +26,16 @@ def test_every_python_challenge_has_at_least_two_wrong_solutions() -> None:
 @pytest.mark.parametrize(("slug", "path"), WRONG, ids=[f"{s}/{p.name}" for s, p in WRONG])
 def test_wrong_solution_is_not_accepted(slug: str, path: Path, sandbox: SandboxRunner) -> None:
     challenge = CHALLENGES[slug]
-    result = grade_source(sandbox, challenge, path.read_text(encoding="utf-8"), visible_only=False)
+    source = path.read_text(encoding="utf-8")
+    result = grade_source(sandbox, challenge, source, visible_only=False)
+    for _ in range(2):  # none of them loops: a time limit here is a loaded machine
+        if result.verdict != Verdict.TIME_LIMIT:
+            break
+        result = grade_source(sandbox, challenge, source, visible_only=False)
     assert result.verdict not in (Verdict.ACCEPTED, Verdict.INTERNAL_ERROR), result.message
-    # Rejected by a test, not by a typo in the wrong solution itself.
-    assert result.verdict in (Verdict.WRONG_ANSWER, Verdict.RUNTIME_ERROR, Verdict.TIME_LIMIT)
+    # Rejected because a test saw a wrong value or an error, not by a typo or the clock.
+    assert result.verdict in (Verdict.WRONG_ANSWER, Verdict.RUNTIME_ERROR), result.message
+    assert any(t.status in ("wrong", "error") for t in result.tests), result.message
     assert result.passed > 0, f"{path.name} fails everything: is it a real attempt?"
 
 
