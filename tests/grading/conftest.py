@@ -3,9 +3,11 @@ else, unprivileged through user namespaces (bwrap needed; CI has it)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -70,3 +72,29 @@ def sandbox_processes(runner: SandboxRunner) -> list[int]:
         for pid, (levels, inner) in depth.items()
         if levels >= 3 and inner != 1 and below_a_slot(pid)
     ]
+
+
+def zygote_processes(runner: SandboxRunner) -> list[int]:
+    """Host pids of the slots' zygotes (the interpreter bubblewrap starts in each slot)."""
+    slots = set(runner.zygote_pids())
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            cmdline = Path(f"/proc/{entry}/cmdline").read_bytes().split(b"\0")
+            with open(f"/proc/{entry}/status") as fh:
+                fields = dict(line.split(":", 1) for line in fh if ":" in line)
+        except (FileNotFoundError, ProcessLookupError, ValueError):
+            continue
+        parent = int(fields.get("PPid", "0").split()[0] or 0)
+        grandparent = 0
+        with contextlib.suppress(OSError, ValueError):
+            grandparent = int(Path(f"/proc/{parent}/stat").read_text().rsplit(")", 1)[1].split()[1])
+        nspid = fields.get("NSpid", "").split()
+        # In the slot's PID namespace (not a run's), and not bubblewrap's own init there
+        in_slot = len(nspid) == 2 and nspid[-1] != "1"
+        zygote = b"/sandbox/runtime/zygote.py" in cmdline[1:] and in_slot
+        if zygote and slots & {parent, grandparent}:
+            found.append(int(entry))
+    return found

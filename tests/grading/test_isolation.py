@@ -9,13 +9,14 @@ left in a slot's network namespace or shared files, and times measured outside t
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import threading
 from typing import Any
 
 import pytest
 
-from tests.grading.conftest import SLOTS, UID_BASE
+from tests.grading.conftest import SLOTS, UID_BASE, zygote_processes
 from viva.grading.challenges import Challenge, Limits
 from viva.grading.judge import RunOutcome, RunStatus, Verdict, build_job, grade
 from viva.grading.sandbox import SandboxRunner, available, probe
@@ -113,6 +114,50 @@ def test_a_later_run_finds_nothing_of_an_earlier_job_in_its_memory(
         found = value_of(sandbox.run(call_job(SCANNER, "scan"), ROOMY))
         assert isinstance(found, list)
         assert not set(found) & set(planted.values()), f"a later run read {found}"
+    another_candidate_is_accepted(sandbox, palindrome)
+
+
+def memory_markers(pid: int) -> set[str]:
+    """Every "VIVA-MARK-..." in a process's readable memory, read from the host."""
+    found: set[str] = set()
+    with open(f"/proc/{pid}/maps") as maps:
+        regions = [line.split() for line in maps]
+    with open(f"/proc/{pid}/mem", "rb", 0) as mem:
+        for fields in regions:
+            if not fields[1].startswith("r") or fields[-1].startswith(("[vvar", "[vsys")):
+                continue
+            low, high = (int(x, 16) for x in fields[0].split("-"))
+            try:
+                mem.seek(low)
+                chunk = mem.read(high - low)
+            except (OSError, OverflowError, ValueError):
+                continue
+            found.update(m.decode() for m in MARKER.findall(chunk))
+    return found
+
+
+MARKER = re.compile(rb"VIVA-MARK-[0-9a-f]{16}")
+
+
+def test_the_zygote_never_holds_a_job_or_its_output(
+    sandbox: SandboxRunner, palindrome: Challenge
+) -> None:
+    """Class 1 at its root: after a job ran on every slot, no byte of its source, input or
+    output is anywhere in the zygotes' memory (read from the host, which may)."""
+    planted = {name: "VIVA-MARK-" + secrets.token_hex(8) for name in ("src", "arg", "out")}
+    source = (
+        f"KEEP = {planted['src']!r}\ndef leak(x):\n    print({planted['out']!r})\n    return x\n"
+    )
+    for _ in range(SLOTS):
+        assert value_of(sandbox.run(call_job(source, "leak", planted["arg"]), ROOMY))
+    zygotes = zygote_processes(sandbox)
+    assert len(zygotes) == SLOTS
+    for pid in zygotes:
+        try:
+            found = memory_markers(pid)
+        except PermissionError:
+            pytest.skip("this user may not read the zygote's memory (ptrace scope)")
+        assert not found & set(planted.values()), f"zygote {pid} holds {found}"
     another_candidate_is_accepted(sandbox, palindrome)
 
 
