@@ -12,10 +12,11 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import Scope
 
 from viva import __version__
 from viva.accounts import pages as account_pages
-from viva.accounts.auth import AUTH_CACHE_INFO, AuthCache
+from viva.accounts.auth import AUTH_CACHE_INFO, AuthCache, known_caller
 from viva.accounts.policy import PolicyDep
 from viva.accounts.routes import router as accounts_router
 from viva.accounts.service import AuthFailed
@@ -138,7 +139,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             status_code=200 if ok else 503,
         )
 
-    app.add_middleware(EdgeCacheMiddleware, cache=cache)
+    async def vouch(scope: Scope) -> bool:
+        return known_caller(
+            app.state.auth_cache, scope["headers"], key=settings.effective_secret_key
+        )
+
+    app.add_middleware(EdgeCacheMiddleware, cache=cache, authenticate=vouch)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeadersMiddleware)
     if settings.cors_origins:

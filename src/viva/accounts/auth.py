@@ -132,6 +132,21 @@ async def _api_key_owner(
     return found
 
 
+def known_caller(cache: AuthCache, headers: list[tuple[bytes, bytes]], *, key: str) -> bool:
+    """Whether the bearer token or API key in these ASGI headers belongs to an active user
+    the cache already knows, decided without the database. False means "ask the app"."""
+    authorization = next((v for k, v in headers if k == b"authorization"), b"")
+    api_key = next((v for k, v in headers if k == b"x-api-key"), b"")
+    if authorization[:7].lower() == b"bearer ":  # the order `resolve` follows
+        token = authorization[7:].decode("latin-1").strip()
+        subject = _token_subject(cache, token, kind="access", key=key)
+        return subject is not None and cache.users.get(subject) is not None
+    if api_key:
+        hit = cache.api_keys.get(security.digest(api_key.decode("latin-1")))
+        return hit is not None and cache.users.get(hit[0]) is not None
+    return False
+
+
 @event.listens_for(Session, "before_flush")
 def _note_account_changes(session: Session, _context: Any, _instances: Any) -> None:
     if session.info.get(AUTH_CACHE_INFO) is None:

@@ -2,7 +2,9 @@
 
 `EdgeCacheMiddleware` stores 200 responses of GET requests that a route marked
 `Cache-Control: public`, adds a strong ETag, answers If-None-Match with 304, and serves hits
-without touching the router or the database. Any import calls `invalidate()`.
+without touching the router or the database. Any import calls `invalidate()`. Entries are
+stored only from anonymous requests; signed-in API callers are served them too once
+`authenticate` vouches for their credentials (a public API response is the same for all).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import hashlib
 import json
 import time
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 from redis.asyncio import Redis
@@ -200,19 +203,25 @@ def _matches(condition: bytes | None, etag: bytes) -> bool:
 class EdgeCacheMiddleware:
     """Serve cached public GET responses before routing; store new ones; handle ETags."""
 
-    def __init__(self, app: ASGIApp, *, cache: Cache) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        cache: Cache,
+        authenticate: Callable[[Scope], Awaitable[bool]] | None = None,
+    ) -> None:
         self.app = app
         self.cache = cache
+        self.authenticate = authenticate
         self.hits = 0
         self.misses = 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if (
-            scope["type"] != "http"
-            or scope["method"] not in ("GET", "HEAD")
-            or _has_credentials(scope)
-        ):
+        if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD"):
             await self.app(scope, receive, send)
+            return
+        if _has_credentials(scope):
+            await self._signed_in(scope, receive, send)
             return
         key = _cache_key(scope)
         blob = await self.cache.get(key)
@@ -222,6 +231,10 @@ class EdgeCacheMiddleware:
             etag = next(v for k, v in headers if k == b"etag")
             await self._send(scope, send, status, headers, body, etag)
             return
+        await self._fill(scope, receive, send, key)
+
+    async def _fill(self, scope: Scope, receive: Receive, send: Send, key: str) -> None:
+        """Run the app; keep its response when it is a 200 marked `Cache-Control: public`."""
         self.misses += 1
         start: Message = {}
         chunks: list[bytes] = []
@@ -255,6 +268,31 @@ class EdgeCacheMiddleware:
             await self._send(scope, send, start["status"], headers, body, etag)
 
         await self.app(scope, receive, capture)
+
+    async def _signed_in(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """An API caller with a bearer token or API key gets the shared entry once
+        `authenticate` vouches for the credentials; otherwise the app decides (it refuses bad
+        credentials even on public routes). A public API response is the same for every
+        caller (RFC 9111 3.5: `public` lets a shared cache store it despite Authorization),
+        so the app's answer may fill the entry; pages and cookie sessions never do, since a
+        page greets the signed-in user by name."""
+        authenticate = self.authenticate
+        if (
+            authenticate is None
+            or not scope["path"].startswith("/api/")
+            or not any(k in (b"authorization", b"x-api-key") for k, _ in scope["headers"])
+        ):
+            await self.app(scope, receive, send)
+            return
+        key = _cache_key(scope)
+        blob = await self.cache.get(key)
+        if blob is None or not await authenticate(scope):
+            await self._fill(scope, receive, send, key)
+            return
+        self.hits += 1
+        status, headers, body = _unpack(blob)
+        etag = next(v for k, v in headers if k == b"etag")
+        await self._send(scope, send, status, headers, body, etag)
 
     @staticmethod
     async def _send(
