@@ -89,6 +89,16 @@ LAYOUTS = {
         [("Scenarios", 3, 0), ("Design", 2, 0)],
         "Your API latency doubled after a deploy; how do you find the cause?",
     ),
+    "headings_in_list_items.md": (
+        "Angular Interview Questions",
+        [("General", 3, 3)],
+        "What is Angular Framework?",
+    ),
+    "hidden_answers.md": (
+        "Python Q&A",
+        [("Basics", 2, 2), ("Iteration", 3, 3)],
+        "Explain the difference between `is` and `==`",
+    ),
     "section_lines.md": (
         None,
         [("Part 1: Python", 2, 0), ("Part 2: Testing", 3, 0)],
@@ -156,6 +166,27 @@ def test_details_blocks_give_the_summary_as_question_and_the_body_as_answer() ->
     assert "```sql\nSELECT * FROM a LEFT JOIN b" in joins.questions[0].answer
     assert indexes.questions[0].answer == "An index that holds every column a query needs."
     assert "</details>" not in " ".join(q.answer for q in indexes.questions)
+
+
+def test_headings_inside_list_items_are_questions_and_navigation_is_dropped() -> None:
+    questions = parse_fixture("headings_in_list_items.md").categories[0].questions
+    assert [q.number for q in questions] == [1, 2, 3]
+    assert questions[0].answer == (
+        "Angular is a **TypeScript-based open-source** front-end platform."
+    )
+    assert questions[2].answer.endswith("function greet(name: string): void {}\n```")
+    assert not [q for q in questions if "Back to Top" in q.answer]
+
+
+def test_answer_summaries_unfold_into_the_question_above() -> None:
+    basics, iteration = parse_fixture("hidden_answers.md").categories
+    assert basics.questions[1].text == "Describe how `*args` and `**kwargs` work"
+    assert basics.questions[1].answer == "They collect extra positional and keyword arguments."
+    assert [q.answer for q in iteration.questions] == [
+        "An object with `__next__`.",
+        "A function that uses `yield`.",
+        "It iterates over several iterables in turn.",
+    ]
 
 
 def test_q_and_a_lines_pair_up() -> None:

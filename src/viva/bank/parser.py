@@ -46,6 +46,7 @@ _Q_LINE = re.compile(
     r"^\s{0,3}(?:\*\*|__)?\s*(?:Q(?:uestion)?\s*#?\s*(?P<qn>\d{1,7})?\s*[.):\-–—]|(?P<bn>\d{1,7})\s*[.):]\s*(?:\*\*|__)|(?P<dn>\d{1,7})\s+[-–—])\s*(?:\*\*|__)?\s*(?P<rest>\S.*)$",
     re.IGNORECASE,
 )
+_Q_PREFIX = re.compile(r"^\s{0,3}(?:\*\*|__)?\s*Q(?:uestion)?\s*#?\s*\d{1,7}\s*[.):\-–—]", re.I)
 _BOLD_LINE = re.compile(r"^\s{0,3}(\*\*|__)(?P<inner>[^*_].*?)\1\s*:?\s*$")
 _ANSWER_LABEL = re.compile(
     r"^\s*(?:[*_]{1,2})?\s*(?:a|ans|answer|solution|explanation|response)\s*(?:[*_]{1,2})?\s*[:.\-–—]\s*(?:[*_]{1,2}(?=\s|$))?\s*",
@@ -73,6 +74,7 @@ _QUESTION_WORDS = _words(
     "find reverse convert optimize optimise debug given assume you your difference "
     "differences"
 )
+_CONTENTS = _words("table of contents|table of content|contents|toc|index|questions", "|")
 _SECTION_WORDS = re.compile(r"^(?:section|part|chapter|module|unit|level)\s+\d+\b", re.I)
 _MARKER = re.compile(
     r"^\W*(difficulty|level|kind|type)\W*[:\-–]\s*\W*([a-z]+)", re.IGNORECASE | re.MULTILINE
@@ -83,6 +85,12 @@ _DETAILS = re.compile(
     re.IGNORECASE | re.DOTALL,
 )
 _TAG = re.compile(r"<[^>]+>")
+# '**[⬆ Back to Top](#table-of-contents)**': navigation, not part of an answer.
+_BACK_TO_TOP = re.compile(
+    r"^[ \t>*_]*\[[^\]\n]*\b(?:back to top|top|back|up|home|contents|toc)\b[^\]\n]*\]"
+    r"\(#[^)\n]*\)[ \t*_]*$\n?",
+    re.IGNORECASE | re.MULTILINE,
+)
 # Only the block structure is needed: inline parsing (links, emphasis) is left out.
 _MD = MarkdownIt("commonmark").enable("table").disable("inline")
 
@@ -214,12 +222,15 @@ def clean_text(text: str) -> str:
 
 
 def _strip_markup(text: str) -> str:
+    """Bold and italic markers out; code spans (`**kwargs`) kept as written."""
     if "*" not in text and "_" not in text:
         return " ".join(text.split())
-    text = re.sub(r"(\*\*|__)(.+?)\1", r"\2", text)
-    text = re.sub(r"(?<![*\w])\*(?!\s)(.+?)(?<!\s)\*(?!\*)", r"\1", text)
-    text = text.replace("**", "")
-    return " ".join(text.split())
+    parts = re.split(r"(`+[^`]*`+)", text)
+    for i in range(0, len(parts), 2):
+        part = re.sub(r"(\*\*|__)(.+?)\1", r"\2", parts[i])
+        part = re.sub(r"(?<![*\w])\*(?!\s)(.+?)(?<!\s)\*(?!\*)", r"\1", part)
+        parts[i] = part.replace("**", "")
+    return " ".join("".join(parts).split())
 
 
 def _title_text(raw: str) -> str:
@@ -394,14 +405,19 @@ class _Item:
     start: int
     end: int
     para: tuple[int, int] | None
+    heading: bool = False  # the first line is a heading ('1. ### What is X?')
 
 
-_ITEM_MARKER = re.compile(r"^\s*(?:\d{1,9}[.)]|[-*+])\s+")
+_ITEM_MARKER = re.compile(r"^\s*(?:\d{1,9}[.)]|[-*+])\s+(?:#{1,6}\s+)?")
 
 
 def _first_line(lines: list[str], item: _Item) -> str:
     """The first line of an item's paragraph without its list marker ('' without one)."""
-    return _ITEM_MARKER.sub("", lines[item.para[0]], count=1).strip() if item.para else ""
+    if item.para is None:
+        return ""
+    line = _ITEM_MARKER.sub("", lines[item.para[0]], count=1).strip()
+    # '1. ### What is X?': a heading as the item's first line (its closing #s dropped).
+    return re.sub(r"\s+#+$", "", line) if item.heading else line
 
 
 def _items(block: _Block) -> list[_Item]:
@@ -413,11 +429,12 @@ def _items(block: _Block) -> list[_Item]:
             nxt = block.tokens[i + 1] if i + 1 < len(block.tokens) else None
             para = (
                 tuple(nxt.map)
-                if nxt is not None and nxt.type == "paragraph_open" and nxt.map
+                if nxt is not None and nxt.type in ("paragraph_open", "heading_open") and nxt.map
                 else None
             )
+            heading = nxt is not None and nxt.type == "heading_open"
             number = int(tok.info) if tok.info.isdigit() else None
-            items.append(_Item(number, start, end, para))  # type: ignore[arg-type]
+            items.append(_Item(number, start, end, para, heading))  # type: ignore[arg-type]
         depth += tok.nesting
     return items
 
@@ -529,21 +546,14 @@ class _Reader:
                     last.has_body = True
             if block.type == "heading":
                 self.heading(block, question_levels)
-            elif self.current is not None and self.current.kind in ("heading", "details"):
-                if (
-                    block.type == "html_block"
-                    and "<details" in self.raw(block.start, block.end).lower()
-                    and self.current.kind == "details"
-                ):
-                    index = self.details(blocks, index - 1)
-                    continue
-                if block.type not in ("hr",):
-                    self.content(block.start, block.end)
             elif (
                 block.type == "html_block"
                 and "<details" in self.raw(block.start, block.end).lower()
             ):
                 index = self.details(blocks, index - 1)
+            elif self.current is not None and self.current.kind in ("heading", "details"):
+                if block.type != "hr":
+                    self.content(block.start, block.end)
             elif block.type in ("ordered_list", "bullet_list"):
                 self.read_list(block)
             elif block.type == "paragraph":
@@ -572,6 +582,8 @@ class _Reader:
             self.ask(_Question("heading", number, rest, block.start + 1, level=block.level))
             return
         self.close_region()
+        if _title_text(raw).lower() in _CONTENTS:
+            return  # navigation, never a category
         if (
             block.level == 1
             and self.title is None
@@ -598,15 +610,25 @@ class _Reader:
             summary = html.unescape(_TAG.sub("", match.group("summary") or "")).strip()
             number, text, _ = _split_number(_strip_markup(summary))
             line = start + source[: match.start()].count("\n") + 1
+            body = textwrap.dedent(match.group("body").strip("\n")).strip()
+            if _is_label(text):
+                # '<summary>Answer</summary>': the current question's hidden answer.
+                found = True
+                if self.current is not None and body:
+                    self.pending = True
+                    self.events.append(_Content(body))
+                continue
+            if self.region not in (None, "details"):
+                continue  # part of another layout's answer: kept below as written
             if not text.strip():
                 self.issue("empty", f"line {line}: <details> block without a <summary> skipped")
                 continue
             found = True
-            self.region = self.region or "details"
-            self.ask(_Question("details", number, text, line))
-            body = textwrap.dedent(match.group("body").strip("\n")).strip()
+            self.region = "details"
+            question = _Question("details", number, text, line)
+            self.ask(question)
             if body:
-                self.current.answer.append(body)  # type: ignore[union-attr]
+                question.answer.append(body)
         if not found and self.current is not None:
             self.content(start, end)
         self.pending = True
@@ -684,7 +706,9 @@ class _Reader:
     def paragraph(self, block: _Block) -> None:
         lines = self.lines[block.start : block.end]
         starts = [i for i, line in enumerate(lines) if _is_q_line(line)]
-        if self.region in (None, "p") and starts and starts[0] == 0:
+        # An explicit 'Q3.' line is a question whichever layout the section began with.
+        explicit = bool(starts) and bool(_Q_PREFIX.match(lines[0]))
+        if (self.region in (None, "p") or explicit) and starts and starts[0] == 0:
             many = len(starts) > 1
             for n, i in enumerate(starts):
                 stop = starts[n + 1] if n + 1 < len(starts) else len(lines)
@@ -720,11 +744,30 @@ class _Reader:
         self.content(block.start, block.end)
 
 
+_SUMMARY_LABELS = _words(
+    "answer|answers|show answer|see answer|view answer|reveal answer|solution|show solution|"
+    "explanation|click to expand|click here|click to see|reveal|expand|show|hint|details|"
+    "output|code|example|spoiler|more|read more",
+    "|",
+)
+
+
+def _is_label(text: str) -> bool:
+    words = re.sub(r"[^\w\s]", " ", text.lower()).split()
+    return " ".join(words) in _SUMMARY_LABELS or (
+        bool(words) and words[0] in ("answer", "solution", "show", "click", "reveal")
+    )
+
+
 def _is_q_line(line: str) -> bool:
     if _Q_LINE.match(line):
         return True
     bold = _BOLD_LINE.match(line)
-    return bold is not None and _strip_markup(bold.group("inner")).rstrip().endswith("?")
+    if bold is None:
+        return False
+    inner = _strip_markup(bold.group("inner")).rstrip()
+    _, rest, prefixed = _split_number(inner)
+    return inner.endswith("?") or (prefixed and question_like(rest))
 
 
 def _q_line(line: str) -> tuple[int | None, str]:
@@ -764,12 +807,22 @@ def _section_line(line: str) -> str | None:
     return title
 
 
+# Unnumbered headings that start with these words read as questions ('### Explain the GIL').
+_HEADING_QUESTION_WORDS = _words(
+    "what why how when where which who explain describe define compare differentiate "
+    "distinguish difference differences can could is are does do did should would will"
+)
+
+
 def _is_question_heading(raw: str) -> bool:
     title = _title_text(raw)
     _, rest, prefixed = _split_number(title)
     if title.endswith("?"):
         return True
-    return prefixed and question_like(rest)
+    if prefixed:
+        return question_like(rest)
+    words = re.findall(r"[a-z]+", title.lower()[:30])
+    return bool(words) and words[0] in _HEADING_QUESTION_WORDS
 
 
 def _question_levels(blocks: list[_Block], lines: list[str]) -> set[int]:
@@ -783,7 +836,9 @@ def _question_levels(blocks: list[_Block], lines: list[str]) -> set[int]:
     for level, indexes in per_level.items():
         asking = [i for i in indexes if _is_question_heading(blocks[i].inline)]
         numbered = [i for i in indexes if _split_number(_title_text(blocks[i].inline))[2]]
-        if not asking or len(asking) * 2 < len(set(asking) | set(numbered)):
+        mostly = len(asking) * 2 >= len(indexes)
+        many = len(asking) >= 3 and len(asking) * 2 >= len(set(asking) | set(numbered))
+        if not asking or not (mostly or many):
             continue
         holding = 0
         for i in asking:
@@ -950,6 +1005,7 @@ def _finish(q: _Question) -> ParsedQuestion:
     body, difficulty, kind = _extract_labels(q.text)
     body = _strip_markup(body)
     answer = "\n\n".join(a.strip("\n") for a in q.answer if a.strip()).strip()
+    answer = _BACK_TO_TOP.sub("", answer).strip()
     answer = _ANSWER_LABEL.sub("", answer, count=1).strip() if answer else ""
     a_difficulty, a_kind = _answer_markers(answer)
     return ParsedQuestion(
