@@ -96,7 +96,8 @@ class Database:
         async with self.sessionmaker() as session:
             try:
                 yield session
-                await session.commit()
+                if session.in_transaction():  # a request the auth cache served used none
+                    await session.commit()
             except BaseException:
                 await session.rollback()
                 raise
