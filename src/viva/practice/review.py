@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from fsrs import Card, Rating, Scheduler, State
-from sqlalchemy import func, select
+from sqlalchemy import Select, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from viva.accounts.models import Attempt
 from viva.accounts.service import now
@@ -70,7 +70,11 @@ class ReviewOutcome:
 
 async def get_setting(session: AsyncSession, *, user_id: int, track_id: int) -> ReviewSetting:
     setting = await session.get(ReviewSetting, (user_id, track_id))
-    return setting or ReviewSetting(
+    return setting or _default_setting(user_id=user_id, track_id=track_id)
+
+
+def _default_setting(*, user_id: int, track_id: int) -> ReviewSetting:
+    return ReviewSetting(
         user_id=user_id,
         track_id=track_id,
         desired_retention=DEFAULT_RETENTION,
@@ -110,6 +114,17 @@ def _day_start(moment: datetime) -> datetime:
     return moment.replace(hour=0, minute=0, second=0, microsecond=0)
 
 
+def due_cards(*, user_id: int, track_id: int, at: datetime) -> Select[tuple[ReviewCard, Question]]:
+    """The hot query of the review queue (its plan is checked in tests/infra)."""
+    return (
+        select(ReviewCard, Question)
+        .join(Question, Question.id == ReviewCard.question_id)
+        .where(ReviewCard.user_id == user_id, Question.track_id == track_id, ReviewCard.due <= at)
+        .order_by(ReviewCard.due, Question.position)
+        .options(joinedload(Question.category, innerjoin=True))
+    )
+
+
 async def queue(
     session: AsyncSession, *, user_id: int, track: Track, at: datetime, limit: int = 50
 ) -> tuple[list[QueueEntry], int]:
@@ -117,35 +132,29 @@ async def queue(
 
     Returns the entries and how many are due in total (beyond `limit`).
     """
-    due_rows = (
-        await session.execute(
-            select(ReviewCard, Question)
-            .join(Question, Question.id == ReviewCard.question_id)
-            .where(
-                ReviewCard.user_id == user_id,
-                Question.track_id == track.id,
-                ReviewCard.due <= at,
-            )
-            .order_by(ReviewCard.due, Question.position)
-            .options(selectinload(Question.category))
-        )
-    ).all()
+    due_rows = (await session.execute(due_cards(user_id=user_id, track_id=track.id, at=at))).all()
     entries = [QueueEntry(question=q, card=c) for c, q in due_rows]
-    setting = await get_setting(session, user_id=user_id, track_id=track.id)
-    introduced_today = int(
-        await session.scalar(
-            select(func.count())
-            .select_from(ReviewCard)
-            .join(Question, Question.id == ReviewCard.question_id)
-            .where(
-                ReviewCard.user_id == user_id,
-                Question.track_id == track.id,
-                ReviewCard.created_at >= _day_start(at),
-            )
-        )
-        or 0
+    # The daily allowance and what was introduced today, in one round trip.
+    per_day = (
+        select(ReviewSetting.new_per_day)
+        .where(ReviewSetting.user_id == user_id, ReviewSetting.track_id == track.id)
+        .scalar_subquery()
     )
-    allowance = max(0, setting.new_per_day - introduced_today)
+    introduced = (
+        select(func.count())
+        .select_from(ReviewCard)
+        .join(Question, Question.id == ReviewCard.question_id)
+        .where(
+            ReviewCard.user_id == user_id,
+            Question.track_id == track.id,
+            ReviewCard.created_at >= _day_start(at),
+        )
+        .scalar_subquery()
+    )
+    new_per_day, introduced_today = (await session.execute(select(per_day, introduced))).one()
+    if new_per_day is None:
+        new_per_day = DEFAULT_NEW_PER_DAY
+    allowance = max(0, int(new_per_day) - int(introduced_today or 0))
     if allowance:
         seen = select(ReviewCard.question_id).where(ReviewCard.user_id == user_id)
         new = (
@@ -154,7 +163,7 @@ async def queue(
                 .where(Question.track_id == track.id, Question.id.not_in(seen))
                 .order_by(Question.position)
                 .limit(allowance)
-                .options(selectinload(Question.category))
+                .options(joinedload(Question.category, innerjoin=True))
             )
         ).all()
         entries += [QueueEntry(question=q, card=None) for q in new]
@@ -186,14 +195,25 @@ async def rate(
 ) -> ReviewCard:
     """Apply one rating to the user's card for a question (creating the card if new)."""
     at = at or now()
-    question = await session.get(Question, question_id)
-    if question is None:
-        raise NotFound(f"no question with id {question_id}")
-    card = await session.scalar(
-        select(ReviewCard).where(
-            ReviewCard.user_id == user_id, ReviewCard.question_id == question_id
+    # The question's track, the user's card and review setting: one round trip.
+    found = (
+        await session.execute(
+            select(Question.track_id, ReviewCard, ReviewSetting)
+            .select_from(Question)
+            .outerjoin(
+                ReviewCard,
+                and_(ReviewCard.question_id == Question.id, ReviewCard.user_id == user_id),
+            )
+            .outerjoin(
+                ReviewSetting,
+                and_(ReviewSetting.user_id == user_id, ReviewSetting.track_id == Question.track_id),
+            )
+            .where(Question.id == question_id)
         )
-    )
+    ).first()
+    if found is None:
+        raise NotFound(f"no question with id {question_id}")
+    track_id, card, stored_setting = found
     if card is None:
         card = ReviewCard(
             user_id=user_id,
@@ -207,7 +227,7 @@ async def rate(
         )
         session.add(card)
         await session.flush()
-    setting = await get_setting(session, user_id=user_id, track_id=question.track_id)
+    setting = stored_setting or _default_setting(user_id=user_id, track_id=track_id)
     scheduled, _ = scheduler(retention=setting.desired_retention, fuzz=fuzz).review_card(
         _to_fsrs(card), rating, review_datetime=at
     )
