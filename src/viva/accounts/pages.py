@@ -51,12 +51,16 @@ def sign_in(response: Response, request: Request, user: User, key: str) -> None:
 
 
 def _login_page(
-    request: Request, *, error: str = "", next_url: str = "/", status: int = 200
+    request: Request,
+    *,
+    error: str = "",
+    next_url: str = "/",
+    username: str = "",
+    status: int = 200,
 ) -> Response:
     csrf = request.cookies.get(CSRF_COOKIE) or security.new_secret()
-    response = render(
-        request, "login.html", {"error": error, "next": next_url, "csrf": csrf}, status=status
-    )
+    context = {"error": error, "next": next_url, "csrf": csrf, "username": username}
+    response = render(request, "login.html", context, status=status)
     response.headers["Cache-Control"] = "no-store"
     response.set_cookie(CSRF_COOKIE, csrf, samesite="lax", secure=request.url.scheme == "https")
     return response
@@ -79,7 +83,13 @@ async def login(
 ) -> Response:
     expected = request.cookies.get(CSRF_COOKIE, "")
     if not expected or not hmac.compare_digest(expected, csrf_token):
-        return _login_page(request, error="The form expired; please try again.", status=403)
+        return _login_page(
+            request,
+            error="The form expired; please try again.",
+            next_url=_safe_next(next),
+            username=username[:80],
+            status=403,
+        )
     limiter: RateLimiter = request.app.state.rate_limiter
     await limiter.hit("auth", client_key(request), settings.rate_limit_auth)
     name = username.strip().lower()
@@ -88,7 +98,11 @@ async def login(
     if user is None:
         await limiter.hit("login-failures", name, settings.rate_limit_login_failures)
         return _login_page(
-            request, error="Wrong username or password.", next_url=_safe_next(next), status=401
+            request,
+            error="Wrong username or password.",
+            next_url=_safe_next(next),
+            username=username[:80],
+            status=401,
         )
     await service.audit(session, actor=user, action="login.password", target=user.username)
     response = RedirectResponse(_safe_next(next), status_code=303)
@@ -207,3 +221,63 @@ async def candidate_progress_page(
         raise NotFound(f"no candidate {user_id}")
     context = await _progress_context(session, owner) | {"user": user, "viewing": True}
     return render_private(request, "progress.html", context)
+
+
+async def _assignments_page(
+    request: Request,
+    session: SessionDep,
+    admin: User,
+    *,
+    message: str = "",
+    error: str = "",
+    status: int = 200,
+) -> Response:
+    from sqlalchemy import select
+
+    # the same listing GET /api/v1/users gives an admin, split by role
+    users = list((await session.scalars(select(User).order_by(User.username))).all())
+    interviewers = [u for u in users if u.role == "interviewer"]
+    candidates = [u for u in users if u.role == "candidate"]
+    assigned = [(i, await service.candidates_of(session, interviewer=i)) for i in interviewers]
+    context = {
+        "user": admin,
+        "interviewers": interviewers,
+        "candidates": candidates,
+        "assigned": assigned,
+        "message": message,
+        "error": error,
+    }
+    return render_private(request, "admin_assignments.html", context, status=status)
+
+
+@router.get("/admin/assignments", response_class=HTMLResponse)
+async def assignments_page(
+    request: Request, session: SessionDep, settings: SettingsDep
+) -> Response:
+    """An admin assigns candidates to interviewers (as POST /api/v1/assignments does)."""
+    admin = require_role(await resolve(request, session, settings), 3)
+    return await _assignments_page(request, session, admin)
+
+
+@router.post("/admin/assignments", response_class=HTMLResponse)
+async def assign_candidate(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    interviewer_id: Annotated[int, Form(ge=1, le=2**31 - 1)],
+    candidate_id: Annotated[int, Form(ge=1, le=2**31 - 1)],
+) -> Response:
+    admin = require_role(await resolve(request, session, settings), 3)
+    try:
+        await service.assign(
+            session, interviewer_id=interviewer_id, candidate_id=candidate_id, actor=admin
+        )
+    except service.InvalidAccount as error:
+        return await _assignments_page(
+            request, session, admin, error=error.detail, status=error.status
+        )
+    interviewer = await service.get_user(session, user_id=interviewer_id)
+    candidate = await service.get_user(session, user_id=candidate_id)
+    assert interviewer is not None and candidate is not None  # assign() checked both
+    done = f"{candidate.username} is assigned to {interviewer.username}."
+    return await _assignments_page(request, session, admin, message=done)

@@ -111,6 +111,8 @@ POLICY: dict[tuple[str, str], Access] = {
     ("POST", "/author/question"): Access.INTERVIEWER,
     ("POST", "/author/challenge"): Access.INTERVIEWER,
     ("GET", "/candidates/{user_id}"): Access.INTERVIEWER,
+    ("GET", "/admin/assignments"): A,
+    ("POST", "/admin/assignments"): A,
     ("GET", "/practice"): U,
     ("POST", "/practice/settings"): U,
     ("GET", "/practice/next"): U,
