@@ -112,10 +112,12 @@ async def category_page(
 @router.get("/questions/{question_id}", response_class=HTMLResponse)
 async def question_page(request: Request, question_id: DbId, session: SessionDep) -> Response:
     question = await service.get_question(session, question_id=question_id)
+    track = await service.require_track(session, slug=question.track)
     practice = []
     if question.track == service.BUILTIN_TRACK:
         practice = grading.challenges_for(question.number)
-    return render(request, "question.html", {"q": question, "practice": practice})
+    context = {"q": question, "practice": practice, "track_title": track.title}
+    return render(request, "question.html", context)
 
 
 @router.get("/challenges", response_class=HTMLResponse)
@@ -133,8 +135,11 @@ async def challenge_page(
     request: Request, slug: str, session: SessionDep, settings: SettingsDep
 ) -> Response:
     await authored.ensure(session, slug=slug)
+    detail = grading.challenge_detail(slug)
+    # Offer only the SQL dialects this server can grade: PostgreSQL needs its own database.
+    offered = [d for d in detail.dialects if d != "postgres" or settings.sql_postgres_url]
     context = {
-        "c": grading.challenge_detail(slug),
+        "c": detail.model_copy(update={"dialects": offered}),
         "grading_unavailable": grading.grading_unavailable(settings),
     }
     return render(request, "challenge.html", context)

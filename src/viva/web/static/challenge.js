@@ -14,6 +14,53 @@
   window.vivaEditor = editor;
   const out = document.getElementById("results");
   const buttons = root.querySelectorAll("button[data-action]");
+  // A draft and the last verdict stay in this browser (localStorage), so a reload loses neither.
+  const starter = editor.getValue();
+  const draftKey = () => `viva:draft:${slug}` + (dialect ? `:${dialect.value}` : "");
+  const verdictKey = `viva:verdict:${slug}`;
+  function stored(key) {
+    try { return window.localStorage.getItem(key); } catch (err) { return null; }
+  }
+  function store(key, value) {
+    try {
+      if (value === null) window.localStorage.removeItem(key);
+      else window.localStorage.setItem(key, value);
+    } catch (err) { /* storage full or disabled: the page still works, without drafts */ }
+  }
+  function restoreDraft() {
+    const draft = stored(draftKey());
+    if (draft !== null && draft !== editor.getValue()) editor.setValue(draft);
+  }
+  let saving = null;
+  editor.on("change", () => {
+    clearTimeout(saving);
+    saving = setTimeout(() => {
+      const source = editor.getValue();
+      store(draftKey(), source === starter ? null : source);
+    }, 300);
+  });
+  window.addEventListener("pagehide", () => {
+    clearTimeout(saving);
+    const source = editor.getValue();
+    store(draftKey(), source === starter ? null : source);
+  });
+  if (dialect) {
+    const chosen = stored(`viva:dialect:${slug}`);
+    if (chosen && [...dialect.options].some((o) => o.value === chosen)) dialect.value = chosen;
+    dialect.addEventListener("change", () => {
+      store(`viva:dialect:${slug}`, dialect.value);
+      restoreDraft();
+    });
+  }
+  restoreDraft();
+  const reset = document.getElementById("reset-draft");
+  if (reset) {
+    reset.addEventListener("click", () => {
+      editor.setValue(starter);
+      store(draftKey(), null);
+      editor.focus();
+    });
+  }
 
   function el(tag, cls, text) {
     const node = document.createElement(tag);
@@ -50,12 +97,13 @@
     }
     return td;
   }
-  function render(result) {
+  function render(result, when) {
     out.replaceChildren();
     const ok = result.verdict === "Accepted";
     const head = el("div", "verdict " + (ok ? "verdict-ok" : "verdict-bad"));
     head.append(el("strong", "", result.verdict));
     head.append(el("span", "meta", ` · ${result.passed}/${result.total} tests · score ${Math.round(result.score * 100)}%`));
+    if (when) head.append(el("span", "meta", ` · last ${when}, ${new Date(result.saved_at).toLocaleString()}`));
     out.append(head);
     if (result.message && !ok) out.append(el("pre", "message", result.message));
     const table = el("table", "tests");
@@ -65,7 +113,7 @@
     for (const t of result.tests) {
       const row = el("tr", t.passed ? "pass" : "fail");
       row.append(el("td", "", t.name + (t.hidden ? " (hidden)" : "")));
-      row.append(el("td", "", t.passed ? "passed" : t.status));
+      row.append(el("td", "outcome", t.passed ? "passed" : t.status));
       row.append(t.hidden ? el("td", "mono", "—") : cell(t.expected));
       const got = t.hidden ? el("td", "mono", "—") : cell(t.got);
       if (!t.hidden && t.message && !t.passed) got.append(el("div", "message", t.message));
@@ -73,7 +121,9 @@
       row.append(el("td", "", String(t.ms)));
       table.append(row);
     }
-    out.append(table);
+    const scroll = el("div", "table-scroll");
+    scroll.append(table);
+    out.append(scroll);
   }
   async function act(action) {
     buttons.forEach((b) => (b.disabled = true));
@@ -96,6 +146,8 @@
         out.replaceChildren(el("pre", "message", body.detail || body.title || `Error ${response.status}`));
       } else {
         render(body);
+        const kind = action === "run" ? "run" : "submission";
+        store(verdictKey, JSON.stringify({ kind, result: { ...body, saved_at: Date.now() } }));
       }
     } catch (err) {
       out.replaceChildren(el("pre", "message", String(err)));
@@ -104,4 +156,10 @@
     }
   }
   buttons.forEach((b) => b.addEventListener("click", () => act(b.dataset.action)));
+  try {
+    const last = JSON.parse(stored(verdictKey) || "null");
+    if (last && last.result && Array.isArray(last.result.tests)) render(last.result, last.kind);
+  } catch (err) {
+    store(verdictKey, null);
+  }
 })();
