@@ -99,6 +99,11 @@ LAYOUTS = {
         [("Basics", 2, 2), ("Iteration", 3, 3)],
         "Explain the difference between `is` and `==`",
     ),
+    "labelled_questions.md": (
+        None,
+        [("FastAPI", 2, 2), ("Docker", 2, 2), ("Python", 2, 2)],
+        "What is FastAPI?",
+    ),
     "section_lines.md": (
         None,
         [("Part 1: Python", 2, 0), ("Part 2: Testing", 3, 0)],
@@ -187,6 +192,17 @@ def test_answer_summaries_unfold_into_the_question_above() -> None:
         "A function that uses `yield`.",
         "It iterates over several iterables in turn.",
     ]
+
+
+def test_bare_question_labels_bold_items_dotted_numbers_and_front_matter() -> None:
+    fastapi, docker, python = parse_fixture("labelled_questions.md").categories
+    assert fastapi.questions[0].answer == (
+        "A Python web framework built on Starlette and Pydantic.\n\n### Answer\n\n"
+        "It generates OpenAPI documentation from type hints."
+    )
+    assert [q.text for q in docker.questions] == ["What is Docker?", "What is a Docker volume?"]
+    assert docker.questions[0].answer == "A platform that runs applications in containers."
+    assert [q.text for q in python.questions] == ["What is a list comprehension?", "What is a set?"]
 
 
 def test_q_and_a_lines_pair_up() -> None:

@@ -35,10 +35,15 @@ _TAG_GROUP = re.compile(
 )
 _LABELS = {"difficulty", "kind", "level", "type"}
 _EMOJI = re.compile(r"[\U0001F000-\U0001FAFF\u2600-\u27BF\uFE0F\u200D]")
-_SECTION_NUMBER = re.compile(r"^(?:section\s+)?\d{1,3}[.):]?\s+", re.IGNORECASE)
+_SECTION_NUMBER = re.compile(r"^(?:section\s+)?\d{1,3}(?:\.\d{1,3})*[.):]?\s+", re.IGNORECASE)
+# '### Question 12' alone: the question itself is the paragraph below it.
+_BARE_LABEL = re.compile(
+    r"^(?:Q|Question|Problem|Exercise|Task)\s*#?\s*\d{1,7}\s*[.:)]?$", re.IGNORECASE
+)
 # "1. ", "Q1. ", "Q. ", "Q12: ", "Question 3) ", "1 - ": the prefix of a numbered question.
 _NUMBERED = re.compile(
-    r"^(?:(?:Q(?:uestion)?|№)\s*#?\s*(?P<qn>\d{1,7})?\s*(?:[.):\-–—]|(?=\s))|(?P<n>\d{1,7})\s*(?:[.):]|\s[-–—]))\s*(?P<rest>\S.*)?$",
+    r"^(?:(?:Q(?:uestion)?|№)\s*#?\s*(?P<qn>\d{1,7})?\s*(?:[.):\-–—]|(?=\s))|(?P<d>(?:\d{1,4}\.)+\d{1,7})[.):]?(?=\s)|(?P<n>\d{1,7})\s*(?:[.):]|\s[-–—]))"
+    r"\s*(?P<rest>\S.*)?$",
     re.IGNORECASE,
 )
 # A paragraph line that starts a question: Q-prefixed or bold-numbered, with its markup.
@@ -340,7 +345,8 @@ def infer_kind(text: str, category: str) -> str:
 
 def infer_tags(text: str) -> list[str]:
     """Tags for the technologies a question names (never words of its category's title)."""
-    return sorted({TAG_WORDS[w] for w in re.findall(r"[a-z0-9/]+", text.lower()) if w in TAG_WORDS})
+    text = re.sub(r"\bquery\s+param", "param", text.lower())  # FastAPI, not SQL
+    return sorted({TAG_WORDS[w] for w in re.findall(r"[a-z0-9/]+", text) if w in TAG_WORDS})
 
 
 def question_like(text: str) -> bool:
@@ -356,8 +362,9 @@ def _split_number(text: str) -> tuple[int | None, str, bool]:
     match = _NUMBERED.match(text)
     if not match or not match.group("rest"):
         return None, text, False
-    raw = match.group("qn") or match.group("n")
-    return (int(raw) if raw else None), match.group("rest"), True
+    raw = match.group("qn") or match.group("n") or match.group("d")
+    # '1.2 What is X': the last part of a section-and-question number.
+    return (int(raw.rsplit(".", 1)[-1]) if raw else None), match.group("rest"), True
 
 
 # The token stream, as top-level blocks ------------------------------------------------------
@@ -551,6 +558,12 @@ class _Reader:
                 and "<details" in self.raw(block.start, block.end).lower()
             ):
                 index = self.details(blocks, index - 1)
+            elif block.type == "paragraph" and self.current is not None and not self.current.text:
+                # The question under a bare '### Question 12' heading.
+                lines = self.lines[block.start : block.end]
+                self.current.text, answer = self._question_lines(lines)
+                if answer:
+                    self.current.answer.append(answer)
             elif self.current is not None and self.current.kind in ("heading", "details"):
                 if block.type != "hr":
                     self.content(block.start, block.end)
@@ -567,6 +580,15 @@ class _Reader:
         raw = block.inline
         self.headings_seen += 1
         cur = self.current
+        title = _title_text(raw)
+        if cur is not None and title.lower().rstrip(":. ") in _LABEL_WORDS:
+            self.content(block.start, block.end)  # '### Answer': part of the answer
+            return
+        if _BARE_LABEL.match(title):
+            number, _, _ = _split_number(title + " x")
+            self.region = "heading"
+            self.ask(_Question("heading", number, "", block.start + 1, level=block.level))
+            return
         asking = block.level in question_levels and _is_question_heading(raw)
         if (
             cur is not None
@@ -611,6 +633,9 @@ class _Reader:
             number, text, _ = _split_number(_strip_markup(summary))
             line = start + source[: match.start()].count("\n") + 1
             body = textwrap.dedent(match.group("body").strip("\n")).strip()
+            body = re.sub(r"^(?:<br\s*/?>\s*)+", "", body)
+            if body.startswith("<b>") and body.endswith("</b>"):
+                body = body[3:-4].strip()  # '<summary>Q</summary><br><b>answer</b>'
             if _is_label(text):
                 # '<summary>Answer</summary>': the current question's hidden answer.
                 found = True
@@ -683,6 +708,9 @@ class _Reader:
             return None
         lines = self.lines[item.para[0] : item.para[1]]
         text, answer = self._question_lines([_first_line(self.lines, item), *lines[1:]])
+        inner, rest, prefixed = _split_number(_strip_markup(text))
+        if prefixed and re.match(r"^\W*(?:Q|\d)", text, re.I):
+            number, text = (number if number is not None else inner), rest  # '- **Q1:** ...'
         if not _strip_markup(text):
             self.issue("empty", f"line {item.start + 1}: numbered item without text skipped")
             return None
@@ -697,7 +725,14 @@ class _Reader:
         question) and the answer text that follows them in the same paragraph."""
         text = lines[0].strip()
         rest = lines[1:]
-        while rest and not _extract_labels(text)[0].endswith("?") and rest[0][:1] in (" ", "\t"):
+        # A bold first line ('**What is Docker?**') is the whole question.
+        whole = bool(re.fullmatch(r"(\*\*|__)[^*_].*\1:?", text))
+        while (
+            rest
+            and not whole
+            and not _strip_markup(_extract_labels(text)[0]).endswith("?")
+            and rest[0][:1] in (" ", "\t")
+        ):
             if _ANSWER_LABEL.match(rest[0]):
                 break
             text = f"{text} {rest.pop(0).strip()}"
@@ -833,7 +868,15 @@ def _question_levels(blocks: list[_Block], lines: list[str]) -> set[int]:
         if block.type == "heading":
             per_level.setdefault(block.level, []).append(i)
     levels: set[int] = set()
-    for level, indexes in per_level.items():
+    for level, all_indexes in per_level.items():
+        titles = {i: _title_text(blocks[i].inline) for i in all_indexes}
+        # '### Answer' inside answers and bare '### Question 3' labels do not vote.
+        indexes = [
+            i
+            for i in all_indexes
+            if titles[i].lower().rstrip(":. ") not in _LABEL_WORDS
+            and not _BARE_LABEL.match(titles[i])
+        ]
         asking = [i for i in indexes if _is_question_heading(blocks[i].inline)]
         numbered = [i for i in indexes if _split_number(_title_text(blocks[i].inline))[2]]
         mostly = len(asking) * 2 >= len(indexes)
@@ -867,10 +910,24 @@ class _Placed:
     section: int | None  # id of the section line above it
 
 
+def _blank_front_matter(text: str) -> str:
+    """YAML front matter ('---' ... '---' at the top) as blank lines: line numbers stay."""
+    if not text.startswith("---\n"):
+        return text
+    lines = text.split("\n")
+    for end in range(1, min(len(lines), 200)):
+        if lines[end].strip() in ("---", "..."):
+            if any(":" in line for line in lines[1:end]):
+                return "\n" * end + "\n".join(lines[end:]).replace("---", "", 1)
+            break
+    return text
+
+
 def parse_markdown(text: str, *, answers: bool = True) -> ParsedTrack:
     """Parse a question list. Raises ImportRejected when it holds no question."""
     text = clean_text(text)
     source_hash = hashlib.sha256(text.encode()).hexdigest()
+    text = _blank_front_matter(text)
     blocks = _blocks(_MD.parse(text))
     reader = _Reader(text)
     reader.read(blocks, _question_levels(blocks, reader.lines))
@@ -897,6 +954,10 @@ def parse_markdown(text: str, *, answers: bool = True) -> ParsedTrack:
             elif current is not None:
                 current.answer.append(event.text)
         elif isinstance(event, _Question):
+            if not _strip_markup(event.text):
+                reader.issue("empty", f"line {event.line}: question heading without text skipped")
+                current = None
+                continue
             current = event
             if event.kind == "heading":
                 # A question heading ends the sections at its level ('## Contents', '## 1. ...').
