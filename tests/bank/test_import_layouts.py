@@ -415,6 +415,18 @@ async def test_imported_answers_become_model_answers_and_reimport_changes_nothin
     assert await snapshot(database, f"ans-{unique}") == before
     async with database.session() as s:
         assert sorted((await s.scalars(select(Answer.content_hash))).all()) == hashes
+    # An imported answer is Markdown from a stranger: kept as written, sanitised when shown.
+    hostile = (
+        b"## Web\n\n### 1. What is XSS?\n\nScript <script>alert(1)</script> and "
+        b"<img src=x onerror=alert(2)> in an answer.\n"
+    )
+    assert (await upload(client, hostile, track=f"xss-{unique}")).status_code == 201
+    item = (await client.get(f"/api/v1/questions?track=xss-{unique}")).json()["items"][0]
+    stored = (await client.get(f"/api/v1/questions/{item['id']}/answer")).json()
+    assert "<script>alert(1)</script>" in stored["explanation"]
+    page = (await client.get(f"/questions/{item['id']}")).text
+    assert "in an answer" in page and "&lt;script&gt;alert(1)" in page
+    assert "<script>alert" not in page and "<img src=x" not in page
 
 
 async def test_a_dry_run_reports_and_writes_nothing(
