@@ -356,12 +356,13 @@ def test_test_times_are_measured_outside_the_run(sandbox: SandboxRunner) -> None
     """Class 12: a run that stops its own clock still shows the time it took."""
     source = (
         "import time\n_sleep = time.sleep\ntime.perf_counter = lambda: 0.0\n"
-        "def slow(x):\n    _sleep(0.3)\n    return x\n"
+        "def slow(x):\n    _sleep(1.0)\n    return x\n"
     )
     outcome = sandbox.run(call_job(source, "slow", 1), ROOMY)
     assert value_of(outcome) == 1
-    assert outcome.records[0].get("ms", 0) < 1  # what the run claims
-    assert outcome.test_ms[0] >= 300  # what the supervisor saw
+    claimed = next(r for r in outcome.records if r.get("test") == 0)
+    assert claimed["ms"] < 1  # what the run claims
+    assert outcome.test_ms[0] >= 500  # what the supervisor saw (it reads late when busy)
 
 
 def test_a_fork_bomb_in_one_slot_does_not_stop_a_correct_run_in_another(

@@ -227,6 +227,7 @@ START_SECONDS = 120.0  # importing the allowed packages on a cold, busy machine
 SETUP_SECONDS = 30.0  # a warm run is set up in milliseconds
 KILL_SECONDS = 5.0  # the run's init kills and reaps every process of the run
 MAX_RESULT_BYTES = 4 * 1024 * 1024
+MAX_RECORDS = 10_000  # the harness writes one per test: a flood of tiny ones is output too
 
 
 class _Run:
@@ -378,18 +379,26 @@ def _supervise(run: _Run, payload: bytes, limits: Limits) -> RunOutcome:
     status = RunStatus.EXITED
     records: list[dict[str, Any]] = []
     arrivals: dict[int, float] = {}
+    begun: list[float] = []
     scanned = 0
     deadline = started + limits.wall_seconds
 
     def take_lines(now: float, final: bool = False) -> None:
         nonlocal scanned
-        while (end := result.find(b"\n", scanned)) >= 0 or (final and scanned < len(result)):
-            end = len(result) if end < 0 else end
-            for record in parse_records(result[scanned:end].decode("utf-8", "replace")):
+        end = len(result) if final else result.rfind(b"\n") + 1
+        if end <= scanned:
+            return
+        for line in bytes(result[scanned:end]).split(b"\n"):
+            if not line.lstrip().startswith(b"{"):
+                continue  # only JSON objects are records
+            for record in parse_records(line.decode("utf-8", "replace")):
+                if record == {"begin": True} and not begun and not records:
+                    begun.append(now)  # the harness, before any candidate code ran
+                    continue
                 records.append(record)
                 if type(record.get("test")) is int:
                     arrivals[record["test"]] = now  # the last report of a test wins
-            scanned = end + 1
+        scanned = end
 
     while open_fds or (report is None and supervisor_open):
         now = time.monotonic()
@@ -410,7 +419,8 @@ def _supervise(run: _Run, payload: bytes, limits: Limits) -> RunOutcome:
             buffers[fd] += chunk
             if fd == run.result_r:
                 take_lines(time.monotonic())
-        if len(out) + len(err) > cap or len(result) > MAX_RESULT_BYTES:
+        too_much = len(result) > MAX_RESULT_BYTES or len(records) > MAX_RECORDS
+        if len(out) + len(err) > cap or too_much:
             status = RunStatus.OUTPUT
             break
     ended = time.monotonic()
@@ -438,7 +448,7 @@ def _supervise(run: _Run, payload: bytes, limits: Limits) -> RunOutcome:
         exit_code=exit_code,
         wall_ms=round((ended - started) * 1000, 2),
         detail=detail or _status_detail(status, limits),
-        test_ms=_test_ms(arrivals, started),
+        test_ms=_test_ms(arrivals, begun[0] if begun else started),
     )
 
 

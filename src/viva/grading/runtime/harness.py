@@ -195,6 +195,8 @@ def run(job: dict[str, Any], out: Any) -> None:
     except SyntaxError as exc:
         emit({"syntax_error": f"line {exc.lineno}: {exc.msg}", "text": (exc.text or "")[:200]})
         return
+    # Before any candidate code runs: the supervisor times the first test from here.
+    emit({"begin": True})
     for index, test in enumerate(job["tests"]):
         capture = _Capture()
         real_out, real_err = sys.stdout, sys.stderr
