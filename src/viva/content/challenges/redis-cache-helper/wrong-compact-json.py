@@ -5,9 +5,8 @@ def cache_set(r, key, value, ttl_seconds):
     """Store json.dumps(value) under key with an expiry of ttl_seconds (> 0) seconds."""
     if ttl_seconds <= 0:
         raise ValueError("ttl_seconds must be positive")
-    payload = json.dumps(
-        value, sort_keys=True, separators=(",", ":")
-    )  # raises TypeError before anything is written
+    # Compact separators: the stored text is not what json.dumps(value) gives.
+    payload = json.dumps(value, separators=(",", ":"))
     r.set(key, payload, ex=ttl_seconds)
 
 
