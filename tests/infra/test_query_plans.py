@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -11,7 +12,7 @@ from viva.db import Database
 from viva.practice.review import due_cards
 
 
-async def plan(conn: AsyncConnection, query: Select[tuple[object, object]]) -> str:
+async def plan(conn: AsyncConnection, query: Select[Any, Any]) -> str:
     compiled = query.compile(dialect=conn.dialect)
     params = compiled.construct_params()
     args = tuple(params[name] for name in compiled.positiontup or ())

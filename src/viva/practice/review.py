@@ -114,7 +114,7 @@ def _day_start(moment: datetime) -> datetime:
     return moment.replace(hour=0, minute=0, second=0, microsecond=0)
 
 
-def due_cards(*, user_id: int, track_id: int, at: datetime) -> Select[tuple[ReviewCard, Question]]:
+def due_cards(*, user_id: int, track_id: int, at: datetime) -> Select[ReviewCard, Question]:
     """The hot query of the review queue (its plan is checked in tests/infra)."""
     return (
         select(ReviewCard, Question)
