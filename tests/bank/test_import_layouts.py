@@ -104,6 +104,11 @@ LAYOUTS = {
         [("FastAPI", 2, 2), ("Docker", 2, 2), ("Python", 2, 2)],
         "What is FastAPI?",
     ),
+    "question_table.md": (
+        "SQL and Kubernetes in tables",
+        [("SQL", 3, 3), ("Kubernetes", 2, 0)],
+        "What is a join?",
+    ),
     "section_lines.md": (
         None,
         [("Part 1: Python", 2, 0), ("Part 2: Testing", 3, 0)],
@@ -203,6 +208,16 @@ def test_bare_question_labels_bold_items_dotted_numbers_and_front_matter() -> No
     assert [q.text for q in docker.questions] == ["What is Docker?", "What is a Docker volume?"]
     assert docker.questions[0].answer == "A platform that runs applications in containers."
     assert [q.text for q in python.questions] == ["What is a list comprehension?", "What is a set?"]
+
+
+def test_a_table_of_questions_gives_a_question_per_row() -> None:
+    sql, kubernetes = parse_fixture("question_table.md").categories
+    assert [q.answer for q in sql.questions] == [
+        "It combines rows of two tables.",
+        "A structure that finds rows fast | at a cost on writes.",
+        "A stored query.\nIt holds no data.",
+    ]
+    assert [q.slug for q in kubernetes.questions] == ["q4", "q5"]
 
 
 def test_q_and_a_lines_pair_up() -> None:

@@ -42,7 +42,7 @@ _BARE_LABEL = re.compile(
 )
 # "1. ", "Q1. ", "Q. ", "Q12: ", "Question 3) ", "1 - ": the prefix of a numbered question.
 _NUMBERED = re.compile(
-    r"^(?:(?:Q(?:uestion)?|№)\s*#?\s*(?P<qn>\d{1,7})?\s*(?:[.):\-–—]|(?=\s))|(?P<d>(?:\d{1,4}\.)+\d{1,7})[.):]?(?=\s)|(?P<n>\d{1,7})\s*(?:[.):]|\s[-–—]))"
+    r"^(?:(?:Q(?:uestion)?|№)\s*#?\s*(?P<qn>\d{1,7})?\s*(?:[.):\-–—]|(?=\s))|(?P<d>(?:\d{1,4}\.)+\d{1,7})[.):]?(?=\s)|#\s*(?P<h>\d{1,7})[.):]?(?=\s)|(?P<n>\d{1,7})\s*(?:[.):]|\s[-–—]))"
     r"\s*(?P<rest>\S.*)?$",
     re.IGNORECASE,
 )
@@ -239,7 +239,7 @@ def _strip_markup(text: str) -> str:
 
 
 def _title_text(raw: str) -> str:
-    return " ".join(_EMOJI.sub("", _strip_markup(raw)).strip(" :-–—#").split())
+    return " ".join(_EMOJI.sub("", _strip_markup(raw)).lstrip(" :-–—").rstrip(" :-–—#").split())
 
 
 def _heading_title(raw: str) -> str:
@@ -362,7 +362,7 @@ def _split_number(text: str) -> tuple[int | None, str, bool]:
     match = _NUMBERED.match(text)
     if not match or not match.group("rest"):
         return None, text, False
-    raw = match.group("qn") or match.group("n") or match.group("d")
+    raw = match.group("qn") or match.group("n") or match.group("d") or match.group("h")
     # '1.2 What is X': the last part of a section-and-question number.
     return (int(raw.rsplit(".", 1)[-1]) if raw else None), match.group("rest"), True
 
@@ -571,8 +571,10 @@ class _Reader:
                 self.read_list(block)
             elif block.type == "paragraph":
                 self.paragraph(block)
-            elif block.type == "hr":
-                continue
+            elif block.type == "hr" or (
+                block.type == "table" and self.region in (None, "table") and self.table(block)
+            ):
+                continue  # a rule; or a table of questions, read
             else:  # fence, code_block, table, blockquote, other HTML: answer text only
                 self.content(block.start, block.end)
 
@@ -658,6 +660,45 @@ class _Reader:
             self.content(start, end)
         self.pending = True
         return j
+
+    def table(self, block: _Block) -> bool:
+        """A table with a 'Question' column: a question per row, its 'Answer' cell the answer.
+        False when it is not one (a table of contents links its rows)."""
+        rows = [_cells(line) for line in self.lines[block.start : block.end]]
+        if len(rows) < 3:
+            return False
+        header = [_strip_markup(c).lower() for c in rows[0]]
+        ask = next((i for i, h in enumerate(header) if re.match(r"questions?\b", h)), None)
+        if ask is None:
+            return False
+        answer = next(
+            (
+                i
+                for i, h in enumerate(header)
+                if re.match(r"(answers?|solutions?|explanation)\b", h)
+            ),
+            None,
+        )
+        numbered = next(
+            (i for i, h in enumerate(header) if h.rstrip(".") in ("#", "no", "sno", "s.no", "n")),
+            None,
+        )
+        body = [(block.start + 2 + n, r) for n, r in enumerate(rows[2:]) if len(r) > ask]
+        if not body or sum(1 for _, r in body if _LINK_ONLY.match(r[ask])) * 2 >= len(body):
+            return False
+        for line, row in body:
+            text = row[ask].strip()
+            if not _strip_markup(text):
+                continue
+            number = None
+            if numbered is not None and numbered < len(row) and row[numbered].strip().isdigit():
+                number = int(row[numbered].strip())
+            question = _Question("table", number, text, line + 1)
+            self.ask(question)
+            if answer is not None and answer < len(row) and row[answer].strip():
+                question.answer.append(re.sub(r"<br\s*/?>", "\n", row[answer].strip()))
+        self.pending = True
+        return True
 
     def read_list(self, block: _Block) -> None:
         items = _items(block)
@@ -792,6 +833,14 @@ def _is_label(text: str) -> bool:
     return " ".join(words) in _SUMMARY_LABELS or (
         bool(words) and words[0] in ("answer", "solution", "show", "click", "reveal")
     )
+
+
+def _cells(line: str) -> list[str]:
+    """A table row's cells ('\\|' is a literal bar)."""
+    line = line.strip()
+    line = line.removeprefix("|")
+    line = line[:-1] if line.endswith("|") and not line.endswith("\\|") else line
+    return [c.replace("\\|", "|").strip() for c in re.split(r"(?<!\\)\|", line)]
 
 
 def _is_q_line(line: str) -> bool:
