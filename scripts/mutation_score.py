@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import difflib
 import hashlib
-import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -247,9 +246,8 @@ def main(argv: Sequence[str]) -> int:
     parser.add_argument("--kind", choices=("python", "sql", "all"), default="python")
     parser.add_argument("--show-survivors", action="store_true")
     parser.add_argument("--uid-base", type=int, default=45500, help="sandbox slot uids")
-    parser.add_argument("--slots", type=int, default=1)
+    parser.add_argument("--slots", type=int, choices=(1, 2), default=1)
     args = parser.parse_args(argv)
-    os.environ.setdefault("VIVA_TEST_RUN", "mutpy")
     scores: list[Score] = []
     parts = []
     closers: list[Callable[[], None]] = []
@@ -260,7 +258,10 @@ def main(argv: Sequence[str]) -> int:
         closers.append(runner.close)
         parts.append(python_scores(python_slugs(args.slugs), runner))
     if args.kind in ("sql", "all"):
-        parts.append(sql_scores(args.slugs))
+        python = set(python_slugs([])) if args.kind == "all" else set()
+        sql_slugs = [s for s in args.slugs if s not in python]
+        if sql_slugs or not args.slugs:
+            parts.append(sql_scores(sql_slugs))
     try:
         for part in parts:
             for score in part:
