@@ -320,6 +320,63 @@ def test_a_file_without_questions_is_refused_clearly() -> None:
         parse_markdown("# Notes\n\n- buy milk\n- call Bob\n\n```\n1. code\n```\n")
 
 
+markdown_pieces = st.sampled_from(
+    [
+        '# ',
+        '## ',
+        '### 1. ',
+        '1. ',
+        '2) ',
+        '10000. ',
+        '- ',
+        '* ',
+        'Q1: ',
+        '**',
+        '`',
+        '```',
+        '```\n',
+        '\n',
+        '\n\n',
+        '    ',
+        '\t',
+        '<details>',
+        '<summary>',
+        '</summary>',
+        '</details>',
+        '| a | b |\n|---|---|\n',
+        '| Question |\n|--|\n| x? |\n',
+        '?',
+        'What is ',
+        'x',
+        'A: ',
+        '**Answer:**',
+        '[easy]',
+        '> ',
+        '---\n',
+        '[a](#b)',
+        '<',
+        '&amp;',
+        '\r\n',
+        '\ufeff',
+        'â€\x9d',
+        'Part 1:',
+    ]
+)
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(text=st.lists(st.one_of(markdown_pieces, st.text(max_size=4)), max_size=40).map("".join))
+def test_any_text_imports_or_is_refused_clearly(text: str) -> None:
+    try:
+        track = parse_markdown(text)
+    except ImportRejected:
+        return
+    slugs = [q.slug for c in track.categories for q in c.questions]
+    assert len(slugs) == len(set(slugs)) and all(c.title for c in track.categories)
+    assert all(q.text.strip() for c in track.categories for q in c.questions)
+
+
 # The round trip: export then import gives the same track -------------------------------------
 
 words = st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=2, max_size=9)

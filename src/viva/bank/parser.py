@@ -1003,8 +1003,8 @@ def parse_markdown(text: str, *, answers: bool = True) -> ParsedTrack:
             elif current is not None:
                 current.answer.append(event.text)
         elif isinstance(event, _Question):
-            if not _strip_markup(event.text):
-                reader.issue("empty", f"line {event.line}: question heading without text skipped")
+            if not _strip_markup(_extract_labels(event.text)[0]):
+                reader.issue("empty", f"line {event.line}: question without text skipped")
                 current = None
                 continue
             current = event
