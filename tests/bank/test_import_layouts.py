@@ -278,6 +278,7 @@ def test_twenty_thousand_questions_in_forty_sections_all_import() -> None:
     assert track.summary == "20000 questions in 40 categories"
     numbers = [q.number for c in track.categories for q in c.questions]
     assert numbers == list(range(1, 20001)) and track.warnings == []
+    assert track.categories[-1].questions[-1].text == "Question 20000 of the generated list?"
 
 
 def test_many_stray_lines_are_one_counted_warning_with_three_shown() -> None:
