@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from http import HTTPStatus
 from typing import Any
 
@@ -95,6 +95,40 @@ def problem(
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
 
 
+_LOCATIONS = {
+    "body": "",
+    "query": "query parameter ",
+    "path": "path parameter ",
+    "header": "header ",
+}
+
+
+def describe_validation(errors: Sequence[Mapping[str, Any]]) -> str:
+    """Pydantic's errors in words (the first, and how many more), not a dump of its locations:
+    `("body", "tests", 0, "kind")` + "Field required" -> "'kind' of item 1 of 'tests' is
+    required"."""
+    if not errors:
+        return "it could not be read."
+    first = errors[0]
+    loc = [p for p in first.get("loc", ()) if p != "__root__"]
+    prefix = _LOCATIONS.get(str(loc[0]), "") if loc else ""
+    if loc and str(loc[0]) in _LOCATIONS:
+        loc = loc[1:]
+    parts = [f"item {p + 1}" if isinstance(p, int) else f"'{p}'" for p in reversed(loc)]
+    where = prefix + " of ".join(parts)
+    message = str(first.get("msg", "")).removeprefix("Value error, ")
+    if first.get("type") == "json_invalid":
+        text = "the body is not valid JSON"
+    elif first.get("type") == "missing" and where:
+        text = f"{where} is required"
+    elif where:
+        text = f"{where}: {message[:1].lower()}{message[1:]}"
+    else:
+        text = message[:1].lower() + message[1:]
+    more = len(errors) - 1
+    return text + (f" (and {more} more problem{'s' if more > 1 else ''})." if more else ".")
+
+
 HtmlErrorPage = Callable[[Request, Exception], Response | None]
 
 
@@ -132,7 +166,7 @@ def install_error_handlers(app: FastAPI, *, html_pages: HtmlErrorPage | None = N
         return problem(
             422,
             "Validation failed",
-            "the request is not valid",
+            f"The request is not valid: {describe_validation(errors)}",
             instance=request.url.path,
             errors=errors,
         )

@@ -143,7 +143,8 @@
       }
       const body = await response.json();
       if (!response.ok) {
-        out.replaceChildren(el("pre", "message", body.detail || body.title || `Error ${response.status}`));
+        const detail = String(body.detail || body.title || `Error ${response.status}`);
+        out.replaceChildren(el("pre", "message", detail.charAt(0).toUpperCase() + detail.slice(1)));
       } else {
         render(body);
         const kind = action === "run" ? "run" : "submission";
