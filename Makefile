@@ -43,8 +43,18 @@ lock:
 	uv pip compile pyproject.toml --python-version 3.11 --generate-hashes -q -o requirements.lock
 	uv pip compile pyproject.toml --extra test --python-version 3.11 --generate-hashes -q -c requirements.lock -o requirements-test.lock
 
+# wrk loads the servers: installed here when missing (root with apt-get), else say how.
+BENCH_ENGINES ?= sqlite
 bench: $(VENV)/.test
+	@command -v wrk >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "wrk is missing: apt-get install -y wrk"; apt-get install -y wrk >/dev/null || exit 1; \
+	  else \
+	    echo "wrk is needed: run 'sudo apt-get install wrk' (Debian/Ubuntu) or 'brew install wrk'" >&2; \
+	    exit 1; \
+	  fi; }
 	$(BIN)/python bench/bench_http.py
+	$(BIN)/python bench/bench_signed_in.py --engines $(BENCH_ENGINES)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache test-artifacts
