@@ -750,7 +750,9 @@ class _Reader:
         lines = self.lines[item.para[0] : item.para[1]]
         text, answer = self._question_lines([_first_line(self.lines, item), *lines[1:]])
         inner, rest, prefixed = _split_number(_strip_markup(text))
-        if prefixed and re.match(r"^\W*(?:Q|\d)", text, re.I):
+        if prefixed and re.match(
+            r"^\W*(?:Q(?:uestion)?\s*#?\s*\d*\s*[.):\-–—]|\d{1,7}\s*[.):])", text, re.I
+        ):
             number, text = (number if number is not None else inner), rest  # '- **Q1:** ...'
         if not _strip_markup(text):
             self.issue("empty", f"line {item.start + 1}: numbered item without text skipped")
