@@ -1,0 +1,39 @@
+"""Review with the keyboard, as in Anki: Space reveals the model answer, 1-4 rate the card."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import Browser, expect
+
+from tests.e2e.conftest import ARTIFACTS, login_link
+
+
+def test_space_reveals_and_a_number_key_rates(
+    browser: Browser, sqlite_server: str, sqlite_url: str
+) -> None:
+    page = browser.new_page(viewport={"width": 1366, "height": 900})
+    page.goto(login_link(sqlite_url, sqlite_server))
+    page.goto(f"{sqlite_server}/practice")
+    expect(page.locator(".stats")).to_contain_text("Cards seen")
+    page.locator("#start-review").click()
+    expect(page).to_have_url(re.compile(r"/practice/review/\d+$"))
+    first = page.url
+    expect(page.get_by_role("heading", name="Model answer")).to_have_count(0)
+
+    page.locator("textarea[name=answer]").press("Space")  # typing a space is just typing
+    expect(page.get_by_role("heading", name="Model answer")).to_have_count(0)
+    page.locator("h1").click()
+    page.keyboard.press("Space")
+    expect(page.get_by_role("heading", name="Model answer")).to_be_visible(timeout=30_000)
+    expect(page.get_by_role("button", name="Hard")).to_have_attribute("aria-keyshortcuts", "2")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "review-revealed.png"), full_page=True)
+
+    page.keyboard.press("2")  # Hard: the card is rated and the next one opens
+    expect(page).not_to_have_url(first, timeout=30_000)
+    expect(page).to_have_url(re.compile(r"/practice/review/\d+$"), timeout=30_000)
+    page.goto(f"{sqlite_server}/practice")
+    seen = page.locator(".stats .card").filter(has_text="Cards seen").locator(".big")
+    expect(seen).to_have_text("1")
+    page.close()
