@@ -23,7 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -174,6 +174,9 @@ class Target:
     url: str
     script: Path
     pid: int
+    method: str = "GET"
+    headers: dict[str, str] = field(default_factory=dict)
+    body: str | None = None
 
 
 def prepare(engine: str, data_dir: str, base_env: dict[str, str]) -> dict[str, str]:
@@ -296,18 +299,16 @@ def main() -> None:
                     continue
                 pid = nocache_pid if "cache off" in name else viva_pid
                 lua = script(engine, method, headers, body)
-                targets.append(Target(f"{engine}: {name}", url, lua, pid))
+                targets.append(
+                    Target(f"{engine}: {name}", url, lua, pid, method, dict(headers), body)
+                )
         for t in targets:  # warm up and check every target answers 2xx
             for _ in range(10):
-                with open(t.script) as fh:
-                    lua = fh.read()
-                method = re.search(r'wrk.method = "(\w+)"', lua).group(1)  # type: ignore[union-attr]
-                headers = dict(re.findall(r'wrk.headers\["([^"]+)"\] = "([^"]*)"', lua))
-                m = re.search(r"wrk.body = (.*)", lua)
-                body = json.loads(m.group(1)) if m else None
-                r = httpx.request(method, t.url, headers=headers, content=body, timeout=30)
-                if r.status_code >= 400:
-                    raise SystemExit(f"{t.name}: {r.status_code} {r.text[:300]}")
+                answer = httpx.request(
+                    t.method, t.url, headers=t.headers, content=t.body, timeout=30
+                )
+                if answer.status_code >= 400:
+                    raise SystemExit(f"{t.name}: {answer.status_code} {answer.text[:300]}")
         results: dict[tuple[str, int], list[Result]] = {}
         for r in range(args.rounds):
             for c in connections:
