@@ -255,6 +255,14 @@ def test_the_title_keeps_its_number_and_markers_set_kind_and_difficulty() -> Non
     assert (q2.difficulty, q2.kind) == ("hard", "sql")
 
 
+def test_h1_sections_are_categories_when_questions_sit_under_the_first() -> None:
+    text = "# Python\n\n1. What is a list?\n2. What is a dict?\n\n# SQL\n\n3. What is a join?\n"
+    track = parse_markdown(text)
+    assert track.title is None and shape(track) == [("Python", 2, 0), ("SQL", 1, 0)]
+    titled = parse_markdown("# My list\n\nIntro.\n\n" + text)
+    assert titled.title == "My list" and shape(titled) == shape(track)
+
+
 def test_same_named_sections_in_different_places_stay_apart() -> None:
     text = (
         "# T\n\n## Python\n\n### Basics\n\n1. What is a list?\n2. What is a dict?\n\n"

@@ -493,6 +493,7 @@ class _Reader:
         self.pending = False  # content seen after the current question's own block
         self.list_questions = 0  # questions the current question's list held
         self.title: str | None = None
+        self.title_at: tuple[int, int] | None = None  # (event index, line) of the title H1
         self.headings_seen = 0
 
     def raw(self, start: int, end: int) -> str:
@@ -615,6 +616,7 @@ class _Reader:
             and not any(isinstance(e, _Question) for e in self.events)
         ):
             self.title = _title_text(raw)[:TITLE_MAX] or None
+            self.title_at = (len(self.events), block.start + 1)
             return
         self.events.append(_Heading(block.level, _heading_title(raw), block.start + 1))
 
@@ -983,13 +985,25 @@ def parse_markdown(text: str, *, answers: bool = True) -> ParsedTrack:
     reader = _Reader(text)
     reader.read(blocks, _question_levels(blocks, reader.lines))
 
+    events = reader.events
+    title = reader.title
+    if title is not None and reader.title_at is not None:
+        # '# Python' with questions under it, then '# SQL': the first H1 names a section too.
+        at, line = reader.title_at
+        following = next(
+            (i for i in range(at, len(events)) if isinstance(events[i], _Heading)), None
+        )
+        direct = any(isinstance(e, _Question) for e in events[at:following])
+        other_h1 = any(isinstance(e, _Heading) and e.level == 1 for e in events[at:])
+        if direct and other_h1:
+            events.insert(at, _Heading(1, _heading_title(title), line))
+            title = None
     headings: list[_Heading] = []
     sections: list[_Section] = []
     placed: list[_Placed] = []
     stack: list[tuple[int, int]] = []  # (level, heading id)
     section: int | None = None
     current: _Question | None = None
-    events = reader.events
     for pos, event in enumerate(events):
         if isinstance(event, _Heading):
             headings.append(event)
@@ -1043,7 +1057,7 @@ def parse_markdown(text: str, *, answers: bool = True) -> ParsedTrack:
     _assign_slugs(categories)
     issues = reader.issues + _confidence(categories)
     return ParsedTrack(
-        title=reader.title,
+        title=title,
         categories=categories,
         warnings=grouped_warnings(issues),
         source_hash=source_hash,
