@@ -768,7 +768,17 @@ class PostgresEngine:
             )
             plan = json.loads(raw) if isinstance(raw, str) else raw
             result.plan = json.dumps(plan)[:4000]
-            result.plan_uses_index = _pg_uses_index(plan, challenge.meta.plan.table)
+            leading = {
+                name: await self._limited(
+                    conn,
+                    lambda timeout, name=name: conn.fetchval(
+                        _LEADING_COLUMN, name, timeout=timeout
+                    ),
+                    seconds,
+                )
+                for name, _ in _pg_index_scans(plan, challenge.meta.plan.table)
+            }
+            result.plan_uses_index = _pg_uses_index(plan, challenge.meta.plan.table, leading)
             await self._rows(
                 conn, _statement(challenge.meta.plan.query), cap, seconds, result, stored=True
             )
@@ -811,17 +821,26 @@ def _record_error(result: SqlResult, exc: asyncpg.PostgresError) -> None:
         result.error, result.error_kind = text, "runtime"
 
 
-def _pg_uses_index(plan: Any, table: str) -> bool:
-    found = False
+# The first key column of an index of the run's schema (NULL for an expression).
+_LEADING_COLUMN = """
+SELECT a.attname FROM pg_index i
+JOIN pg_class c ON c.oid = i.indexrelid
+LEFT JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
+WHERE c.relname = $1 AND c.relnamespace = current_schema()::regnamespace
+"""
+
+
+def _pg_index_scans(plan: Any, table: str) -> list[tuple[str, str]]:
+    """(index name, index condition) of every index scan of `table` in an EXPLAIN plan."""
+    found: list[tuple[str, str]] = []
 
     def walk(node: Any) -> None:
-        nonlocal found
         if isinstance(node, dict):
             kind = str(node.get("Node Type", ""))
             if "Index" in kind and (
                 node.get("Relation Name") == table or kind == "Bitmap Index Scan"
             ):
-                found = True
+                found.append((str(node.get("Index Name", "")), str(node.get("Index Cond", ""))))
             for value in node.values():
                 walk(value)
         elif isinstance(node, list):
@@ -830,3 +849,16 @@ def _pg_uses_index(plan: Any, table: str) -> bool:
 
     walk(plan)
     return found
+
+
+def _pg_uses_index(plan: Any, table: str, leading: dict[str, str | None]) -> bool:
+    """An index searched through, as SQLite's SEARCH ... USING INDEX: its leading column is in
+    the index condition. (With enable_seqscan off, PostgreSQL also walks a whole index whose
+    leading column the query does not filter on; that is no index for this lookup.)"""
+    for name, condition in _pg_index_scans(plan, table):
+        column = leading.get(name)
+        if column and re.search(
+            rf'(?<![\w"]){re.escape(column)}(?![\w"])|"{re.escape(column)}"', condition
+        ):
+            return True
+    return False
