@@ -1,0 +1,82 @@
+"""Red-team regressions: hostile programs the sandbox stops today (x32 and i386 system calls,
+descriptor theft from the run's init, writes to /proc/sys), each followed by a correct
+solution of another candidate on the same long-lived pool, which must still be Accepted."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.grading.test_hostile import SOLVE, verdict_of
+from viva.grading.challenges import Challenge
+from viva.grading.judge import Verdict
+from viva.grading.sandbox import SandboxRunner
+
+# i386 `int 0x80` from shellcode: mov eax, nr; mov ebx, arg; int 0x80; ret
+_INT80 = (
+    "import ctypes, mmap\n"
+    "def int80(nr, arg):\n"
+    "    code = b'\\xb8' + nr.to_bytes(4, 'little') + b'\\xbb' + arg.to_bytes(4, 'little')"
+    " + b'\\xcd\\x80\\xc3'\n"
+    "    m = mmap.mmap(-1, 4096, prot=mmap.PROT_READ | mmap.PROT_WRITE | mmap.PROT_EXEC)\n"
+    "    m.write(code)\n"
+    "    f = ctypes.CFUNCTYPE(ctypes.c_long)(ctypes.addressof(ctypes.c_char.from_buffer(m)))\n"
+    "    return f()\n"
+)
+CASES = {
+    # x32 ABI numbers (__X32_SYSCALL_BIT): the filter kills the process, whatever the call
+    "x32 unshare(CLONE_NEWUSER)": (
+        "import ctypes\nlibc = ctypes.CDLL(None)\nlibc.syscall.restype = ctypes.c_long\n"
+        "r = libc.syscall(0x40000000 | 272, 0x10000000)\n"
+        "def is_palindrome(t): return r == 0",
+        {Verdict.RUNTIME_ERROR},
+    ),
+    "x32 mount": (
+        "import ctypes\nlibc = ctypes.CDLL(None)\nlibc.syscall.restype = ctypes.c_long\n"
+        "r = libc.syscall(0x40000000 | 165, b'none', b'/tmp', b'tmpfs', 0, None)\n"
+        "def is_palindrome(t): return True",
+        {Verdict.RUNTIME_ERROR},
+    ),
+    "i386 int 0x80 unshare(CLONE_NEWUSER)": (
+        _INT80 + "r = int80(310, 0x10000000)\ndef is_palindrome(t): return r == 0",
+        {Verdict.RUNTIME_ERROR},
+    ),
+    "i386 int 0x80 getpid": (
+        _INT80 + "r = int80(20, 0)\ndef is_palindrome(t): return True",
+        {Verdict.RUNTIME_ERROR},
+    ),
+    "steal the init's descriptors (pidfd_getfd)": (
+        "import ctypes, os\nlibc = ctypes.CDLL(None)\nlibc.syscall.restype = ctypes.c_long\n"
+        "fd = os.pidfd_open(1)\nfor n in range(3, 16):\n"
+        "    assert libc.syscall(438, fd, n, 0) < 0, n\n"
+        "def is_palindrome(t): raise RuntimeError('refused as it should be')",
+        {Verdict.RUNTIME_ERROR},
+    ),
+    "signal the run's init": (
+        "import os, signal\nsent = []\n"
+        "for s in (signal.SIGINT, signal.SIGTERM, signal.SIGUSR1, signal.SIGSTOP):\n"
+        "    try:\n        os.kill(1, s)\n        sent.append(s)\n"
+        "    except OSError:\n        pass\n"
+        "assert not sent, sent\n"
+        "def is_palindrome(t): raise RuntimeError('refused as it should be')",
+        {Verdict.RUNTIME_ERROR},
+    ),
+    "write /proc/sys": (
+        "for p in ('/proc/sys/kernel/hostname', '/proc/sys/kernel/shmmax',\n"
+        "          '/proc/sys/vm/drop_caches'):\n"
+        "    try:\n        open(p, 'w').write('1')\n        raise SystemExit('wrote ' + p)\n"
+        "    except OSError:\n        pass\n"
+        "def is_palindrome(t): return True",
+        {Verdict.WRONG_ANSWER},
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_redteam_submission_is_stopped(
+    case: str, sandbox: SandboxRunner, palindrome: Challenge
+) -> None:
+    source, verdicts = CASES[case]
+    verdict, detail = verdict_of(sandbox, palindrome, source)
+    assert verdict in verdicts, f"{case}: {verdict}: {detail[-600:]}"
+    # another candidate's correct solution on the same pool is still Accepted
+    assert verdict_of(sandbox, palindrome, SOLVE)[0] == Verdict.ACCEPTED
