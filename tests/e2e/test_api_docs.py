@@ -68,7 +68,9 @@ def test_authorize_with_the_password_flow(
     dialog.locator("#oauth_username").fill(name)
     dialog.locator("#oauth_password").fill("docs password 123")
     dialog.get_by_role("button", name="Apply given OAuth2 credentials").click()
-    expect(dialog.get_by_role("button", name="Remove authorization").first).to_be_visible(timeout=30_000)
+    expect(dialog.get_by_role("button", name="Remove authorization").first).to_be_visible(
+        timeout=30_000
+    )
     dialog.locator("button.close-modal").click()
     assert _try(page, "get", "/api/v1/me") == "200"
     body = page.locator(".live-responses-table tbody .response-col_description").first

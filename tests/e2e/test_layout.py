@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.conftest import ARTIFACTS, login_link
 
@@ -85,3 +85,34 @@ def test_signed_in_pages_fit_phone_and_laptop(
         problems += _check(page, "review-card", first.get_attribute("href") or "", sqlite_server)
     context.close()
     assert not problems, "\n".join(problems)
+
+
+def test_the_phone_header_is_one_row_and_a_skip_link_leads_to_the_content(
+    browser: Browser, sqlite_server: str
+) -> None:
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    page.goto(f"{sqlite_server}/challenges")
+    header = page.locator("header.topbar").bounding_box()
+    brand = page.locator("header.topbar .brand").bounding_box()
+    assert header is not None and brand is not None
+    assert header["height"] < 2 * brand["height"] + 20, header  # not wrapped onto two rows
+    page.keyboard.press("Tab")
+    skip = page.get_by_role("link", name="Skip to content")
+    expect(skip).to_be_focused()
+    expect(skip).to_be_in_viewport()
+    page.keyboard.press("Enter")
+    expect(page.locator("main")).to_be_focused()
+    page.close()
+
+
+def test_stat_cards_share_one_row_on_a_laptop(
+    browser: Browser, sqlite_server: str, sqlite_url: str
+) -> None:
+    page = browser.new_page(viewport={"width": 1366, "height": 900})
+    page.goto(login_link(sqlite_url, sqlite_server))
+    page.goto(f"{sqlite_server}/practice")
+    tops = page.locator(".cards.stats > .card").evaluate_all(
+        "(cards) => cards.map((c) => Math.round(c.getBoundingClientRect().top))"
+    )
+    assert len(tops) == 4 and len(set(tops)) == 1, tops
+    page.close()

@@ -69,6 +69,7 @@ def test_a_failing_sql_row_marks_its_result_not_the_result_grids(
     expect(nested.first).to_be_visible()
     colours = nested.evaluate_all("(cells) => cells.map((c) => getComputedStyle(c).color)")
     assert colours and RED not in colours, colours
+    expect(page.locator("#results").get_by_text("wrong columns")).to_have_count(1)  # said once
     page.close()
 
 

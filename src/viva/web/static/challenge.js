@@ -105,7 +105,11 @@
     head.append(el("span", "meta", ` · ${result.passed}/${result.total} tests · score ${Math.round(result.score * 100)}%`));
     if (when) head.append(el("span", "meta", ` · last ${when}, ${new Date(result.saved_at).toLocaleString()}`));
     out.append(head);
-    if (result.message && !ok) out.append(el("pre", "message", result.message));
+    // the overall message is shown once: not again when a failing row already says it
+    const inRows = result.tests.filter((t) => !t.hidden && !t.passed && t.message).map((t) => t.message);
+    if (result.message && !ok && !inRows.some((m) => result.message.includes(m))) {
+      out.append(el("pre", "message", result.message));
+    }
     const table = el("table", "tests");
     const tr = el("tr");
     ["Test", "Result", "Expected", "Got", "ms"].forEach((h) => tr.append(el("th", "", h)));
