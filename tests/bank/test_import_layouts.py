@@ -220,6 +220,17 @@ def test_a_table_of_questions_gives_a_question_per_row() -> None:
     assert [q.slug for q in kubernetes.questions] == ["q4", "q5"]
 
 
+def test_bold_questions_with_inline_answers_and_plain_question_lines() -> None:
+    text = (
+        "## Python\n\n**What is a closure?** A function that keeps its scope.\n"
+        "**What is a decorator?** A function that wraps another.\n\n"
+        "## Plain\n\nWhat is a list?\nWhat is a tuple?\n"
+    )
+    track = parse_markdown(text)
+    assert shape(track) == [("Python", 2, 2), ("Plain", 2, 0)] and track.warnings == []
+    assert track.categories[0].questions[1].answer == "A function that wraps another."
+
+
 def test_q_and_a_lines_pair_up() -> None:
     http = parse_fixture("mixed_layouts.md").categories[-1]
     assert [(q.text, q.answer) for q in http.questions] == [

@@ -794,6 +794,7 @@ class _Reader:
                 stop = starts[n + 1] if n + 1 < len(starts) else len(lines)
                 chunk = lines[i:stop]
                 number, first = _q_line(chunk[0])
+                lead = _BOLD_LEAD.match(chunk[0]) if not _Q_LINE.match(chunk[0]) else None
                 if many:
                     kept = [chunk[0]]
                     for offset, line in enumerate(chunk[1:], start=1):
@@ -806,7 +807,11 @@ class _Reader:
                                 f"or numbered question: {line.strip()[:60]!r}",
                             )
                     chunk = kept
-                text, answer = self._question_lines([first, *chunk[1:]])
+                if lead is not None:  # the answer begins on the question's line
+                    tail = [lead.group("tail"), *chunk[1:]]
+                    text, answer = first, "\n".join(c.strip() for c in tail).strip()
+                else:
+                    text, answer = self._question_lines([first, *chunk[1:]])
                 if not _strip_markup(text):
                     self.issue(
                         "empty", f"line {block.start + i + 1}: question without text skipped"
@@ -817,6 +822,15 @@ class _Reader:
                 self.list_questions = 0
                 if answer:
                     question.answer.append(answer)
+            return
+        if (
+            self.region in (None, "p")
+            and len(lines) > 1
+            and all(line.rstrip().endswith("?") for line in lines)
+        ):
+            for offset, line in enumerate(lines):  # a plain list of questions, one a line
+                self.ask(_Question("p", None, line.strip(), block.start + offset + 1))
+                self.list_questions = 0
             return
         if len(lines) == 1 and (section := _section_line(lines[0])):
             self.events.append(_Section(section, lines[0].strip()))
@@ -847,8 +861,12 @@ def _cells(line: str) -> list[str]:
     return [c.replace("\\|", "|").strip() for c in re.split(r"(?<!\\)\|", line)]
 
 
+# '**What is X?** X is ...': a bold question with its answer on the same line.
+_BOLD_LEAD = re.compile(r"^\s{0,3}(\*\*|__)(?P<inner>[^*_][^*]*?\?)\1\s+(?P<tail>\S.*)$")
+
+
 def _is_q_line(line: str) -> bool:
-    if _Q_LINE.match(line):
+    if _Q_LINE.match(line) or _BOLD_LEAD.match(line):
         return True
     bold = _BOLD_LINE.match(line)
     if bold is None:
@@ -867,6 +885,10 @@ def _q_line(line: str) -> tuple[int | None, str]:
         if rest.count("**") % 2:
             rest = rest.replace("**", "", 1) if rest.startswith("**") else rest.replace("**", "")
         return (int(raw) if raw else None), rest
+    lead = _BOLD_LEAD.match(line)
+    if lead is not None:
+        number, rest, _ = _split_number(_strip_markup(lead.group("inner")))
+        return number, rest
     bold = _BOLD_LINE.match(line)
     assert bold is not None
     number, rest, _ = _split_number(_strip_markup(bold.group("inner")))
