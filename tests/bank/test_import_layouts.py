@@ -104,6 +104,11 @@ LAYOUTS = {
         [("FastAPI", 2, 2), ("Docker", 2, 2), ("Python", 2, 2)],
         "What is FastAPI?",
     ),
+    "q_dot_headings_html.md": (
+        "Python Basics",
+        [("Introduction", 2, 1), ("Data types", 1, 1)],
+        "What is Python?",
+    ),
     "question_table.md": (
         "SQL and Kubernetes in tables",
         [("SQL", 3, 3), ("Kubernetes", 2, 0)],
@@ -208,6 +213,13 @@ def test_bare_question_labels_bold_items_dotted_numbers_and_front_matter() -> No
     assert [q.text for q in docker.questions] == ["What is Docker?", "What is a Docker volume?"]
     assert docker.questions[0].answer == "A platform that runs applications in containers."
     assert [q.text for q in python.questions] == ["What is a list comprehension?", "What is a set?"]
+
+
+def test_layout_html_and_placeholder_answers_are_left_out() -> None:
+    intro, types = parse_fixture("q_dot_headings_html.md").categories
+    assert intro.questions[0].answer == "Python is an interpreted language.\n\n```py\nprint(1)\n```"
+    assert intro.questions[1].answer == ""  # '*ToDo*'
+    assert types.questions[0].answer == "An immutable sequence."
 
 
 def test_a_table_of_questions_gives_a_question_per_row() -> None:

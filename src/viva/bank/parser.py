@@ -90,6 +90,7 @@ _DETAILS = re.compile(
     re.IGNORECASE | re.DOTALL,
 )
 _TAG = re.compile(r"<[^>]+>")
+_BACK_TO_TOP_HTML = re.compile(r"<a\b[^>]*href=[\"']#[^>]*>[^<]*\b(?:back to top|top)\b", re.I)
 # '**[⬆ Back to Top](#table-of-contents)**': navigation, not part of an answer.
 _BACK_TO_TOP = re.compile(
     r"^[ \t>*_]*\[[^\]\n]*\b(?:back to top|top|back|up|home|contents|toc)\b[^\]\n]*\]"
@@ -243,7 +244,7 @@ def _title_text(raw: str) -> str:
 
 
 def _heading_title(raw: str) -> str:
-    return " ".join(_SECTION_NUMBER.sub("", _title_text(raw)).split())
+    return " ".join(_SECTION_NUMBER.sub("", _title_text(raw).lstrip("# ")).split())
 
 
 def _extract_labels(text: str) -> tuple[str, str | None, str | None]:
@@ -548,6 +549,12 @@ class _Reader:
         while index < len(blocks):
             block = blocks[index]
             index += 1
+            if block.type == "html_block":
+                markup = self.raw(block.start, block.end)
+                if _BACK_TO_TOP_HTML.search(markup):
+                    continue  # '<a href="#table-of-contents">↥ back to top</a>'
+                if not _TAG.sub("", markup).strip():
+                    continue  # '<br/>', '<div align="right">': layout, no text
             if self.current is None and self.events and block.type not in ("heading", "hr"):
                 last = self.events[-1]
                 if isinstance(last, _Heading):
@@ -1154,6 +1161,8 @@ def _finish(q: _Question) -> ParsedQuestion:
     body = _strip_markup(body)
     answer = "\n\n".join(a.strip("\n") for a in q.answer if a.strip()).strip()
     answer = _BACK_TO_TOP.sub("", answer).strip()
+    if re.fullmatch(r"[*_\s]*(?:todo|to do|tbd|coming soon|n/a|answer)[*_.:!\s]*", answer, re.I):
+        answer = ""  # a placeholder, not an answer
     answer = _ANSWER_LABEL.sub("", answer, count=1).strip() if answer else ""
     a_difficulty, a_kind = _answer_markers(answer)
     return ParsedQuestion(
