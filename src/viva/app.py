@@ -72,6 +72,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             settings.effective_database_url, session_info={AUTH_CACHE_INFO: app.state.auth_cache}
         )
         await cache.start()
+        await app.state.auth_cache.start()
         if settings.sandbox == "none":
             log.warning(
                 "sandbox_disabled",
@@ -89,6 +90,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await app.state.sql_engines.close()
         await app.state.database.dispose()
         await cache.close()
+        await app.state.auth_cache.close()
 
     app = FastAPI(
         dependencies=[PolicyDep],
@@ -101,7 +103,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.cache = cache
-    app.state.auth_cache = AuthCache()
+    app.state.auth_cache = AuthCache(redis_url=settings.redis_url, prefix=settings.cache_prefix)
     app.state.rate_limiter = RateLimiter(redis_url=settings.redis_url, prefix=settings.cache_prefix)
     install_error_handlers(app, html_pages=_html_error)
     app.include_router(bank_router)

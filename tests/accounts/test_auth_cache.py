@@ -4,6 +4,7 @@ and within AUTH_CACHE_SECONDS by any other (here: a second Database, as the CLI 
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -155,3 +156,25 @@ async def test_signed_in_callers_share_the_public_cache_but_bad_credentials_do_n
     # a private route is never answered from the cache
     me = await served.http.get("/api/v1/me", headers=bearer)
     assert me.status_code == 200 and "etag" not in me.headers
+
+
+async def test_with_redis_a_change_reaches_every_process_at_once(redis_url: str) -> None:
+    prefix = f"viva-test-{uuid.uuid4().hex}"
+    here, there = (AuthCache(ttl=600, redis_url=redis_url, prefix=prefix) for _ in range(2))
+    await here.start()
+    await there.start()
+    try:
+        user = User(id=7, username="someone", role="admin", created_at=accounts.now())
+        for cache in (here, there):
+            cache.keep_user(user)
+            cache.api_keys.set("digest", (7, ("read",)))
+        here.forget({("user", 7), ("key", "digest")})
+        assert here.users.get(7) is None
+        for _ in range(200):
+            if there.users.get(7) is None and there.api_keys.get("digest") is None:
+                break
+            await asyncio.sleep(0.01)
+        assert there.users.get(7) is None and there.api_keys.get("digest") is None
+    finally:
+        await here.close()
+        await there.close()

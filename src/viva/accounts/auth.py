@@ -6,14 +6,18 @@ Who a credential belongs to is kept for `AUTH_CACHE_SECONDS` (see `AuthCache`).
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hmac
+import json
 import time
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
 from fastapi import Request
+from redis.asyncio import Redis
 from sqlalchemy import event, inspect
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, make_transient_to_detached
@@ -21,6 +25,7 @@ from sqlalchemy.orm import Session, make_transient_to_detached
 from viva.accounts import security, service
 from viva.accounts.models import ApiKey, User
 from viva.accounts.service import AuthFailed, Forbidden
+from viva.infra.logging import log
 from viva.infra.ttl import TtlMap
 from viva.settings import Settings
 
@@ -32,6 +37,9 @@ SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 @dataclass
 class Principal:
+    """The caller. `user` may be a detached copy from the auth cache: read it freely, but load
+    the row (`session.get(User, id)`) to change the account."""
+
     user: User
     via: Literal["bearer", "api_key", "session"]
     scopes: list[str] = field(default_factory=list)
@@ -59,15 +67,58 @@ class AuthCache:
 
     Keeps the claims of valid JWTs (their expiry still checked on every use), the active
     users they name, and API keys (hash -> owner and scopes). Entries live
-    `AUTH_CACHE_SECONDS`; a commit that changes a user or revokes a key drops them at once.
+    `AUTH_CACHE_SECONDS`; a commit that changes a user or revokes a key drops them at once,
+    and with Redis it tells every other process to drop them too (pub/sub, milliseconds).
+    Entries stay in process memory either way; if Redis is unreachable the TTL still holds.
     """
 
     def __init__(
-        self, *, ttl: float = AUTH_CACHE_SECONDS, clock: Callable[[], float] = time.monotonic
+        self,
+        *,
+        ttl: float = AUTH_CACHE_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+        redis_url: str | None = None,
+        prefix: str = "viva",
     ) -> None:
         self.users: TtlMap[_UserRow] = TtlMap(ttl=ttl, clock=clock)
         self.tokens: TtlMap[tuple[int, float]] = TtlMap(ttl=ttl, clock=clock)
         self.api_keys: TtlMap[tuple[int, tuple[str, ...]]] = TtlMap(ttl=ttl, clock=clock)
+        self.redis: Redis | None = Redis.from_url(redis_url) if redis_url else None
+        self.channel = f"{prefix}:auth:invalidate"
+        self._listening = asyncio.Event()
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    async def start(self) -> None:
+        if self.redis is None:
+            return
+        listener = asyncio.create_task(self._listen(), name="viva-auth-invalidations")
+        self._tasks.add(listener)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._listening.wait(), timeout=5)
+
+    async def close(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        if self.redis is not None:
+            await self.redis.aclose()
+
+    async def _listen(self) -> None:
+        assert self.redis is not None
+        while True:
+            try:
+                async with self.redis.pubsub(ignore_subscribe_messages=True) as pubsub:
+                    await pubsub.subscribe(self.channel)
+                    self._listening.set()
+                    async for message in pubsub.listen():
+                        self._drop([(str(k), v) for k, v in json.loads(message["data"])])
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # Redis went away: the TTL bound still holds
+                self._listening.clear()
+                log.warning("auth_invalidation_listener_lost", error=str(exc))
+                await asyncio.sleep(1)
 
     def user(self, user_id: int) -> User | None:
         """A detached copy of the cached user: never shared between requests."""
@@ -90,6 +141,25 @@ class AuthCache:
         self.users.set(user.id, row)
 
     def forget(self, keys: set[tuple[str, Hashable]]) -> None:
+        """Drop these entries here and, with Redis, in every other process."""
+        self._drop(keys)
+        if self.redis is not None:
+            try:
+                loop = asyncio.get_running_loop()
+            except RuntimeError:  # no event loop (a synchronous caller): the TTL bound holds
+                return
+            task = loop.create_task(self._publish(sorted(keys, key=str)))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def _publish(self, keys: list[tuple[str, Hashable]]) -> None:
+        assert self.redis is not None
+        try:
+            await self.redis.publish(self.channel, json.dumps(keys))
+        except Exception as exc:  # the other processes fall back on the TTL
+            log.warning("auth_invalidation_not_published", error=str(exc))
+
+    def _drop(self, keys: Iterable[tuple[str, Hashable]]) -> None:
         for kind, key in keys:
             if kind == "user":
                 self.users.discard(key)
