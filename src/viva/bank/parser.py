@@ -98,7 +98,7 @@ _BACK_TO_TOP = re.compile(
     re.IGNORECASE | re.MULTILINE,
 )
 # Only the block structure is needed: inline parsing (links, emphasis) is left out.
-_MD = MarkdownIt("commonmark").enable("table").disable("inline")
+_MD = MarkdownIt("commonmark").enable("table").disable(["inline", "text_join"])
 
 IssueKind = Literal["stray", "orphan", "empty", "confidence"]
 _ISSUE_HEADERS: dict[str, str] = {
@@ -968,7 +968,8 @@ def _question_levels(blocks: list[_Block], lines: list[str]) -> set[int]:
         holding = 0
         for i in asking:
             items = 0
-            for b in blocks[i + 1 :]:
+            for j in range(i + 1, len(blocks)):
+                b = blocks[j]
                 if b.type == "heading" and b.level <= level:
                     break
                 if b.type == "heading":
