@@ -286,6 +286,19 @@ def test_h1_sections_are_categories_when_questions_sit_under_the_first() -> None
     assert titled.title == "My list" and shape(titled) == shape(track)
 
 
+def test_a_question_heading_over_a_list_of_questions_is_a_section() -> None:
+    text = (
+        "## 1. What is Python?\n\nA language.\n\n## Why learn Python?\n\n"
+        "1. Is it fast?\n2. Is it popular?\n\n## Do More\n\n1. Where is the rest?\n"
+    )
+    track = parse_markdown(text)
+    assert [(c.title, [q.text for q in c.questions]) for c in track.categories] == [
+        ("General", ["What is Python?"]),
+        ("Why learn Python?", ["Is it fast?", "Is it popular?"]),
+        ("Do More", ["Where is the rest?"]),
+    ]
+
+
 def test_same_named_sections_in_different_places_stay_apart() -> None:
     text = (
         "# T\n\n## Python\n\n### Basics\n\n1. What is a list?\n2. What is a dict?\n\n"

@@ -495,6 +495,8 @@ class _Reader:
         self.list_questions = 0  # questions the current question's list held
         self.title: str | None = None
         self.title_at: tuple[int, int] | None = None  # (event index, line) of the title H1
+        self.heading_layout = False
+        self.holders: set[int] = set()
         self.headings_seen = 0
 
     def raw(self, start: int, end: int) -> str:
@@ -544,7 +546,10 @@ class _Reader:
         self.list_questions = 0
 
     # -- the walk
-    def read(self, blocks: list[_Block], question_levels: set[int]) -> None:
+    def read(self, blocks: list[_Block], question_levels: set[int], holders: set[int]) -> None:
+        # Where questions are headings, a numbered list must read as questions to be some.
+        self.heading_layout = bool(question_levels)
+        self.holders = holders
         index = 0
         while index < len(blocks):
             block = blocks[index]
@@ -599,7 +604,11 @@ class _Reader:
             self.region = "heading"
             self.ask(_Question("heading", number, "", block.start + 1, level=block.level))
             return
-        asking = block.level in question_levels and _is_question_heading(raw)
+        asking = (
+            block.level in question_levels
+            and block.start not in self.holders
+            and _is_question_heading(raw)
+        )
         if (
             cur is not None
             and cur.kind == "heading"
@@ -722,7 +731,7 @@ class _Reader:
             self.content(block.start, block.end)
             return
         likely = sum(1 for t in firsts if question_like(t))
-        if kind == "ul" and likely * 2 < len(items):
+        if (kind == "ul" or self.heading_layout) and likely * 2 < len(items):
             self.content(block.start, block.end)  # tips, key points: not questions
             return
         from_this_list = 0
@@ -942,9 +951,11 @@ def _is_question_heading(raw: str) -> bool:
     return bool(words) and words[0] in _HEADING_QUESTION_WORDS
 
 
-def _question_levels(blocks: list[_Block], lines: list[str]) -> set[int]:
-    """Heading levels at which questions are headings: most numbered or Q-prefixed headings
-    there read as questions, and they do not each hold a list of questions."""
+def _question_levels(blocks: list[_Block], lines: list[str]) -> tuple[set[int], set[int]]:
+    """Heading levels at which questions are headings (most numbered or Q-prefixed headings
+    there read as questions and do not each hold a list of questions), and the first lines of
+    the asking headings that do hold one (sections, not questions)."""
+    holders: set[int] = set()
     per_level: dict[int, list[int]] = {}
     for i, block in enumerate(blocks):
         if block.type == "heading":
@@ -961,26 +972,34 @@ def _question_levels(blocks: list[_Block], lines: list[str]) -> set[int]:
         ]
         asking = [i for i in indexes if _is_question_heading(blocks[i].inline)]
         numbered = [i for i in indexes if _split_number(_title_text(blocks[i].inline))[2]]
-        mostly = len(asking) * 2 >= len(indexes)
-        many = len(asking) >= 3 and len(asking) * 2 >= len(set(asking) | set(numbered))
-        if not asking or not (mostly or many):
-            continue
-        holding = 0
+        held: set[int] = set()
         for i in asking:
-            items = 0
+            # A heading over a list of questions is a section ('## Why Python?' over '1. ...?'),
+            # and so is one that asks only by its first word ('## Do More') over a list.
+            items = asked = 0
+            by_word = not titles[i].endswith("?") and not _split_number(titles[i])[2]
+            first = blocks[i + 1] if i + 1 < len(blocks) else None
+            listed = first is not None and first.type in ("ordered_list", "bullet_list")
             for j in range(i + 1, len(blocks)):
                 b = blocks[j]
                 if b.type == "heading" and b.level <= level:
                     break
                 if b.type == "heading":
-                    items = 0  # a deeper heading groups its own lists
+                    items = asked = 0  # a deeper heading groups its own lists
                 if b.type in ("ordered_list", "bullet_list"):
-                    items += sum(1 for it in _items(b) if question_like(_first_line(lines, it)))
-            if items >= 3:
-                holding += 1
-        if holding * 2 <= len(asking):
+                    firsts = [_first_line(lines, it) for it in _items(b)]
+                    items += sum(1 for t in firsts if question_like(t))
+                    asked += sum(1 for t in firsts if _extract_labels(t)[0].endswith("?"))
+            if items >= 3 or asked >= 1 or (by_word and listed):
+                held.add(i)
+        holders |= {blocks[i].start for i in held}
+        kept = [i for i in asking if i not in held]
+        others = len(indexes) - len(held)
+        mostly = len(kept) * 2 >= others
+        many = len(kept) >= 3 and len(kept) * 2 >= len((set(kept) | set(numbered)) - held)
+        if kept and (mostly or many):
             levels.add(level)
-    return levels
+    return levels, holders
 
 
 # Phase 2: categories and answers ------------------------------------------------------------
@@ -1013,7 +1032,8 @@ def parse_markdown(text: str, *, answers: bool = True) -> ParsedTrack:
     text = _blank_front_matter(text)
     blocks = _blocks(_MD.parse(text))
     reader = _Reader(text)
-    reader.read(blocks, _question_levels(blocks, reader.lines))
+    levels, holders = _question_levels(blocks, reader.lines)
+    reader.read(blocks, levels, holders)
 
     events = reader.events
     title = reader.title
