@@ -152,9 +152,10 @@ async def test_challenge_verdicts_feed_the_schedule(
 ) -> None:
     user, me = await user_with_token(database, settings, "candidate")
     wrong = "def is_palindrome(s: str) -> bool:\n    return False\n"
-    right = (
+    right = (  # casefold and NFC: the hidden tests reject lower() and unnormalised text
+        "import unicodedata\n"
         "def is_palindrome(s: str) -> bool:\n"
-        "    t = [c.lower() for c in s if c.isalnum()]\n"
+        "    t = [c.casefold() for c in unicodedata.normalize('NFC', s) if c.isalnum()]\n"
         "    return t == t[::-1]\n"
     )
     for source in (wrong, right):

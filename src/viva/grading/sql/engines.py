@@ -768,16 +768,14 @@ class PostgresEngine:
             )
             plan = json.loads(raw) if isinstance(raw, str) else raw
             result.plan = json.dumps(plan)[:4000]
-            leading = {
-                name: await self._limited(
-                    conn,
-                    lambda timeout, name=name: conn.fetchval(
-                        _LEADING_COLUMN, name, timeout=timeout
-                    ),
-                    seconds,
-                )
-                for name, _ in _pg_index_scans(plan, challenge.meta.plan.table)
-            }
+            leading: dict[str, str | None] = {}
+            for name, _ in _pg_index_scans(plan, challenge.meta.plan.table):
+
+                async def column(timeout: float, name: str = name) -> str | None:  # noqa: ASYNC109
+                    found: str | None = await conn.fetchval(_LEADING_COLUMN, name, timeout=timeout)
+                    return found
+
+                leading[name] = await self._limited(conn, column, seconds)
             result.plan_uses_index = _pg_uses_index(plan, challenge.meta.plan.table, leading)
             await self._rows(
                 conn, _statement(challenge.meta.plan.query), cap, seconds, result, stored=True
