@@ -1,4 +1,5 @@
-// The mock interview countdown: shows the time left and submits the form when it runs out.
+// Mock interviews: the countdown (it submits the form when time runs out), copying the invite
+// link, and a question before finishing with answers left blank.
 (function () {
   "use strict";
   document.querySelectorAll("[data-print]").forEach(function (link) {
@@ -7,6 +8,32 @@
       window.print();
     });
   });
+  document.querySelectorAll("[data-copy]").forEach(function (button) {
+    button.addEventListener("click", async function () {
+      const field = document.querySelector(button.dataset.copy);
+      if (!field) return;
+      const label = button.textContent;
+      try {
+        await navigator.clipboard.writeText(field.value);
+      } catch (err) {  // no clipboard API (plain http on another host): select it for Ctrl+C
+        field.select();
+        document.execCommand("copy");
+      }
+      button.textContent = "Copied";
+      window.setTimeout(function () { button.textContent = label; }, 2000);
+    });
+  });
+  // Finishing with questions left blank asks first (the clock running out does not ask).
+  const finish = document.getElementById("finish");
+  if (finish) {
+    finish.addEventListener("click", function (event) {
+      const answer = document.getElementById("answer");
+      const blank = Number(finish.dataset.unansweredOthers || 0) + (answer && !answer.value.trim() ? 1 : 0);
+      if (blank === 0) return;
+      const what = blank === 1 ? "1 question is" : blank + " questions are";
+      if (!window.confirm(what + " still unanswered. Finish and submit anyway?")) event.preventDefault();
+    });
+  }
   const clock = document.getElementById("countdown");
   if (!clock) return;
   const end = Date.now() + Number(clock.dataset.remaining || 0) * 1000;
