@@ -45,3 +45,28 @@ def test_a_secondary_link_button_is_not_drawn_as_primary(
     expect(secondary).not_to_have_css("background-color", brand)
     expect(secondary).to_have_css("color", brand)
     page.close()
+
+
+def test_challenges_filter_by_kind_difficulty_and_words(
+    browser: Browser, sqlite_server: str
+) -> None:
+    everything = httpx.get(f"{sqlite_server}/api/v1/challenges").json()
+    page = browser.new_page()
+    page.goto(f"{sqlite_server}/challenges")
+    expect(page.locator("#challenge-count")).to_have_text(f"{len(everything)} challenges")
+    page.get_by_label("Kind").select_option(label="SQL")
+    page.get_by_label("Difficulty").select_option("easy")
+    page.get_by_role("button", name="Filter").click()
+    wanted = [c for c in everything if c["kind"] == "sql" and c["difficulty"] == "easy"]
+    expect(page.locator(".qlist li")).to_have_count(len(wanted))
+    expect(page.locator("#challenge-count")).to_have_text(
+        f"{len(wanted)} of {len(everything)} challenges"
+    )
+    assert "kind=sql" in page.url and "difficulty=easy" in page.url
+
+    page.goto(f"{sqlite_server}/challenges?q=Palindrome")
+    expect(page.locator(".qlist li")).to_have_count(1)
+    expect(page.get_by_role("searchbox", name="Search challenges")).to_have_value("Palindrome")
+    page.goto(f"{sqlite_server}/challenges?q=zzzz-nothing&kind=bogus")
+    expect(page.locator("#challenge-count")).to_contain_text("No challenges match")
+    page.close()

@@ -120,11 +120,36 @@ async def question_page(request: Request, question_id: DbId, session: SessionDep
     return render(request, "question.html", context)
 
 
+CHALLENGE_KINDS = ["function", "class", "fastapi", "sql"]
+
+
 @router.get("/challenges", response_class=HTMLResponse)
-async def challenges_page(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+async def challenges_page(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    kind: str = "",
+    difficulty: str = "",
+    q: Annotated[str, Query(max_length=200)] = "",
+) -> Response:
+    """Every challenge, filtered by kind, difficulty and words of the title, slug or tags
+    (unknown filter values mean no filter, as on the track pages)."""
     await authored.refresh(session)
+    everything = grading.list_challenges()
+    words = q.lower().split()
+    shown = [
+        c
+        for c in everything
+        if (kind not in CHALLENGE_KINDS or c.kind == kind)
+        and (difficulty not in DIFFICULTIES or c.difficulty == difficulty)
+        and all(w in " ".join([c.title, c.slug, *c.tags]).lower() for w in words)
+    ]
     context = {
-        "challenges": grading.list_challenges(),
+        "challenges": shown,
+        "total": len(everything),
+        "filters": {"kind": kind, "difficulty": difficulty, "q": q},
+        "kinds": CHALLENGE_KINDS,
+        "difficulties": DIFFICULTIES,
         "grading_unavailable": grading.grading_unavailable(settings),
     }
     return render(request, "challenges.html", context)
