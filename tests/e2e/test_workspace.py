@@ -87,6 +87,10 @@ def test_results_stay_inside_the_page_and_short_values_do_not_wrap(
         page.goto(f"{sqlite_server}/challenges/palindrome")
         _run(page, WRONG_PALINDROME)
         assert _fits(page), f"the results widen the page at {width} px"
+        failing = page.locator("table.tests tr.fail").first
+        expect(failing.locator("code.test-input")).to_have_text(
+            'is_palindrome("A man, a plan, a canal: Panama")'
+        )  # the visible test's input beside its result
         got = page.locator("table.tests tr.fail td.mono").nth(1)  # Expected, then Got
         expect(got).to_contain_text("false")
         lines = got.evaluate(

@@ -97,6 +97,12 @@
     }
     return td;
   }
+  // the visible tests' inputs, as the prompt shows them, to repeat beside their results
+  const inputs = {};
+  document.querySelectorAll(".example[data-name]").forEach((node) => {
+    const code = node.querySelector("pre code");
+    if (code && code.textContent.trim()) inputs[node.dataset.name] = code.textContent;
+  });
   function render(result, when) {
     out.replaceChildren();
     const ok = result.verdict === "Accepted";
@@ -116,11 +122,18 @@
     table.append(tr);
     for (const t of result.tests) {
       const row = el("tr", t.passed ? "pass" : "fail");
-      row.append(el("td", "", t.name + (t.hidden ? " (hidden)" : "")));
+      const name = el("td", "", t.name + (t.hidden ? " (hidden)" : ""));
+      if (!t.hidden && inputs[t.name]) name.append(el("code", "test-input", inputs[t.name]));
+      row.append(name);
       row.append(el("td", "outcome", t.passed ? "passed" : t.status));
       row.append(t.hidden ? el("td", "mono", "—") : cell(t.expected));
       const got = t.hidden ? el("td", "mono", "—") : cell(t.got);
       if (!t.hidden && t.message && !t.passed) got.append(el("div", "message", t.message));
+      if (!t.hidden && t.output) {
+        const printed = el("details", "printed");
+        printed.append(el("summary", "", "printed output"), el("pre", "", t.output));
+        got.append(printed);
+      }
       row.append(got);
       row.append(el("td", "", String(t.ms)));
       table.append(row);
