@@ -22,7 +22,7 @@ def test_run_then_submit_a_challenge(browser: Browser, live_server: str, db_url:
 
     page.evaluate("(src) => window.vivaEditor.setValue(src)", WRONG)
     page.get_by_role("button", name="Run examples").click()
-    expect(page.locator(".verdict")).to_contain_text("Wrong Answer")
+    expect(page.locator(".verdict")).to_contain_text("Wrong Answer", timeout=60_000)
     failing = page.locator("table.tests tr.fail").first
     expect(failing).to_contain_text("classic sentence")
     expect(failing).to_contain_text("true")  # expected
@@ -53,7 +53,7 @@ def test_a_sql_challenge_on_postgresql(browser: Browser, live_server: str, db_ur
     page.select_option("#dialect", "postgres")
     page.evaluate("(src) => window.vivaEditor.setValue(src)", "SELECT name, salary FROM employees")
     page.get_by_role("button", name="Run examples").click()
-    expect(page.locator(".verdict")).to_contain_text("Wrong Answer")
+    expect(page.locator(".verdict")).to_contain_text("Wrong Answer", timeout=60_000)
     expect(page.locator("table.tests")).to_contain_text("wrong columns")
     solution = load_sql_challenges()["sql-top-3-salaries"].solution("postgres")
     page.evaluate("(src) => window.vivaEditor.setValue(src)", solution)
