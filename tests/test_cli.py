@@ -165,17 +165,18 @@ def test_authored_challenges_reach_the_cli(env: Settings, tmp_path: Path) -> Non
 
 
 def test_challenge_submit_shows_candidate_text_inert(env: Settings, tmp_path: Path) -> None:
-    """A program's values and errors reach the terminal as text: no ANSI escape, no rich
-    markup, so nothing it prints can look like a green Accepted."""
+    """A program's text reaches the terminal as text: no ANSI escape, no rich markup, so
+    nothing it contains can look like a green Accepted. (On Submit nothing the program
+    produced is shown; a syntax error quotes the candidate's own line.)"""
     fake = "\x1b[32mAccepted\x1b[0m [green]Accepted[/green]"
     tricky = tmp_path / "tricky.py"
-    tricky.write_text(f"def is_palindrome(text):\n    raise ValueError({fake!r})\n")
+    tricky.write_text(f"def is_palindrome(text):\n    return 1 +  # {fake}\n")  # a real ESC
     result = runner.invoke(app, ["challenge", "submit", "palindrome", str(tricky)])
     assert result.exit_code == 2, result.output
     assert "\x1b" not in result.output
     assert "[green]Accepted[/green]" in result.output  # shown, not obeyed
-    assert "\\x1b[32mAccepted\\x1b[0m" in result.output  # the error's escape, made visible
-    assert "Runtime Error" in result.output
+    assert "\\x1b[32mAccepted\\x1b[0m" in result.output  # the escape, made visible
+    assert "Syntax Error" in result.output
 
 
 def test_challenge_submit_whose_grading_fails_stores_internal_error(

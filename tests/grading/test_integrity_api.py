@@ -17,6 +17,7 @@ from viva.db import Database
 from viva.grading import service
 from viva.grading.challenges import load_challenges
 from viva.grading.models import AuthoredChallenge, Submission
+from viva.grading.sandbox import SandboxRunner
 from viva.settings import Settings
 
 CHALLENGES = load_challenges()
@@ -56,7 +57,9 @@ async def test_a_wrong_answer_on_a_hidden_http_test_names_no_request(client: Cli
     for leak in ("/echo", "POST", "expected", "422", "status"):
         assert leak not in body["message"], leak
     shown = json.dumps(body)
-    assert "PRINTED-SECRET message='hi'" in shown  # a visible example's output is shown
+    # Beside hidden tests nothing printed is shown, a visible example's output neither (Run
+    # shows it): the code could have read the hidden requests and printed them there.
+    assert "PRINTED-SECRET" not in shown
     assert "repeat=0" not in shown and "repeat=-1" not in shown  # a hidden request's is not
     hidden = [t for t in body["tests"] if t["hidden"]]
     assert hidden and all(set(t) >= {"name", "passed"} for t in hidden)
@@ -122,11 +125,18 @@ async def test_a_run_sends_the_sandbox_only_the_visible_examples(
         assert (await s.scalars(select(Submission).where(Submission.source == SPY))).all() == []
 
 
-async def test_a_submission_sees_its_hidden_tests_and_property_cases(client: Client) -> None:
+async def test_a_submission_sees_its_hidden_tests_and_property_cases(
+    client: Client, sandbox: SandboxRunner
+) -> None:
     """The same spy, submitted: the sandbox does get every test then (the check that the
-    spy sees the whole job, so the Run's view above is all the Run was sent)."""
+    spy sees the whole job, so the Run's view above is all the Run was sent). What it saw
+    stays in the judge: a Submit shows nothing the code produced, visible tests included."""
     body = await submit(client, "palindrome", SPY)
-    seen = json.loads(next(t["got"] for t in body["tests"] if not t["hidden"]))
+    assert all(t["got"] is None and t["output"] == "" for t in body["tests"])
+    graded = await asyncio.to_thread(
+        service.grade_source, sandbox, PALINDROME, SPY, visible_only=False
+    )
+    seen = json.loads(next(t.got for t in graded.tests if not t.hidden))
     assert [kind for kind, _, _ in seen] == [t.kind for t in PALINDROME.tests]
     prop = next(t for t in PALINDROME.tests if t.kind == "property")
     assert [n for kind, _, n in seen if kind == "property"] == [prop.examples]

@@ -4,6 +4,8 @@ solution of another candidate on the same long-lived pool, which must still be A
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests.grading.test_hostile import SOLVE, verdict_of
@@ -80,3 +82,33 @@ def test_redteam_submission_is_stopped(
     assert verdict in verdicts, f"{case}: {verdict}: {detail[-600:]}"
     # another candidate's correct solution on the same pool is still Accepted
     assert verdict_of(sandbox, palindrome, SOLVE)[0] == Verdict.ACCEPTED
+
+
+# On Submit the candidate's process holds the hidden tests' inputs too, so nothing it produced
+# (output, returned values, messages, times) may come back for ANY test, visible ones included.
+LEAK_HIDDEN_INPUTS = """
+import sys, json
+f = sys._getframe(0)
+while f is not None and not isinstance(f.f_locals.get("job"), dict):
+    f = f.f_back
+LEAKED = json.dumps([t.get("args") for t in f.f_locals["job"]["tests"]])
+print("LEAK" + LEAKED)
+def is_palindrome(t):
+    raise ValueError("LEAK" + LEAKED)
+"""
+
+
+def test_a_submit_shows_nothing_the_code_produced_beside_hidden_tests(
+    sandbox: SandboxRunner, palindrome: Challenge
+) -> None:
+    from viva.grading.service import grade_source
+
+    submitted = grade_source(sandbox, palindrome, LEAK_HIDDEN_INPUTS, visible_only=False)
+    shown = json.dumps([t.public() for t in submitted.tests]) + submitted.message
+    assert "LEAK" not in shown
+    assert all(t.public()["ms"] == 0.0 for t in submitted.tests)
+    assert submitted.verdict == Verdict.RUNTIME_ERROR
+    # A Run holds only the visible tests: there the details are shown.
+    ran = grade_source(sandbox, palindrome, LEAK_HIDDEN_INPUTS, visible_only=True)
+    shown_on_run = json.dumps([t.public() for t in ran.tests]) + ran.message
+    assert "LEAK" in shown_on_run

@@ -64,17 +64,24 @@ class TestResult:
     message: str = ""
     output: str = ""
     ms: float = 0.0
+    # Ran in the same process as hidden tests (a Python Submit): the candidate's code could
+    # read the hidden inputs there and carry them out in anything it produced for this test.
+    beside_hidden: bool = False
 
     def public(self) -> dict[str, Any]:
-        """What the candidate may see: hidden tests reveal only their name and outcome."""
+        """What the candidate may see: hidden tests reveal only their name and outcome (not
+        even their time, which a run can modulate to carry data out); a test that ran beside
+        hidden ones shows nothing the candidate's code produced (Run shows the details)."""
         data: dict[str, Any] = {
             "name": self.name,
             "hidden": self.hidden,
             "passed": self.passed,
             "status": self.status,
-            "ms": self.ms,
+            "ms": 0.0 if self.hidden or self.beside_hidden else self.ms,
         }
-        if not self.hidden:
+        if not self.hidden and self.beside_hidden:
+            data.update(expected=self.expected, got=None, message="", output="")
+        elif not self.hidden:
             data.update(
                 expected=self.expected, got=self.got, message=self.message, output=self.output
             )
@@ -452,6 +459,9 @@ def _grade(challenge: Challenge, tests: list[TestCase], outcome: RunOutcome) -> 
                 test.name, test.hidden, test.weight, ok, status, expected, got, message, output, ms
             )
         )
+    if any(t.hidden for t in tests):
+        for result in results:
+            result.beside_hidden = not result.hidden
     total = sum(t.weight for t in results) or 1.0
     score = round(sum(t.weight for t in results if t.passed) / total, 4)
     if limit is not None:  # a limit was hit: the run failed, whatever it reported
@@ -461,7 +471,7 @@ def _grade(challenge: Challenge, tests: list[TestCase], outcome: RunOutcome) -> 
         return Grade(Verdict.ACCEPTED, 1.0, results)
     if first_bad.status == "memory":  # the harness's own MemoryError, never stderr text
         return Grade(Verdict.MEMORY_LIMIT, score, results, "the program ran out of memory")
-    if first_bad.hidden:
+    if first_bad.hidden or first_bad.beside_hidden:
         reason = HIDDEN_REASONS.get(first_bad.status, "failed")
         verdict = Verdict.WRONG_ANSWER if first_bad.status == "wrong" else Verdict.RUNTIME_ERROR
         return Grade(verdict, score, results, f"test {first_bad.name!r}: {reason}")
