@@ -140,3 +140,30 @@ def test_a_reload_keeps_the_draft_and_the_last_verdict(
     page.reload()
     expect(page.locator(".CodeMirror")).not_to_contain_text("# typed, not run")
     page.close()
+
+
+def test_run_and_submit_from_the_keyboard(
+    browser: Browser, sqlite_server: str, sqlite_url: str
+) -> None:
+    page = _signed_in(browser, sqlite_url, sqlite_server)
+    page.goto(f"{sqlite_server}/challenges/palindrome")
+    page.locator(".CodeMirror").click()
+    page.keyboard.press("Control+a")
+    page.keyboard.type("def is_palindrome(text):\n")
+    page.keyboard.press("Tab")  # Tab indents inside the editor (after the auto-indent)
+    page.keyboard.type("return text == text[::-1]")
+    assert "\n        return text" in page.evaluate("window.vivaEditor.getValue()")
+    page.keyboard.press("Control+Enter")
+    expect(page.locator(".verdict")).to_contain_text("Wrong Answer", timeout=60_000)
+    expect(page.locator(".verdict")).to_contain_text("2/3 tests")  # the examples only
+
+    page.locator(".CodeMirror").click()
+    page.keyboard.press("Escape")  # leaves the editor: no keyboard trap
+    run = page.get_by_role("button", name="Run examples")
+    expect(run).to_be_focused()
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("button", name="Submit")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator(".verdict")).not_to_contain_text("2/3 tests", timeout=60_000)
+    expect(page.locator(".verdict")).to_contain_text("Wrong Answer")  # hidden tests too
+    page.close()

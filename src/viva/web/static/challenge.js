@@ -9,7 +9,15 @@
   const editor = CodeMirror.fromTextArea(document.getElementById("source"), {
     mode: sql ? "text/x-sql" : "python", lineNumbers: true, indentUnit: 4, tabSize: 4, indentWithTabs: false,
     matchBrackets: true, autoCloseBrackets: true, viewportMargin: Infinity,
-    extraKeys: { Tab: (cm) => cm.execCommand("insertSoftTab") },
+    extraKeys: {
+      Tab: (cm) => cm.execCommand("insertSoftTab"),
+      // Tab indents, so Escape leaves the editor for the buttons (no keyboard trap)
+      Esc: () => { const run = root.querySelector("button[data-action=run]"); if (run) run.focus(); },
+      "Ctrl-Enter": () => act("run"),
+      "Cmd-Enter": () => act("run"),
+      "Shift-Ctrl-Enter": () => act("submit"),
+      "Shift-Cmd-Enter": () => act("submit"),
+    },
   });
   window.vivaEditor = editor;
   const out = document.getElementById("results");
@@ -143,6 +151,7 @@
     out.append(scroll);
   }
   async function act(action) {
+    if ([...buttons].some((b) => b.disabled)) return;  // one run at a time
     buttons.forEach((b) => (b.disabled = true));
     out.replaceChildren(el("p", "meta", action === "run" ? "Running the examples…" : "Grading…"));
     const url = action === "run"
