@@ -10,7 +10,7 @@ import pytest
 
 from tests.grading.test_hostile import SOLVE, verdict_of
 from viva.grading.challenges import Challenge
-from viva.grading.judge import Verdict
+from viva.grading.judge import Verdict, build_job
 from viva.grading.sandbox import SandboxRunner
 
 # i386 `int 0x80` from shellcode: mov eax, nr; mov ebx, arg; int 0x80; ret
@@ -112,3 +112,28 @@ def test_a_submit_shows_nothing_the_code_produced_beside_hidden_tests(
     ran = grade_source(sandbox, palindrome, LEAK_HIDDEN_INPUTS, visible_only=True)
     shown_on_run = json.dumps([t.public() for t in ran.tests]) + ran.message
     assert "LEAK" in shown_on_run
+
+
+SYSV_IPC = """
+import ctypes, errno
+def is_palindrome(text):
+    libc = ctypes.CDLL(None, use_errno=True)
+    results = [
+        libc.shmget(0, 48 << 20, 0o1000 | 0o600),  # IPC_PRIVATE, IPC_CREAT
+        libc.msgget(0, 0o1000 | 0o600),
+        libc.semget(0, 1, 0o1000 | 0o600),
+    ]
+    return [(r, ctypes.get_errno() if r < 0 else 0) for r in results] == [(-1, errno.EPERM)] * 3
+"""
+
+
+def test_sysv_ipc_memory_the_init_cannot_count_is_refused(
+    sandbox: SandboxRunner, palindrome: Challenge
+) -> None:
+    """A detached SysV segment or a queued message belongs to no process, so the run's memory
+    count would miss it: shmget, msgget and semget are refused (EPERM)."""
+    job = build_job(palindrome, SYSV_IPC, palindrome.visible[:1])
+    outcome = sandbox.run(job, palindrome.meta.limits)
+    values = [s.get("value") for r in outcome.records for s in r.get("steps", [])]
+    assert values == [True], (outcome.records, outcome.stderr)
+    assert verdict_of(sandbox, palindrome, SOLVE)[0] == Verdict.ACCEPTED
