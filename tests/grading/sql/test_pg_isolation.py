@@ -306,7 +306,10 @@ async def test_a_run_does_not_see_concurrent_queries(
     sql_engines: SqlEngines, hostile_base: SqlChallenge, admin: asyncpg.Connection
 ) -> None:
     marker = "victim-marker-7f3a"
-    victim_sql = "SELECT name, salary FROM employees, pg_sleep(0.4) AS s WHERE 'MARK' IS NOT NULL"
+    victim_sql = (  # busy until the time limit cuts it (pg_sleep is refused: a timing channel)
+        "SELECT name, salary FROM employees, (SELECT count(*) FROM generate_series(1, 50000000)) "
+        "AS s WHERE 'MARK' IS NOT NULL"
+    )
     victim_sql = victim_sql.replace("MARK", marker)
     visible = hostile_base.visible[0]
     spies = [
@@ -316,7 +319,7 @@ async def test_a_run_does_not_see_concurrent_queries(
         "FROM pg_stat_get_backend_idset() i",
     ]
     overlapped = 0
-    for _ in range(3):
+    for _ in range(5):
         victim = asyncio.create_task(
             sql_engines.run(hostile_base, "postgres", visible, victim_sql, trusted=False)
         )

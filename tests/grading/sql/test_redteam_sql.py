@@ -38,6 +38,25 @@ ROWS: dict[str, tuple[str, tuple[str, ...]]] = {
         "WITH o AS (SELECT lo_from_bytea(0, 'x') AS id) SELECT id::text, 1, 1 FROM o",
         ("postgres",),
     ),
+    "row counts of hidden tables from the statistics views": (
+        "SELECT relname, n_live_tup::int, 1 FROM pg_stat_all_tables",
+        ("postgres",),
+    ),
+    "reltuples from pg_class, schema-qualified": (
+        "SELECT relname, reltuples::int, 1 FROM pg_catalog.pg_class",
+        ("postgres",),
+    ),
+    "other sessions' locks": ("SELECT pid::text, 1, 1 FROM pg_locks", ("postgres",)),
+    "grading roles": ("SELECT rolname, 1, 1 FROM pg_roles", ("postgres",)),
+    "information schema": (
+        "SELECT table_schema, 1, 1 FROM information_schema.tables",
+        ("postgres",),
+    ),
+    "a sleep as long as a hidden value": (
+        "SELECT name, salary, pg_sleep((SELECT count(*) FROM employees) / 100.0)::text "
+        "FROM employees",
+        ("postgres",),
+    ),
     "advisory lock in a subquery": (
         "SELECT name, salary, (SELECT pg_advisory_lock(1)::text) FROM employees",
         ("postgres",),

@@ -74,7 +74,15 @@ _BANNED_FUNCTIONS = {
     "database_to_xml",
     "database_to_xmlschema",
     "database_to_xml_and_xmlschema",
+    # A sleep as long as a hidden value carries it out in the time a run takes.
+    "pg_sleep",
+    "pg_sleep_for",
+    "pg_sleep_until",
 }
+# System catalogs and statistics views: row counts of hidden tables (pg_stat_*_tables,
+# pg_class.reltuples), other sessions' locks, every grading role. A challenge reads its own
+# tables only.
+_SYSTEM_SCHEMAS = {"pg_catalog", "information_schema", "pg_toast"}
 _BANNED_PREFIXES = (
     "lo_",
     "pg_advisory",
@@ -135,6 +143,10 @@ def _check_tree(statement: ast.Node, check: Check) -> None:
             name = _function_name(node)
             if name in _BANNED_FUNCTIONS or name.startswith(_BANNED_PREFIXES):
                 raise _refuse(f"the function {name}()")
+        elif isinstance(node, ast.RangeVar):
+            schema, relation = (node.schemaname or "").lower(), (node.relname or "").lower()
+            if schema in _SYSTEM_SCHEMAS or relation.startswith("pg_"):
+                raise _refuse(f"the system catalog {relation}")
         elif isinstance(node, ast.SelectStmt):
             if node.intoClause is not None:
                 raise _refuse("SELECT INTO (a new table)")
