@@ -1,4 +1,4 @@
-"""The hostile and isolation suites again, as an ordinary user: unprivileged sandbox mode.
+"""The hostile, isolation and SQLite-worker suites again, as an ordinary user: unprivileged mode.
 
 The suite runs as root here, so this test creates a system user (`vivatest`) when it is
 missing and runs tests/grading/test_hostile.py and test_isolation.py as that user in a
@@ -115,6 +115,7 @@ def _run_as_test_user(work: Path, blocked: set[Path]) -> None:
     runuser = shutil.which("runuser") or "runuser"
     pytest = [runuser, "-u", USER, "--", sys.executable, "-m", "pytest"]
     pytest += ["tests/grading/test_hostile.py", "tests/grading/test_isolation.py"]
+    pytest += ["tests/grading/sql/test_sqlite_sandbox.py", "-k", "not api"]
     pytest += ["-q", "-p", "no:cacheprovider", "--basetemp", str(home / "t"), "-x"]
     stage = work / "stage"
     script = _overlay_script(blocked, stage) + '\nexec "$@"'
