@@ -1,4 +1,4 @@
-"""Review with the keyboard, as in Anki: Space reveals the model answer, 1-4 rate the card."""
+"""Review as in Anki: a count of the cards left, Space reveals the model answer, 1-4 rate."""
 
 from __future__ import annotations
 
@@ -19,6 +19,9 @@ def test_space_reveals_and_a_number_key_rates(
     page.locator("#start-review").click()
     expect(page).to_have_url(re.compile(r"/practice/review/\d+$"))
     first = page.url
+    left = page.locator("#left")
+    expect(left).to_have_text(re.compile(r"^\d+ left$"), timeout=30_000)
+    before = int(left.inner_text().split()[0])
     expect(page.get_by_role("heading", name="Model answer")).to_have_count(0)
 
     page.locator("textarea[name=answer]").press("Space")  # typing a space is just typing
@@ -33,6 +36,7 @@ def test_space_reveals_and_a_number_key_rates(
     page.keyboard.press("2")  # Hard: the card is rated and the next one opens
     expect(page).not_to_have_url(first, timeout=30_000)
     expect(page).to_have_url(re.compile(r"/practice/review/\d+$"), timeout=30_000)
+    expect(left).to_have_text(f"{before - 1} left", timeout=30_000)  # one card fewer
     page.goto(f"{sqlite_server}/practice")
     seen = page.locator(".stats .card").filter(has_text="Cards seen").locator(".big")
     expect(seen).to_have_text("1")

@@ -1,10 +1,18 @@
-// Review cards, Anki's keys: Space reveals the answer (or rates Good once it shows), 1-4 rate
+// Review cards, as in Anki: how many are left, and the keys: Space reveals the answer (or rates Good once it shows), 1-4 rate
 // Again, Hard, Good, Easy. Keys typed into a text field are left alone.
 (function () {
   "use strict";
   const card = document.querySelector(".review-card");
   if (!card) return;
   const ratings = ["again", "hard", "good", "easy"];
+  // "N left": the cards due now and the new ones still allowed today, this one included
+  const left = document.getElementById("left");
+  if (left && card.dataset.track) {
+    fetch(`/api/v1/me/review/queue?limit=1&track=${encodeURIComponent(card.dataset.track)}`, { credentials: "same-origin" })
+      .then((response) => (response.ok ? response.json() : null))
+      .then((queue) => { if (queue) left.textContent = `${queue.total} left`; })
+      .catch(() => {});
+  }
   function typing(target) {
     return target instanceof HTMLElement && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName));
   }
