@@ -102,12 +102,32 @@ def postgres_dsn() -> str:
     return f"{base}/{name}"
 
 
+async def _drop_grading_database(name: str) -> None:
+    """The grading database and the roles Viva created for it (one per dataset, per slot and
+    for references: cluster-wide, so they would outlive the database)."""
+    conn = await asyncpg.connect(PG_ADMIN_DSN, timeout=5)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        roles = await conn.fetch(
+            "SELECT rolname FROM pg_roles WHERE starts_with(rolname, $1)", f"{name}_"
+        )
+        for role in roles:
+            await conn.execute(f'DROP ROLE IF EXISTS "{role["rolname"]}"')
+    finally:
+        await conn.close()
+
+
 @pytest.fixture(scope="session")
-def sql_postgres_url(postgres_dsn: str) -> str:
-    """A database used only for grading SQL, separate from Viva's own test database."""
+def sql_postgres_url(postgres_dsn: str) -> Iterator[str]:
+    """A database used only for grading SQL, separate from Viva's own test database; dropped
+    with its grading roles at the end of the session."""
     name = f"viva_test_{worker_id()}_sql"
     run_async(_recreate_database(name))
-    return f"{PG_ADMIN_DSN.rsplit('/', 1)[0]}/{name}"
+    yield f"{PG_ADMIN_DSN.rsplit('/', 1)[0]}/{name}"
+    try:
+        run_async(_drop_grading_database(name))
+    except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
+        print(f"\nnote: could not drop the grading database {name}: {exc}")
 
 
 @pytest.fixture(scope="session")
