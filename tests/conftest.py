@@ -24,6 +24,7 @@ import httpx
 import pytest
 import redis
 from sqlalchemy import delete, text
+from sqlalchemy.exc import OperationalError
 
 from viva.accounts import security
 from viva.accounts import service as accounts
@@ -195,7 +196,19 @@ async def database(settings: Settings) -> AsyncIterator[Database]:
 
 async def reset_database(settings: Settings) -> None:
     """Drop what tests wrote (users, submissions, practice, imported tracks, site settings)
-    and restore the built-in track."""
+    and restore the built-in track. A grading thread of the test's app that was still
+    finishing can hold SQLite's write lock for a moment after the app stopped: try again."""
+    for attempt in range(5):
+        try:
+            await _reset_database(settings)
+            return
+        except OperationalError as exc:
+            if "locked" not in str(exc) or attempt == 4:
+                raise
+            await asyncio.sleep(2)
+
+
+async def _reset_database(settings: Settings) -> None:
     db = Database(settings.effective_database_url)
     try:
         async with db.session() as session:
