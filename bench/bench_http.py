@@ -56,10 +56,10 @@ def start(target: list[str], env: dict[str, str], port: int) -> subprocess.Popen
         "1",
     ]
     proc = subprocess.Popen(argv, env=env, cwd=ROOT)
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
         try:
-            httpx.get(f"http://127.0.0.1:{port}/", timeout=1)
+            httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2)  # raw ASGI answers any path
             return proc
         except httpx.HTTPError:
             time.sleep(0.2)
@@ -72,7 +72,8 @@ _UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
 def _ms(text: str) -> float:
     m = re.match(r"([\d.]+)(us|ms|s)", text)
-    assert m, text
+    if m is None:
+        raise SystemExit(f"cannot read a wrk latency: {text}")
     return float(m.group(1)) * _UNITS[m.group(2)]
 
 

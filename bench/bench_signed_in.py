@@ -17,7 +17,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -27,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+from bench_http import _ms, free_port, start  # the same servers and wrk parsing
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_ADMIN = os.environ.get("VIVA_BENCH_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -46,37 +46,6 @@ class Result:
 def cpu_seconds(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def start(target: list[str], env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
-    argv = [sys.executable, "-m", "uvicorn", *target, "--port", str(port), "--no-access-log"]
-    argv += ["--log-level", "warning", "--workers", "1"]
-    proc = subprocess.Popen(argv, env=env, cwd=ROOT)
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        try:
-            httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
-            return proc
-        except httpx.HTTPError:
-            time.sleep(0.3)
-    proc.kill()
-    raise SystemExit(f"server {target} did not start")
-
-
-_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
-
-
-def _ms(text: str) -> float:
-    m = re.match(r"([\d.]+)(us|ms|s)", text)
-    if m is None:
-        raise SystemExit(f"cannot read a wrk latency: {text}")
-    return float(m.group(1)) * _UNITS[m.group(2)]
 
 
 def _lua(method: str, headers: dict[str, str], body: str | None) -> str:
