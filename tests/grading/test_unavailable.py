@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -15,7 +14,7 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from tests.conftest import Client
+from tests.conftest import Client, _free_port
 from viva.app import create_app
 from viva.db import Database
 from viva.grading.models import Submission
@@ -74,12 +73,6 @@ async def test_leftover_submissions_stay_queued_when_the_host_cannot_grade(
     async with database.session() as session:
         row = (await session.scalars(select(Submission))).one()
     assert (row.status, row.attempts, row.verdict) == ("queued", 0, None)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def test_viva_serve_says_at_start_up_that_grading_is_unavailable(tmp_path: Path) -> None:
