@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,6 +18,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.orm import DeclarativeBase
+
+from viva.infra.logging import log
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -77,6 +79,30 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     return create_async_engine(url, **kwargs)
 
 
+AFTER_COMMIT = "viva.after_commit"
+AfterCommit = Callable[[], Awaitable[None]]
+
+
+def after_commit(session: AsyncSession, callback: AfterCommit) -> None:
+    """Run `callback` once the unit of work that owns `session` has committed.
+
+    Enqueueing a job, invalidating a cache or publishing an event must not happen for a
+    transaction that rolls back, nor before its rows are visible to other connections:
+    services register such work here and the unit of work runs it after `COMMIT`.
+    Callbacks of a unit of work that rolls back are dropped.
+    """
+    session.info.setdefault(AFTER_COMMIT, []).append(callback)
+
+
+async def _run_after_commit(session: AsyncSession) -> None:
+    callbacks: list[AfterCommit] = session.info.pop(AFTER_COMMIT, [])
+    for callback in callbacks:
+        try:
+            await callback()
+        except Exception:  # the commit stands; one failed follow-up must not hide the others
+            log.exception("after_commit_failed", callback=getattr(callback, "__qualname__", "?"))
+
+
 class Database:
     """The engine and session factory of one running app."""
 
@@ -92,15 +118,21 @@ class Database:
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
-        """A unit of work: committed when the block ends normally, rolled back otherwise."""
+        """The unit of work: committed when the block ends normally, rolled back otherwise.
+
+        This (used by the request lifecycle in `deps.py`, the CLI and the grading queue) is
+        the only place that commits; what `after_commit` registered runs after the commit.
+        """
         async with self.sessionmaker() as session:
             try:
                 yield session
                 if session.in_transaction():  # a request the auth cache served used none
                     await session.commit()
             except BaseException:
+                session.info.pop(AFTER_COMMIT, None)
                 await session.rollback()
                 raise
+            await _run_after_commit(session)
 
     async def ping(self) -> bool:
         try:
