@@ -58,3 +58,14 @@ bench: $(VENV)/.test
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache test-artifacts
+
+# Browser libraries from npm (package.json + package-lock.json), copied into the tree and committed:
+# ReDoc for /redoc, axe-core for the e2e accessibility checks. Nothing runs Node at run time.
+.PHONY: vendor
+vendor:
+	npm ci --ignore-scripts
+	mkdir -p src/viva/web/static/vendor/redoc tests/e2e/vendor/axe-core
+	cp node_modules/redoc/bundles/redoc.standalone.js node_modules/redoc/bundles/redoc.standalone.js.LICENSE.txt node_modules/redoc/LICENSE src/viva/web/static/vendor/redoc/
+	echo "redoc $$(node -p "require('./node_modules/redoc/package.json').version") (npm), MIT" > src/viva/web/static/vendor/redoc/VERSION
+	cp node_modules/axe-core/axe.min.js node_modules/axe-core/LICENSE node_modules/axe-core/LICENSE-3RD-PARTY.txt tests/e2e/vendor/axe-core/
+	echo "axe-core $$(node -p "require('./node_modules/axe-core/package.json').version") (npm), MPL-2.0" > tests/e2e/vendor/axe-core/VERSION

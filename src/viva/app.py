@@ -122,6 +122,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         """Swagger UI (vendored) under a Viva header; static/docs.js adds the CSRF header."""
         return pages.render(request, "docs.html", {})
 
+    @app.get("/redoc", include_in_schema=False)
+    async def redoc(request: Request) -> HTMLResponse:
+        """ReDoc (vendored): the API reference on one page."""
+        return pages.render(request, "redoc.html", {})
+
     default_openapi = app.openapi
 
     def openapi() -> dict[str, Any]:

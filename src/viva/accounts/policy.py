@@ -44,6 +44,7 @@ POLICY: dict[tuple[str, str], Access] = {
     ("POST", "/api/v1/challenges"): Access.INTERVIEWER,
     ("POST", "/api/v1/challenges/{slug}/run"): U,
     ("POST", "/api/v1/challenges/{slug}/submissions"): U,
+    ("GET", "/api/v1/challenges/{slug}/submissions"): U,
     ("GET", "/api/v1/submissions/{submission_id}"): U,
     # accounts
     ("POST", "/api/v1/auth/token"): P,
@@ -90,6 +91,7 @@ POLICY: dict[tuple[str, str], Access] = {
     ("GET", "/healthz"): P,
     ("GET", "/readyz"): P,
     ("GET", "/docs"): P,
+    ("GET", "/redoc"): P,
     # pages
     ("GET", "/"): P,
     ("GET", "/tracks/{slug}"): P,

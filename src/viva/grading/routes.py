@@ -19,6 +19,7 @@ from viva.grading.schemas import (
     GradeOut,
     SourceIn,
     SubmissionOut,
+    SubmissionSummary,
 )
 
 router = APIRouter(
@@ -146,6 +147,20 @@ async def submit(
         return service.submission_out(submission)
     response.status_code = 202
     return service.submission_out(submission)
+
+
+@router.get("/challenges/{slug}/submissions", response_model=list[SubmissionSummary])
+async def list_own_submissions(
+    slug: str,
+    request: Request,
+    session: SessionDep,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> list[SubmissionSummary]:
+    """The caller's own submissions to this challenge, newest first, with their code."""
+    service.find_challenge(slug)  # 404 for an unknown challenge
+    return await service.own_submissions(
+        session, user_id=request.state.principal.user.id, slug=slug, limit=limit
+    )
 
 
 @router.get("/submissions/{submission_id}", response_model=SubmissionOut)

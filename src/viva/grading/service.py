@@ -30,6 +30,7 @@ from viva.grading.schemas import (
     Example,
     GradeOut,
     SubmissionOut,
+    SubmissionSummary,
     TestOut,
 )
 from viva.grading.sql.challenges import Dataset, SqlChallenge, load_sql_challenges
@@ -425,6 +426,33 @@ async def get_submission(session: AsyncSession, *, submission_id: int) -> Submis
     if submission is None:
         raise NotFound(f"no submission {submission_id}")
     return submission
+
+
+async def own_submissions(
+    session: AsyncSession, *, user_id: int, slug: str, limit: int
+) -> list[SubmissionSummary]:
+    """A user's submissions to one challenge, newest first."""
+    rows = await session.scalars(
+        select(Submission)
+        .where(Submission.user_id == user_id, Submission.challenge == slug)
+        .order_by(Submission.id.desc())
+        .limit(limit)
+    )
+    return [
+        SubmissionSummary(
+            id=s.id,
+            dialect=s.dialect,
+            status=s.status,
+            verdict=s.verdict,
+            score=s.score,
+            passed=s.passed,
+            total=s.total,
+            message=s.message,
+            source=s.source,
+            created_at=s.created_at,
+        )
+        for s in rows.all()
+    ]
 
 
 async def unfinished_ids(session: AsyncSession) -> list[int]:

@@ -119,6 +119,11 @@ async def _card_page(
             "track": track,
             "user": user,
             "disputed": disputed,
+            "intervals": await review.next_intervals(
+                session, user_id=user.id, question_id=question.id
+            )
+            if answer is not None
+            else {},
         },
     )
 
