@@ -1,5 +1,5 @@
-"""Mock interview niceties: the invite link has a copy button, and finishing with questions
-left unanswered asks first."""
+"""Mock interview niceties: the invite link has a copy button, finishing with questions left
+unanswered asks first, and the clock stays in sight while the candidate scrolls."""
 
 from __future__ import annotations
 
@@ -61,3 +61,28 @@ def test_finishing_with_unanswered_questions_asks_first(
     expect(page.get_by_role("heading", name=re.compile("^Report:"))).to_be_visible(timeout=60_000)
     assert len(asked) == 2
     page.close()
+
+
+def test_the_clock_stays_in_sight_on_a_long_question(
+    browser: Browser, sqlite_server: str, sqlite_url: str
+) -> None:
+    for width, height in ((390, 844), (1366, 900)):
+        page = browser.new_page(viewport={"width": width, "height": height})
+        page.goto(login_link(sqlite_url, sqlite_server))
+        page.goto(f"{sqlite_server}/mock")
+        page.locator(".card").filter(has_text="technical screen").get_by_role(
+            "button", name="Practise alone"
+        ).click()
+        page.get_by_role("button", name="Start").click()
+        clock = page.locator("#countdown")
+        expect(clock).to_be_visible()
+        page.locator("#answer").fill("\n".join(f"line {i}" for i in range(80)))
+        page.locator("#answer").evaluate("(a) => { a.rows = 80; }")  # a long page
+        page.mouse.wheel(0, 2000)
+        page.wait_for_function("() => window.scrollY > 300")
+        expect(clock).to_be_in_viewport()
+        box = clock.bounding_box()
+        header = page.locator("header.topbar").bounding_box()
+        assert box is not None and header is not None
+        assert box["y"] >= header["y"] + header["height"] - 1, (box, header)  # not under it
+        page.close()

@@ -7,7 +7,7 @@
     expandResponses: "200,201",
     scrollYOffset: ".docs-bar",
     theme: {
-      colors: { primary: { main: "#3b5bdb", light: "#3b5bdb" }, text: { primary: "#1d2433", secondary: "#5b6475" } },
+      colors: { primary: { main: "#2b44a8", light: "#2b44a8" }, text: { primary: "#1d2433", secondary: "#5b6475" } },
       typography: {
         fontFamily: 'system-ui, -apple-system, "Segoe UI", Roboto, "Liberation Sans", sans-serif',
         headings: { fontFamily: 'system-ui, -apple-system, "Segoe UI", Roboto, "Liberation Sans", sans-serif' },
