@@ -95,7 +95,9 @@ def test_a_syntax_error_is_marked_on_its_line(
     expect(marked).to_have_count(1)
     line = page.evaluate(
         """() => { const cm = window.vivaEditor; let found = -1;
-            cm.eachLine((h) => { if ((h.bgClass || '').includes('line-error')) found = cm.getLineNumber(h); });
+            cm.eachLine((h) => {
+                if ((h.bgClass || '').includes('line-error')) found = cm.getLineNumber(h);
+            });
             return found; }"""
     )
     message = page.locator("#results").inner_text()
