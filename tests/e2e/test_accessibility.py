@@ -72,8 +72,6 @@ def test_public_pages_have_no_serious_accessibility_violations(
     problems: list[str] = []
     for name, path in _public_pages(sqlite_server).items():
         problems += audit(page, name, sqlite_server + path)
-    problems += audit(page, "api-docs", f"{sqlite_server}/docs")
-    problems += audit(page, "redoc", f"{sqlite_server}/redoc")
     page.close()
     assert not problems, "\n".join(problems)
 
