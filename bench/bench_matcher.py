@@ -28,7 +28,7 @@ from viva.practice.matcher import match_key_points  # noqa: E402
 from viva.practice.synonyms import answer_synonyms  # noqa: E402
 
 DATA = ROOT / "bench" / "matcher"
-PARTS = ("tuning", "heldout")
+PARTS = ("tuning", "heldout", "heldout2")
 KINDS = ("strong", "partial", "wrong", "off-topic", "feedback")
 
 

@@ -1,0 +1,248 @@
+"""Scoring a typed answer against key points: what is covered, and why."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from viva.practice.matcher.negation import clause_starts, is_negated, negation_reach
+from viva.practice.matcher.tables import (
+    deletions,
+    known_keys,
+    opposite_keys,
+    phrase_end,
+    typo_candidate,
+)
+from viva.practice.matcher.terms import (
+    SYNONYM_WEIGHT,
+    TECHNICAL_WEIGHT,
+    VAGUE_WEIGHT,
+    Term,
+    point_terms,
+    topical,
+)
+from viva.practice.matcher.words import Stream, clean, tokenize
+
+DEFAULT_THRESHOLD = 0.45
+# A point is contradicted when the weight of its contradicted terms reaches this share of the
+# weight of its terms found as the model answer states them.
+CONTRADICTION_SHARE = 0.3
+# A long point is covered by the gist: found weight counts against at most this much.
+SCORE_CAP = 5.0
+CAP_TERMS = 3
+SENTENCE_WINDOW = 2  # consecutive sentences a point's terms may be spread over
+CLAIM_FACTOR = 2.0
+
+
+@dataclass(frozen=True, slots=True)
+class PointMatch:
+    """How well a typed answer covers one key point, and why.
+
+    ``matched`` and ``missing`` are the point's terms; ``evidence`` the answer's words that
+    matched them. ``contradicted`` are terms the answer states the other way round ("never
+    need locks" against "still use locks"), with the answer's words in ``against``: one such
+    term leaves the point not covered.
+    """
+
+    point: str
+    covered: bool
+    score: float
+    matched: tuple[str, ...]
+    missing: tuple[str, ...]
+    evidence: tuple[str, ...] = ()
+    contradicted: tuple[str, ...] = ()
+    against: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class IndexedAnswer:
+    """A typed answer indexed for lookups: its stream of parts, where each key occurs (a
+    compound written whole, "threadsafe", at its first part), which negations reach each
+    part, and its unknown longer words by their one-letter deletions (for typos)."""
+
+    stream: Stream
+    positions: Mapping[str, tuple[tuple[int, int], ...]]
+    negations: tuple[frozenset[int], ...]
+    typos: Mapping[str, tuple[str, ...]]
+    text: str
+    spans: tuple[tuple[int, int], ...]
+    clauses: tuple[int, ...]  # the clause of each part, counted from 0
+    sentences: tuple[int, ...]  # the sentence of each part, counted from 0
+
+    def snippet(self, start: int, end: int) -> str:
+        return self.text[self.spans[start][0] : self.spans[end - 1][1]]
+
+    def negated(self, start: int, end: int) -> bool:
+        """Whether a negation outside ``[start, end)`` reaches it."""
+        return is_negated(self.negations[start], start, end)
+
+
+@lru_cache(maxsize=256)  # a review page matches one answer against several point lists
+def index_answer(text: str) -> IndexedAnswer:
+    tokens = tokenize(text)
+    parts = [p for t in tokens for p in t.parts]
+    stream = Stream.of(parts)
+    positions: dict[str, list[tuple[int, int]]] = {}
+    for position, key in enumerate(stream.keys):
+        positions.setdefault(key, []).append((position, position + 1))
+    at = 0
+    for token in tokens:
+        if len(token.parts) > 1:
+            positions.setdefault(token.joined, []).append((at, at + len(token.parts)))
+        at += len(token.parts)
+    known = known_keys()
+    typos: dict[str, set[str]] = {}
+    for key in positions:
+        if typo_candidate(key) and key not in known:
+            for variant in {key} | deletions(key):
+                typos.setdefault(variant, set()).add(key)
+    return IndexedAnswer(
+        stream=stream,
+        positions={k: tuple(v) for k, v in positions.items()},
+        negations=negation_reach(stream),
+        typos={k: tuple(sorted(v)) for k, v in typos.items()},
+        text=clean(text),
+        spans=tuple((p.start, p.end) for p in parts),
+        clauses=tuple(itertools.accumulate(int(b) for b in clause_starts(stream))),
+        sentences=tuple(itertools.accumulate(int(p.sentence) for p in parts)),
+    )
+
+
+def _occurrences(answer: IndexedAnswer, variant: tuple[str, ...]) -> list[tuple[int, int, bool]]:
+    """Where a variant occurs: (start, end, negated). A typed opposite ("immutable" for
+    "mutable") and a one-letter typo of a longer word ("databse") count as occurrences."""
+    found: list[tuple[int, int, bool]] = []
+    if len(variant) == 1:
+        key = variant[0]
+        for start, end in answer.positions.get(key, ()):
+            found.append((start, end, answer.negated(start, end)))
+        for opposite in opposite_keys().get(key, ()):
+            for start, end in answer.positions.get(opposite, ()):
+                found.append((start, end, not answer.negated(start, end)))
+        if not found and typo_candidate(key):
+            typed = {t for v in {key} | deletions(key) for t in answer.typos.get(v, ())}
+            for word in sorted(typed):
+                for start, end in answer.positions.get(word, ()):
+                    found.append((start, end, answer.negated(start, end)))
+        return found
+    for start, _ in answer.positions.get(variant[0], ()):
+        end = phrase_end(answer.stream, start, variant)
+        if end > 0:
+            found.append((start, end, answer.negated(start, end)))
+    return found
+
+
+def _extra_groups(synonyms: Mapping[str, Sequence[str]] | None) -> tuple[tuple[str, ...], ...]:
+    if not synonyms:
+        return ()
+    return tuple(
+        (term, alternatives) if isinstance(alternatives, str) else (term, *alternatives)
+        for term, alternatives in sorted(synonyms.items())
+    )
+
+
+def _match_point(
+    answer: IndexedAnswer, point: str, terms: Sequence[Term], threshold: float
+) -> PointMatch:
+    matched: list[Term] = []
+    evidence: list[str] = []
+    contradicted: list[Term] = []
+    against: list[str] = []
+    occurrences = [
+        [o for variant in sorted(term.variants) for o in _occurrences(answer, variant)]
+        for term in terms
+    ]
+    clauses = [{answer.clauses[found[0]] for found in term_found} for term_found in occurrences]
+    sentences: dict[int, set[int]] = {}  # the matched terms found in each sentence
+    for index, term in enumerate(terms):
+        # Agreeing where the negation reaches it alike, or where the point's negation stands on
+        # another word of its clause and the answer's on this one: "threads do not help
+        # CPU-bound work" states "CPU-bound code gets no speed-up".
+        moved = term.negative_clause and not term.negated
+        agree = [
+            (s, e)
+            for s, e, negated in occurrences[index]
+            if negated == term.negated or (moved and negated)
+        ]
+        if agree:
+            matched.append(term)
+            evidence.append(answer.snippet(*agree[0]))
+            for s, _ in agree:
+                sentences.setdefault(answer.sentences[s], set()).add(index)
+            continue
+        if term.weight <= VAGUE_WEIGHT:
+            continue
+        # Stated the other way round in a clause about this point: another of its terms is
+        # there too ("the GIL makes your code thread-safe"), not a passing mention elsewhere.
+        disagree = [
+            (s, e)
+            for s, e, _ in occurrences[index]
+            if any(answer.clauses[s] in other for j, other in enumerate(clauses) if j != index)
+        ]
+        if disagree:
+            contradicted.append(term)
+            against.append(answer.snippet(*disagree[0]))
+    total = sum(t.weight for t in terms)
+    found = sum(t.weight for t in matched)
+    # A point is stated in a sentence or two, not gathered from words all over a long answer.
+    near = max(
+        (
+            sum(
+                terms[i].weight
+                for i in set().union(*(sentences.get(s + k, set()) for k in range(SENTENCE_WINDOW)))
+            )
+            for s in sentences
+        ),
+        default=0.0,
+    )
+    # A long point is covered by its gist, when several of its terms are there.
+    strong = [t for t in matched if t.weight >= SYNONYM_WEIGHT]
+    cap = SCORE_CAP if len(matched) >= CAP_TERMS or len(strong) >= 2 else total
+    score = near / min(total, cap) if total else 0.0
+    score = round(min(1.0, max(0.0, score)), 4)
+    # A plain word stated the other way round ("slows" against "faster", "alive" against "keeps
+    # it alive") is the claim itself; a technical name in a negated clause may be in passing.
+    against_weight = sum(
+        t.weight * (CLAIM_FACTOR if t.weight < TECHNICAL_WEIGHT else 1) for t in contradicted
+    )
+    if against_weight < CONTRADICTION_SHARE * found:
+        contradicted, against = [], []  # a slip beside a point otherwise stated as it is
+    return PointMatch(
+        point=point,
+        covered=bool(terms) and score >= threshold and not contradicted,
+        score=score,
+        matched=tuple(t.label for t in matched),
+        missing=tuple(t.label for t in terms if t not in matched),
+        evidence=tuple(dict.fromkeys(evidence)),
+        contradicted=tuple(t.label for t in contradicted),
+        against=tuple(dict.fromkeys(against)),
+    )
+
+
+def match_key_points(
+    answer_text: str,
+    key_points: Sequence[str],
+    *,
+    threshold: float = DEFAULT_THRESHOLD,
+    synonyms: Mapping[str, Sequence[str]] | None = None,
+) -> list[PointMatch]:
+    """One :class:`PointMatch` per key point, in the order given.
+
+    ``synonyms`` adds groups for this call only: ``{"pickle": ["marshal", "serialise"]}``.
+    """
+    extra = _extra_groups(synonyms)
+    answer = index_answer(answer_text)
+    terms = [point_terms(point, extra) for point in key_points]
+    return [
+        _match_point(answer, point, own, threshold)
+        for point, own in zip(key_points, topical(terms), strict=True)
+    ]
+
+
+def coverage(matches: Sequence[PointMatch]) -> float:
+    """The share of key points covered; 0.0 when there are none."""
+    if not matches:
+        return 0.0
+    return sum(m.covered for m in matches) / len(matches)
