@@ -8,12 +8,20 @@ from viva.practice.matcher.words import VAGUE_KEYS, Stream, key_of
 
 # Words that state the opposite of what follows them in their clause ("never need locks", "no
 # need to measure"), or of their clause when only filler follows ("locks are not needed").
-_NEGATORS = "not no never without neither nor rarely seldom"
+_NEGATORS = (
+    "not no never without neither nor rarely seldom"
+    " useless pointless unnecessary needless overkill obsolete irrelevant"
+)
 # Saying a thing is to be avoided is saying not to do it: "prevents cascading failures", "stop
 # calling it", "concatenation is the bug", "functions defeat the index". These reach only the
 # next few words: "prevent stampedes with a lock" says nothing against the lock.
-_SHORT_NEGATORS = "avoid avoids prevent prevents stop stops defeat defeats bug bugs"
+_SHORT_NEGATORS = (
+    "avoid avoids prevent prevents stop stops defeat defeats bug bugs"
+    " disallow disallows forbid forbids disable disables"
+)
 _SHORT_REACH = 2
+# ... and end where the means begin: "prevent stampedes with a SET NX lock".
+_MEANS = "with by using via through"
 # Two-word negators: "lazy instead of returning lists" says lists are not returned.
 _NEGATOR_PAIRS = (("instead", "of"), ("rather", "than"))
 # Words that start a new clause, ending the reach of a negation: "not X, but Y", "no X so Y".
@@ -27,6 +35,11 @@ _BACKWARD_REACH = 2
 
 _NEGATOR_KEYS = frozenset(key_of(word) for word in _NEGATORS.split())
 _SHORT_NEGATOR_KEYS = frozenset(key_of(word) for word in _SHORT_NEGATORS.split())
+# "no" before a noun denies the noun, not where it is: "no functions on indexed columns",
+# "no secrets in images".
+_NO = key_of("no")
+_PLACE_KEYS = frozenset(key_of(w) for w in ["on", "in", "at", "inside", "into", "across", "per"])
+_MEANS_KEYS = frozenset(key_of(word) for word in _MEANS.split())
 _BREAK_KEYS = frozenset(key_of(word) for word in _CLAUSE_BREAKS.split())
 _JOIN_KEYS = frozenset(key_of(word) for word in _JOINS.split())
 _SUBJECT_KEYS = frozenset(key_of(word) for word in _SUBJECTS.split())
@@ -85,12 +98,14 @@ def negation_reach(stream: Stream) -> tuple[frozenset[int], ...]:
         if not _is_negator(stream, i):
             continue
         short = key in _SHORT_NEGATOR_KEYS
+        determiner = key == _NO
         end, content = i + 1, 0
         while (
             end < size
             and not breaks[end]
-            and not (short and content >= _SHORT_REACH)
+            and not (short and (content >= _SHORT_REACH or keys[end] in _MEANS_KEYS))
             and keys[end] not in _NEGATOR_KEYS  # the next negation starts its own reach
+            and not (determiner and content and keys[end] in _PLACE_KEYS)
         ):
             if not (stream.stops[end] or keys[end] in VAGUE_KEYS):
                 content += 1

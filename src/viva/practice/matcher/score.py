@@ -23,14 +23,23 @@ from viva.practice.matcher.terms import (
     point_terms,
     topical,
 )
-from viva.practice.matcher.words import Stream, clean, tokenize
+from viva.practice.matcher.words import Stream, clean, key_of, tokenize
 
 DEFAULT_THRESHOLD = 0.45
 # A point is contradicted when the weight of its contradicted terms reaches this share of the
 # weight of its terms found as the model answer states them.
 CONTRADICTION_SHARE = 0.3
 # A long point is covered by the gist: found weight counts against at most this much.
+# Quantifiers: a point saying "only" or "one" is contradicted by a clause saying "all" or
+# "every" about its terms, and the other way round.
+UNIVERSAL_KEYS = frozenset(key_of(w) for w in ["all", "every", "always", "each", "everything"])
+RESTRICTED_KEYS = frozenset(key_of(w) for w in ["only", "single", "sometimes", "some", "rarely"])
+QUANTIFIER_REACH = 2
 SCORE_CAP = 5.0
+# A point whose gist the answer states in a phrase of its own ("do not query the db each time"
+# for "offloads the database") is covered on that phrase and a little more.
+PHRASE_CAP = 4.0
+PHRASE_POINT = 99.0  # ... when the point is short: a long one says more than one phrase
 CAP_TERMS = 3
 SENTENCE_WINDOW = 2  # consecutive sentences a point's terms may be spread over
 CLAIM_FACTOR = 2.0
@@ -70,6 +79,7 @@ class IndexedAnswer:
     spans: tuple[tuple[int, int], ...]
     clauses: tuple[int, ...]  # the clause of each part, counted from 0
     sentences: tuple[int, ...]  # the sentence of each part, counted from 0
+    clause_keys: tuple[frozenset[str], ...] = ()  # the keys of each clause
 
     def snippet(self, start: int, end: int) -> str:
         return self.text[self.spans[start][0] : self.spans[end - 1][1]]
@@ -107,6 +117,38 @@ def index_answer(text: str) -> IndexedAnswer:
         spans=tuple((p.start, p.end) for p in parts),
         clauses=tuple(itertools.accumulate(int(b) for b in clause_starts(stream))),
         sentences=tuple(itertools.accumulate(int(p.sentence) for p in parts)),
+        clause_keys=_clause_keys(stream),
+    )
+
+
+def _clause_keys(stream: Stream) -> tuple[frozenset[str], ...]:
+    keys: list[set[str]] = []
+    for key, start in zip(stream.keys, clause_starts(stream), strict=True):
+        if start or not keys:
+            keys.append(set())
+        keys[-1].add(key)
+    return tuple(frozenset(k) for k in keys)
+
+
+def _quantifier_clash(point_keys: frozenset[str], before: frozenset[str]) -> str | None:
+    """The typed quantifier that says the opposite of the point's: "they all run bytecode"
+    against "only one thread runs bytecode", "only some pushes" against "every push"."""
+    point_all, point_some = point_keys & UNIVERSAL_KEYS, point_keys & RESTRICTED_KEYS
+    typed_all, typed_some = before & UNIVERSAL_KEYS, before & RESTRICTED_KEYS
+    if point_some and not point_all and typed_all and not typed_some:
+        return min(typed_all)
+    if point_all and not point_some and typed_some and not typed_all:
+        return min(typed_some)
+    return None
+
+
+def _words_before(answer: IndexedAnswer, start: int) -> frozenset[str]:
+    """The keys of the two words before ``start`` in its clause: a quantifier's reach."""
+    clause = answer.clauses[start]
+    return frozenset(
+        answer.stream.keys[i]
+        for i in range(max(0, start - QUANTIFIER_REACH), start)
+        if answer.clauses[i] == clause
     )
 
 
@@ -134,6 +176,17 @@ def _occurrences(answer: IndexedAnswer, variant: tuple[str, ...]) -> list[tuple[
     return found
 
 
+def _paraphrased(answer: IndexedAnswer, term: Term, start: int, end: int) -> bool:
+    """Whether the typed words ``[start, end)`` say the term in a phrase of two or more words
+    of their own: "do not query the db each time" for "offloads the database"."""
+    stream = answer.stream
+    typed = {stream.keys[i] for i in range(start, end) if not stream.stops[i]}
+    if sum(not stream.stops[i] and stream.wholes[i] for i in range(start, end)) < 2:
+        return False
+    own = {p.key for token in tokenize(term.label) for p in token.parts if not p.stop}
+    return not typed <= own
+
+
 def _extra_groups(synonyms: Mapping[str, Sequence[str]] | None) -> tuple[tuple[str, ...], ...]:
     if not synonyms:
         return ()
@@ -144,46 +197,85 @@ def _extra_groups(synonyms: Mapping[str, Sequence[str]] | None) -> tuple[tuple[s
 
 
 def _match_point(
-    answer: IndexedAnswer, point: str, terms: Sequence[Term], threshold: float
-) -> PointMatch:
+    answer: IndexedAnswer,
+    point: str,
+    terms: Sequence[Term],
+    threshold: float,
+    tainted: frozenset[int] = frozenset(),
+) -> tuple[PointMatch, frozenset[int]]:
+    """The match, and the sentences where the answer contradicts the point."""
     matched: list[Term] = []
     evidence: list[str] = []
     contradicted: list[Term] = []
     against: list[str] = []
+    against_sentences: set[int] = set()
     occurrences = [
         [o for variant in sorted(term.variants) for o in _occurrences(answer, variant)]
         for term in terms
     ]
     clauses = [{answer.clauses[found[0]] for found in term_found} for term_found in occurrences]
     sentences: dict[int, set[int]] = {}  # the matched terms found in each sentence
+    # A point with a negation of its own ("X, not Y", "no functions on indexed columns") may
+    # be retold with the negation on another word: a negated term is no contradiction there.
+    polar = any(t.negative_clause for t in terms)
+    phrased: list[Term] = []  # matched by a phrase of the table typed in several words
+    # Agreeing where the negation reaches it alike, or where the point's negation stands on
+    # another word of its clause and the answer's on this one: "threads do not help CPU-bound
+    # work" states "CPU-bound code gets no speed-up".
+    agreeing = {
+        index: agree
+        for index, term in enumerate(terms)
+        if (
+            agree := [
+                (s, e)
+                for s, e, negated in occurrences[index]
+                if negated == term.negated
+                or (term.negative_clause and not term.negated and negated)
+            ]
+        )
+    }
     for index, term in enumerate(terms):
-        # Agreeing where the negation reaches it alike, or where the point's negation stands on
-        # another word of its clause and the answer's on this one: "threads do not help
-        # CPU-bound work" states "CPU-bound code gets no speed-up".
-        moved = term.negative_clause and not term.negated
-        agree = [
-            (s, e)
-            for s, e, negated in occurrences[index]
-            if negated == term.negated or (moved and negated)
-        ]
+        agree = agreeing.get(index, [])
         if agree:
             matched.append(term)
             evidence.append(answer.snippet(*agree[0]))
+            if any(_paraphrased(answer, term, s, e) for s, e in agree):
+                phrased.append(term)
             for s, _ in agree:
-                sentences.setdefault(answer.sentences[s], set()).add(index)
+                if answer.clauses[s] not in tainted:
+                    sentences.setdefault(answer.sentences[s], set()).add(index)
             continue
-        if term.weight <= VAGUE_WEIGHT:
+        if term.weight <= VAGUE_WEIGHT or (polar and not term.negated):
             continue
         # Stated the other way round in a clause about this point: another of its terms is
-        # there too ("the GIL makes your code thread-safe"), not a passing mention elsewhere.
+        # there too ("the GIL makes your code thread-safe"), not a passing mention elsewhere,
+        # and not in words that state another term ("do not run as root" is "non-root").
         disagree = [
             (s, e)
             for s, e, _ in occurrences[index]
             if any(answer.clauses[s] in other for j, other in enumerate(clauses) if j != index)
+            and not any(a < e and s < b for spans in agreeing.values() for a, b in spans)
         ]
         if disagree:
             contradicted.append(term)
             against.append(answer.snippet(*disagree[0]))
+            against_sentences.update(answer.clauses[s] for s, _ in disagree)
+    point_keys = frozenset(p.key for token in tokenize(point) for p in token.parts)
+    for index, found_spans in agreeing.items():
+        if terms[index].weight <= VAGUE_WEIGHT:
+            continue
+        clash = next(
+            (
+                q
+                for s, _ in found_spans
+                if (q := _quantifier_clash(point_keys, _words_before(answer, s)))
+            ),
+            None,
+        )
+        if clash is not None:
+            contradicted.append(terms[index])
+            against.append(clash)
+            break
     total = sum(t.weight for t in terms)
     found = sum(t.weight for t in matched)
     # A point is stated in a sentence or two, not gathered from words all over a long answer.
@@ -200,6 +292,8 @@ def _match_point(
     # A long point is covered by its gist, when several of its terms are there.
     strong = [t for t in matched if t.weight >= SYNONYM_WEIGHT]
     cap = SCORE_CAP if len(matched) >= CAP_TERMS or len(strong) >= 2 else total
+    if total <= PHRASE_POINT and any(t.weight >= TECHNICAL_WEIGHT for t in phrased):
+        cap = min(cap, PHRASE_CAP)
     score = near / min(total, cap) if total else 0.0
     score = round(min(1.0, max(0.0, score)), 4)
     # A plain word stated the other way round ("slows" against "faster", "alive" against "keeps
@@ -209,7 +303,8 @@ def _match_point(
     )
     if against_weight < CONTRADICTION_SHARE * found:
         contradicted, against = [], []  # a slip beside a point otherwise stated as it is
-    return PointMatch(
+        against_sentences.clear()
+    match = PointMatch(
         point=point,
         covered=bool(terms) and score >= threshold and not contradicted,
         score=score,
@@ -219,6 +314,7 @@ def _match_point(
         contradicted=tuple(t.label for t in contradicted),
         against=tuple(dict.fromkeys(against)),
     )
+    return match, frozenset(against_sentences)
 
 
 def match_key_points(
@@ -234,10 +330,19 @@ def match_key_points(
     """
     extra = _extra_groups(synonyms)
     answer = index_answer(answer_text)
-    terms = [point_terms(point, extra) for point in key_points]
-    return [
+    terms = topical([point_terms(point, extra) for point in key_points])
+    first = [
         _match_point(answer, point, own, threshold)
-        for point, own in zip(key_points, topical(terms), strict=True)
+        for point, own in zip(key_points, terms, strict=True)
+    ]
+    # A sentence that contradicts one point is not taken as stating another: "the GIL is a lock
+    # per thread, so they all run bytecode at the same time" credits nothing.
+    tainted = frozenset().union(*(wrong for _, wrong in first))
+    if not tainted:
+        return [match for match, _ in first]
+    return [
+        _match_point(answer, point, own, threshold, tainted)[0] if not match.contradicted else match
+        for point, own, (match, _) in zip(key_points, terms, first, strict=True)
     ]
 
 
