@@ -35,12 +35,16 @@ CONTRADICTION_SHARE = 0.3
 UNIVERSAL_KEYS = frozenset(key_of(w) for w in ["all", "every", "always", "each", "everything"])
 RESTRICTED_KEYS = frozenset(key_of(w) for w in ["only", "single", "sometimes", "some", "rarely"])
 QUANTIFIER_REACH = 2
+STRICT_FACTOR = 1.5
+STRICT_SENTENCES = 4  # ... when it contradicts a point per this many sentences or more
 SCORE_CAP = 5.0
 # A point whose gist the answer states in a phrase of its own ("do not query the db each time"
 # for "offloads the database") is covered on that phrase and a little more.
 PHRASE_CAP = 4.0
 PHRASE_POINT = 99.0  # ... when the point is short: a long one says more than one phrase
 CAP_TERMS = 3
+CAP_TERMS_SHORT = 2  # ... or this many in a short answer
+SHORT_ANSWER = 200  # words
 SENTENCE_WINDOW = 2  # consecutive sentences a point's terms may be spread over
 CLAIM_FACTOR = 2.0
 
@@ -79,7 +83,6 @@ class IndexedAnswer:
     spans: tuple[tuple[int, int], ...]
     clauses: tuple[int, ...]  # the clause of each part, counted from 0
     sentences: tuple[int, ...]  # the sentence of each part, counted from 0
-    clause_keys: tuple[frozenset[str], ...] = ()  # the keys of each clause
 
     def snippet(self, start: int, end: int) -> str:
         return self.text[self.spans[start][0] : self.spans[end - 1][1]]
@@ -117,17 +120,7 @@ def index_answer(text: str) -> IndexedAnswer:
         spans=tuple((p.start, p.end) for p in parts),
         clauses=tuple(itertools.accumulate(int(b) for b in clause_starts(stream))),
         sentences=tuple(itertools.accumulate(int(p.sentence) for p in parts)),
-        clause_keys=_clause_keys(stream),
     )
-
-
-def _clause_keys(stream: Stream) -> tuple[frozenset[str], ...]:
-    keys: list[set[str]] = []
-    for key, start in zip(stream.keys, clause_starts(stream), strict=True):
-        if start or not keys:
-            keys.append(set())
-        keys[-1].add(key)
-    return tuple(frozenset(k) for k in keys)
 
 
 def _quantifier_clash(point_keys: frozenset[str], before: frozenset[str]) -> str | None:
@@ -176,6 +169,16 @@ def _occurrences(answer: IndexedAnswer, variant: tuple[str, ...]) -> list[tuple[
     return found
 
 
+@lru_cache(maxsize=8192)
+def _keys(text: str) -> frozenset[str]:
+    return frozenset(p.key for token in tokenize(text) for p in token.parts)
+
+
+@lru_cache(maxsize=8192)
+def _content_keys(text: str) -> frozenset[str]:
+    return frozenset(p.key for token in tokenize(text) for p in token.parts if not p.stop)
+
+
 def _paraphrased(answer: IndexedAnswer, term: Term, start: int, end: int) -> bool:
     """Whether the typed words ``[start, end)`` say the term in a phrase of two or more words
     of their own: "do not query the db each time" for "offloads the database"."""
@@ -183,8 +186,7 @@ def _paraphrased(answer: IndexedAnswer, term: Term, start: int, end: int) -> boo
     typed = {stream.keys[i] for i in range(start, end) if not stream.stops[i]}
     if sum(not stream.stops[i] and stream.wholes[i] for i in range(start, end)) < 2:
         return False
-    own = {p.key for token in tokenize(term.label) for p in token.parts if not p.stop}
-    return not typed <= own
+    return not typed <= _content_keys(term.label)
 
 
 def _extra_groups(synonyms: Mapping[str, Sequence[str]] | None) -> tuple[tuple[str, ...], ...]:
@@ -260,7 +262,7 @@ def _match_point(
             contradicted.append(term)
             against.append(answer.snippet(*disagree[0]))
             against_sentences.update(answer.clauses[s] for s, _ in disagree)
-    point_keys = frozenset(p.key for token in tokenize(point) for p in token.parts)
+    point_keys = _keys(point)
     for index, found_spans in agreeing.items():
         if terms[index].weight <= VAGUE_WEIGHT:
             continue
@@ -291,7 +293,10 @@ def _match_point(
     )
     # A long point is covered by its gist, when several of its terms are there.
     strong = [t for t in matched if t.weight >= SYNONYM_WEIGHT]
-    cap = SCORE_CAP if len(matched) >= CAP_TERMS or len(strong) >= 2 else total
+    # In a typed answer of a few sentences two of its terms are the gist: such an answer names
+    # few words, and those on purpose. A long text meets many terms by chance.
+    gist = CAP_TERMS if len(answer.stream.keys) > SHORT_ANSWER else CAP_TERMS_SHORT
+    cap = SCORE_CAP if len(matched) >= gist or len(strong) >= 2 else total
     if total <= PHRASE_POINT and any(t.weight >= TECHNICAL_WEIGHT for t in phrased):
         cap = min(cap, PHRASE_CAP)
     score = near / min(total, cap) if total else 0.0
@@ -340,8 +345,16 @@ def match_key_points(
     tainted = frozenset().union(*(wrong for _, wrong in first))
     if not tainted:
         return [match for match, _ in first]
+    # ... and a short answer that contradicts the model answer is read strictly: its other
+    # points need more of their terms. (A long text that contrasts what to do with what not
+    # to do now and then is read as usual.)
+    contradictions = sum(bool(match.contradicted) for match, _ in first)
+    sentences = answer.sentences[-1] + 1 if answer.sentences else 0
+    strict = threshold
+    if contradictions * STRICT_SENTENCES >= sentences:
+        strict = max(threshold, min(1.0, threshold * STRICT_FACTOR))
     return [
-        _match_point(answer, point, own, threshold, tainted)[0] if not match.contradicted else match
+        _match_point(answer, point, own, strict, tainted)[0] if not match.contradicted else match
         for point, own, (match, _) in zip(key_points, terms, first, strict=True)
     ]
 
