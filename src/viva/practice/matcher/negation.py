@@ -121,3 +121,20 @@ def negation_reach(stream: Stream) -> tuple[frozenset[int], ...]:
         for k in scope:
             reach[k].add(i)
     return tuple(frozenset(r) for r in reach)
+
+
+def denials(stream: Stream) -> frozenset[int]:
+    """The negations that make a claim of their clause: "not", "never", "no" or "without"
+    after words of substance ("the GIL does not make it thread-safe", "references an object
+    without keeping it alive"), not a contrast at the start of one (", not statements")."""
+    keys, starts = stream.keys, clause_starts(stream)
+    found: set[int] = set()
+    substance = False
+    for i, key in enumerate(keys):
+        if starts[i]:
+            substance = False
+        if key in _NEGATOR_KEYS and _is_negator(stream, i) and substance:
+            found.add(i)
+        if not (stream.stops[i] or key in VAGUE_KEYS):
+            substance = True
+    return frozenset(found)

@@ -309,9 +309,14 @@ def _match_point(
     if against_weight < CONTRADICTION_SHARE * found:
         contradicted, against = [], []  # a slip beside a point otherwise stated as it is
         against_sentences.clear()
+    # A point that denies something ("does not make it thread-safe", "without keeping it
+    # alive", "no functions on indexed columns") is about what it denies: one of the denied
+    # terms must be found, denied alike.
+    denied = [t for t in terms if t.denied and t.weight > VAGUE_WEIGHT]
+    denial_found = not denied or any(t in matched for t in denied)
     match = PointMatch(
         point=point,
-        covered=bool(terms) and score >= threshold and not contradicted,
+        covered=bool(terms) and score >= threshold and not contradicted and denial_found,
         score=score,
         matched=tuple(t.label for t in matched),
         missing=tuple(t.label for t in terms if t not in matched),

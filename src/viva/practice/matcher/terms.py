@@ -8,7 +8,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
-from viva.practice.matcher.negation import is_negated, negation_reach, negations_in_clause
+from viva.practice.matcher.negation import (
+    denials,
+    is_negated,
+    negation_reach,
+    negations_in_clause,
+)
 from viva.practice.matcher.tables import expand, longest_phrase, vocabulary_for
 from viva.practice.matcher.words import VAGUE_KEYS, Stream, Token, clean, key_of, tokenize
 
@@ -29,6 +34,7 @@ class Term:
     variants: frozenset[tuple[str, ...]]
     negated: bool = False  # the key point states it negatively: "does not make it thread-safe"
     negative_clause: bool = False  # a negation stands anywhere in its clause
+    denied: bool = False  # the point's claim denies it: "X does not make it Y", "X without Y"
 
 
 def _weight(label: str, token: Token, *, in_table: bool, compound: bool) -> float:
@@ -59,13 +65,15 @@ def point_terms(point: str, extra: tuple[tuple[str, ...], ...] = ()) -> tuple[Te
         return longest_phrase(vocabulary, tokens, parts, stream, i)
 
     terms: dict[frozenset[tuple[str, ...]], Term] = {}
+    claims = denials(stream)
 
     def add(first: int, last: int, variants: Iterable[tuple[str, ...]], weight: float) -> None:
         label = cleaned[parts[first].start : parts[last].end]
         key = frozenset(variants)
         negated = is_negated(negations[first], first, last + 1)
         negative = is_negated(clause_negations[first], first, last + 1)
-        terms.setdefault(key, Term(label, weight, key, negated, negative))
+        denied = negated and any(n in claims and n < first for n in negations[first])
+        terms.setdefault(key, Term(label, weight, key, negated, negative, denied))
 
     i = 0
     while i < len(parts):  # always at the first part of a token
