@@ -30,6 +30,9 @@ _CLAUSE_BREAKS = "but so however whereas while although though because unless th
 # faster" says nothing negative about speed.
 _JOINS = "and or"
 _SUBJECTS = "it its you they we i he she this that there then"
+# Words that judge what comes before them: "the port does not matter", "a pool is not
+# necessary" deny the port and the pool, as "locks are not needed" denies the locks.
+_JUDGEMENTS = "matter matters necessary required important relevant useful worth helpful"
 # A negation with only filler after it reaches back this many words: "locks are not needed".
 _BACKWARD_REACH = 2
 
@@ -39,6 +42,7 @@ _SHORT_NEGATOR_KEYS = frozenset(key_of(word) for word in _SHORT_NEGATORS.split()
 # "no secrets in images".
 _NO = key_of("no")
 _PLACE_KEYS = frozenset(key_of(w) for w in ["on", "in", "at", "inside", "into", "across", "per"])
+_JUDGEMENT_KEYS = frozenset(key_of(word) for word in _JUDGEMENTS.split())
 _MEANS_KEYS = frozenset(key_of(word) for word in _MEANS.split())
 _BREAK_KEYS = frozenset(key_of(word) for word in _CLAUSE_BREAKS.split())
 _JOIN_KEYS = frozenset(key_of(word) for word in _JOINS.split())
@@ -111,7 +115,11 @@ def negation_reach(stream: Stream) -> tuple[frozenset[int], ...]:
                 content += 1
             end += 1
         scope = list(range(i + 1, end))
-        if all(stream.stops[k] or keys[k] in VAGUE_KEYS for k in scope):
+        # "avoid", "stop" and the like take what follows them ("stop calling it"), never
+        # what comes before.
+        if not short and all(
+            stream.stops[k] or keys[k] in VAGUE_KEYS or keys[k] in _JUDGEMENT_KEYS for k in scope
+        ):
             start, content = i, 0
             while start > 0 and not breaks[start] and content < _BACKWARD_REACH:
                 start -= 1
