@@ -35,6 +35,12 @@ CONTRADICTION_SHARE = 0.3
 UNIVERSAL_KEYS = frozenset(key_of(w) for w in ["all", "every", "always", "each", "everything"])
 RESTRICTED_KEYS = frozenset(key_of(w) for w in ["only", "single", "sometimes", "some", "rarely"])
 QUANTIFIER_REACH = 2
+DERIVED_MIN_LENGTH = 6  # stems sharing this many letters, one the start of the other, match
+# ... when the longer one goes on with a suffix (as stemmed): "deploy-abl", "serial-iz", not
+# another word: "thread" is no form of "thread-safe".
+SUFFIXES = frozenset(
+    "a e i y al ic iz is ion ism ist iti ment ent ant er or ar ive ous abl ibl at ur ing ed".split()  # noqa: SIM905
+)
 STRICT_FACTOR = 1.5
 STRICT_SENTENCES = 4  # ... when it contradicts a point per this many sentences or more
 SCORE_CAP = 5.0
@@ -79,6 +85,8 @@ class IndexedAnswer:
     positions: Mapping[str, tuple[tuple[int, int], ...]]
     negations: tuple[frozenset[int], ...]
     typos: Mapping[str, tuple[str, ...]]
+    extensions: Mapping[str, tuple[str, ...]]  # longer keys by their prefixes ("deploy")
+    short: bool  # a typed answer of a few sentences, not a long text
     text: str
     spans: tuple[tuple[int, int], ...]
     clauses: tuple[int, ...]  # the clause of each part, counted from 0
@@ -111,11 +119,20 @@ def index_answer(text: str) -> IndexedAnswer:
         if typo_candidate(key) and key not in known:
             for variant in {key} | deletions(key):
                 typos.setdefault(variant, set()).add(key)
+    extensions: dict[str, set[str]] = {}
+    # Word forms in a typed answer of a few sentences; a long text meets many by chance.
+    short = len(stream.keys) <= SHORT_ANSWER
+    for key in positions if short else ():
+        if len(key) > DERIVED_MIN_LENGTH and key.isascii() and key.isalpha():
+            for end in range(DERIVED_MIN_LENGTH, len(key)):
+                extensions.setdefault(key[:end], set()).add(key)
     return IndexedAnswer(
         stream=stream,
         positions={k: tuple(v) for k, v in positions.items()},
         negations=negation_reach(stream),
         typos={k: tuple(sorted(v)) for k, v in typos.items()},
+        extensions={k: tuple(sorted(v)) for k, v in extensions.items()},
+        short=short,
         text=clean(text),
         spans=tuple((p.start, p.end) for p in parts),
         clauses=tuple(itertools.accumulate(int(b) for b in clause_starts(stream))),
@@ -156,6 +173,18 @@ def _occurrences(answer: IndexedAnswer, variant: tuple[str, ...]) -> list[tuple[
         for opposite in opposite_keys().get(key, ()):
             for start, end in answer.positions.get(opposite, ()):
                 found.append((start, end, not answer.negated(start, end)))
+        if not found and answer.short and len(key) >= DERIVED_MIN_LENGTH and key.isalpha():
+            # Another form of the word that the stemmer keeps apart: "deployable" and
+            # "deploy", "replication" and "replica", "scalable" and "scaling" do not meet.
+            derived = {w for w in answer.extensions.get(key, ()) if w[len(key) :] in SUFFIXES}
+            derived.update(
+                key[:end]
+                for end in range(DERIVED_MIN_LENGTH, len(key))
+                if key[:end] in answer.positions and key[end:] in SUFFIXES
+            )
+            for word in sorted(derived):
+                for start, end in answer.positions.get(word, ()):
+                    found.append((start, end, answer.negated(start, end)))
         if not found and typo_candidate(key):
             typed = {t for v in {key} | deletions(key) for t in answer.typos.get(v, ())}
             for word in sorted(typed):
@@ -295,8 +324,9 @@ def _match_point(
     strong = [t for t in matched if t.weight >= SYNONYM_WEIGHT]
     # In a typed answer of a few sentences two of its terms are the gist: such an answer names
     # few words, and those on purpose. A long text meets many terms by chance.
-    gist = CAP_TERMS if len(answer.stream.keys) > SHORT_ANSWER else CAP_TERMS_SHORT
-    cap = SCORE_CAP if len(matched) >= gist or len(strong) >= 2 else total
+    telling = [t for t in matched if t.weight > VAGUE_WEIGHT]
+    gist = answer.short and len(telling) >= CAP_TERMS_SHORT and bool(strong)
+    cap = SCORE_CAP if len(matched) >= CAP_TERMS or len(strong) >= 2 or gist else total
     if total <= PHRASE_POINT and any(t.weight >= TECHNICAL_WEIGHT for t in phrased):
         cap = min(cap, PHRASE_CAP)
     score = near / min(total, cap) if total else 0.0
@@ -313,7 +343,10 @@ def _match_point(
     # alive", "no functions on indexed columns") is about what it denies: one of the denied
     # terms must be found, denied alike.
     denied = [t for t in terms if t.denied and t.weight > VAGUE_WEIGHT]
-    denial_found = not denied or any(t in matched for t in denied)
+    # (or the answer's own negation on another of its words: "threads do not help CPU-bound
+    # work" for "CPU-bound code gets no speed-up").
+    moved_denial = any(answer.negated(s, e) for index, spans in agreeing.items() for s, e in spans)
+    denial_found = not denied or moved_denial or any(t in matched for t in denied)
     match = PointMatch(
         point=point,
         covered=bool(terms) and score >= threshold and not contradicted and denial_found,
