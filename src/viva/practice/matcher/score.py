@@ -2,19 +2,11 @@
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from viva.practice.matcher.negation import clause_starts, is_negated, negation_reach
-from viva.practice.matcher.tables import (
-    deletions,
-    known_keys,
-    opposite_keys,
-    phrase_end,
-    typo_candidate,
-)
+from viva.practice.matcher.answer import IndexedAnswer, index_answer, occurrences_of, words_before
 from viva.practice.matcher.terms import (
     SYNONYM_WEIGHT,
     TECHNICAL_WEIGHT,
@@ -23,34 +15,26 @@ from viva.practice.matcher.terms import (
     point_terms,
     topical,
 )
-from viva.practice.matcher.words import Stream, clean, key_of, tokenize
+from viva.practice.matcher.words import key_of, tokenize
 
 DEFAULT_THRESHOLD = 0.45
 # A point is contradicted when the weight of its contradicted terms reaches this share of the
 # weight of its terms found as the model answer states them.
 CONTRADICTION_SHARE = 0.3
-# A long point is covered by the gist: found weight counts against at most this much.
 # Quantifiers: a point saying "only" or "one" is contradicted by a clause saying "all" or
 # "every" about its terms, and the other way round.
 UNIVERSAL_KEYS = frozenset(key_of(w) for w in ["all", "every", "always", "each", "everything"])
 RESTRICTED_KEYS = frozenset(key_of(w) for w in ["only", "single", "sometimes", "some", "rarely"])
-QUANTIFIER_REACH = 2
-DERIVED_MIN_LENGTH = 6  # stems sharing this many letters, one the start of the other, match
-# ... when the longer one goes on with a suffix (as stemmed): "deploy-abl", "serial-iz", not
-# another word: "thread" is no form of "thread-safe".
-SUFFIXES = frozenset(
-    "a e i y al ic iz is ion ism ist iti ment ent ant er or ar ive ous abl ibl at ur ing ed".split()  # noqa: SIM905
-)
+# An answer that contradicts the model answer needs this times the threshold elsewhere...
 STRICT_FACTOR = 1.5
 STRICT_SENTENCES = 4  # ... when it contradicts a point per this many sentences or more
+# A long point is covered by the gist: found weight counts against at most this much.
 SCORE_CAP = 5.0
 # A point whose gist the answer states in a phrase of its own ("do not query the db each time"
 # for "offloads the database") is covered on that phrase and a little more.
 PHRASE_CAP = 4.0
-PHRASE_POINT = 99.0  # ... when the point is short: a long one says more than one phrase
 CAP_TERMS = 3
 CAP_TERMS_SHORT = 2  # ... or this many in a short answer
-SHORT_ANSWER = 200  # words
 SENTENCE_WINDOW = 2  # consecutive sentences a point's terms may be spread over
 CLAIM_FACTOR = 2.0
 
@@ -75,71 +59,6 @@ class PointMatch:
     against: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class IndexedAnswer:
-    """A typed answer indexed for lookups: its stream of parts, where each key occurs (a
-    compound written whole, "threadsafe", at its first part), which negations reach each
-    part, and its unknown longer words by their one-letter deletions (for typos)."""
-
-    stream: Stream
-    positions: Mapping[str, tuple[tuple[int, int], ...]]
-    negations: tuple[frozenset[int], ...]
-    typos: Mapping[str, tuple[str, ...]]
-    extensions: Mapping[str, tuple[str, ...]]  # longer keys by their prefixes ("deploy")
-    short: bool  # a typed answer of a few sentences, not a long text
-    text: str
-    spans: tuple[tuple[int, int], ...]
-    clauses: tuple[int, ...]  # the clause of each part, counted from 0
-    sentences: tuple[int, ...]  # the sentence of each part, counted from 0
-
-    def snippet(self, start: int, end: int) -> str:
-        return self.text[self.spans[start][0] : self.spans[end - 1][1]]
-
-    def negated(self, start: int, end: int) -> bool:
-        """Whether a negation outside ``[start, end)`` reaches it."""
-        return is_negated(self.negations[start], start, end)
-
-
-@lru_cache(maxsize=256)  # a review page matches one answer against several point lists
-def index_answer(text: str) -> IndexedAnswer:
-    tokens = tokenize(text)
-    parts = [p for t in tokens for p in t.parts]
-    stream = Stream.of(parts)
-    positions: dict[str, list[tuple[int, int]]] = {}
-    for position, key in enumerate(stream.keys):
-        positions.setdefault(key, []).append((position, position + 1))
-    at = 0
-    for token in tokens:
-        if len(token.parts) > 1:
-            positions.setdefault(token.joined, []).append((at, at + len(token.parts)))
-        at += len(token.parts)
-    known = known_keys()
-    typos: dict[str, set[str]] = {}
-    for key in positions:
-        if typo_candidate(key) and key not in known:
-            for variant in {key} | deletions(key):
-                typos.setdefault(variant, set()).add(key)
-    extensions: dict[str, set[str]] = {}
-    # Word forms in a typed answer of a few sentences; a long text meets many by chance.
-    short = len(stream.keys) <= SHORT_ANSWER
-    for key in positions if short else ():
-        if len(key) > DERIVED_MIN_LENGTH and key.isascii() and key.isalpha():
-            for end in range(DERIVED_MIN_LENGTH, len(key)):
-                extensions.setdefault(key[:end], set()).add(key)
-    return IndexedAnswer(
-        stream=stream,
-        positions={k: tuple(v) for k, v in positions.items()},
-        negations=negation_reach(stream),
-        typos={k: tuple(sorted(v)) for k, v in typos.items()},
-        extensions={k: tuple(sorted(v)) for k, v in extensions.items()},
-        short=short,
-        text=clean(text),
-        spans=tuple((p.start, p.end) for p in parts),
-        clauses=tuple(itertools.accumulate(int(b) for b in clause_starts(stream))),
-        sentences=tuple(itertools.accumulate(int(p.sentence) for p in parts)),
-    )
-
-
 def _quantifier_clash(point_keys: frozenset[str], before: frozenset[str]) -> str | None:
     """The typed quantifier that says the opposite of the point's: "they all run bytecode"
     against "only one thread runs bytecode", "only some pushes" against "every push"."""
@@ -150,52 +69,6 @@ def _quantifier_clash(point_keys: frozenset[str], before: frozenset[str]) -> str
     if point_all and not point_some and typed_some and not typed_all:
         return min(typed_some)
     return None
-
-
-def _words_before(answer: IndexedAnswer, start: int) -> frozenset[str]:
-    """The keys of the two words before ``start`` in its clause: a quantifier's reach."""
-    clause = answer.clauses[start]
-    return frozenset(
-        answer.stream.keys[i]
-        for i in range(max(0, start - QUANTIFIER_REACH), start)
-        if answer.clauses[i] == clause
-    )
-
-
-def _occurrences(answer: IndexedAnswer, variant: tuple[str, ...]) -> list[tuple[int, int, bool]]:
-    """Where a variant occurs: (start, end, negated). A typed opposite ("immutable" for
-    "mutable") and a one-letter typo of a longer word ("databse") count as occurrences."""
-    found: list[tuple[int, int, bool]] = []
-    if len(variant) == 1:
-        key = variant[0]
-        for start, end in answer.positions.get(key, ()):
-            found.append((start, end, answer.negated(start, end)))
-        for opposite in opposite_keys().get(key, ()):
-            for start, end in answer.positions.get(opposite, ()):
-                found.append((start, end, not answer.negated(start, end)))
-        if not found and answer.short and len(key) >= DERIVED_MIN_LENGTH and key.isalpha():
-            # Another form of the word that the stemmer keeps apart: "deployable" and
-            # "deploy", "replication" and "replica", "scalable" and "scaling" do not meet.
-            derived = {w for w in answer.extensions.get(key, ()) if w[len(key) :] in SUFFIXES}
-            derived.update(
-                key[:end]
-                for end in range(DERIVED_MIN_LENGTH, len(key))
-                if key[:end] in answer.positions and key[end:] in SUFFIXES
-            )
-            for word in sorted(derived):
-                for start, end in answer.positions.get(word, ()):
-                    found.append((start, end, answer.negated(start, end)))
-        if not found and typo_candidate(key):
-            typed = {t for v in {key} | deletions(key) for t in answer.typos.get(v, ())}
-            for word in sorted(typed):
-                for start, end in answer.positions.get(word, ()):
-                    found.append((start, end, answer.negated(start, end)))
-        return found
-    for start, _ in answer.positions.get(variant[0], ()):
-        end = phrase_end(answer.stream, start, variant)
-        if end > 0:
-            found.append((start, end, answer.negated(start, end)))
-    return found
 
 
 @lru_cache(maxsize=8192)
@@ -241,7 +114,7 @@ def _match_point(
     against: list[str] = []
     against_sentences: set[int] = set()
     occurrences = [
-        [o for variant in sorted(term.variants) for o in _occurrences(answer, variant)]
+        [o for variant in sorted(term.variants) for o in occurrences_of(answer, variant)]
         for term in terms
     ]
     clauses = [{answer.clauses[found[0]] for found in term_found} for term_found in occurrences]
@@ -299,7 +172,7 @@ def _match_point(
             (
                 q
                 for s, _ in found_spans
-                if (q := _quantifier_clash(point_keys, _words_before(answer, s)))
+                if (q := _quantifier_clash(point_keys, words_before(answer, s)))
             ),
             None,
         )
@@ -327,7 +200,7 @@ def _match_point(
     telling = [t for t in matched if t.weight > VAGUE_WEIGHT]
     gist = answer.short and len(telling) >= CAP_TERMS_SHORT and bool(strong)
     cap = SCORE_CAP if len(matched) >= CAP_TERMS or len(strong) >= 2 or gist else total
-    if total <= PHRASE_POINT and any(t.weight >= TECHNICAL_WEIGHT for t in phrased):
+    if any(t.weight >= TECHNICAL_WEIGHT for t in phrased):
         cap = min(cap, PHRASE_CAP)
     score = near / min(total, cap) if total else 0.0
     score = round(min(1.0, max(0.0, score)), 4)
