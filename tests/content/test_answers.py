@@ -94,6 +94,11 @@ def test_in_viva_pointers_resolve(number: int) -> None:
             target = getattr(target, part)
 
 
+def test_at_least_half_of_the_answers_point_at_viva_code() -> None:
+    pointing = [n for n, answer in ANSWERS.items() if answer.in_viva]
+    assert len(pointing) >= 50, f"only {len(pointing)} answers have in_viva pointers"
+
+
 def test_no_code_block_uses_an_unknown_language() -> None:
     unknown = [
         f"q{n:03d} block {i}: {b.language!r}"
