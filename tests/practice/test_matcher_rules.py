@@ -32,7 +32,9 @@ def test_a_quantifier_the_other_way_round_contradicts_the_point() -> None:
 
 def test_a_point_that_denies_something_needs_the_denial() -> None:
     point = "weakref references an object without keeping it alive"
-    assert not covered("weak references reference an object", point)
+    (plain,) = match_key_points("weak references reference an object", [point])
+    assert not plain.covered and plain.score >= 0.45
+    assert plain.reason == "does not say what the point denies: alive"
     assert covered("a weakref points at an object without keeping it alive", point)
     gil = "The GIL does not make your code thread-safe; still use locks"
     assert not covered("the gil is a lock, you need locks", gil)
@@ -127,6 +129,7 @@ def test_a_short_answer_is_read_strictly_once_it_contradicts_a_point() -> None:
     first, second = match_key_points("the gil makes your code thread-safe. " + fair, points)
     assert first.contradicted and not first.covered
     assert not second.covered and second.score == pytest.approx(0.6)
+    assert second.reason.startswith("read strictly")
 
 
 # The tables

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from viva.practice.matcher.answer import IndexedAnswer, index_answer, occurrences_of, words_before
@@ -28,6 +28,7 @@ RESTRICTED_KEYS = frozenset(key_of(w) for w in ["only", "single", "sometimes", "
 # An answer that contradicts the model answer needs this times the threshold elsewhere...
 STRICT_FACTOR = 1.5
 STRICT_SENTENCES = 4  # ... when it contradicts a point per this many sentences or more
+STRICT_REASON = "read strictly: the answer contradicts the model answer elsewhere"
 # A long point is covered by the gist: found weight counts against at most this much.
 SCORE_CAP = 5.0
 # A point whose gist the answer states in a phrase of its own ("do not query the db each time"
@@ -46,7 +47,8 @@ class PointMatch:
     ``matched`` and ``missing`` are the point's terms; ``evidence`` the answer's words that
     matched them. ``contradicted`` are terms the answer states the other way round ("never
     need locks" against "still use locks"), with the answer's words in ``against``: one such
-    term leaves the point not covered.
+    term leaves the point not covered. ``reason`` says why else a point that scored enough is
+    not covered.
     """
 
     point: str
@@ -57,6 +59,9 @@ class PointMatch:
     evidence: tuple[str, ...] = ()
     contradicted: tuple[str, ...] = ()
     against: tuple[str, ...] = ()
+    # Why a point scored at the threshold or above is still not covered, when it is not a
+    # contradiction: the denial it is about is missing, or the answer is read strictly.
+    reason: str = ""
 
 
 def _quantifier_clash(point_keys: frozenset[str], before: frozenset[str]) -> str | None:
@@ -220,6 +225,9 @@ def _match_point(
     # work" for "CPU-bound code gets no speed-up").
     moved_denial = any(answer.negated(s, e) for index, spans in agreeing.items() for s, e in spans)
     denial_found = not denied or moved_denial or any(t in matched for t in denied)
+    reason = ""
+    if score >= threshold and not contradicted and not denial_found:
+        reason = "does not say what the point denies: " + ", ".join(t.label for t in denied)
     match = PointMatch(
         point=point,
         covered=bool(terms) and score >= threshold and not contradicted and denial_found,
@@ -229,6 +237,7 @@ def _match_point(
         evidence=tuple(dict.fromkeys(evidence)),
         contradicted=tuple(t.label for t in contradicted),
         against=tuple(dict.fromkeys(against)),
+        reason=reason,
     )
     return match, frozenset(against_sentences)
 
@@ -264,9 +273,15 @@ def match_key_points(
     strict = threshold
     if contradictions * STRICT_SENTENCES >= sentences:
         strict = max(threshold, min(1.0, threshold * STRICT_FACTOR))
-    return [
+    second = [
         _match_point(answer, point, own, strict, tainted)[0] if not match.contradicted else match
         for point, own, (match, _) in zip(key_points, terms, first, strict=True)
+    ]
+    return [
+        replace(match, reason=STRICT_REASON)
+        if not (match.covered or match.contradicted or match.reason) and match.score >= threshold
+        else match
+        for match in second
     ]
 
 
