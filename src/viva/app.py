@@ -112,9 +112,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(practice_router)
     app.include_router(practice_pages_router)
     app.include_router(grading_pages_router)
-    app.include_router(bank_pages_router)
     app.include_router(account_pages.router)
     app.include_router(pages.router)
+    app.include_router(bank_pages_router)
     app.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")
 
     @app.get("/docs", include_in_schema=False)

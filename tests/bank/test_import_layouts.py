@@ -130,9 +130,9 @@ def test_each_layout_imports_the_questions_a_person_would_count(name: str) -> No
     assert shape(track) == categories
     assert track.categories[0].questions[0].text == first
     for q in (q for c in track.categories for q in c.questions):
-        # No guesses: kind and difficulty stay the NOT NULL defaults without a marker, and no
-        # tag is made from a category's first word.
-        assert (q.kind, q.difficulty) == ("theory", "medium")
+        # No guesses: kind and difficulty stay unset without a marker, and no tag is made
+        # from a category's first word.
+        assert (q.kind, q.difficulty) == (None, None)
         assert not {"q", "what", "scenario", "part", "general"} & set(q.tags)
     assert not [w for w in track.warnings if "check the result" in w]
 
@@ -274,7 +274,7 @@ def test_the_title_keeps_its_number_and_markers_set_kind_and_difficulty() -> Non
     track = parse_markdown(text)
     assert track.title == "50 SQL Questions"
     q1, q2 = track.categories[0].questions
-    assert (q1.text, q1.difficulty, q1.kind) == ("What is a join?", "easy", "theory")
+    assert (q1.text, q1.difficulty, q1.kind) == ("What is a join?", "easy", None)
     assert (q2.difficulty, q2.kind) == ("hard", "sql")
 
 

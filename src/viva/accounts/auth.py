@@ -28,9 +28,8 @@ from viva.accounts.service import AuthFailed, Forbidden
 from viva.infra.logging import log
 from viva.infra.ttl import TtlMap
 from viva.settings import Settings
+from viva.web.cookies import CSRF_COOKIE, SESSION_COOKIE
 
-SESSION_COOKIE = "viva_session"
-CSRF_COOKIE = "viva_csrf"
 CSRF_HEADER = "x-csrf-token"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 

@@ -11,12 +11,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from viva.accounts import progress as progress_service
 from viva.accounts import security, service
-from viva.accounts.auth import CSRF_COOKIE, SESSION_COOKIE, require_role, resolve
+from viva.accounts.auth import require_role, resolve
 from viva.accounts.models import User
 from viva.deps import DbId, SessionDep, SettingsDep, client_key
 from viva.errors import NotFound
 from viva.infra.ratelimit import RateLimiter
 from viva.practice import charts, review
+from viva.web.cookies import CSRF_COOKIE, SESSION_COOKIE
 from viva.web.pages import render, render_private
 
 router = APIRouter(include_in_schema=False)

@@ -56,8 +56,9 @@ class Question(Base):
     number: Mapped[int] = mapped_column(Integer)
     position: Mapped[int] = mapped_column(Integer)
     text: Mapped[str] = mapped_column(Text)
-    kind: Mapped[str] = mapped_column(String(16), index=True)
-    difficulty: Mapped[str] = mapped_column(String(16), index=True)
+    # None: the imported file said nothing, and Viva does not guess ("unset" on pages).
+    kind: Mapped[str | None] = mapped_column(String(16), index=True, default=None)
+    difficulty: Mapped[str | None] = mapped_column(String(16), index=True, default=None)
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
     content_hash: Mapped[str] = mapped_column(String(64))
 
@@ -81,8 +82,8 @@ class Answer(Base):
     follow_ups: Mapped[list[str]] = mapped_column(JSON, default=list)
     references: Mapped[list[str]] = mapped_column(JSON, default=list)
     in_viva: Mapped[list[str]] = mapped_column(JSON, default=list)
-    difficulty: Mapped[str] = mapped_column(String(16))
-    kind: Mapped[str] = mapped_column(String(16))
+    difficulty: Mapped[str | None] = mapped_column(String(16), default=None)
+    kind: Mapped[str | None] = mapped_column(String(16), default=None)
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
     content_hash: Mapped[str] = mapped_column(String(64))
 

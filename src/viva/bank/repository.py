@@ -19,7 +19,7 @@ from sqlalchemy import (
     tuple_,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy.orm import InstrumentedAttribute, contains_eager, selectinload
 
 from viva.bank.models import Answer, Category, Question, Track
 
@@ -32,6 +32,13 @@ class QuestionFilter:
     difficulty: str | None = None
     tag: str | None = None
     q: str | None = None
+
+
+UNSET = "unset"  # the filter value that selects questions whose file did not say
+
+
+def _equals_or_unset(col: InstrumentedAttribute[str | None], value: str) -> ColumnElement[bool]:
+    return col.is_(None) if value == UNSET else col == value
 
 
 def search_terms(query: str) -> list[str]:
@@ -149,9 +156,9 @@ async def list_questions(
     if filters.category:
         stmt = stmt.where(Category.slug == filters.category)
     if filters.kind:
-        stmt = stmt.where(Question.kind == filters.kind)
+        stmt = stmt.where(_equals_or_unset(Question.kind, filters.kind))
     if filters.difficulty:
-        stmt = stmt.where(Question.difficulty == filters.difficulty)
+        stmt = stmt.where(_equals_or_unset(Question.difficulty, filters.difficulty))
     if filters.tag:
         stmt = stmt.where(_tag_clause(session, filters.tag))
     if filters.q:

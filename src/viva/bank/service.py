@@ -681,7 +681,9 @@ def export_markdown(
         lines += [f"## {c.title}", ""]
         for q in by_cat[c.id]:
             item = f"{q.number}. "
-            lines.append(f"{item}{' '.join(q.text.split())} [{q.difficulty}, {q.kind}]")
+            labels = ", ".join(x for x in (q.difficulty, q.kind) if x)  # none when unset
+            label = f" [{labels}]" if labels else ""
+            lines.append(f"{item}{' '.join(q.text.split())}{label}")
             explanation = q.answer.explanation.strip() if q.answer is not None else ""
             if explanation:
                 pad = " " * len(item)
@@ -731,9 +733,8 @@ def _anki_tsv(track: Track, categories: list[Category], by_cat: dict[int, list[Q
             if a is not None:
                 back = anki.export_back(a.summary, a.key_points)
             deck = f"Viva::{track.title}::{c.title}".replace("\t", " ")
-            tags = " ".join([f"viva::{track.slug}", q.kind, q.difficulty, *q.tags]).replace(
-                "\t", " "
-            )
+            marks = [m for m in (q.kind, q.difficulty) if m]
+            tags = " ".join([f"viva::{track.slug}", *marks, *q.tags]).replace("\t", " ")
             lines.append(
                 "\t".join(
                     [
