@@ -17,14 +17,13 @@ from starlette.types import Scope
 from viva import __version__
 from viva.accounts import pages as account_pages
 from viva.accounts.auth import AUTH_CACHE_INFO, AuthCache, known_caller
-from viva.accounts.policy import POLICY, Access, PolicyDep
+from viva.accounts.policy import POLICY, PolicyDep
 from viva.accounts.routes import router as accounts_router
-from viva.accounts.service import AuthFailed
 from viva.bank import service as bank_service
 from viva.bank.pages import router as bank_pages_router
 from viva.bank.routes import router as bank_router
 from viva.db import Database, upgrade_async
-from viva.errors import VivaError, install_error_handlers
+from viva.errors import AuthFailed, VivaError, install_error_handlers
 from viva.grading.pages import router as grading_pages_router
 from viva.grading.queue import InProcessQueue
 from viva.grading.routes import router as grading_router
@@ -185,7 +184,7 @@ def _document_security(schema: dict[str, Any]) -> None:
     schema.setdefault("components", {})["securitySchemes"] = SECURITY_SCHEMES
     for path, operations in schema.get("paths", {}).items():
         for method, operation in operations.items():
-            if POLICY.get((method.upper(), path), Access.PUBLIC) > Access.PUBLIC:
+            if POLICY.get((method.upper(), path)) is not None:  # None: public, or unlisted
                 operation["security"] = [{"OAuth2Password": []}, {"APIKey": []}]
 
 

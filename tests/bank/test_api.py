@@ -214,7 +214,7 @@ async def test_importing_the_same_file_twice_changes_nothing(
 async def test_reimporting_the_builtin_seed_changes_nothing(
     client: httpx.AsyncClient, database: Database
 ) -> None:
-    from viva.bank.service import builtin_seed_text
+    from viva.bank.builtin import builtin_seed_text
 
     before = await snapshot(database, BUILTIN)
     report = (await upload(client, builtin_seed_text().encode(), track=BUILTIN)).json()
@@ -377,7 +377,8 @@ async def test_a_failure_half_way_through_an_import_leaves_nothing(
     database: Database, unique: str
 ) -> None:
     """The import is one transaction: a crash after 40 of 100 questions writes none of them."""
-    from viva.bank.service import builtin_seed_text, import_file
+    from viva.bank.builtin import builtin_seed_text
+    from viva.bank.service import import_file
 
     def crash(done: int, total: int) -> None:
         if done == 40:

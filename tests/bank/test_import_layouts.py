@@ -15,10 +15,12 @@ from typer.testing import CliRunner
 
 from tests.bank.test_api import snapshot, upload
 from tests.conftest import run_async
+from viva.bank.exporting import export_markdown
+from viva.bank.importing import _from_export
+from viva.bank.importing import parse_upload as _parse_upload
 from viva.bank.models import Answer, Category, Question, Track
 from viva.bank.parser import ParsedTrack, decode_upload, parse_markdown
 from viva.bank.schemas import ExportCategory, ExportQuestion, ExportTrack
-from viva.bank.service import _from_export, _parse_upload, export_markdown
 from viva.cli import app as cli
 from viva.db import Database
 from viva.errors import ImportRejected

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from viva.bank.builtin import builtin_seed_text
 from viva.bank.parser import decode_upload, parse_markdown
-from viva.bank.service import builtin_seed_text
 from viva.errors import ImportRejected
 
 DATA = Path(__file__).parent / "data"

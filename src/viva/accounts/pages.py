@@ -13,8 +13,9 @@ from viva.accounts import progress as progress_service
 from viva.accounts import security, service
 from viva.accounts.auth import require_role, resolve
 from viva.accounts.models import User
+from viva.accounts.roles import Role
 from viva.deps import DbId, SessionDep, SettingsDep, client_key
-from viva.errors import NotFound
+from viva.errors import Conflict, InvalidAccount, NotFound
 from viva.infra.ratelimit import RateLimiter
 from viva.practice import charts, review
 from viva.web.cookies import CSRF_COOKIE, SESSION_COOKIE
@@ -151,7 +152,7 @@ async def signup(
         user = await service.create_user(
             session, username=username.strip(), password=password, role="candidate"
         )
-    except (service.InvalidAccount, service.Conflict) as error:
+    except (InvalidAccount, Conflict) as error:
         return _signup_page(
             request, open_=True, error=str(error), username=username[:40], status=422
         )
@@ -195,7 +196,7 @@ async def _progress_context(session: SessionDep, owner: User) -> dict[str, Any]:
 
 @router.get("/progress", response_class=HTMLResponse)
 async def progress_page(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
-    user = require_role(await resolve(request, session, settings), 1)
+    user = require_role(await resolve(request, session, settings), Role.CANDIDATE)
     context = await _progress_context(session, user) | {"user": user}
     return render_private(request, "progress.html", context)
 
@@ -203,7 +204,7 @@ async def progress_page(request: Request, session: SessionDep, settings: Setting
 @router.get("/candidates", response_class=HTMLResponse)
 async def candidates_page(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
     """An interviewer's assigned candidates (an admin's: every candidate)."""
-    user = require_role(await resolve(request, session, settings), 2)
+    user = require_role(await resolve(request, session, settings), Role.INTERVIEWER)
     rows = []
     for candidate in await service.candidates_of(session, interviewer=user):
         data = await progress_service.progress(session, user_id=candidate.id)
@@ -216,7 +217,7 @@ async def candidate_progress_page(
     user_id: DbId, request: Request, session: SessionDep, settings: SettingsDep
 ) -> Response:
     """A candidate's progress page, for their interviewer or an admin."""
-    user = require_role(await resolve(request, session, settings), 2)
+    user = require_role(await resolve(request, session, settings), Role.INTERVIEWER)
     owner = await service.get_user(session, user_id=user_id)
     if owner is None or not await service.may_see_work_of(session, viewer=user, owner_id=owner.id):
         raise NotFound(f"no candidate {user_id}")
@@ -256,7 +257,7 @@ async def assignments_page(
     request: Request, session: SessionDep, settings: SettingsDep
 ) -> Response:
     """An admin assigns candidates to interviewers (as POST /api/v1/assignments does)."""
-    admin = require_role(await resolve(request, session, settings), 3)
+    admin = require_role(await resolve(request, session, settings), Role.ADMIN)
     return await _assignments_page(request, session, admin)
 
 
@@ -268,12 +269,12 @@ async def assign_candidate(
     interviewer_id: Annotated[int, Form(ge=1, le=2**31 - 1)],
     candidate_id: Annotated[int, Form(ge=1, le=2**31 - 1)],
 ) -> Response:
-    admin = require_role(await resolve(request, session, settings), 3)
+    admin = require_role(await resolve(request, session, settings), Role.ADMIN)
     try:
         await service.assign(
             session, interviewer_id=interviewer_id, candidate_id=candidate_id, actor=admin
         )
-    except service.InvalidAccount as error:
+    except InvalidAccount as error:
         return await _assignments_page(
             request, session, admin, error=error.detail, status=error.status
         )

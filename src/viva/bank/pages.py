@@ -9,12 +9,10 @@ from fastapi import APIRouter, Form, Query, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import ValidationError
 
-from viva.accounts.auth import require_role, resolve
-from viva.accounts.service import audit
 from viva.bank import repository, service
 from viva.bank.repository import QuestionFilter
 from viva.bank.schemas import UNSET, QuestionIn
-from viva.deps import CacheDep, DbId, SessionDep, SettingsDep
+from viva.deps import CacheDep, DbId, InterviewerUser, SessionDep
 from viva.errors import VivaError
 from viva.grading import service as grading
 from viva.infra.pagination import clamp_limit, decode_cursor, encode_cursor
@@ -133,9 +131,8 @@ async def _form(
 
 @router.get("/author/question", response_class=HTMLResponse)
 async def new_question(
-    request: Request, session: SessionDep, settings: SettingsDep, track: str = ""
+    request: Request, session: SessionDep, _author: InterviewerUser, track: str = ""
 ) -> Response:
-    require_role(await resolve(request, session, settings), 2)
     return await _form(request, session, {"track": track, "kind": "theory", "difficulty": "medium"})
 
 
@@ -143,8 +140,8 @@ async def new_question(
 async def create_question(
     request: Request,
     session: SessionDep,
-    settings: SettingsDep,
     cache: CacheDep,
+    author: InterviewerUser,
     track: Annotated[str, Form(max_length=80)],
     category: Annotated[str, Form(max_length=200)],
     text: Annotated[str, Form(max_length=5000)],
@@ -152,7 +149,6 @@ async def create_question(
     difficulty: Annotated[str, Form(max_length=16)],
     tags: Annotated[str, Form(max_length=300)] = "",
 ) -> Response:
-    user = require_role(await resolve(request, session, settings), 2)
     values = {
         "track": track,
         "category": category,
@@ -169,14 +165,13 @@ async def create_question(
             difficulty=difficulty,
             tags=[t.strip() for t in tags.split(",") if t.strip()],
         )
-        question = await service.add_question(session, track_slug=track, data=data)
+        question = await service.add_question(
+            session, track_slug=track, data=data, actor=author, cache=cache
+        )
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
         return await _form(request, session, values, error=f"{where}: {first['msg']}", status=422)
     except VivaError as error:
         return await _form(request, session, values, error=error.detail, status=error.status)
-    await audit(session, actor=user, action="question.create", target=f"{track}/{question.slug}")
-    await session.commit()
-    await cache.invalidate()
     return RedirectResponse(f"/questions/{question.id}", status_code=303)

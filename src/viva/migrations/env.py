@@ -9,7 +9,7 @@ from sqlalchemy.engine import Connection
 
 from viva.accounts import models as _account_models  # noqa: F401
 from viva.bank import models as _bank_models  # noqa: F401  (registers the tables)
-from viva.db import Base, create_engine
+from viva.db import Base, create_engine, dialect_of
 from viva.grading import models as _grading_models  # noqa: F401
 from viva.practice import models as _practice_models  # noqa: F401
 
@@ -18,7 +18,7 @@ target_metadata = Base.metadata
 
 
 def _run(connection: Connection) -> None:
-    sqlite = connection.dialect.name == "sqlite"
+    sqlite = dialect_of(connection) == "sqlite"
     if sqlite:
         # SQLite changes a column by rebuilding its table; with foreign keys on, dropping the
         # old table would cascade into every table that references it. The pragma only takes

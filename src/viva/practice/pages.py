@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from viva.accounts.auth import require_role, resolve
 from viva.accounts.models import User
+from viva.accounts.roles import Role
 from viva.accounts.service import Forbidden, candidates_of, now
 from viva.bank import repository
 from viva.bank.models import Question, Track
@@ -24,7 +25,7 @@ LONG_TEXT = 20_000
 
 
 async def _user(request: Request, session: SessionDep, settings: SettingsDep) -> User:
-    return require_role(await resolve(request, session, settings), 1)
+    return require_role(await resolve(request, session, settings), Role.CANDIDATE)
 
 
 # Review --------------------------------------------------------------------------------------
