@@ -12,9 +12,7 @@ from fastapi.templating import Jinja2Templates
 from viva.accounts.auth import CSRF_COOKIE
 from viva.bank import service
 from viva.bank.repository import QuestionFilter
-from viva.deps import DbId, SessionDep, SettingsDep
-from viva.grading import authored
-from viva.grading import service as grading
+from viva.deps import CatalogueDep, DbId, SessionDep
 from viva.infra.cache import PUBLIC
 from viva.infra.pagination import clamp_limit, decode_cursor, encode_cursor
 from viva.web.markdown import render_markdown
@@ -110,64 +108,16 @@ async def category_page(
 
 
 @router.get("/questions/{question_id}", response_class=HTMLResponse)
-async def question_page(request: Request, question_id: DbId, session: SessionDep) -> Response:
+async def question_page(
+    request: Request, question_id: DbId, session: SessionDep, catalogue: CatalogueDep
+) -> Response:
     question = await service.get_question(session, question_id=question_id)
     track = await service.require_track(session, slug=question.track)
     practice = []
     if question.track == service.BUILTIN_TRACK:
-        practice = grading.challenges_for(question.number)
+        practice = catalogue.for_seed(question.number)
     context = {"q": question, "practice": practice, "track_title": track.title}
     return render(request, "question.html", context)
-
-
-CHALLENGE_KINDS = ["function", "class", "fastapi", "sql"]
-
-
-@router.get("/challenges", response_class=HTMLResponse)
-async def challenges_page(
-    request: Request,
-    session: SessionDep,
-    settings: SettingsDep,
-    kind: str = "",
-    difficulty: str = "",
-    q: Annotated[str, Query(max_length=200)] = "",
-) -> Response:
-    """Every challenge, filtered by kind, difficulty and words of the title, slug or tags
-    (unknown filter values mean no filter, as on the track pages)."""
-    await authored.refresh(session)
-    everything = grading.list_challenges()
-    words = q.lower().split()
-    shown = [
-        c
-        for c in everything
-        if (kind not in CHALLENGE_KINDS or c.kind == kind)
-        and (difficulty not in DIFFICULTIES or c.difficulty == difficulty)
-        and all(w in " ".join([c.title, c.slug, *c.tags]).lower() for w in words)
-    ]
-    context = {
-        "challenges": shown,
-        "total": len(everything),
-        "filters": {"kind": kind, "difficulty": difficulty, "q": q},
-        "kinds": CHALLENGE_KINDS,
-        "difficulties": DIFFICULTIES,
-        "grading_unavailable": grading.grading_unavailable(settings),
-    }
-    return render(request, "challenges.html", context)
-
-
-@router.get("/challenges/{slug}", response_class=HTMLResponse)
-async def challenge_page(
-    request: Request, slug: str, session: SessionDep, settings: SettingsDep
-) -> Response:
-    await authored.ensure(session, slug=slug)
-    detail = grading.challenge_detail(slug)
-    # Offer only the SQL dialects this server can grade: PostgreSQL needs its own database.
-    offered = [d for d in detail.dialects if d != "postgres" or settings.sql_postgres_url]
-    context = {
-        "c": detail.model_copy(update={"dialects": offered}),
-        "grading_unavailable": grading.grading_unavailable(settings),
-    }
-    return render(request, "challenge.html", context)
 
 
 @router.get("/questions/by-number/{number}", response_class=HTMLResponse)
