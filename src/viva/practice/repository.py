@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, and_, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -130,6 +131,25 @@ async def card_for_rating(
         return None
     track_id, card, setting = found
     return int(track_id), card, setting
+
+
+async def add_card(session: AsyncSession, card: ReviewCard) -> ReviewCard:
+    """Insert a new card, or return the one a concurrent transaction inserted first (two
+    gradings of one user's submissions can rate the same question at once)."""
+    try:
+        async with session.begin_nested():
+            session.add(card)
+            await session.flush()
+    except IntegrityError:
+        existing = await session.scalar(
+            select(ReviewCard).where(
+                ReviewCard.user_id == card.user_id, ReviewCard.question_id == card.question_id
+            )
+        )
+        if existing is None:
+            raise
+        return existing
+    return card
 
 
 async def builtin_question_id(session: AsyncSession, *, number: int) -> int | None:

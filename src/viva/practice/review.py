@@ -163,7 +163,7 @@ async def rate(
             lapses=0,
             created_at=at,
         )
-        await repository.add(session, card)
+        card = await repository.add_card(session, card)
     setting = stored_setting or _default_setting(user_id=user_id, track_id=track_id)
     scheduled, _ = scheduler(retention=setting.desired_retention, fuzz=fuzz).review_card(
         _to_fsrs(card), rating, review_datetime=at
