@@ -125,6 +125,38 @@ class ImportRejected(VivaError):
     title = "Import rejected"
 
 
+# Grading and practice -------------------------------------------------------------------------
+
+
+class SourceRejected(VivaError):
+    status = 422
+    title = "Source rejected"
+
+
+class ChallengeRejected(VivaError):
+    status = 422
+    title = "Challenge rejected"
+
+
+class InvalidReview(VivaError):
+    status = 422
+    title = "Invalid review"
+
+
+class InvalidDispute(VivaError):
+    status = 422
+
+
+class MockError(VivaError):
+    status = 409
+    title = "Mock interview conflict"
+
+
+class InvalidMock(VivaError):
+    status = 422
+    title = "Invalid mock interview"
+
+
 def problem(
     status: int, title: str, detail: str, *, instance: str = "", **extra: Any
 ) -> JSONResponse:

@@ -7,7 +7,6 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.security import OAuth2PasswordRequestForm
 
-from viva.accounts import progress as progress_service
 from viva.accounts import security, service
 from viva.accounts.auth import Principal, resolve
 from viva.accounts.models import ApiKey, User
@@ -17,7 +16,6 @@ from viva.accounts.schemas import (
     ApiKeyOut,
     AssignmentIn,
     AuditOut,
-    Progress,
     RatingIn,
     RefreshIn,
     SignupIn,
@@ -174,11 +172,6 @@ async def me(principal: CurrentPrincipal) -> UserOut:
     return _user_out(principal.user)
 
 
-@router.get("/me/progress", response_model=Progress)
-async def my_progress(principal: CurrentPrincipal, session: SessionDep) -> Progress:
-    return await progress_service.progress(session, user_id=principal.user.id)
-
-
 @router.get("/me/api-keys", response_model=list[ApiKeyOut])
 async def list_keys(principal: CurrentPrincipal, session: SessionDep) -> list[ApiKeyOut]:
     from sqlalchemy import select
@@ -246,16 +239,6 @@ async def create_assignment(
 async def my_candidates(principal: CurrentPrincipal, session: SessionDep) -> list[UserOut]:
     """The candidates assigned to the calling interviewer."""
     return [_user_out(u) for u in await service.candidates_of(session, interviewer=principal.user)]
-
-
-@router.get("/users/{user_id}/progress", response_model=Progress)
-async def user_progress(
-    user_id: DbId, principal: CurrentPrincipal, session: SessionDep
-) -> Progress:
-    """A candidate's progress, for their interviewer or an admin."""
-    if not await service.may_see_work_of(session, viewer=principal.user, owner_id=user_id):
-        raise NotFound(f"no user {user_id}")
-    return await progress_service.progress(session, user_id=user_id)
 
 
 @router.get("/audit", response_model=list[AuditOut])

@@ -52,22 +52,6 @@ class ApiKeyCreated(ApiKeyOut):
     key: str = Field(description="shown once; store it now")
 
 
-class CategoryProgress(BaseModel):
-    category: str
-    attempted: int
-    solved: int
-    submissions: int
-    accuracy: float = Field(description="accepted submissions / submissions")
-
-
-class HistoryItem(BaseModel):
-    submission_id: int
-    challenge: str
-    verdict: str | None
-    score: float | None
-    created_at: datetime
-
-
 class SignupIn(BaseModel):
     username: str = Field(min_length=3, max_length=40)
     password: str = Field(min_length=10, max_length=200)
@@ -83,18 +67,6 @@ class SiteSettingsOut(BaseModel):
 
 class RatingIn(BaseModel):
     rating: Literal["again", "hard", "good", "easy"]
-
-
-class Progress(BaseModel):
-    reveals: int = Field(description="model answers revealed")
-    ratings: dict[str, int] = Field(description="self-ratings by value")
-    attempted: int
-    solved: int
-    submissions: int
-    accuracy: float
-    streak_days: int = Field(description="consecutive days with a submission, ending today")
-    categories: list[CategoryProgress]
-    recent: list[HistoryItem]
 
 
 class AuditOut(BaseModel):

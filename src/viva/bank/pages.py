@@ -12,9 +12,8 @@ from pydantic import ValidationError
 from viva.bank import repository, service
 from viva.bank.repository import QuestionFilter
 from viva.bank.schemas import UNSET, QuestionIn
-from viva.deps import CacheDep, DbId, InterviewerUser, SessionDep
+from viva.deps import CacheDep, CatalogueDep, DbId, InterviewerUser, SessionDep
 from viva.errors import VivaError
-from viva.grading import service as grading
 from viva.infra.pagination import clamp_limit, decode_cursor, encode_cursor
 from viva.web.pages import render, render_private
 
@@ -89,12 +88,14 @@ async def category_page(
 
 
 @router.get("/questions/{question_id}", response_class=HTMLResponse)
-async def question_page(request: Request, question_id: DbId, session: SessionDep) -> Response:
+async def question_page(
+    request: Request, question_id: DbId, session: SessionDep, catalogue: CatalogueDep
+) -> Response:
     question = await service.get_question(session, question_id=question_id)
     track = await service.require_track(session, slug=question.track)
     practice = []
     if question.track == service.BUILTIN_TRACK:
-        practice = grading.challenges_for(question.number)
+        practice = catalogue.for_seed(question.number)  # seam: the challenge catalogue
     context = {"q": question, "practice": practice, "track_title": track.title}
     return render(request, "question.html", context)
 

@@ -1,9 +1,12 @@
-"""`viva challenge`: list, show and grade coding challenges."""
+"""`viva challenge`: list, show and grade coding challenges, through grading's service (the
+same submit and grade_submission the API and the workers use)."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -12,29 +15,63 @@ from rich.markdown import Markdown
 from rich.panel import Panel
 from rich.table import Table
 
-from viva.cli._common import console, ensure_schema, fail, inert, no_controls, run
+from viva.cli._common import console, ensure_schema, fail, inert, no_controls
+from viva.db import Database
 from viva.errors import VivaError
+from viva.events import EventBus
+from viva.grading import service as grading
+from viva.grading.catalogue import Catalogue
+from viva.grading.details import detail
+from viva.grading.judge import Grade, Verdict
+from viva.practice import subscribers
 from viva.settings import Settings
 
 app = typer.Typer(help="Auto-graded coding challenges.", no_args_is_help=True)
 
 
-def _load_authored() -> None:
-    """Challenges interviewers wrote live in the database; load them beside the shipped ones."""
-    from viva.grading import authored
+@asynccontextmanager
+async def _grading(settings: Settings) -> AsyncIterator[grading.GradingContext]:
+    """This command's grading context: the database, the catalogue with the authored
+    challenges loaded, and the event bus practice listens on (a graded submission moves the
+    review card, as on the server)."""
+    database = Database(settings.effective_database_url)
+    events = EventBus()
+    subscribers.subscribe(events, fuzz=settings.review_fuzzing)
+    ctx = grading.GradingContext.build(
+        settings=settings, database=database, catalogue=Catalogue(), events=events
+    )
+    try:
+        async with database.session() as session:
+            await ctx.catalogue.refresh(session)
+        yield ctx
+    finally:
+        await ctx.close()
+        await database.dispose()
 
-    ensure_schema(Settings())
-    run(authored.refresh)
+
+def _with_grading(work: Any) -> Any:
+    settings = Settings()
+    ensure_schema(settings)
+
+    async def main() -> Any:
+        async with _grading(settings) as ctx:
+            return await work(ctx)
+
+    try:
+        return asyncio.run(main())
+    except VivaError as exc:
+        raise fail(inert(exc.detail)) from None
 
 
 @app.command("list")
 def challenge_list() -> None:
     """List the challenges."""
-    from viva.grading import service as grading
 
-    _load_authored()
+    async def summaries(ctx: grading.GradingContext) -> Any:
+        return ctx.catalogue.summaries()
+
     table = Table("challenge", "title", "seed Q", "kind", "difficulty")
-    for c in grading.list_challenges():
+    for c in _with_grading(summaries):
         table.add_row(c.slug, c.title, str(c.seed_question or ""), c.kind, c.difficulty)
     console.print(table)
 
@@ -42,13 +79,11 @@ def challenge_list() -> None:
 @app.command("show")
 def challenge_show(slug: Annotated[str, typer.Argument(help="Challenge slug")]) -> None:
     """Show a challenge: prompt, examples and starter code."""
-    from viva.grading import service as grading
 
-    _load_authored()
-    try:
-        c = grading.challenge_detail(slug)
-    except VivaError as exc:
-        raise fail(exc.detail) from None
+    async def find(ctx: grading.GradingContext) -> Any:
+        return detail(ctx.catalogue.find(slug))
+
+    c = _with_grading(find)
     title = inert(f"{c.title} · {c.kind} · {c.difficulty}")
     console.print(Panel(Markdown(no_controls(c.prompt)), title=title))
     for example in c.examples:
@@ -70,60 +105,31 @@ def challenge_submit(
     ] = False,
 ) -> None:
     """Grade a solution (Python in the sandbox, SQL on its engine) and record the submission."""
-    from viva.grading import service as grading
-    from viva.grading.sql.engines import PostgresEngine
-    from viva.grading.sql.grading import SqlEngines
-
-    settings = Settings()
     if not file.is_file():
         raise fail(f"{file}: no such file")
-    _load_authored()
     try:
         source = file.read_text(encoding="utf-8")
-        challenge = grading.find_challenge(slug)
-        grading.check_source(source, max_bytes=settings.max_source_bytes)
-        chosen = grading.submission_dialect(challenge, dialect)
     except UnicodeDecodeError:
         raise fail(f"{file}: not UTF-8 text") from None
-    except VivaError as exc:
-        raise fail(exc.detail) from None
 
-    async def grade() -> Any:
-        postgres = PostgresEngine(settings.sql_postgres_url) if settings.sql_postgres_url else None
-        engines = SqlEngines(postgres)
-        try:
-            result, _ = await grading.grade_any(
-                settings=settings,
-                sql_engines=engines,
-                slug=slug,
-                source=source,
-                dialect=chosen,
-                visible_only=run_only,
+    async def grade(ctx: grading.GradingContext) -> tuple[Grade | None, str | None]:
+        async with ctx.database.session() as session:
+            chosen = grading.submission_dialect(ctx.catalogue.find(slug), dialect)
+            if run_only:
+                return await grading.run_examples(
+                    ctx, session, slug=slug, source=source, dialect=dialect
+                ), chosen
+            submission = await grading.submit(
+                ctx, session, slug=slug, source=source, dialect=dialect
             )
-            return result
-        finally:
-            await engines.close()
+        # Stored and committed first: the grading below claims it like a worker would.
+        return await grading.grade_submission(ctx, submission_id=submission.id), chosen
 
-    sub_id: int | None = None
-    if not run_only:
-        ensure_schema(settings)
-        sub = run(
-            lambda s: grading.create_submission(
-                s, challenge=challenge, source=source, dialect=chosen
-            )
-        )
-        sub_id = sub.id
-    try:
-        result = asyncio.run(grade())
-    except VivaError as exc:
-        _store_failure(sub_id, exc.detail)
-        raise fail(inert(exc.detail)) from None
-    except Exception as exc:  # whatever failed, the submission ends as an Internal Error
-        _store_failure(sub_id, grading.GRADING_FAILED)
-        raise fail(f"Internal Error: grading failed ({type(exc).__name__})") from None
-    if sub_id is not None:
-        stored_id = sub_id
-        run(lambda s: grading.store_grade(s, submission_id=stored_id, result=result))
+    result, chosen = _with_grading(grade)
+    if result is None:
+        raise fail("another process is grading this submission")
+    if result.verdict == Verdict.INTERNAL_ERROR:
+        raise fail(inert(f"Internal Error: {result.message}"))
     table = Table("test", "result", "expected", "got", "ms")
     for t in result.tests:
         shown = t.public()  # hidden tests: name and outcome only
@@ -135,25 +141,15 @@ def challenge_submit(
         )
         table.add_row(inert(t.name), mark, *cells, f"{t.ms:.1f}")
     console.print(table)
-    colour = "green" if result.verdict == "Accepted" else "red"
+    colour = "green" if result.verdict == Verdict.ACCEPTED else "red"
     where = f" on {chosen}" if chosen else ""
     console.print(
         f"[bold {colour}]{inert(result.verdict)}[/]{where}  score {result.score:.0%}  "
         f"({result.passed}/{len(result.tests)} tests)"
     )
-    if result.message and result.verdict != "Accepted":
+    if result.message and result.verdict != Verdict.ACCEPTED:
         console.print(inert(result.message))
-    raise typer.Exit(0 if result.verdict == "Accepted" else 2)
-
-
-def _store_failure(submission_id: int | None, message: str) -> None:
-    """A submission whose grading failed ends done, as an Internal Error, never queued."""
-    from viva.grading import service as grading
-
-    if submission_id is None:
-        return
-    failed = grading.internal_error(message)
-    run(lambda s: grading.store_grade(s, submission_id=submission_id, result=failed))
+    raise typer.Exit(0 if result.verdict == Verdict.ACCEPTED else 2)
 
 
 def _brief(value: Any) -> str:

@@ -31,13 +31,16 @@ def progress(
     username: Annotated[str, typer.Option("--user", help="Whose progress")] = "admin",
 ) -> None:
     """Your progress in the terminal: solved challenges, accuracy, streak, by category."""
-    from viva.accounts.progress import progress as compute
+    from viva.grading.catalogue import Catalogue
+    from viva.practice.progress import progress as compute
 
     ensure_schema(Settings())
 
     async def load(session: AsyncSession) -> Any:
         user = await accounts.require_user_named(session, username=username)
-        return await compute(session, user_id=user.id)
+        catalogue = Catalogue()
+        await catalogue.refresh(session)  # authored challenges count too
+        return await compute(session, catalogue=catalogue, user_id=user.id)
 
     p = run(load)
     console.print(

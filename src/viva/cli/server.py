@@ -38,7 +38,7 @@ def serve(
         )
     database = settings.masked()["database_url"]
     console.print(f"[bold green]Viva[/] on http://{host}:{port}  (database: {database})")
-    from viva.grading.service import grading_unavailable
+    from viva.grading.grader import grading_unavailable
 
     unavailable = grading_unavailable(settings)
     if unavailable:
