@@ -302,6 +302,10 @@ async def add_question(
     await session.flush()
     await repository.index_for_search(session, questions=[question])
     track.updated_at = now()
+    await audit(
+        session, actor=actor, action="question.create", target=f"{track_slug}/{parsed.slug}"
+    )
+    _invalidate_after_commit(session, cache)
     return await get_question(session, question_id=question.id)
 
 
