@@ -174,9 +174,7 @@ def question_out(question: Question, *, track_slug: str, has_answer: bool) -> Qu
 
 
 def answer_out(answer: Answer) -> AnswerOut:
-    return AnswerOut.model_validate(
-        {c: getattr(answer, c) for c in AnswerOut.model_fields}, from_attributes=False
-    )
+    return AnswerOut.model_validate(answer, from_attributes=True)
 
 
 async def list_tracks(session: AsyncSession) -> list[TrackOut]:
