@@ -38,6 +38,13 @@ from viva.infra.security_headers import SecurityHeadersMiddleware
 from viva.practice import mock
 from viva.practice.pages import router as practice_pages_router
 from viva.practice.routes import router as practice_router
+from viva.rooms.collab import CollabHub
+from viva.rooms.live import RoomChannels
+from viva.rooms.notify import Notifier
+from viva.rooms.pages import router as rooms_pages_router
+from viva.rooms.routes import router as rooms_router
+from viva.rooms.service import DocStore
+from viva.rooms.sockets import socket_routes
 from viva.settings import Settings
 from viva.web import pages
 
@@ -85,7 +92,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             database=app.state.database, settings=settings, sql_engines=app.state.sql_engines
         )
         await app.state.grading_queue.start()
+        store = DocStore(app.state.database)
+        app.state.collab = CollabHub(load=store.load, save=store.save)
+        await app.state.collab.start()
+        await app.state.notifier.start()
         yield
+        await app.state.notifier.close()
+        await app.state.collab.stop()
         await app.state.grading_queue.stop()
         await app.state.sql_engines.close()
         await app.state.database.dispose()
@@ -105,12 +118,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.cache = cache
     app.state.auth_cache = AuthCache(redis_url=settings.redis_url, prefix=settings.cache_prefix)
     app.state.rate_limiter = RateLimiter(redis_url=settings.redis_url, prefix=settings.cache_prefix)
+    app.state.notifier = Notifier(redis_url=settings.redis_url, prefix=settings.cache_prefix)
+    app.state.room_channels = RoomChannels()
     install_error_handlers(app, html_pages=_html_error)
     app.include_router(bank_router)
     app.include_router(grading_router)
     app.include_router(accounts_router)
     app.include_router(practice_router)
     app.include_router(practice_pages_router)
+    app.include_router(rooms_router)
+    app.include_router(rooms_pages_router)
+    app.router.routes.extend(socket_routes())  # sockets hold no request session (sockets.py)
     app.include_router(grading_pages_router)
     app.include_router(bank_pages_router)
     app.include_router(account_pages.router)

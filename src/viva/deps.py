@@ -59,7 +59,10 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 SubmissionLimit = Depends(limit_submissions)
 DatabaseDep = Annotated[Database, Depends(get_database)]
 CacheDep = Annotated[Cache, Depends(get_cache)]
-SessionDep = Annotated[AsyncSession, Depends(get_session)]
+# scope="function": the unit of work commits before the response is sent, so a client that
+# follows up at once (POST then GET) reads what it wrote. The default ("request") scope
+# exits after the response, and a fast client raced the commit.
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL; larger ones cannot exist
 DbId = Annotated[int, Path(ge=1, le=MAX_ID, description="a database id")]
