@@ -22,6 +22,22 @@ function languageOf(name) {
   return python();
 }
 
+// The editor lives in a shadow root: CodeMirror then styles it with constructable
+// stylesheets, which Viva's CSP (style-src 'self', no inline <style>) allows.
+function shadowParent(host) {
+  const shadow = host.shadowRoot ?? host.attachShadow({ mode: "open" });
+  const inner = document.createElement("div");
+  shadow.replaceChildren(inner);
+  return { shadow, inner };
+}
+
+const vivaTheme = EditorView.theme({
+  "&": { minHeight: "22rem", fontSize: ".92rem", backgroundColor: "#fff", borderRadius: "10px" },
+  ".cm-scroller": { minHeight: "22rem", fontFamily: "ui-monospace, SFMono-Regular, Menlo, monospace" },
+  "&.cm-focused": { outline: "2px solid #3b5bdb" },
+  ".cm-ySelectionInfo": { fontFamily: "system-ui, sans-serif" },
+});
+
 function colourFor(userId) {
   return COLOURS[Math.abs(Number(userId) || 0) % COLOURS.length];
 }
@@ -48,13 +64,16 @@ export function mountRoomEditor(parent, options) {
   const runKeys = keymap.of([
     { key: "Mod-Enter", preventDefault: true, run: () => { options.onRun?.(); return true; } },
   ]);
+  const { shadow, inner } = shadowParent(parent);
   const view = new EditorView({
-    parent,
+    parent: inner,
+    root: shadow,
     state: EditorState.create({
       doc: ytext.toString(),
       extensions: [
         runKeys,
         basicSetup,
+        vivaTheme,
         keymap.of([indentWithTab]),
         language.of(languageOf(options.language)),
         editable.of(EditorState.readOnly.of(Boolean(options.readOnly))),
@@ -98,11 +117,14 @@ export function mountRoomEditor(parent, options) {
 /** A plain (unshared) CodeMirror 6 editor, for challenge pages. */
 export function mountEditor(parent, options) {
   const language = new Compartment();
+  const { shadow, inner } = shadowParent(parent);
   const view = new EditorView({
-    parent,
+    parent: inner,
+    root: shadow,
     state: EditorState.create({
       doc: options.doc ?? "",
       extensions: [
+        vivaTheme,
         keymap.of([
           { key: "Mod-Enter", preventDefault: true, run: () => { options.onRun?.(); return true; } },
         ]),

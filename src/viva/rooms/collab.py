@@ -20,7 +20,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from pycrdt import Doc, Text
+from pycrdt import Doc, Text, create_awareness_message
 from pycrdt.websocket import WebsocketServer, YRoom
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
@@ -217,6 +217,7 @@ class CollabHub:
         channel = DocChannel(websocket, f"room-{room_id}", may_write=may_write)
         live.clients += 1
         try:
+            await self._send_presence(live, channel)
             await live.room.serve(channel)
         finally:
             live.clients -= 1
@@ -225,6 +226,15 @@ class CollabHub:
                     await websocket.close(channel.closed.code, channel.closed.reason)
             if live.clients == 0:
                 await self._close_room(room_id)
+
+    @staticmethod
+    async def _send_presence(live: _Live, channel: DocChannel) -> None:
+        """Who is already here (pycrdt relays presence changes, not the current states)."""
+        awareness = live.room.awareness
+        present = [cid for cid, state in awareness.states.items() if state]
+        if present:
+            update = awareness.encode_awareness_update(present)
+            await channel.send(create_awareness_message(update))
 
     async def _close_room(self, room_id: int) -> None:
         async with self._lock:
