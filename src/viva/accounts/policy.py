@@ -88,6 +88,7 @@ POLICY: dict[tuple[str, str], Access] = {
     ("GET", "/api/v1/mock/interviews/{interview_id}/report"): U,
     # live interview rooms (their sockets authorise themselves: rooms/sockets.py)
     ("POST", "/api/v1/rooms"): Access.INTERVIEWER,
+    ("POST", "/api/v1/notifications/announce"): A,
     ("GET", "/api/v1/rooms"): U,
     ("GET", "/api/v1/rooms/{room_id}"): U,
     ("POST", "/api/v1/rooms/invites/{token}"): U,

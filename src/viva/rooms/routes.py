@@ -11,7 +11,17 @@ from viva.grading.schemas import GradeOut, SubmissionOut
 from viva.rooms import grading, service
 from viva.rooms.collab import CollabHub
 from viva.rooms.live import EVERYONE, INTERVIEWER_ONLY, RoomChannels
-from viva.rooms.schemas import LoadIn, PrivateIn, PrivateOut, RoomIn, RoomOut, TimelineEvent
+from viva.rooms.notify import EVERYONE as EVERYONE_USERS
+from viva.rooms.notify import Notifier
+from viva.rooms.schemas import (
+    AnnouncementIn,
+    LoadIn,
+    PrivateIn,
+    PrivateOut,
+    RoomIn,
+    RoomOut,
+    TimelineEvent,
+)
 
 router = APIRouter(prefix="/api/v1", tags=["rooms"])
 
@@ -34,6 +44,14 @@ def _starter_after_commit(request: Request, session: AsyncSession, room_id: int,
         await hub.replace_text(room_id, text)
 
     after_commit(session, write)
+
+
+@router.post("/notifications/announce", status_code=202)
+async def announce(body: AnnouncementIn, request: Request) -> dict[str, str]:
+    """Push an announcement to every signed-in user's open notification stream."""
+    notifier: Notifier = request.app.state.notifier
+    notice = await notifier.publish(EVERYONE_USERS, "announcement", {"message": body.message})
+    return {"id": notice.id}
 
 
 @router.post("/rooms", response_model=RoomOut, status_code=201)

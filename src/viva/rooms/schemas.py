@@ -62,3 +62,7 @@ class TimelineEvent(BaseModel):
     kind: str
     actor_id: int | None
     data: dict[str, Any]
+
+
+class AnnouncementIn(BaseModel):
+    message: str = Field(min_length=1, max_length=2000)
