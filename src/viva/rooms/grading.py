@@ -1,7 +1,7 @@
-"""The rooms domain's one seam into grading: run, submit and look up challenges.
+"""The rooms domain's one seam into grading: look up, run and submit challenges.
 
-Rooms never grade by themselves; they call the same use cases as the challenge page, so
-a verdict in a room is the verdict the challenge page would give.
+Rooms never grade by themselves; they call grading's own use cases (`run_examples`,
+`submit`), so a verdict in a room is the verdict the challenge page would give.
 """
 
 from __future__ import annotations
@@ -11,50 +11,42 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from viva.grading import authored
-from viva.grading import service as grading
-from viva.grading.schemas import ChallengeDetail, GradeOut, SubmissionOut
-from viva.settings import Settings
+from viva.grading import service
+from viva.grading.details import detail
+from viva.grading.schemas import ChallengeDetail, ChallengeSummary, GradeOut, SubmissionOut
+
+WAIT_SECONDS = 120
 
 
-async def challenge(session: AsyncSession, slug: str) -> ChallengeDetail:
+async def challenge(state: Any, session: AsyncSession, slug: str) -> ChallengeDetail:
     """The challenge (404 when unknown), as its page shows it."""
-    await authored.ensure(session, slug=slug)
-    return grading.challenge_detail(slug)
+    await state.catalogue.refresh(session)
+    return await asyncio.to_thread(detail, state.catalogue.find(slug))
 
 
-async def run(state: Any, settings: Settings, *, slug: str, source: str) -> GradeOut:
-    """Run the visible examples (as the challenge page's Run)."""
-    grading.check_source(source, max_bytes=settings.max_source_bytes)
-    found = grading.find_challenge(slug)
-    grading.refuse_if_ungradable(settings, dialect=grading.submission_dialect(found, None))
-    result, _ = await grading.grade_any(
-        settings=settings,
-        sql_engines=state.sql_engines,
-        slug=slug,
-        source=source,
-        dialect=None,
-        visible_only=True,
+async def challenges(state: Any, session: AsyncSession) -> list[ChallengeSummary]:
+    await state.catalogue.refresh(session)
+    summaries: list[ChallengeSummary] = state.catalogue.summaries()
+    return summaries
+
+
+async def run(state: Any, session: AsyncSession, *, slug: str, source: str) -> GradeOut:
+    """Run the visible examples (as the challenge page's Run); nothing is recorded."""
+    result = await service.run_examples(
+        state.grading, session, slug=slug, source=source, dialect=None
     )
-    return grading.grade_out(result)
+    return service.grade_out(result)
 
 
-async def submit(
-    state: Any, session: AsyncSession, settings: Settings, *, slug: str, source: str, user_id: int
-) -> SubmissionOut:
-    """Store a submission for `user_id`, grade it on the queue and wait for the verdict."""
-    grading.check_source(source, max_bytes=settings.max_source_bytes)
-    found = grading.find_challenge(slug)
-    dialect = grading.submission_dialect(found, None)
-    grading.refuse_if_ungradable(settings, dialect=dialect)
-    if dialect is None:
-        await asyncio.to_thread(grading.get_runner, settings)
-    submission = await grading.create_submission(
-        session, challenge=found, source=source, dialect=dialect, user_id=user_id
-    )
-    await session.commit()  # stored before grading starts, as the challenge page does
-    queue = state.grading_queue
-    await queue.enqueue(submission.id)
-    await queue.wait(submission.id, seconds=120)
-    await session.refresh(submission)
-    return grading.submission_out(submission)
+async def submit(state: Any, *, slug: str, source: str, user_id: int) -> SubmissionOut:
+    """Store a submission for `user_id` in its own unit of work (committed and enqueued
+    before grading starts, as the challenge page does), then wait for the verdict."""
+    database = state.database
+    async with database.session() as session:
+        submission = await service.submit(
+            state.grading, session, slug=slug, source=source, user_id=user_id
+        )
+    await state.grading_queue.wait(submission.id, seconds=WAIT_SECONDS)
+    async with database.session() as session:
+        submission = await service.get_submission(session, submission_id=submission.id)
+    return service.submission_out(submission)  # still queued after the wait: the poll shows it

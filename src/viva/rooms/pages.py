@@ -9,11 +9,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from viva.accounts.auth import require_role, resolve
 from viva.accounts.models import User
+from viva.accounts.roles import Role
 from viva.bank import service as bank
 from viva.db import after_commit
 from viva.deps import DbId, SessionDep, SettingsDep
 from viva.errors import VivaError
-from viva.grading import service as grading_catalogue
 from viva.rooms import grading, service
 from viva.rooms.collab import CollabHub
 from viva.rooms.schemas import RoomIn
@@ -24,14 +24,16 @@ router = APIRouter(include_in_schema=False)
 
 
 async def _user(request: Request, session: SessionDep, settings: SettingsDep) -> User:
-    return require_role(await resolve(request, session, settings), 1)
+    return require_role(await resolve(request, session, settings), Role.CANDIDATE)
 
 
 @router.get("/rooms", response_class=HTMLResponse)
 async def rooms_page(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
     user = await _user(request, session, settings)
     rooms = await service.rooms_of(session, user=user)
-    challenges = grading_catalogue.list_challenges() if user.role != "candidate" else []
+    challenges = (
+        await grading.challenges(request.app.state, session) if user.role != "candidate" else []
+    )
     return render_private(
         request, "rooms/list.html", {"rooms": rooms, "user": user, "challenges": challenges}
     )
@@ -46,7 +48,7 @@ async def open_room_page(
     challenge: Annotated[str, Form(max_length=80)] = "",
     candidate: Annotated[str, Form(max_length=40)] = "",
 ) -> Response:
-    user = require_role(await resolve(request, session, settings), 2)
+    user = require_role(await resolve(request, session, settings), Role.INTERVIEWER)
     body = RoomIn(
         title=title.strip() or "Live interview",
         challenge=challenge or None,
@@ -54,7 +56,7 @@ async def open_room_page(
     )
     try:
         if body.challenge:
-            detail = await grading.challenge(session, body.challenge)
+            detail = await grading.challenge(request.app.state, session, body.challenge)
         room, token = await service.open_room(session, interviewer=user, body=body)
     except VivaError as exc:
         rooms = await service.rooms_of(session, user=user)
@@ -65,7 +67,7 @@ async def open_room_page(
                 "rooms": rooms,
                 "user": user,
                 "error": exc.detail,
-                "challenges": grading_catalogue.list_challenges(),
+                "challenges": await grading.challenges(request.app.state, session),
             },
             status=exc.status,
         )
@@ -98,7 +100,9 @@ async def room_page(
     room, role = await service.require_member(session, room_id=room_id, user=user)
     view = await service.view(session, room=room, role=role)
     challenge = (
-        await grading.challenge(session, room.challenge_slug) if room.challenge_slug else None
+        await grading.challenge(request.app.state, session, room.challenge_slug)
+        if room.challenge_slug
+        else None
     )
     question = None
     if room.question_id:
@@ -113,7 +117,9 @@ async def room_page(
         "challenge": challenge,
         "prompt_html": render_markdown(challenge.prompt) if challenge else "",
         "question": question,
-        "challenges": grading_catalogue.list_challenges() if role == "interviewer" else [],
+        "challenges": await grading.challenges(request.app.state, session)
+        if role == "interviewer"
+        else [],
     }
     return render_private(request, "rooms/room.html", context)
 

@@ -59,10 +59,12 @@ async def open_room(body: RoomIn, request: Request, session: SessionDep) -> Room
     """Open a live interview room; with `invite` the answer carries the invite link once."""
     user = request.state.principal.user
     if body.challenge:
-        await grading.challenge(session, body.challenge)  # 404 for an unknown challenge
+        await grading.challenge(
+            request.app.state, session, body.challenge
+        )  # 404 for an unknown challenge
     room, token = await service.open_room(session, interviewer=user, body=body)
     if body.challenge:
-        detail = await grading.challenge(session, body.challenge)
+        detail = await grading.challenge(request.app.state, session, body.challenge)
         _starter_after_commit(request, session, room.id, detail.starter)
     return await service.view(session, room=room, role="interviewer", invite_token=token)
 
@@ -114,7 +116,7 @@ async def load(room_id: DbId, body: LoadIn, request: Request, session: SessionDe
     service.require_interviewer(room, role)
     frame: dict[str, object] = {"type": "loaded"}
     if body.challenge:
-        detail = await grading.challenge(session, body.challenge)
+        detail = await grading.challenge(request.app.state, session, body.challenge)
         room.challenge_slug = body.challenge
         room.language = "sql" if detail.kind == "sql" else "python"
         _starter_after_commit(request, session, room.id, detail.starter)
@@ -137,7 +139,7 @@ async def run(
     room, role = await service.require_member(session, room_id=room_id, user=user)
     slug = service.require_challenge(room, role)
     source = await _collab(request).text(room_id)
-    result = await grading.run(request.app.state, settings, slug=slug, source=source)
+    result = await grading.run(request.app.state, session, slug=slug, source=source)
     payload = result.model_dump(mode="json")
     await service.record(
         session,
@@ -172,9 +174,7 @@ async def submit(
     channels = _channels(request)
     await channels.send(room_id, {"type": "submitting", "by": user.username})
     owner = room.candidate_id or user.id
-    result = await grading.submit(
-        request.app.state, session, settings, slug=slug, source=source, user_id=owner
-    )
+    result = await grading.submit(request.app.state, slug=slug, source=source, user_id=owner)
     await service.record(
         session,
         room_id=room_id,

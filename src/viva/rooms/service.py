@@ -3,17 +3,18 @@ timeline. Routes, pages and sockets all call these."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from viva.accounts import security
 from viva.accounts import service as accounts
+from viva.accounts.audit import audit
 from viva.accounts.models import User
-from viva.accounts.service import Forbidden
+from viva.clock import now
 from viva.db import Database
-from viva.errors import NotFound, VivaError
+from viva.errors import Forbidden, NotFound, VivaError
 from viva.rooms import repository
 from viva.rooms.models import Room, RoomEvent
 from viva.rooms.schemas import PrivateIn, PrivateOut, RoomIn, RoomOut, RoomRole
@@ -30,10 +31,6 @@ class RoomError(VivaError):
 class InviteExpired(VivaError):
     status = 410
     title = "Invite expired"
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
 
 
 async def open_room(
@@ -61,7 +58,7 @@ async def open_room(
     )
     session.add(room)
     await session.flush()
-    await accounts.audit(session, actor=interviewer, action="room.open", target=f"room {room.id}")
+    await audit(session, actor=interviewer, action="room.open", target=f"room {room.id}")
     return room, token
 
 
@@ -112,7 +109,7 @@ async def accept_invite(session: AsyncSession, *, token: str, user: User) -> Roo
     if expires is not None and expires < now():
         raise InviteExpired("this invite link has expired; ask the interviewer for a new one")
     room.candidate_id = user.id
-    await accounts.audit(session, actor=user, action="room.join", target=f"room {room.id}")
+    await audit(session, actor=user, action="room.join", target=f"room {room.id}")
     return room
 
 
@@ -131,7 +128,7 @@ def private_of(room: Room) -> PrivateOut:
 async def close(session: AsyncSession, *, room: Room, actor: User) -> None:
     if room.status != "closed":
         room.status, room.closed_at, room.invite_hash = "closed", now(), None
-        await accounts.audit(session, actor=actor, action="room.close", target=f"room {room.id}")
+        await audit(session, actor=actor, action="room.close", target=f"room {room.id}")
 
 
 async def record(
