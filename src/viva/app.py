@@ -39,6 +39,7 @@ from viva.practice import mock_templates
 from viva.practice import subscribers as practice_subscribers
 from viva.practice.pages import router as practice_pages_router
 from viva.practice.routes import router as practice_router
+from viva.rooms import subscribers as room_subscribers
 from viva.rooms.collab import CollabHub
 from viva.rooms.live import RoomChannels
 from viva.rooms.notify import Notifier
@@ -126,6 +127,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.auth_cache = AuthCache(redis_url=settings.redis_url, prefix=settings.cache_prefix)
     app.state.rate_limiter = RateLimiter(redis_url=settings.redis_url, prefix=settings.cache_prefix)
     app.state.notifier = Notifier(redis_url=settings.redis_url, prefix=settings.cache_prefix)
+    room_subscribers.subscribe(app.state.events, app.state.notifier)
     app.state.room_channels = RoomChannels()
     install_error_handlers(app, html_pages=_html_error)
     app.include_router(bank_router)

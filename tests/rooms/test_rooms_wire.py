@@ -311,6 +311,9 @@ async def test_a_run_in_the_room_reaches_both_with_the_same_verdict(
     async with (
         websockets.connect(live, additional_headers=candidate) as cand,
         websockets.connect(live, additional_headers=interviewer) as inter,
+        websockets.connect(
+            ws_url(server, "/api/v1/notifications/ws"), additional_headers=candidate
+        ) as notices,
         yjs_peer(server, room_id, candidate) as (doc, _),
         httpx.AsyncClient(base_url=server, timeout=120) as c,
     ):
@@ -327,6 +330,11 @@ async def test_a_run_in_the_room_reaches_both_with_the_same_verdict(
         submission = r.json()
         assert submission["verdict"] == "Accepted" and submission["status"] == "done"
         got = {name: await drain(ws, 1.0) for name, ws in (("cand", cand), ("inter", inter))}
+        # Its author's notification stream says so, without polling.
+        graded = json.loads(await asyncio.wait_for(notices.recv(), 30))
+        assert graded["type"] == "submission.graded"
+        assert graded["data"]["submission_id"] == submission["id"]
+        assert graded["data"]["verdict"] == "Accepted"
         # The submission is the candidate's, whoever pressed Submit.
         r = await c.get(f"/api/v1/submissions/{submission['id']}", headers=candidate)
         assert r.status_code == 200
