@@ -430,3 +430,41 @@ async def test_notifications_over_websocket_and_sse_resume_from_the_last_id(
                 if len(ids) == 2:
                     break
     assert ids == [m["id"] for m in missed]
+
+
+async def test_notifications_fan_out_through_redis_to_another_process(
+    served: tuple[str, str, Path], people: People, redis_url: str, sql_postgres_url: str
+) -> None:
+    """Two API processes on one database and one Redis: a candidate joins on process B, the
+    interviewer's stream on process A hears it."""
+    _, db_url, data_dir = served
+    prefix = f"viva-test-{uuid.uuid4().hex[:8]}"
+    extra = {
+        "VIVA_REDIS_URL": redis_url,
+        "VIVA_CACHE_PREFIX": prefix,
+        "VIVA_SECRET_KEY": people.settings.effective_secret_key,  # one token works on both
+    }
+    a_dir, b_dir = data_dir / "a", data_dir / "b"
+    a_dir.mkdir(exist_ok=True)
+    b_dir.mkdir(exist_ok=True)
+    interviewer, _, _ = await people.make("interviewer")
+    candidate, _, candidate_name = await people.make("candidate")
+    servers_a = serve(db_url, a_dir, sql_postgres_url, **extra)
+    servers_b = serve(db_url, b_dir, sql_postgres_url, **extra)
+    a, b = next(servers_a), next(servers_b)
+    try:
+        room_id = await open_room(b, interviewer, candidate)
+        async with websockets.connect(
+            ws_url(a, "/api/v1/notifications/ws"), additional_headers=interviewer
+        ) as notes:
+            await asyncio.sleep(0.5)  # A's listener is subscribed to the channel
+            async with websockets.connect(
+                ws_url(b, f"/api/v1/rooms/{room_id}/live"), additional_headers=candidate
+            ) as cand:
+                await cand.recv()
+            heard = json.loads(await asyncio.wait_for(notes.recv(), 10))
+        assert heard["type"] == "room.joined"
+        assert heard["data"]["candidate"] == candidate_name
+    finally:
+        for gen in (servers_a, servers_b):
+            gen.close()
