@@ -17,7 +17,7 @@ import itertools
 import json
 import time
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,29 +50,100 @@ def _order(notice_id: str) -> tuple[int, int]:
         return (0, 0)
 
 
+Sender = Callable[[Notice], Awaitable[None]]
+
+
 class Subscription:
-    def __init__(self, hub: Notifier, user_id: int) -> None:
+    """One open stream of one user.
+
+    Push (a WebSocket): `send` is called for each notice by a drain task that exists only
+    while notices are waiting, so ten thousand idle sockets cost no task each. Pull (SSE):
+    iterate it. A stream that falls `QUEUE_SIZE` notices behind is ended (`on_overflow`);
+    the client reconnects with its last id and loses nothing still kept.
+    """
+
+    __slots__ = (
+        "_drain",
+        "_pending",
+        "_send",
+        "_waiter",
+        "closed",
+        "hub",
+        "on_overflow",
+        "user_id",
+    )
+
+    def __init__(
+        self,
+        hub: Notifier,
+        user_id: int,
+        *,
+        send: Sender | None = None,
+        on_overflow: Callable[[], Coroutine[Any, Any, None]] | None = None,
+    ) -> None:
         self.hub = hub
         self.user_id = user_id
-        self.queue: asyncio.Queue[Notice | None] = asyncio.Queue(QUEUE_SIZE)
+        self._send = send
+        self.on_overflow = on_overflow
+        self._pending: deque[Notice] = deque()
+        self._drain: asyncio.Task[None] | None = None
+        self._waiter: asyncio.Future[None] | None = None
+        self.closed = False
 
     def offer(self, notice: Notice) -> None:
-        try:
-            self.queue.put_nowait(notice)
-        except asyncio.QueueFull:  # too slow: end the stream, the client resumes from its id
+        if self.closed:
+            return
+        if len(self._pending) >= QUEUE_SIZE:  # too slow: end it, the client resumes from its id
             self.hub.dropped += 1
-            with contextlib.suppress(asyncio.QueueEmpty):
-                self.queue.get_nowait()
-            self.queue.put_nowait(None)
+            self.close()
+            if self.on_overflow is not None:
+                asyncio.get_running_loop().create_task(self.on_overflow())
+            return
+        self._pending.append(notice)
+        if self._send is not None:
+            if self._drain is None:
+                self._drain = asyncio.get_running_loop().create_task(self._run())
+        else:
+            self._wake()
+
+    async def _run(self) -> None:
+        assert self._send is not None
+        try:
+            while self._pending and not self.closed:
+                await self._send(self._pending.popleft())
+        except Exception:  # the socket went away; its handler closes the subscription too
+            self.close()
+        finally:
+            self._drain = None
+
+    def _wake(self) -> None:
+        if self._waiter is not None and not self._waiter.done():
+            self._waiter.set_result(None)
 
     async def __aiter__(self) -> AsyncIterator[Notice]:
-        while (notice := await self.queue.get()) is not None:
-            yield notice
+        while not self.closed:
+            if self._pending:
+                yield self._pending.popleft()
+                continue
+            self._waiter = asyncio.get_running_loop().create_future()
+            await self._waiter
+
+    async def next(self, wait_seconds: float) -> Notice | None:
+        """Pull mode: the next notice, or None after `wait_seconds` (or when closed)."""
+        if not self._pending and not self.closed:
+            self._waiter = asyncio.get_running_loop().create_future()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.shield(self._waiter), wait_seconds)
+        return self._pending.popleft() if self._pending and not self.closed else None
 
     def close(self) -> None:
-        self.hub._subscribers.get(self.user_id, set()).discard(self)
-        with contextlib.suppress(asyncio.QueueFull):
-            self.queue.put_nowait(None)
+        self.closed = True
+        subs = self.hub._subscribers.get(self.user_id)
+        if subs is not None:
+            subs.discard(self)
+            if not subs:
+                del self.hub._subscribers[self.user_id]
+        self._wake()
 
 
 class Notifier:
@@ -167,9 +238,16 @@ class Notifier:
                 await asyncio.sleep(1.0)
 
     # -- subscribing -----------------------------------------------------------------------
-    def subscribe(self, user_id: int, *, last_event_id: str | None = None) -> Subscription:
+    def subscribe(
+        self,
+        user_id: int,
+        *,
+        last_event_id: str | None = None,
+        send: Sender | None = None,
+        on_overflow: Callable[[], Coroutine[Any, Any, None]] | None = None,
+    ) -> Subscription:
         """A stream for `user_id`, first replaying what it missed after `last_event_id`."""
-        sub = Subscription(self, user_id)
+        sub = Subscription(self, user_id, send=send, on_overflow=on_overflow)
         if last_event_id:
             after = _order(last_event_id)
             missed = [

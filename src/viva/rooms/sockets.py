@@ -31,7 +31,7 @@ from viva.errors import VivaError
 from viva.rooms import repository, service
 from viva.rooms.collab import CollabHub
 from viva.rooms.live import INTERVIEWER_ONLY, Member, RoomChannels
-from viva.rooms.notify import Notifier
+from viva.rooms.notify import Notice, Notifier
 from viva.rooms.schemas import RoomRole
 
 CONTROL_MAX_BYTES = 4096
@@ -225,23 +225,34 @@ async def _handle_control(
 
 
 async def notifications_socket(websocket: WebSocket) -> None:
-    """`/api/v1/notifications/ws[?last_event_id=...]`: the caller's notices, JSON frames."""
+    """`/api/v1/notifications/ws[?last_event_id=...]`: the caller's notices, JSON frames.
+
+    While idle a socket costs its handler's one task waiting for a frame: notices are sent
+    by the subscription's drain task, which exists only while some are waiting."""
     try:
         user, _ = await _user(websocket)
     except Refused as refused:
         await _refuse(websocket, refused)
         return
+    user_id = user.id
+    del user
+    websocket.state.principal = None  # keep no account row per idle socket
     await websocket.accept()
     notifier: Notifier = websocket.app.state.notifier
-    sub = notifier.subscribe(user.id, last_event_id=websocket.query_params.get("last_event_id"))
 
-    async def pump() -> None:
-        async for notice in sub:
-            await websocket.send_text(notice.frame())
-        with contextlib.suppress(Exception):  # fell behind: the client resumes from its id
+    async def send(notice: Notice) -> None:
+        await websocket.send_text(notice.frame())
+
+    async def overflow() -> None:
+        with contextlib.suppress(Exception):
             await websocket.close(1013, "too far behind; reconnect with last_event_id")
 
-    sender = asyncio.create_task(pump())
+    sub = notifier.subscribe(
+        user_id,
+        last_event_id=websocket.query_params.get("last_event_id"),
+        send=send,
+        on_overflow=overflow,
+    )
     try:
         while True:
             message = await asyncio.wait_for(websocket.receive(), IDLE_SECONDS * 4)
@@ -257,9 +268,6 @@ async def notifications_socket(websocket: WebSocket) -> None:
         pass
     finally:
         sub.close()
-        sender.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await sender
 
 
 async def notifications_stream(request: Request) -> Response:
@@ -281,15 +289,11 @@ async def notifications_stream(request: Request) -> Response:
     async def events() -> AsyncIterator[str]:
         try:
             yield "retry: 2000\n\n"
-            iterator = sub.__aiter__()
-            while True:
-                try:
-                    notice = await asyncio.wait_for(anext(iterator), SSE_KEEPALIVE_SECONDS)
-                except TimeoutError:
+            while not sub.closed:
+                notice = await sub.next(SSE_KEEPALIVE_SECONDS)
+                if notice is None:
                     yield ": keep-alive\n\n"
                     continue
-                except StopAsyncIteration:
-                    return
                 yield f"id: {notice.id}\nevent: {notice.type}\ndata: {json.dumps(notice.data)}\n\n"
         finally:
             sub.close()
