@@ -171,7 +171,8 @@ async def _control_loop(websocket: WebSocket, member: Member, room_id: int) -> N
     window, count = time.monotonic(), 0
     while True:
         try:
-            message = await asyncio.wait_for(websocket.receive(), IDLE_SECONDS)
+            async with asyncio.timeout(IDLE_SECONDS):
+                message = await websocket.receive()
         except TimeoutError:
             raise Refused(4408, "idle for too long") from None
         if message["type"] == "websocket.disconnect":
@@ -255,7 +256,8 @@ async def notifications_socket(websocket: WebSocket) -> None:
     )
     try:
         while True:
-            message = await asyncio.wait_for(websocket.receive(), IDLE_SECONDS * 4)
+            async with asyncio.timeout(IDLE_SECONDS * 4):  # no task per wait, unlike wait_for
+                message = await websocket.receive()
             if message["type"] == "websocket.disconnect":
                 break
             raw = message.get("text") or ""
