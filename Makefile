@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip --disable-pip-version-check -q
 PYTEST_ARGS ?=
 
-.PHONY: run test lint fmt lock bench clean debian-test-deps
+.PHONY: run test lint fmt lock bench clean debian-test-deps assets
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -56,6 +56,11 @@ bench: $(VENV)/.test
 	  fi; }
 	$(BIN)/python bench/bench_http.py
 	$(BIN)/python bench/bench_signed_in.py --engines $(BENCH_ENGINES)
+	$(BIN)/python bench/bench_ws.py
+
+# The vendored editor bundle (CodeMirror 6 + Yjs), from frontend/package-lock.json; needs npm.
+assets:
+	cd frontend && npm ci --no-audit --no-fund && node build.mjs
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache test-artifacts

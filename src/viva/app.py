@@ -39,6 +39,14 @@ from viva.practice import mock_templates
 from viva.practice import subscribers as practice_subscribers
 from viva.practice.pages import router as practice_pages_router
 from viva.practice.routes import router as practice_router
+from viva.rooms import subscribers as room_subscribers
+from viva.rooms.collab import CollabHub
+from viva.rooms.live import RoomChannels
+from viva.rooms.notify import Notifier
+from viva.rooms.pages import router as rooms_pages_router
+from viva.rooms.routes import router as rooms_router
+from viva.rooms.service import DocStore
+from viva.rooms.sockets import socket_routes
 from viva.settings import Settings
 from viva.web import pages
 
@@ -89,7 +97,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.grading_queue = queue = InProcessQueue(grading)
         grading.enqueue = queue.enqueue
         await queue.start()
+        store = DocStore(app.state.database)
+        app.state.collab = CollabHub(load=store.load, save=store.save)
+        await app.state.collab.start()
+        await app.state.notifier.start()
         yield
+        await app.state.notifier.close()
+        await app.state.collab.stop()
         await queue.stop()
         await grading.close()
         await app.state.database.dispose()
@@ -112,12 +126,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     practice_subscribers.subscribe(app.state.events, fuzz=settings.review_fuzzing)
     app.state.auth_cache = AuthCache(redis_url=settings.redis_url, prefix=settings.cache_prefix)
     app.state.rate_limiter = RateLimiter(redis_url=settings.redis_url, prefix=settings.cache_prefix)
+    app.state.notifier = Notifier(redis_url=settings.redis_url, prefix=settings.cache_prefix)
+    room_subscribers.subscribe(app.state.events, app.state.notifier)
+    app.state.room_channels = RoomChannels()
     install_error_handlers(app, html_pages=_html_error)
     app.include_router(bank_router)
     app.include_router(grading_router)
     app.include_router(accounts_router)
     app.include_router(practice_router)
     app.include_router(practice_pages_router)
+    app.include_router(rooms_router)
+    app.include_router(rooms_pages_router)
+    app.router.routes.extend(socket_routes())  # sockets hold no request session (sockets.py)
     app.include_router(grading_pages_router)
     app.include_router(account_pages.router)
     app.include_router(bank_pages_router)
