@@ -23,15 +23,10 @@ from viva.errors import NotFound, ServiceUnavailable, SourceRejected
 from viva.events import EventBus, SubmissionGraded
 from viva.grading import repository
 from viva.grading.catalogue import AnyChallenge, Catalogue
-from viva.grading.grader import (
-    GRADING_FAILED,
-    PropertyPools,
-    get_runner,
-    grade_source,
-    grading_unavailable,
-    internal_error,
-)
-from viva.grading.grader import resolved_tests as resolved_tests
+from viva.grading.grader import GRADING_FAILED, PropertyPools, grade_source, internal_error
+from viva.grading.grader import get_runner as get_runner  # re-exported: judge0 imports it here
+from viva.grading.grader import grading_unavailable as grading_unavailable
+from viva.grading.grader import resolved_tests as resolved_tests  # check.py imports it here
 from viva.grading.judge import Grade, Verdict, storable
 from viva.grading.models import Submission, SubmissionStatus
 from viva.grading.schemas import GradeOut, SubmissionOut, TestOut
