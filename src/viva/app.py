@@ -17,14 +17,13 @@ from starlette.types import Scope
 from viva import __version__
 from viva.accounts import pages as account_pages
 from viva.accounts.auth import AUTH_CACHE_INFO, AuthCache, known_caller
-from viva.accounts.policy import POLICY, Access, PolicyDep
+from viva.accounts.policy import POLICY, PolicyDep
 from viva.accounts.routes import router as accounts_router
-from viva.accounts.service import AuthFailed
 from viva.bank import service as bank_service
 from viva.bank.pages import router as bank_pages_router
 from viva.bank.routes import router as bank_router
 from viva.db import Database, upgrade_async
-from viva.errors import VivaError, install_error_handlers
+from viva.errors import AuthFailed, VivaError, install_error_handlers
 from viva.events import EventBus
 from viva.grading.catalogue import Catalogue
 from viva.grading.pages import router as grading_pages_router
@@ -124,9 +123,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(practice_pages_router)
     app.include_router(mock_pages_router)
     app.include_router(grading_pages_router)
-    app.include_router(bank_pages_router)
     app.include_router(account_pages.router)
-    app.include_router(pages.router)
+    app.include_router(bank_pages_router)
     app.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")
 
     @app.get("/docs", include_in_schema=False)
@@ -197,7 +195,7 @@ def _document_security(schema: dict[str, Any]) -> None:
     schema.setdefault("components", {})["securitySchemes"] = SECURITY_SCHEMES
     for path, operations in schema.get("paths", {}).items():
         for method, operation in operations.items():
-            if POLICY.get((method.upper(), path), Access.PUBLIC) > Access.PUBLIC:
+            if POLICY.get((method.upper(), path)) is not None:  # None: public, or unlisted
                 operation["security"] = [{"OAuth2Password": []}, {"APIKey": []}]
 
 

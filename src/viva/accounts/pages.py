@@ -10,10 +10,13 @@ from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from viva.accounts import security, service
-from viva.accounts.auth import CSRF_COOKIE, SESSION_COOKIE, require_role, resolve
+from viva.accounts.auth import require_role, resolve
 from viva.accounts.models import User
+from viva.accounts.roles import Role
 from viva.deps import SessionDep, SettingsDep, client_key
+from viva.errors import Conflict, InvalidAccount
 from viva.infra.ratelimit import RateLimiter
+from viva.web.cookies import CSRF_COOKIE, SESSION_COOKIE
 from viva.web.pages import render, render_private
 
 router = APIRouter(include_in_schema=False)
@@ -147,7 +150,7 @@ async def signup(
         user = await service.create_user(
             session, username=username.strip(), password=password, role="candidate"
         )
-    except (service.InvalidAccount, service.Conflict) as error:
+    except (InvalidAccount, Conflict) as error:
         return _signup_page(
             request, open_=True, error=str(error), username=username[:40], status=422
         )
@@ -207,7 +210,7 @@ async def assignments_page(
     request: Request, session: SessionDep, settings: SettingsDep
 ) -> Response:
     """An admin assigns candidates to interviewers (as POST /api/v1/assignments does)."""
-    admin = require_role(await resolve(request, session, settings), 3)
+    admin = require_role(await resolve(request, session, settings), Role.ADMIN)
     return await _assignments_page(request, session, admin)
 
 
@@ -219,12 +222,12 @@ async def assign_candidate(
     interviewer_id: Annotated[int, Form(ge=1, le=2**31 - 1)],
     candidate_id: Annotated[int, Form(ge=1, le=2**31 - 1)],
 ) -> Response:
-    admin = require_role(await resolve(request, session, settings), 3)
+    admin = require_role(await resolve(request, session, settings), Role.ADMIN)
     try:
         await service.assign(
             session, interviewer_id=interviewer_id, candidate_id=candidate_id, actor=admin
         )
-    except service.InvalidAccount as error:
+    except InvalidAccount as error:
         return await _assignments_page(
             request, session, admin, error=error.detail, status=error.status
         )

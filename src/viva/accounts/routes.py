@@ -26,7 +26,7 @@ from viva.accounts.schemas import (
     UserOut,
 )
 from viva.deps import DbId, SessionDep, SettingsDep, client_key
-from viva.errors import NotFound, problem_responses
+from viva.errors import AuthFailed, Forbidden, NotFound, problem_responses
 from viva.infra.ratelimit import RateLimiter
 
 router = APIRouter(
@@ -39,7 +39,7 @@ async def current_principal(
 ) -> Principal:
     principal = await resolve(request, session, settings)
     if principal is None:
-        raise service.AuthFailed("sign in first", headers={"WWW-Authenticate": "Bearer"})
+        raise AuthFailed("sign in first", headers={"WWW-Authenticate": "Bearer"})
     return principal
 
 
@@ -95,9 +95,7 @@ async def token(
     user = await service.authenticate(session, username=username, password=form.password)
     if user is None:
         await limiter.hit("login-failures", username, settings.rate_limit_login_failures)
-        raise service.AuthFailed(
-            "wrong username or password", headers={"WWW-Authenticate": "Bearer"}
-        )
+        raise AuthFailed("wrong username or password", headers={"WWW-Authenticate": "Bearer"})
     await service.audit(session, actor=user, action="login.password", target=user.username)
     return await _pair(session, settings, user)
 
@@ -110,7 +108,7 @@ async def signup(
     limiter: RateLimiter = request.app.state.rate_limiter
     await limiter.hit("auth", client_key(request), settings.rate_limit_auth)
     if not await service.open_signup(session, default=settings.open_signup):
-        raise service.Forbidden("sign-up is closed on this server; ask an admin for an account")
+        raise Forbidden("sign-up is closed on this server; ask an admin for an account")
     user = await service.create_user(
         session, username=body.username, password=body.password, role="candidate"
     )

@@ -34,7 +34,8 @@ class UserIn(BaseModel):
 
 class ApiKeyIn(BaseModel):
     name: str = Field(min_length=1, max_length=80)
-    scopes: list[Literal["read", "submit"]] = ["read"]
+    # 'judge0': the Judge0-compatible API at /judge0 (read-only for Viva's own API)
+    scopes: list[Literal["read", "submit", "judge0"]] = ["read"]
 
 
 class ApiKeyOut(BaseModel):

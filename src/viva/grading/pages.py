@@ -11,6 +11,7 @@ from fastapi import APIRouter, Form, Query, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from viva.accounts.auth import require_role, resolve
+from viva.accounts.roles import Role
 from viva.deps import CacheDep, CatalogueDep, ChallengeDep, GradingDep, SessionDep, SettingsDep
 from viva.errors import VivaError
 from viva.grading import authoring
@@ -85,7 +86,7 @@ def _form(
 
 @router.get("/author/challenge", response_class=HTMLResponse)
 async def new_challenge(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
-    require_role(await resolve(request, session, settings), 2)
+    require_role(await resolve(request, session, settings), Role.INTERVIEWER)
     return _form(request, {"kind": "function", "difficulty": "medium", "tests": EXAMPLE_TESTS})
 
 
@@ -107,7 +108,7 @@ async def create_challenge(
     tags: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
     """Validate, prove the reference in the sandbox, store; or show the form with the reason."""
-    user = require_role(await resolve(request, session, settings), 2)
+    user = require_role(await resolve(request, session, settings), Role.INTERVIEWER)
     values = {
         "slug": slug,
         "title": title,

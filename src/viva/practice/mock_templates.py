@@ -130,7 +130,7 @@ def draw(
     for slug, n in allocate(count, weights).items():
         pool = list(by_category[slug])
         for _ in range(min(n, len(pool))):
-            bias = [difficulty_mix.get(q.difficulty, 0.0) or 0.05 for q in pool]
+            bias = [difficulty_mix.get(q.difficulty or "", 0.0) or 0.05 for q in pool]
             pick = rng.choices(range(len(pool)), weights=bias)[0]
             chosen.append(pool.pop(pick))
     if len(chosen) < count:  # small categories: top up from anything left

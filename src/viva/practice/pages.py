@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from viva.accounts.auth import require_role, resolve
 from viva.accounts.models import User
+from viva.accounts.roles import Role
 from viva.accounts.service import candidates_of, get_user, may_see_work_of, now
 from viva.bank import repository
 from viva.bank.service import BUILTIN_TRACK, require_track
@@ -25,7 +26,7 @@ LONG_TEXT = 20_000
 
 
 async def signed_in(request: Request, session: SessionDep, settings: SettingsDep) -> User:
-    return require_role(await resolve(request, session, settings), 1)
+    return require_role(await resolve(request, session, settings), Role.CANDIDATE)
 
 
 # Review --------------------------------------------------------------------------------------
@@ -209,7 +210,7 @@ async def _progress_context(
 async def progress_page(
     request: Request, session: SessionDep, settings: SettingsDep, catalogue: CatalogueDep
 ) -> Response:
-    user = require_role(await resolve(request, session, settings), 1)
+    user = require_role(await resolve(request, session, settings), Role.CANDIDATE)
     context = await _progress_context(session, catalogue, user) | {"user": user}
     return render_private(request, "progress.html", context)
 
@@ -219,7 +220,7 @@ async def candidates_page(
     request: Request, session: SessionDep, settings: SettingsDep, catalogue: CatalogueDep
 ) -> Response:
     """An interviewer's assigned candidates (an admin's: every candidate)."""
-    user = require_role(await resolve(request, session, settings), 2)
+    user = require_role(await resolve(request, session, settings), Role.INTERVIEWER)
     rows = []
     for candidate in await candidates_of(session, interviewer=user):
         data = await progress.progress(session, catalogue=catalogue, user_id=candidate.id)
@@ -236,7 +237,7 @@ async def candidate_progress_page(
     catalogue: CatalogueDep,
 ) -> Response:
     """A candidate's progress page, for their interviewer or an admin."""
-    user = require_role(await resolve(request, session, settings), 2)
+    user = require_role(await resolve(request, session, settings), Role.INTERVIEWER)
     owner = await get_user(session, user_id=user_id)
     if owner is None or not await may_see_work_of(session, viewer=user, owner_id=owner.id):
         raise NotFound(f"no candidate {user_id}")

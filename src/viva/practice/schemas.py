@@ -25,8 +25,8 @@ class QueueItemOut(BaseModel):
     number: int
     text: str
     category: str
-    kind: str
-    difficulty: str
+    kind: str | None  # None: unset in the imported file
+    difficulty: str | None
     card: CardOut
 
 

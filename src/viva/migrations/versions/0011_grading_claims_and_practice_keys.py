@@ -39,9 +39,7 @@ _INDEXES = (
 
 def upgrade() -> None:
     # Rows of users deleted before the keys existed keep their work, without an owner.
-    op.execute(
-        "UPDATE submissions SET user_id = NULL WHERE user_id NOT IN (SELECT id FROM users)"
-    )
+    op.execute("UPDATE submissions SET user_id = NULL WHERE user_id NOT IN (SELECT id FROM users)")
     op.execute(
         "UPDATE authored_challenges SET author_id = NULL "
         "WHERE author_id NOT IN (SELECT id FROM users)"
