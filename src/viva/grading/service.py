@@ -14,10 +14,11 @@ import os
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from viva.clock import now
 from viva.db import Database, after_commit
 from viva.errors import NotFound, ServiceUnavailable, SourceRejected
 from viva.events import EventBus, SubmissionGraded
@@ -70,10 +71,6 @@ class GradingContext:
 
     async def close(self) -> None:
         await self.sql_engines.close()
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
 
 
 # Checks before anything is stored ------------------------------------------------------------

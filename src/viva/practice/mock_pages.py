@@ -8,9 +8,11 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from viva.accounts.service import Forbidden, candidates_of, now
+from viva.accounts.roles import Role
+from viva.accounts.service import candidates_of
+from viva.clock import now
 from viva.deps import DbId, SessionDep, SettingsDep
-from viva.errors import MockError
+from viva.errors import Forbidden, MockError
 from viva.practice import mock, mock_templates
 from viva.practice import mock_report as reports
 from viva.practice.pages import LONG_TEXT, signed_in
@@ -25,7 +27,7 @@ async def mock_index(request: Request, session: SessionDep, settings: SettingsDe
     interviews = await mock.interviews_of(session, user=user)
     candidates = (
         await candidates_of(session, interviewer=user)
-        if user.role in ("interviewer", "admin")
+        if Role(user.role).includes(Role.INTERVIEWER)
         else []
     )
     return render_private(

@@ -8,10 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request, Response
 
 from viva.accounts.models import User
-from viva.accounts.routes import CurrentPrincipal
-from viva.accounts.service import Forbidden
-from viva.deps import DbId, SessionDep, SettingsDep
-from viva.errors import problem_responses
+from viva.deps import CurrentPrincipal, DbId, SessionDep, SettingsDep
+from viva.errors import Forbidden, problem_responses
 from viva.practice import mock, mock_report, mock_templates
 from viva.practice.models import MockInterview
 from viva.practice.schemas import (

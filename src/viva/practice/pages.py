@@ -11,9 +11,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from viva.accounts.auth import require_role, resolve
 from viva.accounts.models import User
 from viva.accounts.roles import Role
-from viva.accounts.service import candidates_of, get_user, may_see_work_of, now
-from viva.bank import repository
-from viva.bank.service import BUILTIN_TRACK, require_track
+from viva.accounts.service import candidates_of, get_user, may_see_work_of
+from viva.bank.service import BUILTIN_TRACK, require_question, require_track
+from viva.clock import now
 from viva.deps import CatalogueDep, DbId, SessionDep, SettingsDep
 from viva.errors import NotFound
 from viva.grading.catalogue import Catalogue
@@ -103,10 +103,7 @@ async def _card_page(
     if answer is not None:
         question, matches = await review.check_answer(session, question_id=question_id, text=answer)
     else:
-        found = await repository.get_question(session, question_id=question_id)
-        if found is None:
-            raise NotFound(f"no question with id {question_id}")
-        question = found
+        question = await require_question(session, question_id=question_id)
     track = await practice_repository.track_of_question(session, question_id=question.id)
     builtin = track is not None and track.slug == BUILTIN_TRACK
     catalogue: Catalogue = request.app.state.catalogue

@@ -6,10 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from viva.accounts.routes import CurrentPrincipal
-from viva.accounts.service import may_see_work_of, now
+from viva.accounts.service import may_see_work_of
 from viva.bank.service import BUILTIN_TRACK, require_track
-from viva.deps import CatalogueDep, DbId, SessionDep, SettingsDep
+from viva.clock import now
+from viva.deps import CatalogueDep, CurrentPrincipal, DbId, SessionDep, SettingsDep
 from viva.errors import NotFound, problem_responses
 from viva.practice import progress, review
 from viva.practice.models import ReviewCard, ReviewSetting
