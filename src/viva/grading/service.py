@@ -24,7 +24,13 @@ from viva.errors import NotFound, ServiceUnavailable, SourceRejected
 from viva.events import EventBus, SubmissionGraded
 from viva.grading import repository
 from viva.grading.catalogue import AnyChallenge, Catalogue
-from viva.grading.grader import GRADING_FAILED, PropertyPools, grade_source, internal_error
+from viva.grading.grader import (
+    GRADING_FAILED,
+    PropertyPools,
+    grade_source,
+    internal_error,
+    process_pools,
+)
 from viva.grading.grader import get_runner as get_runner  # re-exported: judge0 imports it here
 from viva.grading.grader import grading_unavailable as grading_unavailable
 from viva.grading.grader import resolved_tests as resolved_tests  # check.py imports it here
@@ -57,7 +63,7 @@ class GradingContext:
     catalogue: Catalogue
     events: EventBus
     sql_engines: SqlEngines
-    pools: PropertyPools = field(default_factory=PropertyPools)
+    pools: PropertyPools = field(default_factory=process_pools)
     enqueue: Enqueue | None = None  # the queue's, when submissions are graded in the background
     owner: str = field(default_factory=lambda: f"{os.getpid()}-{secrets.token_hex(6)}")
 
