@@ -37,6 +37,8 @@ from viva.infra.ratelimit import RateLimiter
 from viva.infra.security_headers import SecurityHeadersMiddleware
 from viva.practice import mock_templates
 from viva.practice import subscribers as practice_subscribers
+from viva.practice.mock_pages import router as mock_pages_router
+from viva.practice.mock_routes import router as mock_router
 from viva.practice.pages import router as practice_pages_router
 from viva.practice.routes import router as practice_router
 from viva.rooms import subscribers as room_subscribers
@@ -134,7 +136,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(grading_router)
     app.include_router(accounts_router)
     app.include_router(practice_router)
+    app.include_router(mock_router)
     app.include_router(practice_pages_router)
+    app.include_router(mock_pages_router)
     app.include_router(rooms_router)
     app.include_router(rooms_pages_router)
     app.router.routes.extend(socket_routes())  # sockets hold no request session (sockets.py)
