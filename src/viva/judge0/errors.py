@@ -21,8 +21,10 @@ class Judge0Error(Exception):
 class BadRequest(Judge0Error):
     """{"error": message}, 400."""
 
-    def __init__(self, message: str, *, status: int = 400, **extra: Any) -> None:
-        super().__init__({"error": message, **extra})
+    def __init__(
+        self, message: str, *, status: int = 400, headers: dict[str, str] | None = None
+    ) -> None:
+        super().__init__({"error": message}, headers=headers)
         self.status = status
 
 

@@ -87,12 +87,12 @@ def requested_fields(value: str | None, *, default: tuple[str, ...] = DEFAULT_FI
     if value is None or not value.strip():
         return list(default)
     names = [n.strip() for n in value.split(",") if n.strip()]
-    if "*" in names:
-        return list(ALL_FIELDS)
-    unknown = [n for n in names if n not in ALL_FIELDS and n not in EXTRA_FIELDS]
+    unknown = [n for n in names if n not in (*ALL_FIELDS, *EXTRA_FIELDS, "*")]
     if unknown:
         shown = ", ".join(n[:64] for n in unknown[:20])
         raise BadRequest(f"invalid fields: [{shown}]")
+    if "*" in names:
+        return list(ALL_FIELDS)
     return list(dict.fromkeys(names))
 
 

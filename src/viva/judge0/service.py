@@ -106,7 +106,7 @@ async def count_quota(limiter: RateLimiter, settings: Settings, caller: Caller, 
                 "submissions", f"user:{caller.user_id}", settings.rate_limit_submissions
             )
     except RateLimited as exc:
-        raise BadRequest(exc.detail, status=429) from exc
+        raise BadRequest(exc.detail, status=429, headers=exc.headers) from exc
 
 
 def _row(caller: Caller, valid: SubmissionIn) -> Judge0Submission:
