@@ -33,7 +33,7 @@ class Judge0Runner:
         return not self.unavailable_reason()
 
     def unavailable_reason(self) -> str:
-        from viva.grading import service as grading
+        from viva.grading import grader as grading
 
         return grading.grading_unavailable(self.settings)
 

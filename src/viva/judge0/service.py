@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from viva.accounts import service as accounts
+from viva.accounts.audit import audit
 from viva.accounts.models import User
 from viva.db import Database, after_commit
 from viva.errors import ServiceUnavailable
@@ -243,7 +244,7 @@ async def delete(
                 f"({status_object(int(status), extensions=True)['description']})"
             )
         await session.delete(found)
-        await accounts.audit(
+        await audit(
             session,
             actor=await session.get(User, caller.user_id),
             action="judge0.delete",
@@ -422,7 +423,7 @@ async def process(
     if attempts > MAX_ATTEMPTS:
         overall = internal_error(f"the run was interrupted {attempts - 1} times; giving up")
     else:
-        from viva.grading import service as grading
+        from viva.grading import grader as grading
 
         try:
             sandbox = await asyncio.to_thread(grading.get_runner, settings)

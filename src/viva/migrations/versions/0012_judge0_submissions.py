@@ -1,7 +1,7 @@
 """Judge0 submissions (the /judge0 API).
 
 Revision ID: 0012
-Revises: 0009 (until the branches with 0010 and 0011 are merged; then 0011)
+Revises: 0011
 Create Date: 2026-12-01
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 from viva.db import UTCDateTime
 
 revision: str = "0012"
-down_revision: str | None = "0009"
+down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
