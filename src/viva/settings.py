@@ -101,6 +101,9 @@ class Settings(BaseSettings):
         description="admin URL of a PostgreSQL database used only for grading SQL challenges",
     )
     judge0: Judge0Settings = Field(default_factory=Judge0Settings)
+    judge0_port: int | None = Field(
+        default=None, ge=1, le=65535, description="also serve the Judge0 API at / of this port"
+    )
 
     @field_validator("redis_url", mode="before")
     @classmethod

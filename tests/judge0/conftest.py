@@ -69,7 +69,7 @@ class Server:
         self.users.clear()
 
 
-def _serve(db_url: str, data_dir: Path, env_extra: dict[str, str]) -> Iterator[str]:
+def _serve(db_url: str, data_dir: Path, env_extra: dict[str, str], *args: str) -> Iterator[str]:
     """`viva serve` in its own process on a free port; its slot uids from this run's range
     (VIVA_TEST_RUN), apart from other suites running at the same time."""
     port = _free_port()
@@ -80,7 +80,7 @@ def _serve(db_url: str, data_dir: Path, env_extra: dict[str, str]) -> Iterator[s
     log_path = data_dir / "server.log"
     with log_path.open("w") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "viva.cli", "serve", "--port", str(port)],
+            [sys.executable, "-m", "viva.cli", "serve", "--port", str(port), *args],
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,

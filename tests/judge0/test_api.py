@@ -304,3 +304,48 @@ async def test_batches_are_bounded_as_in_judge0(client: Client, make_key: KeyMak
     assert mixed.status_code == 201
     first, second = mixed.json()
     assert set(first) == {"token"} and second == {"source_code": ["can't be blank"]}
+
+
+async def test_a_submission_left_in_the_queue_runs_when_the_next_process_starts(
+    settings: Settings, database: Database, make_key: KeyMaker
+) -> None:
+    import asyncio
+
+    from viva.judge0.models import Judge0Submission
+
+    key = await make_key()
+    async with database.session() as session:
+        owner = await accounts.user_for_api_key(session, secret=key)
+        assert owner is not None
+        session.add(
+            Judge0Submission(
+                token="left-behind",
+                user_id=owner[0].id,
+                language_id=71,
+                source_code=b"print('picked up')",
+                options={
+                    "cpu_time_limit": 5.0,
+                    "cpu_extra_time": 1.0,
+                    "wall_time_limit": 10.0,
+                    "memory_limit": 128000,
+                    "max_file_size": 1024,
+                    "number_of_runs": 1,
+                },
+                status_id=2,  # Processing when its process died
+                attempts=1,
+            )
+        )
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://viva.test") as client:
+            for _ in range(300):
+                found = await client.get(
+                    "/judge0/submissions/left-behind",
+                    params={"fields": "status_id,stdout"},
+                    headers={"X-Auth-Token": key},
+                )
+                if found.json()["status_id"] >= 3:
+                    break
+                await asyncio.sleep(0.1)
+            assert found.json() == {"status_id": 3, "stdout": "picked up\n"}

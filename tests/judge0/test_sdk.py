@@ -377,3 +377,30 @@ def test_python_answers_under_the_ce_id_and_vivas_own(server: Server, language_i
         timeout=60,
     ).json()
     assert done == {"status_id": 3, "stdout": f"{tuple(sys.version_info[:2])}\n"}
+
+
+def test_viva_serve_judge0_port_serves_the_api_at_its_root(
+    sqlite_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """`viva serve --judge0-port`: a Judge0 client's endpoint is the bare host and port, as
+    with a Judge0 server; Viva's own routes do not answer there."""
+    from tests.conftest import _free_port
+    from tests.judge0.conftest import _serve
+
+    judge0_port = _free_port()
+    data_dir = tmp_path_factory.mktemp("judge0-port")
+    env = {"VIVA_RATE_LIMIT_SUBMISSIONS": "10000/minute"}
+    for url in _serve(sqlite_url, data_dir, env, "--judge0-port", str(judge0_port)):
+        server = Server(url=f"http://127.0.0.1:{judge0_port}", db_url=sqlite_url)
+        try:
+            client = client_for(server)
+            done = judge0.run(
+                client=client, source_code="print(6 * 7)", language=LanguageAlias.PYTHON
+            )
+            assert (done.status, done.stdout) == (Status.ACCEPTED, "42\n")
+            assert httpx.get(f"{url}/judge0/about").json()["version"] == "1.13.1"
+            elsewhere = httpx.get(f"{server.url}/api/v1/tracks")
+            assert (elsewhere.status_code, elsewhere.json()) == (404, {"error": "Not Found"})
+            assert httpx.get(f"{url}/api/v1/tracks").status_code == 200
+        finally:
+            server.forget_users()

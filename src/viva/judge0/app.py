@@ -12,12 +12,31 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from viva.judge0 import errors
 from viva.judge0.routes import JUDGE0_VERSION, router
 from viva.judge0.runner import Judge0Runner
 
 PREFIX = "/judge0"
+
+
+class Judge0Port:
+    """ASGI middleware: a request that arrived on the Judge0 port (`viva serve
+    --judge0-port`) is served by the Judge0 API at the root, as a Judge0 server would be;
+    nothing else of Viva answers there."""
+
+    def __init__(self, app: ASGIApp, *, port: int) -> None:
+        self.app = app
+        self.port = port
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        server = scope.get("server") or (None, None)
+        if scope["type"] in ("http", "websocket") and server[1] == self.port:
+            scope = dict(scope)
+            scope["path"] = PREFIX + scope["path"]
+            scope["raw_path"] = PREFIX.encode() + scope.get("raw_path", b"")
+        await self.app(scope, receive, send)
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
@@ -70,3 +89,6 @@ def mount(parent: FastAPI) -> None:
                 await runner.stop()
 
     parent.router.lifespan_context = lifespan
+    port = parent.state.settings.judge0_port
+    if port is not None:
+        parent.add_middleware(Judge0Port, port=port)

@@ -12,7 +12,7 @@ import io
 import math
 import shlex
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -158,7 +158,6 @@ class SubmissionIn:
     callback_url: str | None
     options: dict[str, Any]
     viva_tests: list[dict[str, bytes | None]] | None = None
-    errors: dict[str, list[str]] = field(default_factory=dict)
 
 
 class _Reader:

@@ -416,12 +416,15 @@ async def process(
         submission.started_at = now()
         submission.attempts += 1
         attempts = submission.attempts
-        programs = programs_of(submission)
+        # A language can go away (Viva's interpreter upgraded: its exact-version id changes).
+        programs = programs_of(submission) if submission.language_id in LANGUAGES else []
         runs = int((submission.options or {}).get("number_of_runs") or 1)
         has_tests = bool(submission.viva_tests)
     per_test: list[Result] = []
     if attempts > MAX_ATTEMPTS:
         overall = internal_error(f"the run was interrupted {attempts - 1} times; giving up")
+    elif not programs:
+        overall = internal_error("this language is not available any more")
     else:
         from viva.grading import grader as grading
 
