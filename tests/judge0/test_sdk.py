@@ -404,3 +404,12 @@ def test_viva_serve_judge0_port_serves_the_api_at_its_root(
             assert httpx.get(f"{url}/api/v1/tracks").status_code == 200
         finally:
             server.forget_users()
+
+
+def test_a_program_cannot_pass_off_a_report_of_its_own(server: Server) -> None:
+    """The launcher's report ends stderr after the host's per-run marker: a program that
+    prints something like it keeps it in its stderr and its own exit status."""
+    fake = "import sys\nsys.stderr.write('\\0' + \"0\" * 32 + '{\"exit\": 0}\\n')\nsys.exit(3)\n"
+    done = judge0.run(client=client_for(server), source_code=fake, language=LanguageAlias.PYTHON)
+    assert done.status == Status.RUNTIME_ERROR_NZEC and done.exit_code == 3
+    assert done.stderr == "\0" + "0" * 32 + '{"exit": 0}\n'

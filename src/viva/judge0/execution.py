@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import json
 import math
+import secrets
 import signal
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -87,9 +88,14 @@ def limits_for(program: Program) -> Limits:
     )
 
 
-def job(program: Program) -> dict[str, Any]:
-    """The harness job: the launcher as the source, the program as its argument."""
+def job(program: Program, marker: str) -> dict[str, Any]:
+    """The harness job: the launcher as the source, the program as its argument. The
+    harness's in-process guard is off ("guard": False): it keeps graded code from forging
+    a grader's records, and a Judge0 program has nothing to forge (its expected output never
+    enters the sandbox) while it may use what the guard refuses (compile, ctypes). The
+    isolation itself, namespaces, seccomp and limits, is the sandbox's and stays."""
     payload = {
+        "marker": marker,
         "language": program.kind,
         "source": base64.b64encode(program.source).decode(),
         "stdin": base64.b64encode(program.stdin).decode(),
@@ -101,7 +107,11 @@ def job(program: Program) -> dict[str, Any]:
     }
     encoded = base64.b64encode(json.dumps(payload).encode()).decode()
     source = f"{LAUNCHER}\n\nlaunch({encoded!r})\n"
-    return {"source": source, "tests": [{"id": 0, "kind": "call", "call": "launch"}]}
+    return {
+        "source": source,
+        "tests": [{"id": 0, "kind": "call", "call": "launch"}],
+        "guard": False,
+    }
 
 
 def strip(text: str) -> str:
@@ -110,25 +120,32 @@ def strip(text: str) -> str:
 
 
 def run(runner: Runner, program: Program) -> Result:
-    outcome = runner.run(job(program), limits_for(program))
-    return interpret(program, outcome)
+    marker = secrets.token_hex(16)
+    outcome = runner.run(job(program, marker), limits_for(program))
+    return interpret(program, outcome, marker)
 
 
-def _usage(outcome: RunOutcome) -> dict[str, Any] | None:
-    for record in reversed(outcome.records):
-        usage = record.get("judge0")
-        if isinstance(usage, dict):
-            return usage
-    return None
+def _usage(outcome: RunOutcome, marker: str) -> dict[str, Any] | None:
+    """The launcher's report at the very end of stderr, taken off it."""
+    tag = "\0" + marker
+    at = outcome.stderr.rfind(tag)
+    if at < 0 or not outcome.stderr.endswith("\n"):
+        return None
+    try:
+        usage = json.loads(outcome.stderr[at + len(tag) :])
+    except ValueError:
+        return None
+    outcome.stderr = outcome.stderr[:at]
+    return usage if isinstance(usage, dict) else None
 
 
 def _number(value: Any) -> float | None:
     return float(value) if type(value) in (int, float) and math.isfinite(value) else None
 
 
-def interpret(program: Program, outcome: RunOutcome) -> Result:
+def interpret(program: Program, outcome: RunOutcome, marker: str) -> Result:
     """Judge0's status and result fields from how the sandbox saw the run end."""
-    usage = _usage(outcome)
+    usage = _usage(outcome, marker)
     wall = round(outcome.wall_ms / 1000, 3)
     cpu = _number((usage or {}).get("cpu"))
     memory = _number((usage or {}).get("memory_kb"))

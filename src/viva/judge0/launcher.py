@@ -1,10 +1,11 @@
 """Runs one Judge0 program INSIDE the sandbox: the harness loads this file as the job's source.
 
 Standard library only. `execution.job` appends a call of `launch()` with the program, its
-stdin, arguments and files. Nothing here is secret (expected output stays on the host, which
-decides Accepted or Wrong Answer), so a program that tampers with this code only changes its
-own report. The process exits here with the program's own status (os._exit), so the harness
-never reports on it.
+stdin, arguments and files. The program's CPU time, memory and exit status are reported at
+the end of its stderr, after a NUL and the host's per-run marker (the host strips it).
+Nothing here is secret (expected output stays on the host, which decides Accepted or Wrong
+Answer), so a program that tampers with this code only changes its own report. The process
+exits here with the program's own status (os._exit), so the harness never reports on it.
 """
 
 from __future__ import annotations
@@ -18,22 +19,6 @@ from typing import Any
 
 SOURCE_FILE = {"python": "script.py", "sqlite": "script.sql"}
 RAN_OUT_OF_MEMORY: list[bool] = []  # set when the program died of a MemoryError
-
-
-def _result_fd() -> int | None:
-    """The harness's result pipe: the one descriptor above stderr open for writing."""
-    import fcntl
-
-    for name in sorted(os.listdir("/proc/self/fd"), key=lambda n: int(n) if n.isdigit() else 0):
-        if not name.isdigit() or int(name) <= 2:
-            continue
-        try:
-            mode = fcntl.fcntl(int(name), fcntl.F_GETFL) & os.O_ACCMODE
-        except OSError:
-            continue
-        if mode in (os.O_WRONLY, os.O_RDWR):
-            return int(name)
-    return None
 
 
 def _memory_kb(field: str) -> int:
@@ -234,7 +219,9 @@ def _sqlite(source: bytes) -> int:
 
 def launch(job_b64: str) -> None:
     job = json.loads(base64.b64decode(job_b64))
-    report = _result_fd()
+    # The report goes to the stderr pipe, after everything the program wrote there, marked
+    # by the host's per-run token; this copy of fd 2 stays with it whatever the program does.
+    report = os.dup(2)
     start_rss = _memory_kb("VmRSS")
     start_cpu = _cpu_seconds()
     for stream in (sys.__stdout__, sys.__stderr__):
@@ -253,8 +240,7 @@ def launch(job_b64: str) -> None:
     source = base64.b64decode(job["source"])
     with open(SOURCE_FILE[job["language"]], "wb") as fh:
         fh.write(source)
-    if report is not None:
-        os.set_inheritable(report, False)
+    os.set_inheritable(report, False)
     if job["language"] == "sqlite":
         status = _sqlite(source)
     else:
@@ -279,7 +265,7 @@ def launch(job_b64: str) -> None:
         "memory_kb": max(0, _memory_kb("VmHWM") - start_rss),
         "out_of_memory": bool(RAN_OUT_OF_MEMORY),
     }
-    if report is not None:
-        with contextlib.suppress(OSError):
-            os.write(report, (json.dumps({"judge0": usage}) + "\n").encode())
+    trailer = "\0" + str(job["marker"]) + json.dumps(usage) + "\n"
+    with contextlib.suppress(OSError):
+        os.write(report, trailer.encode())
     os._exit(status)
