@@ -412,4 +412,25 @@ def test_a_program_cannot_pass_off_a_report_of_its_own(server: Server) -> None:
     fake = "import sys\nsys.stderr.write('\\0' + \"0\" * 32 + '{\"exit\": 0}\\n')\nsys.exit(3)\n"
     done = judge0.run(client=client_for(server), source_code=fake, language=LanguageAlias.PYTHON)
     assert done.status == Status.RUNTIME_ERROR_NZEC and done.exit_code == 3
-    assert done.stderr == "\0" + "0" * 32 + '{"exit": 0}\n'
+    # (stored text keeps no NUL: it comes back as U+FFFD)
+    assert done.stderr == "\ufffd" + "0" * 32 + '{"exit": 0}\n'
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://evil.example/hook",
+        "http://127.0.0.1.evil.example/hook",
+        "file:///etc/passwd",
+        "http://user:pw@127.0.0.1/hook",
+    ],
+)
+def test_a_callback_to_a_host_not_allowed_is_refused(server: Server, url: str) -> None:
+    response = httpx.post(
+        f"{server.url}/submissions",
+        headers={"X-Auth-Token": server.key()},
+        json={"source_code": "print(1)", "language_id": 71, "callback_url": url},
+    )
+    assert response.status_code == 422
+    [message] = response.json()["callback_url"]
+    assert message in ("is not a valid URL", f"host {url.split('/')[2]} is not allowed")
