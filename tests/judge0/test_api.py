@@ -349,3 +349,55 @@ async def test_a_submission_left_in_the_queue_runs_when_the_next_process_starts(
                     break
                 await asyncio.sleep(0.1)
             assert found.json() == {"status_id": 3, "stdout": "picked up\n"}
+
+
+async def test_two_workers_claim_a_submission_once_and_leave_a_live_run_alone(
+    settings: Settings, database: Database, make_key: KeyMaker
+) -> None:
+    import asyncio
+    from datetime import UTC, datetime
+
+    from viva.judge0 import service
+    from viva.judge0.models import Judge0Submission
+
+    key = await make_key()
+    options = {
+        "cpu_time_limit": 5.0,
+        "cpu_extra_time": 1.0,
+        "wall_time_limit": 10.0,
+        "memory_limit": 128000,
+        "max_file_size": 1024,
+        "number_of_runs": 1,
+    }
+    async with database.session() as session:
+        owner = await accounts.user_for_api_key(session, secret=key)
+        assert owner is not None
+        queued = Judge0Submission(
+            token=str(uuid.uuid4()),
+            user_id=owner[0].id,
+            language_id=71,
+            source_code=b"print('once')",
+            options=options,
+            status_id=1,
+            attempts=0,
+        )
+        live = Judge0Submission(
+            token=str(uuid.uuid4()),
+            user_id=owner[0].id,
+            language_id=71,
+            source_code=b"print('elsewhere')",
+            options=options,
+            status_id=2,
+            attempts=1,
+            started_at=datetime.now(UTC),  # another process started it a moment ago
+        )
+        session.add_all([queued, live])
+    done = await asyncio.gather(
+        service.process(database, settings=settings, submission_id=queued.id),
+        service.process(database, settings=settings, submission_id=queued.id),
+    )
+    ran = [d for d in done if d is not None]
+    assert len(ran) == 1 and ran[0].stdout == "once\n" and ran[0].attempts == 1
+    assert await service.process(database, settings=settings, submission_id=live.id) is None
+    waits = dict(await service.unfinished(database))
+    assert 0 < waits[live.id] <= 70 and queued.id not in waits

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from viva.judge0.models import Judge0Submission
@@ -48,3 +49,19 @@ async def unfinished_ids(session: AsyncSession) -> list[int]:
         .order_by(Judge0Submission.id)
     )
     return list(rows.all())
+
+
+async def claim(
+    session: AsyncSession, *, submission_id: int, status_id: int, attempts: int, at: datetime
+) -> bool:
+    """Mark it Processing only if nobody did since it was read (a conditional update)."""
+    result = await session.execute(
+        update(Judge0Submission)
+        .where(
+            Judge0Submission.id == submission_id,
+            Judge0Submission.status_id == status_id,
+            Judge0Submission.attempts == attempts,
+        )
+        .values(status_id=int(Status.PROCESSING), started_at=at, attempts=attempts + 1)
+    )
+    return bool(getattr(result, "rowcount", 0) == 1)

@@ -28,6 +28,7 @@ class Judge0Runner:
         self._running = 0
         self._workers: list[asyncio.Task[None]] = []
         self._callbacks: set[asyncio.Task[bool]] = set()
+        self._later: set[asyncio.Task[None]] = set()
 
     def available(self) -> bool:
         return not self.unavailable_reason()
@@ -58,18 +59,28 @@ class Judge0Runner:
         if leftovers and not self.available():
             log.warning("judge0_unavailable", left_queued=len(leftovers))
             return
-        for submission_id in leftovers:
-            await self.enqueue(submission_id)
+        for submission_id, wait in leftovers:
+            if wait <= 0:
+                await self.enqueue(submission_id)
+            else:  # another process may still be running it: look again when its lease ends
+                later = asyncio.create_task(self._enqueue_after(submission_id, wait + 1))
+                self._later.add(later)
+                later.add_done_callback(self._later.discard)
         if leftovers:
             log.info("judge0_recovered", submissions=len(leftovers))
 
     async def stop(self) -> None:
-        for task in [*self._workers, *self._callbacks]:
+        tasks: list[asyncio.Task[object]] = [*self._workers, *self._callbacks, *self._later]
+        for task in tasks:
             task.cancel()
-        for task in [*self._workers, *self._callbacks]:
+        for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._workers.clear()
+
+    async def _enqueue_after(self, submission_id: int, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+        await self.enqueue(submission_id)
 
     async def enqueue(self, submission_id: int) -> None:
         self._done.setdefault(submission_id, asyncio.Event())

@@ -412,9 +412,18 @@ async def process(
         submission = await session.get(Judge0Submission, submission_id)
         if submission is None or submission.status_id not in repository.UNFINISHED:
             return None
-        submission.status_id = int(Status.PROCESSING)
-        submission.started_at = now()
-        submission.attempts += 1
+        if submission.status_id == Status.PROCESSING and _running_elsewhere(submission):
+            return None  # another process runs it (every process recovers at start)
+        claimed = await repository.claim(
+            session,
+            submission_id=submission_id,
+            status_id=submission.status_id,
+            attempts=submission.attempts,
+            at=now(),
+        )
+        if not claimed:
+            return None  # another worker took it first
+        await session.refresh(submission)
         attempts = submission.attempts
         # A language can go away (Viva's interpreter upgraded: its exact-version id changes).
         programs = programs_of(submission) if submission.language_id in LANGUAGES else []
@@ -450,6 +459,22 @@ async def process(
     return submission
 
 
+def lease_left(submission: Judge0Submission) -> float:
+    """Seconds until a Processing submission may be taken over: the lease is the longest its
+    run can take (every test case, every run, its wall clock) and a minute."""
+    options = submission.options or {}
+    longest = float(options.get("wall_time_limit") or 0) * int(options.get("number_of_runs") or 1)
+    longest *= max(1, len(submission.viva_tests or []))
+    started = submission.started_at
+    if submission.status_id != Status.PROCESSING or started is None:
+        return 0.0
+    return max(0.0, longest + 60 - (now() - started).total_seconds())
+
+
+def _running_elsewhere(submission: Judge0Submission) -> bool:
+    return lease_left(submission) > 0
+
+
 def _store(submission: Judge0Submission, result: Result) -> None:
     for name, value in result.fields().items():
         if isinstance(value, str):
@@ -461,6 +486,10 @@ def _stored_result(result: Result) -> dict[str, Any]:
     return {k: storable(v) if isinstance(v, str) else v for k, v in result.fields().items()}
 
 
-async def unfinished(database: Database) -> list[int]:
+async def unfinished(database: Database) -> list[tuple[int, float]]:
+    """Submissions left In Queue or Processing, each with how long to wait before running
+    it (a Processing one may still run in another process until its lease ends)."""
     async with database.session() as session:
-        return await repository.unfinished_ids(session)
+        ids = await repository.unfinished_ids(session)
+        found = [await session.get(Judge0Submission, i) for i in ids]
+    return [(row.id, lease_left(row)) for row in found if row is not None]
