@@ -20,7 +20,8 @@ import httpx
 from viva.infra.logging import log
 from viva.judge0.models import Judge0Submission
 from viva.judge0.schemas import DEFAULT_FIELDS
-from viva.judge0.service import Caller, render
+from viva.judge0.service import Caller
+from viva.judge0.views import render
 from viva.settings import Judge0Settings
 
 TRIES = 3

@@ -213,3 +213,26 @@ def interpret(program: Program, outcome: RunOutcome, marker: str) -> Result:
         if strip(expected) != strip(outcome.stdout):
             result.status = Status.WRONG_ANSWER
     return result
+
+
+def run_all(sandbox: Any, programs: list[Program], runs: int) -> tuple[Result, list[Result]]:
+    """Blocking. Each program `runs` times (stopping at the first run not Accepted, as
+    Judge0 does), times and memory averaged; the submission's result is the first test
+    case not Accepted, else the last one."""
+    per_test: list[Result] = []
+    for program in programs:
+        results = []
+        for _ in range(runs):
+            results.append(run(sandbox, program))
+            if results[-1].status != Status.ACCEPTED:
+                break
+        last = results[-1]
+        times = [r.time for r in results if r.time is not None]
+        walls = [r.wall_time for r in results if r.wall_time is not None]
+        memories = [r.memory for r in results if r.memory is not None]
+        last.time = round(sum(times) / len(times), 3) if times else last.time
+        last.wall_time = round(sum(walls) / len(walls), 3) if walls else last.wall_time
+        last.memory = round(sum(memories) / len(memories)) if memories else last.memory
+        per_test.append(last)
+    overall = next((r for r in per_test if r.status != Status.ACCEPTED), per_test[-1])
+    return overall, per_test

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from viva.accounts.models import User
 from viva.judge0.models import Judge0Submission
 from viva.judge0.statuses import Status
 
@@ -65,3 +66,11 @@ async def claim(
         .values(status_id=int(Status.PROCESSING), started_at=at, attempts=attempts + 1)
     )
     return bool(getattr(result, "rowcount", 0) == 1)
+
+
+async def get(session: AsyncSession, *, submission_id: int) -> Judge0Submission | None:
+    return await session.get(Judge0Submission, submission_id)
+
+
+async def user(session: AsyncSession, *, user_id: int) -> User | None:
+    return await session.get(User, user_id)

@@ -17,12 +17,13 @@ from fastapi.responses import JSONResponse, Response
 from viva import __version__
 from viva.db import Database
 from viva.infra.ratelimit import RateLimiter
-from viva.judge0 import service
+from viva.judge0 import service, views
+from viva.judge0.config import config_info
 from viva.judge0.errors import BadRequest, NotFound
 from viva.judge0.languages import LANGUAGES
 from viva.judge0.models import Judge0Submission
 from viva.judge0.runner import Judge0Runner
-from viva.judge0.schemas import config_info, flag, requested_fields
+from viva.judge0.schemas import flag, requested_fields
 from viva.judge0.statuses import DESCRIPTIONS
 from viva.settings import Settings
 
@@ -147,7 +148,7 @@ def _view(
     request: Request, caller: service.Caller, row: Judge0Submission, fields: list[str]
 ) -> Any:
     encoded = flag(request.query_params.get("base64_encoded"))
-    return service.render(row, fields, encoded=encoded, caller=caller)
+    return views.render(row, fields, encoded=encoded, caller=caller)
 
 
 @router.post("/submissions")
@@ -279,7 +280,7 @@ async def delete_submission(token: str, request: Request) -> Any:
     queued or running; the answer is the deleted submission, base64-encoded."""
     caller = await _caller(request, authorize=True)
     fields = requested_fields(request.query_params.get("fields"))
-    row = await service.delete(
+    row = await service.delete_submission(
         _database(request), settings=_settings(request), caller=caller, token=token
     )
-    return service.render(row, fields, encoded=True, caller=caller)
+    return views.render(row, fields, encoded=True, caller=caller)

@@ -18,7 +18,6 @@ from typing import Any
 
 from viva.accounts import service as accounts
 from viva.accounts.audit import audit
-from viva.accounts.models import User
 from viva.db import Database, after_commit
 from viva.errors import ServiceUnavailable
 from viva.grading.judge import storable
@@ -26,11 +25,11 @@ from viva.infra.logging import log
 from viva.infra.ratelimit import RateLimited, RateLimiter
 from viva.judge0 import repository
 from viva.judge0.errors import BadRequest, Forbidden, NotFound, Unauthorized
-from viva.judge0.execution import Program, Result
+from viva.judge0.execution import Program, Result, run_all
 from viva.judge0.languages import LANGUAGES
 from viva.judge0.models import Judge0Submission
-from viva.judge0.schemas import ENCODED_OUT, SubmissionIn, parse_submission
-from viva.judge0.statuses import Status, as_seen, status_object
+from viva.judge0.schemas import SubmissionIn, parse_submission
+from viva.judge0.statuses import Status, status_object
 from viva.settings import Settings
 
 SCOPE = "judge0"  # the API key scope X-Auth-Token needs
@@ -45,10 +44,6 @@ ATTRIBUTES = (
     "exit_signal",
     "callback_url",
     "message",
-)
-CONVERSION_ERROR = (
-    "some attributes for this submission cannot be converted to UTF-8, "
-    "use base64_encoded=true query parameter"
 )
 
 
@@ -227,7 +222,7 @@ async def page(
     return rows, meta
 
 
-async def delete(
+async def delete_submission(
     database: Database, *, settings: Settings, caller: Caller, token: str
 ) -> Judge0Submission:
     """Judge0's DELETE: only when enabled, authorized, and the run is over."""
@@ -246,97 +241,11 @@ async def delete(
         await session.delete(found)
         await audit(
             session,
-            actor=await session.get(User, caller.user_id),
+            actor=await repository.user(session, user_id=caller.user_id),
             action="judge0.delete",
             target=found.token,
         )
     return found
-
-
-# Rendering ----------------------------------------------------------------------------------
-
-
-def _timestamp(value: datetime | None) -> str | None:
-    if value is None:
-        return None
-    value = value.astimezone(UTC)
-    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
-
-
-def _decimal(value: float | None) -> str | None:
-    """Judge0 (Rails decimals) sends times as strings."""
-    return None if value is None else str(round(float(value), 3))
-
-
-def _text(value: bytes | str | None, *, encoded: bool) -> str | None:
-    if value is None:
-        return None
-    raw = value.encode("utf-8", "surrogatepass") if isinstance(value, str) else value
-    if encoded:
-        return base64.b64encode(raw).decode()
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise BadRequest(CONVERSION_ERROR) from None
-
-
-def render(
-    submission: Judge0Submission, fields: Sequence[str], *, encoded: bool, caller: Caller
-) -> dict[str, Any]:
-    """The submission with the requested fields, as Judge0 serializes them."""
-    extensions = "mle" in caller.extensions
-    options = submission.options or {}
-    language = LANGUAGES.get(submission.language_id)
-    values: dict[str, Any] = {}
-    for name in fields:
-        if name in ENCODED_OUT:
-            values[name] = _text(getattr(submission, name), encoded=encoded)
-        elif name == "status_id":
-            values[name] = as_seen(submission.status_id, extensions=extensions)
-        elif name == "status":
-            values[name] = status_object(submission.status_id, extensions=extensions)
-        elif name == "language":
-            values[name] = language.summary() if language else None
-        elif name in ("created_at", "finished_at"):
-            values[name] = _timestamp(getattr(submission, name))
-        elif name in ("time", "wall_time"):
-            values[name] = _decimal(getattr(submission, name))
-        elif name in ("cpu_time_limit", "cpu_extra_time", "wall_time_limit"):
-            values[name] = _decimal(options.get(name))
-        elif name == "additional_files":
-            files = submission.additional_files
-            values[name] = base64.b64encode(files).decode() if files else None
-        elif name == "viva_tests":
-            values[name] = _render_tests(submission, encoded=encoded, extensions=extensions)
-        elif name in ATTRIBUTES:
-            values[name] = getattr(submission, name)
-        else:
-            values[name] = options.get(name)
-    return values
-
-
-def _render_tests(
-    submission: Judge0Submission, *, encoded: bool, extensions: bool
-) -> list[dict[str, Any]] | None:
-    tests = submission.viva_tests
-    if not tests or "status_id" not in tests[0]:
-        return None
-    shown = []
-    for test in tests:
-        shown.append(
-            {
-                "status": status_object(int(test["status_id"]), extensions=extensions),
-                "stdout": _text(test.get("stdout"), encoded=encoded),
-                "stderr": _text(test.get("stderr"), encoded=encoded),
-                "message": test.get("message"),
-                "exit_code": test.get("exit_code"),
-                "exit_signal": test.get("exit_signal"),
-                "time": _decimal(test.get("time")),
-                "wall_time": _decimal(test.get("wall_time")),
-                "memory": test.get("memory"),
-            }
-        )
-    return shown
 
 
 # Running ------------------------------------------------------------------------------------
@@ -374,31 +283,6 @@ def programs_of(submission: Judge0Submission) -> list[Program]:
     ]
 
 
-def execute(sandbox: Any, programs: list[Program], runs: int) -> tuple[Result, list[Result]]:
-    """Blocking. Each program `runs` times (stopping at the first run not Accepted, as
-    Judge0 does), times and memory averaged; the submission's result is the first test
-    case not Accepted, else the last one."""
-    from viva.judge0.execution import run
-
-    per_test: list[Result] = []
-    for program in programs:
-        results = []
-        for _ in range(runs):
-            results.append(run(sandbox, program))
-            if results[-1].status != Status.ACCEPTED:
-                break
-        last = results[-1]
-        times = [r.time for r in results if r.time is not None]
-        walls = [r.wall_time for r in results if r.wall_time is not None]
-        memories = [r.memory for r in results if r.memory is not None]
-        last.time = round(sum(times) / len(times), 3) if times else last.time
-        last.wall_time = round(sum(walls) / len(walls), 3) if walls else last.wall_time
-        last.memory = round(sum(memories) / len(memories)) if memories else last.memory
-        per_test.append(last)
-    overall = next((r for r in per_test if r.status != Status.ACCEPTED), per_test[-1])
-    return overall, per_test
-
-
 def internal_error(message: str) -> Result:
     return Result(status=Status.INTERNAL_ERROR, message=message)
 
@@ -409,7 +293,7 @@ async def process(
     """Run one stored submission and store its result; None when there is nothing to run
     (gone, or finished by another worker)."""
     async with database.session() as session:
-        submission = await session.get(Judge0Submission, submission_id)
+        submission = await repository.get(session, submission_id=submission_id)
         if submission is None or submission.status_id not in repository.UNFINISHED:
             return None
         if submission.status_id == Status.PROCESSING and _running_elsewhere(submission):
@@ -439,14 +323,14 @@ async def process(
 
         try:
             sandbox = await asyncio.to_thread(grading.get_runner, settings)
-            overall, per_test = await asyncio.to_thread(execute, sandbox, programs, runs)
+            overall, per_test = await asyncio.to_thread(run_all, sandbox, programs, runs)
         except ServiceUnavailable as exc:
             overall = internal_error(exc.detail)
         except Exception as exc:  # the submission ends as Internal Error, never left running
             log.error("judge0_run_failed", submission=submission_id, error=repr(exc))
             overall = internal_error("the run failed on the server's side")
     async with database.session() as session:
-        submission = await session.get(Judge0Submission, submission_id)
+        submission = await repository.get(session, submission_id=submission_id)
         if submission is None:  # deleted meanwhile
             return None
         _store(submission, overall)
@@ -491,5 +375,5 @@ async def unfinished(database: Database) -> list[tuple[int, float]]:
     it (a Processing one may still run in another process until its lease ends)."""
     async with database.session() as session:
         ids = await repository.unfinished_ids(session)
-        found = [await session.get(Judge0Submission, i) for i in ids]
+        found = [await repository.get(session, submission_id=i) for i in ids]
     return [(row.id, lease_left(row)) for row in found if row is not None]
