@@ -291,7 +291,7 @@ def _parameters(func: Any) -> list[str]:
 
 def _collect(namespace: dict[str, Any]) -> list[tuple[str, Any, Any]]:
     """(name, function, class or None) of every test, in the order the file defines them."""
-    found = []
+    found: list[tuple[str, Any, Any]] = []
     for name, value in list(namespace.items()):
         if name.startswith("test") and inspect.isfunction(value):
             found.append((name, value, None))
