@@ -153,6 +153,19 @@ async def create_api_key(
     return key, secret
 
 
+async def api_keys_of(session: AsyncSession, *, user: User) -> list[ApiKey]:
+    return list(await repository.api_keys_of(session, user_id=user.id))
+
+
+async def revoke_api_key(session: AsyncSession, *, user: User, key_id: int) -> None:
+    """Revoke one of the user's own keys (another user's is not found, as a missing one)."""
+    key = await repository.get_api_key(session, key_id=key_id)
+    if key is None or key.user_id != user.id:
+        raise NotFound(f"no API key {key_id}")
+    key.revoked_at = now()
+    await audit(session, actor=user, action="api_key.revoke", target=key.name)
+
+
 async def user_for_api_key(session: AsyncSession, *, secret: str) -> tuple[User, list[str]] | None:
     key = await repository.active_api_key(session, key_hash=security.digest(secret))
     if key is None:
