@@ -113,7 +113,12 @@ def test_tests_that_fail_on_the_correct_module_score_nothing(sandbox: SandboxRun
     )
     g = grade_tests(sandbox, c, source, visible_only=False)
     assert g.verdict == Verdict.WRONG_ANSWER and g.score == 0.0 and len(g.tests) == 1
-    assert "test_wrong: line 4: AssertionError" in g.tests[0].message
+    message = g.tests[0].message
+    assert "1 of your tests fail on the correct module" in message
+    # the line is shown unless the sandbox's guard refuses traceback frames
+    assert (
+        "test_wrong: line 4: AssertionError" in message or "test_wrong: AssertionError" in message
+    )
 
 
 def test_a_file_without_tests_or_with_a_syntax_error_is_reported(sandbox: SandboxRunner) -> None:
@@ -197,7 +202,10 @@ import retrying
 
 def test_installed_alike():
     assert retrying.__file__ == "retrying.py" and retrying.__name__ == "retrying"
-    assert retrying.retry.__code__.co_filename == "retrying.py"
+    try:
+        assert retrying.retry.__code__.co_filename == "retrying.py"
+    except RuntimeError:  # code objects may be refused to graded code by the sandbox's guard
+        pass
     with pytest.raises(OSError):
         inspect.getsource(retrying)
     with pytest.raises(OSError):
@@ -231,7 +239,11 @@ import retrying
 
 def fingerprint():
     h = hashlib.sha256()
-    todo = [retrying.retry.__code__]
+    h.update(repr((retrying.retry.__doc__, retrying.retry().__qualname__)).encode())
+    try:
+        todo = [retrying.retry.__code__]
+    except RuntimeError:  # code objects may be refused by the sandbox's guard
+        todo = []
     while todo:
         code = todo.pop()
         h.update(code.co_code + repr(code.co_names).encode() + str(code.co_firstlineno).encode())
