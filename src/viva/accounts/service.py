@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from typing import Literal
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -75,8 +76,10 @@ async def create_user(
     return user
 
 
-async def list_users(session: AsyncSession) -> list[User]:
-    return list(await repository.list_users(session))
+async def list_users(
+    session: AsyncSession, *, order_by: Literal["id", "username"] = "id"
+) -> list[User]:
+    return list(await repository.list_users(session, order_by=order_by))
 
 
 async def get_user_by_name(session: AsyncSession, *, username: str) -> User | None:
