@@ -36,6 +36,7 @@ from viva.grading.grader import grading_unavailable as grading_unavailable
 from viva.grading.grader import resolved_tests as resolved_tests  # check.py imports it here
 from viva.grading.judge import Grade, Verdict, storable
 from viva.grading.models import Submission, SubmissionStatus
+from viva.grading.mutants import MutantChallenge, grade_tests
 from viva.grading.schemas import GradeOut, SubmissionOut, SubmissionSummary, TestOut
 from viva.grading.sql.challenges import SqlChallenge
 from viva.grading.sql.engines import PostgresEngine, SqlRejected
@@ -138,7 +139,7 @@ async def grade_any(
     dialect: str | None,
     visible_only: bool,
 ) -> Grade:
-    """Grade Python in the sandbox or SQL on its engine."""
+    """Grade Python (code, or tests against mutants) in the sandbox, or SQL on its engine."""
     if isinstance(challenge, SqlChallenge):
         chosen = submission_dialect(challenge, dialect)
         assert chosen is not None
@@ -149,6 +150,10 @@ async def grade_any(
         except SqlRejected as exc:
             raise ServiceUnavailable(str(exc)) from exc
     runner = await asyncio.to_thread(get_runner, ctx.settings)
+    if isinstance(challenge, MutantChallenge):
+        return await asyncio.to_thread(
+            grade_tests, runner, challenge, source, visible_only=visible_only
+        )
     return await asyncio.to_thread(
         grade_source,
         runner,
