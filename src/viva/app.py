@@ -9,7 +9,7 @@ from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Scope
@@ -32,8 +32,10 @@ from viva.grading.sql.engines import PostgresEngine
 from viva.grading.sql.grading import SqlEngines
 from viva.infra.body_limit import BodySizeLimitMiddleware
 from viva.infra.cache import EdgeCacheMiddleware, build_cache
+from viva.infra.health import router as health_router
 from viva.infra.logging import configure_logging, log
 from viva.infra.ratelimit import RateLimiter
+from viva.infra.redis import RedisClient
 from viva.infra.security_headers import SecurityHeadersMiddleware
 from viva.practice import mock
 from viva.practice.pages import router as practice_pages_router
@@ -62,9 +64,8 @@ async def prepare_database(settings: Settings, *, migrate: bool) -> None:
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     configure_logging(level=settings.log_level, fmt=settings.log_format)
-    cache = build_cache(
-        redis_url=settings.redis_url, ttl=settings.cache_ttl_seconds, prefix=settings.cache_prefix
-    )
+    redis = RedisClient(settings.redis_url) if settings.redis_url else None
+    cache = build_cache(redis=redis, ttl=settings.cache_ttl_seconds, prefix=settings.cache_prefix)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -91,6 +92,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await app.state.database.dispose()
         await cache.close()
         await app.state.auth_cache.close()
+        if redis is not None:
+            await redis.close()
 
     app = FastAPI(
         dependencies=[PolicyDep],
@@ -102,9 +105,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.settings = settings
+    app.state.redis = redis
     app.state.cache = cache
-    app.state.auth_cache = AuthCache(redis_url=settings.redis_url, prefix=settings.cache_prefix)
-    app.state.rate_limiter = RateLimiter(redis_url=settings.redis_url, prefix=settings.cache_prefix)
+    app.state.auth_cache = AuthCache(redis=redis, prefix=settings.cache_prefix)
+    app.state.rate_limiter = RateLimiter(redis=redis, prefix=settings.cache_prefix)
     install_error_handlers(app, html_pages=_html_error)
     app.include_router(bank_router)
     app.include_router(grading_router)
@@ -115,6 +119,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(bank_pages_router)
     app.include_router(account_pages.router)
     app.include_router(pages.router)
+    app.include_router(health_router)
     app.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")
 
     @app.get("/docs", include_in_schema=False)
@@ -130,20 +135,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return app.openapi_schema or {}
 
     app.openapi = openapi  # type: ignore[method-assign]
-
-    @app.get("/healthz", tags=["ops"])
-    async def healthz() -> dict[str, str]:
-        """Alive: the process answers."""
-        return {"status": "ok"}
-
-    @app.get("/readyz", tags=["ops"], responses={503: {"description": "database unreachable"}})
-    async def readyz(request: Request) -> JSONResponse:
-        """Ready: the database answers a query."""
-        ok = await request.app.state.database.ping()
-        return JSONResponse(
-            {"status": "ok" if ok else "unavailable", "database": ok},
-            status_code=200 if ok else 503,
-        )
 
     async def vouch(scope: Scope) -> bool:
         return known_caller(
