@@ -30,6 +30,7 @@ from viva.grading.queue import InProcessQueue
 from viva.grading.routes import router as grading_router
 from viva.grading.sql.engines import PostgresEngine
 from viva.grading.sql.grading import SqlEngines
+from viva.grading.tasks import BrokerQueue
 from viva.infra.body_limit import BodySizeLimitMiddleware
 from viva.infra.cache import EdgeCacheMiddleware, build_cache
 from viva.infra.health import router as health_router
@@ -82,9 +83,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             )
         postgres = PostgresEngine(settings.sql_postgres_url) if settings.sql_postgres_url else None
         app.state.sql_engines = SqlEngines(postgres)
-        app.state.grading_queue = InProcessQueue(
-            database=app.state.database, settings=settings, sql_engines=app.state.sql_engines
-        )
+        if settings.grading_on_redis:  # server mode: `viva worker` processes grade
+            if redis is None:
+                raise ValueError("VIVA_GRADING_QUEUE=redis needs VIVA_REDIS_URL")
+            app.state.grading_queue = BrokerQueue(
+                settings=settings, redis=redis, database=app.state.database
+            )
+        else:
+            app.state.grading_queue = InProcessQueue(
+                database=app.state.database, settings=settings, sql_engines=app.state.sql_engines
+            )
         await app.state.grading_queue.start()
         yield
         await app.state.grading_queue.stop()

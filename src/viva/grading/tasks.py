@@ -1,0 +1,300 @@
+"""Grading in server mode: submissions travel to `viva worker` processes on a Redis Stream.
+
+The broker is taskiq-redis's `RedisStreamBroker` (one consumer group, every worker a
+consumer): a job is acknowledged only after it was graded, so the job of a worker that
+dies stays pending and another worker claims it once it has been idle `redeliver_after`
+seconds (XAUTOCLAIM). Delivery is at least once; the submission row makes the effect
+once (a submission already done is never graded again). The README's "Running as a
+server" section has the guarantees in full.
+
+`BrokerQueue` is the API's side (`enqueue`, `wait`): it only sends; a send that fails
+because Redis is down leaves the submission queued in the database and in an outbox that
+is retried until Redis answers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import AsyncGenerator, Awaitable, Callable
+from typing import Annotated, Any, Protocol
+
+import structlog
+from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+from taskiq import AckableMessage, Context, TaskiqDepends
+from taskiq.exceptions import SendTaskError
+from taskiq_redis import RedisStreamBroker
+
+from viva.db import Database
+from viva.grading import service
+from viva.infra.logging import log
+from viva.infra.redis import OUTAGE, RedisClient, RedisUnavailable
+from viva.settings import Settings
+
+GRADE_TASK = "viva.grade"
+CONSUMER_GROUP = "viva-workers"
+
+
+class Grader(Protocol):
+    """What a worker runs for one submission (the grading use case)."""
+
+    async def grade(self, submission_id: int) -> None: ...
+
+
+class StreamBroker(RedisStreamBroker):
+    """taskiq-redis's stream broker, with four changes a grading queue needs.
+
+    - Pending jobs of dead consumers are claimed also when no new job arrives (upstream
+      only looks for them after a read that returned something).
+    - One job is read at a time, so a busy worker leaves the next job to an idle one
+      instead of holding a batch in its pending list.
+    - While a job is being graded its worker renews it (XCLAIM to itself resets the idle
+      time), so only the job of a dead worker is redelivered, however long grading takes.
+    - A Redis outage pauses the worker (one warning) instead of ending it; an ack that
+      cannot reach Redis leaves the job pending, to be redelivered and skipped as done.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.holding: set[Any] = set()  # entry ids yielded to the receiver, not yet acked
+
+    async def listen(self) -> AsyncGenerator[AckableMessage, None]:
+        heartbeat = asyncio.create_task(self._heartbeat(), name="viva-grading-heartbeat")
+        try:
+            async for message in self._listen():
+                yield message
+        finally:
+            heartbeat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await heartbeat
+
+    async def _heartbeat(self) -> None:
+        """Keep the jobs this worker is grading from looking idle: a live worker keeps its
+        jobs however long they take, a dead one loses them after `idle_timeout`."""
+        while True:
+            await asyncio.sleep(self.idle_timeout / 3000)
+            if not self.holding:
+                continue
+            try:
+                async with Redis(connection_pool=self.connection_pool) as conn:
+                    pending = await conn.xpending_range(
+                        self.queue_name,
+                        self.consumer_group_name,
+                        min="-",
+                        max="+",
+                        count=1000,
+                        consumername=self.consumer_name,
+                    )
+                    mine: list[Any] = [
+                        p["message_id"] for p in pending if p["message_id"] in self.holding
+                    ]
+                    if mine:  # only entries still ours: never take one back from another
+                        await conn.xclaim(
+                            self.queue_name,
+                            self.consumer_group_name,
+                            self.consumer_name,
+                            min_idle_time=0,
+                            message_ids=mine,
+                            justid=True,
+                        )
+            except OUTAGE:
+                pass  # listen() logs the outage
+
+    async def _listen(self) -> AsyncGenerator[AckableMessage, None]:
+        down = False
+        while True:
+            try:
+                async with Redis(connection_pool=self.connection_pool) as conn:
+                    if down:
+                        await self._declare_consumer_group()
+                        log.warning("grading_broker_recovered")
+                        down = False
+                    async for message in self._read(conn):
+                        yield message
+            except OUTAGE as exc:
+                if not down:
+                    log.warning("grading_broker_unavailable", error=str(exc))
+                    down = True
+                await asyncio.sleep(1)
+
+    async def _read(self, conn: Redis) -> AsyncGenerator[AckableMessage, None]:
+        while True:
+            fetched: Any = await conn.xreadgroup(
+                self.consumer_group_name,
+                self.consumer_name,
+                {self.queue_name: ">"},
+                block=self.block,
+                noack=False,
+                count=1,
+            )
+            for stream, entries in fetched or []:
+                for entry_id, fields in entries:
+                    yield self._message(stream, entry_id, fields)
+            if fetched:
+                continue
+            _, claimed, _ = await conn.xautoclaim(
+                self.queue_name,
+                self.consumer_group_name,
+                self.consumer_name,
+                min_idle_time=self.idle_timeout,
+                count=1,
+            )
+            for entry_id, fields in claimed:
+                if fields is not None:  # None: the entry was trimmed from the stream
+                    log.warning("grading_job_redelivered", entry=_text(entry_id))
+                    yield self._message(self.queue_name, entry_id, fields)
+
+    def _message(self, stream: Any, entry_id: Any, fields: Any) -> AckableMessage:
+        self.holding.add(entry_id)
+        return AckableMessage(data=fields[b"data"], ack=self._ack(stream, entry_id))
+
+    def _ack(self, stream: Any, entry_id: Any) -> Callable[[], Awaitable[None]]:
+        async def ack() -> None:
+            self.holding.discard(entry_id)
+            try:
+                async with Redis(connection_pool=self.connection_pool) as conn:
+                    await conn.xack(stream, self.consumer_group_name, entry_id)
+            except OUTAGE as exc:
+                log.warning("grading_ack_lost", entry=_text(entry_id), error=str(exc))
+
+        return ack
+
+
+def _text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def build_broker(settings: Settings, *, consumer: str | None = None) -> StreamBroker:
+    """The broker of the grading stream; a worker also registers the task on it."""
+    if not settings.redis_url:
+        raise ValueError("server-mode grading needs VIVA_REDIS_URL")
+    broker = StreamBroker(
+        settings.redis_url,
+        queue_name=f"{settings.cache_prefix}:grading",
+        consumer_group_name=CONSUMER_GROUP,
+        consumer_name=consumer,
+        consumer_id="0",  # a group created after jobs were sent still sees them
+        xread_block=1000,
+        idle_timeout=int(settings.grading_redeliver_seconds * 1000),
+        socket_connect_timeout=1,
+        socket_timeout=30,  # far longer than the 1 s blocking read, even on a loaded host
+        retry=Retry(NoBackoff(), 1),  # a pooled connection Redis closed: once more, fresh
+    )
+    broker.register_task(grade, task_name=GRADE_TASK)
+    return broker
+
+
+def graded_channel(settings: Settings) -> str:
+    return f"{settings.cache_prefix}:grading:done"
+
+
+async def grade(
+    submission_id: int,
+    request_id: str = "",
+    context: Annotated[Context, TaskiqDepends()] = None,  # type: ignore[assignment]
+) -> None:
+    """The task: grade one submission, then tell the API processes it is done."""
+    grader: Grader = context.state.grader
+    notify: Callable[[int], Awaitable[None]] = context.state.notify
+    with structlog.contextvars.bound_contextvars(
+        request_id=request_id or None, submission=submission_id
+    ):
+        started = time.perf_counter()
+        await grader.grade(submission_id)
+        log.info("submission_graded", seconds=round(time.perf_counter() - started, 3))
+    await notify(submission_id)
+
+
+class BrokerQueue:
+    """The API's grading queue in server mode: send to the workers, wait for a verdict."""
+
+    def __init__(self, *, settings: Settings, redis: RedisClient, database: Database) -> None:
+        self.settings = settings
+        self.redis = redis
+        self.database = database
+        self.broker = build_broker(settings)
+        self._done: dict[int, asyncio.Event] = {}
+        self._outbox: dict[int, str] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    async def start(self) -> None:
+        with contextlib.suppress(RedisUnavailable):
+            async with self.redis.guard():
+                await self.broker.startup()
+        listener = self.redis.listen(graded_channel(self.settings), self._graded)
+        sweeper = asyncio.create_task(self._sweep(), name="viva-grading-outbox")
+        self._tasks.update((listener, sweeper))
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks.clear()
+        if self._outbox:  # still queued in the database: the next sweep of any API sends them
+            log.warning("grading_outbox_left", submissions=len(self._outbox))
+        await self.broker.shutdown()
+
+    async def _graded(self, data: bytes) -> None:
+        event = self._done.pop(int(data), None)
+        if event is not None:
+            event.set()
+
+    async def _send(self, submission_id: int, request_id: str) -> None:
+        task = self.broker.find_task(GRADE_TASK)
+        assert task is not None
+        async with self.redis.guard():
+            try:
+                await task.kiq(submission_id, request_id)
+            except SendTaskError as exc:
+                raise exc.__cause__ or exc from None
+
+    async def enqueue(self, submission_id: int) -> None:
+        request_id = structlog.contextvars.get_contextvars().get("request_id") or ""
+        self._done.setdefault(submission_id, asyncio.Event())  # wait() usually follows
+        try:
+            await self._send(submission_id, request_id)
+        except RedisUnavailable:
+            self._outbox[submission_id] = request_id
+            log.info("grading_deferred", submission=submission_id, reason="redis unavailable")
+
+    async def _sweep(self) -> None:
+        """Send what could not be sent while Redis was down (the outbox), oldest first."""
+        while True:
+            await asyncio.sleep(1)
+            for submission_id, request_id in sorted(self._outbox.items()):
+                try:
+                    await self._send(submission_id, request_id)
+                except RedisUnavailable:
+                    break
+                del self._outbox[submission_id]
+
+    async def wait(self, submission_id: int, seconds: float) -> bool:
+        """True once the submission is done: told by the worker over pub/sub, or seen in the
+        database (checked every half second, in case the message was missed)."""
+        event = self._done.get(submission_id)
+        check_first = event is None  # its message may have come already
+        event = event or self._done.setdefault(submission_id, asyncio.Event())
+        deadline = time.monotonic() + seconds
+        try:
+            while True:
+                if check_first and await self._is_done(submission_id):
+                    return True
+                check_first = True
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(event.wait(), min(0.5, left))
+                    return True
+        finally:
+            self._done.pop(submission_id, None)
+
+    async def _is_done(self, submission_id: int) -> bool:
+        async with self.database.session() as session:
+            submission = await service.get_submission(session, submission_id=submission_id)
+            return submission.status == "done"
