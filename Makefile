@@ -30,6 +30,7 @@ lint: $(VENV)/.test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 test: $(VENV)/.test debian-test-deps lint
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)

@@ -19,28 +19,15 @@ from taskiq.acks import AcknowledgeType
 from taskiq.receiver import Receiver
 
 from viva.db import Database
-from viva.grading.queue import InProcessQueue
-from viva.grading.sql.engines import PostgresEngine
-from viva.grading.sql.grading import SqlEngines
+from viva.events import EventBus
+from viva.grading import service
+from viva.grading.catalogue import Catalogue
+from viva.grading.service import GradingContext
 from viva.grading.tasks import StreamBroker, build_broker, graded_channel
 from viva.infra.logging import configure_logging, log
 from viva.infra.redis import OUTAGE, RedisClient
+from viva.practice import subscribers as practice_subscribers
 from viva.settings import Settings
-
-
-class QueueGrader:
-    """Grades one submission with the steps of the in-process queue (claim, grade, store;
-    an Internal Error when grading itself fails), so both modes grade alike."""
-
-    def __init__(self, *, database: Database, settings: Settings, sql_engines: SqlEngines) -> None:
-        self._queue = InProcessQueue(database=database, settings=settings, sql_engines=sql_engines)
-
-    async def grade(self, submission_id: int) -> None:
-        try:
-            await self._queue._grade(submission_id)
-        except Exception as exc:  # the row ends as Internal Error, never left running
-            log.error("grading_failed", submission=submission_id, error=repr(exc))
-            await self._queue._store_failure(submission_id)
 
 
 async def _start_broker(broker: StreamBroker) -> None:
@@ -64,13 +51,16 @@ async def run_worker(settings: Settings, *, slots: int | None = None) -> None:
     if not settings.redis_url:
         raise SystemExit("viva worker needs VIVA_REDIS_URL (the grading stream)")
     database = Database(settings.effective_database_url)
-    postgres = PostgresEngine(settings.sql_postgres_url) if settings.sql_postgres_url else None
-    sql_engines = SqlEngines(postgres)
+    events = EventBus()
+    practice_subscribers.subscribe(events, fuzz=settings.review_fuzzing)
+    grading = GradingContext.build(
+        settings=settings, database=database, catalogue=Catalogue(), events=events
+    )
     redis = RedisClient(settings.redis_url)
     consumer = f"{socket.gethostname()}-{os.getpid()}"
     broker = build_broker(settings, consumer=consumer)
     broker.is_worker_process = True
-    broker.state.grader = QueueGrader(database=database, settings=settings, sql_engines=sql_engines)
+    broker.state.grading = grading
     channel = graded_channel(settings)
 
     async def notify(submission_id: int) -> None:
@@ -94,11 +84,14 @@ async def run_worker(settings: Settings, *, slots: int | None = None) -> None:
         await _start_broker(broker)
         log.info("worker_started", consumer=consumer, slots=settings.sandbox_slots)
         await receiver.listen(finish)
-        log.info("worker_stopped", consumer=consumer)
+        # Gradings the drain time did not let finish are handed back (queued again); their
+        # jobs are redelivered, unacknowledged, to another worker.
+        released = await service.release_claims(grading)
+        log.info("worker_stopped", consumer=consumer, handed_back=released)
     finally:
         with contextlib.suppress(Exception):
             await broker.shutdown()
-        await sql_engines.close()
+        await grading.close()
         await database.dispose()
         await redis.close()
 

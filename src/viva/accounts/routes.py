@@ -7,7 +7,6 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.security import OAuth2PasswordRequestForm
 
-from viva.accounts import progress as progress_service
 from viva.accounts import security, service
 from viva.accounts.auth import Principal, resolve
 from viva.accounts.models import ApiKey, User
@@ -17,7 +16,6 @@ from viva.accounts.schemas import (
     ApiKeyOut,
     AssignmentIn,
     AuditOut,
-    Progress,
     RatingIn,
     RefreshIn,
     SignupIn,
@@ -28,7 +26,7 @@ from viva.accounts.schemas import (
     UserOut,
 )
 from viva.deps import DbId, SessionDep, SettingsDep, client_key
-from viva.errors import NotFound, problem_responses
+from viva.errors import AuthFailed, Forbidden, NotFound, problem_responses
 from viva.infra.ratelimit import RateLimiter
 
 router = APIRouter(
@@ -41,7 +39,7 @@ async def current_principal(
 ) -> Principal:
     principal = await resolve(request, session, settings)
     if principal is None:
-        raise service.AuthFailed("sign in first", headers={"WWW-Authenticate": "Bearer"})
+        raise AuthFailed("sign in first", headers={"WWW-Authenticate": "Bearer"})
     return principal
 
 
@@ -97,9 +95,7 @@ async def token(
     user = await service.authenticate(session, username=username, password=form.password)
     if user is None:
         await limiter.hit("login-failures", username, settings.rate_limit_login_failures)
-        raise service.AuthFailed(
-            "wrong username or password", headers={"WWW-Authenticate": "Bearer"}
-        )
+        raise AuthFailed("wrong username or password", headers={"WWW-Authenticate": "Bearer"})
     await service.audit(session, actor=user, action="login.password", target=user.username)
     return await _pair(session, settings, user)
 
@@ -112,7 +108,7 @@ async def signup(
     limiter: RateLimiter = request.app.state.rate_limiter
     await limiter.hit("auth", client_key(request), settings.rate_limit_auth)
     if not await service.open_signup(session, default=settings.open_signup):
-        raise service.Forbidden("sign-up is closed on this server; ask an admin for an account")
+        raise Forbidden("sign-up is closed on this server; ask an admin for an account")
     user = await service.create_user(
         session, username=body.username, password=body.password, role="candidate"
     )
@@ -174,11 +170,6 @@ async def revoke(body: RefreshIn, session: SessionDep) -> Response:
 @router.get("/me", response_model=UserOut)
 async def me(principal: CurrentPrincipal) -> UserOut:
     return _user_out(principal.user)
-
-
-@router.get("/me/progress", response_model=Progress)
-async def my_progress(principal: CurrentPrincipal, session: SessionDep) -> Progress:
-    return await progress_service.progress(session, user_id=principal.user.id)
 
 
 @router.get("/me/api-keys", response_model=list[ApiKeyOut])
@@ -248,16 +239,6 @@ async def create_assignment(
 async def my_candidates(principal: CurrentPrincipal, session: SessionDep) -> list[UserOut]:
     """The candidates assigned to the calling interviewer."""
     return [_user_out(u) for u in await service.candidates_of(session, interviewer=principal.user)]
-
-
-@router.get("/users/{user_id}/progress", response_model=Progress)
-async def user_progress(
-    user_id: DbId, principal: CurrentPrincipal, session: SessionDep
-) -> Progress:
-    """A candidate's progress, for their interviewer or an admin."""
-    if not await service.may_see_work_of(session, viewer=principal.user, owner_id=user_id):
-        raise NotFound(f"no user {user_id}")
-    return await progress_service.progress(session, user_id=user_id)
 
 
 @router.get("/audit", response_model=list[AuditOut])

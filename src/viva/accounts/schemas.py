@@ -34,7 +34,8 @@ class UserIn(BaseModel):
 
 class ApiKeyIn(BaseModel):
     name: str = Field(min_length=1, max_length=80)
-    scopes: list[Literal["read", "submit"]] = ["read"]
+    # 'judge0': the Judge0-compatible API at /judge0 (read-only for Viva's own API)
+    scopes: list[Literal["read", "submit", "judge0"]] = ["read"]
 
 
 class ApiKeyOut(BaseModel):
@@ -49,22 +50,6 @@ class ApiKeyOut(BaseModel):
 
 class ApiKeyCreated(ApiKeyOut):
     key: str = Field(description="shown once; store it now")
-
-
-class CategoryProgress(BaseModel):
-    category: str
-    attempted: int
-    solved: int
-    submissions: int
-    accuracy: float = Field(description="accepted submissions / submissions")
-
-
-class HistoryItem(BaseModel):
-    submission_id: int
-    challenge: str
-    verdict: str | None
-    score: float | None
-    created_at: datetime
 
 
 class SignupIn(BaseModel):
@@ -82,18 +67,6 @@ class SiteSettingsOut(BaseModel):
 
 class RatingIn(BaseModel):
     rating: Literal["again", "hard", "good", "easy"]
-
-
-class Progress(BaseModel):
-    reveals: int = Field(description="model answers revealed")
-    ratings: dict[str, int] = Field(description="self-ratings by value")
-    attempted: int
-    solved: int
-    submissions: int
-    accuracy: float
-    streak_days: int = Field(description="consecutive days with a submission, ending today")
-    categories: list[CategoryProgress]
-    recent: list[HistoryItem]
 
 
 class AuditOut(BaseModel):

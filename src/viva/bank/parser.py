@@ -27,9 +27,6 @@ from viva.errors import ImportRejected
 
 DEFAULT_CATEGORY = "General"
 TITLE_MAX = 200
-# The question columns are NOT NULL: without an explicit marker a question gets these.
-DEFAULT_KIND = "theory"
-DEFAULT_DIFFICULTY = "medium"
 _TAG_GROUP = re.compile(
     r"(?:\[([^\[\]]{1,60})\]|\(([^()]{1,60})\)|(?<![*\w])\*([^*]{1,60})\*(?!\*)|(?<![_\w])_([^_]{1,60})_(?!_))"
 )
@@ -115,8 +112,8 @@ class ParsedQuestion:
     number: int
     text: str
     line: int
-    kind: str
-    difficulty: str
+    kind: str | None  # None: no marker in the file (Viva does not guess)
+    difficulty: str | None
     tags: list[str]
     slug: str = ""
     answer: str = ""  # Markdown, as the file has it; empty when the file has none
@@ -1190,8 +1187,8 @@ def _finish(q: _Question) -> ParsedQuestion:
         number=-1 if q.number is None else q.number,
         text=body,
         line=q.line,
-        kind=kind or a_kind or DEFAULT_KIND,
-        difficulty=difficulty or a_difficulty or DEFAULT_DIFFICULTY,
+        kind=kind or a_kind,
+        difficulty=difficulty or a_difficulty,
         tags=infer_tags(body),
         answer=answer,
     )

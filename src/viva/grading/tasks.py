@@ -18,7 +18,7 @@ import asyncio
 import contextlib
 import time
 from collections.abc import AsyncGenerator, Awaitable, Callable
-from typing import Annotated, Any, Protocol
+from typing import Annotated, Any
 
 import structlog
 from redis.asyncio import Redis
@@ -28,20 +28,14 @@ from taskiq import AckableMessage, Context, TaskiqDepends
 from taskiq.exceptions import SendTaskError
 from taskiq_redis import RedisStreamBroker
 
-from viva.db import Database
 from viva.grading import service
+from viva.grading.models import SubmissionStatus
 from viva.infra.logging import log
 from viva.infra.redis import OUTAGE, RedisClient, RedisUnavailable
 from viva.settings import Settings
 
 GRADE_TASK = "viva.grade"
 CONSUMER_GROUP = "viva-workers"
-
-
-class Grader(Protocol):
-    """What a worker runs for one submission (the grading use case)."""
-
-    async def grade(self, submission_id: int) -> None: ...
 
 
 class StreamBroker(RedisStreamBroker):
@@ -60,6 +54,16 @@ class StreamBroker(RedisStreamBroker):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.holding: set[Any] = set()  # entry ids yielded to the receiver, not yet acked
+        self._entries: dict[str, Any] = {}  # task id -> entry id, while held
+        self._released: set[Any] = set()
+
+    def release(self, task_id: str) -> None:
+        """Hand a job back without acknowledging it: it is redelivered after the idle
+        timeout (the submission is claimed by a process that may still die)."""
+        entry = self._entries.get(task_id)
+        if entry is not None:
+            self._released.add(entry)
+            self.holding.discard(entry)
 
     async def listen(self) -> AsyncGenerator[AckableMessage, None]:
         heartbeat = asyncio.create_task(self._heartbeat(), name="viva-grading-heartbeat")
@@ -148,12 +152,20 @@ class StreamBroker(RedisStreamBroker):
                     yield self._message(self.queue_name, entry_id, fields)
 
     def _message(self, stream: Any, entry_id: Any, fields: Any) -> AckableMessage:
+        data = fields[b"data"]
+        with contextlib.suppress(Exception):  # an unreadable job is acked and skipped
+            self._entries[self.formatter.loads(data).task_id] = entry_id
         self.holding.add(entry_id)
-        return AckableMessage(data=fields[b"data"], ack=self._ack(stream, entry_id))
+        return AckableMessage(data=data, ack=self._ack(stream, entry_id))
 
     def _ack(self, stream: Any, entry_id: Any) -> Callable[[], Awaitable[None]]:
         async def ack() -> None:
             self.holding.discard(entry_id)
+            for task_id in [t for t, e in self._entries.items() if e == entry_id]:
+                del self._entries[task_id]
+            if entry_id in self._released:
+                self._released.discard(entry_id)
+                return
             try:
                 async with Redis(connection_pool=self.connection_pool) as conn:
                     await conn.xack(stream, self.consumer_group_name, entry_id)
@@ -196,28 +208,55 @@ async def grade(
     request_id: str = "",
     context: Annotated[Context, TaskiqDepends()] = None,  # type: ignore[assignment]
 ) -> None:
-    """The task: grade one submission, then tell the API processes it is done."""
-    grader: Grader = context.state.grader
+    """The task: grade one submission (the one entry point, `service.grade_submission`),
+    then tell the API processes it is done. A submission another live process holds is
+    handed back unacknowledged, so it comes again if that process dies."""
+    ctx: service.GradingContext = context.state.grading
     notify: Callable[[int], Awaitable[None]] = context.state.notify
     with structlog.contextvars.bound_contextvars(
         request_id=request_id or None, submission=submission_id
     ):
         started = time.perf_counter()
-        await grader.grade(submission_id)
-        log.info("submission_graded", seconds=round(time.perf_counter() - started, 3))
+        result = await service.grade_submission(ctx, submission_id=submission_id)
+        if result is None:
+            async with ctx.database.session() as session:
+                row = await service.get_submission(session, submission_id=submission_id)
+                status = row.status
+            if status != SubmissionStatus.DONE:
+                broker = context.broker
+                assert isinstance(broker, StreamBroker)
+                broker.release(context.message.task_id)
+                log.info("submission_held_elsewhere", status=str(status))
+            return
+        log.info(
+            "submission_graded",
+            verdict=result.verdict.value,
+            seconds=round(time.perf_counter() - started, 3),
+        )
     await notify(submission_id)
 
 
 class BrokerQueue:
-    """The API's grading queue in server mode: send to the workers, wait for a verdict."""
+    """The API's grading queue in server mode: send to the workers, wait for a verdict.
 
-    def __init__(self, *, settings: Settings, redis: RedisClient, database: Database) -> None:
-        self.settings = settings
+    Sends that fail while Redis is down wait in an outbox (the rows stay queued) and go out
+    when it answers. Every `SWEEP` seconds the database is also checked for submissions no
+    live process grades (queued, or running on an expired lease: an API process that died
+    with its outbox, a worker killed mid-grade); one waiting longer than the redelivery time
+    is sent again. Duplicates are harmless: the conditional claim grades each once.
+    """
+
+    SWEEP = service.RENEW.total_seconds()
+
+    def __init__(self, ctx: service.GradingContext, *, redis: RedisClient) -> None:
+        self.ctx = ctx
+        self.settings = ctx.settings
         self.redis = redis
-        self.database = database
-        self.broker = build_broker(settings)
+        self.database = ctx.database
+        self.broker = build_broker(ctx.settings)
         self._done: dict[int, asyncio.Event] = {}
         self._outbox: dict[int, str] = {}
+        self._waiting_since: dict[int, float] = {}
         self._tasks: set[asyncio.Task[None]] = set()
 
     async def start(self) -> None:
@@ -226,7 +265,23 @@ class BrokerQueue:
                 await self.broker.startup()
         listener = self.redis.listen(graded_channel(self.settings), self._graded)
         sweeper = asyncio.create_task(self._sweep(), name="viva-grading-outbox")
-        self._tasks.update((listener, sweeper))
+        recovery = asyncio.create_task(self._recover(), name="viva-grading-recovery")
+        self._tasks.update((listener, sweeper, recovery))
+
+    async def _recover(self) -> None:
+        while True:
+            await asyncio.sleep(self.SWEEP)
+            try:
+                waiting = await service.recoverable(self.ctx)
+            except Exception as exc:  # the database is down: the next sweep retries
+                log.error("grading_sweep_failed", error=repr(exc))
+                continue
+            now = time.monotonic()
+            self._waiting_since = {i: self._waiting_since.get(i, now) for i in waiting}
+            for submission_id, since in self._waiting_since.items():
+                if now - since >= self.settings.grading_redeliver_seconds:
+                    await self.enqueue(submission_id)
+                    self._waiting_since[submission_id] = now
 
     async def stop(self) -> None:
         for task in self._tasks:
@@ -297,4 +352,4 @@ class BrokerQueue:
     async def _is_done(self, submission_id: int) -> bool:
         async with self.database.session() as session:
             submission = await service.get_submission(session, submission_id=submission_id)
-            return submission.status == "done"
+            return submission.status == SubmissionStatus.DONE
