@@ -34,7 +34,9 @@ from viva.grading.tasks import BrokerQueue
 from viva.infra.body_limit import BodySizeLimitMiddleware
 from viva.infra.cache import EdgeCacheMiddleware, build_cache
 from viva.infra.health import router as health_router
-from viva.infra.logging import configure_logging, log
+from viva.infra.logging import RequestIdMiddleware, configure_logging, log
+from viva.infra.metrics import Metrics, MetricsMiddleware
+from viva.infra.metrics import router as metrics_router
 from viva.infra.ratelimit import RateLimiter
 from viva.infra.redis import RedisClient
 from viva.infra.security_headers import SecurityHeadersMiddleware
@@ -96,6 +98,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         else:
             queue = InProcessQueue(grading)
         app.state.grading_queue = queue
+        if isinstance(queue, InProcessQueue):
+            queue.metrics = app.state.metrics
         grading.enqueue = queue.enqueue
         await queue.start()
         yield
@@ -119,6 +123,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.redis = redis
     app.state.cache = cache
+    app.state.metrics = metrics = Metrics(multiproc_dir=settings.metrics_multiproc_dir)
     app.state.catalogue = Catalogue()
     app.state.events = EventBus()
     practice_subscribers.subscribe(app.state.events, fuzz=settings.review_fuzzing)
@@ -134,6 +139,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(account_pages.router)
     app.include_router(bank_pages_router)
     app.include_router(health_router)
+    app.include_router(metrics_router)
     app.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")
 
     @app.get("/docs", include_in_schema=False)
@@ -158,6 +164,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(EdgeCacheMiddleware, cache=cache, authenticate=vouch)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(MetricsMiddleware, metrics=metrics)
+    app.add_middleware(RequestIdMiddleware)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

@@ -61,6 +61,14 @@ class Settings(BaseSettings):
         ge=1,
         description="a job unacknowledged this long (its worker died) goes to another worker",
     )
+    metrics_multiproc_dir: Path | None = Field(
+        default=None,
+        validation_alias="PROMETHEUS_MULTIPROC_DIR",
+        description="shared by the processes of one host: /metrics then answers for all",
+    )
+    worker_metrics_port: int | None = Field(
+        default=None, ge=1, le=65535, description="a worker serves /metrics on this port"
+    )
     worker_drain_seconds: float = Field(
         default=120, ge=0, description="on SIGTERM a worker finishes its jobs for this long"
     )

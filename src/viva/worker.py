@@ -15,6 +15,7 @@ import socket
 from typing import Annotated
 
 import typer
+from prometheus_client import start_http_server
 from taskiq.acks import AcknowledgeType
 from taskiq.receiver import Receiver
 
@@ -25,6 +26,7 @@ from viva.grading.catalogue import Catalogue
 from viva.grading.service import GradingContext
 from viva.grading.tasks import StreamBroker, build_broker, graded_channel
 from viva.infra.logging import configure_logging, log
+from viva.infra.metrics import Metrics
 from viva.infra.redis import OUTAGE, RedisClient
 from viva.practice import subscribers as practice_subscribers
 from viva.settings import Settings
@@ -61,6 +63,9 @@ async def run_worker(settings: Settings, *, slots: int | None = None) -> None:
     broker = build_broker(settings, consumer=consumer)
     broker.is_worker_process = True
     broker.state.grading = grading
+    broker.state.metrics = metrics = Metrics(multiproc_dir=settings.metrics_multiproc_dir)
+    if settings.worker_metrics_port is not None:
+        start_http_server(settings.worker_metrics_port, registry=metrics.registry)
     channel = graded_channel(settings)
 
     async def notify(submission_id: int) -> None:

@@ -116,7 +116,7 @@ class Cluster:
             stderr=subprocess.STDOUT,
         )
         self.procs.append(proc)
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 90  # imports and the sandbox: slow on a loaded host
         path = self.tmp / f"worker-{index}.log"
         while b"worker_started" not in path.read_bytes():
             assert proc.poll() is None, path.read_text()

@@ -24,13 +24,16 @@ import structlog
 from redis.asyncio import Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
+from redis.exceptions import ResponseError
 from taskiq import AckableMessage, Context, TaskiqDepends
 from taskiq.exceptions import SendTaskError
 from taskiq_redis import RedisStreamBroker
 
 from viva.grading import service
+from viva.grading.judge import Grade
 from viva.grading.models import SubmissionStatus
 from viva.infra.logging import log
+from viva.infra.metrics import Metrics
 from viva.infra.redis import OUTAGE, RedisClient, RedisUnavailable
 from viva.settings import Settings
 
@@ -213,11 +216,19 @@ async def grade(
     handed back unacknowledged, so it comes again if that process dies."""
     ctx: service.GradingContext = context.state.grading
     notify: Callable[[int], Awaitable[None]] = context.state.notify
+    metrics: Metrics = context.state.metrics
     with structlog.contextvars.bound_contextvars(
         request_id=request_id or None, submission=submission_id
     ):
         started = time.perf_counter()
-        result = await service.grade_submission(ctx, submission_id=submission_id)
+        result: Grade | None = None
+
+        async def run() -> str | None:
+            nonlocal result
+            result = await service.grade_submission(ctx, submission_id=submission_id)
+            return None if result is None else result.verdict.value
+
+        await metrics.grading(run)
         if result is None:
             async with ctx.database.session() as session:
                 row = await service.get_submission(session, submission_id=submission_id)
@@ -282,6 +293,17 @@ class BrokerQueue:
                 if now - since >= self.settings.grading_redeliver_seconds:
                     await self.enqueue(submission_id)
                     self._waiting_since[submission_id] = now
+
+    async def depth(self) -> int:
+        """Jobs in the stream not yet delivered, plus those delivered and not acknowledged."""
+        try:
+            groups: Any = await self.redis.call(lambda r: r.xinfo_groups(self.broker.queue_name))
+        except (RedisUnavailable, ResponseError):
+            return len(self._outbox)
+        group = next((g for g in groups if _text(g["name"]) == CONSUMER_GROUP), None)
+        if group is None:
+            return len(self._outbox)
+        return int(group.get("lag") or 0) + int(group["pending"]) + len(self._outbox)
 
     async def stop(self) -> None:
         for task in self._tasks:
