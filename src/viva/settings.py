@@ -66,6 +66,9 @@ class Settings(BaseSettings):
         validation_alias="PROMETHEUS_MULTIPROC_DIR",
         description="shared by the processes of one host: /metrics then answers for all",
     )
+    metrics_token: SecretStr | None = Field(
+        default=None, description="when set, GET /metrics wants it in X-Metrics-Token"
+    )
     worker_metrics_port: int | None = Field(
         default=None, ge=1, le=65535, description="a worker serves /metrics on this port"
     )

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
+from pydantic import SecretStr
 
 from viva.infra.metrics import Metrics
 
@@ -78,3 +79,17 @@ def test_several_processes_share_one_metrics_directory(tmp_path: Path) -> None:
         ({"method": "GET", "route": "/api/v1/tracks", "status": "200"}, 5.0)
     ]
     assert _samples(text, "viva_grading_jobs_total") == [({"verdict": "Accepted"}, 2.0)]
+
+
+async def test_metrics_want_the_scrape_token_when_one_is_set(
+    client: httpx.AsyncClient,
+) -> None:
+    app = client._transport.app  # type: ignore[attr-defined]
+    app.state.settings = app.state.settings.model_copy(
+        update={"metrics_token": SecretStr("s3cret-scrape")}
+    )
+    assert (await client.get("/metrics")).status_code == 401
+    wrong = await client.get("/metrics", headers={"X-Metrics-Token": "nope"})
+    assert wrong.status_code == 401
+    right = await client.get("/metrics", headers={"X-Metrics-Token": "s3cret-scrape"})
+    assert right.status_code == 200 and "viva_http_requests_total" in right.text

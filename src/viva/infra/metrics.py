@@ -8,6 +8,7 @@ process writes its samples there and `GET /metrics` of any of them answers for a
 
 from __future__ import annotations
 
+import hmac
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -136,7 +137,14 @@ router = APIRouter(tags=["ops"])
 
 @router.get("/metrics", response_class=Response)
 async def metrics(request: Request) -> Response:
-    """Prometheus text format (all processes' samples when PROMETHEUS_MULTIPROC_DIR is set)."""
+    """Prometheus text format (all processes' samples when PROMETHEUS_MULTIPROC_DIR is set);
+    with VIVA_METRICS_TOKEN set, only for a caller that sends it as X-Metrics-Token (a
+    bearer token would be taken for a user's credentials)."""
+    token = request.app.state.settings.metrics_token
+    if token is not None:
+        given = request.headers.get("x-metrics-token", "")
+        if not hmac.compare_digest(given.encode(), token.get_secret_value().encode()):
+            return Response("metrics need the scrape token\n", status_code=401)
     found: Metrics = request.app.state.metrics
     depth = getattr(request.app.state.grading_queue, "depth", None)
     if depth is not None:
