@@ -22,6 +22,7 @@ import sys
 import tempfile
 import threading
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import asyncpg
@@ -60,7 +61,7 @@ async def _token(url: str) -> str:
                 session, username=f"bench-{time.time_ns()}", password=None, role="candidate"
             )
         return security.encode_token(
-            user_id=user.id, role="candidate", kind="access", ttl=3600, key=SECRET
+            user_id=user.id, role="candidate", kind="access", ttl=timedelta(hours=1), key=SECRET
         )
     finally:
         await database.dispose()
