@@ -8,8 +8,118 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from viva.accounts import security
+from viva.accounts import service as accounts
+from viva.accounts.models import User
+from viva.accounts.roles import Role
+from viva.bank import repository as bank_repository
+from viva.bank.models import Answer, Category, Question, Track
+from viva.bank.parser import ParsedQuestion
 from viva.grading.challenges import load_challenges
 from viva.grading.models import AuthoredChallenge, Submission, SubmissionStatus
+
+PASSWORD = "correct horse battery"
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:10]}"
+
+
+# Accounts ------------------------------------------------------------------------------------
+
+
+async def user(
+    session: AsyncSession,
+    *,
+    role: Role | str = Role.CANDIDATE,
+    username: str | None = None,
+    password: str | None = PASSWORD,
+) -> User:
+    """A user made as sign-up and `viva users create` make them (password hashed, audited)."""
+    role = Role(role)
+    return await accounts.create_user(
+        session, username=username or unique(role.value[:4]), password=password, role=role
+    )
+
+
+def bearer(user: User, *, key: str) -> dict[str, str]:
+    """The Authorization header of a fresh access token for `user`."""
+    token = security.encode_token(
+        user_id=user.id, role=user.role, kind="access", ttl=security.ACCESS_TTL, key=key
+    )
+    return {"Authorization": f"Bearer {token}"}
+
+
+# Question bank -------------------------------------------------------------------------------
+
+
+async def track(
+    session: AsyncSession,
+    *,
+    slug: str | None = None,
+    title: str = "A track",
+    categories: tuple[str, ...] = ("Basics",),
+    questions: int = 0,
+) -> Track:
+    """A track with these categories and `questions` questions in the first one."""
+    row = Track(slug=slug or unique("track"), title=title, description="", source_hash="")
+    session.add(row)
+    await session.flush()
+    for position, name in enumerate(categories, start=1):
+        session.add(Category(track_id=row.id, slug=name.lower(), title=name, position=position))
+    await session.flush()
+    for n in range(1, questions + 1):
+        await question(session, track=row, text=f"What is thing number {n}?")
+    return row
+
+
+async def question(
+    session: AsyncSession,
+    *,
+    track: Track,
+    text: str = "What is a closure?",
+    category: str | None = None,
+    kind: str | None = None,
+    difficulty: str | None = None,
+    tags: tuple[str, ...] = (),
+    answer: str | None = None,
+) -> Question:
+    """A question at the end of `track` (its first category unless named), searchable like an
+    imported one; `answer` stores a model answer with that summary."""
+    cats = await bank_repository.categories_of_track(session, track_id=track.id)
+    cat = next(c for c in cats if category is None or c.title == category)
+    number, position = await bank_repository.last_number_and_position(session, track_id=track.id)
+    parsed = ParsedQuestion(number + 1, text, 0, kind, difficulty, list(tags), f"q{number + 1}")
+    row = Question(
+        track_id=track.id,
+        category_id=cat.id,
+        slug=parsed.slug,
+        number=parsed.number,
+        position=position + 1,
+        text=text,
+        kind=kind,
+        difficulty=difficulty,
+        tags=list(tags),
+        content_hash=parsed.content_hash,
+    )
+    session.add(row)
+    await session.flush()
+    await bank_repository.index_for_search(session, questions=[row])
+    if answer is not None:
+        session.add(
+            Answer(
+                question_id=row.id,
+                summary=answer,
+                explanation=answer,
+                key_points=[],
+                kind=kind,
+                difficulty=difficulty,
+                content_hash="factory",
+            )
+        )
+        await session.flush()
+    return row
+
 
 # Grading -------------------------------------------------------------------------------------
 

@@ -42,8 +42,18 @@ from viva.infra.redis import RedisClient
 from viva.infra.security_headers import SecurityHeadersMiddleware
 from viva.practice import mock_templates
 from viva.practice import subscribers as practice_subscribers
+from viva.practice.mock_pages import router as mock_pages_router
+from viva.practice.mock_routes import router as mock_router
 from viva.practice.pages import router as practice_pages_router
 from viva.practice.routes import router as practice_router
+from viva.rooms import subscribers as room_subscribers
+from viva.rooms.collab import CollabHub
+from viva.rooms.live import RoomChannels
+from viva.rooms.notify import Notifier
+from viva.rooms.pages import router as rooms_pages_router
+from viva.rooms.routes import router as rooms_router
+from viva.rooms.service import DocStore
+from viva.rooms.sockets import socket_routes
 from viva.settings import Settings
 from viva.web import pages
 
@@ -102,7 +112,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             queue.metrics = app.state.metrics
         grading.enqueue = queue.enqueue
         await queue.start()
+        store = DocStore(app.state.database)
+        app.state.collab = CollabHub(load=store.load, save=store.save)
+        await app.state.collab.start()
+        await app.state.notifier.start()
         yield
+        await app.state.notifier.close()
+        await app.state.collab.stop()
         await queue.stop()
         await grading.close()
         await app.state.database.dispose()
@@ -129,12 +145,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     practice_subscribers.subscribe(app.state.events, fuzz=settings.review_fuzzing)
     app.state.auth_cache = AuthCache(redis=redis, prefix=settings.cache_prefix)
     app.state.rate_limiter = RateLimiter(redis=redis, prefix=settings.cache_prefix)
+    app.state.notifier = Notifier(redis_url=settings.redis_url, prefix=settings.cache_prefix)
+    room_subscribers.subscribe(app.state.events, app.state.notifier)
+    app.state.room_channels = RoomChannels()
     install_error_handlers(app, html_pages=_html_error)
     app.include_router(bank_router)
     app.include_router(grading_router)
     app.include_router(accounts_router)
     app.include_router(practice_router)
+    app.include_router(mock_router)
     app.include_router(practice_pages_router)
+    app.include_router(mock_pages_router)
+    app.include_router(rooms_router)
+    app.include_router(rooms_pages_router)
+    app.router.routes.extend(socket_routes())  # sockets hold no request session (sockets.py)
     app.include_router(grading_pages_router)
     app.include_router(account_pages.router)
     app.include_router(bank_pages_router)
@@ -146,6 +170,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def swagger_ui(request: Request) -> HTMLResponse:
         """Swagger UI (vendored) under a Viva header; static/docs.js adds the CSRF header."""
         return pages.render(request, "docs.html", {})
+
+    @app.get("/redoc", include_in_schema=False)
+    async def redoc(request: Request) -> HTMLResponse:
+        """ReDoc (vendored): the API reference on one page."""
+        return pages.render(request, "redoc.html", {})
 
     default_openapi = app.openapi
 

@@ -60,6 +60,10 @@ class ApiKey(Base):
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 
+    @property
+    def revoked(self) -> bool:
+        return self.revoked_at is not None
+
 
 class LoginLink(Base):
     __tablename__ = "login_links"

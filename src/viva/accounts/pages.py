@@ -187,12 +187,10 @@ async def _assignments_page(
     error: str = "",
     status: int = 200,
 ) -> Response:
-    from sqlalchemy import select
-
     # the same listing GET /api/v1/users gives an admin, split by role
-    users = list((await session.scalars(select(User).order_by(User.username))).all())
-    interviewers = [u for u in users if u.role == "interviewer"]
-    candidates = [u for u in users if u.role == "candidate"]
+    users = await service.list_users(session, order_by="username")
+    interviewers = [u for u in users if u.role is Role.INTERVIEWER]
+    candidates = [u for u in users if u.role is Role.CANDIDATE]
     assigned = [(i, await service.candidates_of(session, interviewer=i)) for i in interviewers]
     context = {
         "user": admin,

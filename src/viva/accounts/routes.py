@@ -8,7 +8,6 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.security import OAuth2PasswordRequestForm
 
 from viva.accounts import security, service
-from viva.accounts.auth import Principal, resolve
 from viva.accounts.models import ApiKey, User
 from viva.accounts.schemas import (
     ApiKeyCreated,
@@ -25,41 +24,23 @@ from viva.accounts.schemas import (
     UserIn,
     UserOut,
 )
-from viva.deps import DbId, SessionDep, SettingsDep, client_key
-from viva.errors import AuthFailed, Forbidden, NotFound, problem_responses
+from viva.deps import CurrentPrincipal, DbId, SessionDep, SettingsDep, client_key
+from viva.errors import AuthFailed, Forbidden, problem_responses
 from viva.infra.ratelimit import RateLimiter
+
+__all__ = ["CurrentPrincipal", "router"]  # practice's routes take the caller from here
 
 router = APIRouter(
     prefix="/api/v1", tags=["accounts"], responses=problem_responses(401, 403, 404, 409, 422, 429)
 )
 
 
-async def current_principal(
-    request: Request, session: SessionDep, settings: SettingsDep
-) -> Principal:
-    principal = await resolve(request, session, settings)
-    if principal is None:
-        raise AuthFailed("sign in first", headers={"WWW-Authenticate": "Bearer"})
-    return principal
-
-
-CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
-
-
 def _user_out(user: User) -> UserOut:
-    return UserOut(id=user.id, username=user.username, role=user.role, created_at=user.created_at)
+    return UserOut.model_validate(user, from_attributes=True)
 
 
 def _key_out(key: ApiKey) -> ApiKeyOut:
-    return ApiKeyOut(
-        id=key.id,
-        name=key.name,
-        prefix=key.prefix,
-        scopes=key.scopes,
-        created_at=key.created_at,
-        last_used_at=key.last_used_at,
-        revoked=key.revoked_at is not None,
-    )
+    return ApiKeyOut.model_validate(key, from_attributes=True)
 
 
 async def _pair(
@@ -174,12 +155,7 @@ async def me(principal: CurrentPrincipal) -> UserOut:
 
 @router.get("/me/api-keys", response_model=list[ApiKeyOut])
 async def list_keys(principal: CurrentPrincipal, session: SessionDep) -> list[ApiKeyOut]:
-    from sqlalchemy import select
-
-    rows = await session.scalars(
-        select(ApiKey).where(ApiKey.user_id == principal.user.id).order_by(ApiKey.id)
-    )
-    return [_key_out(k) for k in rows.all()]
+    return [_key_out(k) for k in await service.api_keys_of(session, user=principal.user)]
 
 
 @router.post("/me/api-keys", response_model=ApiKeyCreated, status_code=201)
@@ -194,19 +170,13 @@ async def create_key(
 
 @router.delete("/me/api-keys/{key_id}", status_code=204)
 async def revoke_key(key_id: DbId, principal: CurrentPrincipal, session: SessionDep) -> Response:
-    key = await session.get(ApiKey, key_id)
-    if key is None or key.user_id != principal.user.id:
-        raise NotFound(f"no API key {key_id}")
-    key.revoked_at = service.now()
-    await service.audit(session, actor=principal.user, action="api_key.revoke", target=key.name)
+    await service.revoke_api_key(session, user=principal.user, key_id=key_id)
     return Response(status_code=204)
 
 
 @router.get("/users", response_model=list[UserOut])
 async def list_users(session: SessionDep) -> list[UserOut]:
-    from sqlalchemy import select
-
-    return [_user_out(u) for u in (await session.scalars(select(User).order_by(User.id))).all()]
+    return [_user_out(u) for u in await service.list_users(session)]
 
 
 @router.post("/users", response_model=UserOut, status_code=201)
@@ -244,13 +214,5 @@ async def my_candidates(principal: CurrentPrincipal, session: SessionDep) -> lis
 @router.get("/audit", response_model=list[AuditOut])
 async def audit(session: SessionDep) -> list[AuditOut]:
     return [
-        AuditOut(
-            id=e.id,
-            actor_id=e.actor_id,
-            action=e.action,
-            target=e.target,
-            detail=e.detail,
-            created_at=e.created_at,
-        )
-        for e in await service.audit_log(session)
+        AuditOut.model_validate(e, from_attributes=True) for e in await service.audit_log(session)
     ]

@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from viva.accounts.roles import Role
+
 
 class TokenPair(BaseModel):
     access_token: str
@@ -22,14 +24,14 @@ class RefreshIn(BaseModel):
 class UserOut(BaseModel):
     id: int
     username: str
-    role: Literal["candidate", "interviewer", "admin"]
+    role: Role
     created_at: datetime
 
 
 class UserIn(BaseModel):
     username: str = Field(min_length=3, max_length=40)
     password: str = Field(min_length=10, max_length=200)
-    role: Literal["candidate", "interviewer", "admin"] = "candidate"
+    role: Role = Role.CANDIDATE
 
 
 class ApiKeyIn(BaseModel):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from typing import Literal
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -75,8 +76,10 @@ async def create_user(
     return user
 
 
-async def list_users(session: AsyncSession) -> list[User]:
-    return list(await repository.list_users(session))
+async def list_users(
+    session: AsyncSession, *, order_by: Literal["id", "username"] = "id"
+) -> list[User]:
+    return list(await repository.list_users(session, order_by=order_by))
 
 
 async def get_user_by_name(session: AsyncSession, *, username: str) -> User | None:
@@ -151,6 +154,19 @@ async def create_api_key(
         session, actor=user, action="api_key.create", target=name, detail={"scopes": scopes}
     )
     return key, secret
+
+
+async def api_keys_of(session: AsyncSession, *, user: User) -> list[ApiKey]:
+    return list(await repository.api_keys_of(session, user_id=user.id))
+
+
+async def revoke_api_key(session: AsyncSession, *, user: User, key_id: int) -> None:
+    """Revoke one of the user's own keys (another user's is not found, as a missing one)."""
+    key = await repository.get_api_key(session, key_id=key_id)
+    if key is None or key.user_id != user.id:
+        raise NotFound(f"no API key {key_id}")
+    key.revoked_at = now()
+    await audit(session, actor=user, action="api_key.revoke", target=key.name)
 
 
 async def user_for_api_key(session: AsyncSession, *, secret: str) -> tuple[User, list[str]] | None:

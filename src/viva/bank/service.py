@@ -174,9 +174,7 @@ def question_out(question: Question, *, track_slug: str, has_answer: bool) -> Qu
 
 
 def answer_out(answer: Answer) -> AnswerOut:
-    return AnswerOut.model_validate(
-        {c: getattr(answer, c) for c in AnswerOut.model_fields}, from_attributes=False
-    )
+    return AnswerOut.model_validate(answer, from_attributes=True)
 
 
 async def list_tracks(session: AsyncSession) -> list[TrackOut]:
@@ -302,6 +300,10 @@ async def add_question(
     await session.flush()
     await repository.index_for_search(session, questions=[question])
     track.updated_at = now()
+    await audit(
+        session, actor=actor, action="question.create", target=f"{track_slug}/{parsed.slug}"
+    )
+    _invalidate_after_commit(session, cache)
     return await get_question(session, question_id=question.id)
 
 

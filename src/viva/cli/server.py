@@ -56,6 +56,9 @@ def serve(
         workers=workers or settings.workers,
         log_level=settings.log_level,
         access_log=False,
+        # wsproto holds an idle WebSocket in about half the memory of the `websockets`
+        # implementation (measured: README "Live interview rooms", bench/bench_ws.py).
+        ws="wsproto",
     )
 
 

@@ -26,6 +26,19 @@ async def get_submission(session: AsyncSession, *, submission_id: int) -> Submis
     return await session.get(Submission, submission_id, populate_existing=True)
 
 
+async def submissions_of_user(
+    session: AsyncSession, *, user_id: int, challenge: str, limit: int
+) -> list[Submission]:
+    """A user's submissions to one challenge, newest first."""
+    rows = await session.scalars(
+        select(Submission)
+        .where(Submission.user_id == user_id, Submission.challenge == challenge)
+        .order_by(Submission.id.desc())
+        .limit(limit)
+    )
+    return list(rows.all())
+
+
 async def recoverable_ids(session: AsyncSession, *, at: datetime) -> list[int]:
     """Submissions no live process is grading: queued, or running on an expired lease (a
     claim without a lease is from before leases existed, so expired too)."""

@@ -28,6 +28,7 @@ from viva.grading.schemas import (
     GradeOut,
     SourceIn,
     SubmissionOut,
+    SubmissionSummary,
 )
 
 router = APIRouter(
@@ -135,6 +136,19 @@ async def submit(
     if submission.status != SubmissionStatus.DONE:
         response.status_code = 202
     return service.submission_out(submission)
+
+
+@router.get("/challenges/{slug}/submissions", response_model=list[SubmissionSummary])
+async def list_own_submissions(
+    challenge: ChallengeDep,
+    request: Request,
+    session: SessionDep,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> list[SubmissionSummary]:
+    """The caller's own submissions to this challenge, newest first, with their code."""
+    return await service.own_submissions(
+        session, user_id=request.state.principal.user.id, slug=challenge.slug, limit=limit
+    )
 
 
 @router.get("/submissions/{submission_id}", response_model=SubmissionOut)

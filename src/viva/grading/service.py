@@ -14,10 +14,11 @@ import os
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from viva.clock import now
 from viva.db import Database, after_commit
 from viva.errors import NotFound, ServiceUnavailable, SourceRejected
 from viva.events import EventBus, SubmissionGraded
@@ -26,15 +27,16 @@ from viva.grading.catalogue import AnyChallenge, Catalogue
 from viva.grading.grader import (
     GRADING_FAILED,
     PropertyPools,
-    get_runner,
     grade_source,
-    grading_unavailable,
     internal_error,
+    process_pools,
 )
-from viva.grading.grader import resolved_tests as resolved_tests
+from viva.grading.grader import get_runner as get_runner  # re-exported: judge0 imports it here
+from viva.grading.grader import grading_unavailable as grading_unavailable
+from viva.grading.grader import resolved_tests as resolved_tests  # check.py imports it here
 from viva.grading.judge import Grade, Verdict, storable
 from viva.grading.models import Submission, SubmissionStatus
-from viva.grading.schemas import GradeOut, SubmissionOut, TestOut
+from viva.grading.schemas import GradeOut, SubmissionOut, SubmissionSummary, TestOut
 from viva.grading.sql.challenges import SqlChallenge
 from viva.grading.sql.engines import PostgresEngine, SqlRejected
 from viva.grading.sql.grading import SqlEngines, grade_sql
@@ -61,7 +63,7 @@ class GradingContext:
     catalogue: Catalogue
     events: EventBus
     sql_engines: SqlEngines
-    pools: PropertyPools = field(default_factory=PropertyPools)
+    pools: PropertyPools = field(default_factory=process_pools)
     enqueue: Enqueue | None = None  # the queue's, when submissions are graded in the background
     owner: str = field(default_factory=lambda: f"{os.getpid()}-{secrets.token_hex(6)}")
 
@@ -75,10 +77,6 @@ class GradingContext:
 
     async def close(self) -> None:
         await self.sql_engines.close()
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
 
 
 # Checks before anything is stored ------------------------------------------------------------
@@ -207,6 +205,30 @@ async def get_submission(session: AsyncSession, *, submission_id: int) -> Submis
     if submission is None:
         raise NotFound(f"no submission {submission_id}")
     return submission
+
+
+async def own_submissions(
+    session: AsyncSession, *, user_id: int, slug: str, limit: int
+) -> list[SubmissionSummary]:
+    """A user's submissions to one challenge, newest first, with their code."""
+    rows = await repository.submissions_of_user(
+        session, user_id=user_id, challenge=slug, limit=limit
+    )
+    return [
+        SubmissionSummary(
+            id=s.id,
+            dialect=s.dialect,
+            status=s.status,
+            verdict=s.verdict,
+            score=s.score,
+            passed=s.passed,
+            total=s.total,
+            message=s.message,
+            source=s.source,
+            created_at=s.created_at,
+        )
+        for s in rows
+    ]
 
 
 @dataclass(frozen=True)

@@ -14,9 +14,9 @@ from fsrs import Card, Rating, Scheduler, State
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from viva.accounts.models import Attempt
-from viva.accounts.service import now
-from viva.bank import repository as bank_repository
 from viva.bank.models import Question, Track
+from viva.bank.service import require_question
+from viva.clock import now
 from viva.errors import InvalidDispute, InvalidReview, NotFound
 from viva.practice import repository
 from viva.practice.matcher import PointMatch, match_key_points
@@ -202,13 +202,46 @@ async def rate(
     return card
 
 
+def short_interval(delta: timedelta) -> str:
+    """An interval as Anki writes it on its buttons: "<1m", "10m", "3h", "4d", "2mo", "1.5y"."""
+    minutes = delta.total_seconds() / 60
+    if minutes < 1:
+        return "<1m"
+    if minutes < 60:
+        return f"{round(minutes)}m"
+    if minutes < 24 * 60:
+        return f"{round(minutes / 60)}h"
+    days = minutes / (24 * 60)
+    if days < 30:
+        return f"{round(days)}d"
+    if days < 365:
+        return f"{round(days / 30)}mo"
+    return f"{days / 365:.1f}".rstrip("0").rstrip(".") + "y"
+
+
+async def next_intervals(
+    session: AsyncSession, *, user_id: int, question_id: int, at: datetime | None = None
+) -> dict[str, str]:
+    """When the card would come back after each rating (unfuzzed), for the rating buttons."""
+    at = at or now()
+    found = await repository.card_for_rating(session, user_id=user_id, question_id=question_id)
+    if found is None:
+        raise NotFound(f"no question with id {question_id}")
+    track_id, card, stored_setting = found
+    setting = stored_setting or _default_setting(user_id=user_id, track_id=track_id)
+    fsrs_card = _to_fsrs(card) if card is not None else Card(due=at)
+    plan = scheduler(retention=setting.desired_retention, fuzz=False)
+    return {
+        name: short_interval(plan.review_card(fsrs_card, rating, review_datetime=at)[0].due - at)
+        for name, rating in RATINGS.items()
+    }
+
+
 async def check_answer(
     session: AsyncSession, *, question_id: int, text: str
 ) -> tuple[Question, list[PointMatch]]:
     """Which of the model answer's key points a typed answer covered."""
-    question = await bank_repository.get_question(session, question_id=question_id)
-    if question is None:
-        raise NotFound(f"no question with id {question_id}")
+    question = await require_question(session, question_id=question_id)
     points = question.answer.key_points if question.answer is not None else []
     return question, match_key_points(text, points, synonyms=answer_synonyms(points))
 
