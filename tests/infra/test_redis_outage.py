@@ -36,7 +36,12 @@ def own_redis(tmp_path: Path) -> Iterator[RedisServer]:
 
 
 def _warnings(text: str, event: str) -> int:
-    return sum(1 for line in text.splitlines() if event in line)
+    """Lines of this event (JSON or console format), not of events whose name contains it."""
+    return sum(
+        1
+        for line in text.splitlines()
+        if f'"event": "{event}"' in line or f"] {event} " in line or line.endswith(f"] {event}")
+    )
 
 
 async def test_the_breaker_opens_once_per_outage_and_closes_when_redis_returns(
