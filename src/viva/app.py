@@ -9,7 +9,7 @@ from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Scope
@@ -27,13 +27,18 @@ from viva.errors import AuthFailed, VivaError, install_error_handlers
 from viva.events import EventBus
 from viva.grading.catalogue import Catalogue
 from viva.grading.pages import router as grading_pages_router
-from viva.grading.queue import InProcessQueue
+from viva.grading.queue import GradingQueue, InProcessQueue
 from viva.grading.routes import router as grading_router
 from viva.grading.service import GradingContext
+from viva.grading.tasks import BrokerQueue
 from viva.infra.body_limit import BodySizeLimitMiddleware
 from viva.infra.cache import EdgeCacheMiddleware, build_cache
-from viva.infra.logging import configure_logging, log
+from viva.infra.health import router as health_router
+from viva.infra.logging import RequestIdMiddleware, configure_logging, log
+from viva.infra.metrics import Metrics, MetricsMiddleware
+from viva.infra.metrics import router as metrics_router
 from viva.infra.ratelimit import RateLimiter
+from viva.infra.redis import RedisClient
 from viva.infra.security_headers import SecurityHeadersMiddleware
 from viva.judge0.app import mount as mount_judge0
 from viva.practice import mock_templates
@@ -74,9 +79,8 @@ async def prepare_database(settings: Settings, *, migrate: bool) -> None:
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     configure_logging(level=settings.log_level, fmt=settings.log_format)
-    cache = build_cache(
-        redis_url=settings.redis_url, ttl=settings.cache_ttl_seconds, prefix=settings.cache_prefix
-    )
+    redis = RedisClient(settings.redis_url) if settings.redis_url else None
+    cache = build_cache(redis=redis, ttl=settings.cache_ttl_seconds, prefix=settings.cache_prefix)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -97,7 +101,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             catalogue=app.state.catalogue,
             events=app.state.events,
         )
-        app.state.grading_queue = queue = InProcessQueue(grading)
+        queue: GradingQueue
+        if settings.grading_on_redis:  # server mode: `viva worker` processes grade
+            if redis is None:
+                raise ValueError("VIVA_GRADING_QUEUE=redis needs VIVA_REDIS_URL")
+            queue = BrokerQueue(grading, redis=redis)
+        else:
+            queue = InProcessQueue(grading)
+        app.state.grading_queue = queue
+        if isinstance(queue, InProcessQueue):
+            queue.metrics = app.state.metrics
         grading.enqueue = queue.enqueue
         await queue.start()
         store = DocStore(app.state.database)
@@ -112,6 +125,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await app.state.database.dispose()
         await cache.close()
         await app.state.auth_cache.close()
+        if redis is not None:
+            await redis.close()
 
     app = FastAPI(
         dependencies=[PolicyDep],
@@ -123,12 +138,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.settings = settings
+    app.state.redis = redis
     app.state.cache = cache
+    app.state.metrics = metrics = Metrics(multiproc_dir=settings.metrics_multiproc_dir)
     app.state.catalogue = Catalogue()
     app.state.events = EventBus()
     practice_subscribers.subscribe(app.state.events, fuzz=settings.review_fuzzing)
-    app.state.auth_cache = AuthCache(redis_url=settings.redis_url, prefix=settings.cache_prefix)
-    app.state.rate_limiter = RateLimiter(redis_url=settings.redis_url, prefix=settings.cache_prefix)
+    app.state.auth_cache = AuthCache(redis=redis, prefix=settings.cache_prefix)
+    app.state.rate_limiter = RateLimiter(redis=redis, prefix=settings.cache_prefix)
     app.state.notifier = Notifier(redis_url=settings.redis_url, prefix=settings.cache_prefix)
     room_subscribers.subscribe(app.state.events, app.state.notifier)
     app.state.room_channels = RoomChannels()
@@ -146,6 +163,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(grading_pages_router)
     app.include_router(account_pages.router)
     app.include_router(bank_pages_router)
+    app.include_router(health_router)
+    app.include_router(metrics_router)
     app.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")
     mount_judge0(app)  # the Judge0-compatible API under /judge0 (docs/judge0.md)
 
@@ -168,20 +187,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.openapi = openapi  # type: ignore[method-assign]
 
-    @app.get("/healthz", tags=["ops"])
-    async def healthz() -> dict[str, str]:
-        """Alive: the process answers."""
-        return {"status": "ok"}
-
-    @app.get("/readyz", tags=["ops"], responses={503: {"description": "database unreachable"}})
-    async def readyz(request: Request) -> JSONResponse:
-        """Ready: the database answers a query."""
-        ok = await request.app.state.database.ping()
-        return JSONResponse(
-            {"status": "ok" if ok else "unavailable", "database": ok},
-            status_code=200 if ok else 503,
-        )
-
     async def vouch(scope: Scope) -> bool:
         return known_caller(
             app.state.auth_cache, scope["headers"], key=settings.effective_secret_key
@@ -190,6 +195,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(EdgeCacheMiddleware, cache=cache, authenticate=vouch)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(MetricsMiddleware, metrics=metrics)
+    app.add_middleware(RequestIdMiddleware)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

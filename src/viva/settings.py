@@ -96,6 +96,29 @@ class Settings(BaseSettings):
         default=True, description="FSRS interval fuzzing; off makes schedules deterministic"
     )
     open_signup: bool = Field(default=False, description="anyone may create a candidate account")
+    grading_queue: Literal["auto", "inprocess", "redis"] = Field(
+        default="auto",
+        description="auto: on Redis (graded by `viva worker`) when VIVA_REDIS_URL is set",
+    )
+    grading_redeliver_seconds: float = Field(
+        default=300,
+        ge=1,
+        description="a job unacknowledged this long (its worker died) goes to another worker",
+    )
+    metrics_multiproc_dir: Path | None = Field(
+        default=None,
+        validation_alias="PROMETHEUS_MULTIPROC_DIR",
+        description="shared by the processes of one host: /metrics then answers for all",
+    )
+    metrics_token: SecretStr | None = Field(
+        default=None, description="when set, GET /metrics wants it in X-Metrics-Token"
+    )
+    worker_metrics_port: int | None = Field(
+        default=None, ge=1, le=65535, description="a worker serves /metrics on this port"
+    )
+    worker_drain_seconds: float = Field(
+        default=120, ge=0, description="on SIGTERM a worker finishes its jobs for this long"
+    )
     sql_postgres_url: str | None = Field(
         default=None,
         description="admin URL of a PostgreSQL database used only for grading SQL challenges",
@@ -133,6 +156,12 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite+aiosqlite:///{self.data_dir / 'viva.db'}"
+
+    @property
+    def grading_on_redis(self) -> bool:
+        return self.grading_queue == "redis" or (
+            self.grading_queue == "auto" and self.redis_url is not None
+        )
 
     @property
     def is_sqlite(self) -> bool:
@@ -178,6 +207,7 @@ class Settings(BaseSettings):
             "max_import_bytes": self.max_import_bytes,
             "sandbox": self.sandbox,
             "sandbox_slots": self.sandbox_slots,
+            "grading_queue": "redis" if self.grading_on_redis else "inprocess",
             "sql_postgres_url": _mask_url(self.sql_postgres_url) if self.sql_postgres_url else None,
         }
 

@@ -17,7 +17,6 @@ from datetime import datetime
 from typing import Any, Literal
 
 from fastapi import Request
-from redis.asyncio import Redis
 from sqlalchemy import event, inspect
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, make_transient_to_detached
@@ -26,7 +25,7 @@ from viva.accounts import security, service
 from viva.accounts.models import ApiKey, User
 from viva.accounts.roles import Role
 from viva.errors import AuthFailed, Forbidden
-from viva.infra.logging import log
+from viva.infra.redis import RedisClient
 from viva.infra.ttl import TtlMap
 from viva.settings import Settings
 from viva.web.cookies import CSRF_COOKIE, SESSION_COOKIE
@@ -78,12 +77,14 @@ class AuthCache:
         ttl: float = AUTH_CACHE_SECONDS,
         clock: Callable[[], float] = time.monotonic,
         redis_url: str | None = None,
+        redis: RedisClient | None = None,
         prefix: str = "viva",
     ) -> None:
         self.users: TtlMap[_UserRow] = TtlMap(ttl=ttl, clock=clock)
         self.tokens: TtlMap[tuple[int, float]] = TtlMap(ttl=ttl, clock=clock)
         self.api_keys: TtlMap[tuple[int, tuple[str, ...]]] = TtlMap(ttl=ttl, clock=clock)
-        self.redis: Redis | None = Redis.from_url(redis_url) if redis_url else None
+        self._owns_redis = redis is None and redis_url is not None
+        self.redis = redis or (RedisClient(redis_url) if redis_url else None)
         self.channel = f"{prefix}:auth:invalidate"
         self._listening = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
@@ -91,7 +92,7 @@ class AuthCache:
     async def start(self) -> None:
         if self.redis is None:
             return
-        listener = asyncio.create_task(self._listen(), name="viva-auth-invalidations")
+        listener = self.redis.listen(self.channel, self._received, subscribed=self._subscribed)
         self._tasks.add(listener)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._listening.wait(), timeout=5)
@@ -101,24 +102,15 @@ class AuthCache:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-        if self.redis is not None:
-            await self.redis.aclose()
+        if self.redis is not None and self._owns_redis:
+            await self.redis.close()
 
-    async def _listen(self) -> None:
-        assert self.redis is not None
-        while True:
-            try:
-                async with self.redis.pubsub(ignore_subscribe_messages=True) as pubsub:
-                    await pubsub.subscribe(self.channel)
-                    self._listening.set()
-                    async for message in pubsub.listen():
-                        self._drop([(str(k), v) for k, v in json.loads(message["data"])])
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # Redis went away: the TTL bound still holds
-                self._listening.clear()
-                log.warning("auth_invalidation_listener_lost", error=str(exc))
-                await asyncio.sleep(1)
+    # While Redis is down the other processes miss these messages: the TTL bound still holds.
+    async def _subscribed(self) -> None:
+        self._listening.set()
+
+    async def _received(self, data: bytes) -> None:
+        self._drop([(str(k), v) for k, v in json.loads(data)])
 
     def user(self, user_id: int) -> User | None:
         """A detached copy of the cached user: never shared between requests."""
@@ -154,10 +146,9 @@ class AuthCache:
 
     async def _publish(self, keys: list[tuple[str, Hashable]]) -> None:
         assert self.redis is not None
-        try:
-            await self.redis.publish(self.channel, json.dumps(keys))
-        except Exception as exc:  # the other processes fall back on the TTL
-            log.warning("auth_invalidation_not_published", error=str(exc))
+        # During an outage (logged once by the client) the other processes fall back on
+        # the TTL.
+        await self.redis.publish(self.channel, json.dumps(keys))
 
     def _drop(self, keys: Iterable[tuple[str, Hashable]]) -> None:
         for kind, key in keys:

@@ -94,6 +94,7 @@ POLICY: dict[tuple[str, str], Access] = {
     # operations and documentation
     ("GET", "/healthz"): P,
     ("GET", "/readyz"): P,
+    ("GET", "/metrics"): P,  # for the scraper; the Ingress does not route it (deploy/k8s)
     ("GET", "/docs"): P,
     ("GET", "/redoc"): P,
     # pages

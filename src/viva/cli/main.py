@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import typer
 
-from viva.cli import bank, challenge, db, practice, server, users
+from viva.cli import bank, challenge, db, practice, server, users, worker
 
 app = typer.Typer(help="Viva: self-hosted interview practice and assessment.", no_args_is_help=True)
 app.command()(server.serve)
 app.command("config")(server.show_config)
 app.command()(server.doctor)
+app.command()(worker.worker)
 app.command("import")(bank.import_)
 app.command()(bank.export)
 app.command()(practice.progress)

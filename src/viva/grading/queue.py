@@ -17,12 +17,14 @@ from viva.grading import service
 from viva.grading.grader import grading_unavailable
 from viva.grading.service import GradingContext
 from viva.infra.logging import log
+from viva.infra.metrics import Metrics
 
 SWEEP = service.RENEW.total_seconds()
 
 
 class GradingQueue(Protocol):
     async def enqueue(self, submission_id: int) -> None: ...
+    async def depth(self) -> int: ...
     async def wait(self, submission_id: int, seconds: float) -> bool: ...
     async def start(self) -> None: ...
     async def stop(self) -> None: ...
@@ -35,6 +37,7 @@ class InProcessQueue:
         self._queued: set[int] = set()
         self._done: dict[int, asyncio.Event] = {}
         self._workers: list[asyncio.Task[None]] = []
+        self.metrics: Metrics | None = None  # the app's, when it has one
 
     async def start(self) -> None:
         for slot in range(self.ctx.settings.sandbox_slots):
@@ -81,6 +84,9 @@ class InProcessQueue:
         self._queued.add(submission_id)
         await self._queue.put(submission_id)
 
+    async def depth(self) -> int:
+        return self._queue.qsize()
+
     async def wait(self, submission_id: int, seconds: float) -> bool:
         event = self._done.setdefault(submission_id, asyncio.Event())
         try:
@@ -94,7 +100,7 @@ class InProcessQueue:
         while True:
             submission_id = await self._queue.get()
             try:
-                await service.grade_submission(self.ctx, submission_id=submission_id)
+                await _grade(self.ctx, self.metrics, submission_id)
             except Exception as exc:  # the database itself is down: a later sweep retries
                 log.error("grading_not_stored", submission=submission_id, error=repr(exc))
             finally:
@@ -103,3 +109,11 @@ class InProcessQueue:
                 event = self._done.get(submission_id)
                 if event is not None:
                     event.set()
+
+
+async def _grade(ctx: GradingContext, metrics: Metrics | None, submission_id: int) -> None:
+    async def run() -> str | None:
+        result = await service.grade_submission(ctx, submission_id=submission_id)
+        return None if result is None else result.verdict.value
+
+    await (metrics.grading(run) if metrics is not None else run())

@@ -21,7 +21,7 @@ from typing import Protocol
 from redis.asyncio import Redis
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from viva.infra.logging import log
+from viva.infra.redis import RedisClient, RedisUnavailable
 
 PUBLIC = "public, max-age=0, must-revalidate"
 
@@ -75,43 +75,52 @@ class RedisCache:
     it clears its local copy (within milliseconds). While the listener is not subscribed,
     say after a Redis restart, the local copy is bypassed, so no process serves an entry
     that another one invalidated.
+
+    While Redis is down (see `RedisClient`) the cache is off: every read is a miss served
+    from the database, nothing is stored. When Redis answers again the shared hash is
+    dropped, since an invalidation made during the outage could not delete it.
     """
 
-    def __init__(self, url: str, *, ttl: int, prefix: str = "viva") -> None:
-        self.client: Redis = Redis.from_url(url)
+    def __init__(self, redis: RedisClient | str, *, ttl: int, prefix: str = "viva") -> None:
+        self._owns_client = isinstance(redis, str)
+        self.redis = RedisClient(redis) if isinstance(redis, str) else redis
         self.ttl = ttl
         self.key = f"{prefix}:cache:responses"
         self.channel = f"{prefix}:cache:invalidate"
         self.local = MemoryCache(ttl=ttl)
         self._listening = asyncio.Event()
         self._listener: asyncio.Task[None] | None = None
+        self.redis.on_recovery(self._drop_shared)
 
     async def start(self) -> None:
-        self._listener = asyncio.create_task(self._listen(), name="viva-cache-invalidations")
+        self._listener = self.redis.listen(
+            self.channel, self._invalidated, subscribed=self._subscribed, lost=self._lost
+        )
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._listening.wait(), timeout=5)
 
-    async def _listen(self) -> None:
-        while True:
-            try:
-                async with self.client.pubsub(ignore_subscribe_messages=True) as pubsub:
-                    await pubsub.subscribe(self.channel)
-                    await self.local.invalidate()
-                    self._listening.set()
-                    async for _message in pubsub.listen():
-                        await self.local.invalidate()
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # Redis went away: stop trusting the local copy
-                self._listening.clear()
-                await self.local.invalidate()
-                log.warning("cache_invalidation_listener_lost", error=str(exc))
-                await asyncio.sleep(1)
+    async def _invalidated(self, _message: bytes) -> None:
+        await self.local.invalidate()
+
+    async def _subscribed(self) -> None:
+        await self.local.invalidate()
+        self._listening.set()
+
+    async def _lost(self) -> None:  # stop trusting the local copy
+        self._listening.clear()
+        await self.local.invalidate()
+
+    async def _drop_shared(self) -> None:
+        with contextlib.suppress(RedisUnavailable):
+            await self.redis.call(lambda r: r.delete(self.key))
 
     async def get(self, key: str) -> bytes | None:
         if self._listening.is_set() and (value := await self.local.get(key)) is not None:
             return value
-        shared = await self.client.hget(self.key, key)
+        try:
+            shared = await self.redis.call(lambda r: r.hget(self.key, key))
+        except RedisUnavailable:
+            return None
         if not isinstance(shared, bytes):
             return None
         if self._listening.is_set():
@@ -119,19 +128,29 @@ class RedisCache:
         return shared
 
     async def set(self, key: str, value: bytes) -> None:
+        async def store(r: Redis) -> None:
+            async with r.pipeline(transaction=False) as pipe:
+                pipe.hset(self.key, key, value)
+                pipe.expire(self.key, max(1, self.ttl))
+                await pipe.execute()
+
+        try:
+            await self.redis.call(store)
+        except RedisUnavailable:
+            return
         if self._listening.is_set():
             await self.local.set(key, value)
-        async with self.client.pipeline(transaction=False) as pipe:
-            pipe.hset(self.key, key, value)
-            pipe.expire(self.key, max(1, self.ttl))
-            await pipe.execute()
 
     async def invalidate(self) -> None:
+        async def drop(r: Redis) -> None:
+            async with r.pipeline(transaction=True) as pipe:
+                pipe.delete(self.key)
+                pipe.publish(self.channel, b"invalidate")
+                await pipe.execute()
+
         await self.local.invalidate()
-        async with self.client.pipeline(transaction=True) as pipe:
-            pipe.delete(self.key)
-            pipe.publish(self.channel, b"invalidate")
-            await pipe.execute()
+        with contextlib.suppress(RedisUnavailable):  # the recovery hook drops the hash
+            await self.redis.call(drop)
 
     async def close(self) -> None:
         if self._listener is not None:
@@ -139,11 +158,20 @@ class RedisCache:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._listener
         await self.local.close()
-        await self.client.aclose()
+        if self._owns_client:
+            await self.redis.close()
 
 
-def build_cache(*, redis_url: str | None, ttl: int, prefix: str = "viva") -> Cache:
-    return RedisCache(redis_url, ttl=ttl, prefix=prefix) if redis_url else MemoryCache(ttl=ttl)
+def build_cache(
+    *,
+    ttl: int,
+    prefix: str = "viva",
+    redis: RedisClient | None = None,
+    redis_url: str | None = None,
+) -> Cache:
+    """The Redis-backed cache when a client (or a URL, for one of its own) is given."""
+    backend = redis or redis_url
+    return RedisCache(backend, ttl=ttl, prefix=prefix) if backend else MemoryCache(ttl=ttl)
 
 
 def _pack(status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> bytes:

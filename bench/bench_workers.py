@@ -1,0 +1,226 @@
+"""Grading throughput and end-to-end latency: taskiq workers on Redis against the in-process
+queue, in the same run, on loopback (a PostgreSQL database and a redis-server of its own).
+
+    .venv/bin/python bench/bench_workers.py [--submissions 40]
+
+For each mode it measures graded submissions/s (N accepted palindrome submissions sent at
+once, until the last is done) and then the latency from POST to verdict (`?wait=true`) with
+submissions sent at half that throughput. Modes: `inprocess` (one `viva serve`, 2 slots),
+`taskiq-1` (API + 1 worker of 2 slots), `taskiq-2` (API + 2 workers of 1 slot: the same 2
+slots). Prints a Markdown table; the ratio column is against `inprocess`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import asyncpg
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_http import free_port
+
+from viva.accounts import security
+from viva.accounts import service as accounts
+from viva.app import prepare_database
+from viva.db import Database
+from viva.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[1]
+SOLUTION = (ROOT / "src/viva/content/challenges/palindrome/solution.py").read_text()
+ADMIN = os.environ.get("VIVA_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
+SECRET = "bench-workers-secret-" + "s" * 32
+DB = "viva_bench_workers"
+
+
+async def _recreate() -> None:
+    conn = await asyncpg.connect(ADMIN)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)')
+        await conn.execute(f'CREATE DATABASE "{DB}"')
+    finally:
+        await conn.close()
+
+
+async def _token(url: str) -> str:
+    database = Database(url)
+    try:
+        async with database.session() as session:
+            user = await accounts.create_user(
+                session, username=f"bench-{time.time_ns()}", password=None, role="candidate"
+            )
+        return security.encode_token(
+            user_id=user.id, role="candidate", kind="access", ttl=timedelta(hours=1), key=SECRET
+        )
+    finally:
+        await database.dispose()
+
+
+class Run:
+    def __init__(self, tmp: Path, db_url: str, redis_url: str) -> None:
+        self.tmp, self.db_url, self.redis_url = tmp, db_url, redis_url
+        self.procs: list[subprocess.Popen[bytes]] = []
+
+    def env(self, **extra: str) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("VIVA_")}
+        env.update(
+            VIVA_DATABASE_URL=self.db_url,
+            VIVA_REDIS_URL=self.redis_url,
+            VIVA_SECRET_KEY=SECRET,
+            VIVA_DATA_DIR=str(self.tmp),
+            VIVA_LOG_LEVEL="warning",
+            VIVA_BUILTIN_CONTENT="false",
+            VIVA_RATE_LIMIT_SUBMISSIONS="100000/minute",
+        )
+        env.update(extra)
+        return env
+
+    def spawn(self, args: list[str], **extra: str) -> None:
+        log = (self.tmp / f"p{len(self.procs)}.log").open("wb")
+        self.procs.append(
+            subprocess.Popen(
+                [sys.executable, "-m", "viva.cli", *args],
+                env=self.env(**extra),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        )
+
+    def stop(self) -> None:
+        for proc in self.procs:
+            proc.terminate()
+        for proc in self.procs:
+            proc.wait(timeout=60)
+
+
+def _post(client: httpx.Client, base: str, token: str, *, wait: bool) -> httpx.Response:
+    return client.post(
+        f"{base}/api/v1/challenges/palindrome/submissions" + ("?wait=true" if wait else ""),
+        json={"source": SOLUTION},
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=180,
+    )
+
+
+def measure(base: str, token: str, n: int) -> tuple[float, float, float]:
+    with httpx.Client() as client:
+        _post(client, base, token, wait=True)  # warm: the workers' sandboxes start
+        started = time.perf_counter()
+        ids = [_post(client, base, token, wait=False).json()["id"] for _ in range(n)]
+        left = set(ids)
+        while left:
+            for i in list(left):
+                got = client.get(
+                    f"{base}/api/v1/submissions/{i}", headers={"Authorization": f"Bearer {token}"}
+                )
+                if got.json()["status"] == "done":
+                    left.discard(i)
+            time.sleep(0.02)
+        throughput = n / (time.perf_counter() - started)
+    latencies: list[float] = []
+    lock = threading.Lock()
+
+    def one() -> None:
+        with httpx.Client() as c:
+            t0 = time.perf_counter()
+            response = _post(c, base, token, wait=True)
+            assert response.status_code == 201, response.text
+            with lock:
+                latencies.append((time.perf_counter() - t0) * 1000)
+
+    threads = []
+    gap = 1 / (throughput / 2)  # half the measured throughput
+    for _ in range(n):
+        thread = threading.Thread(target=one)
+        thread.start()
+        threads.append(thread)
+        time.sleep(gap)
+    for thread in threads:
+        thread.join()
+    latencies.sort()
+    p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
+    return throughput, statistics.median(latencies), p99
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--submissions", type=int, default=40)
+    args = parser.parse_args()
+    asyncio.run(_recreate())
+    url = f"{ADMIN.rsplit('/', 1)[0]}/{DB}".replace("postgresql://", "postgresql+asyncpg://")
+    tmp = Path(tempfile.mkdtemp(prefix="viva-bench-workers-"))
+    settings = Settings(database_url=url, data_dir=tmp, secret_key=SECRET)
+    asyncio.run(prepare_database(settings, migrate=True))
+    token = asyncio.run(_token(url))
+    redis_port = free_port()
+    redis = subprocess.Popen(
+        [
+            shutil.which("redis-server") or "redis-server",
+            "--port",
+            str(redis_port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ],
+        stdout=subprocess.DEVNULL,
+    )
+    redis_url = f"redis://127.0.0.1:{redis_port}/0"
+    rows = []
+    modes = {
+        "inprocess": [],
+        "taskiq-1": [["worker", "--slots", "2"]],
+        "taskiq-2": [["worker", "--slots", "1"], ["worker", "--slots", "1"]],
+    }
+    try:
+        for uid, (mode, workers) in enumerate(modes.items()):
+            run = Run(tmp, url, redis_url)
+            port = free_port()
+            queue = "inprocess" if mode == "inprocess" else "redis"
+            base_uid = 33000 + 200 * uid  # apart from the test suites' slot uids
+            run.spawn(
+                ["serve", "--host", "127.0.0.1", "--port", str(port)],
+                VIVA_GRADING_QUEUE=queue,
+                VIVA_SANDBOX_UID_BASE=str(base_uid),
+            )
+            for k, worker in enumerate(workers):
+                run.spawn(worker, VIVA_SANDBOX_UID_BASE=str(base_uid + 20 * (k + 1)))
+            base = f"http://127.0.0.1:{port}"
+            try:
+                for _ in range(300):
+                    try:
+                        if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
+                            break
+                    except httpx.HTTPError:
+                        pass
+                    time.sleep(0.2)
+                rows.append((mode, *measure(base, token, args.submissions)))
+            finally:
+                run.stop()
+    finally:
+        redis.terminate()
+        redis.wait()
+        shutil.rmtree(tmp, ignore_errors=True)
+    baseline = rows[0][1]
+    print(f"n={args.submissions} submissions per mode, {os.cpu_count()} cores")
+    print("| mode | graded/s | ratio | p50 ms | p99 ms |")
+    print("|---|---|---|---|---|")
+    for mode, rate, p50, p99 in rows:
+        print(f"| {mode} | {rate:.2f} | {rate / baseline:.2f}x | {p50:.0f} | {p99:.0f} |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,377 @@
+"""Grading in server mode: submissions travel to `viva worker` processes on a Redis Stream.
+
+The broker is taskiq-redis's `RedisStreamBroker` (one consumer group, every worker a
+consumer): a job is acknowledged only after it was graded, so the job of a worker that
+dies stays pending and another worker claims it once it has been idle `redeliver_after`
+seconds (XAUTOCLAIM). Delivery is at least once; the submission row makes the effect
+once (a submission already done is never graded again). The README's "Running as a
+server" section has the guarantees in full.
+
+`BrokerQueue` is the API's side (`enqueue`, `wait`): it only sends; a send that fails
+because Redis is down leaves the submission queued in the database and in an outbox that
+is retried until Redis answers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import AsyncGenerator, Awaitable, Callable
+from typing import Annotated, Any
+
+import structlog
+from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+from redis.exceptions import ResponseError
+from taskiq import AckableMessage, Context, TaskiqDepends
+from taskiq.exceptions import SendTaskError
+from taskiq_redis import RedisStreamBroker
+
+from viva.grading import service
+from viva.grading.judge import Grade
+from viva.grading.models import SubmissionStatus
+from viva.infra.logging import log
+from viva.infra.metrics import Metrics
+from viva.infra.redis import OUTAGE, RedisClient, RedisUnavailable
+from viva.settings import Settings
+
+GRADE_TASK = "viva.grade"
+CONSUMER_GROUP = "viva-workers"
+
+
+class StreamBroker(RedisStreamBroker):
+    """taskiq-redis's stream broker, with four changes a grading queue needs.
+
+    - Pending jobs of dead consumers are claimed also when no new job arrives (upstream
+      only looks for them after a read that returned something).
+    - One job is read at a time, so a busy worker leaves the next job to an idle one
+      instead of holding a batch in its pending list.
+    - While a job is being graded its worker renews it (XCLAIM to itself resets the idle
+      time), so only the job of a dead worker is redelivered, however long grading takes.
+    - A Redis outage pauses the worker (one warning) instead of ending it; an ack that
+      cannot reach Redis leaves the job pending, to be redelivered and skipped as done.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.holding: set[Any] = set()  # entry ids yielded to the receiver, not yet acked
+        self._entries: dict[str, Any] = {}  # task id -> entry id, while held
+        self._released: set[Any] = set()
+
+    def release(self, task_id: str) -> None:
+        """Hand a job back without acknowledging it: it is redelivered after the idle
+        timeout (the submission is claimed by a process that may still die)."""
+        entry = self._entries.get(task_id)
+        if entry is not None:
+            self._released.add(entry)
+            self.holding.discard(entry)
+
+    async def listen(self) -> AsyncGenerator[AckableMessage, None]:
+        heartbeat = asyncio.create_task(self._heartbeat(), name="viva-grading-heartbeat")
+        try:
+            async for message in self._listen():
+                yield message
+        finally:
+            heartbeat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await heartbeat
+
+    async def _heartbeat(self) -> None:
+        """Keep the jobs this worker is grading from looking idle: a live worker keeps its
+        jobs however long they take, a dead one loses them after `idle_timeout`."""
+        while True:
+            await asyncio.sleep(self.idle_timeout / 3000)
+            if not self.holding:
+                continue
+            try:
+                async with Redis(connection_pool=self.connection_pool) as conn:
+                    pending = await conn.xpending_range(
+                        self.queue_name,
+                        self.consumer_group_name,
+                        min="-",
+                        max="+",
+                        count=1000,
+                        consumername=self.consumer_name,
+                    )
+                    mine: list[Any] = [
+                        p["message_id"] for p in pending if p["message_id"] in self.holding
+                    ]
+                    if mine:  # only entries still ours: never take one back from another
+                        await conn.xclaim(
+                            self.queue_name,
+                            self.consumer_group_name,
+                            self.consumer_name,
+                            min_idle_time=0,
+                            message_ids=mine,
+                            justid=True,
+                        )
+            except OUTAGE:
+                pass  # listen() logs the outage
+
+    async def _listen(self) -> AsyncGenerator[AckableMessage, None]:
+        down = False
+        while True:
+            try:
+                async with Redis(connection_pool=self.connection_pool) as conn:
+                    if down:
+                        await self._declare_consumer_group()
+                        log.warning("grading_broker_recovered")
+                        down = False
+                    async for message in self._read(conn):
+                        yield message
+            except OUTAGE as exc:
+                if not down:
+                    log.warning("grading_broker_unavailable", error=str(exc))
+                    down = True
+                await asyncio.sleep(1)
+
+    async def _read(self, conn: Redis) -> AsyncGenerator[AckableMessage, None]:
+        while True:
+            fetched: Any = await conn.xreadgroup(
+                self.consumer_group_name,
+                self.consumer_name,
+                {self.queue_name: ">"},
+                block=self.block,
+                noack=False,
+                count=1,
+            )
+            for stream, entries in fetched or []:
+                for entry_id, fields in entries:
+                    yield self._message(stream, entry_id, fields)
+            if fetched:
+                continue
+            _, claimed, _ = await conn.xautoclaim(
+                self.queue_name,
+                self.consumer_group_name,
+                self.consumer_name,
+                min_idle_time=self.idle_timeout,
+                count=1,
+            )
+            for entry_id, fields in claimed:
+                if fields is not None:  # None: the entry was trimmed from the stream
+                    log.warning("grading_job_redelivered", entry=_text(entry_id))
+                    yield self._message(self.queue_name, entry_id, fields)
+
+    def _message(self, stream: Any, entry_id: Any, fields: Any) -> AckableMessage:
+        data = fields[b"data"]
+        with contextlib.suppress(Exception):  # an unreadable job is acked and skipped
+            self._entries[self.formatter.loads(data).task_id] = entry_id
+        self.holding.add(entry_id)
+        return AckableMessage(data=data, ack=self._ack(stream, entry_id))
+
+    def _ack(self, stream: Any, entry_id: Any) -> Callable[[], Awaitable[None]]:
+        async def ack() -> None:
+            self.holding.discard(entry_id)
+            for task_id in [t for t, e in self._entries.items() if e == entry_id]:
+                del self._entries[task_id]
+            if entry_id in self._released:
+                self._released.discard(entry_id)
+                return
+            try:
+                async with Redis(connection_pool=self.connection_pool) as conn:
+                    await conn.xack(stream, self.consumer_group_name, entry_id)
+            except OUTAGE as exc:
+                log.warning("grading_ack_lost", entry=_text(entry_id), error=str(exc))
+
+        return ack
+
+
+def _text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def build_broker(settings: Settings, *, consumer: str | None = None) -> StreamBroker:
+    """The broker of the grading stream; a worker also registers the task on it."""
+    if not settings.redis_url:
+        raise ValueError("server-mode grading needs VIVA_REDIS_URL")
+    broker = StreamBroker(
+        settings.redis_url,
+        queue_name=f"{settings.cache_prefix}:grading",
+        consumer_group_name=CONSUMER_GROUP,
+        consumer_name=consumer,
+        consumer_id="0",  # a group created after jobs were sent still sees them
+        xread_block=1000,
+        idle_timeout=int(settings.grading_redeliver_seconds * 1000),
+        socket_connect_timeout=1,
+        socket_timeout=30,  # far longer than the 1 s blocking read, even on a loaded host
+        retry=Retry(NoBackoff(), 1),  # a pooled connection Redis closed: once more, fresh
+    )
+    broker.register_task(grade, task_name=GRADE_TASK)
+    return broker
+
+
+def graded_channel(settings: Settings) -> str:
+    return f"{settings.cache_prefix}:grading:done"
+
+
+async def grade(
+    submission_id: int,
+    request_id: str = "",
+    context: Annotated[Context, TaskiqDepends()] = None,  # type: ignore[assignment]
+) -> None:
+    """The task: grade one submission (the one entry point, `service.grade_submission`),
+    then tell the API processes it is done. A submission another live process holds is
+    handed back unacknowledged, so it comes again if that process dies."""
+    ctx: service.GradingContext = context.state.grading
+    notify: Callable[[int], Awaitable[None]] = context.state.notify
+    metrics: Metrics = context.state.metrics
+    with structlog.contextvars.bound_contextvars(
+        request_id=request_id or None, submission=submission_id
+    ):
+        started = time.perf_counter()
+        result: Grade | None = None
+
+        async def run() -> str | None:
+            nonlocal result
+            result = await service.grade_submission(ctx, submission_id=submission_id)
+            return None if result is None else result.verdict.value
+
+        await metrics.grading(run)
+        if result is None:
+            async with ctx.database.session() as session:
+                row = await service.get_submission(session, submission_id=submission_id)
+                status = row.status
+            if status != SubmissionStatus.DONE:
+                broker = context.broker
+                assert isinstance(broker, StreamBroker)
+                broker.release(context.message.task_id)
+                log.info("submission_held_elsewhere", status=str(status))
+            return
+        log.info(
+            "submission_graded",
+            verdict=result.verdict.value,
+            seconds=round(time.perf_counter() - started, 3),
+        )
+    await notify(submission_id)
+
+
+class BrokerQueue:
+    """The API's grading queue in server mode: send to the workers, wait for a verdict.
+
+    Sends that fail while Redis is down wait in an outbox (the rows stay queued) and go out
+    when it answers. Every `SWEEP` seconds the database is also checked for submissions no
+    live process grades (queued, or running on an expired lease: an API process that died
+    with its outbox, a worker killed mid-grade); one waiting longer than the redelivery time
+    is sent again. Duplicates are harmless: the conditional claim grades each once.
+    """
+
+    SWEEP = service.RENEW.total_seconds()
+
+    def __init__(self, ctx: service.GradingContext, *, redis: RedisClient) -> None:
+        self.ctx = ctx
+        self.settings = ctx.settings
+        self.redis = redis
+        self.database = ctx.database
+        self.broker = build_broker(ctx.settings)
+        self._done: dict[int, asyncio.Event] = {}
+        self._outbox: dict[int, str] = {}
+        self._waiting_since: dict[int, float] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    async def start(self) -> None:
+        with contextlib.suppress(RedisUnavailable):
+            async with self.redis.guard():
+                await self.broker.startup()
+        listener = self.redis.listen(graded_channel(self.settings), self._graded)
+        sweeper = asyncio.create_task(self._sweep(), name="viva-grading-outbox")
+        recovery = asyncio.create_task(self._recover(), name="viva-grading-recovery")
+        self._tasks.update((listener, sweeper, recovery))
+
+    async def _recover(self) -> None:
+        while True:
+            await asyncio.sleep(self.SWEEP)
+            try:
+                waiting = await service.recoverable(self.ctx)
+            except Exception as exc:  # the database is down: the next sweep retries
+                log.error("grading_sweep_failed", error=repr(exc))
+                continue
+            now = time.monotonic()
+            self._waiting_since = {i: self._waiting_since.get(i, now) for i in waiting}
+            for submission_id, since in self._waiting_since.items():
+                if now - since >= self.settings.grading_redeliver_seconds:
+                    await self.enqueue(submission_id)
+                    self._waiting_since[submission_id] = now
+
+    async def depth(self) -> int:
+        """Jobs in the stream not yet delivered, plus those delivered and not acknowledged."""
+        try:
+            groups: Any = await self.redis.call(lambda r: r.xinfo_groups(self.broker.queue_name))
+        except (RedisUnavailable, ResponseError):
+            return len(self._outbox)
+        group = next((g for g in groups if _text(g["name"]) == CONSUMER_GROUP), None)
+        if group is None:
+            return len(self._outbox)
+        return int(group.get("lag") or 0) + int(group["pending"]) + len(self._outbox)
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks.clear()
+        if self._outbox:  # still queued in the database: the next sweep of any API sends them
+            log.warning("grading_outbox_left", submissions=len(self._outbox))
+        await self.broker.shutdown()
+
+    async def _graded(self, data: bytes) -> None:
+        event = self._done.pop(int(data), None)
+        if event is not None:
+            event.set()
+
+    async def _send(self, submission_id: int, request_id: str) -> None:
+        task = self.broker.find_task(GRADE_TASK)
+        assert task is not None
+        async with self.redis.guard():
+            try:
+                await task.kiq(submission_id, request_id)
+            except SendTaskError as exc:
+                raise exc.__cause__ or exc from None
+
+    async def enqueue(self, submission_id: int) -> None:
+        request_id = structlog.contextvars.get_contextvars().get("request_id") or ""
+        self._done.setdefault(submission_id, asyncio.Event())  # wait() usually follows
+        try:
+            await self._send(submission_id, request_id)
+        except RedisUnavailable:
+            self._outbox[submission_id] = request_id
+            log.info("grading_deferred", submission=submission_id, reason="redis unavailable")
+
+    async def _sweep(self) -> None:
+        """Send what could not be sent while Redis was down (the outbox), oldest first."""
+        while True:
+            await asyncio.sleep(1)
+            for submission_id, request_id in sorted(self._outbox.items()):
+                try:
+                    await self._send(submission_id, request_id)
+                except RedisUnavailable:
+                    break
+                del self._outbox[submission_id]
+
+    async def wait(self, submission_id: int, seconds: float) -> bool:
+        """True once the submission is done: told by the worker over pub/sub, or seen in the
+        database (checked every half second, in case the message was missed)."""
+        event = self._done.get(submission_id)
+        check_first = event is None  # its message may have come already
+        event = event or self._done.setdefault(submission_id, asyncio.Event())
+        deadline = time.monotonic() + seconds
+        try:
+            while True:
+                if check_first and await self._is_done(submission_id):
+                    return True
+                check_first = True
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(event.wait(), min(0.5, left))
+                    return True
+        finally:
+            self._done.pop(submission_id, None)
+
+    async def _is_done(self, submission_id: int) -> bool:
+        async with self.database.session() as session:
+            submission = await service.get_submission(session, submission_id=submission_id)
+            return submission.status == SubmissionStatus.DONE

@@ -1,0 +1,114 @@
+"""`viva worker`: a grading worker process for server mode (jobs from the Redis Stream).
+
+Each worker runs `--slots` gradings at once (one sandbox slot each). On SIGTERM it stops
+taking jobs and finishes the ones it holds (for up to VIVA_WORKER_DRAIN_SECONDS); a job it
+could not finish stays unacknowledged and another worker takes it over.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import socket
+from typing import Annotated
+
+import typer
+from prometheus_client import start_http_server
+from taskiq.acks import AcknowledgeType
+from taskiq.receiver import Receiver
+
+from viva.db import Database
+from viva.events import EventBus
+from viva.grading import service
+from viva.grading.catalogue import Catalogue
+from viva.grading.service import GradingContext
+from viva.grading.tasks import StreamBroker, build_broker, graded_channel
+from viva.infra.logging import configure_logging, log
+from viva.infra.metrics import Metrics
+from viva.infra.redis import OUTAGE, RedisClient
+from viva.practice import subscribers as practice_subscribers
+from viva.settings import Settings
+
+
+async def _start_broker(broker: StreamBroker) -> None:
+    """Declare the consumer group, waiting for Redis if it is not there yet."""
+    warned = False
+    while True:
+        try:
+            await broker.startup()
+            return
+        except OUTAGE as exc:
+            if not warned:
+                log.warning("worker_waiting_for_redis", error=str(exc))
+                warned = True
+            await asyncio.sleep(1)
+
+
+async def run_worker(settings: Settings, *, slots: int | None = None) -> None:
+    if slots is not None:
+        settings = settings.model_copy(update={"sandbox_slots": slots})
+    configure_logging(level=settings.log_level, fmt=settings.log_format)
+    if not settings.redis_url:
+        raise SystemExit("viva worker needs VIVA_REDIS_URL (the grading stream)")
+    database = Database(settings.effective_database_url)
+    events = EventBus()
+    practice_subscribers.subscribe(events, fuzz=settings.review_fuzzing)
+    grading = GradingContext.build(
+        settings=settings, database=database, catalogue=Catalogue(), events=events
+    )
+    redis = RedisClient(settings.redis_url)
+    consumer = f"{socket.gethostname()}-{os.getpid()}"
+    broker = build_broker(settings, consumer=consumer)
+    broker.is_worker_process = True
+    broker.state.grading = grading
+    broker.state.metrics = metrics = Metrics(multiproc_dir=settings.metrics_multiproc_dir)
+    if settings.worker_metrics_port is not None:
+        start_http_server(settings.worker_metrics_port, registry=metrics.registry)
+    channel = graded_channel(settings)
+
+    async def notify(submission_id: int) -> None:
+        await redis.publish(channel, str(submission_id))
+
+    broker.state.notify = notify
+    finish = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, finish.set)
+    receiver = Receiver(
+        broker,
+        max_async_tasks=settings.sandbox_slots,
+        max_prefetch=0,
+        run_startup=False,
+        ack_type=AcknowledgeType.WHEN_EXECUTED,
+        wait_tasks_timeout=settings.worker_drain_seconds,
+        propagate_exceptions=False,
+    )
+    try:
+        await _start_broker(broker)
+        log.info("worker_started", consumer=consumer, slots=settings.sandbox_slots)
+        await receiver.listen(finish)
+        # Gradings the drain time did not let finish are handed back (queued again); their
+        # jobs are redelivered, unacknowledged, to another worker.
+        released = await service.release_claims(grading)
+        log.info("worker_stopped", consumer=consumer, handed_back=released)
+    finally:
+        with contextlib.suppress(Exception):
+            await broker.shutdown()
+        await grading.close()
+        await database.dispose()
+        await redis.close()
+
+
+def main(
+    slots: Annotated[
+        int | None, typer.Option(min=1, max=64, help="Gradings at once (VIVA_SANDBOX_SLOTS)")
+    ] = None,
+) -> None:
+    """Grade submissions from the Redis Stream (server mode; needs VIVA_REDIS_URL)."""
+    asyncio.run(run_worker(Settings(), slots=slots))
+
+
+if __name__ == "__main__":
+    typer.run(main)
