@@ -5,6 +5,7 @@ solution of another candidate on the same long-lived pool, which must still be A
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -137,3 +138,115 @@ def test_sysv_ipc_memory_the_init_cannot_count_is_refused(
     values = [s.get("value") for r in outcome.records for s in r.get("steps", [])]
     assert values == [True], (outcome.records, outcome.stderr)
     assert verdict_of(sandbox, palindrome, SOLVE)[0] == Verdict.ACCEPTED
+
+
+# In-process forgery (issue 20, A): a wrong retry decorator (it re-raises a new exception of
+# the last one's type, not the same object) plus a generic forger that does not know the
+# tests: it turns every False a step observes into True, through one channel each.
+WRONG_RETRY = (
+    Path(__file__).resolve().parents[2]
+    / "src/viva/content/challenges/decorator-retry/wrong-new-exception.py"
+)
+_REWRITE = """
+def _rewrite(tests):
+    for t in tests:
+        for s in t.get("steps", []):
+            if "eval" in s and not s["eval"].startswith("(lambda"):
+                s["eval"] = "(lambda v: True if v is False else v)(" + s["eval"] + ")"
+"""
+FORGERIES = {
+    "frames: rewrite the job's steps": _REWRITE + "import sys\nf = sys._getframe(0)\n"
+    "while f is not None and not isinstance(f.f_locals.get('job'), dict):\n    f = f.f_back\n"
+    "_rewrite(f.f_locals['job']['tests'])\n",
+    "gc: rewrite the job's steps": _REWRITE + "import gc\nfor o in gc.get_objects():\n"
+    "    if isinstance(o, dict) and isinstance(o.get('tests'), list) and 'source' in o:\n"
+    "        _rewrite(o['tests'])\n",
+    "sys.modules: patch the harness's encoder": (
+        "import sys\nh = sys.modules['harness']\n_real = h.encode\n"
+        "h.encode = lambda v, depth=0: _real(True if v is False else v, depth)\n"
+    ),
+    "builtins: patch eval": (
+        "import builtins\n_real = builtins.eval\n"
+        "builtins.eval = lambda *a, **k: (lambda v: True if v is False else v)(_real(*a, **k))\n"
+    ),
+    "json: patch dumps": (
+        "import json\n_real = json.dumps\n"
+        "def _dumps(obj, *a, **k):\n"
+        "    for s in obj.get('steps', []) if isinstance(obj, dict) else []:\n"
+        "        if isinstance(s, dict) and s.get('value') is False:\n"
+        "            s['value'] = True\n"
+        "    return _real(obj, *a, **k)\n"
+        "json.dumps = _dumps\n"
+    ),
+    "a signal handler's frame: rewrite the job's steps": _REWRITE + "import signal, time\n"
+    "def _on_alarm(sig, f):\n"
+    "    while f is not None and not isinstance(f.f_locals.get('job'), dict):\n"
+    "        f = f.f_back\n"
+    "    if f is not None:\n        _rewrite(f.f_locals['job']['tests'])\n"
+    "try:\n    signal.signal(signal.SIGALRM, _on_alarm)\n"
+    "    signal.setitimer(signal.ITIMER_REAL, 0.001)\n    time.sleep(0.05)\n"
+    "except OSError:\n    pass\n",
+    "a thread that outlives the test: rewrite later tests": _REWRITE
+    + "import gc, threading, time\n"
+    "def _later():\n    time.sleep(0.02)\n    for o in gc.get_objects():\n"
+    "        if isinstance(o, dict) and isinstance(o.get('tests'), list) and 'source' in o:\n"
+    "            _rewrite(o['tests'])\n"
+    "if not globals().get('_started'):\n"
+    "    threading.Thread(target=_later, daemon=True).start()\n"
+    "time.sleep(0.05)\n",
+    "result fd: write every record, then os._exit": (
+        "import gc, json, os, stat\n"
+        "_job = next(o for o in gc.get_objects() if isinstance(o, dict)\n"
+        "            and isinstance(o.get('tests'), list) and 'source' in o)\n"
+        "_lines = []\n"
+        "for t in _job['tests']:\n"
+        "    ns, steps = dict(globals()), []\n"
+        "    try:\n"
+        "        exec(t.get('setup') or '', ns)\n"
+        "        for s in t['steps']:\n"
+        "            try:\n"
+        "                v = eval(s['eval'], ns)\n"
+        "                steps.append({'value': True if v is False else v})\n"
+        "            except Exception as e:\n"
+        "                steps.append({'raised': type(e).__name__})\n"
+        "    except Exception:\n        pass\n"
+        "    _lines.append(json.dumps({'test': t['id'], 'steps': steps, 'output': ''},"
+        " default=list))\n"
+        "_lines.append(json.dumps({'done': True}))\n"
+        "for fd in range(3, 64):\n"
+        "    try:\n"
+        "        if stat.S_ISFIFO(os.fstat(fd).st_mode):\n"
+        "            os.write(fd, ('\\n'.join(_lines) + '\\n').encode())\n"
+        "    except OSError:\n        pass\n"
+        "os._exit(0)\n"
+    ),
+}
+
+
+def forged_source(name: str) -> str:
+    """The wrong solution with the forger after it (so the forger can use `retry`)."""
+    return WRONG_RETRY.read_text(encoding="utf-8") + "\n" + FORGERIES[name]
+
+
+@pytest.fixture(scope="module")
+def retry_challenge() -> Challenge:
+    from viva.grading.challenges import CHALLENGES_DIR, load_challenge
+
+    return load_challenge(CHALLENGES_DIR / "decorator-retry")
+
+
+@pytest.mark.parametrize("name", sorted(FORGERIES))
+def test_a_generic_forger_does_not_get_a_wrong_solution_accepted(
+    name: str, sandbox: SandboxRunner, retry_challenge: Challenge
+) -> None:
+    from viva.grading.service import grade_source
+
+    plain = grade_source(
+        sandbox, retry_challenge, WRONG_RETRY.read_text("utf-8"), visible_only=False
+    )
+    assert plain.verdict == Verdict.WRONG_ANSWER  # the wrong solution alone is caught
+    forged = grade_source(sandbox, retry_challenge, forged_source(name), visible_only=False)
+    assert forged.verdict != Verdict.ACCEPTED, name
+    # the next candidate's reference solution on the same pool is still Accepted
+    reference = grade_source(sandbox, retry_challenge, retry_challenge.solution, visible_only=False)
+    assert reference.verdict == Verdict.ACCEPTED, reference.message
