@@ -160,7 +160,7 @@ CASES = {
     "monkeypatch the harness": (
         "import sys\nh = sys.modules['harness']\nh.encode = lambda value, depth=0: True\n"
         "def is_palindrome(t): return None",
-        {Verdict.WRONG_ANSWER},
+        {Verdict.RUNTIME_ERROR},  # the harness has left sys.modules before any code runs
     ),
     "monkeypatch builtins": (
         "import builtins\nbuiltins.isinstance = lambda *a: True\nbuiltins.type = lambda *a: bool\n"

@@ -111,7 +111,7 @@ def test_a_later_run_finds_nothing_of_an_earlier_job_in_its_memory(
         outcome = sandbox.run(call_job(attacker, "leak", planted["arg"]), ROOMY)
         assert value_of(outcome) == [planted["arg"], planted["ret"]]
     for _ in range(SLOTS):
-        found = value_of(sandbox.run(call_job(SCANNER, "scan"), ROOMY))
+        found = value_of(sandbox.run(scanner_job(SCANNER), ROOMY))
         assert isinstance(found, list)
         assert not set(found) & set(planted.values()), f"a later run read {found}"
     another_candidate_is_accepted(sandbox, palindrome)
@@ -165,7 +165,20 @@ def test_the_scanner_finds_a_marker_of_its_own_run(sandbox: SandboxRunner) -> No
     """The scan above can fail: it sees a marker that is in its own run's memory."""
     mine = "VIVA-MARK-" + secrets.token_hex(8)
     source = SCANNER + f"\nMINE = bytes.fromhex({mine.encode().hex()!r}).decode()\n"
-    assert mine in value_of(sandbox.run(call_job(source, "scan"), ROOMY))
+    assert mine in value_of(sandbox.run(scanner_job(source), ROOMY))
+
+
+def scanner_job(source: str) -> dict[str, Any]:
+    """The scanner is the test's instrument, not an attack: it runs without the harness's
+    guard, which would refuse it /proc/self/mem (see the next test), so that it measures
+    what the kernel and the zygote leave in a run's memory."""
+    return {**call_job(source, "scan"), "guard": False}
+
+
+def test_the_guard_refuses_graded_code_its_own_memory(sandbox: SandboxRunner) -> None:
+    outcome = sandbox.run(call_job(SCANNER, "scan"), ROOMY)
+    record = next(r for r in outcome.records if r.get("test") == 0)
+    assert "reading process memory is not available" in record.get("error", ""), record
 
 
 LIBC = (

@@ -89,10 +89,13 @@ def test_redteam_submission_is_stopped(
 # (output, returned values, messages, times) may come back for ANY test, visible ones included.
 LEAK_HIDDEN_INPUTS = """
 import sys, json
-f = sys._getframe(0)
-while f is not None and not isinstance(f.f_locals.get("job"), dict):
-    f = f.f_back
-LEAKED = json.dumps([t.get("args") for t in f.f_locals["job"]["tests"]])
+try:
+    f = sys._getframe(0)
+    while f is not None and not isinstance(f.f_locals.get("job"), dict):
+        f = f.f_back
+    LEAKED = json.dumps([t.get("args") for t in f.f_locals["job"]["tests"]])
+except RuntimeError:  # the guard refuses frames; what it prints must stay hidden all the same
+    LEAKED = "frames refused"
 print("LEAK" + LEAKED)
 def is_palindrome(t):
     raise ValueError("LEAK" + LEAKED)

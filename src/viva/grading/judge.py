@@ -245,6 +245,17 @@ class ProtocolViolation(ValueError):
     """The result channel holds something the harness never writes: a forged record."""
 
 
+FORGED = "$forged"
+
+
+def authenticated(record: dict[str, Any], nonce: str) -> dict[str, Any]:
+    """A record as the harness wrote it, without the run's secret; a record without the
+    secret (the candidate's program wrote it to the result channel) is marked forged."""
+    if record.get("nonce") != nonce or not nonce:
+        return {FORGED: True}
+    return {k: v for k, v in record.items() if k != "nonce"}
+
+
 def _plain(value: Any, depth: int = 0) -> None:
     """Plain JSON data as the harness encodes it: no NaN or infinity, bounded nesting."""
     if depth > MAX_DEPTH:
@@ -318,6 +329,8 @@ def read_records(tests: list[TestCase], records: list[dict[str, Any]]) -> _Repor
     done = False
     last = -1
     for record in records:
+        if FORGED in record:
+            raise ProtocolViolation("a record the harness did not write")
         shapes = [k for k in ("test", "done", "syntax_error") if k in record]
         if not shapes:
             continue
