@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.grading.conftest import kernel_job
 from tests.grading.test_hostile import SOLVE, verdict_of
 from viva.grading.challenges import Challenge
 from viva.grading.judge import Verdict, build_job
@@ -136,7 +137,7 @@ def test_sysv_ipc_memory_the_init_cannot_count_is_refused(
 ) -> None:
     """A detached SysV segment or a queued message belongs to no process, so the run's memory
     count would miss it: shmget, msgget and semget are refused (EPERM)."""
-    job = build_job(palindrome, SYSV_IPC, palindrome.visible[:1])
+    job = kernel_job(build_job(palindrome, SYSV_IPC, palindrome.visible[:1]))
     outcome = sandbox.run(job, palindrome.meta.limits)
     values = [s.get("value") for r in outcome.records for s in r.get("steps", [])]
     assert values == [True], (outcome.records, outcome.stderr)
@@ -253,3 +254,90 @@ def test_a_generic_forger_does_not_get_a_wrong_solution_accepted(
     # the next candidate's reference solution on the same pool is still Accepted
     reference = grade_source(sandbox, retry_challenge, retry_challenge.solution, visible_only=False)
     assert reference.verdict == Verdict.ACCEPTED, reference.message
+
+
+# What the guard refuses graded code, one channel each (each would let a program read or
+# rewrite the harness); the program reports the refusal it met.
+REFUSED = {
+    "ctypes: read memory": "import ctypes\nctypes.string_at(id(object()), 16)",
+    "ctypes: a foreign call": "import ctypes\nctypes.pythonapi.Py_IsInitialized()",
+    "marshal: build a code object": "import marshal\nmarshal.loads(marshal.dumps(1))",
+    "code.replace": "(lambda: 0).__code__.replace(co_consts=(1,))",
+    "rebind a function's code": "def f(): pass\nf.__code__ = (lambda: 1).__code__",
+    "sys.settrace": "import sys\nsys.settrace(lambda *a: None)",
+    "threading.settrace, then a thread": (  # the thread's sys.settrace is refused
+        "import sys, threading\nthreading.settrace(lambda *a: None)\nran = []\n"
+        "t = threading.Thread(target=lambda: ran.append(sys.gettrace()))\n"
+        "t.start(); t.join()\nassert ran in ([], [None]), ran\n"
+        "raise RuntimeError('tracing is not available')"
+    ),
+    "sys.setprofile": "import sys\nsys.setprofile(lambda *a: None)",
+    "an audit hook of its own": (  # refused silently: CPython drops a hook another refuses
+        "import sys\nseen = []\nsys.addaudithook(lambda e, a: seen.append(e))\n"
+        "compile('1', 'x', 'eval')\nassert not seen, seen\n"
+        "raise RuntimeError('audit hooks are not available')"
+    ),
+    "sys._getframe": "import sys\nsys._getframe(0)",
+    "inspect.currentframe": "import inspect\ninspect.currentframe()",
+    "traceback frames": "try:\n    1 / 0\nexcept ZeroDivisionError as e:\n    e.__traceback__.tb_frame",  # noqa: E501
+    "generator frames": "def g():\n    yield 1\ng().gi_frame",
+    "sys._current_frames from a thread": (
+        "import sys, threading\nout = []\n"
+        "def look():\n    try:\n        sys._current_frames()\n"
+        "    except RuntimeError as e:\n        out.append(e)\n"
+        "t = threading.Thread(target=look)\nt.start(); t.join()\nraise out[0]"
+    ),
+    "gc.get_objects": "import gc\ngc.get_objects()",
+    "gc.get_referrers": "import gc\ngc.get_referrers(globals())",
+    "gc from a weakref finalizer": (
+        "import gc, weakref, itertools\nout = []\nclass T: pass\nt = T()\n"
+        "weakref.finalize(t, out.extend, itertools.islice(iter(gc.get_objects, None), 1))\n"
+        "del t\ngc.collect()\n"
+        "assert not out, 'the finalizer read the heap'\nraise RuntimeError('not available')"
+    ),
+    "/proc/self/mem": "open('/proc/self/mem', 'rb')",
+    "_testcapi": "import _testcapi",
+    "a signal handler": "import signal\nsignal.signal(signal.SIGUSR1, lambda s, f: None)",
+}
+
+
+@pytest.mark.parametrize("name", sorted(REFUSED))
+def test_the_guard_refuses_graded_code(
+    name: str, sandbox: SandboxRunner, palindrome: Challenge
+) -> None:
+    job = build_job(palindrome, REFUSED[name] + "\ndef is_palindrome(t): return True", [])
+    job["tests"] = [{"id": 0, "kind": "call", "call": "is_palindrome", "args": ["a"]}]
+    outcome = sandbox.run(job, palindrome.meta.limits)
+    record = next((r for r in outcome.records if r.get("test") == 0), {})
+    error = record.get("error", "")
+    refused = "not available" in error or "Operation not permitted" in error  # signal: seccomp
+    assert refused, (name, record, outcome.stderr[-500:])
+    assert verdict_of(sandbox, palindrome, SOLVE)[0] == Verdict.ACCEPTED
+
+
+# Known to work still: a library function that hands out a frame. pydantic's TypeAdapter
+# takes its caller's frame (so the guard lets it) and returns it; from there f_back (which
+# no audit event covers) walks to the harness. Fixing it needs the test code out of the
+# candidate's process (see docs/challenge-format.md, "What the guard does not stop").
+GADGET = """
+from pydantic import TypeAdapter
+def frame_of_the_module():
+    return TypeAdapter(int)._fetch_parent_frame()  # two up: the module's own frame
+f = frame_of_the_module()
+while f is not None and not isinstance(f.f_locals.get("job"), dict):
+    f = f.f_back
+FOUND = f is not None
+def is_palindrome(t):
+    return FOUND
+"""
+
+
+@pytest.mark.xfail(strict=True, reason="a library hands out a frame: known bypass of the guard")
+def test_a_library_that_hands_out_a_frame_does_not_reach_the_harness(
+    sandbox: SandboxRunner, palindrome: Challenge
+) -> None:
+    job = build_job(palindrome, GADGET, [])
+    job["tests"] = [{"id": 0, "kind": "call", "call": "is_palindrome", "args": ["a"]}]
+    outcome = sandbox.run(job, palindrome.meta.limits)
+    steps = next(r for r in outcome.records if r.get("test") == 0).get("steps") or [{}]
+    assert steps[0].get("value") is not True, "the program walked to the harness's frames"

@@ -7,7 +7,9 @@ that hands out a frame, a memory-corruption bug), so the verdict never rests on 
 - frames: `sys._getframe`, traceback/generator/coroutine frames, `sys._current_frames`,
   tracing and profiling (which could also rewrite a frame's locals);
 - the object graph: `gc.get_objects/get_referrers/get_referents`;
-- raw memory: `ctypes`, `/proc/*/mem`, new code objects, rebinding a function's code;
+- raw memory: `ctypes`, `/proc/*/mem`, new code objects (`code.__new__`, `marshal`: the
+  harness points `sys.pycache_prefix` elsewhere, so imports compile from source), rebinding
+  a function's code, CPython's test modules;
 - its own audit hooks (they would see every step's code as it is compiled).
 Code the harness compiled from a test (setup and steps) may use `gc` and audit hooks; library
 code may take a frame where it only reads the module name from it.
@@ -28,13 +30,18 @@ ALWAYS = frozenset(
         "sys.settrace",
         "sys.setprofile",
         "code.__new__",
+        "marshal.loads",
+        "marshal.load",
     }
+)
+UNSAFE_MODULES = frozenset(
+    {"_testcapi", "_testinternalcapi", "_testbuffer", "_testmultiphase", "_ctypes_test"}
 )
 TEST_CODE_ONLY = frozenset(
     {"gc.get_objects", "gc.get_referrers", "gc.get_referents", "sys.addaudithook"}
 )
 WATCHED = ALWAYS | TEST_CODE_ONLY | {"sys._getframe", "object.__getattr__"}
-WATCHED |= {"object.__setattr__", "open", "function.__new__"}
+WATCHED |= {"object.__setattr__", "open", "function.__new__", "import"}
 
 
 def _codes_of(functions: list[Any]) -> set[int]:
@@ -111,7 +118,11 @@ class Guard:
             raise RuntimeError(f"{event} is not available to graded code")
 
         def audit(event: str, args: tuple[Any, ...]) -> None:
-            if event not in WATCHED or depth[1] or depth[0]:
+            if depth[1] or depth[0]:
+                return
+            if event not in WATCHED:
+                if event.startswith("ctypes."):
+                    refuse("ctypes")
                 return
             depth[1] = 1
             try:
@@ -133,6 +144,10 @@ class Guard:
                         and (path.endswith("mem") or "map_files" in path)
                     ):
                         refuse("reading process memory")
+                    return
+                elif event == "import":
+                    if type(args[0]) is str_type and args[0] in UNSAFE_MODULES:
+                        refuse(f"importing {args[0]}")
                     return
                 elif event == "function.__new__":
                     if id(args[0]) in tests or id(args[0]) in harness:

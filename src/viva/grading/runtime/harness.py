@@ -221,7 +221,10 @@ def run(job: dict[str, Any], out: Any) -> None:
     nonce = job.pop("nonce", "")
     functions = [v for v in globals().values() if isinstance(v, FunctionType)]
     functions += _leave_sys_modules()
-    guard = _guard.install(functions) if job.pop("guard", True) else None
+    guard = None
+    if job.pop("guard", True):
+        sys.pycache_prefix = "/nonexistent"  # imports compile from source: no marshal
+        guard = _guard.install(functions)
     write, flush = out.write, out.flush
 
     def emit(record: dict[str, Any]) -> None:
