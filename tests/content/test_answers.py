@@ -94,6 +94,22 @@ def test_in_viva_pointers_resolve(number: int) -> None:
             target = getattr(target, part)
 
 
+def test_at_least_half_of_the_answers_point_at_viva_code() -> None:
+    pointing = [n for n, answer in ANSWERS.items() if answer.in_viva]
+    assert len(pointing) >= 50, f"only {len(pointing)} answers have in_viva pointers"
+
+
+@pytest.mark.parametrize(
+    "number", [n for n, a in sorted(ANSWERS.items()) if a.synonyms], ids=lambda n: f"q{n:03d}"
+)
+def test_every_synonym_term_is_a_term_of_a_key_point(number: int) -> None:
+    """A synonym is keyed by a term the key points use; any other key would never be consulted."""
+    answer = ANSWERS[number]
+    points = [p.casefold() for p in answer.key_points]
+    unused = [term for term in answer.synonyms if not any(term.casefold() in p for p in points)]
+    assert not unused, f"synonym terms in no key point: {unused}"
+
+
 def test_no_code_block_uses_an_unknown_language() -> None:
     unknown = [
         f"q{n:03d} block {i}: {b.language!r}"
