@@ -315,24 +315,25 @@ def test_the_guard_refuses_graded_code(
     assert verdict_of(sandbox, palindrome, SOLVE)[0] == Verdict.ACCEPTED
 
 
-# Known to work still: a library function that hands out a frame. pydantic's TypeAdapter
-# takes its caller's frame (so the guard lets it) and returns it; from there f_back (which
-# no audit event covers) walks to the harness. Fixing it needs the test code out of the
-# candidate's process (see docs/challenge-format.md, "What the guard does not stop").
+# A library function that hands out a frame: pydantic's TypeAdapter takes its caller's frame
+# and returns it; from there f_back (which no audit event covers) would walk to the harness.
+# The guard lends the frame to TypeAdapter.__init__ only.
 GADGET = """
 from pydantic import TypeAdapter
 def frame_of_the_module():
     return TypeAdapter(int)._fetch_parent_frame()  # two up: the module's own frame
-f = frame_of_the_module()
-while f is not None and not isinstance(f.f_locals.get("job"), dict):
-    f = f.f_back
-FOUND = f is not None
+try:
+    f = frame_of_the_module()
+    while f is not None and not isinstance(f.f_locals.get("job"), dict):
+        f = f.f_back
+    FOUND = f is not None
+except RuntimeError as e:
+    FOUND = str(e)
 def is_palindrome(t):
     return FOUND
 """
 
 
-@pytest.mark.xfail(strict=True, reason="a library hands out a frame: known bypass of the guard")
 def test_a_library_that_hands_out_a_frame_does_not_reach_the_harness(
     sandbox: SandboxRunner, palindrome: Challenge
 ) -> None:
@@ -340,4 +341,12 @@ def test_a_library_that_hands_out_a_frame_does_not_reach_the_harness(
     job["tests"] = [{"id": 0, "kind": "call", "call": "is_palindrome", "args": ["a"]}]
     outcome = sandbox.run(job, palindrome.meta.limits)
     steps = next(r for r in outcome.records if r.get("test") == 0).get("steps") or [{}]
-    assert steps[0].get("value") is not True, "the program walked to the harness's frames"
+    assert steps[0].get("value") == "frame introspection is not available to graded code"
+    # TypeAdapter itself still works (fastapi builds them for every route)
+    source = "from pydantic import TypeAdapter\ndef is_palindrome(t):\n"
+    source += "    return TypeAdapter(list[int]).validate_python(['1']) == [1]\n"
+    job = build_job(palindrome, source, [])
+    job["tests"] = [{"id": 0, "kind": "call", "call": "is_palindrome", "args": ["a"]}]
+    outcome = sandbox.run(job, palindrome.meta.limits)
+    steps = next(r for r in outcome.records if r.get("test") == 0).get("steps") or [{}]
+    assert steps[0].get("value") is True, outcome.records

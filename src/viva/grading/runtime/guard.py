@@ -68,7 +68,6 @@ def _library_frame_users() -> list[Any]:
         ("pydantic._internal._typing_extra", "parent_frame_namespace"),
         ("pydantic._internal._generics", "_get_caller_frame_info"),
         ("pydantic.main", "create_model"),
-        ("pydantic.type_adapter", "TypeAdapter._fetch_parent_frame"),
         ("pydantic.type_adapter", "TypeAdapter.rebuild"),
         ("anyio.abc._tasks", "get_coro_name"),
         ("anyio._lazyimport", "install_lazy_importer"),
@@ -82,6 +81,18 @@ def _library_frame_users() -> list[Any]:
     return found
 
 
+def _frame_lenders() -> dict[int, set[int]]:
+    """Library functions that return the frame they take, by the functions allowed to call
+    them: anyone else (graded code first) would walk `f_back` from it to the harness."""
+    lenders: dict[int, set[int]] = {}
+    adapter = getattr(sys.modules.get("pydantic.type_adapter"), "TypeAdapter", None)
+    fetch = getattr(adapter, "_fetch_parent_frame", None)
+    init = getattr(adapter, "__init__", None)
+    if fetch is not None and init is not None:
+        lenders[id(fetch.__code__)] = {id(init.__code__)}
+    return lenders
+
+
 class Guard:
     """The hook's state. `trust(code)` marks test code the harness compiled; `privileged()`
     lets the harness itself read candidate tracebacks."""
@@ -89,6 +100,7 @@ class Guard:
     def __init__(self, harness_functions: list[Any]) -> None:
         self.harness = _codes_of(harness_functions)
         self.library = _codes_of(_library_frame_users())
+        self.lenders = _frame_lenders()
         self.tests: set[int] = set()
         self._keep: list[CodeType] = []  # trusted code stays alive, so its id is not reused
         self._depth = [0, 0]  # [privileged sections, re-entry]
@@ -112,6 +124,7 @@ class Guard:
 
     def hook(self) -> Callable[[str, tuple[Any, ...]], None]:
         depth, tests, library, harness = self._depth, self.tests, self.library, self.harness
+        lenders = self.lenders
         getframe, str_type, frame_type = sys._getframe, str, FrameType
 
         def refuse(event: str) -> None:
@@ -163,7 +176,10 @@ class Guard:
                     return
                 # a frame: only for library code that reads a name from it, never the harness's
                 if code not in library:
-                    refuse("frame introspection")
+                    borrowers = lenders.get(code)
+                    back = caller.f_back
+                    if borrowers is None or back is None or id(back.f_code) not in borrowers:
+                        refuse("frame introspection")
                 frame = args[0] if event == "sys._getframe" else getattr(args[0], args[1])
                 if type(frame) is frame_type and id(frame.f_code) in harness:
                     refuse("frame introspection")
