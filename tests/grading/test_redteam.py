@@ -296,6 +296,14 @@ REFUSED = {
         "assert not out, 'the finalizer read the heap'\nraise RuntimeError('not available')"
     ),
     "/proc/self/mem": "open('/proc/self/mem', 'rb')",
+    "/proc/self/mem relative to /proc/self": (
+        "import os\nos.open('mem', os.O_RDONLY, dir_fd=os.open('/proc/self', os.O_RDONLY))"
+    ),
+    "/proc/self/mem through a symlink": (  # the kernel refuses it: the worker is not dumpable
+        "import os\nos.symlink('/proc/self/mem', '/tmp/m')\n"
+        "try:\n    open('/tmp/m', 'rb')\nexcept PermissionError:\n"
+        "    raise RuntimeError('/proc/self/mem is not available') from None"
+    ),
     "_testcapi": "import _testcapi",
     "a signal handler": "import signal\nsignal.signal(signal.SIGUSR1, lambda s, f: None)",
 }
