@@ -151,10 +151,10 @@ class Guard:
                     path = args[0]
                     if type(path) is bytes:
                         path = path.decode("utf-8", "replace")
-                    if (
-                        type(path) is str_type
-                        and path.startswith("/proc")
-                        and (path.endswith("mem") or "map_files" in path)
+                    # relative to a /proc directory too (through a symlink the kernel refuses
+                    # it: the worker is not dumpable)
+                    if type(path) is str_type and (
+                        path.rsplit("/", 1)[-1] == "mem" or "map_files" in path
                     ):
                         refuse("reading process memory")
                     return
