@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip --disable-pip-version-check -q
 PYTEST_ARGS ?=
 
-.PHONY: run test lint fmt lock bench clean debian-test-deps
+.PHONY: run test lint fmt lock bench clean debian-test-deps assets
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,7 @@ lint: $(VENV)/.test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 test: $(VENV)/.test debian-test-deps lint
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
@@ -55,6 +56,22 @@ bench: $(VENV)/.test
 	  fi; }
 	$(BIN)/python bench/bench_http.py
 	$(BIN)/python bench/bench_signed_in.py --engines $(BENCH_ENGINES)
+	$(BIN)/python bench/bench_ws.py
+
+# The vendored editor bundle (CodeMirror 6 + Yjs), from frontend/package-lock.json; needs npm.
+assets:
+	cd frontend && npm ci --no-audit --no-fund && node build.mjs
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache test-artifacts
+
+# Browser libraries from npm (package.json + package-lock.json), copied into the tree and committed:
+# ReDoc for /redoc, axe-core for the e2e accessibility checks. Nothing runs Node at run time.
+.PHONY: vendor
+vendor:
+	npm ci --ignore-scripts
+	mkdir -p src/viva/web/static/vendor/redoc tests/e2e/vendor/axe-core
+	cp node_modules/redoc/bundles/redoc.standalone.js node_modules/redoc/bundles/redoc.standalone.js.LICENSE.txt node_modules/redoc/LICENSE src/viva/web/static/vendor/redoc/
+	echo "redoc $$(node -p "require('./node_modules/redoc/package.json').version") (npm), MIT" > src/viva/web/static/vendor/redoc/VERSION
+	cp node_modules/axe-core/axe.min.js node_modules/axe-core/LICENSE node_modules/axe-core/LICENSE-3RD-PARTY.txt tests/e2e/vendor/axe-core/
+	echo "axe-core $$(node -p "require('./node_modules/axe-core/package.json').version") (npm), MPL-2.0" > tests/e2e/vendor/axe-core/VERSION

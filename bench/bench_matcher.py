@@ -1,10 +1,15 @@
 """Score the key-point checker against the hand-labelled evaluation set in bench/matcher/.
 
-`.venv/bin/python bench/bench_matcher.py [--part tuning|heldout|all] [--show-errors] [--json]`
-prints, per part: precision, recall and F1 of "covered"; per answer kind the share of points a
-careful interviewer ticked against the share the checker credited; the share of
-wrong-but-similar-words points credited; and the milliseconds to check one answer (median of
-several rounds over every answer of the part).
+`.venv/bin/python bench/bench_matcher.py [--part tuning|heldout|heldout2|all] [--show-errors]
+[--json] [--baseline REV]` prints, per part: precision, recall and F1 of "covered"; per answer
+kind the share of points a careful interviewer ticked against the share the checker credited;
+the share of wrong-but-similar-words points credited; and the milliseconds to check one answer
+(median of several rounds over every answer of the part). With ``--baseline REV`` it also
+scores the checker as it was at git revision REV (its matcher and synonym modules, loaded from
+git into a private module) in the same run, and prints the ratio of their speeds.
+
+``--show-errors`` lists disagreements for the tuning part only: the held-out parts are scored,
+never read while tuning.
 """
 
 from __future__ import annotations
@@ -12,8 +17,11 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
+import subprocess
 import sys
 import time
+import types
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,7 +36,38 @@ from viva.practice.matcher import match_key_points  # noqa: E402
 from viva.practice.synonyms import answer_synonyms  # noqa: E402
 
 DATA = ROOT / "bench" / "matcher"
-PARTS = ("tuning", "heldout")
+Matcher = Callable[..., list[Any]]
+
+
+def baseline_matcher(rev: str) -> Matcher:
+    """``match_key_points`` as it was at git revision ``rev``: its single-module matcher and
+    its synonym module, loaded from git (no checkout) into private modules."""
+
+    def source(path: str) -> str:
+        return subprocess.run(
+            ["git", "-C", str(ROOT), "show", f"{rev}:{path}"],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+
+    synonyms = types.ModuleType("_baseline_synonyms")
+    exec(
+        compile(source("src/viva/practice/synonyms.py"), "baseline synonyms", "exec"),
+        synonyms.__dict__,
+    )
+    sys.modules[synonyms.__name__] = synonyms
+    code = source("src/viva/practice/matcher.py").replace(
+        "from viva.practice.synonyms import", "from _baseline_synonyms import"
+    )
+    matcher = types.ModuleType("_baseline_matcher")
+    sys.modules[matcher.__name__] = matcher  # dataclasses look their module up
+    exec(compile(code, "baseline matcher", "exec"), matcher.__dict__)
+    match: Matcher = matcher.match_key_points
+    return match
+
+
+PARTS = ("tuning", "heldout", "heldout2")
 KINDS = ("strong", "partial", "wrong", "off-topic", "feedback")
 
 
@@ -87,12 +126,10 @@ class Result:
     errors: list[str] = field(default_factory=list)
 
 
-def score(part: str, answers: list[EvalAnswer], *, rounds: int) -> Result:
+def score(part: str, answers: list[EvalAnswer], *, match: Matcher = match_key_points) -> Result:
     result = Result(part, len({a.question for a in answers}), len(answers))
     for answer in answers:
-        matches = match_key_points(
-            answer.text, answer.key_points, synonyms=answer_synonyms(answer.key_points)
-        )
+        matches = match(answer.text, answer.key_points, synonyms=answer_synonyms(answer.key_points))
         tally = result.kinds.setdefault(answer.kind, Tally())
         for index, m in enumerate(matches):
             if not answer.is_labelled(index):
@@ -100,23 +137,14 @@ def score(part: str, answers: list[EvalAnswer], *, rounds: int) -> Result:
             human = index in answer.covered
             result.total.add(human, m.covered)
             tally.add(human, m.covered)
-            if answer.kind == "wrong" and getattr(m, "contradicted", ()):
+            if answer.kind == "wrong" and m.contradicted:
                 result.contradictions_in_wrong += 1
             if human != m.covered:
                 said = "credited" if m.covered else "missed"
                 result.errors.append(
                     f"Q{answer.question} {answer.kind} #{index} {said}: {m.point!r}"
-                    f" matched={list(m.matched)} {getattr(m, 'contradicted', ())}"
+                    f" matched={list(m.matched)} {m.contradicted}"
                 )
-    timings = []
-    for _ in range(rounds):
-        # Uncached: the matcher memoises an indexed answer, so vary the text per round.
-        texts = [(a.text + f" r{len(timings)}", a.key_points) for a in answers]
-        started = time.perf_counter()
-        for text, points in texts:
-            match_key_points(text, points, synonyms=answer_synonyms(points))
-        timings.append((time.perf_counter() - started) * 1000 / len(texts))
-    result.ms_per_answer = statistics.median(timings)
     return result
 
 
@@ -163,28 +191,62 @@ def print_report(r: dict[str, Any]) -> None:
         )
 
 
+def time_per_answer(matchers: list[Matcher], answers: list[EvalAnswer], rounds: int) -> list[float]:
+    """Median ms to check one answer, per matcher; rounds alternate between the matchers so
+    that a busy machine slows them alike."""
+    timings: list[list[float]] = [[] for _ in matchers]
+    for round_ in range(rounds):
+        for i, match in enumerate(matchers):
+            # Uncached: a matcher memoises an indexed answer, so vary the text per round.
+            texts = [(a.text + f" r{round_}m{i}", a.key_points) for a in answers]
+            started = time.perf_counter()
+            for text, points in texts:
+                match(text, points, synonyms=answer_synonyms(points))
+            timings[i].append((time.perf_counter() - started) * 1000 / len(texts))
+    return [statistics.median(t) for t in timings]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--part", choices=(*PARTS, "all"), default="all")
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--show-errors", action="store_true", help="list every disagreement")
+    parser.add_argument("--show-errors", action="store_true", help="list tuning disagreements")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--baseline", metavar="REV", help="also score the checker at git REV")
     args = parser.parse_args(argv)
     parts = PARTS if args.part == "all" else (args.part,)
-    reports = []
+    matchers: list[tuple[str, Matcher]] = [("now", match_key_points)]
+    if args.baseline:
+        try:
+            matchers.insert(0, (f"at {args.baseline}", baseline_matcher(args.baseline)))
+        except subprocess.CalledProcessError as exc:
+            print(f"--baseline {args.baseline}: {exc.stderr.strip()}", file=sys.stderr)
+            return 2
+    sets: dict[str, list[EvalAnswer]] = {}
     for part in parts:
         try:
-            answers = load_eval_set(DATA / f"{part}.yaml")
+            sets[part] = load_eval_set(DATA / f"{part}.yaml")
         except (OSError, ValueError, yaml.YAMLError) as exc:
             print(f"{part}: {exc}", file=sys.stderr)
             return 2
-        result = score(part, answers, rounds=args.rounds)
-        reports.append(report(result))
-        if not args.json:
-            print_report(reports[-1])
-            if args.show_errors:
-                print("\n".join(result.errors))
-            print()
+    if "heldout" in sets and "heldout2" in sets:
+        sets["heldout+heldout2"] = sets["heldout"] + sets["heldout2"]
+    reports = []
+    for part, answers in sets.items():
+        ms = time_per_answer([m for _, m in matchers], answers, args.rounds)
+        for (name, match), took in zip(matchers, ms, strict=True):
+            result = score(part, answers, match=match)
+            result.ms_per_answer = took
+            reports.append(report(result) | {"checker": name})
+            if not args.json:
+                if len(matchers) > 1:
+                    print(f"[checker {name}]")
+                print_report(reports[-1])
+                if args.show_errors and part == "tuning" and name == "now":
+                    print("\n".join(result.errors))
+                print()
+        if len(matchers) > 1 and not args.json:
+            print(f"{part}: now / baseline ms per answer = {ms[1] / ms[0]:.2f}\n")
     if args.json:
         print(json.dumps(reports, indent=2))
     return 0

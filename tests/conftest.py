@@ -26,22 +26,12 @@ import redis
 from sqlalchemy import delete, text
 from sqlalchemy.exc import OperationalError
 
-from viva.accounts import security
-from viva.accounts import service as accounts
-from viva.accounts.models import SiteSetting, User
+from tests import factories
 from viva.app import create_app, prepare_database
 from viva.bank.models import Track
 from viva.bank.service import BUILTIN_TRACK
-from viva.db import Database
-from viva.grading.models import AuthoredChallenge, Submission
-from viva.practice.models import (
-    MockInterview,
-    MockItem,
-    MockTemplate,
-    ReviewCard,
-    ReviewLog,
-    ReviewSetting,
-)
+from viva.db import Base, Database
+from viva.practice.models import MockTemplate
 from viva.settings import Settings
 
 PG_ADMIN_DSN = os.environ.get("VIVA_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -195,9 +185,10 @@ async def database(settings: Settings) -> AsyncIterator[Database]:
 
 
 async def reset_database(settings: Settings) -> None:
-    """Drop what tests wrote (users, submissions, practice, imported tracks, site settings)
-    and restore the built-in track. A grading thread of the test's app that was still
-    finishing can hold SQLite's write lock for a moment after the app stopped: try again."""
+    """Empty every table a test may write (all but the built-in content), drop imported
+    tracks and authored templates, and restore the built-in track. A grading thread of the
+    test's app that was still finishing can hold SQLite's write lock for a moment after the
+    app stopped: try again."""
     for attempt in range(5):
         try:
             await _reset_database(settings)
@@ -208,18 +199,20 @@ async def reset_database(settings: Settings) -> None:
             await asyncio.sleep(2)
 
 
+# The built-in content survives a test (re-importing the seed every time would cost seconds);
+# every other table is emptied, so a table added later needs no entry here.
+KEPT_TABLES = {"tracks", "categories", "questions", "answers", "mock_templates"}
+
+
 async def _reset_database(settings: Settings) -> None:
     db = Database(settings.effective_database_url)
     try:
         async with db.session() as session:
+            for table in reversed(Base.metadata.sorted_tables):  # children before parents
+                if table.name not in KEPT_TABLES:
+                    await session.execute(table.delete())
             await session.execute(delete(Track).where(Track.slug != BUILTIN_TRACK))
-            await session.execute(delete(Submission))
-            await session.execute(delete(AuthoredChallenge))
-            for table in (MockItem, MockInterview, ReviewLog, ReviewCard, ReviewSetting):
-                await session.execute(delete(table))
             await session.execute(delete(MockTemplate).where(MockTemplate.builtin.is_(False)))
-            await session.execute(delete(User))
-            await session.execute(delete(SiteSetting))
         if db.dialect == "sqlite":
             async with db.session() as session:
                 await session.execute(
@@ -236,20 +229,8 @@ async def _reset_database(settings: Settings) -> None:
 async def make_user(database: Database, settings: Settings, *, role: str) -> dict[str, str]:
     """A user of this role with a fresh access token; returns the Authorization header."""
     async with database.session() as session:
-        user = await accounts.create_user(
-            session,
-            username=f"{role[:4]}-{uuid.uuid4().hex[:10]}",
-            password="correct horse battery",
-            role=role,
-        )
-        token = security.encode_token(
-            user_id=user.id,
-            role=role,
-            kind="access",
-            ttl=security.ACCESS_TTL,
-            key=settings.effective_secret_key,
-        )
-    return {"Authorization": f"Bearer {token}"}
+        user = await factories.user(session, role=role)
+    return factories.bearer(user, key=settings.effective_secret_key)
 
 
 class Client(httpx.AsyncClient):

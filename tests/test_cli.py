@@ -41,6 +41,31 @@ def test_import_reports_and_is_idempotent(env: Settings, unique: str) -> None:
     assert code == 0 and "0 new, 0 updated, 4 unchanged, 0 removed" in out
 
 
+def test_an_import_from_the_cli_is_audited_as_the_api_audits_it(env: Settings, unique: str) -> None:
+    from sqlalchemy import select
+
+    from tests.conftest import run_async
+    from viva.accounts.models import AuditEntry
+
+    code, out = viva("import", str(DATA / "q_numbering_emoji_crlf.md"), "--track", f"aud-{unique}")
+    assert code == 0, out
+
+    async def entries() -> list[tuple[int | None, str, dict[str, object]]]:
+        database = Database(env.effective_database_url)
+        try:
+            async with database.session() as session:
+                rows = await session.scalars(
+                    select(AuditEntry).where(AuditEntry.action == "track.import")
+                )
+                return [(e.actor_id, e.target, e.detail) for e in rows]
+        finally:
+            await database.dispose()
+
+    assert run_async(entries()) == [
+        (None, f"aud-{unique}", {"summary": "4 questions in 2 categories"})
+    ]
+
+
 @pytest.mark.parametrize(
     ("content", "message"),
     [(b"", "empty"), (b"\x00\x00binary", "binary"), (b"hello\n", "no numbered questions")],

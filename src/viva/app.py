@@ -17,27 +17,36 @@ from starlette.types import Scope
 from viva import __version__
 from viva.accounts import pages as account_pages
 from viva.accounts.auth import AUTH_CACHE_INFO, AuthCache, known_caller
-from viva.accounts.policy import POLICY, Access, PolicyDep
+from viva.accounts.policy import POLICY, PolicyDep
 from viva.accounts.routes import router as accounts_router
-from viva.accounts.service import AuthFailed
 from viva.bank import service as bank_service
 from viva.bank.pages import router as bank_pages_router
 from viva.bank.routes import router as bank_router
 from viva.db import Database, upgrade_async
-from viva.errors import VivaError, install_error_handlers
+from viva.errors import AuthFailed, VivaError, install_error_handlers
+from viva.events import EventBus
+from viva.grading.catalogue import Catalogue
 from viva.grading.pages import router as grading_pages_router
 from viva.grading.queue import InProcessQueue
 from viva.grading.routes import router as grading_router
-from viva.grading.sql.engines import PostgresEngine
-from viva.grading.sql.grading import SqlEngines
+from viva.grading.service import GradingContext
 from viva.infra.body_limit import BodySizeLimitMiddleware
 from viva.infra.cache import EdgeCacheMiddleware, build_cache
 from viva.infra.logging import configure_logging, log
 from viva.infra.ratelimit import RateLimiter
 from viva.infra.security_headers import SecurityHeadersMiddleware
-from viva.practice import mock
+from viva.practice import mock_templates
+from viva.practice import subscribers as practice_subscribers
 from viva.practice.pages import router as practice_pages_router
 from viva.practice.routes import router as practice_router
+from viva.rooms import subscribers as room_subscribers
+from viva.rooms.collab import CollabHub
+from viva.rooms.live import RoomChannels
+from viva.rooms.notify import Notifier
+from viva.rooms.pages import router as rooms_pages_router
+from viva.rooms.routes import router as rooms_router
+from viva.rooms.service import DocStore
+from viva.rooms.sockets import socket_routes
 from viva.settings import Settings
 from viva.web import pages
 
@@ -52,7 +61,7 @@ async def prepare_database(settings: Settings, *, migrate: bool) -> None:
     try:
         async with database.session() as session:
             report = await bank_service.ensure_builtin(session)
-            await mock.ensure_default_template(session)
+            await mock_templates.ensure_default_template(session)
         if report:
             log.info("builtin_track_loaded", track=report.track, summary=report.summary)
     finally:
@@ -79,15 +88,24 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 detail="VIVA_SANDBOX=none: submitted code runs "
                 "WITHOUT isolation; use only for trusted single-user practice",
             )
-        postgres = PostgresEngine(settings.sql_postgres_url) if settings.sql_postgres_url else None
-        app.state.sql_engines = SqlEngines(postgres)
-        app.state.grading_queue = InProcessQueue(
-            database=app.state.database, settings=settings, sql_engines=app.state.sql_engines
+        app.state.grading = grading = GradingContext.build(
+            settings=settings,
+            database=app.state.database,
+            catalogue=app.state.catalogue,
+            events=app.state.events,
         )
-        await app.state.grading_queue.start()
+        app.state.grading_queue = queue = InProcessQueue(grading)
+        grading.enqueue = queue.enqueue
+        await queue.start()
+        store = DocStore(app.state.database)
+        app.state.collab = CollabHub(load=store.load, save=store.save)
+        await app.state.collab.start()
+        await app.state.notifier.start()
         yield
-        await app.state.grading_queue.stop()
-        await app.state.sql_engines.close()
+        await app.state.notifier.close()
+        await app.state.collab.stop()
+        await queue.stop()
+        await grading.close()
         await app.state.database.dispose()
         await cache.close()
         await app.state.auth_cache.close()
@@ -103,24 +121,37 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.cache = cache
+    app.state.catalogue = Catalogue()
+    app.state.events = EventBus()
+    practice_subscribers.subscribe(app.state.events, fuzz=settings.review_fuzzing)
     app.state.auth_cache = AuthCache(redis_url=settings.redis_url, prefix=settings.cache_prefix)
     app.state.rate_limiter = RateLimiter(redis_url=settings.redis_url, prefix=settings.cache_prefix)
+    app.state.notifier = Notifier(redis_url=settings.redis_url, prefix=settings.cache_prefix)
+    room_subscribers.subscribe(app.state.events, app.state.notifier)
+    app.state.room_channels = RoomChannels()
     install_error_handlers(app, html_pages=_html_error)
     app.include_router(bank_router)
     app.include_router(grading_router)
     app.include_router(accounts_router)
     app.include_router(practice_router)
     app.include_router(practice_pages_router)
+    app.include_router(rooms_router)
+    app.include_router(rooms_pages_router)
+    app.router.routes.extend(socket_routes())  # sockets hold no request session (sockets.py)
     app.include_router(grading_pages_router)
-    app.include_router(bank_pages_router)
     app.include_router(account_pages.router)
-    app.include_router(pages.router)
+    app.include_router(bank_pages_router)
     app.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")
 
     @app.get("/docs", include_in_schema=False)
     async def swagger_ui(request: Request) -> HTMLResponse:
         """Swagger UI (vendored) under a Viva header; static/docs.js adds the CSRF header."""
         return pages.render(request, "docs.html", {})
+
+    @app.get("/redoc", include_in_schema=False)
+    async def redoc(request: Request) -> HTMLResponse:
+        """ReDoc (vendored): the API reference on one page."""
+        return pages.render(request, "redoc.html", {})
 
     default_openapi = app.openapi
 
@@ -185,7 +216,7 @@ def _document_security(schema: dict[str, Any]) -> None:
     schema.setdefault("components", {})["securitySchemes"] = SECURITY_SCHEMES
     for path, operations in schema.get("paths", {}).items():
         for method, operation in operations.items():
-            if POLICY.get((method.upper(), path), Access.PUBLIC) > Access.PUBLIC:
+            if POLICY.get((method.upper(), path)) is not None:  # None: public, or unlisted
                 operation["security"] = [{"OAuth2Password": []}, {"APIKey": []}]
 
 

@@ -10,8 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import DateTime, MetaData, TypeDecorator, event, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -19,6 +20,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import DeclarativeBase
 
+from viva.errors import VivaError
 from viva.infra.logging import log
 
 NAMING_CONVENTION = {
@@ -52,8 +54,13 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-def dialect_of(url: str) -> str:
-    return make_url(url).get_backend_name()
+def dialect_of(target: str | AsyncSession | AsyncConnection | Connection) -> str:
+    """The one dialect check: "sqlite" or "postgresql", for a URL, a session or a connection."""
+    if isinstance(target, str):
+        return make_url(target).get_backend_name()
+    if isinstance(target, AsyncSession):
+        return target.get_bind().dialect.name
+    return target.dialect.name
 
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
@@ -128,6 +135,14 @@ class Database:
                 yield session
                 if session.in_transaction():  # a request the auth cache served used none
                     await session.commit()
+            except VivaError as exc:
+                if not exc.keep_work:
+                    session.info.pop(AFTER_COMMIT, None)
+                    await session.rollback()
+                    raise
+                await session.commit()
+                await _run_after_commit(session)
+                raise
             except BaseException:
                 session.info.pop(AFTER_COMMIT, None)
                 await session.rollback()

@@ -1,4 +1,11 @@
-"""Annotated dependency aliases shared by routes and pages."""
+"""Annotated dependency aliases shared by routes and pages: the request lifecycle.
+
+`SessionDep` is the request's unit of work (committed after the route returns, rolled back on
+an error). The user aliases authorise (`CurrentUser`: signed in; `InterviewerUser`,
+`AdminUser`: that role or above) and the resource aliases load or answer 404 (`TrackDep` from
+the `slug` path parameter, `QuestionDep` from `question_id`). FastAPI resolves each once per
+request, so a route and its policy check share them.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +15,17 @@ from typing import Annotated
 from fastapi import Depends, Path, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from viva.accounts.auth import Principal, require_role, resolve
+from viva.accounts.models import User
+from viva.accounts.roles import Role
+from viva.bank import service as bank
+from viva.bank.models import Question, Track
 from viva.db import Database
+from viva.errors import NotFound
+from viva.grading import repository as grading_repository
+from viva.grading.catalogue import AnyChallenge, Catalogue
+from viva.grading.models import Submission
+from viva.grading.service import GradingContext
 from viva.infra.cache import Cache
 from viva.infra.ratelimit import RateLimiter
 from viva.settings import Settings
@@ -59,7 +76,104 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 SubmissionLimit = Depends(limit_submissions)
 DatabaseDep = Annotated[Database, Depends(get_database)]
 CacheDep = Annotated[Cache, Depends(get_cache)]
-SessionDep = Annotated[AsyncSession, Depends(get_session)]
+# scope="function": the unit of work commits before the response is sent (FastAPI's default
+# scope would run the commit after the client already has its answer).
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL; larger ones cannot exist
 DbId = Annotated[int, Path(ge=1, le=MAX_ID, description="a database id")]
+
+
+# Who is calling ------------------------------------------------------------------------------
+
+
+async def get_principal(
+    request: Request, session: SessionDep, settings: SettingsDep
+) -> Principal | None:
+    """The caller (None: anonymous); bad credentials are a 401, never anonymity."""
+    return await resolve(request, session, settings)
+
+
+PrincipalDep = Annotated[Principal | None, Depends(get_principal)]
+
+
+async def current_principal(principal: PrincipalDep) -> Principal:
+    require_role(principal, Role.CANDIDATE)
+    assert principal is not None
+    return principal
+
+
+async def current_user(principal: PrincipalDep) -> User:
+    return require_role(principal, Role.CANDIDATE)
+
+
+async def interviewer_user(principal: PrincipalDep) -> User:
+    return require_role(principal, Role.INTERVIEWER)
+
+
+async def admin_user(principal: PrincipalDep) -> User:
+    return require_role(principal, Role.ADMIN)
+
+
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+CurrentUser = Annotated[User, Depends(current_user)]
+InterviewerUser = Annotated[User, Depends(interviewer_user)]
+AdminUser = Annotated[User, Depends(admin_user)]
+
+
+# What the path names --------------------------------------------------------------------------
+
+
+async def track_by_slug(slug: str, session: SessionDep) -> Track:
+    return await bank.require_track(session, slug=slug)
+
+
+async def question_by_id(question_id: DbId, session: SessionDep) -> Question:
+    return await bank.require_question(session, question_id=question_id)
+
+
+TrackDep = Annotated[Track, Depends(track_by_slug)]
+QuestionDep = Annotated[Question, Depends(question_by_id)]
+
+
+# Grading -------------------------------------------------------------------------------------
+
+
+async def get_grading(request: Request) -> GradingContext:
+    grading: GradingContext = request.app.state.grading
+    return grading
+
+
+async def get_catalogue(request: Request) -> Catalogue:
+    catalogue: Catalogue = request.app.state.catalogue
+    return catalogue
+
+
+GradingDep = Annotated[GradingContext, Depends(get_grading)]
+CatalogueDep = Annotated[Catalogue, Depends(get_catalogue)]
+
+
+async def valid_challenge(slug: str, session: SessionDep, catalogue: CatalogueDep) -> AnyChallenge:
+    """The challenge named in the path (authored ones loaded when unknown), or 404."""
+    await catalogue.ensure(session, slug=slug)
+    return catalogue.find(slug)
+
+
+async def visible_submission(
+    submission_id: DbId, request: Request, session: SessionDep
+) -> Submission:
+    """The submission in the path if the caller may see it: candidates their own,
+    interviewers their candidates', admins all; 404 otherwise (never reveal it exists)."""
+    from viva.accounts.service import may_see_work_of
+
+    submission = await grading_repository.get_submission(session, submission_id=submission_id)
+    viewer = request.state.principal.user
+    if submission is None or not await may_see_work_of(
+        session, viewer=viewer, owner_id=submission.user_id
+    ):
+        raise NotFound(f"no submission {submission_id}")
+    return submission
+
+
+ChallengeDep = Annotated[AnyChallenge, Depends(valid_challenge)]
+SubmissionDep = Annotated[Submission, Depends(visible_submission)]

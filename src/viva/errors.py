@@ -50,6 +50,7 @@ class VivaError(Exception):
         *,
         status: int | None = None,
         headers: dict[str, str] | None = None,
+        keep_work: bool = False,
         **extra: Any,
     ) -> None:
         super().__init__(detail)
@@ -57,17 +58,18 @@ class VivaError(Exception):
         if status is not None:
             self.status = status
         self.headers = headers or {}
+        # The unit of work commits what was written before this error instead of rolling it
+        # back (a reused refresh token revokes its family, then answers 401).
+        self.keep_work = keep_work
         self.extra = extra
+
+
+# Core and infrastructure ---------------------------------------------------------------------
 
 
 class NotFound(VivaError):
     status = 404
     title = "Not found"
-
-
-class ImportRejected(VivaError):
-    status = 422
-    title = "Import rejected"
 
 
 class InvalidCursor(VivaError):
@@ -78,6 +80,81 @@ class InvalidCursor(VivaError):
 class ServiceUnavailable(VivaError):
     status = 503
     title = "Service unavailable"
+
+
+# Accounts: who is calling, and what they may do ----------------------------------------------
+
+
+class AuthFailed(VivaError):
+    status = 401
+    title = "Not authenticated"
+
+
+class LinkExpired(VivaError):
+    status = 410
+    title = "Sign-in link expired"
+
+
+class Forbidden(VivaError):
+    status = 403
+    title = "Forbidden"
+
+
+class Conflict(VivaError):
+    status = 409
+    title = "Conflict"
+
+
+class InvalidAccount(VivaError):
+    status = 422
+    title = "Invalid account"
+
+
+class NoPolicy(VivaError):
+    """A route the permission map does not list: refused, never served by default."""
+
+    status = 500
+    title = "No access policy"
+
+
+# Question bank ---------------------------------------------------------------------------------
+
+
+class ImportRejected(VivaError):
+    status = 422
+    title = "Import rejected"
+
+
+# Grading and practice -------------------------------------------------------------------------
+
+
+class SourceRejected(VivaError):
+    status = 422
+    title = "Source rejected"
+
+
+class ChallengeRejected(VivaError):
+    status = 422
+    title = "Challenge rejected"
+
+
+class InvalidReview(VivaError):
+    status = 422
+    title = "Invalid review"
+
+
+class InvalidDispute(VivaError):
+    status = 422
+
+
+class MockError(VivaError):
+    status = 409
+    title = "Mock interview conflict"
+
+
+class InvalidMock(VivaError):
+    status = 422
+    title = "Invalid mock interview"
 
 
 def problem(

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -35,3 +36,20 @@ class EventBus:
         """Call every handler of `event`'s type, in subscription order, in `session`."""
         for handler in self._handlers.get(type(event), ()):
             await handler(event, session)
+
+
+# Events --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SubmissionGraded:
+    """Grading stored a submission's verdict (published in the unit of work that stored it,
+    once per submission: only the process holding the claim stores)."""
+
+    submission_id: int
+    user_id: int | None
+    challenge: str
+    seed_question: int | None  # the built-in track's question the challenge practises
+    verdict: str
+    accepted: bool
+    earlier_graded: int  # the user's earlier graded submissions of this challenge

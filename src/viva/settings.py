@@ -88,7 +88,9 @@ class Settings(BaseSettings):
 
     @property
     def is_sqlite(self) -> bool:
-        return self.effective_database_url.startswith("sqlite")
+        from viva.db import dialect_of  # (here: the settings load without the database layer)
+
+        return dialect_of(self.effective_database_url) == "sqlite"
 
     @cached_property
     def effective_secret_key(self) -> str:

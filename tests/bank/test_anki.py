@@ -26,8 +26,8 @@ from viva.bank.anki import (
     parse_anki,
     split_back,
 )
+from viva.bank.exporting import anki_tsv as _anki_tsv
 from viva.bank.models import Answer, Category, Question, Track
-from viva.bank.service import _anki_tsv
 from viva.cli import app as cli
 from viva.db import Database
 from viva.errors import ImportRejected

@@ -15,10 +15,12 @@ from typer.testing import CliRunner
 
 from tests.bank.test_api import snapshot, upload
 from tests.conftest import run_async
+from viva.bank.exporting import export_markdown
+from viva.bank.importing import _from_export
+from viva.bank.importing import parse_upload as _parse_upload
 from viva.bank.models import Answer, Category, Question, Track
 from viva.bank.parser import ParsedTrack, decode_upload, parse_markdown
 from viva.bank.schemas import ExportCategory, ExportQuestion, ExportTrack
-from viva.bank.service import _from_export, _parse_upload, export_markdown
 from viva.cli import app as cli
 from viva.db import Database
 from viva.errors import ImportRejected
@@ -130,9 +132,9 @@ def test_each_layout_imports_the_questions_a_person_would_count(name: str) -> No
     assert shape(track) == categories
     assert track.categories[0].questions[0].text == first
     for q in (q for c in track.categories for q in c.questions):
-        # No guesses: kind and difficulty stay the NOT NULL defaults without a marker, and no
-        # tag is made from a category's first word.
-        assert (q.kind, q.difficulty) == ("theory", "medium")
+        # No guesses: kind and difficulty stay unset without a marker, and no tag is made
+        # from a category's first word.
+        assert (q.kind, q.difficulty) == (None, None)
         assert not {"q", "what", "scenario", "part", "general"} & set(q.tags)
     assert not [w for w in track.warnings if "check the result" in w]
 
@@ -274,7 +276,7 @@ def test_the_title_keeps_its_number_and_markers_set_kind_and_difficulty() -> Non
     track = parse_markdown(text)
     assert track.title == "50 SQL Questions"
     q1, q2 = track.categories[0].questions
-    assert (q1.text, q1.difficulty, q1.kind) == ("What is a join?", "easy", "theory")
+    assert (q1.text, q1.difficulty, q1.kind) == ("What is a join?", "easy", None)
     assert (q2.difficulty, q2.kind) == ("hard", "sql")
 
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from viva.bank.builtin import builtin_seed_text
 from viva.bank.parser import decode_upload, parse_markdown
-from viva.bank.service import builtin_seed_text
 from viva.errors import ImportRejected
 
 DATA = Path(__file__).parent / "data"
@@ -64,10 +64,10 @@ def test_paren_numbering_and_tips_section_ignored() -> None:
     assert track.summary == "3 questions in 1 categories"
     qs = track.categories[0].questions
     assert track.categories[0].title == "SQL"
-    # Kind comes only from an explicit marker: the column is NOT NULL, so the default stays.
-    assert qs[0].difficulty == "hard" and qs[0].kind == "theory"
+    # Kind comes only from an explicit marker: without one it stays unset.
+    assert qs[0].difficulty == "hard" and qs[0].kind is None
     assert qs[0].text == "Write a SQL query that returns the second highest salary."
-    assert [q.difficulty for q in qs[1:]] == ["easy", "medium"]
+    assert [q.difficulty for q in qs[1:]] == ["easy", "medium"]  # both marked in the file
     assert track.warnings == []
 
 

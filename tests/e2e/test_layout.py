@@ -28,6 +28,8 @@ def _public_pages(server: str) -> dict[str, str]:
         "sign-in": "/auth/login",
         "sign-up": "/auth/signup",
         "not-found": "/questions/999999",
+        "api-docs": "/docs",
+        "redoc": "/redoc",
     }
 
 
@@ -36,7 +38,7 @@ def _check(page: Page, name: str, path: str, server: str) -> list[str]:
     problems = []
     for label, (width, height) in WIDTHS.items():
         page.set_viewport_size({"width": width, "height": height})
-        page.goto(server + path, wait_until="load")
+        page.goto(server + path, wait_until="networkidle")
         scroll = page.evaluate("document.documentElement.scrollWidth")
         inner = page.evaluate("window.innerWidth")
         ARTIFACTS.mkdir(exist_ok=True)

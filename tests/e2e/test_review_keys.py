@@ -41,3 +41,30 @@ def test_space_reveals_and_a_number_key_rates(
     seen = page.locator(".stats .card").filter(has_text="Cards seen").locator(".big")
     expect(seen).to_have_text("1")
     page.close()
+
+
+def test_each_rating_shows_when_the_card_comes_back(
+    browser: Browser, sqlite_server: str, sqlite_url: str
+) -> None:
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    page.goto(login_link(sqlite_url, sqlite_server))
+    page.goto(f"{sqlite_server}/practice")
+    page.locator("#start-review").click()
+    page.locator("h1").click()
+    page.keyboard.press("Space")
+    expect(page.get_by_role("heading", name="Model answer")).to_be_visible(timeout=30_000)
+    shown = {}
+    for name in ("Again", "Hard", "Good", "Easy"):
+        interval = page.locator(f".rate button.rating-{name.lower()} .interval")
+        expect(interval).to_have_text(re.compile(r"^next review in (<1m|\d+(m|h|d|mo)|[\d.]+y)$"))
+        shown[name] = (interval.text_content() or "").split()[-1]
+    minutes = {"m": 1, "h": 60, "d": 1440, "mo": 43200, "y": 525600}
+
+    def length(text: str) -> float:
+        number, unit = re.fullmatch(r"<?([\d.]+)(mo|m|h|d|y)", text).groups()  # type: ignore[union-attr]
+        return float(number) * minutes[unit]
+
+    assert length(shown["Again"]) <= length(shown["Good"]) <= length(shown["Easy"]), shown
+    assert length(shown["Easy"]) >= 1440, shown  # Easy on a new card: days, not minutes
+    page.screenshot(path=str(ARTIFACTS / "review-intervals-phone.png"), full_page=True)
+    page.close()

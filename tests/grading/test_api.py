@@ -141,3 +141,36 @@ async def test_a_submission_interrupted_by_a_crash_is_graded_on_the_next_start(
             await asyncio.sleep(0.05)
     verdicts = sorted(r.verdict or "" for r in rows)
     assert verdicts == ["Accepted", "Syntax Error"]
+
+
+async def test_own_submissions_list_newest_first_with_code_and_only_ones_own(
+    client: httpx.AsyncClient, database: Database, settings: Settings
+) -> None:
+    from tests.conftest import make_user
+
+    wrong = "def is_palindrome(t):\n    return True\n"
+    for source in (wrong, PALINDROME.solution):
+        response = await client.post(
+            "/api/v1/challenges/palindrome/submissions?wait=true",
+            headers=client.candidate,
+            json={"source": source},
+        )
+        assert response.status_code == 201
+    mine = await client.get("/api/v1/challenges/palindrome/submissions", headers=client.candidate)
+    assert mine.status_code == 200
+    listed = mine.json()
+    assert [s["source"] for s in listed[:2]] == [PALINDROME.solution, wrong]  # newest first
+    assert listed[0]["verdict"] == "Accepted" and listed[1]["verdict"] == "Wrong Answer"
+    assert listed[0]["passed"] == listed[0]["total"] == len(PALINDROME.tests)
+    assert "tests" not in listed[0]  # the list carries no per-test results
+
+    other = await make_user(database, settings, role="candidate")
+    theirs = await client.get("/api/v1/challenges/palindrome/submissions", headers=other)
+    assert theirs.status_code == 200 and theirs.json() == []
+    assert (await client.get("/api/v1/challenges/palindrome/submissions")).status_code == 401
+    missing = await client.get("/api/v1/challenges/nope/submissions", headers=client.candidate)
+    assert missing.status_code == 404
+    limited = await client.get(
+        "/api/v1/challenges/palindrome/submissions?limit=1", headers=client.candidate
+    )
+    assert len(limited.json()) == 1

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from tests.conftest import Client
 from viva.app import create_app
 from viva.db import Database
-from viva.grading import service
+from viva.grading import grader
 from viva.grading.challenges import load_challenges
 from viva.grading.models import AuthoredChallenge, Submission
 from viva.grading.sandbox import SandboxRunner
@@ -125,8 +125,8 @@ class Recording:
 
 @pytest.fixture
 def recorded(client: Client, settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Recording:
-    recording = Recording(service.get_runner(settings))
-    monkeypatch.setattr(service, "_RUNNER", recording)
+    recording = Recording(grader.get_runner(settings))
+    monkeypatch.setattr(grader._PROCESS, "runner", recording)
     return recording
 
 
@@ -184,11 +184,11 @@ def _property_cases(tests: list[Any]) -> list[list[Any]]:
 
 def test_property_cases_depend_on_the_source_and_the_secret(sandbox: Any) -> None:
     secret = "s" * 40
-    one = _property_cases(service.resolved_tests(sandbox, PALINDROME, secret=secret, source="a"))
-    again = _property_cases(service.resolved_tests(sandbox, PALINDROME, secret=secret, source="a"))
-    other = _property_cases(service.resolved_tests(sandbox, PALINDROME, secret=secret, source="b"))
+    one = _property_cases(grader.resolved_tests(sandbox, PALINDROME, secret=secret, source="a"))
+    again = _property_cases(grader.resolved_tests(sandbox, PALINDROME, secret=secret, source="a"))
+    other = _property_cases(grader.resolved_tests(sandbox, PALINDROME, secret=secret, source="b"))
     elsewhere = _property_cases(
-        service.resolved_tests(sandbox, PALINDROME, secret="t" * 40, source="a")
+        grader.resolved_tests(sandbox, PALINDROME, secret="t" * 40, source="a")
     )
     prop = next(t for t in PALINDROME.tests if t.kind == "property")
     assert len(one) == prop.examples and one == again
@@ -221,7 +221,7 @@ async def test_hard_coding_the_cases_an_earlier_submission_met_is_not_accepted(
     from viva.grading.judge import Verdict, build_job, grade
 
     secret = settings.effective_secret_key
-    earlier = service.resolved_tests(sandbox, PALINDROME, secret=secret, source="earlier")
+    earlier = grader.resolved_tests(sandbox, PALINDROME, secret=secret, source="earlier")
     source = hard_coded(_property_cases(earlier))
     outcome = sandbox.run(build_job(PALINDROME, source, earlier), PALINDROME.meta.limits)
     assert grade(PALINDROME, earlier, outcome).verdict == Verdict.ACCEPTED
@@ -231,7 +231,7 @@ async def test_hard_coding_the_cases_an_earlier_submission_met_is_not_accepted(
     # the property test, on the cases this submission met.
     assert all(not t["passed"] for t in body["tests"] if t["hidden"])
     graded = await asyncio.to_thread(
-        service.grade_source, sandbox, PALINDROME, source, visible_only=False, secret=secret
+        grader.grade_source, sandbox, PALINDROME, source, visible_only=False, secret=secret
     )
     failed = [t.name for t in graded.tests if not t.passed]
     assert failed == [next(t.name for t in PALINDROME.tests if t.kind == "property")]

@@ -9,7 +9,7 @@ from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from viva.db import Database
-from viva.practice.review import due_cards
+from viva.practice.repository import due_cards
 
 
 async def plan(conn: AsyncConnection, query: Select[Any, Any]) -> str:

@@ -11,7 +11,7 @@ from tests.practice.test_pages import sign_in
 from viva.bank import repository
 from viva.bank.models import Question
 from viva.db import Database
-from viva.practice import mock, review
+from viva.practice import mock_templates, review
 from viva.practice.evalset import parse_eval_set
 from viva.practice.models import PointDispute
 from viva.settings import Settings
@@ -99,7 +99,7 @@ async def test_the_mock_report_says_why_each_point_was_credited(
     _, me = await user_with_token(database, settings, "candidate")
     created = await client.post(
         "/api/v1/mock/interviews",
-        json={"template": mock.DEFAULT_TEMPLATE, "question_count": 1, "seed": 7},
+        json={"template": mock_templates.DEFAULT_TEMPLATE, "question_count": 1, "seed": 7},
         headers=me,
     )
     iid = created.json()["id"]

@@ -1,13 +1,15 @@
 """The key-point matcher on the real model answers, on typed answers and on edge cases.
 
 Figures measured on the 100 shipped answers with the default threshold (0.45), which the
-assertions below leave a little room around:
-- an explanation against its own key points: median coverage 0.86, mean 0.89, lowest 0.43
+assertions below leave a little room around (2026-12-02):
+- an explanation against its own key points: median coverage 0.86, mean 0.874, lowest 0.43
   (explanations name the pitfalls a point warns against, "XML attacks", and so read as
-  contradicting it now and then);
+  contradicting it now and then; the bounds of 2026-11, median 1.0, mean 0.93, lowest 0.7,
+  are not met again yet);
 - an explanation against the points of a question in another section of the seed (9,000
-  pairs): mean coverage 0.069, and 90% of pairs at 0.2 or less. The pairs above that are
-  related questions (429 and rate limiting, CORS twice, two versioning questions);
+  pairs): mean coverage 0.0689, and 90.08% of pairs at 0.2 or less (the bounds of 2026-11,
+  0.07 and 90%, met again). The pairs above that are related questions (429 and rate
+  limiting, CORS twice, two versioning questions);
 - Python fundamentals against Docker and Kubernetes, both ways: mean 0.03, at most 2 of 7.
 
 Typed answers scored against hand labels are in bench/matcher/ (see test_matcher_eval.py).
@@ -60,8 +62,8 @@ def test_an_explanation_covers_few_key_points_of_other_sections() -> None:
     pairs = [(t, p) for t in ANSWERS for p in ANSWERS if section(t) != section(p)]
     coverages = [cross_coverage(t, p) for t, p in pairs]
     assert len(coverages) == 9000
-    assert statistics.mean(coverages) <= 0.075
-    assert sum(c <= 0.2 for c in coverages) / len(coverages) >= 0.89
+    assert statistics.mean(coverages) <= 0.07
+    assert sum(c <= 0.2 for c in coverages) / len(coverages) >= 0.9
 
 
 @pytest.mark.parametrize(
@@ -118,12 +120,13 @@ EXPECTED_COVERED = {
     2: {0, 1, 2, 3},
     # JOIN types: not anti-joins, WHERE filters on the right table, or FULL OUTER JOIN.
     25: {0, 1, 2},
-    # Token authentication: not claim checks (exp, iss, aud) or revocation. The checker also
-    # credits "verify the signature" for the claim checks, and reads "without a db lookup"
-    # (said of JWTs) as contradicting "opaque tokens need a lookup".
+    # Token authentication: not claim checks (exp, iss, aud) or revocation. The checker
+    # reads "without a db lookup" (said of JWTs) as contradicting "opaque tokens need a
+    # lookup".
     73: {0, 1, 2, 4, 5},
     # Caching: not hit-ratio arithmetic, cache layers, or measuring before and after. The
-    # checker also credits the hit-ratio point from "latency", "cache" and "miss".
+    # checker also credits the hit-ratio point from "latency", "cache" and "miss", and the
+    # layers point from "redis" and "db", two of the layers it lists.
     62: {0, 1, 4, 5},
     # Dockerfile: not exec-form CMD, .dockerignore, or build secrets.
     53: {0, 1, 2, 3},
@@ -142,7 +145,7 @@ def test_a_typed_answer_covers_exactly_the_points_it_talks_about(number: int) ->
 
 
 # Where the checker and the labels above part, as measured; a change to either fails the test.
-KNOWN_DISAGREEMENTS = {(73, frozenset({0, 1, 3, 4, 5})), (62, frozenset({0, 1, 2, 4, 5}))}
+KNOWN_DISAGREEMENTS = {(73, frozenset({0, 1, 4, 5})), (62, frozenset({0, 1, 2, 3, 4, 5}))}
 
 
 def test_a_typed_answer_explains_what_it_matched_and_missed() -> None:
@@ -395,7 +398,9 @@ def test_any_unicode_text_gives_scores_between_zero_and_one(
         assert isinstance(m, PointMatch)
         assert 0.0 <= m.score <= 1.0
         assert not m.covered or m.score >= threshold
-        assert m.covered or m.score < threshold or not (m.matched or m.missing) or m.contradicted
+        # Scored enough but not covered: contradicted, or a reason given.
+        explained = m.contradicted or m.reason
+        assert m.covered or m.score < threshold or not (m.matched or m.missing) or explained
     assert 0.0 <= coverage(matches) <= 1.0
 
 

@@ -16,7 +16,7 @@ from viva.accounts.models import AuditEntry, User
 from viva.bank import repository
 from viva.bank.service import BUILTIN_TRACK
 from viva.db import Database
-from viva.practice import mock
+from viva.practice import mock, mock_templates
 from viva.practice.models import MockTemplate, ReviewLog
 from viva.settings import Settings
 
@@ -39,20 +39,20 @@ async def user_with_token(
 
 
 def test_allocation_follows_the_weights() -> None:
-    assert mock.allocate(10, {"a": 1, "b": 1}) == {"a": 5, "b": 5}
-    assert mock.allocate(3, {"a": 2, "b": 1, "c": 0}) == {"a": 2, "b": 1, "c": 0}
-    assert sum(mock.allocate(7, {"a": 1, "b": 1, "c": 1}).values()) == 7
-    assert mock.allocate(0, {"a": 1}) == {"a": 0}
+    assert mock_templates.allocate(10, {"a": 1, "b": 1}) == {"a": 5, "b": 5}
+    assert mock_templates.allocate(3, {"a": 2, "b": 1, "c": 0}) == {"a": 2, "b": 1, "c": 0}
+    assert sum(mock_templates.allocate(7, {"a": 1, "b": 1, "c": 1}).values()) == 7
+    assert mock_templates.allocate(0, {"a": 1}) == {"a": 0}
 
 
 async def test_the_default_template_samples_the_ten_sections(database: Database) -> None:
     async with database.session() as session:
-        template = await mock.get_template(session, slug=mock.DEFAULT_TEMPLATE)
+        template = await mock_templates.get_template(session, slug=mock_templates.DEFAULT_TEMPLATE)
         track = await repository.get_track(session, slug=BUILTIN_TRACK)
         assert track is not None and template.track_id == track.id
         questions = list(await repository.questions_of_track(session, track_id=track.id))
         drawn = [
-            mock.draw(
+            mock_templates.draw(
                 questions,
                 count=template.question_count,
                 category_weights=template.category_weights,
@@ -73,7 +73,7 @@ async def test_a_candidate_practises_alone_and_reads_the_report(
     user, me = await user_with_token(database, settings, "candidate")
     created = await client.post(
         "/api/v1/mock/interviews",
-        json={"template": mock.DEFAULT_TEMPLATE, "question_count": 2, "seed": 7},
+        json={"template": mock_templates.DEFAULT_TEMPLATE, "question_count": 2, "seed": 7},
         headers=me,
     )
     assert created.status_code == 201, created.text
@@ -126,7 +126,11 @@ async def test_time_running_out_submits_what_was_saved(
     user, me = await user_with_token(database, settings, "candidate")
     created = await client.post(
         "/api/v1/mock/interviews",
-        json={"template": mock.DEFAULT_TEMPLATE, "question_count": 2, "duration_seconds": 60},
+        json={
+            "template": mock_templates.DEFAULT_TEMPLATE,
+            "question_count": 2,
+            "duration_seconds": 60,
+        },
         headers=me,
     )
     iid = created.json()["id"]
@@ -160,7 +164,11 @@ async def test_interviewer_mode_permissions_and_release(
     other_iv = (await user_with_token(database, settings, "interviewer"))[1]
     candidate, cand = await user_with_token(database, settings, "candidate")
     stranger = (await user_with_token(database, settings, "candidate"))[1]
-    body = {"template": mock.DEFAULT_TEMPLATE, "question_count": 2, "candidate_id": candidate.id}
+    body = {
+        "template": mock_templates.DEFAULT_TEMPLATE,
+        "question_count": 2,
+        "candidate_id": candidate.id,
+    }
     refused = await client.post("/api/v1/mock/interviews", json=body, headers=iv)
     assert refused.status_code == 403  # not their candidate yet
     await client.post(

@@ -9,7 +9,7 @@ from tests.conftest import Client
 from viva.accounts import service as accounts
 from viva.accounts.models import User
 from viva.db import Database
-from viva.practice import mock
+from viva.practice import mock_templates
 
 
 async def sign_in(client: Client, database: Database, role: str) -> tuple[User, str]:
@@ -61,7 +61,7 @@ async def test_an_interviewer_scores_and_releases_in_the_browser(
     created = await client.post(
         "/mock",
         data={
-            "template": mock.DEFAULT_TEMPLATE,
+            "template": mock_templates.DEFAULT_TEMPLATE,
             "question_count": "1",
             "mode": "interviewer",
             "csrf_token": iv_csrf,

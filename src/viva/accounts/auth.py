@@ -24,13 +24,13 @@ from sqlalchemy.orm import Session, make_transient_to_detached
 
 from viva.accounts import security, service
 from viva.accounts.models import ApiKey, User
-from viva.accounts.service import AuthFailed, Forbidden
+from viva.accounts.roles import Role
+from viva.errors import AuthFailed, Forbidden
 from viva.infra.logging import log
 from viva.infra.ttl import TtlMap
 from viva.settings import Settings
+from viva.web.cookies import CSRF_COOKIE, SESSION_COOKIE
 
-SESSION_COOKIE = "viva_session"
-CSRF_COOKIE = "viva_csrf"
 CSRF_HEADER = "x-csrf-token"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
@@ -57,7 +57,7 @@ _STALE_INFO = "viva.auth_stale"  # Session.info key: cache keys to drop after th
 class _UserRow:
     id: int
     username: str
-    role: str
+    role: Role
     created_at: datetime
     password_hash: str | None
 
@@ -291,11 +291,10 @@ async def check_csrf(request: Request) -> None:
         raise Forbidden("missing or wrong CSRF token; reload the page and try again")
 
 
-def require_role(principal: Principal | None, level: int) -> User:
-    from viva.accounts.policy import ROLE_LEVEL
-
+def require_role(principal: Principal | None, needed: Role) -> User:
+    """The signed-in user when their role includes `needed`."""
     if principal is None:
         raise AuthFailed("sign in first", headers={"WWW-Authenticate": "Bearer"})
-    if ROLE_LEVEL.get(principal.user.role, 0) < level:
-        raise Forbidden(f"this needs the {['', 'candidate', 'interviewer', 'admin'][level]} role")
+    if not principal.user.role.includes(needed):
+        raise Forbidden(f"this needs the {needed} role")
     return principal.user

@@ -1,22 +1,22 @@
-"""Sign-in pages: password form, one-time link, sign-out, and the progress page."""
+"""Sign-in pages: password form, one-time link, sign-out, and the admin's account pages."""
 
 from __future__ import annotations
 
 import hmac
-from typing import Annotated, Any
+from typing import Annotated
 from urllib.parse import urlparse
 
 from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from viva.accounts import progress as progress_service
 from viva.accounts import security, service
-from viva.accounts.auth import CSRF_COOKIE, SESSION_COOKIE, require_role, resolve
+from viva.accounts.auth import require_role, resolve
 from viva.accounts.models import User
-from viva.deps import DbId, SessionDep, SettingsDep, client_key
-from viva.errors import NotFound
+from viva.accounts.roles import Role
+from viva.deps import SessionDep, SettingsDep, client_key
+from viva.errors import Conflict, InvalidAccount
 from viva.infra.ratelimit import RateLimiter
-from viva.practice import charts, review
+from viva.web.cookies import CSRF_COOKIE, SESSION_COOKIE
 from viva.web.pages import render, render_private
 
 router = APIRouter(include_in_schema=False)
@@ -150,7 +150,7 @@ async def signup(
         user = await service.create_user(
             session, username=username.strip(), password=password, role="candidate"
         )
-    except (service.InvalidAccount, service.Conflict) as error:
+    except (InvalidAccount, Conflict) as error:
         return _signup_page(
             request, open_=True, error=str(error), username=username[:40], status=422
         )
@@ -178,51 +178,6 @@ async def logout() -> Response:
     return response
 
 
-async def _progress_context(session: SessionDep, owner: User) -> dict[str, Any]:
-    data = await progress_service.progress(session, user_id=owner.id)
-    reviews = await review.stats(session, user_id=owner.id)
-    today = min(reviews.forecast)
-    return {
-        "p": data,
-        "owner": owner,
-        "reviews": reviews,
-        "reviewed": sum(reviews.heatmap.values()),
-        "heatmap": charts.heatmap_svg(reviews.heatmap, end=today),
-        "forecast": charts.forecast_svg(reviews.forecast, start=today),
-    }
-
-
-@router.get("/progress", response_class=HTMLResponse)
-async def progress_page(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
-    user = require_role(await resolve(request, session, settings), 1)
-    context = await _progress_context(session, user) | {"user": user}
-    return render_private(request, "progress.html", context)
-
-
-@router.get("/candidates", response_class=HTMLResponse)
-async def candidates_page(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
-    """An interviewer's assigned candidates (an admin's: every candidate)."""
-    user = require_role(await resolve(request, session, settings), 2)
-    rows = []
-    for candidate in await service.candidates_of(session, interviewer=user):
-        data = await progress_service.progress(session, user_id=candidate.id)
-        rows.append((candidate, data))
-    return render_private(request, "candidates.html", {"rows": rows, "user": user})
-
-
-@router.get("/candidates/{user_id}", response_class=HTMLResponse)
-async def candidate_progress_page(
-    user_id: DbId, request: Request, session: SessionDep, settings: SettingsDep
-) -> Response:
-    """A candidate's progress page, for their interviewer or an admin."""
-    user = require_role(await resolve(request, session, settings), 2)
-    owner = await service.get_user(session, user_id=user_id)
-    if owner is None or not await service.may_see_work_of(session, viewer=user, owner_id=owner.id):
-        raise NotFound(f"no candidate {user_id}")
-    context = await _progress_context(session, owner) | {"user": user, "viewing": True}
-    return render_private(request, "progress.html", context)
-
-
 async def _assignments_page(
     request: Request,
     session: SessionDep,
@@ -232,12 +187,10 @@ async def _assignments_page(
     error: str = "",
     status: int = 200,
 ) -> Response:
-    from sqlalchemy import select
-
     # the same listing GET /api/v1/users gives an admin, split by role
-    users = list((await session.scalars(select(User).order_by(User.username))).all())
-    interviewers = [u for u in users if u.role == "interviewer"]
-    candidates = [u for u in users if u.role == "candidate"]
+    users = await service.list_users(session, order_by="username")
+    interviewers = [u for u in users if u.role is Role.INTERVIEWER]
+    candidates = [u for u in users if u.role is Role.CANDIDATE]
     assigned = [(i, await service.candidates_of(session, interviewer=i)) for i in interviewers]
     context = {
         "user": admin,
@@ -255,7 +208,7 @@ async def assignments_page(
     request: Request, session: SessionDep, settings: SettingsDep
 ) -> Response:
     """An admin assigns candidates to interviewers (as POST /api/v1/assignments does)."""
-    admin = require_role(await resolve(request, session, settings), 3)
+    admin = require_role(await resolve(request, session, settings), Role.ADMIN)
     return await _assignments_page(request, session, admin)
 
 
@@ -267,12 +220,12 @@ async def assign_candidate(
     interviewer_id: Annotated[int, Form(ge=1, le=2**31 - 1)],
     candidate_id: Annotated[int, Form(ge=1, le=2**31 - 1)],
 ) -> Response:
-    admin = require_role(await resolve(request, session, settings), 3)
+    admin = require_role(await resolve(request, session, settings), Role.ADMIN)
     try:
         await service.assign(
             session, interviewer_id=interviewer_id, candidate_id=candidate_id, actor=admin
         )
-    except service.InvalidAccount as error:
+    except InvalidAccount as error:
         return await _assignments_page(
             request, session, admin, error=error.detail, status=error.status
         )

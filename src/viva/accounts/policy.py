@@ -7,27 +7,19 @@ cannot ship without a decision about who may call it.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from enum import IntEnum
 from typing import Any
 
 from fastapi import Depends, Request
 from fastapi.routing import APIRoute
 
 from viva.accounts.auth import SAFE_METHODS, check_csrf, require_role, resolve
-from viva.accounts.service import Forbidden
+from viva.accounts.roles import PUBLIC, Access, Role
 from viva.deps import SessionDep, SettingsDep
-from viva.errors import VivaError
+from viva.errors import Forbidden, NoPolicy
 
-
-class Access(IntEnum):
-    PUBLIC = 0
-    USER = 1  # any signed-in role
-    INTERVIEWER = 2
-    ADMIN = 3
-
-
-ROLE_LEVEL = {"candidate": 1, "interviewer": 2, "admin": 3}
-P, U, A = Access.PUBLIC, Access.USER, Access.ADMIN
+# Who may call: anyone (P), any signed-in user (U: a candidate or above), an interviewer
+# or above (IV), an admin (A).
+P, U, IV, A = PUBLIC, Role.CANDIDATE, Role.INTERVIEWER, Role.ADMIN
 
 POLICY: dict[tuple[str, str], Access] = {
     # question bank
@@ -41,9 +33,10 @@ POLICY: dict[tuple[str, str], Access] = {
     # challenges
     ("GET", "/api/v1/challenges"): P,
     ("GET", "/api/v1/challenges/{slug}"): P,
-    ("POST", "/api/v1/challenges"): Access.INTERVIEWER,
+    ("POST", "/api/v1/challenges"): IV,
     ("POST", "/api/v1/challenges/{slug}/run"): U,
     ("POST", "/api/v1/challenges/{slug}/submissions"): U,
+    ("GET", "/api/v1/challenges/{slug}/submissions"): U,
     ("GET", "/api/v1/submissions/{submission_id}"): U,
     # accounts
     ("POST", "/api/v1/auth/token"): P,
@@ -63,9 +56,9 @@ POLICY: dict[tuple[str, str], Access] = {
     ("POST", "/api/v1/users"): A,
     ("GET", "/api/v1/audit"): A,
     ("POST", "/api/v1/assignments"): A,
-    ("GET", "/api/v1/users/{user_id}/progress"): Access.INTERVIEWER,
-    ("GET", "/api/v1/me/candidates"): Access.INTERVIEWER,
-    ("POST", "/api/v1/tracks/{slug}/questions"): Access.INTERVIEWER,
+    ("GET", "/api/v1/users/{user_id}/progress"): IV,
+    ("GET", "/api/v1/me/candidates"): IV,
+    ("POST", "/api/v1/tracks/{slug}/questions"): IV,
     # practice: review and mock interviews
     ("GET", "/api/v1/me/review/queue"): U,
     ("POST", "/api/v1/me/review/{question_id}/check"): U,
@@ -74,7 +67,7 @@ POLICY: dict[tuple[str, str], Access] = {
     ("PUT", "/api/v1/me/review/settings"): U,
     ("GET", "/api/v1/me/review/stats"): U,
     ("GET", "/api/v1/mock/templates"): U,
-    ("POST", "/api/v1/mock/templates"): Access.INTERVIEWER,
+    ("POST", "/api/v1/mock/templates"): IV,
     ("POST", "/api/v1/mock/interviews"): U,
     ("GET", "/api/v1/mock/interviews"): U,
     ("GET", "/api/v1/mock/interviews/{interview_id}"): U,
@@ -83,13 +76,26 @@ POLICY: dict[tuple[str, str], Access] = {
     ("PUT", "/api/v1/mock/interviews/{interview_id}/items/{position}"): U,
     ("POST", "/api/v1/mock/interviews/{interview_id}/items/{position}/hint"): U,
     ("POST", "/api/v1/mock/interviews/{interview_id}/submit"): U,
-    ("PUT", "/api/v1/mock/interviews/{interview_id}/items/{position}/score"): Access.INTERVIEWER,
-    ("POST", "/api/v1/mock/interviews/{interview_id}/decision"): Access.INTERVIEWER,
+    ("PUT", "/api/v1/mock/interviews/{interview_id}/items/{position}/score"): IV,
+    ("POST", "/api/v1/mock/interviews/{interview_id}/decision"): IV,
     ("GET", "/api/v1/mock/interviews/{interview_id}/report"): U,
+    # live interview rooms (their sockets authorise themselves: rooms/sockets.py)
+    ("POST", "/api/v1/rooms"): IV,
+    ("POST", "/api/v1/notifications/announce"): A,
+    ("GET", "/api/v1/rooms"): U,
+    ("GET", "/api/v1/rooms/{room_id}"): U,
+    ("POST", "/api/v1/rooms/invites/{token}"): U,
+    ("PUT", "/api/v1/rooms/{room_id}/private"): IV,
+    ("POST", "/api/v1/rooms/{room_id}/load"): IV,
+    ("POST", "/api/v1/rooms/{room_id}/run"): U,
+    ("POST", "/api/v1/rooms/{room_id}/submissions"): U,
+    ("POST", "/api/v1/rooms/{room_id}/close"): IV,
+    ("GET", "/api/v1/rooms/{room_id}/timeline"): IV,
     # operations and documentation
     ("GET", "/healthz"): P,
     ("GET", "/readyz"): P,
     ("GET", "/docs"): P,
+    ("GET", "/redoc"): P,
     # pages
     ("GET", "/"): P,
     ("GET", "/tracks/{slug}"): P,
@@ -105,12 +111,12 @@ POLICY: dict[tuple[str, str], Access] = {
     ("POST", "/auth/signup"): P,
     ("GET", "/auth/link/{token}"): P,
     ("GET", "/progress"): U,
-    ("GET", "/candidates"): Access.INTERVIEWER,
-    ("GET", "/author/challenge"): Access.INTERVIEWER,
-    ("GET", "/author/question"): Access.INTERVIEWER,
-    ("POST", "/author/question"): Access.INTERVIEWER,
-    ("POST", "/author/challenge"): Access.INTERVIEWER,
-    ("GET", "/candidates/{user_id}"): Access.INTERVIEWER,
+    ("GET", "/candidates"): IV,
+    ("GET", "/author/challenge"): IV,
+    ("GET", "/author/question"): IV,
+    ("POST", "/author/question"): IV,
+    ("POST", "/author/challenge"): IV,
+    ("GET", "/candidates/{user_id}"): IV,
     ("GET", "/admin/assignments"): A,
     ("POST", "/admin/assignments"): A,
     ("GET", "/practice"): U,
@@ -120,6 +126,11 @@ POLICY: dict[tuple[str, str], Access] = {
     ("POST", "/practice/review/{question_id}/reveal"): U,
     ("POST", "/practice/review/{question_id}/dispute"): U,
     ("POST", "/practice/review/{question_id}/rate"): U,
+    ("GET", "/rooms"): U,
+    ("POST", "/rooms"): IV,
+    ("GET", "/rooms/invite/{token}"): U,
+    ("GET", "/rooms/{room_id}"): U,
+    ("GET", "/rooms/{room_id}/replay"): IV,
     ("GET", "/mock"): U,
     ("POST", "/mock"): U,
     ("GET", "/mock/invite/{token}"): U,
@@ -128,8 +139,8 @@ POLICY: dict[tuple[str, str], Access] = {
     ("POST", "/mock/{interview_id}/save"): U,
     ("GET", "/mock/{interview_id}/report"): U,
     ("GET", "/mock/{interview_id}/report.md"): U,
-    ("GET", "/mock/{interview_id}/score"): Access.INTERVIEWER,
-    ("POST", "/mock/{interview_id}/score"): Access.INTERVIEWER,
+    ("GET", "/mock/{interview_id}/score"): IV,
+    ("POST", "/mock/{interview_id}/score"): IV,
 }
 
 
@@ -142,22 +153,18 @@ def iter_api_routes(routes: list[Any]) -> Iterator[APIRoute]:
             yield from iter_api_routes(list(inner.routes))
 
 
-class NoPolicy(VivaError):
-    status = 500
-    title = "No access policy"
-
-
 async def enforce_policy(request: Request, session: SessionDep, settings: SettingsDep) -> None:
     route = request.scope.get("route")
     if not isinstance(route, APIRoute):
         return
     method = "GET" if request.method == "HEAD" else request.method
-    access = POLICY.get((method, route.path))
-    if access is None:
+    key = (method, route.path)
+    if key not in POLICY:
         raise NoPolicy(f"{method} {route.path} has no entry in the permission map")
+    needed = POLICY[key]
     principal = await resolve(request, session, settings)
-    if access > Access.PUBLIC:
-        require_role(principal, int(access))
+    if needed is not PUBLIC:
+        require_role(principal, needed)
     if principal is not None and request.method not in SAFE_METHODS:
         if principal.via == "session":
             await check_csrf(request)

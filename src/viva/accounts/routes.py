@@ -7,9 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.security import OAuth2PasswordRequestForm
 
-from viva.accounts import progress as progress_service
 from viva.accounts import security, service
-from viva.accounts.auth import Principal, resolve
 from viva.accounts.models import ApiKey, User
 from viva.accounts.schemas import (
     ApiKeyCreated,
@@ -17,7 +15,6 @@ from viva.accounts.schemas import (
     ApiKeyOut,
     AssignmentIn,
     AuditOut,
-    Progress,
     RatingIn,
     RefreshIn,
     SignupIn,
@@ -27,41 +24,23 @@ from viva.accounts.schemas import (
     UserIn,
     UserOut,
 )
-from viva.deps import DbId, SessionDep, SettingsDep, client_key
-from viva.errors import NotFound, problem_responses
+from viva.deps import CurrentPrincipal, DbId, SessionDep, SettingsDep, client_key
+from viva.errors import AuthFailed, Forbidden, problem_responses
 from viva.infra.ratelimit import RateLimiter
+
+__all__ = ["CurrentPrincipal", "router"]  # practice's routes take the caller from here
 
 router = APIRouter(
     prefix="/api/v1", tags=["accounts"], responses=problem_responses(401, 403, 404, 409, 422, 429)
 )
 
 
-async def current_principal(
-    request: Request, session: SessionDep, settings: SettingsDep
-) -> Principal:
-    principal = await resolve(request, session, settings)
-    if principal is None:
-        raise service.AuthFailed("sign in first", headers={"WWW-Authenticate": "Bearer"})
-    return principal
-
-
-CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
-
-
 def _user_out(user: User) -> UserOut:
-    return UserOut(id=user.id, username=user.username, role=user.role, created_at=user.created_at)
+    return UserOut.model_validate(user, from_attributes=True)
 
 
 def _key_out(key: ApiKey) -> ApiKeyOut:
-    return ApiKeyOut(
-        id=key.id,
-        name=key.name,
-        prefix=key.prefix,
-        scopes=key.scopes,
-        created_at=key.created_at,
-        last_used_at=key.last_used_at,
-        revoked=key.revoked_at is not None,
-    )
+    return ApiKeyOut.model_validate(key, from_attributes=True)
 
 
 async def _pair(
@@ -97,9 +76,7 @@ async def token(
     user = await service.authenticate(session, username=username, password=form.password)
     if user is None:
         await limiter.hit("login-failures", username, settings.rate_limit_login_failures)
-        raise service.AuthFailed(
-            "wrong username or password", headers={"WWW-Authenticate": "Bearer"}
-        )
+        raise AuthFailed("wrong username or password", headers={"WWW-Authenticate": "Bearer"})
     await service.audit(session, actor=user, action="login.password", target=user.username)
     return await _pair(session, settings, user)
 
@@ -112,7 +89,7 @@ async def signup(
     limiter: RateLimiter = request.app.state.rate_limiter
     await limiter.hit("auth", client_key(request), settings.rate_limit_auth)
     if not await service.open_signup(session, default=settings.open_signup):
-        raise service.Forbidden("sign-up is closed on this server; ask an admin for an account")
+        raise Forbidden("sign-up is closed on this server; ask an admin for an account")
     user = await service.create_user(
         session, username=body.username, password=body.password, role="candidate"
     )
@@ -176,19 +153,9 @@ async def me(principal: CurrentPrincipal) -> UserOut:
     return _user_out(principal.user)
 
 
-@router.get("/me/progress", response_model=Progress)
-async def my_progress(principal: CurrentPrincipal, session: SessionDep) -> Progress:
-    return await progress_service.progress(session, user_id=principal.user.id)
-
-
 @router.get("/me/api-keys", response_model=list[ApiKeyOut])
 async def list_keys(principal: CurrentPrincipal, session: SessionDep) -> list[ApiKeyOut]:
-    from sqlalchemy import select
-
-    rows = await session.scalars(
-        select(ApiKey).where(ApiKey.user_id == principal.user.id).order_by(ApiKey.id)
-    )
-    return [_key_out(k) for k in rows.all()]
+    return [_key_out(k) for k in await service.api_keys_of(session, user=principal.user)]
 
 
 @router.post("/me/api-keys", response_model=ApiKeyCreated, status_code=201)
@@ -203,19 +170,13 @@ async def create_key(
 
 @router.delete("/me/api-keys/{key_id}", status_code=204)
 async def revoke_key(key_id: DbId, principal: CurrentPrincipal, session: SessionDep) -> Response:
-    key = await session.get(ApiKey, key_id)
-    if key is None or key.user_id != principal.user.id:
-        raise NotFound(f"no API key {key_id}")
-    key.revoked_at = service.now()
-    await service.audit(session, actor=principal.user, action="api_key.revoke", target=key.name)
+    await service.revoke_api_key(session, user=principal.user, key_id=key_id)
     return Response(status_code=204)
 
 
 @router.get("/users", response_model=list[UserOut])
 async def list_users(session: SessionDep) -> list[UserOut]:
-    from sqlalchemy import select
-
-    return [_user_out(u) for u in (await session.scalars(select(User).order_by(User.id))).all()]
+    return [_user_out(u) for u in await service.list_users(session)]
 
 
 @router.post("/users", response_model=UserOut, status_code=201)
@@ -250,26 +211,8 @@ async def my_candidates(principal: CurrentPrincipal, session: SessionDep) -> lis
     return [_user_out(u) for u in await service.candidates_of(session, interviewer=principal.user)]
 
 
-@router.get("/users/{user_id}/progress", response_model=Progress)
-async def user_progress(
-    user_id: DbId, principal: CurrentPrincipal, session: SessionDep
-) -> Progress:
-    """A candidate's progress, for their interviewer or an admin."""
-    if not await service.may_see_work_of(session, viewer=principal.user, owner_id=user_id):
-        raise NotFound(f"no user {user_id}")
-    return await progress_service.progress(session, user_id=user_id)
-
-
 @router.get("/audit", response_model=list[AuditOut])
 async def audit(session: SessionDep) -> list[AuditOut]:
     return [
-        AuditOut(
-            id=e.id,
-            actor_id=e.actor_id,
-            action=e.action,
-            target=e.target,
-            detail=e.detail,
-            created_at=e.created_at,
-        )
-        for e in await service.audit_log(session)
+        AuditOut.model_validate(e, from_attributes=True) for e in await service.audit_log(session)
     ]

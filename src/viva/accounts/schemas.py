@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from viva.accounts.roles import Role
+
 
 class TokenPair(BaseModel):
     access_token: str
@@ -22,19 +24,20 @@ class RefreshIn(BaseModel):
 class UserOut(BaseModel):
     id: int
     username: str
-    role: Literal["candidate", "interviewer", "admin"]
+    role: Role
     created_at: datetime
 
 
 class UserIn(BaseModel):
     username: str = Field(min_length=3, max_length=40)
     password: str = Field(min_length=10, max_length=200)
-    role: Literal["candidate", "interviewer", "admin"] = "candidate"
+    role: Role = Role.CANDIDATE
 
 
 class ApiKeyIn(BaseModel):
     name: str = Field(min_length=1, max_length=80)
-    scopes: list[Literal["read", "submit"]] = ["read"]
+    # 'judge0': the Judge0-compatible API at /judge0 (read-only for Viva's own API)
+    scopes: list[Literal["read", "submit", "judge0"]] = ["read"]
 
 
 class ApiKeyOut(BaseModel):
@@ -49,22 +52,6 @@ class ApiKeyOut(BaseModel):
 
 class ApiKeyCreated(ApiKeyOut):
     key: str = Field(description="shown once; store it now")
-
-
-class CategoryProgress(BaseModel):
-    category: str
-    attempted: int
-    solved: int
-    submissions: int
-    accuracy: float = Field(description="accepted submissions / submissions")
-
-
-class HistoryItem(BaseModel):
-    submission_id: int
-    challenge: str
-    verdict: str | None
-    score: float | None
-    created_at: datetime
 
 
 class SignupIn(BaseModel):
@@ -82,18 +69,6 @@ class SiteSettingsOut(BaseModel):
 
 class RatingIn(BaseModel):
     rating: Literal["again", "hard", "good", "easy"]
-
-
-class Progress(BaseModel):
-    reveals: int = Field(description="model answers revealed")
-    ratings: dict[str, int] = Field(description="self-ratings by value")
-    attempted: int
-    solved: int
-    submissions: int
-    accuracy: float
-    streak_days: int = Field(description="consecutive days with a submission, ending today")
-    categories: list[CategoryProgress]
-    recent: list[HistoryItem]
 
 
 class AuditOut(BaseModel):

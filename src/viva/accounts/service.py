@@ -1,66 +1,47 @@
-"""Account use cases: users, sign-in, token rotation, API keys, login links, audit."""
+"""Account use cases: users, sign-in, token rotation, API keys, login links, audit.
+
+Services never commit (the caller's unit of work does) and never run a query themselves
+(`repository` does).
+"""
 
 from __future__ import annotations
 
 import re
 import secrets
-from datetime import UTC, datetime
+from typing import Literal
 
-from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from viva.accounts import security
+from viva.accounts import repository, security
+from viva.accounts.audit import audit
 from viva.accounts.models import (
-    ROLES,
     ApiKey,
     Assignment,
     Attempt,
     AuditEntry,
     LoginLink,
     RefreshToken,
-    SiteSetting,
     User,
 )
-from viva.errors import NotFound, VivaError
+from viva.accounts.roles import Role
+from viva.clock import now
+from viva.errors import AuthFailed, Conflict, Forbidden, InvalidAccount, LinkExpired, NotFound
+
+# Re-exported for grading and practice until they import `audit` from viva.accounts.audit,
+# `Conflict`/`Forbidden` from viva.errors and `now` from viva.clock (removed by redesign-domains).
+__all__ = ["Conflict", "Forbidden", "audit", "now"]
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{2,39}$")
 
 
-class AuthFailed(VivaError):
-    status = 401
-    title = "Not authenticated"
-
-
-class LinkExpired(VivaError):
-    status = 410
-    title = "Sign-in link expired"
-
-
-class Forbidden(VivaError):
-    status = 403
-    title = "Forbidden"
-
-
-class Conflict(VivaError):
-    status = 409
-    title = "Conflict"
-
-
-class InvalidAccount(VivaError):
-    status = 422
-    title = "Invalid account"
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
-
-
 async def count_users(session: AsyncSession) -> int:
-    return int(await session.scalar(select(func.count()).select_from(User)) or 0)
+    return await repository.count_users(session)
 
 
 async def get_user(session: AsyncSession, *, user_id: int) -> User | None:
-    user = await session.get(User, user_id)
+    """The user when the account is active."""
+    user = await repository.get_user(session, user_id=user_id)
     return user if user is not None and user.is_active else None
 
 
@@ -69,17 +50,18 @@ async def create_user(
     *,
     username: str,
     password: str | None,
-    role: str,
+    role: Role | str,
     actor: User | None = None,
 ) -> User:
     username = username.strip().lower()
     if not USERNAME.match(username):
         raise InvalidAccount("usernames are 3-40 characters: a-z, 0-9, '_', '.', '-'")
-    if role not in ROLES:
-        raise InvalidAccount(f"role must be one of {', '.join(ROLES)}")
+    if role not in set(Role):
+        raise InvalidAccount(f"role must be one of {', '.join(Role)}")
+    role = Role(role)
     if password is not None and len(password) < 10:
         raise InvalidAccount("passwords have at least 10 characters")
-    if await session.scalar(select(User.id).where(User.username == username)):
+    if await repository.user_named(session, username=username) is not None:
         raise Conflict(f"the username '{username}' is taken")
     user = User(
         username=username,
@@ -88,12 +70,20 @@ async def create_user(
     )
     session.add(user)
     await session.flush()
-    await audit(session, actor=actor, action="user.create", target=username, detail={"role": role})
+    await audit(
+        session, actor=actor, action="user.create", target=username, detail={"role": role.value}
+    )
     return user
 
 
+async def list_users(
+    session: AsyncSession, *, order_by: Literal["id", "username"] = "id"
+) -> list[User]:
+    return list(await repository.list_users(session, order_by=order_by))
+
+
 async def get_user_by_name(session: AsyncSession, *, username: str) -> User | None:
-    return await session.scalar(select(User).where(User.username == username.strip().lower()))
+    return await repository.user_named(session, username=username.strip().lower())
 
 
 async def require_user_named(session: AsyncSession, *, username: str) -> User:
@@ -126,18 +116,15 @@ async def issue_refresh(session: AsyncSession, *, user: User, family: str | None
 async def rotate_refresh(session: AsyncSession, *, token: str) -> tuple[User, str]:
     """Spend a refresh token for a new one. Reusing a spent token revokes its whole family:
     someone else holds a copy."""
-    row = await session.scalar(
-        select(RefreshToken).where(RefreshToken.token_hash == security.digest(token))
-    )
+    row = await repository.refresh_token(session, token_hash=security.digest(token))
     if row is None or row.expires_at < now():
         raise AuthFailed("the refresh token is not valid")
     if row.revoked_at is not None:
-        await session.execute(
-            update(RefreshToken).where(RefreshToken.family == row.family).values(revoked_at=now())
-        )
-        await session.commit()
+        await repository.revoke_refresh_family(session, family=row.family, at=now())
+        # The error keeps the revocation: the unit of work commits before it answers 401.
         raise AuthFailed(
-            "the refresh token was already used; every token of this sign-in is revoked"
+            "the refresh token was already used; every token of this sign-in is revoked",
+            keep_work=True,
         )
     user = await get_user(session, user_id=row.user_id)
     if user is None:
@@ -147,11 +134,7 @@ async def rotate_refresh(session: AsyncSession, *, token: str) -> tuple[User, st
 
 
 async def revoke_refresh(session: AsyncSession, *, token: str) -> None:
-    await session.execute(
-        update(RefreshToken)
-        .where(RefreshToken.token_hash == security.digest(token))
-        .values(revoked_at=now())
-    )
+    await repository.revoke_refresh_token(session, token_hash=security.digest(token), at=now())
 
 
 async def create_api_key(
@@ -173,12 +156,21 @@ async def create_api_key(
     return key, secret
 
 
+async def api_keys_of(session: AsyncSession, *, user: User) -> list[ApiKey]:
+    return list(await repository.api_keys_of(session, user_id=user.id))
+
+
+async def revoke_api_key(session: AsyncSession, *, user: User, key_id: int) -> None:
+    """Revoke one of the user's own keys (another user's is not found, as a missing one)."""
+    key = await repository.get_api_key(session, key_id=key_id)
+    if key is None or key.user_id != user.id:
+        raise NotFound(f"no API key {key_id}")
+    key.revoked_at = now()
+    await audit(session, actor=user, action="api_key.revoke", target=key.name)
+
+
 async def user_for_api_key(session: AsyncSession, *, secret: str) -> tuple[User, list[str]] | None:
-    key = await session.scalar(
-        select(ApiKey).where(
-            ApiKey.key_hash == security.digest(secret), ApiKey.revoked_at.is_(None)
-        )
-    )
+    key = await repository.active_api_key(session, key_hash=security.digest(secret))
     if key is None:
         return None
     user = await get_user(session, user_id=key.user_id)
@@ -200,9 +192,7 @@ async def create_login_link(session: AsyncSession, *, user: User) -> str:
 
 
 async def use_login_link(session: AsyncSession, *, token: str) -> User:
-    link = await session.scalar(
-        select(LoginLink).where(LoginLink.token_hash == security.digest(token))
-    )
+    link = await repository.login_link(session, token_hash=security.digest(token))
     if link is None or link.used_at is not None or link.expires_at < now():
         raise LinkExpired(
             "this sign-in link is not valid any more; run `viva users link NAME` for a new one"
@@ -215,48 +205,30 @@ async def use_login_link(session: AsyncSession, *, token: str) -> User:
     return user
 
 
-async def audit(
-    session: AsyncSession,
-    *,
-    actor: User | None,
-    action: str,
-    target: str = "",
-    detail: dict[str, object] | None = None,
-) -> None:
-    session.add(
-        AuditEntry(
-            actor_id=actor.id if actor else None, action=action, target=target, detail=detail or {}
-        )
-    )
-
-
 async def audit_log(session: AsyncSession, *, limit: int = 100) -> list[AuditEntry]:
-    rows = await session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit))
-    return list(rows.all())
+    return list(await repository.audit_entries(session, limit=limit))
 
 
 async def open_signup(session: AsyncSession, *, default: bool) -> bool:
-    row = await session.get(SiteSetting, "open_signup")
+    row = await repository.site_setting(session, key="open_signup")
     return bool(row.value) if row is not None else default
 
 
 async def set_open_signup(session: AsyncSession, *, value: bool, actor: User) -> None:
-    row = await session.get(SiteSetting, "open_signup")
-    if row is None:
-        session.add(SiteSetting(key="open_signup", value=value))
-    else:
-        row.value = value
+    await repository.set_site_setting(session, key="open_signup", value=value)
     await audit(session, actor=actor, action="settings.open_signup", target=str(value).lower())
 
 
 async def record_attempt(
     session: AsyncSession, *, user: User, question_id: int, kind: str, value: str | None = None
 ) -> None:
-    from viva.bank.models import Question
-
-    if await session.get(Question, question_id) is None:
-        raise NotFound(f"no question with id {question_id}")
+    # The foreign key says whether the question exists (accounts does not read bank tables);
+    # the unit of work then rolls back.
     session.add(Attempt(user_id=user.id, question_id=question_id, kind=kind, value=value))
+    try:
+        await session.flush()
+    except IntegrityError:
+        raise NotFound(f"no question with id {question_id}") from None
 
 
 async def assign(
@@ -264,11 +236,13 @@ async def assign(
 ) -> None:
     interviewer = await get_user(session, user_id=interviewer_id)
     candidate = await get_user(session, user_id=candidate_id)
-    if interviewer is None or interviewer.role not in ("interviewer", "admin"):
+    if interviewer is None or not interviewer.role.includes(Role.INTERVIEWER):
         raise InvalidAccount(f"user {interviewer_id} is not an interviewer")
     if candidate is None:
         raise InvalidAccount(f"no user {candidate_id}")
-    if await session.get(Assignment, (interviewer_id, candidate_id)) is None:
+    if not await repository.assignment_exists(
+        session, interviewer_id=interviewer_id, candidate_id=candidate_id
+    ):
         session.add(Assignment(interviewer_id=interviewer_id, candidate_id=candidate_id))
         await audit(
             session,
@@ -280,18 +254,18 @@ async def assign(
 
 async def may_see_work_of(session: AsyncSession, *, viewer: User, owner_id: int | None) -> bool:
     """Candidates see their own work, interviewers that of their candidates, admins all."""
-    if viewer.role == "admin" or owner_id == viewer.id:
+    if viewer.role is Role.ADMIN or owner_id == viewer.id:
         return True
-    if viewer.role == "interviewer" and owner_id is not None:
-        return await session.get(Assignment, (viewer.id, owner_id)) is not None
+    if viewer.role is Role.INTERVIEWER and owner_id is not None:
+        return await repository.assignment_exists(
+            session, interviewer_id=viewer.id, candidate_id=owner_id
+        )
     return False
 
 
 async def candidates_of(session: AsyncSession, *, interviewer: User) -> list[User]:
     """The candidates assigned to an interviewer (for an admin: every candidate)."""
-    query = select(User).where(User.role == "candidate").order_by(User.id)
-    if interviewer.role != "admin":
-        query = query.join(Assignment, Assignment.candidate_id == User.id).where(
-            Assignment.interviewer_id == interviewer.id
-        )
-    return list((await session.scalars(query)).all())
+    everyone = interviewer.role is Role.ADMIN
+    return list(
+        await repository.candidates(session, interviewer_id=None if everyone else interviewer.id)
+    )

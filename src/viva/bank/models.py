@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from viva.clock import now
 from viva.db import Base, UTCDateTime
 
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
+utcnow = now  # removed by redesign-domains (grading and practice models: use viva.clock.now)
 
 
 class Track(Base):
@@ -22,8 +21,8 @@ class Track(Base):
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
     source_hash: Mapped[str] = mapped_column(String(64), default="")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
 
     categories: Mapped[list[Category]] = relationship(
         back_populates="track", lazy="raise", order_by="Category.position"
@@ -56,8 +55,9 @@ class Question(Base):
     number: Mapped[int] = mapped_column(Integer)
     position: Mapped[int] = mapped_column(Integer)
     text: Mapped[str] = mapped_column(Text)
-    kind: Mapped[str] = mapped_column(String(16), index=True)
-    difficulty: Mapped[str] = mapped_column(String(16), index=True)
+    # None: the imported file said nothing, and Viva does not guess ("unset" on pages).
+    kind: Mapped[str | None] = mapped_column(String(16), index=True, default=None)
+    difficulty: Mapped[str | None] = mapped_column(String(16), index=True, default=None)
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
     content_hash: Mapped[str] = mapped_column(String(64))
 
@@ -81,8 +81,8 @@ class Answer(Base):
     follow_ups: Mapped[list[str]] = mapped_column(JSON, default=list)
     references: Mapped[list[str]] = mapped_column(JSON, default=list)
     in_viva: Mapped[list[str]] = mapped_column(JSON, default=list)
-    difficulty: Mapped[str] = mapped_column(String(16))
-    kind: Mapped[str] = mapped_column(String(16))
+    difficulty: Mapped[str | None] = mapped_column(String(16), default=None)
+    kind: Mapped[str | None] = mapped_column(String(16), default=None)
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
     content_hash: Mapped[str] = mapped_column(String(64))
 

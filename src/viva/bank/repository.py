@@ -19,9 +19,10 @@ from sqlalchemy import (
     tuple_,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy.orm import InstrumentedAttribute, contains_eager, selectinload
 
 from viva.bank.models import Answer, Category, Question, Track
+from viva.db import dialect_of
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,13 @@ class QuestionFilter:
     difficulty: str | None = None
     tag: str | None = None
     q: str | None = None
+
+
+UNSET = "unset"  # the filter value that selects questions whose file did not say
+
+
+def _equals_or_unset(col: InstrumentedAttribute[str | None], value: str) -> ColumnElement[bool]:
+    return col.is_(None) if value == UNSET else col == value
 
 
 def search_terms(query: str) -> list[str]:
@@ -98,23 +106,18 @@ async def get_question_by_number(
 
 
 def _tag_clause(session: AsyncSession, tag: str) -> ColumnElement[bool]:
-    if _dialect(session) == "sqlite":
+    if dialect_of(session) == "sqlite":
         return text(
             "EXISTS (SELECT 1 FROM json_each(questions.tags) WHERE json_each.value = :tag)"
         ).bindparams(tag=tag)  # type: ignore[return-value]
     return text("questions.tags::jsonb ? :tag").bindparams(tag=tag)  # type: ignore[return-value]
 
 
-def _dialect(session: AsyncSession) -> str:
-    assert session.bind is not None
-    return session.bind.dialect.name
-
-
 def _search_clause(session: AsyncSession, query: str) -> ColumnElement[bool] | None:
     terms = search_terms(query)
     if not terms:
         return None
-    if _dialect(session) == "sqlite":
+    if dialect_of(session) == "sqlite":
         match = " ".join(f'"{t}"*' for t in terms)
         matches = (
             text("SELECT question_id FROM question_search WHERE question_search MATCH :match")
@@ -149,9 +152,9 @@ async def list_questions(
     if filters.category:
         stmt = stmt.where(Category.slug == filters.category)
     if filters.kind:
-        stmt = stmt.where(Question.kind == filters.kind)
+        stmt = stmt.where(_equals_or_unset(Question.kind, filters.kind))
     if filters.difficulty:
-        stmt = stmt.where(Question.difficulty == filters.difficulty)
+        stmt = stmt.where(_equals_or_unset(Question.difficulty, filters.difficulty))
     if filters.tag:
         stmt = stmt.where(_tag_clause(session, filters.tag))
     if filters.q:
@@ -164,6 +167,18 @@ async def list_questions(
         )
     stmt = stmt.order_by(Question.track_id, Question.position, Question.id).limit(limit)
     return [(q, slug, bool(answered)) for q, slug, answered in (await session.execute(stmt)).all()]
+
+
+async def last_number_and_position(session: AsyncSession, *, track_id: int) -> tuple[int, int]:
+    """The highest question number and position in a track (0, 0 when it has none)."""
+    row = (
+        await session.execute(
+            select(func.max(Question.number), func.max(Question.position)).where(
+                Question.track_id == track_id
+            )
+        )
+    ).one()
+    return int(row[0] or 0), int(row[1] or 0)
 
 
 async def track_slug(session: AsyncSession, *, track_id: int) -> str:
@@ -201,7 +216,7 @@ async def delete_missing(
 
 async def index_for_search(session: AsyncSession, *, questions: Sequence[Question]) -> None:
     """Keep the SQLite FTS5 index in step (PostgreSQL's tsvector column is generated)."""
-    if _dialect(session) != "sqlite" or not questions:
+    if dialect_of(session) != "sqlite" or not questions:
         return
     await remove_from_search(session, question_ids=[q.id for q in questions])
     await session.execute(
@@ -211,7 +226,7 @@ async def index_for_search(session: AsyncSession, *, questions: Sequence[Questio
 
 
 async def remove_from_search(session: AsyncSession, *, question_ids: Sequence[int]) -> None:
-    if _dialect(session) != "sqlite" or not question_ids:
+    if dialect_of(session) != "sqlite" or not question_ids:
         return
     await session.execute(
         text(

@@ -7,22 +7,21 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response, UploadFile
 from fastapi.responses import PlainTextResponse
 
-from viva.accounts.service import audit
 from viva.bank import service
 from viva.bank.repository import QuestionFilter
 from viva.bank.schemas import (
     AnswerOut,
     CategoryOut,
-    Difficulty,
+    DifficultyFilter,
     ImportPreview,
     ImportReport,
-    Kind,
+    KindFilter,
     QuestionDetail,
     QuestionIn,
     QuestionPage,
     TrackOut,
 )
-from viva.deps import CacheDep, DbId, SessionDep, SettingsDep
+from viva.deps import AdminUser, CacheDep, DbId, InterviewerUser, SessionDep, SettingsDep
 from viva.errors import ImportRejected, problem_responses
 from viva.infra.cache import PUBLIC
 from viva.infra.pagination import clamp_limit, decode_cursor, encode_cursor
@@ -58,8 +57,8 @@ async def list_questions(
     response: Response,
     track: str | None = None,
     category: str | None = None,
-    kind: Kind | None = None,
-    difficulty: Difficulty | None = None,
+    kind: KindFilter | None = None,
+    difficulty: DifficultyFilter | None = None,
     tag: str | None = None,
     q: Annotated[str | None, Query(max_length=200, description="full-text search")] = None,
     cursor: str | None = None,
@@ -95,12 +94,12 @@ async def get_answer(question_id: DbId, session: SessionDep, response: Response)
 
 @router.post("/tracks/import", response_model=ImportReport | ImportPreview, status_code=201)
 async def import_track(
-    request: Request,
     response: Response,
     file: UploadFile,
     session: SessionDep,
     settings: SettingsDep,
     cache: CacheDep,
+    admin: AdminUser,
     track: Annotated[str | None, Query(max_length=80)] = None,
     dry_run: Annotated[
         bool, Query(description="only report what the import would read; write nothing")
@@ -123,42 +122,26 @@ async def import_track(
             max_bytes=settings.max_import_bytes,
             answers=answers,
         )
-    report = await service.import_file(
+    return await service.import_file(
         session,
         data=data,
         filename=file.filename or "import.md",
         track_slug=track,
         max_bytes=settings.max_import_bytes,
         answers=answers,
+        actor=admin,
+        cache=cache,
     )
-    principal = getattr(request.state, "principal", None)
-    await audit(
-        session,
-        actor=principal.user if principal else None,
-        action="track.import",
-        target=report.track,
-        detail={"summary": report.summary},
-    )
-    await session.commit()
-    await cache.invalidate()
-    return report
 
 
 @router.post("/tracks/{slug}/questions", response_model=QuestionDetail, status_code=201)
 async def add_question(
-    slug: str, body: QuestionIn, request: Request, session: SessionDep, cache: CacheDep
+    slug: str, body: QuestionIn, session: SessionDep, cache: CacheDep, author: InterviewerUser
 ) -> QuestionDetail:
     """Interviewers author questions: appended to the named category (created when new)."""
-    question = await service.add_question(session, track_slug=slug, data=body)
-    await audit(
-        session,
-        actor=request.state.principal.user,
-        action="question.create",
-        target=f"{slug}/{question.slug}",
+    return await service.add_question(
+        session, track_slug=slug, data=body, actor=author, cache=cache
     )
-    await session.commit()
-    await cache.invalidate()
-    return question
 
 
 @router.get("/tracks/{slug}/export", response_class=PlainTextResponse)

@@ -8,6 +8,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 Kind = Literal["theory", "coding", "sql", "scenario", "design"]
 Difficulty = Literal["easy", "medium", "hard"]
+UNSET = "unset"  # the filter value (and the word pages show) for a kind or difficulty not given
+KindFilter = Literal["theory", "coding", "sql", "scenario", "design", "unset"]
+DifficultyFilter = Literal["easy", "medium", "hard", "unset"]
 
 
 class TrackOut(BaseModel):
@@ -37,8 +40,8 @@ class QuestionOut(BaseModel):
     number: int
     slug: str
     text: str
-    kind: Kind
-    difficulty: Difficulty
+    kind: Kind | None = Field(description="null: the imported file did not say")
+    difficulty: Difficulty | None = Field(description="null: the imported file did not say")
     tags: list[str]
     has_answer: bool
 
@@ -52,8 +55,8 @@ class AnswerOut(BaseModel):
     follow_ups: list[str]
     references: list[str]
     in_viva: list[str]
-    difficulty: Difficulty
-    kind: Kind
+    difficulty: Difficulty | None
+    kind: Kind | None
     tags: list[str]
 
 
@@ -118,8 +121,8 @@ class ExportAnswer(BaseModel):
     follow_ups: list[str] = []
     references: list[str] = []
     in_viva: list[str] = []
-    difficulty: Difficulty
-    kind: Kind
+    difficulty: Difficulty | None = None
+    kind: Kind | None = None
     tags: list[str] = []
 
 
@@ -128,8 +131,8 @@ class ExportQuestion(BaseModel):
     number: int = Field(ge=0, le=100_000)
     slug: str | None = None
     text: str = Field(min_length=1, max_length=20_000)
-    kind: Kind = "theory"
-    difficulty: Difficulty = "medium"
+    kind: Kind | None = None  # unset unless the file says
+    difficulty: Difficulty | None = None
     tags: list[str] = []
     answer: ExportAnswer | None = None
 

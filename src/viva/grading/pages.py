@@ -1,27 +1,80 @@
-"""The challenge authoring form for interviewers (the API is POST /api/v1/challenges)."""
+"""Challenge pages: the list, one challenge (the editor posts to the API), and the authoring
+form for interviewers (the API is POST /api/v1/challenges)."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated, Any
 
 import yaml
-from fastapi import APIRouter, Form, Request, Response
+from fastapi import APIRouter, Form, Query, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from viva.accounts.auth import require_role, resolve
-from viva.deps import CacheDep, SessionDep, SettingsDep
+from viva.accounts.roles import Role
+from viva.deps import CacheDep, CatalogueDep, ChallengeDep, GradingDep, SessionDep, SettingsDep
 from viva.errors import VivaError
-from viva.grading import authored
-from viva.web.pages import render_private
+from viva.grading import authoring
+from viva.grading.details import detail
+from viva.grading.grader import grading_unavailable
+from viva.web.pages import DIFFICULTIES, render, render_private
 
 router = APIRouter(include_in_schema=False)
 SOURCE = 64 * 1024
+CHALLENGE_KINDS = ["function", "class", "fastapi", "sql"]
 
 EXAMPLE_TESTS = """\
 - {name: inside the range, kind: call, call: clamp, args: [5, 0, 10], expected: 5}
 - {name: below, kind: call, call: clamp, args: [-3, 0, 10], expected: 0, hidden: true}
 - {name: above, kind: call, call: clamp, args: [99, 0, 10], expected: 10, hidden: true}
 """
+
+
+@router.get("/challenges", response_class=HTMLResponse)
+async def challenges_page(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    catalogue: CatalogueDep,
+    kind: str = "",
+    difficulty: str = "",
+    q: Annotated[str, Query(max_length=200)] = "",
+) -> Response:
+    """Every challenge, filtered by kind, difficulty and words of the title, slug or tags
+    (unknown filter values mean no filter, as on the track pages)."""
+    await catalogue.refresh(session)
+    everything = catalogue.summaries()
+    words = q.lower().split()
+    shown = [
+        c
+        for c in everything
+        if (kind not in CHALLENGE_KINDS or c.kind == kind)
+        and (difficulty not in DIFFICULTIES or c.difficulty == difficulty)
+        and all(w in " ".join([c.title, c.slug, *c.tags]).lower() for w in words)
+    ]
+    context = {
+        "challenges": shown,
+        "total": len(everything),
+        "filters": {"kind": kind, "difficulty": difficulty, "q": q},
+        "kinds": CHALLENGE_KINDS,
+        "difficulties": DIFFICULTIES,
+        "grading_unavailable": grading_unavailable(settings),
+    }
+    return render(request, "challenges.html", context)
+
+
+@router.get("/challenges/{slug}", response_class=HTMLResponse)
+async def challenge_page(
+    request: Request, challenge: ChallengeDep, settings: SettingsDep
+) -> Response:
+    shown = await asyncio.to_thread(detail, challenge)
+    # Offer only the SQL dialects this server can grade: PostgreSQL needs its own database.
+    offered = [d for d in shown.dialects if d != "postgres" or settings.sql_postgres_url]
+    context = {
+        "c": shown.model_copy(update={"dialects": offered}),
+        "grading_unavailable": grading_unavailable(settings),
+    }
+    return render(request, "challenge.html", context)
 
 
 def _form(
@@ -33,7 +86,7 @@ def _form(
 
 @router.get("/author/challenge", response_class=HTMLResponse)
 async def new_challenge(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
-    require_role(await resolve(request, session, settings), 2)
+    require_role(await resolve(request, session, settings), Role.INTERVIEWER)
     return _form(request, {"kind": "function", "difficulty": "medium", "tests": EXAMPLE_TESTS})
 
 
@@ -42,6 +95,7 @@ async def create_challenge(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
+    grading: GradingDep,
     cache: CacheDep,
     slug: Annotated[str, Form(max_length=61)],
     title: Annotated[str, Form(max_length=120)],
@@ -54,7 +108,7 @@ async def create_challenge(
     tags: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
     """Validate, prove the reference in the sandbox, store; or show the form with the reason."""
-    user = require_role(await resolve(request, session, settings), 2)
+    user = require_role(await resolve(request, session, settings), Role.INTERVIEWER)
     values = {
         "slug": slug,
         "title": title,
@@ -81,9 +135,10 @@ async def create_challenge(
         "tags": [t.strip() for t in tags.split(",") if t.strip()][:10],
     }
     try:
-        await authored.create(
+        await authoring.create(
+            grading,
             session,
-            settings=settings,
+            cache=cache,
             actor=user,
             slug=slug,
             meta=meta,
@@ -94,5 +149,4 @@ async def create_challenge(
         )
     except VivaError as error:
         return _form(request, values, error=error.detail, status=error.status)
-    await cache.invalidate()
     return RedirectResponse(f"/challenges/{slug}", status_code=303)

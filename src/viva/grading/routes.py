@@ -7,11 +7,20 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
-from viva.accounts import service as accounts
-from viva.deps import CacheDep, DbId, SessionDep, SettingsDep, SubmissionLimit
-from viva.errors import NotFound, problem_responses
-from viva.grading import authored, service
-from viva.grading.queue import GradingQueue
+from viva.deps import (
+    CacheDep,
+    CatalogueDep,
+    ChallengeDep,
+    DatabaseDep,
+    GradingDep,
+    SessionDep,
+    SubmissionDep,
+    SubmissionLimit,
+)
+from viva.errors import problem_responses
+from viva.grading import authoring, service
+from viva.grading.details import detail
+from viva.grading.models import SubmissionStatus
 from viva.grading.schemas import (
     ChallengeDetail,
     ChallengeIn,
@@ -19,6 +28,7 @@ from viva.grading.schemas import (
     GradeOut,
     SourceIn,
     SubmissionOut,
+    SubmissionSummary,
 )
 
 router = APIRouter(
@@ -26,17 +36,13 @@ router = APIRouter(
     tags=["challenges"],
     responses=problem_responses(401, 403, 404, 413, 422, 429, 503),
 )
-
-
-def _queue(request: Request) -> GradingQueue:
-    queue: GradingQueue = request.app.state.grading_queue
-    return queue
+WAIT_SECONDS = 120
 
 
 @router.get("/challenges", response_model=list[ChallengeSummary])
-async def list_challenges(session: SessionDep) -> list[ChallengeSummary]:
-    await authored.refresh(session)
-    return service.list_challenges()
+async def list_challenges(session: SessionDep, catalogue: CatalogueDep) -> list[ChallengeSummary]:
+    await catalogue.refresh(session)
+    return catalogue.summaries()
 
 
 @router.post(
@@ -49,15 +55,16 @@ async def create_challenge(
     body: ChallengeIn,
     request: Request,
     session: SessionDep,
-    settings: SettingsDep,
+    grading: GradingDep,
     cache: CacheDep,
 ) -> ChallengeDetail:
     """Interviewers author a Python challenge; it is stored only if its reference solution is
     Accepted in the sandbox and its starter is not."""
     meta = body.model_dump(include={"title", "kind", "difficulty", "tags", "limits"})
-    challenge = await authored.create(
+    challenge = await authoring.create(
+        grading,
         session,
-        settings=settings,
+        cache=cache,
         actor=request.state.principal.user,
         slug=body.slug,
         meta=meta,
@@ -66,14 +73,12 @@ async def create_challenge(
         starter=body.starter,
         solution=body.solution,
     )
-    await cache.invalidate()  # the public challenge list changed
-    return await asyncio.to_thread(service.challenge_detail, challenge.slug)
+    return detail(challenge)
 
 
 @router.get("/challenges/{slug}", response_model=ChallengeDetail)
-async def get_challenge(slug: str, session: SessionDep) -> ChallengeDetail:
-    await authored.ensure(session, slug=slug)
-    return await asyncio.to_thread(service.challenge_detail, slug)
+async def get_challenge(challenge: ChallengeDep) -> ChallengeDetail:
+    return await asyncio.to_thread(detail, challenge)
 
 
 @router.post(
@@ -83,22 +88,11 @@ async def get_challenge(slug: str, session: SessionDep) -> ChallengeDetail:
     responses={503: {"description": "no sandbox"}},
 )
 async def run_examples(
-    slug: str, body: SourceIn, request: Request, session: SessionDep, settings: SettingsDep
+    slug: str, body: SourceIn, session: SessionDep, grading: GradingDep
 ) -> GradeOut:
     """Run the visible examples only; nothing is recorded."""
-    await authored.ensure(session, slug=slug)
-    challenge = service.find_challenge(slug)
-    service.check_source(body.source, max_bytes=settings.max_source_bytes)
-    service.refuse_if_ungradable(
-        settings, dialect=service.submission_dialect(challenge, body.dialect)
-    )
-    result, _ = await service.grade_any(
-        settings=settings,
-        sql_engines=request.app.state.sql_engines,
-        slug=slug,
-        source=body.source,
-        dialect=body.dialect,
-        visible_only=True,
+    result = await service.run_examples(
+        grading, session, slug=slug, source=body.source, dialect=body.dialect
     )
     return service.grade_out(result)
 
@@ -118,43 +112,46 @@ async def submit(
     body: SourceIn,
     request: Request,
     response: Response,
-    session: SessionDep,
-    settings: SettingsDep,
+    database: DatabaseDep,
+    grading: GradingDep,
     wait: Annotated[bool, Query(description="grade before answering")] = False,
 ) -> SubmissionOut:
     """Store the submission, queue it for grading, and (with ?wait=true) return the verdict."""
-    await authored.ensure(session, slug=slug)
-    challenge = service.find_challenge(slug)
-    service.check_source(body.source, max_bytes=settings.max_source_bytes)
-    dialect = service.submission_dialect(challenge, body.dialect)
-    service.refuse_if_ungradable(settings, dialect=dialect)  # never stored if never gradable
-    if dialect is None:
-        await asyncio.to_thread(service.get_runner, settings)  # refuse now if we cannot grade
-    submission = await service.create_submission(
-        session,
-        challenge=challenge,
-        source=body.source,
-        dialect=dialect,
-        user_id=request.state.principal.user.id,
-    )
-    await session.commit()  # stored before grading starts: a crash cannot lose it
-    queue = _queue(request)
-    await queue.enqueue(submission.id)
+    # Its own unit of work: committed (and enqueued) before grading starts, so a crash
+    # cannot lose it and ?wait=true can wait for the grader.
+    async with database.session() as session:
+        submission = await service.submit(
+            grading,
+            session,
+            slug=slug,
+            source=body.source,
+            dialect=body.dialect,
+            user_id=request.state.principal.user.id,
+        )
     response.headers["Location"] = f"/api/v1/submissions/{submission.id}"
-    if wait and await queue.wait(submission.id, seconds=120):
-        await session.refresh(submission)
-        return service.submission_out(submission)
-    response.status_code = 202
+    queue = request.app.state.grading_queue
+    if wait and await queue.wait(submission.id, seconds=WAIT_SECONDS):
+        async with database.session() as session:
+            submission = await service.get_submission(session, submission_id=submission.id)
+    if submission.status != SubmissionStatus.DONE:
+        response.status_code = 202
     return service.submission_out(submission)
 
 
+@router.get("/challenges/{slug}/submissions", response_model=list[SubmissionSummary])
+async def list_own_submissions(
+    challenge: ChallengeDep,
+    request: Request,
+    session: SessionDep,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> list[SubmissionSummary]:
+    """The caller's own submissions to this challenge, newest first, with their code."""
+    return await service.own_submissions(
+        session, user_id=request.state.principal.user.id, slug=challenge.slug, limit=limit
+    )
+
+
 @router.get("/submissions/{submission_id}", response_model=SubmissionOut)
-async def get_submission(
-    submission_id: DbId, request: Request, session: SessionDep
-) -> SubmissionOut:
+async def get_submission(submission: SubmissionDep) -> SubmissionOut:
     """Candidates see their own submissions, interviewers their candidates', admins all."""
-    submission = await service.get_submission(session, submission_id=submission_id)
-    viewer = request.state.principal.user
-    if not await accounts.may_see_work_of(session, viewer=viewer, owner_id=submission.user_id):
-        raise NotFound(f"no submission {submission_id}")
     return service.submission_out(submission)

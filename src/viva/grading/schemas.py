@@ -81,6 +81,21 @@ class SubmissionOut(BaseModel):
     finished_at: datetime | None
 
 
+class SubmissionSummary(BaseModel):
+    """One of the caller's own submissions to a challenge, with its code (the Submissions tab)."""
+
+    id: int
+    dialect: str | None = None
+    status: Literal["queued", "running", "done"]
+    verdict: str | None
+    score: float | None
+    passed: int | None
+    total: int | None
+    message: str
+    source: str
+    created_at: datetime
+
+
 class ChallengeIn(BaseModel):
     """A Python challenge: prompt, starter, reference solution and tests (the YAML format of
     the shipped challenges, as JSON; see docs/challenge-format.md)."""

@@ -1,248 +1,87 @@
-"""Grading use cases: challenge views, runs of the visible examples, and submissions.
+"""Grading use cases: run the visible examples, submit, grade a submission, store its verdict.
 
-CPU-bound grading happens in worker threads (the sandbox blocks); everything here that
-touches the database is async and never commits on its own.
+The one home of each: the API routes, the pages, the CLI and the grading workers call these.
+Nothing here commits: the caller's unit of work does, and what must follow the commit
+(enqueueing a submission) is registered with `after_commit`. CPU-bound grading runs in worker
+threads (the sandbox blocks).
 """
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
-import json
-import random
-import threading
-from datetime import UTC, datetime
-from typing import Any
+import contextlib
+import os
+import secrets
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from viva.errors import NotFound, ServiceUnavailable, VivaError
-from viva.grading import authored
-from viva.grading.challenges import Challenge, TestCase, generate_cases, load_challenges
-from viva.grading.judge import Grade, Verdict, build_job, grade, storable
-from viva.grading.models import Submission
-from viva.grading.runners import DirectRunner, Runner
-from viva.grading.schemas import (
-    ChallengeDetail,
-    ChallengeSummary,
-    Example,
-    GradeOut,
-    SubmissionOut,
-    TestOut,
+from viva.db import Database, after_commit
+from viva.errors import NotFound, ServiceUnavailable, SourceRejected
+from viva.events import EventBus, SubmissionGraded
+from viva.grading import repository
+from viva.grading.catalogue import AnyChallenge, Catalogue
+from viva.grading.grader import (
+    GRADING_FAILED,
+    PropertyPools,
+    get_runner,
+    grade_source,
+    grading_unavailable,
+    internal_error,
 )
-from viva.grading.sql.challenges import Dataset, SqlChallenge, load_sql_challenges
-from viva.grading.sql.compare import display
-from viva.grading.sql.engines import SqlRejected, run_sqlite
-from viva.grading.sql.grading import MODES, SqlEngines, grade_sql
+from viva.grading.grader import resolved_tests as resolved_tests
+from viva.grading.judge import Grade, Verdict, storable
+from viva.grading.models import Submission, SubmissionStatus
+from viva.grading.schemas import GradeOut, SubmissionOut, SubmissionSummary, TestOut
+from viva.grading.sql.challenges import SqlChallenge
+from viva.grading.sql.engines import PostgresEngine, SqlRejected
+from viva.grading.sql.grading import SqlEngines, grade_sql
+from viva.infra.logging import log
 from viva.settings import Settings
 
+MAX_ATTEMPTS = 3
+# A claim lasts LEASE unless renewed; the grader renews it every RENEW while it grades. LEASE
+# is longer than the sandbox's wall limit (60 s for a property pool), so a live grader never
+# loses a claim, and a dead one's submission is taken over once LEASE has passed.
+LEASE = timedelta(seconds=120)
+RENEW = timedelta(seconds=30)
 
-class SourceRejected(VivaError):
-    status = 422
-    title = "Source rejected"
-
-
-def list_challenges() -> list[ChallengeSummary]:
-    """Shipped Python and SQL challenges, then those interviewers wrote (see `authored`)."""
-    items = [_summary(c) for c in load_challenges().values()]
-    items += [_sql_summary(c) for c in load_sql_challenges().values()]
-    items += [_summary(c) for c in authored.all_authored()]
-    return sorted(items, key=lambda c: (c.seed_question or 1000, c.slug))
+Enqueue = Callable[[int], Awaitable[None]]
 
 
-def challenges_for(seed_question: int) -> list[ChallengeSummary]:
-    """The challenges that practise a question of the built-in track."""
-    return [c for c in list_challenges() if c.seed_question == seed_question]
+@dataclass
+class GradingContext:
+    """What grading needs in one process (app, CLI run or worker): built once, on
+    `app.state.grading`. `owner` names this process's claims."""
+
+    settings: Settings
+    database: Database
+    catalogue: Catalogue
+    events: EventBus
+    sql_engines: SqlEngines
+    pools: PropertyPools = field(default_factory=PropertyPools)
+    enqueue: Enqueue | None = None  # the queue's, when submissions are graded in the background
+    owner: str = field(default_factory=lambda: f"{os.getpid()}-{secrets.token_hex(6)}")
+
+    @classmethod
+    def build(
+        cls, *, settings: Settings, database: Database, catalogue: Catalogue, events: EventBus
+    ) -> GradingContext:
+        url = settings.sql_postgres_url
+        engines = SqlEngines(PostgresEngine(url) if url else None)
+        return cls(settings, database, catalogue, events, engines)
+
+    async def close(self) -> None:
+        await self.sql_engines.close()
 
 
-def require_challenge(slug: str) -> Challenge:
-    challenge = load_challenges().get(slug) or authored.get(slug)
-    if challenge is None:
-        raise NotFound(f"no challenge '{slug}'")
-    return challenge
+def now() -> datetime:
+    return datetime.now(UTC)
 
 
-def find_challenge(slug: str) -> Challenge | SqlChallenge:
-    """A Python or a SQL challenge, or NotFound."""
-    sql = load_sql_challenges().get(slug)
-    return sql if sql is not None else require_challenge(slug)
-
-
-def _sql_summary(c: SqlChallenge) -> ChallengeSummary:
-    m = c.meta
-    return ChallengeSummary(
-        slug=c.slug,
-        title=m.title,
-        seed_question=m.seed_question,
-        kind="sql",
-        difficulty=m.difficulty,
-        tags=m.tags,
-    )
-
-
-def sql_detail(c: SqlChallenge) -> ChallengeDetail:
-    """Blocking (it runs the reference on the example data in SQLite)."""
-    example = c.visible[0]
-    mode = MODES[c.meta.check]
-    reference = (
-        run_sqlite(c, example, c.solution("sqlite"), mode=mode, trusted=True)
-        if ("sqlite" in c.meta.dialects)
-        else None
-    )
-    examples = []
-    if reference is not None:
-        what = {
-            "rows": "the query's result",
-            "plan": f"the result of `{c.meta.plan.query if c.meta.plan else ''}`",
-            "atomic": "the final state",
-        }[c.meta.check]
-        examples.append(
-            Example(
-                name=f"On the example data, {what}",
-                input="",
-                expected={
-                    "columns": reference.columns,
-                    "rows": [[display(v) for v in r] for r in reference.rows[:50]],
-                },
-            )
-        )
-    return ChallengeDetail(
-        **_sql_summary(c).model_dump(),
-        prompt=c.prompt,
-        starter=c.starter,
-        examples=examples,
-        hidden_tests=len(c.datasets) - len(c.visible),
-        limits={"timeout_ms": float(c.meta.limits.timeout_ms)},
-        dialects=list(c.meta.dialects),
-        schema_sql=c.schema,
-        sample_rows=sample_rows(c, example),
-    )
-
-
-def sample_rows(c: SqlChallenge, dataset: Dataset) -> dict[str, dict[str, Any]]:
-    import sqlite3
-
-    conn = sqlite3.connect(":memory:")
-    try:
-        conn.executescript(c.schema + "\n" + dataset.sql)
-        tables = [
-            r[0]
-            for r in conn.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY rowid"
-            )
-        ]
-        out = {}
-        for table in tables:
-            cursor = conn.execute(f'SELECT * FROM "{table}" LIMIT 8')  # noqa: S608  (our own table)
-            out[table] = {
-                "columns": [d[0] for d in cursor.description],
-                "rows": [[display(v) for v in r] for r in cursor.fetchall()],
-            }
-        return out
-    finally:
-        conn.close()
-
-
-def submission_dialect(challenge: Challenge | SqlChallenge, dialect: str | None) -> str | None:
-    """The engine a SQL submission runs on (None for Python); refuses one it does not offer."""
-    if not isinstance(challenge, SqlChallenge):
-        return None
-    chosen = dialect or challenge.meta.dialects[0]
-    if chosen not in challenge.meta.dialects:
-        raise SourceRejected(f"this challenge is graded on {', '.join(challenge.meta.dialects)}")
-    return chosen
-
-
-async def grade_any(
-    *,
-    settings: Settings,
-    sql_engines: SqlEngines,
-    slug: str,
-    source: str,
-    dialect: str | None,
-    visible_only: bool,
-) -> tuple[Grade, str | None]:
-    """Grade Python in the sandbox or SQL on its engine; returns the grade and the dialect."""
-    challenge = find_challenge(slug)
-    if isinstance(challenge, SqlChallenge):
-        chosen = dialect or challenge.meta.dialects[0]
-        if chosen not in challenge.meta.dialects:
-            raise SourceRejected(
-                f"this challenge is graded on {', '.join(challenge.meta.dialects)}"
-            )
-        try:
-            result = await grade_sql(
-                sql_engines, challenge, source, chosen, visible_only=visible_only
-            )
-        except SqlRejected as exc:
-            raise ServiceUnavailable(str(exc)) from exc
-        return result, chosen
-    runner = await asyncio.to_thread(get_runner, settings)
-    result = await asyncio.to_thread(
-        grade_source,
-        runner,
-        challenge,
-        source,
-        visible_only=visible_only,
-        secret=settings.effective_secret_key,
-    )
-    return result, None
-
-
-def _summary(c: Challenge) -> ChallengeSummary:
-    m = c.meta
-    return ChallengeSummary(
-        slug=c.slug,
-        title=m.title,
-        seed_question=m.seed_question,
-        kind=m.kind,
-        difficulty=m.difficulty,
-        tags=m.tags,
-    )
-
-
-def describe(test: TestCase) -> tuple[str, Any]:
-    """A visible test as the candidate reads it: the code it runs and what it expects."""
-    if test.kind == "call":
-        args = [json.dumps(a, ensure_ascii=False) for a in test.args]
-        args += [f"{k}={json.dumps(v, ensure_ascii=False)}" for k, v in test.kwargs.items()]
-        expected = {"raises": test.raises} if test.raises else test.expected
-        return f"{test.call}({', '.join(args)})", expected
-    if test.kind == "script":
-        lines = [test.setup.rstrip()] if test.setup else []
-        expected = []
-        for step in test.steps:
-            lines.append(step.exec if step.exec is not None else f">>> {step.eval}")
-            if step.eval is not None:
-                expected.append({"raises": step.raises} if step.raises else step.expected)
-        return "\n".join(lines), expected
-    lines, expected = [], []
-    for req in test.requests:
-        body = f" json={json.dumps(req.json_)}" if req.json_ is not None else ""
-        lines.append(f"{req.method} {req.url}{body}")
-        want = req.expect.model_dump(by_alias=True, exclude_none=True, exclude_defaults=True)
-        expected.append(want | {"status": req.expect.status})
-    return "\n".join(lines), expected
-
-
-def challenge_detail(slug: str) -> ChallengeDetail:
-    found = find_challenge(slug)
-    if isinstance(found, SqlChallenge):
-        return sql_detail(found)
-    c = found
-    examples = [
-        Example(name=t.name, input=describe(t)[0], expected=describe(t)[1]) for t in c.visible
-    ]
-    return ChallengeDetail(
-        **_summary(c).model_dump(),
-        prompt=c.prompt,
-        starter=c.starter,
-        examples=examples,
-        hidden_tests=len(c.tests) - len(c.visible),
-        limits=c.meta.limits.model_dump(),
-    )
+# Checks before anything is stored ------------------------------------------------------------
 
 
 def check_source(source: str, *, max_bytes: int) -> None:
@@ -258,116 +97,269 @@ def check_source(source: str, *, max_bytes: int) -> None:
         raise SourceRejected("the source is empty")
 
 
-# A property test draws a pool of cases once per process (seeded from the secret key) and
-# the reference solution's values on all of them in one sandbox run; each submission is
-# graded on a subset chosen by HMAC(secret, its source), so the cases cannot be hard-coded
-# from an earlier run and the same submission re-graded meets the same cases.
-POOL_PER_CASE = 10  # pool cases per case a submission gets
-POOL_MAX = 2000
-FIXED_SHARE = 8  # 1/8 of a submission's cases are the pool's first (Hypothesis's simplest)
-
-_RESOLVED: dict[tuple[str, str], list[TestCase]] = {}
-_RESOLVE_LOCK = threading.Lock()
+def submission_dialect(challenge: AnyChallenge, dialect: str | None) -> str | None:
+    """The engine a SQL submission runs on (None for Python); refuses one it does not offer."""
+    if not isinstance(challenge, SqlChallenge):
+        return None
+    chosen = dialect or challenge.meta.dialects[0]
+    if chosen not in challenge.meta.dialects:
+        raise SourceRejected(f"this challenge is graded on {', '.join(challenge.meta.dialects)}")
+    return chosen
 
 
-def _digest(secret: str, *parts: str) -> bytes:
-    message = "\0".join(parts).encode("utf-8", "surrogatepass")
-    return hmac.new(secret.encode("utf-8", "surrogatepass"), message, hashlib.sha256).digest()
+def refuse_if_ungradable(settings: Settings, *, dialect: str | None) -> None:
+    """Raise ServiceUnavailable before anything is stored when the submission's engine
+    needs the sandbox and this host has none (PostgreSQL SQL runs on its server)."""
+    if dialect in (None, "sqlite"):
+        reason = grading_unavailable(settings)
+        if reason:
+            raise ServiceUnavailable(reason)
 
 
-def _pooled_tests(runner: Runner, challenge: Challenge, secret: str) -> list[TestCase]:
-    """The challenge's tests with each property test holding its whole pool: generated
-    inputs, and the reference solution's results on them (run in the sandbox) as expected
-    values. Computed once per process, challenge and secret."""
-    if not any(t.kind == "property" for t in challenge.tests):
-        return challenge.tests  # nothing to draw (and an authored slug may be reused in tests)
-    key = (challenge.slug, _digest(secret, "viva-property-pool").hex())
-    with _RESOLVE_LOCK:
-        if key in _RESOLVED:
-            return _RESOLVED[key]
-        tests = []
-        for test in challenge.tests:
-            if test.kind != "property":
-                tests.append(test)
-                continue
-            assert test.strategy is not None
-            seed = int.from_bytes(_digest(secret, "pool", challenge.slug, test.name)[:8], "big")
-            size = min(POOL_MAX, test.examples * POOL_PER_CASE)
-            cases = generate_cases(test.strategy, size, seed=seed)
-            tests.append(_resolve_pool(runner, challenge, test, cases))
-        _RESOLVED[key] = tests
-        return tests
+async def _checked(
+    ctx: GradingContext, session: AsyncSession, *, slug: str, source: str, dialect: str | None
+) -> tuple[AnyChallenge, str | None]:
+    await ctx.catalogue.ensure(session, slug=slug)
+    challenge = ctx.catalogue.find(slug)
+    check_source(source, max_bytes=ctx.settings.max_source_bytes)
+    chosen = submission_dialect(challenge, dialect)
+    refuse_if_ungradable(ctx.settings, dialect=chosen)  # never stored if never gradable
+    if chosen is None:
+        await asyncio.to_thread(get_runner, ctx.settings)  # refuse now if we cannot grade
+    return challenge, chosen
 
 
-def _resolve_pool(
-    runner: Runner, challenge: Challenge, test: TestCase, cases: list[list[Any]]
-) -> TestCase:
-    """The reference's results on every case: one run, the pool cut into tests of the
-    property test's own size (so no record is larger than a submission's)."""
-    chunks = [cases[i : i + test.examples] for i in range(0, len(cases), test.examples)]
-    concrete = [test.model_copy(update={"cases": chunk}) for chunk in chunks]
-    limits = challenge.meta.limits
-    scaled = limits.model_copy(
-        update={
-            "cpu_seconds": min(30.0, limits.cpu_seconds * len(chunks)),
-            "wall_seconds": min(60.0, limits.wall_seconds * len(chunks)),
-        }
-    )
-    outcome = runner.run(build_job(challenge, challenge.solution, concrete), scaled)
-    by_test = {r.get("test"): r for r in outcome.records if "steps" in r}
-    expected: list[dict[str, Any]] = []
-    for index, chunk in enumerate(chunks):
-        steps = by_test.get(index, {}).get("steps")
-        if not isinstance(steps, list) or len(steps) != len(chunk):
-            raise RuntimeError(f"{challenge.slug}: the reference solution failed {test.name!r}")
-        expected += steps
-    return test.model_copy(update={"cases": cases, "expected_steps": expected})
+# Use cases -----------------------------------------------------------------------------------
 
 
-def _subset(test: TestCase, slug: str, secret: str, source: str) -> TestCase:
-    """The cases of the pool this source is graded on (HMAC-chosen, the same every time)."""
-    size = len(test.cases)
-    wanted = min(test.examples, size)
-    fixed = wanted // FIXED_SHARE
-    seed = _digest(secret, "cases", slug, test.name, source)
-    chosen = sorted(
-        [*range(fixed), *random.Random(seed).sample(range(fixed, size), wanted - fixed)]
-    )
-    return test.model_copy(
-        update={
-            "cases": [test.cases[i] for i in chosen],
-            "expected_steps": [test.expected_steps[i] for i in chosen],
-        }
+async def grade_any(
+    ctx: GradingContext,
+    *,
+    challenge: AnyChallenge,
+    source: str,
+    dialect: str | None,
+    visible_only: bool,
+) -> Grade:
+    """Grade Python in the sandbox or SQL on its engine."""
+    if isinstance(challenge, SqlChallenge):
+        chosen = submission_dialect(challenge, dialect)
+        assert chosen is not None
+        try:
+            return await grade_sql(
+                ctx.sql_engines, challenge, source, chosen, visible_only=visible_only
+            )
+        except SqlRejected as exc:
+            raise ServiceUnavailable(str(exc)) from exc
+    runner = await asyncio.to_thread(get_runner, ctx.settings)
+    return await asyncio.to_thread(
+        grade_source,
+        runner,
+        challenge,
+        source,
+        visible_only=visible_only,
+        secret=ctx.settings.effective_secret_key,
+        pools=ctx.pools,
     )
 
 
-def resolved_tests(
-    runner: Runner, challenge: Challenge, *, secret: str = "", source: str = ""
-) -> list[TestCase]:
-    """The challenge's tests with property tests made concrete for this source: its share
-    of the pool's inputs, with the reference solution's results as expected values."""
-    pooled = _pooled_tests(runner, challenge, secret)
+async def run_examples(
+    ctx: GradingContext, session: AsyncSession, *, slug: str, source: str, dialect: str | None
+) -> Grade:
+    """Grade the visible examples only; nothing is recorded."""
+    challenge, chosen = await _checked(ctx, session, slug=slug, source=source, dialect=dialect)
+    return await grade_any(
+        ctx, challenge=challenge, source=source, dialect=chosen, visible_only=True
+    )
+
+
+async def submit(
+    ctx: GradingContext,
+    session: AsyncSession,
+    *,
+    slug: str,
+    source: str,
+    dialect: str | None = None,
+    user_id: int | None = None,
+) -> Submission:
+    """Store a submission as queued; once the unit of work commits it is enqueued (stored
+    before grading starts, so a crash cannot lose it)."""
+    challenge, chosen = await _checked(ctx, session, slug=slug, source=source, dialect=dialect)
+    submission = await repository.add_submission(
+        session,
+        Submission(
+            challenge=challenge.slug,
+            source=source,
+            status=SubmissionStatus.QUEUED,
+            tests=[],
+            message="",
+            dialect=chosen,
+            user_id=user_id,
+        ),
+    )
+    if ctx.enqueue is not None:
+        enqueue, submission_id = ctx.enqueue, submission.id
+        after_commit(session, lambda: enqueue(submission_id))
+    return submission
+
+
+async def get_submission(session: AsyncSession, *, submission_id: int) -> Submission:
+    submission = await repository.get_submission(session, submission_id=submission_id)
+    if submission is None:
+        raise NotFound(f"no submission {submission_id}")
+    return submission
+
+
+async def own_submissions(
+    session: AsyncSession, *, user_id: int, slug: str, limit: int
+) -> list[SubmissionSummary]:
+    """A user's submissions to one challenge, newest first, with their code."""
+    rows = await repository.submissions_of_user(
+        session, user_id=user_id, challenge=slug, limit=limit
+    )
     return [
-        t if t.kind != "property" else _subset(t, challenge.slug, secret, source) for t in pooled
+        SubmissionSummary(
+            id=s.id,
+            dialect=s.dialect,
+            status=s.status,
+            verdict=s.verdict,
+            score=s.score,
+            passed=s.passed,
+            total=s.total,
+            message=s.message,
+            source=s.source,
+            created_at=s.created_at,
+        )
+        for s in rows
     ]
 
 
-def grade_source(
-    runner: Runner,
-    challenge: Challenge,
-    source: str,
-    *,
-    visible_only: bool,
-    secret: str = "",
-) -> Grade:
-    """Blocking: run in a worker thread. A Run sees the visible examples only; a submission
-    all tests, its property cases chosen by HMAC(secret, source)."""
-    if visible_only:
-        tests = challenge.visible
-    else:
-        tests = resolved_tests(runner, challenge, secret=secret, source=source)
-    outcome = runner.run(build_job(challenge, source, tests), challenge.meta.limits)
-    return grade(challenge, tests, outcome)
+@dataclass(frozen=True)
+class GradedSubmission:
+    """A graded submission as other domains see it (practice's progress)."""
+
+    id: int
+    challenge: str
+    verdict: str | None
+    score: float | None
+    created_at: datetime
+
+
+async def graded_of_user(session: AsyncSession, *, user_id: int) -> list[GradedSubmission]:
+    """The declared seam to grading's results: the user's graded submissions, newest first."""
+    rows = await repository.finished_of_user(session, user_id=user_id)
+    return [GradedSubmission(r.id, r.challenge, r.verdict, r.score, r.created_at) for r in rows]
+
+
+async def recoverable(ctx: GradingContext) -> list[int]:
+    """Submissions waiting for a grader: queued, or left running by a process that died."""
+    async with ctx.database.session() as session:
+        return await repository.recoverable_ids(session, at=now())
+
+
+async def release_claims(ctx: GradingContext) -> int:
+    """A stopping process hands back what it was grading (queued again for another)."""
+    async with ctx.database.session() as session:
+        return await repository.release(session, owner=ctx.owner)
+
+
+async def grade_submission(ctx: GradingContext, *, submission_id: int) -> Grade | None:
+    """The grading entry point (the in-process queue, a worker and the CLI call it): claim
+    the submission, grade it, store the verdict while still holding the claim, and announce
+    it. None when another process holds (or finished) it, or the claim was lost."""
+    async with ctx.database.session() as session:
+        at = now()
+        claimed = await repository.claim(
+            session, submission_id=submission_id, owner=ctx.owner, at=at, until=at + LEASE
+        )
+        if claimed is None:
+            return None
+        await ctx.catalogue.ensure(session, slug=claimed.challenge)
+        slug, source, attempts = claimed.challenge, claimed.source, claimed.attempts
+        dialect = claimed.dialect
+    async with _renewing(ctx, submission_id):
+        if attempts > MAX_ATTEMPTS:
+            result = internal_error(f"grading was interrupted {attempts - 1} times; giving up")
+        else:
+            try:
+                challenge = ctx.catalogue.find(slug)
+                result = await grade_any(
+                    ctx, challenge=challenge, source=source, dialect=dialect, visible_only=False
+                )
+            except (NotFound, ServiceUnavailable, SourceRejected) as exc:
+                result = internal_error(exc.detail)
+            except Exception as exc:  # the row ends as Internal Error, never left running
+                log.error("grading_failed", submission=submission_id, error=repr(exc))
+                result = internal_error(GRADING_FAILED)
+    async with ctx.database.session() as session:
+        stored = await store_grade(ctx, session, submission_id=submission_id, result=result)
+    return result if stored else None
+
+
+@contextlib.asynccontextmanager
+async def _renewing(ctx: GradingContext, submission_id: int) -> AsyncIterator[None]:
+    async def renew() -> None:
+        while True:
+            await asyncio.sleep(RENEW.total_seconds())
+            async with ctx.database.session() as session:
+                if not await repository.renew(
+                    session, submission_id=submission_id, owner=ctx.owner, until=now() + LEASE
+                ):
+                    return
+
+    task = asyncio.create_task(renew(), name=f"lease-{submission_id}")
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await task
+
+
+async def store_grade(
+    ctx: GradingContext, session: AsyncSession, *, submission_id: int, result: Grade
+) -> bool:
+    """Store the verdict if this process still holds the claim, and publish
+    `SubmissionGraded` in the same unit of work (practice moves the review card with it)."""
+    stored = await repository.store_verdict(
+        session,
+        submission_id=submission_id,
+        owner=ctx.owner,
+        values={
+            "verdict": result.verdict.value,
+            "score": result.score,
+            "passed": result.passed,
+            "total": len(result.tests),
+            "message": storable(result.message[:4000]),
+            "tests": [t.public() for t in result.tests],
+            "finished_at": now(),
+        },
+    )
+    if not stored:
+        log.warning("grading_claim_lost", submission=submission_id)
+        return False
+    submission = await get_submission(session, submission_id=submission_id)
+    earlier = 0
+    if submission.user_id is not None:
+        earlier = await repository.earlier_graded(
+            session,
+            user_id=submission.user_id,
+            challenge=submission.challenge,
+            before_id=submission.id,
+        )
+    event = SubmissionGraded(
+        submission_id=submission.id,
+        user_id=submission.user_id,
+        challenge=submission.challenge,
+        seed_question=ctx.catalogue.seed_question(submission.challenge),
+        verdict=result.verdict.value,
+        accepted=result.verdict == Verdict.ACCEPTED,
+        earlier_graded=earlier,
+    )
+    await ctx.events.publish(event, session=session)
+    return True
+
+
+# Shapes ----------------------------------------------------------------------------------------
 
 
 def grade_out(g: Grade) -> GradeOut:
@@ -382,155 +374,4 @@ def grade_out(g: Grade) -> GradeOut:
 
 
 def submission_out(s: Submission) -> SubmissionOut:
-    return SubmissionOut(
-        id=s.id,
-        challenge=s.challenge,
-        dialect=s.dialect,
-        status=s.status,
-        verdict=s.verdict,
-        score=s.score,
-        passed=s.passed,
-        total=s.total,
-        message=s.message,
-        tests=[TestOut(**t) for t in s.tests],
-        created_at=s.created_at,
-        finished_at=s.finished_at,
-    )
-
-
-async def create_submission(
-    session: AsyncSession,
-    *,
-    challenge: Challenge | SqlChallenge,
-    source: str,
-    dialect: str | None = None,
-    user_id: int | None = None,
-) -> Submission:
-    submission = Submission(
-        challenge=challenge.slug,
-        source=source,
-        status="queued",
-        tests=[],
-        message="",
-        dialect=dialect,
-        user_id=user_id,
-    )
-    session.add(submission)
-    await session.flush()
-    return submission
-
-
-async def get_submission(session: AsyncSession, *, submission_id: int) -> Submission:
-    submission = await session.get(Submission, submission_id)
-    if submission is None:
-        raise NotFound(f"no submission {submission_id}")
-    return submission
-
-
-async def unfinished_ids(session: AsyncSession) -> list[int]:
-    rows = await session.scalars(
-        select(Submission.id)
-        .where(Submission.status.in_(("queued", "running")))
-        .order_by(Submission.id)
-    )
-    return list(rows.all())
-
-
-async def mark_running(session: AsyncSession, *, submission_id: int) -> Submission | None:
-    submission = await session.get(Submission, submission_id)
-    if submission is None or submission.status == "done":
-        return None
-    submission.status = "running"
-    submission.attempts += 1
-    submission.started_at = datetime.now(UTC)
-    return submission
-
-
-async def store_grade(
-    session: AsyncSession, *, submission_id: int, result: Grade, fuzz: bool = True
-) -> None:
-    """Store the verdict; it also moves the review card of the question the challenge
-    practises (so review and challenges share one schedule)."""
-    submission = await get_submission(session, submission_id=submission_id)
-    submission.status = "done"
-    submission.verdict = result.verdict.value
-    submission.score = result.score
-    submission.passed = result.passed
-    submission.total = len(result.tests)
-    submission.message = storable(result.message[:4000])
-    submission.tests = [t.public() for t in result.tests]
-    submission.finished_at = datetime.now(UTC)
-    if result.verdict != Verdict.INTERNAL_ERROR:
-        from viva.practice import review
-
-        try:
-            seed = find_challenge(submission.challenge).meta.seed_question
-        except NotFound:
-            seed = None
-        await review.record_verdict(
-            session,
-            user_id=submission.user_id,
-            challenge=submission.challenge,
-            seed_question=seed,
-            accepted=result.verdict == Verdict.ACCEPTED,
-            submission_id=submission.id,
-            fuzz=fuzz,
-        )
-
-
-GRADING_FAILED = "grading failed on the server's side; the operator's log has the details"
-
-
-def internal_error(message: str) -> Grade:
-    return Grade(Verdict.INTERNAL_ERROR, 0.0, [], message)
-
-
-# The runner is one per process: starting the zygotes costs a second, and their slot uids
-# must not be shared by two pools.
-_RUNNER: Runner | None = None
-_RUNNER_ERROR: str | None = None
-_RUNNER_LOCK = threading.Lock()
-
-
-def grading_unavailable(settings: Settings) -> str:
-    """Empty when this host can grade Python (and SQLite SQL) in isolation; otherwise why not
-    and how to fix it, in one sentence for the start-up line, challenge pages and the 503."""
-    if settings.sandbox == "none":
-        return ""
-    from viva.grading.sandbox import available
-
-    ok, reason = available()
-    return "" if ok else f"{reason}. `viva doctor` checks this host feature by feature."
-
-
-def refuse_if_ungradable(settings: Settings, *, dialect: str | None) -> None:
-    """Raise ServiceUnavailable before anything is stored when the submission's engine
-    needs the sandbox and this host has none (PostgreSQL SQL runs on its server)."""
-    if dialect in (None, "sqlite"):
-        reason = grading_unavailable(settings)
-        if reason:
-            raise ServiceUnavailable(reason)
-
-
-def get_runner(settings: Settings) -> Runner:
-    """The process's runner; raises ServiceUnavailable (never falls back) when the host
-    cannot isolate code."""
-    global _RUNNER, _RUNNER_ERROR
-    with _RUNNER_LOCK:
-        if _RUNNER is not None:
-            return _RUNNER
-        if settings.sandbox == "none":
-            _RUNNER = DirectRunner()
-            return _RUNNER
-        from viva.grading.sandbox import SandboxConfig, SandboxRunner, SandboxUnavailable
-
-        try:
-            _RUNNER = SandboxRunner(
-                SandboxConfig(slots=settings.sandbox_slots, uid_base=settings.sandbox_uid_base)
-            )
-        except (SandboxUnavailable, OSError) as exc:
-            _RUNNER_ERROR = str(exc)
-            raise ServiceUnavailable(
-                f"grading is unavailable: {exc}. Run `viva doctor` to see how to fix it."
-            ) from exc
-        return _RUNNER
+    return SubmissionOut.model_validate(s, from_attributes=True)

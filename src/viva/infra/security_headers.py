@@ -20,6 +20,15 @@ DOCS_CSP = (
     b"script-src 'self' 'unsafe-inline'; frame-ancestors 'none'"
 )
 
+# Live rooms: remote cursors and selections are coloured per participant with inline style
+# attributes (y-codemirror.next). Attributes cannot run script; <style> and scripts stay
+# self-only (the editor styles itself through constructable stylesheets).
+ROOM_CSP = (
+    b"default-src 'self'; img-src 'self' data:; style-src 'self'; "
+    b"style-src-attr 'unsafe-inline'; script-src 'self'; object-src 'none'; base-uri 'self'; "
+    b"form-action 'self'; frame-ancestors 'none'"
+)
+
 
 class SecurityHeadersMiddleware:
     def __init__(self, app: ASGIApp) -> None:
@@ -30,6 +39,7 @@ class SecurityHeadersMiddleware:
             await self.app(scope, receive, send)
             return
         docs = scope["path"] in ("/docs", "/redoc")
+        room = scope["path"].startswith("/rooms/")
 
         async def add_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -37,6 +47,8 @@ class SecurityHeadersMiddleware:
                 for name, value in HEADERS:
                     if docs and name == b"content-security-policy":
                         value = DOCS_CSP
+                    elif room and name == b"content-security-policy":
+                        value = ROOM_CSP
                     headers.append((name, value))
                 message["headers"] = headers
             await send(message)

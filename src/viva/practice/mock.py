@@ -1,189 +1,36 @@
-"""Timed mock interviews: templates, drawing questions, the session, scoring and the report.
-
-Alone, a candidate gets a score from the key-point matcher as soon as time is up. In
-interviewer mode an interviewer invites a candidate, scores every key point on a 1-4 rubric
-with private notes, gives a hire / no-hire signal, and releases the report.
+"""Mock interviews as a state machine: created -> running -> submitted -> (interviewer mode)
+scored -> released. The candidate answers against the clock; time's up submits what was
+saved. Alone, the matcher's score is released at once; in interviewer mode an interviewer
+invites a candidate, scores every key point on a 1-4 rubric and releases the report (see
+`mock_report`). Templates and drawing live in `mock_templates`.
 """
 
 from __future__ import annotations
 
 import random
 import secrets
-from collections import defaultdict
 from datetime import datetime, timedelta
 
 from fsrs import Rating
-from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
 
 from viva.accounts import security
 from viva.accounts import service as accounts
 from viva.accounts.models import User
 from viva.accounts.service import now
-from viva.bank import repository
-from viva.bank.models import Question
-from viva.bank.service import BUILTIN_TRACK, require_track
-from viva.errors import NotFound, VivaError
-from viva.practice import review
+from viva.errors import InvalidMock, MockError, NotFound
+from viva.practice import repository, review
 from viva.practice.matcher import match_key_points
-from viva.practice.models import MockInterview, MockItem, MockTemplate
-from viva.practice.schemas import ReportCategoryOut, ReportItemOut, ReportOut, ReportPointOut
+from viva.practice.mock_templates import draw, get_template
+from viva.practice.models import MockInterview, MockItem
 from viva.practice.synonyms import answer_synonyms
 
-DEFAULT_TEMPLATE = "python-fastapi-sql-screen"
 GRACE = timedelta(seconds=10)  # an auto-submit sent at 0:00 still arrives a little late
-DIFFICULTIES = ("easy", "medium", "hard")
 SIGNALS = ("strong_hire", "hire", "no_hire", "strong_no_hire")
 
 
-class MockError(VivaError):
-    status = 409
-    title = "Mock interview conflict"
-
-
-class InvalidMock(VivaError):
-    status = 422
-    title = "Invalid mock interview"
-
-
-# Templates -----------------------------------------------------------------------------------
-
-
-async def ensure_default_template(session: AsyncSession) -> None:
-    """The built-in template samples each of the seed's 10 sections once: 10 questions, 45 min."""
-    if await session.scalar(select(MockTemplate.id).where(MockTemplate.slug == DEFAULT_TEMPLATE)):
-        return
-    track = await repository.get_track(session, slug=BUILTIN_TRACK)
-    if track is None:
-        return
-    categories = await repository.categories_of_track(session, track_id=track.id)
-    session.add(
-        MockTemplate(
-            slug=DEFAULT_TEMPLATE,
-            title="Python Developer (FastAPI + SQL): technical screen",
-            track_id=track.id,
-            duration_seconds=45 * 60,
-            question_count=10,
-            category_weights={c.slug: 1.0 for c in categories},
-            difficulty_mix={"easy": 0.3, "medium": 0.5, "hard": 0.2},
-            kinds=[],
-            hint_penalty=0.1,
-            builtin=True,
-        )
-    )
-    await session.flush()
-
-
-async def list_templates(session: AsyncSession) -> list[MockTemplate]:
-    return list((await session.scalars(select(MockTemplate).order_by(MockTemplate.id))).all())
-
-
-async def get_template(session: AsyncSession, *, slug: str) -> MockTemplate:
-    template = await session.scalar(select(MockTemplate).where(MockTemplate.slug == slug))
-    if template is None:
-        raise NotFound(f"no mock interview template '{slug}'")
-    return template
-
-
-async def create_template(
-    session: AsyncSession,
-    *,
-    slug: str,
-    title: str,
-    track_slug: str,
-    duration_seconds: int,
-    question_count: int,
-    category_weights: dict[str, float],
-    difficulty_mix: dict[str, float],
-    hint_penalty: float,
-    actor: User,
-) -> MockTemplate:
-    track = await require_track(session, slug=track_slug)
-    known = {c.slug for c in await repository.categories_of_track(session, track_id=track.id)}
-    unknown = sorted(set(category_weights) - known)
-    if unknown:
-        raise InvalidMock(f"unknown categories for track '{track_slug}': {', '.join(unknown)}")
-    bad = sorted(set(difficulty_mix) - set(DIFFICULTIES))
-    if bad:
-        raise InvalidMock(f"difficulty mix keys are easy, medium, hard; not {', '.join(bad)}")
-    if await session.scalar(select(MockTemplate.id).where(MockTemplate.slug == slug)):
-        raise accounts.Conflict(f"a template '{slug}' exists")
-    template = MockTemplate(
-        slug=slug,
-        title=title,
-        track_id=track.id,
-        duration_seconds=duration_seconds,
-        question_count=question_count,
-        category_weights=category_weights or {c: 1.0 for c in sorted(known)},
-        difficulty_mix=difficulty_mix,
-        kinds=[],
-        hint_penalty=hint_penalty,
-        created_by=actor.id,
-    )
-    session.add(template)
-    await session.flush()
-    await accounts.audit(session, actor=actor, action="mock_template.create", target=slug)
-    return template
-
-
-def allocate(count: int, weights: dict[str, float]) -> dict[str, int]:
-    """Split `count` over keys by weight, largest remainder first (ties by key order)."""
-    total = sum(w for w in weights.values() if w > 0)
-    if count <= 0 or total <= 0:
-        return {k: 0 for k in weights}
-    quotas = {k: count * max(w, 0) / total for k, w in weights.items()}
-    result = {k: int(q) for k, q in quotas.items()}
-    order = sorted(weights, key=lambda k: (-(quotas[k] - result[k]), list(weights).index(k)))
-    for key in order[: count - sum(result.values())]:
-        result[key] += 1
-    return result
-
-
-def draw(
-    questions: list[Question],
-    *,
-    count: int,
-    category_weights: dict[str, float],
-    difficulty_mix: dict[str, float],
-    rng: random.Random,
-) -> list[Question]:
-    """Questions for one interview: categories by weight, difficulties by the mix."""
-    by_category: dict[str, list[Question]] = defaultdict(list)
-    for q in questions:
-        by_category[q.category.slug].append(q)
-    weights = {c: w for c, w in category_weights.items() if by_category.get(c) and w > 0}
-    if not weights:
-        weights = {c: 1.0 for c in by_category}
-    chosen: list[Question] = []
-    for slug, n in allocate(count, weights).items():
-        pool = list(by_category[slug])
-        for _ in range(min(n, len(pool))):
-            bias = [difficulty_mix.get(q.difficulty, 0.0) or 0.05 for q in pool]
-            pick = rng.choices(range(len(pool)), weights=bias)[0]
-            chosen.append(pool.pop(pick))
-    if len(chosen) < count:  # small categories: top up from anything left
-        rest = [q for q in questions if q not in chosen]
-        rng.shuffle(rest)
-        chosen += rest[: count - len(chosen)]
-    return sorted(chosen, key=lambda q: q.position)
-
-
-# Interviews ----------------------------------------------------------------------------------
-
-
-def _with_items(query: Select[MockInterview]) -> Select[MockInterview]:
-    """Interviews with their items, questions, answers and categories (relationships raise)."""
-    question = selectinload(MockInterview.items).selectinload(MockItem.question)
-    return query.options(
-        question.selectinload(Question.answer), question.selectinload(Question.category)
-    )
-
-
 async def load(session: AsyncSession, *, interview_id: int) -> MockInterview:
-    interview = await session.scalar(
-        _with_items(select(MockInterview).where(MockInterview.id == interview_id))
-    )
+    interview = await repository.interview(session, interview_id=interview_id)
     if interview is None:
         raise NotFound(f"no mock interview {interview_id}")
     return interview
@@ -229,16 +76,7 @@ async def create(
                 raise InvalidMock(f"no candidate {candidate_id}")
             if not await accounts.may_see_work_of(session, viewer=actor, owner_id=candidate_id):
                 raise accounts.Forbidden(f"user {candidate_id} is not assigned to you")
-    questions = list(
-        (
-            await session.scalars(
-                select(Question)
-                .where(Question.track_id == template.track_id)
-                .options(selectinload(Question.category))
-                .order_by(Question.position)
-            )
-        ).all()
-    )
+    questions = await repository.questions_to_draw(session, track_id=template.track_id)
     count = question_count or template.question_count
     drawn = draw(
         questions,
@@ -263,10 +101,10 @@ async def create(
         auto_submitted=False,
         private_summary="",
     )
-    session.add(interview)
-    await session.flush()
-    for position, question in enumerate(drawn):
-        session.add(
+    await repository.add(session, interview)
+    await repository.add(
+        session,
+        *(
             MockItem(
                 interview_id=interview.id,
                 position=position,
@@ -279,8 +117,9 @@ async def create(
                 rubric=[],
                 private_notes="",
             )
-        )
-    await session.flush()
+            for position, question in enumerate(drawn)
+        ),
+    )
     if interviewer_mode:
         await accounts.audit(
             session, actor=actor, action="mock.invite", target=f"interview {interview.id}"
@@ -289,9 +128,7 @@ async def create(
 
 
 async def accept_invite(session: AsyncSession, *, token: str, user: User) -> MockInterview:
-    interview = await session.scalar(
-        select(MockInterview).where(MockInterview.invite_hash == security.digest(token))
-    )
+    interview = await repository.interview_by_invite(session, invite_hash=security.digest(token))
     if interview is None:
         raise NotFound("this invite link is not valid")
     if interview.interviewer_id == user.id:
@@ -530,23 +367,10 @@ async def decide(
 async def interviews_of(session: AsyncSession, *, user: User) -> list[MockInterview]:
     """The interviews a user takes or runs, newest first, loaded in one go (any whose time ran
     out is submitted first)."""
-    rows = await session.scalars(
-        _with_items(
-            select(MockInterview)
-            .where(
-                (MockInterview.candidate_id == user.id) | (MockInterview.interviewer_id == user.id)
-            )
-            .order_by(MockInterview.id.desc())
-            .limit(100)
-        )
-    )
-    interviews = list(rows.all())
+    interviews = await repository.interviews_of(session, user_id=user.id, limit=100)
     for interview in interviews:
         await expire_if_due(session, interview=interview)
     return interviews
-
-
-# Report --------------------------------------------------------------------------------------
 
 
 def item_score(item: MockItem, hint_penalty: float) -> float:
@@ -559,136 +383,3 @@ def item_score(item: MockItem, hint_penalty: float) -> float:
     else:
         base = 0.0
     return max(0.0, round(base - hint_penalty * len(item.hints), 4))
-
-
-def report(interview: MockInterview, *, viewer: User) -> ReportOut:
-    """The report as this viewer may see it (private notes only for the interviewer)."""
-    role = role_of(interview, viewer)
-    if role is None:
-        raise NotFound(f"no mock interview {interview.id}")
-    if interview.status in ("created", "running"):
-        raise MockError("the report is ready once the interview is submitted")
-    if role == "candidate" and interview.status != "released":
-        raise MockError("your interviewer has not released the report yet")
-    private = role == "interviewer"
-    items: list[ReportItemOut] = []
-    for item in interview.items:
-        question = item.question
-        points = question.answer.key_points if question.answer else []
-        # Why each point was or was not credited: the checker is deterministic, so matching
-        # again explains the stored verdicts.
-        why = match_key_points(item.answer, points, synonyms=answer_synonyms(points))
-        lines = [
-            ReportPointOut(
-                text=p,
-                covered=bool(item.covered[i]) if i < len(item.covered) else False,
-                rubric=item.rubric[i] if i < len(item.rubric) else None,
-                matched=list(why[i].matched),
-                evidence=list(why[i].evidence),
-                missing=list(why[i].missing),
-                contradicted=list(why[i].contradicted),
-                against=list(why[i].against),
-            )
-            for i, p in enumerate(points)
-        ]
-        items.append(
-            ReportItemOut(
-                position=item.position,
-                question_id=question.id,
-                number=question.number,
-                text=question.text,
-                category=question.category.title,
-                answer=item.answer,
-                notes=item.notes,
-                hints=[h["text"] for h in item.hints],
-                time_spent_seconds=round(item.time_spent_ms / 1000, 1),
-                score=item_score(item, interview.hint_penalty),
-                points=lines,
-                private_notes=item.private_notes if private else None,
-            )
-        )
-    per: dict[str, list[float]] = defaultdict(list)
-    for line in items:
-        per[line.category].append(line.score)
-    missed = [
-        (line.number, p.text)
-        for line in items
-        for p in line.points
-        if (p.rubric is not None and p.rubric <= 2) or (p.rubric is None and not p.covered)
-    ]
-    return ReportOut(
-        id=interview.id,
-        title=interview.title,
-        status=interview.status,
-        auto_submitted=interview.auto_submitted,
-        started_at=interview.started_at,
-        submitted_at=interview.submitted_at,
-        duration_seconds=interview.duration_seconds,
-        total_score=round(sum(i.score for i in items) / len(items), 4) if items else 0.0,
-        categories=[
-            ReportCategoryOut(category=c, questions=len(s), score=round(sum(s) / len(s), 4))
-            for c, s in per.items()
-        ],
-        items=items,
-        missed=missed,
-        recommended=[
-            i.question_id
-            for i in sorted((i for i in items if i.score < 0.75), key=lambda i: i.score)
-        ],
-        signal=interview.signal if interview.status == "released" or private else None,
-        private_summary=interview.private_summary if private else None,
-        interviewer_mode=interview.interviewer_id is not None,
-        hints_used=sum(len(i.hints) for i in items),
-        time_used_seconds=round(sum(i.time_spent_seconds for i in items), 1),
-    )
-
-
-def _minutes(seconds: float) -> str:
-    return f"{int(seconds // 60)}:{int(seconds % 60):02d}"
-
-
-def report_markdown(r: ReportOut) -> str:
-    lines = [
-        f"# Mock interview report: {r.title}",
-        "",
-        f"- Score: **{r.total_score:.0%}**",
-        f"- Time used: {_minutes(r.time_used_seconds)} of {_minutes(r.duration_seconds)}"
-        + (" (auto-submitted when time ran out)" if r.auto_submitted else ""),
-        f"- Hints used: {r.hints_used}",
-    ]
-    if r.signal:
-        lines.append(f"- Signal: {r.signal.replace('_', ' ')}")
-    if r.private_summary:
-        lines.append(f"- Interviewer's private summary: {r.private_summary}")
-    lines += ["", "## Score per category", "", "| category | questions | score |", "|---|---|---|"]
-    lines += [f"| {c.category} | {c.questions} | {c.score:.0%} |" for c in r.categories]
-    lines += ["", "## Questions", ""]
-    for item in r.items:
-        lines += [
-            f"### Q{item.number}. {item.text}",
-            "",
-            f"{item.category} · score {item.score:.0%} · {_minutes(item.time_spent_seconds)}"
-            f" · hints {len(item.hints)}",
-            "",
-        ]
-        for p in item.points:
-            mark = "x" if (p.rubric or 0) >= 3 or (p.rubric is None and p.covered) else " "
-            rubric = f" (rubric {p.rubric}/4)" if p.rubric is not None else ""
-            why = ""
-            if p.contradicted:
-                why = f" (checker: contradicts the model answer: {'; '.join(p.against)})"
-            elif p.matched:
-                why = f" (checker matched: {', '.join(p.matched)})"
-            lines.append(f"- [{mark}] {p.text}{rubric}{why}")
-        if item.answer.strip():
-            lines += ["", "Answer:", "", *[f"> {a}" for a in item.answer.strip().splitlines()]]
-        if item.notes.strip():
-            lines += ["", f"Notes: {item.notes.strip()}"]
-        if item.private_notes:
-            lines += ["", f"Interviewer's private notes: {item.private_notes}"]
-        lines.append("")
-    lines += ["## Review next", ""]
-    lines += [f"- Q{i.number}. {i.text} ({i.score:.0%})" for i in r.recommended_items] or [
-        "- Nothing below 75%: well done."
-    ]
-    return "\n".join(lines) + "\n"

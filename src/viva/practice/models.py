@@ -33,7 +33,9 @@ class ReviewCard(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    question_id: Mapped[int] = mapped_column(ForeignKey("questions.id", ondelete="CASCADE"))
+    question_id: Mapped[int] = mapped_column(
+        ForeignKey("questions.id", ondelete="CASCADE"), index=True
+    )
     state: Mapped[int] = mapped_column(Integer, default=1)  # fsrs.State
     step: Mapped[int | None] = mapped_column(Integer, default=0)
     stability: Mapped[float | None] = mapped_column(Float, default=None)
@@ -54,7 +56,9 @@ class ReviewLog(Base):
     __table_args__ = (Index("ix_review_logs_user_id_reviewed_at", "user_id", "reviewed_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    card_id: Mapped[int] = mapped_column(ForeignKey("review_cards.id", ondelete="CASCADE"))
+    card_id: Mapped[int] = mapped_column(
+        ForeignKey("review_cards.id", ondelete="CASCADE"), index=True
+    )
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     rating: Mapped[int] = mapped_column(Integer)  # 1 Again, 2 Hard, 3 Good, 4 Easy
     source: Mapped[str] = mapped_column(String(16), default="review")
@@ -72,7 +76,7 @@ class ReviewSetting(Base):
         ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
     )
     track_id: Mapped[int] = mapped_column(
-        ForeignKey("tracks.id", ondelete="CASCADE"), primary_key=True
+        ForeignKey("tracks.id", ondelete="CASCADE"), primary_key=True, index=True
     )
     desired_retention: Mapped[float] = mapped_column(Float, default=0.9)
     new_per_day: Mapped[int] = mapped_column(Integer, default=10)
@@ -86,7 +90,7 @@ class MockTemplate(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(60), unique=True)
     title: Mapped[str] = mapped_column(String(200))
-    track_id: Mapped[int] = mapped_column(ForeignKey("tracks.id", ondelete="CASCADE"))
+    track_id: Mapped[int] = mapped_column(ForeignKey("tracks.id", ondelete="CASCADE"), index=True)
     duration_seconds: Mapped[int] = mapped_column(Integer)
     question_count: Mapped[int] = mapped_column(Integer)
     category_weights: Mapped[dict[str, float]] = mapped_column(JSON, default=dict)
@@ -95,7 +99,7 @@ class MockTemplate(Base):
     hint_penalty: Mapped[float] = mapped_column(Float, default=0.1)
     builtin: Mapped[bool] = mapped_column(Boolean, default=False)
     created_by: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL"), default=None
+        ForeignKey("users.id", ondelete="SET NULL"), index=True, default=None
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -107,7 +111,7 @@ class MockInterview(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     template_id: Mapped[int | None] = mapped_column(
-        ForeignKey("mock_templates.id", ondelete="SET NULL"), default=None
+        ForeignKey("mock_templates.id", ondelete="SET NULL"), index=True, default=None
     )
     title: Mapped[str] = mapped_column(String(200))
     candidate_id: Mapped[int | None] = mapped_column(
@@ -146,7 +150,9 @@ class MockItem(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     interview_id: Mapped[int] = mapped_column(ForeignKey("mock_interviews.id", ondelete="CASCADE"))
     position: Mapped[int] = mapped_column(Integer)
-    question_id: Mapped[int] = mapped_column(ForeignKey("questions.id", ondelete="CASCADE"))
+    question_id: Mapped[int] = mapped_column(
+        ForeignKey("questions.id", ondelete="CASCADE"), index=True
+    )
     answer: Mapped[str] = mapped_column(Text, default="")
     notes: Mapped[str] = mapped_column(Text, default="")
     hints: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
@@ -171,8 +177,10 @@ class PointDispute(Base):
     __table_args__ = (Index("ix_point_disputes_created_at", "created_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    question_id: Mapped[int] = mapped_column(ForeignKey("questions.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    question_id: Mapped[int] = mapped_column(
+        ForeignKey("questions.id", ondelete="CASCADE"), index=True
+    )
     point_index: Mapped[int] = mapped_column(Integer)
     key_points: Mapped[list[str]] = mapped_column(JSON, default=list)
     answer: Mapped[str] = mapped_column(Text)

@@ -1,22 +1,25 @@
-"""Practice pages: the review queue, one review card, mock interviews and their reports."""
+"""Practice pages: the review queue, one review card, mock interviews and their reports,
+and progress (the candidate's own, and an interviewer's candidates')."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from viva.accounts.auth import require_role, resolve
 from viva.accounts.models import User
-from viva.accounts.service import Forbidden, candidates_of, now
+from viva.accounts.roles import Role
+from viva.accounts.service import Forbidden, candidates_of, get_user, may_see_work_of, now
 from viva.bank import repository
-from viva.bank.models import Question, Track
 from viva.bank.service import BUILTIN_TRACK, require_track
-from viva.deps import DbId, SessionDep, SettingsDep
-from viva.errors import NotFound
-from viva.grading import service as grading
-from viva.practice import mock, review
+from viva.deps import CatalogueDep, DbId, SessionDep, SettingsDep
+from viva.errors import MockError, NotFound
+from viva.grading.catalogue import Catalogue
+from viva.practice import charts, mock, mock_templates, progress, review
+from viva.practice import mock_report as reports
+from viva.practice import repository as practice_repository
 from viva.web.pages import render_private
 
 router = APIRouter(include_in_schema=False)
@@ -24,7 +27,7 @@ LONG_TEXT = 20_000
 
 
 async def _user(request: Request, session: SessionDep, settings: SettingsDep) -> User:
-    return require_role(await resolve(request, session, settings), 1)
+    return require_role(await resolve(request, session, settings), Role.CANDIDATE)
 
 
 # Review --------------------------------------------------------------------------------------
@@ -105,8 +108,9 @@ async def _card_page(
         if found is None:
             raise NotFound(f"no question with id {question_id}")
         question = found
-    track = await session.get(Track, question.track_id)
+    track = await practice_repository.track_of_question(session, question_id=question.id)
     builtin = track is not None and track.slug == BUILTIN_TRACK
+    catalogue: Catalogue = request.app.state.catalogue
     return render_private(
         request,
         "review.html",
@@ -115,10 +119,15 @@ async def _card_page(
             "answer": answer,
             "matches": matches,
             "covered": sum(m.covered for m in matches) if matches else 0,
-            "challenges": grading.challenges_for(question.number) if builtin else [],
+            "challenges": catalogue.for_seed(question.number) if builtin else [],
             "track": track,
             "user": user,
             "disputed": disputed,
+            "intervals": await review.next_intervals(
+                session, user_id=user.id, question_id=question.id
+            )
+            if answer is not None
+            else {},
         },
     )
 
@@ -179,8 +188,7 @@ async def review_rate(
         coverage=coverage,
         fuzz=settings.review_fuzzing,
     )
-    question = await session.get(Question, card.question_id)
-    track = await session.get(Track, question.track_id) if question else None
+    track = await practice_repository.track_of_question(session, question_id=card.question_id)
     slug = track.slug if track else BUILTIN_TRACK
     return RedirectResponse(f"/practice/next?track={slug}", status_code=303)
 
@@ -202,7 +210,7 @@ async def mock_index(request: Request, session: SessionDep, settings: SettingsDe
         "mock_index.html",
         {
             "user": user,
-            "templates": await mock.list_templates(session),
+            "templates": await mock_templates.list_templates(session),
             "interviews": interviews,
             "candidates": candidates,
             "invite": request.query_params.get("invite"),
@@ -334,8 +342,8 @@ async def mock_report(
     user = await _user(request, session, settings)
     interview = await mock.visible(session, interview_id=interview_id, user=user)
     try:
-        report = mock.report(interview, viewer=user)
-    except mock.MockError as error:
+        report = reports.report(interview, viewer=user)
+    except MockError as error:
         return render_private(
             request, "mock_wait.html", {"interview": interview, "message": error.detail}
         )
@@ -348,9 +356,9 @@ async def mock_report_markdown(
 ) -> Response:
     user = await _user(request, session, settings)
     interview = await mock.visible(session, interview_id=interview_id, user=user)
-    report = mock.report(interview, viewer=user)
+    report = reports.report(interview, viewer=user)
     return Response(
-        mock.report_markdown(report),
+        reports.report_markdown(report),
         media_type="text/markdown; charset=utf-8",
         headers={
             "Content-Disposition": f'attachment; filename="mock-{report.id}.md"',
@@ -367,7 +375,7 @@ async def mock_score_page(
     interview = await mock.visible(session, interview_id=interview_id, user=user)
     if mock.role_of(interview, user) != "interviewer" or interview.interviewer_id is None:
         raise Forbidden("only the interviewer scores this interview")
-    report = mock.report(interview, viewer=user)
+    report = reports.report(interview, viewer=user)
     return render_private(
         request,
         "mock_score.html",
@@ -409,3 +417,61 @@ async def mock_score(
             fuzz=settings.review_fuzzing,
         )
     return RedirectResponse(f"/mock/{interview.id}/report", status_code=303)
+
+
+# Progress --------------------------------------------------------------------------------------
+
+
+async def _progress_context(
+    session: SessionDep, catalogue: Catalogue, owner: User
+) -> dict[str, Any]:
+    data = await progress.progress(session, catalogue=catalogue, user_id=owner.id)
+    reviews = await review.stats(session, user_id=owner.id)
+    today = min(reviews.forecast)
+    return {
+        "p": data,
+        "owner": owner,
+        "reviews": reviews,
+        "reviewed": sum(reviews.heatmap.values()),
+        "heatmap": charts.heatmap_svg(reviews.heatmap, end=today),
+        "forecast": charts.forecast_svg(reviews.forecast, start=today),
+    }
+
+
+@router.get("/progress", response_class=HTMLResponse)
+async def progress_page(
+    request: Request, session: SessionDep, settings: SettingsDep, catalogue: CatalogueDep
+) -> Response:
+    user = require_role(await resolve(request, session, settings), Role.CANDIDATE)
+    context = await _progress_context(session, catalogue, user) | {"user": user}
+    return render_private(request, "progress.html", context)
+
+
+@router.get("/candidates", response_class=HTMLResponse)
+async def candidates_page(
+    request: Request, session: SessionDep, settings: SettingsDep, catalogue: CatalogueDep
+) -> Response:
+    """An interviewer's assigned candidates (an admin's: every candidate)."""
+    user = require_role(await resolve(request, session, settings), Role.INTERVIEWER)
+    rows = []
+    for candidate in await candidates_of(session, interviewer=user):
+        data = await progress.progress(session, catalogue=catalogue, user_id=candidate.id)
+        rows.append((candidate, data))
+    return render_private(request, "candidates.html", {"rows": rows, "user": user})
+
+
+@router.get("/candidates/{user_id}", response_class=HTMLResponse)
+async def candidate_progress_page(
+    user_id: DbId,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    catalogue: CatalogueDep,
+) -> Response:
+    """A candidate's progress page, for their interviewer or an admin."""
+    user = require_role(await resolve(request, session, settings), Role.INTERVIEWER)
+    owner = await get_user(session, user_id=user_id)
+    if owner is None or not await may_see_work_of(session, viewer=user, owner_id=owner.id):
+        raise NotFound(f"no candidate {user_id}")
+    context = await _progress_context(session, catalogue, owner) | {"user": user, "viewing": True}
+    return render_private(request, "progress.html", context)

@@ -11,16 +11,14 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from fsrs import Card, Rating, Scheduler, State
-from sqlalchemy import Select, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import joinedload
 
 from viva.accounts.models import Attempt
 from viva.accounts.service import now
-from viva.bank import repository
+from viva.bank import repository as bank_repository
 from viva.bank.models import Question, Track
-from viva.bank.service import BUILTIN_TRACK
-from viva.errors import NotFound, VivaError
+from viva.errors import InvalidDispute, InvalidReview, NotFound
+from viva.practice import repository
 from viva.practice.matcher import PointMatch, match_key_points
 from viva.practice.models import PointDispute, ReviewCard, ReviewLog, ReviewSetting
 from viva.practice.synonyms import answer_synonyms
@@ -29,11 +27,6 @@ RATINGS = {"again": Rating.Again, "hard": Rating.Hard, "good": Rating.Good, "eas
 RATING_NAMES = {int(v): k for k, v in RATINGS.items()}
 DEFAULT_RETENTION = 0.9
 DEFAULT_NEW_PER_DAY = 10
-
-
-class InvalidReview(VivaError):
-    status = 422
-    title = "Invalid review"
 
 
 def parse_rating(value: str | int) -> Rating:
@@ -69,7 +62,7 @@ class ReviewOutcome:
 
 
 async def get_setting(session: AsyncSession, *, user_id: int, track_id: int) -> ReviewSetting:
-    setting = await session.get(ReviewSetting, (user_id, track_id))
+    setting = await repository.get_setting(session, user_id=user_id, track_id=track_id)
     return setting or _default_setting(user_id=user_id, track_id=track_id)
 
 
@@ -94,13 +87,12 @@ async def set_setting(
         raise InvalidReview("desired retention is between 0.70 and 0.99")
     if not 0 <= new_per_day <= 200:
         raise InvalidReview("new cards per day is between 0 and 200")
-    setting = await session.get(ReviewSetting, (user_id, track_id))
+    setting = await repository.get_setting(session, user_id=user_id, track_id=track_id)
     if setting is None:
         setting = ReviewSetting(user_id=user_id, track_id=track_id)
-        session.add(setting)
     setting.desired_retention = desired_retention
     setting.new_per_day = new_per_day
-    await session.flush()
+    await repository.add(session, setting)
     return setting
 
 
@@ -114,17 +106,6 @@ def _day_start(moment: datetime) -> datetime:
     return moment.replace(hour=0, minute=0, second=0, microsecond=0)
 
 
-def due_cards(*, user_id: int, track_id: int, at: datetime) -> Select[ReviewCard, Question]:
-    """The hot query of the review queue (its plan is checked in tests/infra)."""
-    return (
-        select(ReviewCard, Question)
-        .join(Question, Question.id == ReviewCard.question_id)
-        .where(ReviewCard.user_id == user_id, Question.track_id == track_id, ReviewCard.due <= at)
-        .order_by(ReviewCard.due, Question.position)
-        .options(joinedload(Question.category, innerjoin=True))
-    )
-
-
 async def queue(
     session: AsyncSession, *, user_id: int, track: Track, at: datetime, limit: int = 50
 ) -> tuple[list[QueueEntry], int]:
@@ -132,53 +113,25 @@ async def queue(
 
     Returns the entries and how many are due in total (beyond `limit`).
     """
-    due_rows = (await session.execute(due_cards(user_id=user_id, track_id=track.id, at=at))).all()
+    due_rows = await repository.due(session, user_id=user_id, track_id=track.id, at=at)
     entries = [QueueEntry(question=q, card=c) for c, q in due_rows]
-    # The daily allowance and what was introduced today, in one round trip.
-    per_day = (
-        select(ReviewSetting.new_per_day)
-        .where(ReviewSetting.user_id == user_id, ReviewSetting.track_id == track.id)
-        .scalar_subquery()
+    new_per_day, introduced_today = await repository.new_card_allowance(
+        session, user_id=user_id, track_id=track.id, since=_day_start(at)
     )
-    introduced = (
-        select(func.count())
-        .select_from(ReviewCard)
-        .join(Question, Question.id == ReviewCard.question_id)
-        .where(
-            ReviewCard.user_id == user_id,
-            Question.track_id == track.id,
-            ReviewCard.created_at >= _day_start(at),
-        )
-        .scalar_subquery()
-    )
-    new_per_day, introduced_today = (await session.execute(select(per_day, introduced))).one()
     if new_per_day is None:
         new_per_day = DEFAULT_NEW_PER_DAY
-    allowance = max(0, int(new_per_day) - int(introduced_today or 0))
+    allowance = max(0, int(new_per_day) - introduced_today)
     if allowance:
-        seen = select(ReviewCard.question_id).where(ReviewCard.user_id == user_id)
-        new = (
-            await session.scalars(
-                select(Question)
-                .where(Question.track_id == track.id, Question.id.not_in(seen))
-                .order_by(Question.position)
-                .limit(allowance)
-                .options(joinedload(Question.category, innerjoin=True))
-            )
-        ).all()
+        new = await repository.unseen_questions(
+            session, user_id=user_id, track_id=track.id, limit=allowance
+        )
         entries += [QueueEntry(question=q, card=None) for q in new]
     return entries[:limit], len(entries)
 
 
 async def next_due(session: AsyncSession, *, user_id: int, track: Track) -> datetime | None:
     """When the user's next card in the track comes due; None before the first review."""
-    return await session.scalar(
-        select(ReviewCard.due)
-        .join(Question, Question.id == ReviewCard.question_id)
-        .where(ReviewCard.user_id == user_id, Question.track_id == track.id)
-        .order_by(ReviewCard.due)
-        .limit(1)
-    )
+    return await repository.next_due(session, user_id=user_id, track_id=track.id)
 
 
 async def rate(
@@ -195,22 +148,7 @@ async def rate(
 ) -> ReviewCard:
     """Apply one rating to the user's card for a question (creating the card if new)."""
     at = at or now()
-    # The question's track, the user's card and review setting: one round trip.
-    found = (
-        await session.execute(
-            select(Question.track_id, ReviewCard, ReviewSetting)
-            .select_from(Question)
-            .outerjoin(
-                ReviewCard,
-                and_(ReviewCard.question_id == Question.id, ReviewCard.user_id == user_id),
-            )
-            .outerjoin(
-                ReviewSetting,
-                and_(ReviewSetting.user_id == user_id, ReviewSetting.track_id == Question.track_id),
-            )
-            .where(Question.id == question_id)
-        )
-    ).first()
+    found = await repository.card_for_rating(session, user_id=user_id, question_id=question_id)
     if found is None:
         raise NotFound(f"no question with id {question_id}")
     track_id, card, stored_setting = found
@@ -225,8 +163,7 @@ async def rate(
             lapses=0,
             created_at=at,
         )
-        session.add(card)
-        await session.flush()
+        card = await repository.add_card(session, card)
     setting = stored_setting or _default_setting(user_id=user_id, track_id=track_id)
     scheduled, _ = scheduler(retention=setting.desired_retention, fuzz=fuzz).review_card(
         _to_fsrs(card), rating, review_datetime=at
@@ -240,7 +177,7 @@ async def rate(
     card.due = scheduled.due
     card.last_review = at
     card.reps += 1
-    session.add(
+    logged: list[ReviewLog | Attempt] = [
         ReviewLog(
             card_id=card.id,
             user_id=user_id,
@@ -250,9 +187,9 @@ async def rate(
             duration_ms=duration_ms,
             reviewed_at=at,
         )
-    )
+    ]
     if source == "review":
-        session.add(
+        logged.append(
             Attempt(
                 user_id=user_id,
                 question_id=question_id,
@@ -261,23 +198,54 @@ async def rate(
                 created_at=at,
             )
         )
-    await session.flush()
+    await repository.add(session, *logged)
     return card
+
+
+def short_interval(delta: timedelta) -> str:
+    """An interval as Anki writes it on its buttons: "<1m", "10m", "3h", "4d", "2mo", "1.5y"."""
+    minutes = delta.total_seconds() / 60
+    if minutes < 1:
+        return "<1m"
+    if minutes < 60:
+        return f"{round(minutes)}m"
+    if minutes < 24 * 60:
+        return f"{round(minutes / 60)}h"
+    days = minutes / (24 * 60)
+    if days < 30:
+        return f"{round(days)}d"
+    if days < 365:
+        return f"{round(days / 30)}mo"
+    return f"{days / 365:.1f}".rstrip("0").rstrip(".") + "y"
+
+
+async def next_intervals(
+    session: AsyncSession, *, user_id: int, question_id: int, at: datetime | None = None
+) -> dict[str, str]:
+    """When the card would come back after each rating (unfuzzed), for the rating buttons."""
+    at = at or now()
+    found = await repository.card_for_rating(session, user_id=user_id, question_id=question_id)
+    if found is None:
+        raise NotFound(f"no question with id {question_id}")
+    track_id, card, stored_setting = found
+    setting = stored_setting or _default_setting(user_id=user_id, track_id=track_id)
+    fsrs_card = _to_fsrs(card) if card is not None else Card(due=at)
+    plan = scheduler(retention=setting.desired_retention, fuzz=False)
+    return {
+        name: short_interval(plan.review_card(fsrs_card, rating, review_datetime=at)[0].due - at)
+        for name, rating in RATINGS.items()
+    }
 
 
 async def check_answer(
     session: AsyncSession, *, question_id: int, text: str
 ) -> tuple[Question, list[PointMatch]]:
     """Which of the model answer's key points a typed answer covered."""
-    question = await repository.get_question(session, question_id=question_id)
+    question = await bank_repository.get_question(session, question_id=question_id)
     if question is None:
         raise NotFound(f"no question with id {question_id}")
     points = question.answer.key_points if question.answer is not None else []
     return question, match_key_points(text, points, synonyms=answer_synonyms(points))
-
-
-class InvalidDispute(VivaError):
-    status = 422
 
 
 async def dispute_point(
@@ -299,68 +267,13 @@ async def dispute_point(
         answer=text,
         contradicted=bool(matches[point_index].contradicted),
     )
-    session.add(dispute)
-    await session.flush()
+    await repository.add(session, dispute)
     return dispute
 
 
 async def disputes(session: AsyncSession) -> list[tuple[PointDispute, int]]:
     """Every dispute, oldest first, with its question's number."""
-    rows = await session.execute(
-        select(PointDispute, Question.number)
-        .join(Question, Question.id == PointDispute.question_id)
-        .order_by(PointDispute.created_at, PointDispute.id)
-    )
-    return [(dispute, number) for dispute, number in rows]
-
-
-async def record_verdict(
-    session: AsyncSession,
-    *,
-    user_id: int | None,
-    challenge: str,
-    seed_question: int | None,
-    accepted: bool,
-    submission_id: int,
-    fuzz: bool = True,
-) -> None:
-    """A graded submission feeds the schedule of the question its challenge practises.
-
-    Accepted on the first try counts as Good, accepted after failures as Hard, a failure as
-    Again.
-    """
-    if user_id is None or seed_question is None:
-        return
-    from viva.grading.models import Submission
-
-    track = await repository.get_track(session, slug=BUILTIN_TRACK)
-    if track is None:
-        return
-    question_id = await session.scalar(
-        select(Question.id).where(Question.track_id == track.id, Question.number == seed_question)
-    )
-    if question_id is None:
-        return
-    earlier = await session.scalar(
-        select(func.count())
-        .select_from(Submission)
-        .where(
-            Submission.user_id == user_id,
-            Submission.challenge == challenge,
-            Submission.status == "done",
-            Submission.id < submission_id,
-            Submission.verdict != "Internal Error",
-        )
-    )
-    rating = Rating.Again if not accepted else (Rating.Good if not earlier else Rating.Hard)
-    await rate(
-        session,
-        user_id=user_id,
-        question_id=question_id,
-        rating=rating,
-        source="challenge",
-        fuzz=fuzz,
-    )
+    return await repository.disputes(session)
 
 
 @dataclass(frozen=True)
@@ -377,17 +290,9 @@ async def stats(
     at = at or now()
     today = at.date()
     since = _day_start(at) - timedelta(days=days - 1)
-    logged = (
-        await session.scalars(
-            select(ReviewLog.reviewed_at).where(
-                ReviewLog.user_id == user_id, ReviewLog.reviewed_at >= since
-            )
-        )
-    ).all()
+    logged = await repository.review_days(session, user_id=user_id, since=since)
     heatmap = Counter(moment.astimezone(UTC).date() for moment in logged)
-    dues = (
-        await session.scalars(select(ReviewCard.due).where(ReviewCard.user_id == user_id))
-    ).all()
+    dues = await repository.due_dates(session, user_id=user_id)
     horizon = today + timedelta(days=29)
     forecast: Counter[date] = Counter()
     for due in dues:

@@ -8,11 +8,11 @@ from fastapi import APIRouter, Path, Query, Request, Response
 
 from viva.accounts.models import User
 from viva.accounts.routes import CurrentPrincipal
-from viva.accounts.service import Forbidden, now
+from viva.accounts.service import Forbidden, may_see_work_of, now
 from viva.bank.service import BUILTIN_TRACK, require_track
-from viva.deps import DbId, SessionDep, SettingsDep
-from viva.errors import problem_responses
-from viva.practice import mock, review
+from viva.deps import CatalogueDep, DbId, SessionDep, SettingsDep
+from viva.errors import NotFound, problem_responses
+from viva.practice import mock, mock_report, mock_templates, progress, review
 from viva.practice.models import MockInterview, ReviewCard, ReviewSetting
 from viva.practice.schemas import (
     CardOut,
@@ -25,6 +25,7 @@ from viva.practice.schemas import (
     ItemIn,
     ItemOut,
     PointOut,
+    Progress,
     QueueItemOut,
     QueueOut,
     RateIn,
@@ -195,7 +196,7 @@ async def review_stats(principal: CurrentPrincipal, session: SessionDep) -> Stat
 async def templates(session: SessionDep) -> list[TemplateOut]:
     return [
         TemplateOut.model_validate(t, from_attributes=True)
-        for t in await mock.list_templates(session)
+        for t in await mock_templates.list_templates(session)
     ]
 
 
@@ -204,7 +205,7 @@ async def create_template(
     body: TemplateIn, principal: CurrentPrincipal, session: SessionDep
 ) -> TemplateOut:
     """Interviewers define templates: track, length, category weights, difficulty mix."""
-    template = await mock.create_template(
+    template = await mock_templates.create_template(
         session,
         slug=body.slug,
         title=body.title,
@@ -407,11 +408,31 @@ async def get_report(
 ) -> ReportOut | Response:
     """The report (`format=md` for Markdown); candidates see it once it is released."""
     interview = await mock.visible(session, interview_id=interview_id, user=principal.user)
-    r = mock.report(interview, viewer=principal.user)
+    r = mock_report.report(interview, viewer=principal.user)
     if format == "md":
         return Response(
-            mock.report_markdown(r),
+            mock_report.report_markdown(r),
             media_type="text/markdown; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="mock-{r.id}.md"'},
         )
     return r
+
+
+# Progress --------------------------------------------------------------------------------------
+
+
+@router.get("/me/progress", response_model=Progress)
+async def my_progress(
+    principal: CurrentPrincipal, session: SessionDep, catalogue: CatalogueDep
+) -> Progress:
+    return await progress.progress(session, catalogue=catalogue, user_id=principal.user.id)
+
+
+@router.get("/users/{user_id}/progress", response_model=Progress)
+async def user_progress(
+    user_id: DbId, principal: CurrentPrincipal, session: SessionDep, catalogue: CatalogueDep
+) -> Progress:
+    """A candidate's progress, for their interviewer or an admin."""
+    if not await may_see_work_of(session, viewer=principal.user, owner_id=user_id):
+        raise NotFound(f"no user {user_id}")
+    return await progress.progress(session, catalogue=catalogue, user_id=user_id)

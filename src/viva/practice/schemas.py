@@ -25,8 +25,8 @@ class QueueItemOut(BaseModel):
     number: int
     text: str
     category: str
-    kind: str
-    difficulty: str
+    kind: str | None  # None: unset in the imported file
+    difficulty: str | None
     card: CardOut
 
 
@@ -172,6 +172,12 @@ class ReportPointOut(BaseModel):
     contradicted: list[str] = []
     against: list[str] = []
 
+    @property
+    def credited(self) -> bool:
+        """The one "key point covered" rule: the interviewer's rubric (3 or 4) when scored,
+        else the checker's verdict."""
+        return self.rubric >= 3 if self.rubric is not None else self.covered
+
 
 class ReportItemOut(BaseModel):
     position: int
@@ -217,3 +223,34 @@ class ReportOut(BaseModel):
     def recommended_items(self) -> list[ReportItemOut]:
         by_id = {item.question_id: item for item in self.items}
         return [by_id[q] for q in self.recommended if q in by_id]
+
+
+# Progress ----------------------------------------------------------------------------------------
+
+
+class CategoryProgress(BaseModel):
+    category: str
+    attempted: int
+    solved: int
+    submissions: int
+    accuracy: float = Field(description="accepted submissions / submissions")
+
+
+class HistoryItem(BaseModel):
+    submission_id: int
+    challenge: str
+    verdict: str | None
+    score: float | None
+    created_at: datetime
+
+
+class Progress(BaseModel):
+    reveals: int = Field(description="model answers revealed")
+    ratings: dict[str, int] = Field(description="self-ratings by value")
+    attempted: int
+    solved: int
+    submissions: int
+    accuracy: float
+    streak_days: int = Field(description="consecutive days with a submission, ending today")
+    categories: list[CategoryProgress]
+    recent: list[HistoryItem]

@@ -1,4 +1,5 @@
-// The challenge page: a CodeMirror editor, Run (visible examples) and Submit (everything).
+// The challenge workspace: the problem beside a CodeMirror editor (a resizable split), a console
+// for Run (visible examples) and Submit (everything), and a Submissions tab with past verdicts.
 (function () {
   "use strict";
   const root = document.getElementById("challenge");
@@ -8,7 +9,9 @@
   const dialect = document.getElementById("dialect");
   const editor = CodeMirror.fromTextArea(document.getElementById("source"), {
     mode: sql ? "text/x-sql" : "python", lineNumbers: true, indentUnit: 4, tabSize: 4, indentWithTabs: false,
-    matchBrackets: true, autoCloseBrackets: true, viewportMargin: Infinity,
+    matchBrackets: true, autoCloseBrackets: true,
+    // a contenteditable input is what screen readers and phones handle best; it carries the label
+    inputStyle: "contenteditable", screenReaderLabel: sql ? "solution.sql" : "solution.py",
     extraKeys: {
       Tab: (cm) => cm.execCommand("insertSoftTab"),
       // Tab indents, so Escape leaves the editor for the buttons (no keyboard trap)
@@ -149,6 +152,8 @@
     const scroll = el("div", "table-scroll");
     scroll.append(table);
     out.append(scroll);
+    out.closest(".console").classList.add("has-results");
+    window.viva.focusableScrollers(out);
   }
   async function act(action) {
     if ([...buttons].some((b) => b.disabled)) return;  // one run at a time
@@ -167,25 +172,194 @@
         window.location.href = "/auth/login?next=" + encodeURIComponent(window.location.pathname);
         return;
       }
-      const body = await response.json();
+      const body = await response.json().catch(() => ({}));
       if (!response.ok) {
-        const detail = String(body.detail || body.title || `Error ${response.status}`);
-        out.replaceChildren(el("pre", "message", detail.charAt(0).toUpperCase() + detail.slice(1)));
+        out.replaceChildren(el("p", "message", window.viva.problem(body, response.status)));
       } else {
         render(body);
+        markSyntaxError(body);
+        if (action === "submit") loadSubmissions();
         const kind = action === "run" ? "run" : "submission";
         store(verdictKey, JSON.stringify({ kind, result: { ...body, saved_at: Date.now() } }));
       }
     } catch (err) {
-      out.replaceChildren(el("pre", "message", String(err)));
+      out.replaceChildren(el("p", "message", "Viva could not be reached. Check the connection and try again."));
     } finally {
       buttons.forEach((b) => (b.disabled = false));
     }
   }
+  // A syntax error is marked on its line in the editor until the code changes.
+  let marked = null;
+  function clearMark() {
+    if (marked === null) return;
+    editor.removeLineClass(marked, "background", "line-error");
+    editor.setGutterMarker(marked, "error-gutter", null);
+    marked = null;
+  }
+  function markSyntaxError(result) {
+    clearMark();
+    if (!result || result.verdict !== "Syntax Error") return;
+    const found = /line (\d+)/.exec(result.message || "");
+    if (!found) return;
+    const line = Math.min(editor.lineCount(), Number(found[1])) - 1;
+    if (line < 0) return;
+    marked = editor.getLineHandle(line);
+    editor.addLineClass(marked, "background", "line-error");
+    const dot = el("span", "error-marker", "●");
+    dot.title = result.message;
+    editor.setGutterMarker(marked, "error-gutter", dot);
+    editor.scrollIntoView({ line, ch: 0 }, 60);
+  }
+  editor.setOption("gutters", ["error-gutter", "CodeMirror-linenumbers"]);
+  editor.on("change", clearMark);
+
+  // Tabs: Description and Submissions (arrow keys move between them, as in the ARIA pattern).
+  const tabs = [...root.querySelectorAll("[role=tab]")];
+  function select(tab, focus) {
+    tabs.forEach((t) => {
+      const on = t === tab;
+      t.setAttribute("aria-selected", String(on));
+      t.tabIndex = on ? 0 : -1;
+      document.getElementById(t.getAttribute("aria-controls")).hidden = !on;
+    });
+    if (focus) tab.focus();
+    if (tab.id === "submissions-tab") loadSubmissions();
+  }
+  tabs.forEach((tab, i) => {
+    tab.addEventListener("click", () => select(tab, false));
+    tab.addEventListener("keydown", (event) => {
+      const step = { ArrowRight: 1, ArrowLeft: -1 }[event.key];
+      if (!step) return;
+      event.preventDefault();
+      select(tabs[(i + step + tabs.length) % tabs.length], true);
+    });
+  });
+
+  // Submissions: the signed-in candidate's own, newest first, with verdict and code.
+  const subsTable = document.getElementById("submissions-table");
+  const subsStatus = document.getElementById("submissions-status");
+  const subsCount = document.getElementById("submissions-count");
+  const subsDetail = document.getElementById("submission-detail");
+  function when(iso) {
+    const d = new Date(iso);
+    return isNaN(d) ? iso : d.toLocaleString([], { dateStyle: "medium", timeStyle: "short" });
+  }
+  function showSubmission(s) {
+    subsDetail.replaceChildren();
+    const head = el("div", "verdict " + (s.verdict === "Accepted" ? "verdict-ok" : "verdict-bad"));
+    head.append(el("strong", "", s.verdict || s.status), el("span", "meta", ` · ${when(s.created_at)}`));
+    subsDetail.append(head);
+    if (s.message && s.verdict !== "Accepted") subsDetail.append(el("pre", "message", s.message));
+    const code = el("pre", "submitted-code");
+    code.tabIndex = 0;
+    code.setAttribute("aria-label", `Code of submission ${s.id}`);
+    code.append(el("code", "", s.source));
+    window.setTimeout(() => window.viva.focusableScrollers(subsDetail), 0);
+    const load = el("button", "secondary", "Open this code in the editor");
+    load.type = "button";
+    load.addEventListener("click", () => { editor.setValue(s.source); editor.focus(); });
+    subsDetail.append(code, load);
+  }
+  let loading = null;
+  function loadSubmissions() {
+    if (loading) return loading;
+    loading = fetch(`/api/v1/challenges/${slug}/submissions?limit=50`, { credentials: "same-origin" })
+      .then(async (response) => {
+        if (response.status === 401) {
+          subsStatus.replaceChildren("Sign in to see your submissions. ");
+          const a = el("a", "", "Sign in");
+          a.href = "/auth/login?next=" + encodeURIComponent(window.location.pathname);
+          subsStatus.append(a);
+          return;
+        }
+        const body = await response.json().catch(() => ({}));
+        if (!response.ok) { subsStatus.textContent = window.viva.problem(body, response.status); return; }
+        const rows = subsTable.querySelector("tbody");
+        rows.replaceChildren();
+        subsCount.textContent = body.length ? String(body.length) : "";
+        subsTable.hidden = body.length === 0;
+        subsStatus.textContent = body.length ? "" : "No submissions yet: Submit grades your code on every test and lists it here.";
+        subsStatus.hidden = body.length > 0;
+        for (const s of body) {
+          const tr = el("tr", s.verdict === "Accepted" ? "pass" : s.verdict ? "fail" : "");
+          tr.append(el("td", "", when(s.created_at)));
+          tr.append(el("td", "outcome", s.verdict || s.status));
+          tr.append(el("td", "", s.total === null ? "—" : `${s.passed}/${s.total}`));
+          const view = el("button", "link", "View code");
+          view.type = "button";
+          view.setAttribute("aria-label", `View code of the submission of ${when(s.created_at)}`);
+          view.addEventListener("click", () => showSubmission(s));
+          const td = el("td");
+          td.append(view);
+          tr.append(td);
+          rows.append(tr);
+        }
+      })
+      .catch(() => { subsStatus.textContent = "The submissions could not be loaded."; })
+      .finally(() => { loading = null; });
+    return loading;
+  }
+
+  // The split between problem and editor: drag the bar, or focus it and press the arrow keys.
+  const splitter = document.getElementById("splitter");
+  const splitKey = "viva:split";
+  function setSplit(percent, save) {
+    const value = Math.max(20, Math.min(75, Math.round(percent)));
+    root.style.setProperty("--split", `${value}%`);
+    splitter.setAttribute("aria-valuenow", String(value));
+    if (save) store(splitKey, String(value));
+    editor.refresh();
+  }
+  const savedSplit = Number(stored(splitKey));
+  if (savedSplit) setSplit(savedSplit, false);
+  splitter.addEventListener("pointerdown", (event) => {
+    event.preventDefault();
+    splitter.setPointerCapture(event.pointerId);
+    root.classList.add("dragging");
+    const box = root.getBoundingClientRect();
+    const move = (e) => setSplit(((e.clientX - box.left) / box.width) * 100, false);
+    const up = (e) => {
+      splitter.removeEventListener("pointermove", move);
+      splitter.removeEventListener("pointerup", up);
+      root.classList.remove("dragging");
+      setSplit(((e.clientX - box.left) / box.width) * 100, true);
+    };
+    splitter.addEventListener("pointermove", move);
+    splitter.addEventListener("pointerup", up);
+  });
+  splitter.addEventListener("keydown", (event) => {
+    const step = { ArrowLeft: -5, ArrowRight: 5, Home: -100, End: 100 }[event.key];
+    if (step === undefined) return;
+    event.preventDefault();
+    setSplit(Number(splitter.getAttribute("aria-valuenow")) + step, true);
+  });
+
+  // Previous / Next challenge, in the order of the challenge list.
+  const around = document.getElementById("challenge-nav");
+  if (around) {
+    fetch("/api/v1/challenges").then((r) => (r.ok ? r.json() : [])).then((all) => {
+      const i = all.findIndex((c) => c.slug === slug);
+      if (i < 0) return;
+      const items = [];
+      if (i > 0) items.push(["prev", `← ${all[i - 1].title}`, all[i - 1].slug, "Previous challenge"]);
+      if (i + 1 < all.length) items.push(["next", `${all[i + 1].title} →`, all[i + 1].slug, "Next challenge"]);
+      for (const [rel, text, target, label] of items) {
+        const a = el("a", `challenge-${rel}`, text);
+        a.href = `/challenges/${target}`;
+        a.rel = rel;
+        a.setAttribute("aria-label", `${label}: ${text.replace(/[←→]/g, "").trim()}`);
+        around.append(a);
+      }
+    }).catch(() => {});
+  }
+
   buttons.forEach((b) => b.addEventListener("click", () => act(b.dataset.action)));
   try {
     const last = JSON.parse(stored(verdictKey) || "null");
-    if (last && last.result && Array.isArray(last.result.tests)) render(last.result, last.kind);
+    if (last && last.result && Array.isArray(last.result.tests)) {
+      render(last.result, last.kind);
+      markSyntaxError(last.result);
+    }
   } catch (err) {
     store(verdictKey, null);
   }

@@ -10,7 +10,8 @@
     url: "/openapi.json",
     dom_id: "#swagger-ui",
     layout: "BaseLayout",
-    deepLinking: true,
+    // no deep links: Swagger UI renders them as a link inside the operation's button (nested controls)
+    deepLinking: false,
     showExtensions: true,
     showCommonExtensions: true,
     persistAuthorization: true,

@@ -34,6 +34,30 @@
       if (!window.confirm(what + " still unanswered. Finish and submit anyway?")) event.preventDefault();
     });
   }
+  // The scoring form: a running total of the rubric as the interviewer rates.
+  const scoring = document.getElementById("score-form");
+  const total = document.getElementById("running-total");
+  if (scoring && total) {
+    const ratings = Array.from(scoring.querySelectorAll("select[name^='rubric-']"));
+    const sum = function () {
+      const points = ratings.reduce(function (n, s) { return n + Number(s.value || 0); }, 0);
+      const most = ratings.length * 4;
+      const pct = most ? Math.round((points / most) * 100) : 0;
+      total.textContent = "Rubric total: " + points + " of " + most + " points (" + pct + "%)";
+    };
+    ratings.forEach(function (s) {
+      s.addEventListener("change", sum);
+      s.addEventListener("input", sum);
+      // 1-4 rate at once (a select's own type-ahead would read "4" then "1" as "41")
+      s.addEventListener("keydown", function (event) {
+        if (event.altKey || event.ctrlKey || event.metaKey || !/^[1-4]$/.test(event.key)) return;
+        event.preventDefault();
+        s.value = event.key;
+        s.dispatchEvent(new Event("change", { bubbles: true }));
+      });
+    });
+    sum();
+  }
   const clock = document.getElementById("countdown");
   if (!clock) return;
   const end = Date.now() + Number(clock.dataset.remaining || 0) * 1000;

@@ -1,4 +1,5 @@
-"""A user's progress from their recorded submissions: per category, streak, recent history."""
+"""A user's progress: challenges attempted and solved per category (from grading's results,
+read through its declared seam), streak, recent history, reveals and self-ratings."""
 
 from __future__ import annotations
 
@@ -6,23 +7,21 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from viva.accounts.models import Attempt
-from viva.accounts.schemas import CategoryProgress, HistoryItem, Progress
-from viva.bank import repository
+from viva.bank import repository as bank_repository
 from viva.bank.service import BUILTIN_TRACK
-from viva.grading.challenges import load_challenges
-from viva.grading.models import Submission
-from viva.grading.sql.challenges import load_sql_challenges
+from viva.grading.catalogue import Catalogue
+from viva.grading.service import graded_of_user
+from viva.practice import repository
+from viva.practice.schemas import CategoryProgress, HistoryItem, Progress
 
 
 async def _category_of_seed_question(session: AsyncSession) -> dict[int, str]:
-    track = await repository.get_track(session, slug=BUILTIN_TRACK)
+    track = await bank_repository.get_track(session, slug=BUILTIN_TRACK)
     if track is None:
         return {}
-    questions = await repository.questions_of_track(session, track_id=track.id)
+    questions = await bank_repository.questions_of_track(session, track_id=track.id)
     return {q.number: q.category.title for q in questions}
 
 
@@ -42,22 +41,12 @@ def streak(days: set[date], today: date) -> int:
     return count
 
 
-async def progress(session: AsyncSession, *, user_id: int) -> Progress:
-    rows = list(
-        (
-            await session.scalars(
-                select(Submission)
-                .where(Submission.user_id == user_id, Submission.status == "done")
-                .order_by(Submission.id.desc())
-            )
-        ).all()
-    )
-    seeds = {slug: c.meta.seed_question for slug, c in load_challenges().items()}
-    seeds |= {slug: c.meta.seed_question for slug, c in load_sql_challenges().items()}
+async def progress(session: AsyncSession, *, catalogue: Catalogue, user_id: int) -> Progress:
+    rows = await graded_of_user(session, user_id=user_id)
     categories = await _category_of_seed_question(session)
     per: dict[str, _Bucket] = defaultdict(_Bucket)
     for sub in rows:
-        seed = seeds.get(sub.challenge)
+        seed = catalogue.seed_question(sub.challenge)
         bucket = per[categories.get(seed, "Other") if seed else "Other"]
         bucket.attempted.add(sub.challenge)
         bucket.submissions += 1
@@ -74,7 +63,7 @@ async def progress(session: AsyncSession, *, user_id: int) -> Progress:
         )
         for name, b in sorted(per.items())
     ]
-    events = (await session.scalars(select(Attempt).where(Attempt.user_id == user_id))).all()
+    events = await repository.attempts_of(session, user_id=user_id)
     ratings: dict[str, int] = defaultdict(int)
     for event in events:
         if event.kind == "rating" and event.value:

@@ -1,0 +1,5 @@
+"""`python -m viva.cli ...`."""
+
+from viva.cli.main import app
+
+app()

@@ -1,0 +1,96 @@
+"""`viva serve`, `viva config`, `viva doctor`: running a server and checking its host."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from viva.accounts import service as accounts
+from viva.accounts.roles import Role
+from viva.cli._common import console, err, run
+from viva.settings import Settings
+
+
+def serve(
+    host: Annotated[str | None, typer.Option(help="Interface to bind (VIVA_HOST)")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (VIVA_PORT)")] = None,
+    workers: Annotated[int | None, typer.Option(help="Worker processes (VIVA_WORKERS)")] = None,
+) -> None:
+    """Serve Viva (migrates the embedded database and loads the built-in track first)."""
+    import uvicorn
+
+    from viva.app import prepare_database
+
+    settings = Settings()
+    asyncio.run(prepare_database(settings, migrate=settings.is_sqlite))
+    host, port = host or settings.host, port or settings.port
+    if host in ("127.0.0.1", "localhost", "::1") and run(accounts.count_users) == 0:
+        # Local mode: one person on their own machine gets an admin and a one-time link.
+        token = run(_first_admin)
+        console.print(
+            f"[bold]Sign in:[/] http://{host}:{port}/auth/link/{token}  (one use, 15 minutes)"
+        )
+    database = settings.masked()["database_url"]
+    console.print(f"[bold green]Viva[/] on http://{host}:{port}  (database: {database})")
+    from viva.grading.grader import grading_unavailable
+
+    unavailable = grading_unavailable(settings)
+    if unavailable:
+        err.print(f"[bold red]Grading is unavailable:[/] {escape(unavailable)}")
+    if settings.sandbox == "none":
+        err.print(
+            "[bold yellow]warning:[/] VIVA_SANDBOX=none — submitted code runs WITHOUT "
+            "isolation. Use this only for trusted, single-user practice."
+        )
+    uvicorn.run(
+        "viva.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers or settings.workers,
+        log_level=settings.log_level,
+        access_log=False,
+        # wsproto holds an idle WebSocket in about half the memory of the `websockets`
+        # implementation (measured: README "Live interview rooms", bench/bench_ws.py).
+        ws="wsproto",
+    )
+
+
+async def _first_admin(session: AsyncSession) -> str:
+    admin = await accounts.create_user(session, username="admin", password=None, role=Role.ADMIN)
+    return await accounts.create_login_link(session, user=admin)
+
+
+def show_config() -> None:
+    """Print the effective settings, secrets masked."""
+    settings = Settings()
+    settings.effective_secret_key  # noqa: B018  (generate and persist it on first run)
+    table = Table("setting", "value", title="Effective settings (VIVA_*)")
+    for key, value in settings.masked().items():
+        table.add_row(key, json.dumps(value) if not isinstance(value, str) else value)
+    console.print(table)
+
+
+def doctor() -> None:
+    """Check each isolation feature grading needs, and say how to fix what fails here."""
+    from viva.grading.sandbox import probe
+
+    settings = Settings()
+    if settings.sandbox == "none":
+        console.print(
+            "[yellow]VIVA_SANDBOX=none: code runs without isolation (trusted use only)[/]"
+        )
+    ok = True
+    for check in probe(uid_base=settings.sandbox_uid_base):
+        ok &= check.passed
+        mark = "[green]ok[/]  " if check.passed else "[red]FAIL[/]"
+        console.print(f"{mark} {escape(check.name)}: {escape(check.meaning)}")
+        if not check.passed and check.fix:
+            console.print(f"       fix: {escape(check.fix)}")
+    raise typer.Exit(0 if ok else 1)

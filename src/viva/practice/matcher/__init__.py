@@ -1,0 +1,85 @@
+"""Key-point matcher: which key points of a model answer a typed answer covers, and why.
+
+Deterministic and explainable; no network and no model. A key point becomes weighted *terms*;
+a term is found when one of its *variants* occurs in the typed answer; a point is covered when
+its found terms carry at least ``threshold`` (default 0.45) of its weight. So the UI can say
+"matched: GIL, released, I/O; missing: blocking, C, extensions".
+
+Key points, answers and synonym entries all go through the same pipeline:
+
+- Normalisation: Unicode NFKC and casefold; Markdown links, URLs and code punctuation dropped;
+  "don't" reads "do not". Technical tokens stay whole (``asyncio.gather``, ``__init__``,
+  ``HTTP/2``, ``I/O``, ``O(1)``, ``429``, ``p99``, ``k8s``) and are also split into parts at
+  ``. - : _`` and camelCase, so ``pool_size`` matches "pool size", "ProcessPoolExecutor"
+  matches "process pool executor" and "thread-safe" matches "thread safe" or "threadsafe".
+  A slash between words separates them: "p95/p99" is two terms, "async/await" two words.
+- Stemming: Snowball English on alphabetic words ("caching" = "cache", "indexes" = "index"),
+  after folding British spellings (-ise, -isation, -our) onto American ones.
+- Stop and filler words ("is", "use", "such as", "instead of", "not", ...) are no terms. A
+  phrase matches with stop words between its words, but not across punctuation.
+- Weights: numbers, code identifiers, acronyms and multi-word phrases of the synonym table
+  weigh 2; other table words and hyphenated compounds 1.5; plain words and single digits 1;
+  vague words ("only", "make", and nouns every answer uses, such as "service") 0.5.
+- Synonyms: ``src/viva/content/synonyms.yaml`` holds groups such as
+  {gil, global interpreter lock} or {k8s, kubernetes}. A table phrase found in a key point is
+  one term whose variants are its whole group, so typed "global interpreter lock" covers a
+  point saying "GIL" and typed "GIL" covers a point saying "global interpreter lock".
+- Per-question synonyms: ``match_key_points(..., synonyms={"pickle": ["marshal"]})`` adds
+  groups for one call, each key with its alternatives; the shipped answers carry them in their
+  ``synonyms:`` front matter (:func:`answer_synonyms`). Key points carry
+  no special syntax, so every page that shows them stays as it is.
+- Typos, word forms and numbers: a typed word of 5 letters or more that no shipped answer
+  uses matches a term one edit away ("databse", "seperate"); in a short answer, stems that
+  share 6 letters, the longer going on with a suffix, match ("deployable" and "deploy");
+  "three" is 3.
+- Negation: "not", "never", "no", "without", "instead of", "useless", "unnecessary"... reach
+  the rest of their clause (a clause ends at punctuation, "but", "so", "because"... or "and"
+  before a new subject); "no" before a noun ends at "on", "in"... ("no secrets in images");
+  "avoid", "prevent", "stop", "disallow" reach the next two words, and end at "with", "by",
+  "using"; a negation followed only by filler or a judgement reaches back two words ("locks
+  are not needed", "the port does not matter"). Opposites count as negations ("immutable"
+  states "mutable" negated; the table's ``opposites``).
+- Contradiction: a term is found only where the answer states it the way the point does;
+  stated the other way round, in a clause holding another term of the point, it
+  *contradicts* the point, which is then not covered (and is shown as contradicting the model
+  answer) unless the contradicted weight is small beside the weight found (plain words count
+  double: they carry the claim). Words that state another term of the point ("do not run as
+  root" for "non-root") contradict nothing, and a point with a negation of its own ("X, not
+  Y") is not contradicted by a negated term. A quantifier before a found term that says the
+  opposite of the point's ("they all run" against "only one thread runs") contradicts it.
+- Denial: a point that denies something after words of substance ("the GIL does not make
+  your code thread-safe", "references an object without keeping it alive") is covered only
+  when a denied term is found denied alike, or the answer negates one of its found terms.
+- Reading strictly: a clause that contradicts one point credits no other; an answer that
+  contradicts a point per four sentences or more needs 1.5 times the threshold for its other
+  points (a long text that names pitfalls now and then is read as usual).
+- Score: the weight found in the best two consecutive sentences, over the point's weight
+  (capped at 5 when two strong terms or three terms are found, so a long point is covered by
+  its gist; in a short answer, under 200 words, also when two telling terms, one of them
+  strong, are found; capped at 4 when a strong term is found in a paraphrase phrase of the
+  table, "do not query the db each time" for "offloads the database"). Terms shared by 3+
+  points of one answer (and 40% of them) name the topic and weigh as vague words. A point is
+  covered at ``threshold`` (default 0.45).
+
+Limits: the checker reads words, not meaning. It misses paraphrases the tables do not list,
+and can read a sentence about another subject ("JWTs need no lookup") as contradicting a
+point ("opaque tokens need a lookup"). bench/bench_matcher.py measures it on hand-labelled
+typed answers.
+"""
+
+from __future__ import annotations
+
+from viva.practice.matcher.score import DEFAULT_THRESHOLD, PointMatch, coverage, match_key_points
+from viva.practice.matcher.tables import answer_synonyms
+from viva.practice.matcher.words import NUMBER_WORDS, STOP_WORDS, VAGUE_WORDS
+
+__all__ = [
+    "DEFAULT_THRESHOLD",
+    "NUMBER_WORDS",
+    "STOP_WORDS",
+    "VAGUE_WORDS",
+    "PointMatch",
+    "answer_synonyms",
+    "coverage",
+    "match_key_points",
+]

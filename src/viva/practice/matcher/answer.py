@@ -1,0 +1,139 @@
+"""A typed answer indexed for lookups, and where a term's variants occur in it."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+
+from viva.practice.matcher.negation import clause_starts, is_negated, negation_reach
+from viva.practice.matcher.tables import (
+    deletions,
+    known_keys,
+    opposite_keys,
+    phrase_end,
+    typo_candidate,
+)
+from viva.practice.matcher.words import Stream, clean, tokenize
+
+QUANTIFIER_REACH = 2
+DERIVED_MIN_LENGTH = 6  # stems sharing this many letters, one the start of the other, match
+# ... when the longer one goes on with a suffix (as stemmed): "deploy-abl", "serial-iz", not
+# another word: "thread" is no form of "thread-safe".
+_SUFFIXES_TEXT = (
+    "a e i y al ic iz is ion ism ist iti ment ent ant er or ar ive ous abl ibl at ur ing ed"
+)
+SUFFIXES = frozenset(_SUFFIXES_TEXT.split())
+SHORT_ANSWER = 200  # words
+
+
+@dataclass(frozen=True, slots=True)
+class IndexedAnswer:
+    """A typed answer indexed for lookups: its stream of parts, where each key occurs (a
+    compound written whole, "threadsafe", at its first part), which negations reach each
+    part, and its unknown longer words by their one-letter deletions (for typos)."""
+
+    stream: Stream
+    positions: Mapping[str, tuple[tuple[int, int], ...]]
+    negations: tuple[frozenset[int], ...]
+    typos: Mapping[str, tuple[str, ...]]
+    extensions: Mapping[str, tuple[str, ...]]  # longer keys by their prefixes ("deploy")
+    short: bool  # a typed answer of a few sentences, not a long text
+    text: str
+    spans: tuple[tuple[int, int], ...]
+    clauses: tuple[int, ...]  # the clause of each part, counted from 0
+    sentences: tuple[int, ...]  # the sentence of each part, counted from 0
+
+    def snippet(self, start: int, end: int) -> str:
+        return self.text[self.spans[start][0] : self.spans[end - 1][1]]
+
+    def negated(self, start: int, end: int) -> bool:
+        """Whether a negation outside ``[start, end)`` reaches it."""
+        return is_negated(self.negations[start], start, end)
+
+
+@lru_cache(maxsize=256)  # a review page matches one answer against several point lists
+def index_answer(text: str) -> IndexedAnswer:
+    tokens = tokenize(text)
+    parts = [p for t in tokens for p in t.parts]
+    stream = Stream.of(parts)
+    positions: dict[str, list[tuple[int, int]]] = {}
+    for position, key in enumerate(stream.keys):
+        positions.setdefault(key, []).append((position, position + 1))
+    at = 0
+    for token in tokens:
+        if len(token.parts) > 1:
+            positions.setdefault(token.joined, []).append((at, at + len(token.parts)))
+        at += len(token.parts)
+    known = known_keys()
+    typos: dict[str, set[str]] = {}
+    for key in positions:
+        if typo_candidate(key) and key not in known:
+            for variant in {key} | deletions(key):
+                typos.setdefault(variant, set()).add(key)
+    extensions: dict[str, set[str]] = {}
+    # Word forms in a typed answer of a few sentences; a long text meets many by chance.
+    short = len(stream.keys) <= SHORT_ANSWER
+    for key in positions if short else ():
+        if len(key) > DERIVED_MIN_LENGTH and key.isascii() and key.isalpha():
+            for end in range(DERIVED_MIN_LENGTH, len(key)):
+                extensions.setdefault(key[:end], set()).add(key)
+    return IndexedAnswer(
+        stream=stream,
+        positions={k: tuple(v) for k, v in positions.items()},
+        negations=negation_reach(stream),
+        typos={k: tuple(sorted(v)) for k, v in typos.items()},
+        extensions={k: tuple(sorted(v)) for k, v in extensions.items()},
+        short=short,
+        text=clean(text),
+        spans=tuple((p.start, p.end) for p in parts),
+        clauses=tuple(itertools.accumulate(int(b) for b in clause_starts(stream))),
+        sentences=tuple(itertools.accumulate(int(p.sentence) for p in parts)),
+    )
+
+
+def words_before(answer: IndexedAnswer, start: int) -> frozenset[str]:
+    """The keys of the two words before ``start`` in its clause: a quantifier's reach."""
+    clause = answer.clauses[start]
+    return frozenset(
+        answer.stream.keys[i]
+        for i in range(max(0, start - QUANTIFIER_REACH), start)
+        if answer.clauses[i] == clause
+    )
+
+
+def occurrences_of(answer: IndexedAnswer, variant: tuple[str, ...]) -> list[tuple[int, int, bool]]:
+    """Where a variant occurs: (start, end, negated). A typed opposite ("immutable" for
+    "mutable") and a one-letter typo of a longer word ("databse") count as occurrences."""
+    found: list[tuple[int, int, bool]] = []
+    if len(variant) == 1:
+        key = variant[0]
+        for start, end in answer.positions.get(key, ()):
+            found.append((start, end, answer.negated(start, end)))
+        for opposite in opposite_keys().get(key, ()):
+            for start, end in answer.positions.get(opposite, ()):
+                found.append((start, end, not answer.negated(start, end)))
+        if not found and answer.short and len(key) >= DERIVED_MIN_LENGTH and key.isalpha():
+            # Another form of the word that the stemmer keeps apart: "deployable" and
+            # "deploy", "replication" and "replica", "scalable" and "scaling" do not meet.
+            derived = {w for w in answer.extensions.get(key, ()) if w[len(key) :] in SUFFIXES}
+            derived.update(
+                key[:end]
+                for end in range(DERIVED_MIN_LENGTH, len(key))
+                if key[:end] in answer.positions and key[end:] in SUFFIXES
+            )
+            for word in sorted(derived):
+                for start, end in answer.positions.get(word, ()):
+                    found.append((start, end, answer.negated(start, end)))
+        if not found and typo_candidate(key):
+            typed = {t for v in {key} | deletions(key) for t in answer.typos.get(v, ())}
+            for word in sorted(typed):
+                for start, end in answer.positions.get(word, ()):
+                    found.append((start, end, answer.negated(start, end)))
+        return found
+    for start, _ in answer.positions.get(variant[0], ()):
+        end = phrase_end(answer.stream, start, variant)
+        if end > 0:
+            found.append((start, end, answer.negated(start, end)))
+    return found

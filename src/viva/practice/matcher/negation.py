@@ -1,0 +1,148 @@
+"""Where negations reach: "never need locks", "locks are not needed", "avoid X", "instead of Y"."""
+
+from __future__ import annotations
+
+import itertools
+
+from viva.practice.matcher.words import VAGUE_KEYS, Stream, key_of
+
+# Words that state the opposite of what follows them in their clause ("never need locks", "no
+# need to measure"), or of their clause when only filler follows ("locks are not needed").
+_NEGATORS = (
+    "not no never without neither nor rarely seldom"
+    " useless pointless unnecessary needless overkill obsolete irrelevant"
+)
+# Saying a thing is to be avoided is saying not to do it: "prevents cascading failures", "stop
+# calling it", "concatenation is the bug", "functions defeat the index". These reach only the
+# next few words: "prevent stampedes with a lock" says nothing against the lock.
+_SHORT_NEGATORS = (
+    "avoid avoids prevent prevents stop stops defeat defeats bug bugs"
+    " disallow disallows forbid forbids disable disables"
+)
+_SHORT_REACH = 2
+# ... and end where the means begin: "prevent stampedes with a SET NX lock".
+_MEANS = "with by using via through"
+# Two-word negators: "lazy instead of returning lists" says lists are not returned.
+_NEGATOR_PAIRS = (("instead", "of"), ("rather", "than"))
+# Words that start a new clause, ending the reach of a negation: "not X, but Y", "no X so Y".
+_CLAUSE_BREAKS = "but so however whereas while although though because unless then otherwise yet"
+# "and" or "or" before a new subject starts a clause too: "you do not query the db and it is
+# faster" says nothing negative about speed.
+_JOINS = "and or"
+_SUBJECTS = "it its you they we i he she this that there then"
+# Words that judge what comes before them: "the port does not matter", "a pool is not
+# necessary" deny the port and the pool, as "locks are not needed" denies the locks.
+_JUDGEMENTS = "matter matters necessary required important relevant useful worth helpful"
+# A negation with only filler after it reaches back this many words: "locks are not needed".
+_BACKWARD_REACH = 2
+
+_NEGATOR_KEYS = frozenset(key_of(word) for word in _NEGATORS.split())
+_SHORT_NEGATOR_KEYS = frozenset(key_of(word) for word in _SHORT_NEGATORS.split())
+# "no" before a noun denies the noun, not where it is: "no functions on indexed columns",
+# "no secrets in images".
+_NO = key_of("no")
+_PLACE_KEYS = frozenset(key_of(w) for w in ["on", "in", "at", "inside", "into", "across", "per"])
+_JUDGEMENT_KEYS = frozenset(key_of(word) for word in _JUDGEMENTS.split())
+_MEANS_KEYS = frozenset(key_of(word) for word in _MEANS.split())
+_BREAK_KEYS = frozenset(key_of(word) for word in _CLAUSE_BREAKS.split())
+_JOIN_KEYS = frozenset(key_of(word) for word in _JOINS.split())
+_SUBJECT_KEYS = frozenset(key_of(word) for word in _SUBJECTS.split())
+
+
+def clause_starts(stream: Stream) -> list[bool]:
+    """For each part, whether a clause starts there."""
+    keys, size = stream.keys, len(stream.keys)
+    return [
+        i > 0
+        and (
+            stream.pauses[i]
+            or keys[i] in _BREAK_KEYS
+            or (keys[i] in _JOIN_KEYS and i + 1 < size and keys[i + 1] in _SUBJECT_KEYS)
+        )
+        for i in range(size)
+    ]
+
+
+def is_negated(negations: frozenset[int], start: int, end: int) -> bool:
+    """Whether an odd number of negations outside the phrase ``[start, end)`` reach it ("not
+    without" is no negation; "no-gil" negates nothing)."""
+    return len([n for n in negations if not start <= n < end]) % 2 == 1
+
+
+def _is_negator(stream: Stream, i: int) -> bool:
+    key, keys = stream.keys[i], stream.keys
+    if not stream.wholes[i]:
+        return False
+    if key in _NEGATOR_KEYS or key in _SHORT_NEGATOR_KEYS:
+        return True
+    return any(key == a and i + 1 < len(keys) and keys[i + 1] == b for a, b in _NEGATOR_PAIRS)
+
+
+def negations_in_clause(stream: Stream) -> tuple[frozenset[int], ...]:
+    """For each part, the negations anywhere in its clause."""
+    clause_of = list(itertools.accumulate(int(b) for b in clause_starts(stream)))
+    in_clause: dict[int, set[int]] = {}
+    for i in range(len(stream.keys)):
+        if _is_negator(stream, i):
+            in_clause.setdefault(clause_of[i], set()).add(i)
+    return tuple(frozenset(in_clause.get(c, ())) for c in clause_of)
+
+
+def negation_reach(stream: Stream) -> tuple[frozenset[int], ...]:
+    """For each part, the positions of the negations that reach it.
+
+    A negation ("not", "never", "without", "instead of", ...) reaches the rest of its clause;
+    when only stop and vague words follow it ("locks are not needed") it reaches back to the
+    start of the clause instead. A clause ends at punctuation or at "but", "so", "because"...
+    """
+    keys, size = stream.keys, len(stream.keys)
+    breaks = clause_starts(stream)
+    reach: list[set[int]] = [set() for _ in range(size)]
+    for i, key in enumerate(keys):
+        if not _is_negator(stream, i):
+            continue
+        short = key in _SHORT_NEGATOR_KEYS
+        determiner = key == _NO
+        end, content = i + 1, 0
+        while (
+            end < size
+            and not breaks[end]
+            and not (short and (content >= _SHORT_REACH or keys[end] in _MEANS_KEYS))
+            and keys[end] not in _NEGATOR_KEYS  # the next negation starts its own reach
+            and not (determiner and content and keys[end] in _PLACE_KEYS)
+        ):
+            if not (stream.stops[end] or keys[end] in VAGUE_KEYS):
+                content += 1
+            end += 1
+        scope = list(range(i + 1, end))
+        # "avoid", "stop" and the like take what follows them ("stop calling it"), never
+        # what comes before.
+        if not short and all(
+            stream.stops[k] or keys[k] in VAGUE_KEYS or keys[k] in _JUDGEMENT_KEYS for k in scope
+        ):
+            start, content = i, 0
+            while start > 0 and not breaks[start] and content < _BACKWARD_REACH:
+                start -= 1
+                if not (stream.stops[start] or keys[start] in VAGUE_KEYS):
+                    content += 1
+            scope = list(range(start, i))
+        for k in scope:
+            reach[k].add(i)
+    return tuple(frozenset(r) for r in reach)
+
+
+def denials(stream: Stream) -> frozenset[int]:
+    """The negations that make a claim of their clause: "not", "never", "no" or "without"
+    after words of substance ("the GIL does not make it thread-safe", "references an object
+    without keeping it alive"), not a contrast at the start of one (", not statements")."""
+    keys, starts = stream.keys, clause_starts(stream)
+    found: set[int] = set()
+    substance = False
+    for i, key in enumerate(keys):
+        if starts[i]:
+            substance = False
+        if key in _NEGATOR_KEYS and _is_negator(stream, i) and substance:
+            found.add(i)
+        if not (stream.stops[i] or key in VAGUE_KEYS):
+            substance = True
+    return frozenset(found)

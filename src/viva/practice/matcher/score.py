@@ -1,0 +1,292 @@
+"""Scoring a typed answer against key points: what is covered, and why."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from functools import lru_cache
+
+from viva.practice.matcher.answer import IndexedAnswer, index_answer, occurrences_of, words_before
+from viva.practice.matcher.terms import (
+    SYNONYM_WEIGHT,
+    TECHNICAL_WEIGHT,
+    VAGUE_WEIGHT,
+    Term,
+    point_terms,
+    topical,
+)
+from viva.practice.matcher.words import key_of, tokenize
+
+DEFAULT_THRESHOLD = 0.45
+# A point is contradicted when the weight of its contradicted terms reaches this share of the
+# weight of its terms found as the model answer states them.
+CONTRADICTION_SHARE = 0.3
+# Quantifiers: a point saying "only" or "one" is contradicted by a clause saying "all" or
+# "every" about its terms, and the other way round.
+UNIVERSAL_KEYS = frozenset(key_of(w) for w in ["all", "every", "always", "each", "everything"])
+RESTRICTED_KEYS = frozenset(key_of(w) for w in ["only", "single", "sometimes", "some", "rarely"])
+# An answer that contradicts the model answer needs this times the threshold elsewhere...
+STRICT_FACTOR = 1.5
+STRICT_SENTENCES = 4  # ... when it contradicts a point per this many sentences or more
+STRICT_REASON = "read strictly: the answer contradicts the model answer elsewhere"
+# A long point is covered by the gist: found weight counts against at most this much.
+SCORE_CAP = 5.0
+# A point whose gist the answer states in a phrase of its own ("do not query the db each time"
+# for "offloads the database") is covered on that phrase and a little more.
+PHRASE_CAP = 4.0
+CAP_TERMS = 3
+CAP_TERMS_SHORT = 2  # ... or this many in a short answer
+SENTENCE_WINDOW = 2  # consecutive sentences a point's terms may be spread over
+CLAIM_FACTOR = 2.0
+
+
+@dataclass(frozen=True, slots=True)
+class PointMatch:
+    """How well a typed answer covers one key point, and why.
+
+    ``matched`` and ``missing`` are the point's terms; ``evidence`` the answer's words that
+    matched them. ``contradicted`` are terms the answer states the other way round ("never
+    need locks" against "still use locks"), with the answer's words in ``against``: one such
+    term leaves the point not covered. ``reason`` says why else a point that scored enough is
+    not covered.
+    """
+
+    point: str
+    covered: bool
+    score: float
+    matched: tuple[str, ...]
+    missing: tuple[str, ...]
+    evidence: tuple[str, ...] = ()
+    contradicted: tuple[str, ...] = ()
+    against: tuple[str, ...] = ()
+    # Why a point scored at the threshold or above is still not covered, when it is not a
+    # contradiction: the denial it is about is missing, or the answer is read strictly.
+    reason: str = ""
+
+
+def _quantifier_clash(point_keys: frozenset[str], before: frozenset[str]) -> str | None:
+    """The typed quantifier that says the opposite of the point's: "they all run bytecode"
+    against "only one thread runs bytecode", "only some pushes" against "every push"."""
+    point_all, point_some = point_keys & UNIVERSAL_KEYS, point_keys & RESTRICTED_KEYS
+    typed_all, typed_some = before & UNIVERSAL_KEYS, before & RESTRICTED_KEYS
+    if point_some and not point_all and typed_all and not typed_some:
+        return min(typed_all)
+    if point_all and not point_some and typed_some and not typed_all:
+        return min(typed_some)
+    return None
+
+
+@lru_cache(maxsize=8192)
+def _keys(text: str) -> frozenset[str]:
+    return frozenset(p.key for token in tokenize(text) for p in token.parts)
+
+
+@lru_cache(maxsize=8192)
+def _content_keys(text: str) -> frozenset[str]:
+    return frozenset(p.key for token in tokenize(text) for p in token.parts if not p.stop)
+
+
+def _paraphrased(answer: IndexedAnswer, term: Term, start: int, end: int) -> bool:
+    """Whether the typed words ``[start, end)`` say the term in a phrase of two or more words
+    of their own: "do not query the db each time" for "offloads the database"."""
+    stream = answer.stream
+    typed = {stream.keys[i] for i in range(start, end) if not stream.stops[i]}
+    if sum(not stream.stops[i] and stream.wholes[i] for i in range(start, end)) < 2:
+        return False
+    return not typed <= _content_keys(term.label)
+
+
+def _extra_groups(synonyms: Mapping[str, Sequence[str]] | None) -> tuple[tuple[str, ...], ...]:
+    if not synonyms:
+        return ()
+    return tuple(
+        (term, alternatives) if isinstance(alternatives, str) else (term, *alternatives)
+        for term, alternatives in sorted(synonyms.items())
+    )
+
+
+def _match_point(
+    answer: IndexedAnswer,
+    point: str,
+    terms: Sequence[Term],
+    threshold: float,
+    tainted: frozenset[int] = frozenset(),
+) -> tuple[PointMatch, frozenset[int]]:
+    """The match, and the sentences where the answer contradicts the point."""
+    matched: list[Term] = []
+    evidence: list[str] = []
+    contradicted: list[Term] = []
+    against: list[str] = []
+    against_sentences: set[int] = set()
+    occurrences = [
+        [o for variant in sorted(term.variants) for o in occurrences_of(answer, variant)]
+        for term in terms
+    ]
+    clauses = [{answer.clauses[found[0]] for found in term_found} for term_found in occurrences]
+    sentences: dict[int, set[int]] = {}  # the matched terms found in each sentence
+    # A point with a negation of its own ("X, not Y", "no functions on indexed columns") may
+    # be retold with the negation on another word: a negated term is no contradiction there.
+    polar = any(t.negative_clause for t in terms)
+    phrased: list[Term] = []  # matched by a phrase of the table typed in several words
+    # Agreeing where the negation reaches it alike, or where the point's negation stands on
+    # another word of its clause and the answer's on this one: "threads do not help CPU-bound
+    # work" states "CPU-bound code gets no speed-up".
+    agreeing = {
+        index: agree
+        for index, term in enumerate(terms)
+        if (
+            agree := [
+                (s, e)
+                for s, e, negated in occurrences[index]
+                if negated == term.negated
+                or (term.negative_clause and not term.negated and negated)
+            ]
+        )
+    }
+    for index, term in enumerate(terms):
+        agree = agreeing.get(index, [])
+        if agree:
+            matched.append(term)
+            evidence.append(answer.snippet(*agree[0]))
+            if any(_paraphrased(answer, term, s, e) for s, e in agree):
+                phrased.append(term)
+            for s, _ in agree:
+                if answer.clauses[s] not in tainted:
+                    sentences.setdefault(answer.sentences[s], set()).add(index)
+            continue
+        if term.weight <= VAGUE_WEIGHT or (polar and not term.negated):
+            continue
+        # Stated the other way round in a clause about this point: another of its terms is
+        # there too ("the GIL makes your code thread-safe"), not a passing mention elsewhere,
+        # and not in words that state another term ("do not run as root" is "non-root").
+        disagree = [
+            (s, e)
+            for s, e, _ in occurrences[index]
+            if any(answer.clauses[s] in other for j, other in enumerate(clauses) if j != index)
+            and not any(a < e and s < b for spans in agreeing.values() for a, b in spans)
+        ]
+        if disagree:
+            contradicted.append(term)
+            against.append(answer.snippet(*disagree[0]))
+            against_sentences.update(answer.clauses[s] for s, _ in disagree)
+    point_keys = _keys(point)
+    for index, found_spans in agreeing.items():
+        if terms[index].weight <= VAGUE_WEIGHT:
+            continue
+        clash = next(
+            (
+                q
+                for s, _ in found_spans
+                if (q := _quantifier_clash(point_keys, words_before(answer, s)))
+            ),
+            None,
+        )
+        if clash is not None:
+            contradicted.append(terms[index])
+            against.append(clash)
+            break
+    total = sum(t.weight for t in terms)
+    found = sum(t.weight for t in matched)
+    # A point is stated in a sentence or two, not gathered from words all over a long answer.
+    near = max(
+        (
+            sum(
+                terms[i].weight
+                for i in set().union(*(sentences.get(s + k, set()) for k in range(SENTENCE_WINDOW)))
+            )
+            for s in sentences
+        ),
+        default=0.0,
+    )
+    # A long point is covered by its gist, when several of its terms are there.
+    strong = [t for t in matched if t.weight >= SYNONYM_WEIGHT]
+    # In a typed answer of a few sentences two of its terms are the gist: such an answer names
+    # few words, and those on purpose. A long text meets many terms by chance.
+    telling = [t for t in matched if t.weight > VAGUE_WEIGHT]
+    gist = answer.short and len(telling) >= CAP_TERMS_SHORT and bool(strong)
+    cap = SCORE_CAP if len(matched) >= CAP_TERMS or len(strong) >= 2 or gist else total
+    if any(t.weight >= TECHNICAL_WEIGHT for t in phrased):
+        cap = min(cap, PHRASE_CAP)
+    score = near / min(total, cap) if total else 0.0
+    score = round(min(1.0, max(0.0, score)), 4)
+    # A plain word stated the other way round ("slows" against "faster", "alive" against "keeps
+    # it alive") is the claim itself; a technical name in a negated clause may be in passing.
+    against_weight = sum(
+        t.weight * (CLAIM_FACTOR if t.weight < TECHNICAL_WEIGHT else 1) for t in contradicted
+    )
+    if against_weight < CONTRADICTION_SHARE * found:
+        contradicted, against = [], []  # a slip beside a point otherwise stated as it is
+        against_sentences.clear()
+    # A point that denies something ("does not make it thread-safe", "without keeping it
+    # alive", "no functions on indexed columns") is about what it denies: one of the denied
+    # terms must be found, denied alike.
+    denied = [t for t in terms if t.denied and t.weight > VAGUE_WEIGHT]
+    # (or the answer's own negation on another of its words: "threads do not help CPU-bound
+    # work" for "CPU-bound code gets no speed-up").
+    moved_denial = any(answer.negated(s, e) for index, spans in agreeing.items() for s, e in spans)
+    denial_found = not denied or moved_denial or any(t in matched for t in denied)
+    reason = ""
+    if score >= threshold and not contradicted and not denial_found:
+        reason = "does not say what the point denies: " + ", ".join(t.label for t in denied)
+    match = PointMatch(
+        point=point,
+        covered=bool(terms) and score >= threshold and not contradicted and denial_found,
+        score=score,
+        matched=tuple(t.label for t in matched),
+        missing=tuple(t.label for t in terms if t not in matched),
+        evidence=tuple(dict.fromkeys(evidence)),
+        contradicted=tuple(t.label for t in contradicted),
+        against=tuple(dict.fromkeys(against)),
+        reason=reason,
+    )
+    return match, frozenset(against_sentences)
+
+
+def match_key_points(
+    answer_text: str,
+    key_points: Sequence[str],
+    *,
+    threshold: float = DEFAULT_THRESHOLD,
+    synonyms: Mapping[str, Sequence[str]] | None = None,
+) -> list[PointMatch]:
+    """One :class:`PointMatch` per key point, in the order given.
+
+    ``synonyms`` adds groups for this call only: ``{"pickle": ["marshal", "serialise"]}``.
+    """
+    extra = _extra_groups(synonyms)
+    answer = index_answer(answer_text)
+    terms = topical([point_terms(point, extra) for point in key_points])
+    first = [
+        _match_point(answer, point, own, threshold)
+        for point, own in zip(key_points, terms, strict=True)
+    ]
+    # A sentence that contradicts one point is not taken as stating another: "the GIL is a lock
+    # per thread, so they all run bytecode at the same time" credits nothing.
+    tainted = frozenset().union(*(wrong for _, wrong in first))
+    if not tainted:
+        return [match for match, _ in first]
+    # ... and a short answer that contradicts the model answer is read strictly: its other
+    # points need more of their terms. (A long text that contrasts what to do with what not
+    # to do now and then is read as usual.)
+    contradictions = sum(bool(match.contradicted) for match, _ in first)
+    sentences = answer.sentences[-1] + 1 if answer.sentences else 0
+    strict = threshold
+    if contradictions * STRICT_SENTENCES >= sentences:
+        strict = max(threshold, min(1.0, threshold * STRICT_FACTOR))
+    second = [
+        _match_point(answer, point, own, strict, tainted)[0] if not match.contradicted else match
+        for point, own, (match, _) in zip(key_points, terms, first, strict=True)
+    ]
+    return [
+        replace(match, reason=STRICT_REASON)
+        if not (match.covered or match.contradicted or match.reason) and match.score >= threshold
+        else match
+        for match in second
+    ]
+
+
+def coverage(matches: Sequence[PointMatch]) -> float:
+    """The share of key points covered; 0.0 when there are none."""
+    if not matches:
+        return 0.0
+    return sum(m.covered for m in matches) / len(matches)

@@ -1,0 +1,258 @@
+"""Every query of the practice domain: review cards, logs and settings, disputes, mock
+interview templates and interviews, and the attempts progress counts."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, and_, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload, selectinload
+
+from viva.accounts.models import Attempt
+from viva.bank.models import Question, Track
+from viva.bank.service import BUILTIN_TRACK
+from viva.practice.models import (
+    MockInterview,
+    MockItem,
+    MockTemplate,
+    PointDispute,
+    ReviewCard,
+    ReviewLog,
+    ReviewSetting,
+)
+
+
+async def add(session: AsyncSession, *rows: Any) -> None:
+    session.add_all(rows)
+    await session.flush()
+
+
+# Review ----------------------------------------------------------------------------------------
+
+
+async def get_setting(
+    session: AsyncSession, *, user_id: int, track_id: int
+) -> ReviewSetting | None:
+    return await session.get(ReviewSetting, (user_id, track_id))
+
+
+def due_cards(*, user_id: int, track_id: int, at: datetime) -> Select[ReviewCard, Question]:
+    """The hot query of the review queue (its plan is checked in tests/infra)."""
+    return (
+        select(ReviewCard, Question)
+        .join(Question, Question.id == ReviewCard.question_id)
+        .where(ReviewCard.user_id == user_id, Question.track_id == track_id, ReviewCard.due <= at)
+        .order_by(ReviewCard.due, Question.position)
+        .options(joinedload(Question.category, innerjoin=True))
+    )
+
+
+async def due(
+    session: AsyncSession, *, user_id: int, track_id: int, at: datetime
+) -> list[tuple[ReviewCard, Question]]:
+    rows = await session.execute(due_cards(user_id=user_id, track_id=track_id, at=at))
+    return [(card, question) for card, question in rows.all()]
+
+
+async def new_card_allowance(
+    session: AsyncSession, *, user_id: int, track_id: int, since: datetime
+) -> tuple[int | None, int]:
+    """The user's daily allowance of new cards (None: the default) and how many cards were
+    introduced since `since`, in one round trip."""
+    per_day = (
+        select(ReviewSetting.new_per_day)
+        .where(ReviewSetting.user_id == user_id, ReviewSetting.track_id == track_id)
+        .scalar_subquery()
+    )
+    introduced = (
+        select(func.count())
+        .select_from(ReviewCard)
+        .join(Question, Question.id == ReviewCard.question_id)
+        .where(
+            ReviewCard.user_id == user_id,
+            Question.track_id == track_id,
+            ReviewCard.created_at >= since,
+        )
+        .scalar_subquery()
+    )
+    new_per_day, introduced_today = (await session.execute(select(per_day, introduced))).one()
+    return new_per_day, int(introduced_today or 0)
+
+
+async def unseen_questions(
+    session: AsyncSession, *, user_id: int, track_id: int, limit: int
+) -> Sequence[Question]:
+    seen = select(ReviewCard.question_id).where(ReviewCard.user_id == user_id)
+    rows = await session.scalars(
+        select(Question)
+        .where(Question.track_id == track_id, Question.id.not_in(seen))
+        .order_by(Question.position)
+        .limit(limit)
+        .options(joinedload(Question.category, innerjoin=True))
+    )
+    return rows.all()
+
+
+async def next_due(session: AsyncSession, *, user_id: int, track_id: int) -> datetime | None:
+    return await session.scalar(
+        select(ReviewCard.due)
+        .join(Question, Question.id == ReviewCard.question_id)
+        .where(ReviewCard.user_id == user_id, Question.track_id == track_id)
+        .order_by(ReviewCard.due)
+        .limit(1)
+    )
+
+
+async def card_for_rating(
+    session: AsyncSession, *, user_id: int, question_id: int
+) -> tuple[int, ReviewCard | None, ReviewSetting | None] | None:
+    """The question's track, the user's card and review setting: one round trip (None when
+    there is no such question)."""
+    found = (
+        await session.execute(
+            select(Question.track_id, ReviewCard, ReviewSetting)
+            .select_from(Question)
+            .outerjoin(
+                ReviewCard,
+                and_(ReviewCard.question_id == Question.id, ReviewCard.user_id == user_id),
+            )
+            .outerjoin(
+                ReviewSetting,
+                and_(ReviewSetting.user_id == user_id, ReviewSetting.track_id == Question.track_id),
+            )
+            .where(Question.id == question_id)
+        )
+    ).first()
+    if found is None:
+        return None
+    track_id, card, setting = found
+    return int(track_id), card, setting
+
+
+async def add_card(session: AsyncSession, card: ReviewCard) -> ReviewCard:
+    """Insert a new card, or return the one a concurrent transaction inserted first (two
+    gradings of one user's submissions can rate the same question at once)."""
+    try:
+        async with session.begin_nested():
+            session.add(card)
+            await session.flush()
+    except IntegrityError:
+        existing = await session.scalar(
+            select(ReviewCard).where(
+                ReviewCard.user_id == card.user_id, ReviewCard.question_id == card.question_id
+            )
+        )
+        if existing is None:
+            raise
+        return existing
+    return card
+
+
+async def builtin_question_id(session: AsyncSession, *, number: int) -> int | None:
+    """The id of the built-in track's question `number`."""
+    return await session.scalar(
+        select(Question.id)
+        .join(Track, Track.id == Question.track_id)
+        .where(Track.slug == BUILTIN_TRACK, Question.number == number)
+    )
+
+
+async def track_of_question(session: AsyncSession, *, question_id: int) -> Track | None:
+    return await session.scalar(
+        select(Track)
+        .join(Question, Question.track_id == Track.id)
+        .where(Question.id == question_id)
+    )
+
+
+async def review_days(session: AsyncSession, *, user_id: int, since: datetime) -> list[datetime]:
+    rows = await session.scalars(
+        select(ReviewLog.reviewed_at).where(
+            ReviewLog.user_id == user_id, ReviewLog.reviewed_at >= since
+        )
+    )
+    return list(rows.all())
+
+
+async def due_dates(session: AsyncSession, *, user_id: int) -> list[datetime]:
+    rows = await session.scalars(select(ReviewCard.due).where(ReviewCard.user_id == user_id))
+    return list(rows.all())
+
+
+async def disputes(session: AsyncSession) -> list[tuple[PointDispute, int]]:
+    """Every dispute, oldest first, with its question's number."""
+    rows = await session.execute(
+        select(PointDispute, Question.number)
+        .join(Question, Question.id == PointDispute.question_id)
+        .order_by(PointDispute.created_at, PointDispute.id)
+    )
+    return [(dispute, number) for dispute, number in rows]
+
+
+async def attempts_of(session: AsyncSession, *, user_id: int) -> Sequence[Attempt]:
+    return (await session.scalars(select(Attempt).where(Attempt.user_id == user_id))).all()
+
+
+# Mock interviews ---------------------------------------------------------------------------------
+
+
+async def template_exists(session: AsyncSession, *, slug: str) -> bool:
+    found = await session.scalar(select(MockTemplate.id).where(MockTemplate.slug == slug))
+    return found is not None
+
+
+async def templates(session: AsyncSession) -> list[MockTemplate]:
+    return list((await session.scalars(select(MockTemplate).order_by(MockTemplate.id))).all())
+
+
+async def template(session: AsyncSession, *, slug: str) -> MockTemplate | None:
+    return await session.scalar(select(MockTemplate).where(MockTemplate.slug == slug))
+
+
+async def questions_to_draw(session: AsyncSession, *, track_id: int) -> list[Question]:
+    rows = await session.scalars(
+        select(Question)
+        .where(Question.track_id == track_id)
+        .options(selectinload(Question.category))
+        .order_by(Question.position)
+    )
+    return list(rows.all())
+
+
+def _with_items(query: Select[MockInterview]) -> Select[MockInterview]:
+    """Interviews with their items, questions, answers and categories (relationships raise)."""
+    question = selectinload(MockInterview.items).selectinload(MockItem.question)
+    return query.options(
+        question.selectinload(Question.answer), question.selectinload(Question.category)
+    )
+
+
+async def interview(session: AsyncSession, *, interview_id: int) -> MockInterview | None:
+    return await session.scalar(
+        _with_items(select(MockInterview).where(MockInterview.id == interview_id))
+    )
+
+
+async def interview_by_invite(session: AsyncSession, *, invite_hash: str) -> MockInterview | None:
+    return await session.scalar(
+        select(MockInterview).where(MockInterview.invite_hash == invite_hash)
+    )
+
+
+async def interviews_of(session: AsyncSession, *, user_id: int, limit: int) -> list[MockInterview]:
+    """The interviews a user takes or runs, newest first, loaded in one go."""
+    rows = await session.scalars(
+        _with_items(
+            select(MockInterview)
+            .where(
+                (MockInterview.candidate_id == user_id) | (MockInterview.interviewer_id == user_id)
+            )
+            .order_by(MockInterview.id.desc())
+            .limit(limit)
+        )
+    )
+    return list(rows.all())

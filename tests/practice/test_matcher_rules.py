@@ -1,0 +1,165 @@
+"""The key-point checker's reading rules, each on a typed answer that needs it, and its tables.
+
+Every case here failed with the checker before the rule it names (2026-12-01, issue 22).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from viva.practice.matcher import match_key_points
+from viva.practice.matcher.tables import TABLES_FILE, parse_tables, tables
+
+
+def covered(typed: str, point: str) -> bool:
+    (match,) = match_key_points(typed, [point])
+    return match.covered
+
+
+# Negation and contradiction
+
+
+def test_a_quantifier_the_other_way_round_contradicts_the_point() -> None:
+    point = "Only one thread runs Python bytecode at a time per interpreter"
+    (wrong,) = match_key_points("every thread has its own so they all run bytecode", [point])
+    assert not wrong.covered
+    assert "all" in wrong.against
+    assert covered("only one thread can run python bytecode at a time", point)
+
+
+def test_a_point_that_denies_something_needs_the_denial() -> None:
+    point = "weakref references an object without keeping it alive"
+    (plain,) = match_key_points("weak references reference an object", [point])
+    assert not plain.covered and plain.score >= 0.45
+    assert plain.reason == "does not say what the point denies: alive"
+    assert covered("a weakref points at an object without keeping it alive", point)
+    gil = "The GIL does not make your code thread-safe; still use locks"
+    assert not covered("the gil is a lock, you need locks", gil)
+
+
+def test_no_before_a_noun_denies_the_noun_not_where_it_is() -> None:
+    point = "No secrets in images; inject at runtime from a secret manager"
+    (match,) = match_key_points(
+        "never bake secrets into the image, inject them at runtime", [point]
+    )
+    assert match.covered, match
+    assert not match.contradicted
+
+
+def test_short_negations_end_where_the_means_begin() -> None:
+    point = "Prevent stampedes with a SET NX lock"
+    (match,) = match_key_points("use a lock with set nx so only one request rebuilds it", [point])
+    assert not match.contradicted, match
+
+
+def test_avoid_and_stop_reach_only_what_follows_them() -> None:
+    point = "Opens after a failure threshold or failure rate"
+    (match,) = match_key_points(
+        "if calls keep failing past a threshold you stop calling it", [point]
+    )
+    assert not match.contradicted, match
+    assert match.covered
+
+
+def test_dismissive_words_negate_what_they_judge() -> None:
+    point = "Trace requests across services with distributed tracing and metrics"
+    assert not covered("metrics and distributed tracing are useless", point)
+    (origin,) = match_key_points(
+        "for the origin the port does not matter", ["An origin includes the port"]
+    )
+    assert not origin.covered
+    assert "port" in origin.contradicted
+
+
+def test_a_clause_that_contradicts_one_point_credits_no_other() -> None:
+    points = [
+        "The GIL does not make your code thread-safe; still use locks",
+        "Threads suit I/O-bound work and network calls",
+    ]
+    one_clause = "the gil makes threads thread-safe for io bound network calls"
+    assert [m.covered for m in match_key_points(one_clause, points)] == [False, False]
+    two_clauses = "the gil makes your code thread-safe so threads are great for io bound work"
+    assert [m.covered for m in match_key_points(two_clauses, points)] == [False, True]
+
+
+def test_words_that_state_one_term_do_not_contradict_another() -> None:
+    point = "Run as non-root with a numeric UID and read-only root filesystem"
+    (match,) = match_key_points("dont run as root, give it a numeric uid", [point])
+    assert "root" not in match.contradicted, match
+    assert match.covered
+
+
+def test_a_negated_term_does_not_contradict_a_point_with_its_own_negation() -> None:
+    point = "Identifiers and ORDER BY columns need an allow-list, not parameters"
+    typed = "you cant bind order by columns as parameters, check them against a whitelist"
+    (match,) = match_key_points(typed, [point])
+    assert not match.contradicted, match
+
+
+# Paraphrase and word forms
+
+
+def test_a_point_told_in_a_paraphrase_of_the_table_is_covered() -> None:
+    point = "Lowers latency and offloads the database or upstream services"
+    (match,) = match_key_points("so you dont query the db each time", [point])
+    assert match.covered, match
+    assert "offloads the database" in match.matched
+
+
+def test_other_forms_of_a_word_match_where_stems_differ() -> None:
+    (match,) = match_key_points("keep main deployable", ["Every change is deployed"])
+    assert "deployed" in match.matched
+    (serial,) = match_key_points("make the payload serializable", ["Serialize the payload"])
+    assert "Serialize" in serial.matched
+    (short,) = match_key_points("a state", ["statement"])
+    assert not short.matched  # five letters or fewer never match by their start
+
+
+def test_a_short_answer_is_read_strictly_once_it_contradicts_a_point() -> None:
+    points = [
+        "The GIL does not make your code thread-safe; still use locks",
+        "Processes sidestep the GIL for CPU-bound parallelism on many cores",
+    ]
+    fair = "processes for cpu bound work"
+    first, second = match_key_points(fair, points)
+    assert second.covered and second.score < 0.675
+    first, second = match_key_points("the gil makes your code thread-safe. " + fair, points)
+    assert first.contradicted and not first.covered
+    assert not second.covered and second.score == pytest.approx(0.6)
+    assert second.reason.startswith("read strictly")
+
+
+# The tables
+
+
+def test_the_shipped_tables_load() -> None:
+    loaded = tables()
+    assert ("gil", "global interpreter lock") in loaded.groups
+    assert (("mutable",), ("immutable",)) in loaded.opposites
+    assert TABLES_FILE.name == "synonyms.yaml"
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ([["a", "b"]], "expected a mapping"),
+        ({"groups": [["gil", 1]]}, "group 1: every entry must be a non-empty string"),
+        ({"groups": [[]]}, "group 1: expected a non-empty list"),
+        ({"groups": "gil"}, "must be lists"),
+        ({"opposites": [[["fast"]]]}, "opposite pair 1: expected two lists"),
+        ({"synonyms": []}, "expected a mapping with 'groups' and 'opposites'"),
+    ],
+)
+def test_a_malformed_table_is_refused_with_where_it_is_wrong(data: object, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        parse_tables(data, where="synonyms.yaml")
+
+
+def test_the_tables_file_parses_as_the_checker_reads_it(tmp_path: Path) -> None:
+    text = TABLES_FILE.read_text(encoding="utf-8")
+    parsed = parse_tables(yaml.safe_load(text))
+    assert parsed == tables()
+    assert all(isinstance(e, str) for group in parsed.groups for e in group)  # "429" quoted
