@@ -130,10 +130,13 @@ def recorded(client: Client, settings: Settings, monkeypatch: pytest.MonkeyPatch
     return recording
 
 
-def seen_by_the_sandbox(recording: Recording) -> list[list[Any]]:
+def seen_by_the_sandbox(recording: Recording, source: str = SPY) -> list[list[Any]]:
+    """What each job with this source held (the reference's runs, resolving property cases,
+    are jobs too)."""
     return [
         [[t.get("kind"), t.get("args"), len(t.get("cases") or [])] for t in job["tests"]]
         for job in recording.jobs
+        if job["source"] == source
     ]
 
 
