@@ -25,9 +25,6 @@ NOT_YET_SPLIT = {
     "grading/sandbox.py",
     "grading/sql/engines.py",
     "grading/runtime/sqlite_worker.py",
-    "practice/matcher.py",
-    "practice/pages.py",
-    "practice/routes.py",
 }
 
 

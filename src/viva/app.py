@@ -35,8 +35,11 @@ from viva.infra.cache import EdgeCacheMiddleware, build_cache
 from viva.infra.logging import configure_logging, log
 from viva.infra.ratelimit import RateLimiter
 from viva.infra.security_headers import SecurityHeadersMiddleware
+from viva.judge0.app import mount as mount_judge0
 from viva.practice import mock_templates
 from viva.practice import subscribers as practice_subscribers
+from viva.practice.mock_pages import router as mock_pages_router
+from viva.practice.mock_routes import router as mock_router
 from viva.practice.pages import router as practice_pages_router
 from viva.practice.routes import router as practice_router
 from viva.rooms import subscribers as room_subscribers
@@ -134,7 +137,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(grading_router)
     app.include_router(accounts_router)
     app.include_router(practice_router)
+    app.include_router(mock_router)
     app.include_router(practice_pages_router)
+    app.include_router(mock_pages_router)
     app.include_router(rooms_router)
     app.include_router(rooms_pages_router)
     app.router.routes.extend(socket_routes())  # sockets hold no request session (sockets.py)
@@ -142,6 +147,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(account_pages.router)
     app.include_router(bank_pages_router)
     app.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")
+    mount_judge0(app)  # the Judge0-compatible API under /judge0 (docs/judge0.md)
 
     @app.get("/docs", include_in_schema=False)
     async def swagger_ui(request: Request) -> HTMLResponse:

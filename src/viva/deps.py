@@ -160,14 +160,13 @@ async def valid_challenge(slug: str, session: SessionDep, catalogue: CatalogueDe
 
 
 async def visible_submission(
-    submission_id: DbId, request: Request, session: SessionDep
+    submission_id: DbId, viewer: CurrentUser, session: SessionDep
 ) -> Submission:
     """The submission in the path if the caller may see it: candidates their own,
     interviewers their candidates', admins all; 404 otherwise (never reveal it exists)."""
     from viva.accounts.service import may_see_work_of
 
     submission = await grading_repository.get_submission(session, submission_id=submission_id)
-    viewer = request.state.principal.user
     if submission is None or not await may_see_work_of(
         session, viewer=viewer, owner_id=submission.user_id
     ):

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Literal
 
 import platformdirs
-from pydantic import Field, SecretStr, field_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 APP_NAME = "viva"
@@ -17,6 +17,50 @@ APP_NAME = "viva"
 
 def default_data_dir() -> Path:
     return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+
+
+class Judge0Settings(BaseModel):
+    """The Judge0-compatible API (/judge0, docs/judge0.md): its defaults and the admin-set
+    maxima that /config_info reports (Judge0's names; times in s, sizes in KB). Set as JSON,
+    e.g. VIVA_JUDGE0='{"max_cpu_time_limit": 10, "callback_hosts": ["hooks.example"]}'."""
+
+    cpu_time_limit: float = Field(default=5.0, gt=0)
+    max_cpu_time_limit: float = Field(default=15.0, gt=0)
+    cpu_extra_time: float = Field(default=1.0, ge=0)
+    max_cpu_extra_time: float = Field(default=5.0, ge=0)
+    wall_time_limit: float = Field(default=10.0, gt=0)
+    max_wall_time_limit: float = Field(default=20.0, gt=0, le=60)
+    memory_limit: int = Field(default=128000, gt=0)
+    max_memory_limit: int = Field(default=512000, gt=0, le=2048 * 1024)
+    stack_limit: int = Field(default=64000, gt=0)
+    max_stack_limit: int = Field(default=128000, gt=0)
+    max_processes_and_or_threads: int = Field(default=60, gt=0)
+    max_max_processes_and_or_threads: int = Field(default=64, gt=0, le=64)
+    max_file_size: int = Field(default=1024, gt=0)
+    max_max_file_size: int = Field(default=4096, gt=0, le=4096)
+    number_of_runs: int = Field(default=1, gt=0)
+    max_number_of_runs: int = Field(default=20, gt=0, le=100)
+    max_extract_size: int = Field(default=8192, gt=0, le=8192)
+    max_submission_batch_size: int = Field(default=20, gt=0, le=100)
+    max_queue_size: int = Field(default=100, gt=0)
+    enable_submission_delete: bool = False
+    callback_hosts: list[str] = Field(
+        default_factory=list, description="hosts callback_url may name; none: callbacks refused"
+    )
+    callback_secret: SecretStr | None = Field(
+        default=None, description="HMAC-SHA256 key of the X-Viva-Signature header of callbacks"
+    )
+
+    @model_validator(mode="after")
+    def _within_the_sandbox(self) -> Judge0Settings:
+        if self.max_cpu_time_limit + self.max_cpu_extra_time > 30:
+            raise ValueError("VIVA_JUDGE0: max_cpu_time_limit + max_cpu_extra_time must be <= 30")
+        for name in ("cpu_time_limit", "cpu_extra_time", "wall_time_limit", "memory_limit"):
+            if getattr(self, name) > getattr(self, f"max_{name}"):
+                raise ValueError(f"VIVA_JUDGE0: {name} is above max_{name}")
+        if self.callback_hosts and self.callback_secret is None:
+            raise ValueError("VIVA_JUDGE0: callback_hosts needs a callback_secret to sign with")
+        return self
 
 
 class Settings(BaseSettings):
@@ -55,6 +99,10 @@ class Settings(BaseSettings):
     sql_postgres_url: str | None = Field(
         default=None,
         description="admin URL of a PostgreSQL database used only for grading SQL challenges",
+    )
+    judge0: Judge0Settings = Field(default_factory=Judge0Settings)
+    judge0_port: int | None = Field(
+        default=None, ge=1, le=65535, description="also serve the Judge0 API at / of this port"
     )
 
     @field_validator("redis_url", mode="before")

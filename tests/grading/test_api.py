@@ -7,6 +7,7 @@ import asyncio
 import httpx
 from sqlalchemy import select
 
+from tests import factories
 from viva.app import create_app
 from viva.db import Database
 from viva.grading.challenges import load_challenges
@@ -109,26 +110,8 @@ async def test_a_submission_interrupted_by_a_crash_is_graded_on_the_next_start(
     settings: Settings, database: Database
 ) -> None:
     async with database.session() as s:
-        s.add(
-            Submission(
-                challenge="palindrome",
-                source=PALINDROME.solution,
-                status="running",
-                tests=[],
-                message="",
-                attempts=1,
-            )
-        )
-        s.add(
-            Submission(
-                challenge="palindrome",
-                source="syntax error here(",
-                status="queued",
-                tests=[],
-                message="",
-                attempts=0,
-            )
-        )
+        await factories.submission(s, status="running", attempts=1)  # its process died
+        await factories.submission(s, source="syntax error here(")
     app = create_app(settings)
     async with app.router.lifespan_context(app):
         for _ in range(200):

@@ -12,6 +12,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from tests import factories
 from tests.conftest import Client
 from viva.app import create_app
 from viva.db import Database
@@ -268,14 +269,8 @@ async def test_a_submission_whose_grading_fails_is_stored_as_internal_error(
                 solution="def clamp(x):\n    return x\n",
             )
         )
-        s.add(
-            Submission(
-                challenge="from-another-version",
-                source="def clamp(x):\n    return x\n",
-                status="queued",
-                tests=[],
-                message="",
-            )
+        await factories.submission(
+            s, challenge="from-another-version", source="def clamp(x):\n    return x\n"
         )
     app = create_app(settings)
     async with app.router.lifespan_context(app):

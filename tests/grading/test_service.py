@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 
 from tests import factories
+from viva.clock import now
 from viva.db import Database
 from viva.errors import NotFound, SourceRejected
 from viva.events import EventBus, SubmissionGraded
@@ -87,7 +88,7 @@ async def test_a_bad_source_or_unknown_challenge_is_refused_before_anything_is_s
             await service.submit(ctx, session, slug="palindrome", source="  \n")
         with pytest.raises(NotFound):
             await service.submit(ctx, session, slug="no-such-challenge", source="x = 1\n")
-        assert await repository.recoverable_ids(session, at=service.now()) == []
+        assert await repository.recoverable_ids(session, at=now()) == []
     assert recorder.enqueued == []
 
 
@@ -117,7 +118,7 @@ async def test_two_graders_racing_for_one_submission_grade_it_once(
 async def test_only_queued_submissions_and_expired_claims_are_recovered(
     database: Database,
 ) -> None:
-    at = service.now()
+    at = now()
     async with database.session() as session:
         queued = await factories.submission(session)
         live = await factories.submission(
@@ -159,7 +160,7 @@ async def test_only_queued_submissions_and_expired_claims_are_recovered(
 async def test_a_grader_that_lost_its_claim_stores_nothing_and_announces_nothing(
     ctx: GradingContext, database: Database, recorder: Recorder
 ) -> None:
-    at = service.now()
+    at = now()
     async with database.session() as session:
         row = await factories.submission(session)
         await repository.claim(
@@ -182,7 +183,7 @@ async def test_a_grader_that_lost_its_claim_stores_nothing_and_announces_nothing
 async def test_a_stopping_process_hands_its_claims_back(
     ctx: GradingContext, database: Database
 ) -> None:
-    at = service.now()
+    at = now()
     async with database.session() as session:
         row = await factories.submission(session)
         await repository.claim(
@@ -192,7 +193,7 @@ async def test_a_stopping_process_hands_its_claims_back(
     async with database.session() as session:
         back = await service.get_submission(session, submission_id=row.id)
         assert (back.status, back.attempts, back.claimed_by) == ("queued", 0, None)
-        assert await repository.recoverable_ids(session, at=service.now()) == [row.id]
+        assert await repository.recoverable_ids(session, at=now()) == [row.id]
 
 
 async def test_running_the_examples_grades_the_visible_tests_and_records_nothing(
@@ -204,4 +205,4 @@ async def test_running_the_examples_grades_the_visible_tests_and_records_nothing
             ctx, session, slug="palindrome", source=solution, dialect=None
         )
         assert result.verdict == Verdict.ACCEPTED and all(not t.hidden for t in result.tests)
-        assert await repository.recoverable_ids(session, at=service.now()) == []
+        assert await repository.recoverable_ids(session, at=now()) == []

@@ -14,6 +14,7 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
+from tests import factories
 from tests.conftest import Client, _free_port
 from viva.app import create_app
 from viva.db import Database
@@ -58,11 +59,7 @@ async def test_leftover_submissions_stay_queued_when_the_host_cannot_grade(
     settings: Settings, database: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     async with database.session() as session:
-        session.add(
-            Submission(
-                challenge="palindrome", source=SOLUTION, status="queued", tests=[], message=""
-            )
-        )
+        await factories.submission(session, source=SOLUTION)
     monkeypatch.setenv("PATH", NO_BWRAP)
     app = create_app(settings)
     async with app.router.lifespan_context(app):

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from tests import factories
 from viva.accounts import service as accounts
 from viva.accounts.models import User
+from viva.clock import now
 from viva.db import Database
 from viva.events import EventBus
 from viva.grading import repository, service
@@ -47,7 +48,7 @@ async def candidate(database: Database) -> User:
 
 
 async def _claimed(ctx: GradingContext, database: Database, user: User) -> int:
-    at = service.now()
+    at = now()
     async with database.session() as session:
         row = await factories.submission(session, user_id=user.id)
         await repository.claim(
@@ -138,7 +139,7 @@ async def test_a_submission_of_a_challenge_without_a_seed_question_moves_no_card
         authored = await factories.authored_challenge(session, author_id=candidate.id)
         await ctx.catalogue.refresh(session)
     assert ctx.catalogue.seed_question(authored.slug) is None
-    at = service.now()
+    at = now()
     async with database.session() as session:
         row = await factories.submission(
             session, challenge=authored.slug, source="x = 1\n", user_id=candidate.id

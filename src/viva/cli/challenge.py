@@ -91,7 +91,8 @@ def challenge_show(slug: Annotated[str, typer.Argument(help="Challenge slug")]) 
             f"[bold]{inert(example.name)}[/]\n{inert(example.input)}\n"
             f"  → {inert(json.dumps(example.expected))}"
         )
-    console.print(f"\n{c.hidden_tests} hidden tests. Starter code:\n")
+    hidden = "hidden mutants" if c.kind == "tests" else "hidden tests"
+    console.print(f"\n{c.hidden_tests} {hidden}. Starter code:\n")
     console.print(inert(c.starter))
 
 

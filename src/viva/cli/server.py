@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
@@ -16,17 +16,30 @@ from viva.accounts.roles import Role
 from viva.cli._common import console, err, run
 from viva.settings import Settings
 
+if TYPE_CHECKING:
+    import socket
+
+    import uvicorn
+
 
 def serve(
     host: Annotated[str | None, typer.Option(help="Interface to bind (VIVA_HOST)")] = None,
     port: Annotated[int | None, typer.Option(help="Port (VIVA_PORT)")] = None,
     workers: Annotated[int | None, typer.Option(help="Worker processes (VIVA_WORKERS)")] = None,
+    judge0_port: Annotated[
+        int | None,
+        typer.Option(help="Also serve the Judge0 API at / of this port (VIVA_JUDGE0_PORT)"),
+    ] = None,
 ) -> None:
     """Serve Viva (migrates the embedded database and loads the built-in track first)."""
+    import os
+
     import uvicorn
 
     from viva.app import prepare_database
 
+    if judge0_port is not None:
+        os.environ["VIVA_JUDGE0_PORT"] = str(judge0_port)  # for the worker processes' Settings
     settings = Settings()
     asyncio.run(prepare_database(settings, migrate=settings.is_sqlite))
     host, port = host or settings.host, port or settings.port
@@ -48,7 +61,7 @@ def serve(
             "[bold yellow]warning:[/] VIVA_SANDBOX=none — submitted code runs WITHOUT "
             "isolation. Use this only for trusted, single-user practice."
         )
-    uvicorn.run(
+    config = uvicorn.Config(
         "viva.app:create_app",
         factory=True,
         host=host,
@@ -60,6 +73,25 @@ def serve(
         # implementation (measured: README "Live interview rooms", bench/bench_ws.py).
         ws="wsproto",
     )
+    if settings.judge0_port is None:
+        _serve(config, [])
+        return
+    console.print(f"[bold green]Judge0 API[/] on http://{host}:{settings.judge0_port}")
+    judge0 = uvicorn.Config(config.app, host=config.host, port=settings.judge0_port)
+    _serve(config, [judge0.bind_socket()])
+
+
+def _serve(config: uvicorn.Config, more: list[socket.socket]) -> None:
+    """Viva's port and any more sockets (the Judge0 port: the app sends what arrives there
+    to /judge0, see viva.judge0.app.Judge0Port), in one process or in worker processes."""
+    import uvicorn
+    from uvicorn.supervisors import Multiprocess
+
+    sockets = [config.bind_socket(), *more]
+    if config.workers > 1:
+        Multiprocess(config, sockets=sockets).run()
+    else:
+        uvicorn.Server(config).run(sockets=sockets)
 
 
 async def _first_admin(session: AsyncSession) -> str:

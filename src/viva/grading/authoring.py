@@ -12,10 +12,10 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from viva.accounts import service as accounts
+from viva.accounts.audit import audit
 from viva.accounts.models import User
 from viva.db import after_commit
-from viva.errors import ChallengeRejected
+from viva.errors import ChallengeRejected, Conflict
 from viva.grading import repository
 from viva.grading.catalogue import build
 from viva.grading.challenges import Challenge
@@ -42,9 +42,9 @@ async def create(
     """Validate, prove the reference solution in the sandbox, then store (one transaction);
     the public challenge list is invalidated once it commits."""
     if ctx.catalogue.builtin(slug):
-        raise accounts.Conflict(f"'{slug}' is a built-in challenge")
+        raise Conflict(f"'{slug}' is a built-in challenge")
     if await repository.authored_exists(session, slug=slug):
-        raise accounts.Conflict(f"a challenge '{slug}' exists")
+        raise Conflict(f"a challenge '{slug}' exists")
     challenge = build(
         slug=slug, meta=meta, tests=tests, prompt=prompt, starter=starter, solution=solution
     )
@@ -79,7 +79,7 @@ async def create(
             author_id=actor.id,
         ),
     )
-    await accounts.audit(session, actor=actor, action="challenge.create", target=slug)
+    await audit(session, actor=actor, action="challenge.create", target=slug)
     catalogue = ctx.catalogue
 
     async def publish() -> None:  # known to this process once stored, never before

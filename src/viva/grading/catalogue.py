@@ -23,30 +23,37 @@ from viva.grading.challenges import (
     TestCase,
     load_challenges,
 )
-from viva.grading.details import sql_summary, summary
+from viva.grading.details import mutant_summary, sql_summary, summary
 from viva.grading.models import AuthoredChallenge
+from viva.grading.mutants import MutantChallenge, load_mutant_challenges
 from viva.grading.schemas import ChallengeSummary
 from viva.grading.sql.challenges import SqlChallenge, load_sql_challenges
 from viva.infra.logging import log
 
-AnyChallenge = Challenge | SqlChallenge
+AnyChallenge = Challenge | SqlChallenge | MutantChallenge
 
 
 class Catalogue:
     def __init__(self) -> None:
         self._python = load_challenges()
         self._sql = load_sql_challenges()
+        self._mutants = load_mutant_challenges()
         self._authored: dict[str, Challenge] = {}
         self._version: tuple[str, int, int, str] | None = None
 
     def builtin(self, slug: str) -> bool:
-        return slug in self._python or slug in self._sql
+        return slug in self._python or slug in self._sql or slug in self._mutants
 
     def get(self, slug: str) -> AnyChallenge | None:
-        return self._sql.get(slug) or self._python.get(slug) or self._authored.get(slug)
+        return (
+            self._sql.get(slug)
+            or self._python.get(slug)
+            or self._mutants.get(slug)
+            or self._authored.get(slug)
+        )
 
     def find(self, slug: str) -> AnyChallenge:
-        """A Python or a SQL challenge, or NotFound."""
+        """A Python, SQL or test-writing challenge, or NotFound."""
         challenge = self.get(slug)
         if challenge is None:
             raise NotFound(f"no challenge '{slug}'")
@@ -58,9 +65,10 @@ class Catalogue:
         return challenge.meta.seed_question if challenge is not None else None
 
     def summaries(self) -> list[ChallengeSummary]:
-        """Shipped Python and SQL challenges, then those interviewers wrote."""
+        """Shipped Python, SQL and test-writing challenges, then those interviewers wrote."""
         items = [summary(c) for c in self._python.values()]
         items += [sql_summary(c) for c in self._sql.values()]
+        items += [mutant_summary(c) for c in self._mutants.values()]
         items += [summary(c) for c in self._authored.values()]
         return sorted(items, key=lambda c: (c.seed_question or 1000, c.slug))
 

@@ -198,13 +198,16 @@ def challenge_kind(folder: Path) -> str | None:
 
 @lru_cache(maxsize=1)
 def load_challenges(directory: Path = CHALLENGES_DIR) -> dict[str, Challenge]:
-    """The Python challenges (SQL challenges live beside them; viva.grading.sql loads those)."""
+    """The Python challenges (SQL and test-writing challenges live beside them;
+    viva.grading.sql and viva.grading.mutants load those)."""
     if not directory.is_dir():
         return {}
     return {
         d.name: load_challenge(d)
         for d in sorted(directory.iterdir())
-        if d.is_dir() and (d / "challenge.yaml").exists() and challenge_kind(d) != "sql"
+        if d.is_dir()
+        and (d / "challenge.yaml").exists()
+        and challenge_kind(d) not in ("sql", "tests")
     }
 
 

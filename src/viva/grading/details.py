@@ -8,6 +8,7 @@ import sqlite3
 from typing import Any
 
 from viva.grading.challenges import Challenge, TestCase
+from viva.grading.mutants import MutantChallenge
 from viva.grading.schemas import ChallengeDetail, ChallengeSummary, Example
 from viva.grading.sql.challenges import Dataset, SqlChallenge
 from viva.grading.sql.compare import display
@@ -39,10 +40,39 @@ def sql_summary(c: SqlChallenge) -> ChallengeSummary:
     )
 
 
-def detail(challenge: Challenge | SqlChallenge) -> ChallengeDetail:
+def mutant_summary(c: MutantChallenge) -> ChallengeSummary:
+    m = c.meta
+    return ChallengeSummary(
+        slug=c.slug,
+        title=m.title,
+        seed_question=m.seed_question,
+        kind="tests",
+        difficulty=m.difficulty,
+        tags=m.tags,
+    )
+
+
+def mutant_detail(c: MutantChallenge) -> ChallengeDetail:
+    """The module under test is shown; the mutants only counted (never their code)."""
+    return ChallengeDetail(
+        **mutant_summary(c).model_dump(),
+        prompt=c.prompt,
+        starter=c.starter,
+        examples=[],
+        hidden_tests=len(c.mutants),
+        limits=c.meta.limits.model_dump(),
+        module_name=c.meta.module,
+        module_source=c.module,
+        threshold=c.meta.threshold,
+    )
+
+
+def detail(challenge: Challenge | SqlChallenge | MutantChallenge) -> ChallengeDetail:
     """Blocking for a SQL challenge (it runs the reference on the example data in SQLite)."""
     if isinstance(challenge, SqlChallenge):
         return sql_detail(challenge)
+    if isinstance(challenge, MutantChallenge):
+        return mutant_detail(challenge)
     c = challenge
     examples = [
         Example(name=t.name, input=describe(t)[0], expected=describe(t)[1]) for t in c.visible

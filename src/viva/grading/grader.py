@@ -159,16 +159,23 @@ def grading_unavailable(settings: Settings) -> str:
 
 
 class _ProcessRunner:
-    """The one runner of this process. It is process-wide on purpose, the single exception
-    to "state lives on the app": its zygotes own the sandbox's slot uids, which two pools in
-    one process (two apps in a test) must not share, and starting them costs a second."""
+    """The one runner of this process and the property pools it resolved. Process-wide on
+    purpose, the single exception to "state lives on the app": the zygotes own the sandbox's
+    slot uids, which two pools in one process (two apps in a test) must not share, starting
+    them costs a second, and a pool (the same for every app of one secret) costs seconds."""
 
     def __init__(self) -> None:
         self.runner: Runner | None = None
         self.lock = threading.Lock()
+        self.pools = PropertyPools()
 
 
 _PROCESS = _ProcessRunner()
+
+
+def process_pools() -> PropertyPools:
+    """The property pools this process's runner resolved (keyed by challenge and secret)."""
+    return _PROCESS.pools
 
 
 def get_runner(settings: Settings) -> Runner:

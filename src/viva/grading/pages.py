@@ -21,7 +21,7 @@ from viva.web.pages import DIFFICULTIES, render, render_private
 
 router = APIRouter(include_in_schema=False)
 SOURCE = 64 * 1024
-CHALLENGE_KINDS = ["function", "class", "fastapi", "sql"]
+CHALLENGE_KINDS = ["function", "class", "fastapi", "sql", "tests"]
 
 EXAMPLE_TESTS = """\
 - {name: inside the range, kind: call, call: clamp, args: [5, 0, 10], expected: 5}

@@ -14,7 +14,7 @@ class ChallengeSummary(BaseModel):
     slug: str
     title: str
     seed_question: int | None
-    kind: Literal["function", "class", "fastapi", "sql"]
+    kind: Literal["function", "class", "fastapi", "sql", "tests"]
     difficulty: Literal["easy", "medium", "hard"]
     tags: list[str]
 
@@ -34,11 +34,16 @@ class ChallengeDetail(ChallengeSummary):
     dialects: list[str] = Field(default=[], description="SQL challenges: engines it is graded on")
     schema_sql: str = Field(default="", description="SQL challenges: the tables")
     sample_rows: dict[str, dict[str, Any]] = Field(default={}, description="SQL: example data")
+    module_name: str = Field(default="", description="test-writing challenges: import name")
+    module_source: str = Field(default="", description="test-writing: the module under test")
+    threshold: float | None = Field(default=None, description="tests: share of mutants to kill")
 
 
 class SourceIn(BaseModel):
     source: str = Field(
-        min_length=1, max_length=64 * 1024, description="solution.py, or the SQL of a SQL challenge"
+        min_length=1,
+        max_length=64 * 1024,
+        description="solution.py, the SQL of a SQL challenge, or a test-writing challenge's tests",
     )
     dialect: Literal["sqlite", "postgres"] | None = Field(
         default=None, description="SQL challenges: the engine (default: the first it offers)"

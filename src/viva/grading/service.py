@@ -14,10 +14,11 @@ import os
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from viva.clock import now
 from viva.db import Database, after_commit
 from viva.errors import NotFound, ServiceUnavailable, SourceRejected
 from viva.events import EventBus, SubmissionGraded
@@ -26,14 +27,16 @@ from viva.grading.catalogue import AnyChallenge, Catalogue
 from viva.grading.grader import (
     GRADING_FAILED,
     PropertyPools,
-    get_runner,
     grade_source,
-    grading_unavailable,
     internal_error,
+    process_pools,
 )
-from viva.grading.grader import resolved_tests as resolved_tests
+from viva.grading.grader import get_runner as get_runner  # re-exported: judge0 imports it here
+from viva.grading.grader import grading_unavailable as grading_unavailable
+from viva.grading.grader import resolved_tests as resolved_tests  # check.py imports it here
 from viva.grading.judge import Grade, Verdict, storable
 from viva.grading.models import Submission, SubmissionStatus
+from viva.grading.mutants import MutantChallenge, grade_tests
 from viva.grading.schemas import GradeOut, SubmissionOut, SubmissionSummary, TestOut
 from viva.grading.sql.challenges import SqlChallenge
 from viva.grading.sql.engines import PostgresEngine, SqlRejected
@@ -61,7 +64,7 @@ class GradingContext:
     catalogue: Catalogue
     events: EventBus
     sql_engines: SqlEngines
-    pools: PropertyPools = field(default_factory=PropertyPools)
+    pools: PropertyPools = field(default_factory=process_pools)
     enqueue: Enqueue | None = None  # the queue's, when submissions are graded in the background
     owner: str = field(default_factory=lambda: f"{os.getpid()}-{secrets.token_hex(6)}")
 
@@ -75,10 +78,6 @@ class GradingContext:
 
     async def close(self) -> None:
         await self.sql_engines.close()
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
 
 
 # Checks before anything is stored ------------------------------------------------------------
@@ -140,7 +139,7 @@ async def grade_any(
     dialect: str | None,
     visible_only: bool,
 ) -> Grade:
-    """Grade Python in the sandbox or SQL on its engine."""
+    """Grade Python (code, or tests against mutants) in the sandbox, or SQL on its engine."""
     if isinstance(challenge, SqlChallenge):
         chosen = submission_dialect(challenge, dialect)
         assert chosen is not None
@@ -151,6 +150,10 @@ async def grade_any(
         except SqlRejected as exc:
             raise ServiceUnavailable(str(exc)) from exc
     runner = await asyncio.to_thread(get_runner, ctx.settings)
+    if isinstance(challenge, MutantChallenge):
+        return await asyncio.to_thread(
+            grade_tests, runner, challenge, source, visible_only=visible_only
+        )
     return await asyncio.to_thread(
         grade_source,
         runner,

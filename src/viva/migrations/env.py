@@ -11,6 +11,7 @@ from viva.accounts import models as _account_models  # noqa: F401
 from viva.bank import models as _bank_models  # noqa: F401  (registers the tables)
 from viva.db import Base, create_engine, dialect_of
 from viva.grading import models as _grading_models  # noqa: F401
+from viva.judge0 import models as _judge0_models  # noqa: F401
 from viva.practice import models as _practice_models  # noqa: F401
 from viva.rooms import models as _room_models  # noqa: F401
 

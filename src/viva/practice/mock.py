@@ -7,6 +7,7 @@ invites a candidate, scores every key point on a 1-4 rubric and releases the rep
 
 from __future__ import annotations
 
+import hashlib
 import random
 import secrets
 from datetime import datetime, timedelta
@@ -14,11 +15,12 @@ from datetime import datetime, timedelta
 from fsrs import Rating
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from viva.accounts import security
 from viva.accounts import service as accounts
+from viva.accounts.audit import audit
 from viva.accounts.models import User
-from viva.accounts.service import now
-from viva.errors import InvalidMock, MockError, NotFound
+from viva.accounts.roles import Role
+from viva.clock import now
+from viva.errors import Forbidden, InvalidMock, MockError, NotFound
 from viva.practice import repository, review
 from viva.practice.matcher import match_key_points
 from viva.practice.mock_templates import draw, get_template
@@ -27,6 +29,11 @@ from viva.practice.synonyms import answer_synonyms
 
 GRACE = timedelta(seconds=10)  # an auto-submit sent at 0:00 still arrives a little late
 SIGNALS = ("strong_hire", "hire", "no_hire", "strong_no_hire")
+
+
+def invite_digest(token: str) -> str:
+    """What is stored of an invite link's token (the link itself is shown once)."""
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 async def load(session: AsyncSession, *, interview_id: int) -> MockInterview:
@@ -40,7 +47,7 @@ def role_of(interview: MockInterview, user: User) -> str | None:
     """'candidate', 'interviewer' (also admins) or None: who this user is to the interview."""
     if interview.candidate_id == user.id:
         return "candidate"
-    if interview.interviewer_id == user.id or user.role == "admin":
+    if interview.interviewer_id == user.id or user.role == Role.ADMIN:
         return "interviewer"
     return None
 
@@ -68,14 +75,14 @@ async def create(
     template = await get_template(session, slug=template_slug)
     interviewer_mode = interviewer_mode or candidate_id is not None
     if interviewer_mode:
-        if actor.role not in ("interviewer", "admin"):
-            raise accounts.Forbidden("only interviewers create interviews for candidates")
+        if not Role(actor.role).includes(Role.INTERVIEWER):
+            raise Forbidden("only interviewers create interviews for candidates")
         if candidate_id is not None:
             candidate = await accounts.get_user(session, user_id=candidate_id)
             if candidate is None or candidate.id == actor.id:
                 raise InvalidMock(f"no candidate {candidate_id}")
             if not await accounts.may_see_work_of(session, viewer=actor, owner_id=candidate_id):
-                raise accounts.Forbidden(f"user {candidate_id} is not assigned to you")
+                raise Forbidden(f"user {candidate_id} is not assigned to you")
     questions = await repository.questions_to_draw(session, track_id=template.track_id)
     count = question_count or template.question_count
     drawn = draw(
@@ -87,13 +94,13 @@ async def create(
     )
     if not drawn:
         raise InvalidMock(f"template '{template_slug}' has no questions to draw")
-    token = security.new_secret() if interviewer_mode else None
+    token = secrets.token_urlsafe(32) if interviewer_mode else None
     interview = MockInterview(
         template_id=template.id,
         title=template.title,
         candidate_id=candidate_id if interviewer_mode else actor.id,
         interviewer_id=actor.id if interviewer_mode else None,
-        invite_hash=security.digest(token) if token else None,
+        invite_hash=invite_digest(token) if token else None,
         status="created",
         duration_seconds=duration_seconds or template.duration_seconds,
         hint_penalty=template.hint_penalty,
@@ -121,14 +128,12 @@ async def create(
         ),
     )
     if interviewer_mode:
-        await accounts.audit(
-            session, actor=actor, action="mock.invite", target=f"interview {interview.id}"
-        )
+        await audit(session, actor=actor, action="mock.invite", target=f"interview {interview.id}")
     return await load(session, interview_id=interview.id), token
 
 
 async def accept_invite(session: AsyncSession, *, token: str, user: User) -> MockInterview:
-    interview = await repository.interview_by_invite(session, invite_hash=security.digest(token))
+    interview = await repository.interview_by_invite(session, invite_hash=invite_digest(token))
     if interview is None:
         raise NotFound("this invite link is not valid")
     if interview.interviewer_id == user.id:
@@ -143,7 +148,7 @@ async def accept_invite(session: AsyncSession, *, token: str, user: User) -> Moc
 
 def _require_candidate(interview: MockInterview, user: User) -> None:
     if interview.candidate_id != user.id:
-        raise accounts.Forbidden("only the candidate takes the interview")
+        raise Forbidden("only the candidate takes the interview")
 
 
 def _accrue(interview: MockInterview, at: datetime) -> None:
@@ -297,7 +302,7 @@ async def _feed_reviews(
 
 def _require_interviewer(interview: MockInterview, user: User) -> None:
     if role_of(interview, user) != "interviewer" or interview.interviewer_id is None:
-        raise accounts.Forbidden("only the interviewer scores this interview")
+        raise Forbidden("only the interviewer scores this interview")
 
 
 async def score(
@@ -353,7 +358,7 @@ async def decide(
         interview.status = "released"
         interview.released_at = at
         await _feed_reviews(session, interview=interview, at=at, fuzz=fuzz)
-    await accounts.audit(
+    await audit(
         session,
         actor=user,
         action="mock.release" if release else "mock.decide",

@@ -8,12 +8,12 @@ from collections import defaultdict
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from viva.accounts import service as accounts
+from viva.accounts.audit import audit
 from viva.accounts.models import User
 from viva.bank import repository as bank_repository
 from viva.bank.models import Question
 from viva.bank.service import BUILTIN_TRACK, require_track
-from viva.errors import InvalidMock, NotFound
+from viva.errors import Conflict, InvalidMock, NotFound
 from viva.practice import repository
 from viva.practice.models import MockTemplate
 
@@ -80,7 +80,7 @@ async def create_template(
     if bad:
         raise InvalidMock(f"difficulty mix keys are easy, medium, hard; not {', '.join(bad)}")
     if await repository.template_exists(session, slug=slug):
-        raise accounts.Conflict(f"a template '{slug}' exists")
+        raise Conflict(f"a template '{slug}' exists")
     template = MockTemplate(
         slug=slug,
         title=title,
@@ -94,7 +94,7 @@ async def create_template(
         created_by=actor.id,
     )
     await repository.add(session, template)
-    await accounts.audit(session, actor=actor, action="mock_template.create", target=slug)
+    await audit(session, actor=actor, action="mock_template.create", target=slug)
     return template
 
 

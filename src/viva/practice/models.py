@@ -18,7 +18,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from viva.bank.models import Question, utcnow
+from viva.bank.models import Question
+from viva.clock import now
 from viva.db import Base, UTCDateTime
 
 
@@ -40,11 +41,11 @@ class ReviewCard(Base):
     step: Mapped[int | None] = mapped_column(Integer, default=0)
     stability: Mapped[float | None] = mapped_column(Float, default=None)
     difficulty: Mapped[float | None] = mapped_column(Float, default=None)
-    due: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    due: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
     last_review: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     reps: Mapped[int] = mapped_column(Integer, default=0)
     lapses: Mapped[int] = mapped_column(Integer, default=0)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
 
     question: Mapped[Question] = relationship(lazy="raise")
 
@@ -64,7 +65,7 @@ class ReviewLog(Base):
     source: Mapped[str] = mapped_column(String(16), default="review")
     coverage: Mapped[float | None] = mapped_column(Float, default=None)
     duration_ms: Mapped[int | None] = mapped_column(Integer, default=None)
-    reviewed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    reviewed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
 
 
 class ReviewSetting(Base):
@@ -101,7 +102,7 @@ class MockTemplate(Base):
     created_by: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), index=True, default=None
     )
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
 
 
 class MockInterview(Base):
@@ -134,7 +135,7 @@ class MockInterview(Base):
     signal: Mapped[str | None] = mapped_column(String(16), default=None)  # hire | no_hire
     private_summary: Mapped[str] = mapped_column(Text, default="")
     released_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
 
     items: Mapped[list[MockItem]] = relationship(
         lazy="raise", order_by="MockItem.position", back_populates="interview"
@@ -185,4 +186,4 @@ class PointDispute(Base):
     key_points: Mapped[list[str]] = mapped_column(JSON, default=list)
     answer: Mapped[str] = mapped_column(Text)
     contradicted: Mapped[bool] = mapped_column(Boolean, default=False)  # what the checker said
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)

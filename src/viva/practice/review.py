@@ -14,9 +14,9 @@ from fsrs import Card, Rating, Scheduler, State
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from viva.accounts.models import Attempt
-from viva.accounts.service import now
-from viva.bank import repository as bank_repository
 from viva.bank.models import Question, Track
+from viva.bank.service import require_question
+from viva.clock import now
 from viva.errors import InvalidDispute, InvalidReview, NotFound
 from viva.practice import repository
 from viva.practice.matcher import PointMatch, match_key_points
@@ -241,9 +241,7 @@ async def check_answer(
     session: AsyncSession, *, question_id: int, text: str
 ) -> tuple[Question, list[PointMatch]]:
     """Which of the model answer's key points a typed answer covered."""
-    question = await bank_repository.get_question(session, question_id=question_id)
-    if question is None:
-        raise NotFound(f"no question with id {question_id}")
+    question = await require_question(session, question_id=question_id)
     points = question.answer.key_points if question.answer is not None else []
     return question, match_key_points(text, points, synonyms=answer_synonyms(points))
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from viva.bank import service as bank
 from viva.db import after_commit
 from viva.deps import DbId, SessionDep, SettingsDep, SubmissionLimit
+from viva.errors import problem_responses
 from viva.grading.schemas import GradeOut, SubmissionOut
 from viva.rooms import grading, service
 from viva.rooms.collab import CollabHub
@@ -23,7 +25,11 @@ from viva.rooms.schemas import (
     TimelineEvent,
 )
 
-router = APIRouter(prefix="/api/v1", tags=["rooms"])
+router = APIRouter(
+    prefix="/api/v1",
+    tags=["rooms"],
+    responses=problem_responses(401, 403, 404, 409, 410, 413, 422, 429, 503),
+)
 
 
 def _channels(request: Request) -> RoomChannels:
@@ -122,6 +128,7 @@ async def load(room_id: DbId, body: LoadIn, request: Request, session: SessionDe
         _starter_after_commit(request, session, room.id, detail.starter)
         frame |= {"challenge": body.challenge, "title": detail.title, "language": room.language}
     if body.question_id:
+        await bank.require_question(session, question_id=body.question_id)  # 404 if unknown
         room.question_id = body.question_id
         frame |= {"question_id": body.question_id}
     await service.record(session, room_id=room.id, kind="load", actor_id=user.id, data=frame)

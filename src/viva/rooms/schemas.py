@@ -16,7 +16,6 @@ class RoomIn(BaseModel):
     candidate: str | None = Field(default=None, description="username of an assigned candidate")
     challenge: str | None = Field(default=None, max_length=80, description="challenge slug")
     question_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
-    mock_interview_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
     invite: bool = Field(default=True, description="also create an invite link (24 h)")
 
 

@@ -12,6 +12,7 @@ from viva.accounts import security
 from viva.accounts import service as accounts
 from viva.accounts.audit import audit
 from viva.accounts.models import User
+from viva.bank import service as bank
 from viva.clock import now
 from viva.db import Database
 from viva.errors import Forbidden, NotFound, VivaError
@@ -43,6 +44,8 @@ async def open_room(
         if not await accounts.may_see_work_of(session, viewer=interviewer, owner_id=candidate.id):
             raise Forbidden(f"{body.candidate} is not one of your candidates")
         candidate_id = candidate.id
+    if body.question_id is not None:
+        await bank.require_question(session, question_id=body.question_id)  # 404 if unknown
     token = security.new_secret() if body.invite else None
     room = Room(
         title=body.title,
@@ -52,7 +55,6 @@ async def open_room(
         invite_expires_at=now() + timedelta(hours=INVITE_HOURS) if token else None,
         challenge_slug=body.challenge,
         question_id=body.question_id,
-        mock_interview_id=body.mock_interview_id,
         notes="",
         rubric=[],
     )

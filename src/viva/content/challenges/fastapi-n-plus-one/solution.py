@@ -1,0 +1,22 @@
+import sqlite3
+
+from fastapi import FastAPI
+
+
+def create_app(conn: sqlite3.Connection) -> FastAPI:
+    app = FastAPI()
+
+    @app.get("/authors")
+    def authors() -> list[dict]:
+        rows = conn.execute(
+            "SELECT a.id, a.name, b.title FROM authors a "
+            "LEFT JOIN books b ON b.author_id = a.id ORDER BY a.id, b.id"
+        ).fetchall()
+        found: dict[int, dict] = {}
+        for author_id, name, title in rows:
+            entry = found.setdefault(author_id, {"id": author_id, "name": name, "books": []})
+            if title is not None:
+                entry["books"].append(title)
+        return list(found.values())
+
+    return app

@@ -1,0 +1,244 @@
+"""Mock interview pages: the list and new-interview form, the invite link, the interview
+against the clock, the report (HTML and Markdown) and the interviewer's scoring form."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request, Response
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from viva.accounts.roles import Role
+from viva.accounts.service import candidates_of
+from viva.clock import now
+from viva.deps import DbId, SessionDep, SettingsDep
+from viva.errors import Forbidden, MockError
+from viva.practice import mock, mock_templates
+from viva.practice import mock_report as reports
+from viva.practice.pages import LONG_TEXT, signed_in
+from viva.web.pages import render_private
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/mock", response_class=HTMLResponse)
+async def mock_index(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+    user = await signed_in(request, session, settings)
+    interviews = await mock.interviews_of(session, user=user)
+    candidates = (
+        await candidates_of(session, interviewer=user)
+        if Role(user.role).includes(Role.INTERVIEWER)
+        else []
+    )
+    return render_private(
+        request,
+        "mock_index.html",
+        {
+            "user": user,
+            "templates": await mock_templates.list_templates(session),
+            "interviews": interviews,
+            "candidates": candidates,
+            "invite": request.query_params.get("invite"),
+        },
+    )
+
+
+@router.post("/mock")
+async def mock_create(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    template: Annotated[str, Form(max_length=60)],
+    minutes: Annotated[float | None, Form(gt=0, le=240)] = None,
+    question_count: Annotated[int | None, Form(ge=1, le=50)] = None,
+    candidate_id: Annotated[str, Form(max_length=20)] = "",
+    mode: Annotated[str, Form(max_length=16)] = "self",
+) -> Response:
+    """Start practising alone, or (interviewers) create an interview with an invite link."""
+    user = await signed_in(request, session, settings)
+    interviewer_mode = mode == "interviewer"
+    interview, token = await mock.create(
+        session,
+        actor=user,
+        template_slug=template,
+        candidate_id=int(candidate_id) if interviewer_mode and candidate_id.isdigit() else None,
+        interviewer_mode=interviewer_mode,
+        duration_seconds=max(5, int(minutes * 60)) if minutes else None,
+        question_count=question_count,
+    )
+    if token:
+        url = request.url_for("accept_invite_page", token=token)
+        return render_private(
+            request, "mock_invite.html", {"interview": interview, "url": url, "user": user}
+        )
+    return RedirectResponse(f"/mock/{interview.id}", status_code=303)
+
+
+@router.get("/mock/invite/{token}", name="accept_invite_page")
+async def accept_invite_page(
+    token: str, request: Request, session: SessionDep, settings: SettingsDep
+) -> Response:
+    """Opening the invite link binds the interview to the signed-in candidate."""
+    user = await signed_in(request, session, settings)
+    interview = await mock.accept_invite(session, token=token, user=user)
+    return RedirectResponse(f"/mock/{interview.id}", status_code=303)
+
+
+@router.get("/mock/{interview_id}", response_class=HTMLResponse)
+async def mock_page(
+    interview_id: DbId, request: Request, session: SessionDep, settings: SettingsDep
+) -> Response:
+    user = await signed_in(request, session, settings)
+    interview = await mock.visible(session, interview_id=interview_id, user=user)
+    role = mock.role_of(interview, user)
+    if interview.status not in ("created", "running"):
+        if role == "interviewer" and interview.status in ("submitted", "scored"):
+            return RedirectResponse(f"/mock/{interview.id}/score", status_code=303)
+        return RedirectResponse(f"/mock/{interview.id}/report", status_code=303)
+    item = interview.items[interview.current] if interview.items else None
+    remaining = None
+    if interview.deadline is not None:
+        remaining = max(0, int((interview.deadline - now()).total_seconds()))
+    return render_private(
+        request,
+        "mock_take.html",
+        {
+            "interview": interview,
+            "item": item,
+            "role": role,
+            "remaining": remaining,
+            "user": user,
+            "hint_penalty_pct": int(interview.hint_penalty * 100),
+        },
+    )
+
+
+@router.post("/mock/{interview_id}/start")
+async def mock_start(
+    interview_id: DbId, request: Request, session: SessionDep, settings: SettingsDep
+) -> Response:
+    user = await signed_in(request, session, settings)
+    interview = await mock.visible(session, interview_id=interview_id, user=user)
+    await mock.start(session, interview=interview, user=user)
+    return RedirectResponse(f"/mock/{interview.id}", status_code=303)
+
+
+@router.post("/mock/{interview_id}/save")
+async def mock_save(
+    interview_id: DbId,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    position: Annotated[int, Form(ge=0, le=49)],
+    action: Annotated[str, Form(max_length=16)],
+    answer: Annotated[str, Form(max_length=LONG_TEXT)] = "",
+    notes: Annotated[str, Form(max_length=5_000)] = "",
+) -> Response:
+    """One form does it all: save, then next / previous / hint / finish (or time's up)."""
+    user = await signed_in(request, session, settings)
+    interview = await mock.visible(session, interview_id=interview_id, user=user)
+    if interview.status != "running":  # the deadline passed before this arrived
+        return RedirectResponse(f"/mock/{interview.id}", status_code=303)
+    go_to = {"next": position + 1, "prev": position - 1}.get(action)
+    if go_to is not None and not 0 <= go_to < len(interview.items):
+        go_to = None
+    await mock.save(
+        session,
+        interview=interview,
+        user=user,
+        position=position,
+        answer=answer,
+        notes=notes,
+        go_to=go_to,
+    )
+    if action == "hint":
+        await mock.hint(session, interview=interview, user=user, position=position)
+    if action in ("finish", "timeup"):
+        await mock.submit(
+            session, interview=interview, auto=action == "timeup", fuzz=settings.review_fuzzing
+        )
+    return RedirectResponse(f"/mock/{interview.id}", status_code=303)
+
+
+@router.get("/mock/{interview_id}/report", response_class=HTMLResponse)
+async def mock_report(
+    interview_id: DbId, request: Request, session: SessionDep, settings: SettingsDep
+) -> Response:
+    user = await signed_in(request, session, settings)
+    interview = await mock.visible(session, interview_id=interview_id, user=user)
+    try:
+        report = reports.report(interview, viewer=user)
+    except MockError as error:
+        return render_private(
+            request, "mock_wait.html", {"interview": interview, "message": error.detail}
+        )
+    return render_private(request, "mock_report.html", {"r": report, "user": user})
+
+
+@router.get("/mock/{interview_id}/report.md")
+async def mock_report_markdown(
+    interview_id: DbId, request: Request, session: SessionDep, settings: SettingsDep
+) -> Response:
+    user = await signed_in(request, session, settings)
+    interview = await mock.visible(session, interview_id=interview_id, user=user)
+    report = reports.report(interview, viewer=user)
+    return Response(
+        reports.report_markdown(report),
+        media_type="text/markdown; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="mock-{report.id}.md"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+@router.get("/mock/{interview_id}/score", response_class=HTMLResponse)
+async def mock_score_page(
+    interview_id: DbId, request: Request, session: SessionDep, settings: SettingsDep
+) -> Response:
+    user = await signed_in(request, session, settings)
+    interview = await mock.visible(session, interview_id=interview_id, user=user)
+    if mock.role_of(interview, user) != "interviewer" or interview.interviewer_id is None:
+        raise Forbidden("only the interviewer scores this interview")
+    report = reports.report(interview, viewer=user)
+    return render_private(
+        request,
+        "mock_score.html",
+        {"r": report, "interview": interview, "user": user, "signals": mock.SIGNALS},
+    )
+
+
+@router.post("/mock/{interview_id}/score")
+async def mock_score(
+    interview_id: DbId, request: Request, session: SessionDep, settings: SettingsDep
+) -> Response:
+    """The whole rubric in one form: rubric-P-I (1-4), notes-P, signal, summary, release."""
+    user = await signed_in(request, session, settings)
+    interview = await mock.visible(session, interview_id=interview_id, user=user)
+    form = await request.form()
+    for item in interview.items:
+        points = item.question.answer.key_points if item.question.answer else []
+        values = [
+            str(form.get(f"rubric-{item.position}-{i}", "")) for i in range(max(1, len(points)))
+        ]
+        if all(v.isdigit() for v in values):
+            await mock.score(
+                session,
+                interview=interview,
+                user=user,
+                position=item.position,
+                rubric=[int(v) for v in values],
+                private_notes=str(form.get(f"notes-{item.position}", ""))[:5000],
+            )
+    signal = str(form.get("signal", ""))
+    if signal:
+        await mock.decide(
+            session,
+            interview=interview,
+            user=user,
+            signal=signal,
+            private_summary=str(form.get("summary", ""))[:10_000],
+            release=form.get("release") == "1",
+            fuzz=settings.review_fuzzing,
+        )
+    return RedirectResponse(f"/mock/{interview.id}/report", status_code=303)
