@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.grading.conftest import SLOTS, sandbox_processes
+from tests.grading.conftest import SLOTS, kernel_job, sandbox_processes
 from viva.grading.challenges import Challenge
 from viva.grading.judge import Verdict, build_job, grade
 from viva.grading.sandbox import SandboxRunner
@@ -44,7 +44,8 @@ def host(tmp_path: Path, sandbox: SandboxRunner) -> Iterator[dict[str, object]]:
 
 
 def verdict_of(sandbox: SandboxRunner, challenge: Challenge, source: str) -> tuple[Verdict, str]:
-    outcome = sandbox.run(build_job(challenge, source, challenge.tests), challenge.meta.limits)
+    job = kernel_job(build_job(challenge, source, challenge.tests))
+    outcome = sandbox.run(job, challenge.meta.limits)
     result = grade(challenge, challenge.tests, outcome)
     return result.verdict, result.message + outcome.stderr
 
@@ -160,7 +161,7 @@ CASES = {
     "monkeypatch the harness": (
         "import sys\nh = sys.modules['harness']\nh.encode = lambda value, depth=0: True\n"
         "def is_palindrome(t): return None",
-        {Verdict.WRONG_ANSWER},
+        {Verdict.RUNTIME_ERROR},  # the harness has left sys.modules before any code runs
     ),
     "monkeypatch builtins": (
         "import builtins\nbuiltins.isinstance = lambda *a: True\nbuiltins.type = lambda *a: bool\n"

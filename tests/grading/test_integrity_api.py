@@ -9,6 +9,7 @@ import json
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import select
 
 from tests import factories
@@ -88,25 +89,60 @@ async def test_an_exception_on_a_hidden_test_shows_no_traceback(client: Client) 
 
 # A Run never sees the hidden tests -------------------------------------------------------
 
-# The candidate's module finds every job the harness holds; its function answers with what
-# the module saw (looked at once per test: walking the heap on every call is slow).
+# The candidate's module would find every job the harness holds with gc; the harness's guard
+# refuses it that (SEEN is then the refusal), so the jobs are read where they are sent: a
+# recording pass-through in front of the app's real runner.
 SPY = """
 import gc, json
 
-SEEN = json.dumps(
-    [[t.get("kind"), t.get("args"), len(t.get("cases") or [])]
-     for j in [o for o in gc.get_objects() if type(o) is dict and "tests" in o and "source" in o]
-     for t in j["tests"]],
-    ensure_ascii=False,
-)
+try:
+    SEEN = json.dumps(
+        [[t.get("kind"), t.get("args"), len(t.get("cases") or [])]
+         for j in [o for o in gc.get_objects() if type(o) is dict and "tests" in o]
+         for t in j["tests"]],
+        ensure_ascii=False,
+    )
+except RuntimeError as exc:
+    SEEN = str(exc)
 
 def is_palindrome(text):
     return SEEN
 """
 
 
+class Recording:
+    """The real runner, keeping each job it is sent."""
+
+    def __init__(self, runner: Any) -> None:
+        self.runner, self.jobs = runner, []
+
+    def run(self, job: dict[str, Any], limits: Any) -> Any:
+        self.jobs.append(job)
+        return self.runner.run(job, limits)
+
+    def close(self) -> None:
+        self.runner.close()
+
+
+@pytest.fixture
+def recorded(client: Client, settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Recording:
+    recording = Recording(grader.get_runner(settings))
+    monkeypatch.setattr(grader._PROCESS, "runner", recording)
+    return recording
+
+
+def seen_by_the_sandbox(recording: Recording, source: str = SPY) -> list[list[Any]]:
+    """What each job with this source held (the reference's runs, resolving property cases,
+    are jobs too)."""
+    return [
+        [[t.get("kind"), t.get("args"), len(t.get("cases") or [])] for t in job["tests"]]
+        for job in recording.jobs
+        if job["source"] == source
+    ]
+
+
 async def test_a_run_sends_the_sandbox_only_the_visible_examples(
-    client: Client, database: Database
+    client: Client, database: Database, recorded: Recording
 ) -> None:
     response = await client.post(
         "/api/v1/challenges/palindrome/run", headers=client.candidate, json={"source": SPY}
@@ -116,9 +152,12 @@ async def test_a_run_sends_the_sandbox_only_the_visible_examples(
     assert result["total"] == len(PALINDROME.visible) and not any(
         t["hidden"] for t in result["tests"]
     )
-    seen = [json.loads(t["got"]) for t in result["tests"]]
+    assert all(
+        t["got"] == "gc.get_objects is not available to graded code" for t in result["tests"]
+    )
+    seen = seen_by_the_sandbox(recorded)
     assert seen and all(seen)
-    for tests in seen:  # what the sandbox held when each example ran
+    for tests in seen:  # what the sandbox was sent
         assert [kind for kind, _, _ in tests] == ["call"] * len(PALINDROME.visible)
         assert [args[0] for _, args, _ in tests] == [t.args[0] for t in PALINDROME.visible]
     assert not any(text in response.text for text in hidden_inputs() if len(text) > 3)
@@ -127,17 +166,14 @@ async def test_a_run_sends_the_sandbox_only_the_visible_examples(
 
 
 async def test_a_submission_sees_its_hidden_tests_and_property_cases(
-    client: Client, sandbox: SandboxRunner
+    client: Client, sandbox: SandboxRunner, recorded: Recording
 ) -> None:
     """The same spy, submitted: the sandbox does get every test then (the check that the
     spy sees the whole job, so the Run's view above is all the Run was sent). What it saw
     stays in the judge: a Submit shows nothing the code produced, visible tests included."""
     body = await submit(client, "palindrome", SPY)
     assert all(t["got"] is None and t["output"] == "" for t in body["tests"])
-    graded = await asyncio.to_thread(
-        grader.grade_source, sandbox, PALINDROME, SPY, visible_only=False
-    )
-    seen = json.loads(next(t.got for t in graded.tests if not t.hidden))
+    (seen,) = seen_by_the_sandbox(recorded)
     assert [kind for kind, _, _ in seen] == [t.kind for t in PALINDROME.tests]
     prop = next(t for t in PALINDROME.tests if t.kind == "property")
     assert [n for kind, _, n in seen if kind == "property"] == [prop.examples]
@@ -195,7 +231,13 @@ async def test_hard_coding_the_cases_an_earlier_submission_met_is_not_accepted(
     assert grade(PALINDROME, earlier, outcome).verdict == Verdict.ACCEPTED
     body = await submit(client, "palindrome", source)
     assert body["verdict"] == "Wrong Answer"
-    failed = [t["name"] for t in body["tests"] if not t["passed"]]
+    # The candidate sees one bit for all hidden tests; the judge, which test failed: only
+    # the property test, on the cases this submission met.
+    assert all(not t["passed"] for t in body["tests"] if t["hidden"])
+    graded = await asyncio.to_thread(
+        grader.grade_source, sandbox, PALINDROME, source, visible_only=False, secret=secret
+    )
+    failed = [t.name for t in graded.tests if not t.passed]
     assert failed == [next(t.name for t in PALINDROME.tests if t.kind == "property")]
 
 

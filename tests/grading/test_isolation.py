@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from tests.grading.conftest import SLOTS, UID_BASE, zygote_processes
+from tests.grading.conftest import SLOTS, UID_BASE, kernel_job, zygote_processes
 from viva.grading.challenges import Challenge, Limits
 from viva.grading.judge import RunOutcome, RunStatus, Verdict, build_job, grade
 from viva.grading.sandbox import SandboxRunner, available, probe
@@ -31,10 +31,9 @@ ROOMY = Limits(cpu_seconds=10, wall_seconds=30, memory_mb=512)
 
 
 def call_job(source: str, call: str, *args: Any) -> dict[str, Any]:
-    return {
-        "source": source,
-        "tests": [{"id": 0, "kind": "call", "call": call, "args": list(args)}],
-    }
+    return kernel_job(
+        {"source": source, "tests": [{"id": 0, "kind": "call", "call": call, "args": list(args)}]}
+    )
 
 
 def value_of(outcome: RunOutcome) -> Any:
@@ -46,8 +45,8 @@ def value_of(outcome: RunOutcome) -> Any:
 
 
 def verdict_of(sandbox: SandboxRunner, challenge: Challenge, source: str) -> Verdict:
-    outcome = sandbox.run(build_job(challenge, source, challenge.tests), challenge.meta.limits)
-    return grade(challenge, challenge.tests, outcome).verdict
+    job = kernel_job(build_job(challenge, source, challenge.tests))
+    return grade(challenge, challenge.tests, sandbox.run(job, challenge.meta.limits)).verdict
 
 
 def another_candidate_is_accepted(sandbox: SandboxRunner, palindrome: Challenge) -> None:
@@ -111,7 +110,7 @@ def test_a_later_run_finds_nothing_of_an_earlier_job_in_its_memory(
         outcome = sandbox.run(call_job(attacker, "leak", planted["arg"]), ROOMY)
         assert value_of(outcome) == [planted["arg"], planted["ret"]]
     for _ in range(SLOTS):
-        found = value_of(sandbox.run(call_job(SCANNER, "scan"), ROOMY))
+        found = value_of(sandbox.run(scanner_job(SCANNER), ROOMY))
         assert isinstance(found, list)
         assert not set(found) & set(planted.values()), f"a later run read {found}"
     another_candidate_is_accepted(sandbox, palindrome)
@@ -165,7 +164,22 @@ def test_the_scanner_finds_a_marker_of_its_own_run(sandbox: SandboxRunner) -> No
     """The scan above can fail: it sees a marker that is in its own run's memory."""
     mine = "VIVA-MARK-" + secrets.token_hex(8)
     source = SCANNER + f"\nMINE = bytes.fromhex({mine.encode().hex()!r}).decode()\n"
-    assert mine in value_of(sandbox.run(call_job(source, "scan"), ROOMY))
+    assert mine in value_of(sandbox.run(scanner_job(source), ROOMY))
+
+
+def scanner_job(source: str) -> dict[str, Any]:
+    """The scanner is the test's instrument, not an attack: it runs without the harness's
+    guard, which would refuse it /proc/self/mem (see the next test), so that it measures
+    what the kernel and the zygote leave in a run's memory."""
+    return {**call_job(source, "scan"), "guard": False}
+
+
+def test_the_guard_refuses_graded_code_its_own_memory(sandbox: SandboxRunner) -> None:
+    # The scanner without its ctypes line (the guard refuses ctypes too: test_redteam.py)
+    without_ctypes = "\n".join(line for line in SCANNER.splitlines() if "CDLL" not in line)
+    outcome = sandbox.run({**call_job(without_ctypes, "scan"), "guard": True}, ROOMY)
+    record = next(r for r in outcome.records if r.get("test") == 0)
+    assert "reading process memory is not available" in record.get("error", ""), record
 
 
 LIBC = (
@@ -248,7 +262,7 @@ def test_namespaces_mounts_and_socket_addresses_are_refused(
 def test_clone3_is_refused_with_enosys_so_threads_fall_back_to_clone(
     sandbox: SandboxRunner, palindrome: Challenge
 ) -> None:
-    outcome = sandbox.run(build_job(palindrome, CLONE3, palindrome.tests), ROOMY)
+    outcome = sandbox.run(kernel_job(build_job(palindrome, CLONE3, palindrome.tests)), ROOMY)
     assert "clone3 refused with ENOSYS" in str(outcome.records), outcome.records[:1]
     threads = (
         "import threading\nout = []\n"
@@ -278,7 +292,9 @@ def test_memory_is_limited_per_run_not_per_process(
 ) -> None:
     """Class 10: six children holding ~170 MB each in a 256 MB run: the run's init sums them
     and ends the run: Memory Limit Exceeded, decided from what it measured."""
-    outcome = sandbox.run(build_job(palindrome, MEMORY_SPLIT, palindrome.tests), Limits())
+    outcome = sandbox.run(
+        kernel_job(build_job(palindrome, MEMORY_SPLIT, palindrome.tests)), Limits()
+    )
     assert outcome.status == RunStatus.MEMORY, (outcome.status, outcome.stderr[-500:])
     assert grade(palindrome, palindrome.tests, outcome).verdict == Verdict.MEMORY_LIMIT
     another_candidate_is_accepted(sandbox, palindrome)

@@ -40,3 +40,25 @@ def test_score_is_passed_weight_over_total_weight(palindrome: Challenge) -> None
     records[0]["steps"] = [{"value": not expected[0]}]
     result = grade(palindrome, palindrome.tests, RunOutcome(RunStatus.EXITED, records))
     assert result.score == round((len(expected) - 1) / len(expected), 4)
+
+
+def test_a_submit_tells_only_whether_every_hidden_test_passed(palindrome: Challenge) -> None:
+    """Which hidden test failed is a bit per test a program could choose to carry out, and
+    the names say what is checked: every hidden test shows the same one bit, unnamed."""
+    expected = [t.expected for t in palindrome.tests]
+    records = [{"test": i, "steps": [{"value": v}]} for i, v in enumerate(expected)]
+    first_hidden = next(i for i, t in enumerate(palindrome.tests) if t.hidden)
+    records[first_hidden]["steps"] = [{"value": not expected[first_hidden]}]
+    result = grade(palindrome, palindrome.tests, RunOutcome(RunStatus.EXITED, records))
+    assert result.verdict == Verdict.WRONG_ANSWER
+    assert result.message == "a hidden test: wrong answer"
+    hidden = [t.public() for t in result.tests if t.hidden]
+    assert len(hidden) > 1
+    assert all(h["passed"] is False and h["status"] == "failed" for h in hidden)
+    assert {h["name"] for h in hidden} == {"hidden test"}
+    assert not any(t.name in result.message for t in palindrome.tests if t.hidden)
+    # the judge itself keeps each test's own outcome (for the interviewer and the score)
+    assert [t.passed for t in result.tests if t.hidden].count(False) == 1
+    all_right = [{"test": i, "steps": [{"value": v}]} for i, v in enumerate(expected)]
+    accepted = grade(palindrome, palindrome.tests, RunOutcome(RunStatus.EXITED, all_right))
+    assert all(t.public()["passed"] for t in accepted.tests)

@@ -5,9 +5,11 @@ solution of another candidate on the same long-lived pool, which must still be A
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
+from tests.grading.conftest import kernel_job
 from tests.grading.test_hostile import SOLVE, verdict_of
 from viva.grading.challenges import Challenge
 from viva.grading.judge import Verdict, build_job
@@ -88,10 +90,13 @@ def test_redteam_submission_is_stopped(
 # (output, returned values, messages, times) may come back for ANY test, visible ones included.
 LEAK_HIDDEN_INPUTS = """
 import sys, json
-f = sys._getframe(0)
-while f is not None and not isinstance(f.f_locals.get("job"), dict):
-    f = f.f_back
-LEAKED = json.dumps([t.get("args") for t in f.f_locals["job"]["tests"]])
+try:
+    f = sys._getframe(0)
+    while f is not None and not isinstance(f.f_locals.get("job"), dict):
+        f = f.f_back
+    LEAKED = json.dumps([t.get("args") for t in f.f_locals["job"]["tests"]])
+except RuntimeError:  # the guard refuses frames; what it prints must stay hidden all the same
+    LEAKED = "frames refused"
 print("LEAK" + LEAKED)
 def is_palindrome(t):
     raise ValueError("LEAK" + LEAKED)
@@ -132,8 +137,224 @@ def test_sysv_ipc_memory_the_init_cannot_count_is_refused(
 ) -> None:
     """A detached SysV segment or a queued message belongs to no process, so the run's memory
     count would miss it: shmget, msgget and semget are refused (EPERM)."""
-    job = build_job(palindrome, SYSV_IPC, palindrome.visible[:1])
+    job = kernel_job(build_job(palindrome, SYSV_IPC, palindrome.visible[:1]))
     outcome = sandbox.run(job, palindrome.meta.limits)
     values = [s.get("value") for r in outcome.records for s in r.get("steps", [])]
     assert values == [True], (outcome.records, outcome.stderr)
     assert verdict_of(sandbox, palindrome, SOLVE)[0] == Verdict.ACCEPTED
+
+
+# In-process forgery (issue 20, A): a wrong retry decorator (it re-raises a new exception of
+# the last one's type, not the same object) plus a generic forger that does not know the
+# tests: it turns every False a step observes into True, through one channel each.
+WRONG_RETRY = (
+    Path(__file__).resolve().parents[2]
+    / "src/viva/content/challenges/decorator-retry/wrong-new-exception.py"
+)
+_REWRITE = """
+def _rewrite(tests):
+    for t in tests:
+        for s in t.get("steps", []):
+            if "eval" in s and not s["eval"].startswith("(lambda"):
+                s["eval"] = "(lambda v: True if v is False else v)(" + s["eval"] + ")"
+"""
+FORGERIES = {
+    "frames: rewrite the job's steps": _REWRITE + "import sys\nf = sys._getframe(0)\n"
+    "while f is not None and not isinstance(f.f_locals.get('job'), dict):\n    f = f.f_back\n"
+    "_rewrite(f.f_locals['job']['tests'])\n",
+    "gc: rewrite the job's steps": _REWRITE + "import gc\nfor o in gc.get_objects():\n"
+    "    if isinstance(o, dict) and isinstance(o.get('tests'), list) and 'source' in o:\n"
+    "        _rewrite(o['tests'])\n",
+    "sys.modules: patch the harness's encoder": (
+        "import sys\nh = sys.modules['harness']\n_real = h.encode\n"
+        "h.encode = lambda v, depth=0: _real(True if v is False else v, depth)\n"
+    ),
+    "builtins: patch eval": (
+        "import builtins\n_real = builtins.eval\n"
+        "builtins.eval = lambda *a, **k: (lambda v: True if v is False else v)(_real(*a, **k))\n"
+    ),
+    "json: patch dumps": (
+        "import json\n_real = json.dumps\n"
+        "def _dumps(obj, *a, **k):\n"
+        "    for s in obj.get('steps', []) if isinstance(obj, dict) else []:\n"
+        "        if isinstance(s, dict) and s.get('value') is False:\n"
+        "            s['value'] = True\n"
+        "    return _real(obj, *a, **k)\n"
+        "json.dumps = _dumps\n"
+    ),
+    "a signal handler's frame: rewrite the job's steps": _REWRITE + "import signal, time\n"
+    "def _on_alarm(sig, f):\n"
+    "    while f is not None and not isinstance(f.f_locals.get('job'), dict):\n"
+    "        f = f.f_back\n"
+    "    if f is not None:\n        _rewrite(f.f_locals['job']['tests'])\n"
+    "try:\n    signal.signal(signal.SIGALRM, _on_alarm)\n"
+    "    signal.setitimer(signal.ITIMER_REAL, 0.001)\n    time.sleep(0.05)\n"
+    "except OSError:\n    pass\n",
+    "a thread that outlives the test: rewrite later tests": _REWRITE
+    + "import gc, threading, time\n"
+    "def _later():\n    time.sleep(0.02)\n    for o in gc.get_objects():\n"
+    "        if isinstance(o, dict) and isinstance(o.get('tests'), list) and 'source' in o:\n"
+    "            _rewrite(o['tests'])\n"
+    "if not globals().get('_started'):\n"
+    "    threading.Thread(target=_later, daemon=True).start()\n"
+    "time.sleep(0.05)\n",
+    "result fd: write every record, then os._exit": (
+        "import gc, json, os, stat\n"
+        "_job = next(o for o in gc.get_objects() if isinstance(o, dict)\n"
+        "            and isinstance(o.get('tests'), list) and 'source' in o)\n"
+        "_lines = []\n"
+        "for t in _job['tests']:\n"
+        "    ns, steps = dict(globals()), []\n"
+        "    try:\n"
+        "        exec(t.get('setup') or '', ns)\n"
+        "        for s in t['steps']:\n"
+        "            try:\n"
+        "                v = eval(s['eval'], ns)\n"
+        "                steps.append({'value': True if v is False else v})\n"
+        "            except Exception as e:\n"
+        "                steps.append({'raised': type(e).__name__})\n"
+        "    except Exception:\n        pass\n"
+        "    _lines.append(json.dumps({'test': t['id'], 'steps': steps, 'output': ''},"
+        " default=list))\n"
+        "_lines.append(json.dumps({'done': True}))\n"
+        "for fd in range(3, 64):\n"
+        "    try:\n"
+        "        if stat.S_ISFIFO(os.fstat(fd).st_mode):\n"
+        "            os.write(fd, ('\\n'.join(_lines) + '\\n').encode())\n"
+        "    except OSError:\n        pass\n"
+        "os._exit(0)\n"
+    ),
+}
+
+
+def forged_source(name: str) -> str:
+    """The wrong solution with the forger after it (so the forger can use `retry`)."""
+    return WRONG_RETRY.read_text(encoding="utf-8") + "\n" + FORGERIES[name]
+
+
+@pytest.fixture(scope="module")
+def retry_challenge() -> Challenge:
+    from viva.grading.challenges import CHALLENGES_DIR, load_challenge
+
+    return load_challenge(CHALLENGES_DIR / "decorator-retry")
+
+
+@pytest.mark.parametrize("name", sorted(FORGERIES))
+def test_a_generic_forger_does_not_get_a_wrong_solution_accepted(
+    name: str, sandbox: SandboxRunner, retry_challenge: Challenge
+) -> None:
+    from viva.grading.service import grade_source
+
+    plain = grade_source(
+        sandbox, retry_challenge, WRONG_RETRY.read_text("utf-8"), visible_only=False
+    )
+    assert plain.verdict == Verdict.WRONG_ANSWER  # the wrong solution alone is caught
+    forged = grade_source(sandbox, retry_challenge, forged_source(name), visible_only=False)
+    assert forged.verdict != Verdict.ACCEPTED, name
+    # the next candidate's reference solution on the same pool is still Accepted
+    reference = grade_source(sandbox, retry_challenge, retry_challenge.solution, visible_only=False)
+    assert reference.verdict == Verdict.ACCEPTED, reference.message
+
+
+# What the guard refuses graded code, one channel each (each would let a program read or
+# rewrite the harness); the program reports the refusal it met.
+REFUSED = {
+    "ctypes: read memory": "import ctypes\nctypes.string_at(id(object()), 16)",
+    "ctypes: a foreign call": "import ctypes\nctypes.pythonapi.Py_IsInitialized()",
+    "marshal: build a code object": "import marshal\nmarshal.loads(marshal.dumps(1))",
+    "code.replace": "(lambda: 0).__code__.replace(co_consts=(1,))",
+    "rebind a function's code": "def f(): pass\nf.__code__ = (lambda: 1).__code__",
+    "sys.settrace": "import sys\nsys.settrace(lambda *a: None)",
+    "threading.settrace, then a thread": (  # the thread's sys.settrace is refused
+        "import sys, threading\nthreading.settrace(lambda *a: None)\nran = []\n"
+        "t = threading.Thread(target=lambda: ran.append(sys.gettrace()))\n"
+        "t.start(); t.join()\nassert ran in ([], [None]), ran\n"
+        "raise RuntimeError('tracing is not available')"
+    ),
+    "sys.setprofile": "import sys\nsys.setprofile(lambda *a: None)",
+    "an audit hook of its own": (  # refused silently: CPython drops a hook another refuses
+        "import sys\nseen = []\nsys.addaudithook(lambda e, a: seen.append(e))\n"
+        "compile('1', 'x', 'eval')\nassert not seen, seen\n"
+        "raise RuntimeError('audit hooks are not available')"
+    ),
+    "sys._getframe": "import sys\nsys._getframe(0)",
+    "inspect.currentframe": "import inspect\ninspect.currentframe()",
+    "traceback frames": "try:\n    1 / 0\nexcept ZeroDivisionError as e:\n    e.__traceback__.tb_frame",  # noqa: E501
+    "generator frames": "def g():\n    yield 1\ng().gi_frame",
+    "sys._current_frames from a thread": (
+        "import sys, threading\nout = []\n"
+        "def look():\n    try:\n        sys._current_frames()\n"
+        "    except RuntimeError as e:\n        out.append(e)\n"
+        "t = threading.Thread(target=look)\nt.start(); t.join()\nraise out[0]"
+    ),
+    "gc.get_objects": "import gc\ngc.get_objects()",
+    "gc.get_referrers": "import gc\ngc.get_referrers(globals())",
+    "gc from a weakref finalizer": (
+        "import gc, weakref, itertools\nout = []\nclass T: pass\nt = T()\n"
+        "weakref.finalize(t, out.extend, itertools.islice(iter(gc.get_objects, None), 1))\n"
+        "del t\ngc.collect()\n"
+        "assert not out, 'the finalizer read the heap'\nraise RuntimeError('not available')"
+    ),
+    "/proc/self/mem": "open('/proc/self/mem', 'rb')",
+    "/proc/self/mem relative to /proc/self": (
+        "import os\nos.open('mem', os.O_RDONLY, dir_fd=os.open('/proc/self', os.O_RDONLY))"
+    ),
+    "/proc/self/mem through a symlink": (  # the kernel refuses it: the worker is not dumpable
+        "import os\nos.symlink('/proc/self/mem', '/tmp/m')\n"
+        "try:\n    open('/tmp/m', 'rb')\nexcept PermissionError:\n"
+        "    raise RuntimeError('/proc/self/mem is not available') from None"
+    ),
+    "_testcapi": "import _testcapi",
+    "a signal handler": "import signal\nsignal.signal(signal.SIGUSR1, lambda s, f: None)",
+}
+
+
+@pytest.mark.parametrize("name", sorted(REFUSED))
+def test_the_guard_refuses_graded_code(
+    name: str, sandbox: SandboxRunner, palindrome: Challenge
+) -> None:
+    job = build_job(palindrome, REFUSED[name] + "\ndef is_palindrome(t): return True", [])
+    job["tests"] = [{"id": 0, "kind": "call", "call": "is_palindrome", "args": ["a"]}]
+    outcome = sandbox.run(job, palindrome.meta.limits)
+    record = next((r for r in outcome.records if r.get("test") == 0), {})
+    error = record.get("error", "")
+    refused = "not available" in error or "Operation not permitted" in error  # signal: seccomp
+    assert refused, (name, record, outcome.stderr[-500:])
+    assert verdict_of(sandbox, palindrome, SOLVE)[0] == Verdict.ACCEPTED
+
+
+# A library function that hands out a frame: pydantic's TypeAdapter takes its caller's frame
+# and returns it; from there f_back (which no audit event covers) would walk to the harness.
+# The guard lends the frame to TypeAdapter.__init__ only.
+GADGET = """
+from pydantic import TypeAdapter
+def frame_of_the_module():
+    return TypeAdapter(int)._fetch_parent_frame()  # two up: the module's own frame
+try:
+    f = frame_of_the_module()
+    while f is not None and not isinstance(f.f_locals.get("job"), dict):
+        f = f.f_back
+    FOUND = f is not None
+except RuntimeError as e:
+    FOUND = str(e)
+def is_palindrome(t):
+    return FOUND
+"""
+
+
+def test_a_library_that_hands_out_a_frame_does_not_reach_the_harness(
+    sandbox: SandboxRunner, palindrome: Challenge
+) -> None:
+    job = build_job(palindrome, GADGET, [])
+    job["tests"] = [{"id": 0, "kind": "call", "call": "is_palindrome", "args": ["a"]}]
+    outcome = sandbox.run(job, palindrome.meta.limits)
+    steps = next(r for r in outcome.records if r.get("test") == 0).get("steps") or [{}]
+    assert steps[0].get("value") == "frame introspection is not available to graded code"
+    # TypeAdapter itself still works (fastapi builds them for every route)
+    source = "from pydantic import TypeAdapter\ndef is_palindrome(t):\n"
+    source += "    return TypeAdapter(list[int]).validate_python(['1']) == [1]\n"
+    job = build_job(palindrome, source, [])
+    job["tests"] = [{"id": 0, "kind": "call", "call": "is_palindrome", "args": ["a"]}]
+    outcome = sandbox.run(job, palindrome.meta.limits)
+    steps = next(r for r in outcome.records if r.get("test") == 0).get("steps") or [{}]
+    assert steps[0].get("value") is True, outcome.records

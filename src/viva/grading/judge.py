@@ -67,16 +67,22 @@ class TestResult:
     # Ran in the same process as hidden tests (a Python Submit): the candidate's code could
     # read the hidden inputs there and carry them out in anything it produced for this test.
     beside_hidden: bool = False
+    # For a hidden test: whether every hidden test of the grading passed. The candidate sees
+    # that one bit for all of them, not which hidden test failed (each would be a bit a
+    # program can choose to carry out, and their names say what is checked).
+    hidden_passed: bool | None = None
 
     def public(self) -> dict[str, Any]:
-        """What the candidate may see: hidden tests reveal only their name and outcome (not
-        even their time, which a run can modulate to carry data out); a test that ran beside
-        hidden ones shows nothing the candidate's code produced (Run shows the details)."""
+        """What the candidate may see: hidden tests reveal only whether all of them passed
+        (not their names, their own outcome nor their time, which a run can modulate to
+        carry data out); a test that ran beside hidden ones shows nothing the candidate's
+        code produced (Run shows the details)."""
+        passed = self.passed if self.hidden_passed is None else self.hidden_passed
         data: dict[str, Any] = {
-            "name": self.name,
+            "name": "hidden test" if self.hidden else self.name,
             "hidden": self.hidden,
-            "passed": self.passed,
-            "status": self.status,
+            "passed": passed,
+            "status": ("passed" if passed else "failed") if self.hidden else self.status,
             "ms": 0.0 if self.hidden or self.beside_hidden else self.ms,
         }
         if not self.hidden and self.beside_hidden:
@@ -245,6 +251,17 @@ class ProtocolViolation(ValueError):
     """The result channel holds something the harness never writes: a forged record."""
 
 
+FORGED = "$forged"
+
+
+def authenticated(record: dict[str, Any], nonce: str) -> dict[str, Any]:
+    """A record as the harness wrote it, without the run's secret; a record without the
+    secret (the candidate's program wrote it to the result channel) is marked forged."""
+    if record.get("nonce") != nonce or not nonce:
+        return {FORGED: True}
+    return {k: v for k, v in record.items() if k != "nonce"}
+
+
 def _plain(value: Any, depth: int = 0) -> None:
     """Plain JSON data as the harness encodes it: no NaN or infinity, bounded nesting."""
     if depth > MAX_DEPTH:
@@ -318,6 +335,8 @@ def read_records(tests: list[TestCase], records: list[dict[str, Any]]) -> _Repor
     done = False
     last = -1
     for record in records:
+        if FORGED in record:
+            raise ProtocolViolation("a record the harness did not write")
         shapes = [k for k in ("test", "done", "syntax_error") if k in record]
         if not shapes:
             continue
@@ -460,8 +479,11 @@ def _grade(challenge: Challenge, tests: list[TestCase], outcome: RunOutcome) -> 
             )
         )
     if any(t.hidden for t in tests):
+        every_hidden = all(r.passed for r in results if r.hidden)
         for result in results:
             result.beside_hidden = not result.hidden
+            if result.hidden:
+                result.hidden_passed = every_hidden
     total = sum(t.weight for t in results) or 1.0
     score = round(sum(t.weight for t in results if t.passed) / total, 4)
     if limit is not None:  # a limit was hit: the run failed, whatever it reported
@@ -474,7 +496,8 @@ def _grade(challenge: Challenge, tests: list[TestCase], outcome: RunOutcome) -> 
     if first_bad.hidden or first_bad.beside_hidden:
         reason = HIDDEN_REASONS.get(first_bad.status, "failed")
         verdict = Verdict.WRONG_ANSWER if first_bad.status == "wrong" else Verdict.RUNTIME_ERROR
-        return Grade(verdict, score, results, f"test {first_bad.name!r}: {reason}")
+        where = "a hidden test" if first_bad.hidden else f"test {first_bad.name!r}"
+        return Grade(verdict, score, results, f"{where}: {reason}")
     if first_bad.status in ("error", "missing"):
         return Grade(Verdict.RUNTIME_ERROR, score, results, first_bad.message)
     return Grade(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import secrets
 import subprocess
 import sys
 import tempfile
@@ -11,9 +12,10 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from viva.grading.challenges import Limits
-from viva.grading.judge import RunOutcome, RunStatus, parse_records
+from viva.grading.judge import RunOutcome, RunStatus, authenticated, parse_records
 
 RUNTIME_DIR = Path(__file__).resolve().parent / "runtime"
+PRELOAD_SECONDS = 10.0  # direct.py imports what the zygote preloads before the job runs
 
 
 class Runner(Protocol):
@@ -30,6 +32,7 @@ class DirectRunner:
 
     def _run(self, job: dict[str, Any], limits: Limits, results: Any) -> RunOutcome:
         started = time.perf_counter()
+        nonce = secrets.token_hex(16)
         proc = subprocess.Popen(
             [sys.executable, "-I", str(RUNTIME_DIR / "direct.py"), str(results.fileno())],
             stdin=subprocess.PIPE,
@@ -40,14 +43,18 @@ class DirectRunner:
             cwd=tempfile.gettempdir(),
         )
         try:
-            out, err = proc.communicate(json.dumps(job).encode(), timeout=limits.wall_seconds)
+            out, err = proc.communicate(
+                json.dumps({**job, "nonce": nonce}).encode(),
+                timeout=limits.wall_seconds + PRELOAD_SECONDS,
+            )
             status = RunStatus.EXITED
         except subprocess.TimeoutExpired:
             proc.kill()
             out, err = proc.communicate()
             status = RunStatus.TIMEOUT
         results.seek(0)
-        records = parse_records(results.read().decode(errors="replace"))
+        raw = parse_records(results.read().decode(errors="replace"))
+        records = [authenticated(r, nonce) for r in raw]
         if records[:1] == [{"begin": True}]:
             records = records[1:]  # the harness's timing mark (the sandbox host consumes it)
         # No isolation here, so nothing to guard the times against: the harness's own.

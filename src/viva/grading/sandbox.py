@@ -13,6 +13,7 @@ import functools
 import json
 import os
 import queue
+import secrets
 import select
 import shutil
 import signal
@@ -28,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from viva.grading.challenges import Limits
-from viva.grading.judge import RunOutcome, RunStatus, parse_records
+from viva.grading.judge import RunOutcome, RunStatus, authenticated, parse_records
 from viva.grading.runners import RUNTIME_DIR
 
 # Packages graded code may import; the sandbox sees them and whatever they import.
@@ -326,16 +327,17 @@ class Zygote:
         return run
 
     def run(self, job: dict[str, Any], limits: Limits) -> RunOutcome:
-        payload = json.dumps(job).encode()
+        nonce = secrets.token_hex(16)  # in every record the harness writes
+        payload = json.dumps({**job, "nonce": nonce}).encode()
         key = json.dumps(limits.model_dump(), sort_keys=True)
         run = self._take(key)
         try:
-            return _supervise(run, payload, limits)
+            return _supervise(run, payload, limits, nonce)
         except BrokenPipeError:  # the warm worker died while it waited: start over once
             run.close()
             run = self._take(key)
             try:
-                return _supervise(run, payload, limits)
+                return _supervise(run, payload, limits, nonce)
             except BrokenPipeError:
                 run.supervisor.settimeout(1.0)
                 why = (_report(run.supervisor) or {}).get("detail", "the worker did not start")
@@ -356,7 +358,7 @@ class Zygote:
         self._log.close()
 
 
-def _supervise(run: _Run, payload: bytes, limits: Limits) -> RunOutcome:
+def _supervise(run: _Run, payload: bytes, limits: Limits, nonce: str) -> RunOutcome:
     """The host's side of a run: hand the job to the waiting worker, read its results and
     output, enforce the wall clock and the output cap, and time each test as its record
     arrives. How the run ended comes from here and from the run's init, never from the run."""
@@ -391,7 +393,8 @@ def _supervise(run: _Run, payload: bytes, limits: Limits) -> RunOutcome:
         for line in bytes(result[scanned:end]).split(b"\n"):
             if not line.lstrip().startswith(b"{"):
                 continue  # only JSON objects are records
-            for record in parse_records(line.decode("utf-8", "replace")):
+            for parsed in parse_records(line.decode("utf-8", "replace")):
+                record = authenticated(parsed, nonce)
                 if record == {"begin": True} and not begun and not records:
                     begun.append(now)  # the harness, before any candidate code ran
                     continue
@@ -667,7 +670,12 @@ def probe(uid_base: int = 61000) -> list[Check]:
     try:
         checks.append(Check("sandbox starts", True, f"{runner.mode} mode, warm runs ready"))
         for name, (source, want, limits) in _PROBES.items():
-            job = {"source": source, "tests": [{"id": 0, "kind": "call", "call": "probe"}]}
+            job: dict[str, Any] = {
+                "source": source,
+                "tests": [{"id": 0, "kind": "call", "call": "probe"}],
+            }
+            # A probe that needs ctypes tests the kernel's refusal, below the harness's guard.
+            job["guard"] = "ctypes" not in source
             outcome = runner.run(job, limits)
             got = next((r for r in outcome.records if r.get("test") == 0), {})
             steps = got.get("steps") or [{}]

@@ -367,6 +367,34 @@ async def test_a_query_the_server_cannot_interrupt_is_cut_at_the_limit(
     await _another_candidate_is_fine(sql_engines, quick)
 
 
+async def test_the_backend_of_a_cut_query_is_gone_soon_after(
+    sql_engines: SqlEngines, quick: SqlChallenge
+) -> None:
+    """Terminated while libxml2 parses, the backend burns CPU until its next interrupt check;
+    it must end then, not run on (checked on the server, by pid, from another connection)."""
+    marker = f"xml_{time.monotonic_ns()}"
+    slow = (  # the marker is the test's own: no injection
+        f"SELECT length(x::text)::text AS name, 1 AS salary FROM (SELECT ('<r {marker}=\"1\">'"  # noqa: S608
+        " || repeat('<a>x</a>', 3000000) || '</r>')::xml AS x) s"
+    )
+    await _another_candidate_is_fine(sql_engines, quick)
+    grade = await grade_sql(sql_engines, quick, slow, "postgres", visible_only=True)
+    assert grade.verdict == Verdict.TIME_LIMIT, grade.message
+    assert sql_engines.postgres is not None
+    conn = await asyncpg.connect(sql_engines.postgres.admin_dsn)
+    try:
+        find = "SELECT pid FROM pg_stat_activity WHERE query LIKE $1 AND pid <> pg_backend_pid()"
+        started, running = time.monotonic(), [0]
+        while running and time.monotonic() - started < 15:
+            running = [r["pid"] for r in await conn.fetch(find, f"%{marker}%")]
+            await asyncio.sleep(0.1)
+        # the parse alone takes about 2 s on this machine; 15 s allows for a loaded one
+        assert running == [], f"backend {running} still runs {time.monotonic() - started:.1f} s on"
+    finally:
+        await conn.close()
+    await _another_candidate_is_fine(sql_engines, quick)
+
+
 @pytest.mark.parametrize(
     "sql",
     [

@@ -1,39 +1,52 @@
 """Runs a candidate's solution against test inputs and reports what it produced.
 
 This file runs INSIDE the sandbox, next to untrusted code, so it decides nothing: it never
-sees expected values. It writes one JSON line per test step to the result fd; the host
-compares the observed values with the expected ones it kept outside. Standard library only
-(plus the allowed packages a test kind needs, imported lazily).
+sees expected values. It writes one JSON line per test to the result fd, each with the run's
+secret (so a line the candidate writes there is told apart); the host compares the observed
+values with the expected ones it kept outside. Before any candidate code runs it installs
+the guard (runtime/guard.py) and leaves `sys.modules`; its functions resolve builtins from a
+private copy and encode with the C JSON encoder, so patching `builtins` or `json` cannot
+reach it. Standard library only (plus the allowed packages a test kind needs, lazily).
 """
 
 from __future__ import annotations
 
-import base64
-import io
-import json
+import binascii
+import builtins as _builtins
 import math
-import os
 import sys
 import time
-import traceback
+from json.encoder import c_make_encoder, encode_basestring_ascii  # type: ignore[attr-defined]
+from types import FunctionType, ModuleType
 from typing import Any
 
+import guard as _guard
+from testkit import Capture as _Capture
+from testkit import FakeClock
+
+# Functions defined below look builtins up here (bound when each is defined): a copy taken
+# before any candidate code runs.
+globals()["__builtins__"] = dict(vars(_builtins))
+
 SOLUTION = "solution.py"
-MAX_CAPTURE = 4096
 MAX_VALUE_CHARS = 20_000
+BUILTIN_EXCEPTIONS = {
+    id(v): v.__name__
+    for v in vars(_builtins).values()
+    if isinstance(v, type) and issubclass(v, BaseException)
+}
 
 
-class _Capture(io.StringIO):
-    """Keeps the first 4 KB a test prints for its report; the rest goes on to the real
-    stdout, where the supervisor counts it against the output limit."""
+def _fail(value: Any) -> Any:
+    raise TypeError(f"not JSON data: {type(value).__name__}")
 
-    def write(self, s: str) -> int:
-        room = MAX_CAPTURE - self.tell()
-        if room > 0:
-            super().write(s[:room])
-        if len(s) > room and sys.__stdout__ is not None:
-            sys.__stdout__.write(s[max(room, 0) :])
-        return len(s)
+
+_ENCODER = c_make_encoder(None, _fail, encode_basestring_ascii, None, ":", ",", False, False, False)
+
+
+def dumps(value: Any) -> str:
+    """JSON text of plain data (what `encode` returns), by the C encoder."""
+    return "".join(_ENCODER(value, 0))
 
 
 def encode(value: Any, depth: int = 0) -> Any:
@@ -52,37 +65,46 @@ def encode(value: Any, depth: int = 0) -> Any:
         return {"$dict": [[encode(k, depth + 1), encode(v, depth + 1)] for k, v in value.items()]}
     if type(value) in (set, frozenset):
         items = [encode(v, depth + 1) for v in value]
-        return {"$set": sorted(items, key=lambda x: json.dumps(x, sort_keys=True))}
+        return {"$set": sorted(items, key=dumps)}
     if type(value) is bytes:
-        return {"$bytes": base64.b64encode(value).decode()}
+        return {"$bytes": binascii.b2a_base64(value, newline=False).decode()}
     return {"$unsupported": type(value).__name__}
 
 
-def _trim_traceback(exc: BaseException) -> str:
-    """Only the frames of the candidate's own code."""
-    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == SOLUTION]
-    lines = traceback.format_list(frames) if frames else []
-    lines += traceback.format_exception_only(type(exc), exc)
-    return "".join(lines)[-2000:]
+def raised_name(exc: BaseException) -> str:
+    """The exception's class name; a class of the candidate's that takes a built-in
+    exception's name is told apart from the built-in one."""
+    cls = type(exc)
+    builtin = BUILTIN_EXCEPTIONS.get(id(cls))
+    if builtin is not None:
+        return builtin
+    name = type.__dict__["__name__"].__get__(cls)
+    return f"solution.{name}" if name in vars(_builtins) else name
+
+
+def _trim_traceback(exc: BaseException, guard: Any) -> str:
+    """Only the frames of the candidate's own code, read without calling any of it."""
+    lines = ["Traceback (most recent call last):\n"]
+    with guard.privileged():
+        tb = exc.__traceback__
+        while tb is not None:
+            code = tb.tb_frame.f_code
+            if code.co_filename == SOLUTION:
+                lines.append(f'  File "{SOLUTION}", line {tb.tb_lineno}, in {code.co_name}\n')
+            tb = tb.tb_next
+    try:
+        text = str(exc)
+    except BaseException:
+        text = "<unprintable>"
+    text = text if type(text) is str else "<unprintable>"
+    lines.append(f"{raised_name(exc)}: {text}\n" if text else f"{raised_name(exc)}\n")
+    return "".join(lines if len(lines) > 1 else lines[1:])[-2000:]
 
 
 def _fresh_module(code: Any) -> dict[str, Any]:
     namespace: dict[str, Any] = {"__name__": "solution", "__file__": SOLUTION}
     exec(code, namespace)
     return namespace
-
-
-class FakeClock:
-    """A controllable clock for rate limiters and breakers: clock() and clock.advance(s)."""
-
-    def __init__(self, start: float = 1000.0) -> None:
-        self.now = start
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 def _script_namespace(module: dict[str, Any]) -> dict[str, Any]:
@@ -102,31 +124,27 @@ def _run_call(test: dict[str, Any], module: dict[str, Any]) -> list[dict[str, An
     except Exception as exc:
         if not test.get("may_raise"):
             raise
-        return [{"raised": type(exc).__name__}]
+        return [{"raised": raised_name(exc)}]
 
 
 def _run_script(test: dict[str, Any], module: dict[str, Any]) -> list[dict[str, Any]]:
     ns = _script_namespace(module)
+    trust = test["trust"]
     if test.get("setup"):
-        exec(compile(test["setup"], "<setup>", "exec", dont_inherit=True), ns)
+        exec(trust(compile(test["setup"], "<setup>", "exec", dont_inherit=True)), ns)
     observed: list[dict[str, Any]] = []
     for step in test["steps"]:
         if "exec" in step:
-            exec(compile(step["exec"], "<step>", "exec", dont_inherit=True), ns)
+            exec(trust(compile(step["exec"], "<step>", "exec", dont_inherit=True)), ns)
             observed.append({"value": None})
         else:
             try:
-                observed.append(
-                    {
-                        "value": encode(
-                            eval(compile(step["eval"], "<step>", "eval", dont_inherit=True), ns)
-                        )
-                    }
-                )
+                code = trust(compile(step["eval"], "<step>", "eval", dont_inherit=True))
+                observed.append({"value": encode(eval(code, ns))})
             except Exception as exc:
                 if not step.get("may_raise"):
                     raise
-                observed.append({"raised": type(exc).__name__})
+                observed.append({"raised": raised_name(exc)})
     return observed
 
 
@@ -174,21 +192,53 @@ def _run_property(test: dict[str, Any], module: dict[str, Any]) -> list[dict[str
         try:
             observed.append({"value": encode(func(*args))})
         except Exception as exc:
-            observed.append({"raised": type(exc).__name__})
+            observed.append({"raised": raised_name(exc)})
     return observed
 
 
 RUNNERS = {"call": _run_call, "script": _run_script, "http": _run_http, "property": _run_property}
 
 
+def _leave_sys_modules() -> list[Any]:
+    """Take the sandbox's own modules out of `sys.modules` (graded code would find the harness
+    and the zygote there) and return their functions, whose frames the guard protects."""
+    functions: list[Any] = []
+    for name in ("harness", "guard", "testkit", "seccomp", "__main__"):
+        module = sys.modules.get(name)
+        if module is None or (name == "__main__" and not hasattr(module, "harness")):
+            continue
+        for value in vars(module).values():
+            if isinstance(value, FunctionType):
+                functions.append(value)
+            elif isinstance(value, type):
+                functions.extend(v for v in vars(value).values() if isinstance(v, FunctionType))
+        del sys.modules[name]
+    sys.modules["__main__"] = ModuleType("__main__")
+    return functions
+
+
 def run(job: dict[str, Any], out: Any) -> None:
+    nonce = job.pop("nonce", "")
+    functions = [v for v in globals().values() if isinstance(v, FunctionType)]
+    functions += _leave_sys_modules()
+    guard = None
+    if job.pop("guard", True):
+        sys.pycache_prefix = "/nonexistent"  # imports compile from source: no marshal
+        guard = _guard.install(functions)
+    write, flush = out.write, out.flush
+
     def emit(record: dict[str, Any]) -> None:
-        line = json.dumps(record, default=str)
-        if len(line) > MAX_VALUE_CHARS:
+        record["nonce"] = nonce
+        try:
+            line = dumps(record)
+        except (TypeError, ValueError, RecursionError):
+            line = ""
+        if not line or len(line) > MAX_VALUE_CHARS:
             record = {**record, "steps": [{"error": "value too large to report", "kind": "big"}]}
-            line = json.dumps(record, default=str)
-        out.write(line + "\n")
-        out.flush()
+            record.pop("output", None)
+            line = dumps(record)
+        write(line + "\n")
+        flush()
 
     try:
         code = compile(job["source"], SOLUTION, "exec", dont_inherit=True)
@@ -197,7 +247,9 @@ def run(job: dict[str, Any], out: Any) -> None:
         return
     # Before any candidate code runs: the supervisor times the first test from here.
     emit({"begin": True})
+    trust = guard.trust if guard is not None else (lambda code: code)
     for index, test in enumerate(job["tests"]):
+        test["trust"] = trust
         capture = _Capture()
         real_out, real_err = sys.stdout, sys.stderr
         sys.stdout = sys.stderr = capture
@@ -210,7 +262,8 @@ def run(job: dict[str, Any], out: Any) -> None:
         except MemoryError:
             record = {"test": test["id"], "error": "MemoryError", "kind": "memory"}
         except BaseException as exc:  # SystemExit, KeyboardInterrupt too: the test failed
-            record = {"test": test["id"], "error": _trim_traceback(exc), "kind": "runtime"}
+            text = _trim_traceback(exc, guard) if guard else f"{raised_name(exc)}: {exc}"
+            record = {"test": test["id"], "error": text, "kind": "runtime"}
         finally:
             sys.stdout, sys.stderr = real_out, real_err
         record["ms"] = round((time.perf_counter() - started) * 1000, 2)
@@ -222,15 +275,3 @@ def run(job: dict[str, Any], out: Any) -> None:
                 emit({**record, "test": rest["id"], "ms": 0.0})
             break
     emit({"done": True})
-
-
-def main(job_path: str, result_fd: int) -> None:
-    with open(job_path) as fh:
-        job = json.load(fh)
-    os.unlink(job_path)
-    with os.fdopen(result_fd, "w") as out:
-        run(job, out)
-
-
-if __name__ == "__main__":
-    main(sys.argv[1], int(sys.argv[2]))

@@ -165,6 +165,9 @@ def _worker(limits: dict[str, Any], result_w: int, job_r: int) -> None:
     else:
         _drop_capabilities()
     _check(LIBC.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs")
+    # Not dumpable: /proc/self/mem (however reached, e.g. through a symlink) is closed to the
+    # run's own uid. Root mode got this from the uid change; unprivileged mode keeps its uid.
+    _check(LIBC.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0), "not dumpable")
     seccomp.install(Slot.seccomp_program)
     os.environ.clear()
     os.environ.update({"HOME": "/tmp", "TMPDIR": "/tmp", "LANG": "C.UTF-8", "PATH": "/usr/bin"})
