@@ -24,6 +24,7 @@ SAMPLE = {
     "category": "redis-and-caching",
     "user_id": "999999",
     "interview_id": "999999",
+    "room_id": "999999",
     "position": "0",
 }
 CALLERS = ["anonymous", *Role]
