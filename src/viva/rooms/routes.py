@@ -5,14 +5,16 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from viva.accounts.models import User
 from viva.bank import service as bank
 from viva.db import after_commit
-from viva.deps import DbId, SessionDep, SettingsDep, SubmissionLimit
+from viva.deps import DbId, SessionDep, SubmissionLimit
 from viva.errors import problem_responses
 from viva.grading.schemas import GradeOut, SubmissionOut
 from viva.rooms import grading, service
 from viva.rooms.collab import CollabHub
 from viva.rooms.live import EVERYONE, INTERVIEWER_ONLY, RoomChannels
+from viva.rooms.models import Room
 from viva.rooms.notify import EVERYONE as EVERYONE_USERS
 from viva.rooms.notify import Notifier
 from viva.rooms.schemas import (
@@ -136,16 +138,21 @@ async def load(room_id: DbId, body: LoadIn, request: Request, session: SessionDe
     return await service.view(session, room=room, role=role)
 
 
+async def _room_code(
+    request: Request, session: AsyncSession, room_id: int, user: User
+) -> tuple[Room, str, str]:
+    """The room (the caller may run code in it), its challenge and its current code."""
+    room, role = await service.require_member(session, room_id=room_id, user=user)
+    slug = service.require_challenge(room, role)
+    return room, slug, await _collab(request).text(room_id)
+
+
 @router.post("/rooms/{room_id}/run", response_model=GradeOut, dependencies=[SubmissionLimit])
-async def run(
-    room_id: DbId, request: Request, session: SessionDep, settings: SettingsDep
-) -> GradeOut:
+async def run(room_id: DbId, request: Request, session: SessionDep) -> GradeOut:
     """Run the room's current code on the challenge's examples; everyone in the room sees
     the result."""
     user = request.state.principal.user
-    room, role = await service.require_member(session, room_id=room_id, user=user)
-    slug = service.require_challenge(room, role)
-    source = await _collab(request).text(room_id)
+    _, slug, source = await _room_code(request, session, room_id, user)
     result = await grading.run(request.app.state, session, slug=slug, source=source)
     payload = result.model_dump(mode="json")
     await service.record(
@@ -170,14 +177,10 @@ async def run(
     status_code=201,
     dependencies=[SubmissionLimit],
 )
-async def submit(
-    room_id: DbId, request: Request, session: SessionDep, settings: SettingsDep
-) -> SubmissionOut:
+async def submit(room_id: DbId, request: Request, session: SessionDep) -> SubmissionOut:
     """Submit the room's code for the candidate (hidden tests); both see the verdict."""
     user = request.state.principal.user
-    room, role = await service.require_member(session, room_id=room_id, user=user)
-    slug = service.require_challenge(room, role)
-    source = await _collab(request).text(room_id)
+    room, slug, source = await _room_code(request, session, room_id, user)
     channels = _channels(request)
     await channels.send(room_id, {"type": "submitting", "by": user.username})
     owner = room.candidate_id or user.id
