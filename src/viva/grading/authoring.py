@@ -1,13 +1,16 @@
-"""Interviewers author Python challenges; they join the catalogue beside the shipped ones.
+"""Interviewers author Python and test-writing challenges; they join the catalogue beside the
+shipped ones.
 
 A challenge is stored only after its reference solution is Accepted in the sandbox and its
-starter is not. Property tests are refused: their Hypothesis strategy would be evaluated
-outside the sandbox.
+starter is not (for the `tests` kind: the reference tests pass on the module and its rewrites
+and kill at least `threshold` of the mutants). Property tests are refused: their Hypothesis
+strategy would be evaluated outside the sandbox.
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,10 +21,16 @@ from viva.db import after_commit
 from viva.errors import ChallengeRejected, Conflict
 from viva.grading import repository
 from viva.grading.catalogue import build
-from viva.grading.challenges import Challenge
+from viva.grading.challenges import SLUG_PATTERN, Challenge, ChallengeFormatError
 from viva.grading.grader import get_runner, grade_source
-from viva.grading.judge import Verdict
+from viva.grading.judge import Grade, Verdict
 from viva.grading.models import AuthoredChallenge
+from viva.grading.mutants import (
+    MutantChallenge,
+    build_mutant_challenge,
+    grade_tests,
+    stored_versions,
+)
 from viva.grading.service import GradingContext, check_source
 from viva.infra.cache import Cache
 
@@ -38,22 +47,38 @@ async def create(
     prompt: str,
     starter: str,
     solution: str,
-) -> Challenge:
+    module: str = "",
+    variants: list[str] | None = None,
+    mutants: list[dict[str, Any]] | None = None,
+) -> Challenge | MutantChallenge:
     """Validate, prove the reference solution in the sandbox, then store (one transaction);
-    the public challenge list is invalidated once it commits."""
+    the public challenge list is invalidated once it commits. `module`, `variants` and
+    `mutants` are the `tests` kind's (the module under test, its hidden correct rewrites and
+    its hidden mutants `{id, description, source}`)."""
     if ctx.catalogue.builtin(slug):
         raise Conflict(f"'{slug}' is a built-in challenge")
     if await repository.authored_exists(session, slug=slug):
         raise Conflict(f"a challenge '{slug}' exists")
-    challenge = build(
-        slug=slug, meta=meta, tests=tests, prompt=prompt, starter=starter, solution=solution
-    )
-    for source in (solution, starter):
+    challenge: Challenge | MutantChallenge
+    if meta.get("kind") == "tests":
+        challenge = _tests_kind(slug, meta, prompt, starter, solution, module, variants, mutants)
+    else:
+        challenge = build(
+            slug=slug, meta=meta, tests=tests, prompt=prompt, starter=starter, solution=solution
+        )
+    texts = [solution, starter]
+    if isinstance(challenge, MutantChallenge):
+        texts += [challenge.module, *challenge.variants, *(m.source for m in challenge.mutants)]
+    for source in texts:
         check_source(source, max_bytes=ctx.settings.max_source_bytes)
     runner = await asyncio.to_thread(get_runner, ctx.settings)
-    reference = await asyncio.to_thread(
-        grade_source, runner, challenge, solution, visible_only=False
-    )
+
+    def graded(source: str) -> Grade:
+        if isinstance(challenge, MutantChallenge):
+            return grade_tests(runner, challenge, source, visible_only=False)
+        return grade_source(runner, challenge, source, visible_only=False)
+
+    reference = await asyncio.to_thread(graded, solution)
     if reference.verdict != Verdict.ACCEPTED:
         failing = [t.name for t in reference.tests if not t.passed][:5]
         detail = f"; failing tests: {', '.join(failing)}" if failing else ""
@@ -61,7 +86,7 @@ async def create(
             f"the reference solution must be Accepted, it got {reference.verdict.value}"
             f"{detail}{': ' + reference.message[:300] if reference.message else ''}"
         )
-    start = await asyncio.to_thread(grade_source, runner, challenge, starter, visible_only=False)
+    start = await asyncio.to_thread(graded, starter)
     if start.verdict == Verdict.ACCEPTED:
         raise ChallengeRejected("the starter already passes every test; the tests miss the task")
     await repository.add_authored(
@@ -69,10 +94,14 @@ async def create(
         AuthoredChallenge(
             slug=slug,
             meta=challenge.meta.model_dump(mode="json"),
-            tests=[
-                t.model_dump(mode="json", by_alias=True, exclude_defaults=True)
-                for t in challenge.tests
-            ],
+            tests=(
+                stored_versions(challenge)
+                if isinstance(challenge, MutantChallenge)
+                else [
+                    t.model_dump(mode="json", by_alias=True, exclude_defaults=True)
+                    for t in challenge.tests
+                ]
+            ),
             prompt=prompt,
             starter=starter,
             solution=solution,
@@ -88,3 +117,35 @@ async def create(
 
     after_commit(session, publish)
     return challenge
+
+
+def _tests_kind(
+    slug: str,
+    meta: dict[str, Any],
+    prompt: str,
+    starter: str,
+    solution: str,
+    module: str,
+    variants: list[str] | None,
+    mutants: list[dict[str, Any]] | None,
+) -> MutantChallenge:
+    """A test-writing challenge from the authored parts, or ChallengeRejected saying why."""
+    if not re.fullmatch(SLUG_PATTERN, slug):
+        raise ChallengeRejected("slug: 3-61 characters, a-z 0-9 -")
+    if module.strip() and module.strip() not in prompt:  # candidates must see what they test
+        prompt += (
+            f"\n\nThe module under test, `{meta.get('module')}.py`:\n\n```python\n{module.rstrip()}\n```\n"
+        )
+    try:
+        return build_mutant_challenge(
+            slug=slug,
+            meta=meta,
+            prompt=prompt,
+            starter=starter,
+            solution=solution,
+            module=module,
+            variants=variants or [],
+            mutants=mutants or [],
+        )
+    except ChallengeFormatError as exc:
+        raise ChallengeRejected(str(exc)) from exc

@@ -25,7 +25,7 @@ from viva.grading.challenges import (
 )
 from viva.grading.details import mutant_summary, sql_summary, summary
 from viva.grading.models import AuthoredChallenge
-from viva.grading.mutants import MutantChallenge, load_mutant_challenges
+from viva.grading.mutants import MutantChallenge, from_stored, load_mutant_challenges
 from viva.grading.schemas import ChallengeSummary
 from viva.grading.sql.challenges import SqlChallenge, load_sql_challenges
 from viva.infra.logging import log
@@ -38,7 +38,7 @@ class Catalogue:
         self._python = load_challenges()
         self._sql = load_sql_challenges()
         self._mutants = load_mutant_challenges()
-        self._authored: dict[str, Challenge] = {}
+        self._authored: dict[str, Challenge | MutantChallenge] = {}
         self._version: tuple[str, int, int, str] | None = None
 
     def builtin(self, slug: str) -> bool:
@@ -69,14 +69,17 @@ class Catalogue:
         items = [summary(c) for c in self._python.values()]
         items += [sql_summary(c) for c in self._sql.values()]
         items += [mutant_summary(c) for c in self._mutants.values()]
-        items += [summary(c) for c in self._authored.values()]
+        items += [
+            mutant_summary(c) if isinstance(c, MutantChallenge) else summary(c)
+            for c in self._authored.values()
+        ]
         return sorted(items, key=lambda c: (c.seed_question or 1000, c.slug))
 
     def for_seed(self, seed_question: int) -> list[ChallengeSummary]:
         """The challenges that practise a question of the built-in track."""
         return [c for c in self.summaries() if c.seed_question == seed_question]
 
-    def add(self, challenge: Challenge) -> None:
+    def add(self, challenge: Challenge | MutantChallenge) -> None:
         """A challenge just authored in this process (other processes refresh to see it)."""
         self._authored = {**self._authored, challenge.slug: challenge}
 
@@ -153,7 +156,16 @@ def build(
     )
 
 
-def from_row(row: AuthoredChallenge) -> Challenge:
+def from_row(row: AuthoredChallenge) -> Challenge | MutantChallenge:
+    if row.meta.get("kind") == "tests":
+        return from_stored(
+            slug=row.slug,
+            meta=row.meta,
+            versions=row.tests,
+            prompt=row.prompt,
+            starter=row.starter,
+            solution=row.solution,
+        )
     return build(
         slug=row.slug,
         meta=row.meta,

@@ -104,6 +104,99 @@ def load_mutant_challenge(folder: Path) -> MutantChallenge:
     )
 
 
+MAX_AUTHORED_MUTANTS = 20
+MAX_AUTHORED_VARIANTS = 5
+
+
+def build_mutant_challenge(
+    *,
+    slug: str,
+    meta: dict[str, Any],
+    prompt: str,
+    starter: str,
+    solution: str,
+    module: str,
+    variants: list[str],
+    mutants: list[dict[str, Any]],
+) -> MutantChallenge:
+    """An authored test-writing challenge from its parts (the API's, or a stored row's), or
+    ChallengeFormatError saying what is wrong. The sandbox proof is the caller's."""
+    try:
+        parsed = MutantMeta.model_validate(meta)
+        specs = [
+            MutantSpec.model_validate({k: m.get(k) for k in ("id", "description")}) for m in mutants
+        ]
+    except (ValueError, TypeError, AttributeError) as exc:
+        raise ChallengeFormatError(str(exc).splitlines()[0] + _detail(exc)) from exc
+    if parsed.seed_question is not None:
+        raise ChallengeFormatError("seed_question is for the built-in track's challenges")
+    if not 3 <= len(specs) <= MAX_AUTHORED_MUTANTS or len({m.id for m in specs}) != len(specs):
+        raise ChallengeFormatError(f"mutants: 3 to {MAX_AUTHORED_MUTANTS}, with unique ids")
+    if not 1 <= len(variants) <= MAX_AUTHORED_VARIANTS:
+        raise ChallengeFormatError(
+            f"variants: 1 to {MAX_AUTHORED_VARIANTS} correct rewrites of the module "
+            "(the same behaviour, written differently)"
+        )
+    sources = [module, *variants, *(m.get("source") for m in mutants)]
+    if not all(isinstance(text, str) and text.strip() for text in sources):
+        raise ChallengeFormatError("module, every variant and every mutant need a source")
+    same = [spec.id for spec, m in zip(specs, mutants, strict=True) if m["source"] == module]
+    if same:
+        raise ChallengeFormatError(f"mutant '{same[0]}' is the module itself: no test can kill it")
+    return MutantChallenge(
+        slug=slug,
+        meta=parsed,
+        prompt=prompt,
+        starter=starter,
+        solution=solution,
+        module=module,
+        variants=list(variants),
+        mutants=[
+            Mutant(s.id, s.description, m["source"]) for s, m in zip(specs, mutants, strict=True)
+        ],
+    )
+
+
+def _detail(exc: Exception) -> str:
+    errors = getattr(exc, "errors", None)
+    if not callable(errors):
+        return ""
+    first = errors()[0]
+    return f": {'.'.join(str(p) for p in first['loc'])}: {first['msg']}"
+
+
+def stored_versions(challenge: MutantChallenge) -> list[dict[str, Any]]:
+    """The hidden parts of an authored test-writing challenge, as its row's `tests` JSON."""
+    rows: list[dict[str, Any]] = [{"module": challenge.module}]
+    rows += [{"variant": v} for v in challenge.variants]
+    rows += [
+        {"id": m.id, "description": m.description, "source": m.source} for m in challenge.mutants
+    ]
+    return rows
+
+
+def from_stored(
+    *,
+    slug: str,
+    meta: dict[str, Any],
+    versions: list[dict[str, Any]],
+    prompt: str,
+    starter: str,
+    solution: str,
+) -> MutantChallenge:
+    module = next((v["module"] for v in versions if "module" in v), "")
+    return build_mutant_challenge(
+        slug=slug,
+        meta=meta,
+        prompt=prompt,
+        starter=starter,
+        solution=solution,
+        module=module,
+        variants=[v["variant"] for v in versions if "variant" in v],
+        mutants=[v for v in versions if "id" in v],
+    )
+
+
 @lru_cache(maxsize=1)
 def load_mutant_challenges(directory: Path = CHALLENGES_DIR) -> dict[str, MutantChallenge]:
     if not directory.is_dir():

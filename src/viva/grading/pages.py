@@ -124,16 +124,25 @@ async def create_challenge(
         parsed = yaml.safe_load(tests)
     except yaml.YAMLError as exc:
         return _form(request, values, error=f"tests: not valid YAML ({exc})", status=422)
-    if isinstance(parsed, dict):
-        parsed = parsed.get("tests")
-    if not isinstance(parsed, list) or not all(isinstance(t, dict) for t in parsed):
-        return _form(request, values, error="tests: a YAML list of tests", status=422)
-    meta = {
+    meta: dict[str, Any] = {
         "title": title,
         "kind": kind,
         "difficulty": difficulty,
         "tags": [t.strip() for t in tags.split(",") if t.strip()][:10],
     }
+    versions: dict[str, Any] = {}
+    if kind == "tests":  # the module under test, its rewrites and mutants, as one mapping
+        if not isinstance(parsed, dict) or not isinstance(parsed.get("mutants"), list):
+            error = "tests: for the tests kind, a YAML mapping with module, module_source, "
+            error += "threshold, variants and mutants"
+            return _form(request, values, error=error, status=422)
+        meta |= {"module": parsed.get("module"), "threshold": parsed.get("threshold", 1.0)}
+        versions = parsed
+        parsed = []
+    if isinstance(parsed, dict):
+        parsed = parsed.get("tests")
+    if not isinstance(parsed, list) or not all(isinstance(t, dict) for t in parsed):
+        return _form(request, values, error="tests: a YAML list of tests", status=422)
     try:
         await authoring.create(
             grading,
@@ -146,6 +155,9 @@ async def create_challenge(
             prompt=prompt,
             starter=starter,
             solution=solution,
+            module=str(versions.get("module_source") or ""),
+            variants=list(versions.get("variants") or []),
+            mutants=list(versions.get("mutants") or []),
         )
     except VivaError as error:
         return _form(request, values, error=error.detail, status=error.status)

@@ -58,9 +58,11 @@ async def create_challenge(
     grading: GradingDep,
     cache: CacheDep,
 ) -> ChallengeDetail:
-    """Interviewers author a Python challenge; it is stored only if its reference solution is
-    Accepted in the sandbox and its starter is not."""
+    """Interviewers author a Python or test-writing challenge; it is stored only if its
+    reference solution is Accepted in the sandbox and its starter is not."""
     meta = body.model_dump(include={"title", "kind", "difficulty", "tags", "limits"})
+    if body.kind == "tests":
+        meta |= {"module": body.module, "threshold": body.threshold}
     challenge = await authoring.create(
         grading,
         session,
@@ -72,6 +74,9 @@ async def create_challenge(
         prompt=body.prompt,
         starter=body.starter,
         solution=body.solution,
+        module=body.module_source,
+        variants=body.variants,
+        mutants=[m.model_dump() for m in body.mutants],
     )
     return detail(challenge)
 

@@ -101,13 +101,23 @@ class SubmissionSummary(BaseModel):
     created_at: datetime
 
 
+class MutantIn(BaseModel):
+    """One hidden mutant of a `tests` challenge's module: the report names it by description."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,60}$")
+    description: str = Field(min_length=5, max_length=200, description="the bug, not the code")
+    source: str = Field(min_length=1, max_length=64 * 1024, description="never shown")
+
+
 class ChallengeIn(BaseModel):
     """A Python challenge: prompt, starter, reference solution and tests (the YAML format of
-    the shipped challenges, as JSON; see docs/challenge-format.md)."""
+    the shipped challenges, as JSON; see docs/challenge-format.md). A `tests` challenge
+    (the candidate writes pytest tests) has no `tests`: its reference `solution` is a test
+    file, graded against `module_source`, its hidden `variants` and `mutants`."""
 
     slug: str = Field(pattern=SLUG_PATTERN)
     title: str = Field(min_length=3, max_length=120)
-    kind: Literal["function", "class", "fastapi"] = "function"
+    kind: Literal["function", "class", "fastapi", "tests"] = "function"
     difficulty: Literal["easy", "medium", "hard"] = "medium"
     tags: list[str] = Field(default=[], max_length=10)
     limits: dict[str, float] = Field(default={}, description="cpu_seconds, wall_seconds...")
@@ -115,5 +125,20 @@ class ChallengeIn(BaseModel):
     starter: str = Field(min_length=1, max_length=64 * 1024)
     solution: str = Field(min_length=1, max_length=64 * 1024, description="never shown")
     tests: list[dict[str, Any]] = Field(
-        min_length=2, max_length=100, description="call, script or http tests; some hidden"
+        default=[], max_length=100, description="call, script or http tests; some hidden"
+    )
+    module: str = Field(
+        default="", max_length=31, description="tests kind: the import name the tests use"
+    )
+    module_source: str = Field(
+        default="", max_length=64 * 1024, description="tests kind: the module under test"
+    )
+    threshold: float = Field(
+        default=1.0, gt=0, le=1, description="tests kind: share of mutants to kill"
+    )
+    variants: list[str] = Field(
+        default=[], max_length=5, description="tests kind: correct rewrites (hidden)"
+    )
+    mutants: list[MutantIn] = Field(
+        default=[], max_length=20, description="tests kind: hidden mutants"
     )
