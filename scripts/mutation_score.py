@@ -1,7 +1,8 @@
 """Mutation scores of the shipped challenges: how many wrong variants of each reference
 solution the hidden tests reject.
 
-    .venv/bin/python scripts/mutation_score.py [--kind python|sql|all] [--show-survivors] [slug ...]
+    .venv/bin/python scripts/mutation_score.py [--kind python|sql|tests|all] [--show-survivors]
+        [slug ...]
 
 Python: mutants of `solution.py` are made with mutmut's own mutation operators and node
 selection (`mutmut.mutation.file_mutation.MutationVisitor`), one standalone source per
@@ -11,6 +12,12 @@ sandbox, every test including the hidden ones). A mutant that is not Accepted is
 in the challenge's `equivalent-mutants.yaml`; score = killed / (mutants - equivalent).
 
 SQL challenges are scored by `sql_scores` (the `--kind sql` hook; see below).
+
+Test-writing challenges (`--kind tests`): their hand-written mutants are the grading itself
+(tests/grading/test_mutant_challenges.py proves the reference tests kill all of them), so
+here mutmut's mutants of `module.py` measure the reference tests (`solution.py`) beyond
+them: each mutant module runs the reference tests through the same driver and sandbox as a
+submission (one run each, `viva.grading.mutants.job`); killed when not every test passes.
 """
 
 from __future__ import annotations
@@ -40,6 +47,7 @@ from viva.grading.runners import Runner
 
 EQUIVALENT_FILE = "equivalent-mutants.yaml"
 PYTHON_KINDS = ("function", "class", "fastapi")
+TESTS_KIND = "tests"
 
 
 @dataclass(frozen=True)
@@ -157,6 +165,43 @@ def python_slugs(only: Sequence[str]) -> list[str]:
     return [s for s in slugs if s in only] if only else slugs
 
 
+def tests_slugs(only: Sequence[str]) -> list[str]:
+    folders = sorted(d for d in CHALLENGES_DIR.iterdir() if (d / "challenge.yaml").is_file())
+    slugs = [d.name for d in folders if challenge_kind(d) == TESTS_KIND]
+    return [s for s in slugs if s in only] if only else slugs
+
+
+def tests_scores(slugs: Sequence[str], runner: Runner) -> Iterator[Score]:
+    """mutmut's mutants of each test-writing challenge's module, against its reference tests."""
+    from viva.grading.mutants import MutantChallenge, job, load_mutant_challenge, read_run
+
+    for slug in slugs:
+        folder = CHALLENGES_DIR / slug
+        challenge = load_mutant_challenge(folder)
+        equivalent = load_equivalent(folder)
+
+        def passes(version: str, challenge: MutantChallenge = challenge) -> bool:
+            outcome = runner.run(job(challenge, challenge.solution, version), challenge.meta.limits)
+            return read_run(outcome).all_passed
+
+        if not passes(challenge.module):
+            raise SystemExit(f"{slug}: the reference tests fail on the module")
+        score = Score(slug)
+        kind = "fastapi" if "fastapi" in challenge.module else "function"
+        mutants = python_mutants(challenge.module, kind=kind)
+        score.mutants = len(mutants)
+        for mutant in mutants:
+            if not passes(mutant.source):
+                score.killed += 1
+            elif mutant.id in equivalent:
+                score.equivalent.append((mutant, equivalent[mutant.id]))
+            else:
+                score.survived.append(mutant)
+        ids = {m.id for m in mutants}
+        score.stale = [i for i in equivalent if i not in ids]
+        yield score
+
+
 def python_scores(slugs: Sequence[str], runner: Runner) -> Iterator[Score]:
     from viva.grading.judge import Verdict
     from viva.grading.service import grade_source
@@ -243,7 +288,7 @@ def report(score: Score, *, show_survivors: bool) -> None:
 def main(argv: Sequence[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("slugs", nargs="*", help="challenges to score (default: all of --kind)")
-    parser.add_argument("--kind", choices=("python", "sql", "all"), default="python")
+    parser.add_argument("--kind", choices=("python", "sql", "tests", "all"), default="python")
     parser.add_argument("--show-survivors", action="store_true")
     parser.add_argument("--uid-base", type=int, default=45500, help="sandbox slot uids")
     parser.add_argument("--slots", type=int, choices=(1, 2), default=1)
@@ -251,14 +296,17 @@ def main(argv: Sequence[str]) -> int:
     scores: list[Score] = []
     parts = []
     closers: list[Callable[[], None]] = []
-    if args.kind in ("python", "all"):
+    if args.kind in ("python", "tests", "all"):
         from viva.grading.sandbox import SandboxConfig, SandboxRunner
 
         runner = SandboxRunner(SandboxConfig(slots=args.slots, uid_base=args.uid_base))
         closers.append(runner.close)
-        parts.append(python_scores(python_slugs(args.slugs), runner))
+        if args.kind in ("python", "all"):
+            parts.append(python_scores(python_slugs(args.slugs), runner))
+        if args.kind in ("tests", "all"):
+            parts.append(tests_scores(tests_slugs(args.slugs), runner))
     if args.kind in ("sql", "all"):
-        python = set(python_slugs([])) if args.kind == "all" else set()
+        python = set(python_slugs([]) + tests_slugs([])) if args.kind == "all" else set()
         sql_slugs = [s for s in args.slugs if s not in python]
         if sql_slugs or not args.slugs:
             parts.append(sql_scores(sql_slugs))

@@ -67,7 +67,14 @@ from ranges import clamp
 def test_above():
     assert clamp(99, 0, 10) == 10
 """
-STARTER = "import pytest\nfrom ranges import clamp\n\n\ndef test_clamp():\n    pytest.fail('write your tests')\n"
+STARTER = """\
+import pytest
+from ranges import clamp
+
+
+def test_clamp():
+    pytest.fail("write your tests")
+"""
 
 
 def body(**changes: Any) -> dict[str, Any]:
@@ -162,7 +169,9 @@ async def test_bad_tests_challenges_are_refused_with_the_reason_and_nothing_is_s
         "reference solution must be Accepted": body(solution=UPPER_ONLY),
         # the reference fails on the correct rewrite (it tests the message, not the behaviour)
         "fail on a correct module written differently": body(
-            solution=REFERENCE.replace("pytest.raises(ValueError)", "pytest.raises(ValueError, match='low > high')")
+            solution=REFERENCE.replace(
+                "pytest.raises(ValueError)", "pytest.raises(ValueError, match='low > high')"
+            )
         ),
         "starter already passes": body(starter=REFERENCE),
         "mutants: 3 to 20": body(mutants=MUTANTS[:2]),
@@ -187,7 +196,9 @@ async def test_the_authoring_form_takes_a_tests_challenge_as_one_yaml_mapping(
 
     _, csrf = await sign_in(client, database, "interviewer")
     form = await client.get("/author/challenge")
-    assert form.status_code == 200 and "<option >tests</option>" in form.text.replace("<option>", "<option >")
+    assert form.status_code == 200 and "<option >tests</option>" in form.text.replace(
+        "<option>", "<option >"
+    )
     data = body()
     fields = {k: data[k] for k in ("slug", "title", "kind", "difficulty", "prompt", "starter")}
     versions = {k: data[k] for k in ("module", "module_source", "threshold", "variants", "mutants")}

@@ -133,9 +133,8 @@ def _tests_kind(
     if not re.fullmatch(SLUG_PATTERN, slug):
         raise ChallengeRejected("slug: 3-61 characters, a-z 0-9 -")
     if module.strip() and module.strip() not in prompt:  # candidates must see what they test
-        prompt += (
-            f"\n\nThe module under test, `{meta.get('module')}.py`:\n\n```python\n{module.rstrip()}\n```\n"
-        )
+        name = meta.get("module")
+        prompt += f"\n\nThe module under test, `{name}.py`:\n\n```python\n{module.rstrip()}\n```\n"
     try:
         return build_mutant_challenge(
             slug=slug,

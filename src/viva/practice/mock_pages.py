@@ -3,7 +3,7 @@ against the clock, the report (HTML and Markdown) and the interviewer's scoring 
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -99,6 +99,12 @@ async def mock_page(
     remaining = None
     if interview.deadline is not None:
         remaining = max(0, int((interview.deadline - now()).total_seconds()))
+    challenges: list[Any] = []  # the catalogue's ChallengeSummary rows
+    if item is not None and role == "candidate" and interview.status == "running":
+        kinds = await mock_templates.challenge_kinds(session, template_id=interview.template_id)
+        if kinds:
+            catalogue = request.app.state.catalogue  # seam: the challenge catalogue
+            challenges = [c for c in catalogue.for_seed(item.question.number) if c.kind in kinds]
     return render_private(
         request,
         "mock_take.html",
@@ -107,6 +113,7 @@ async def mock_page(
             "item": item,
             "role": role,
             "remaining": remaining,
+            "challenges": challenges,
             "user": user,
             "hint_penalty_pct": int(interview.hint_penalty * 100),
         },

@@ -55,6 +55,7 @@ async def create_template(
         difficulty_mix=body.difficulty_mix,
         hint_penalty=body.hint_penalty,
         actor=principal.user,
+        challenge_kinds=list(body.challenge_kinds),
     )
     return TemplateOut.model_validate(template, from_attributes=True)
 

@@ -69,6 +69,7 @@ async def create_template(
     difficulty_mix: dict[str, float],
     hint_penalty: float,
     actor: User,
+    challenge_kinds: list[str] | None = None,
 ) -> MockTemplate:
     track = await require_track(session, slug=track_slug)
     categories = await bank_repository.categories_of_track(session, track_id=track.id)
@@ -89,13 +90,26 @@ async def create_template(
         question_count=question_count,
         category_weights=category_weights or {c: 1.0 for c in sorted(known)},
         difficulty_mix=difficulty_mix,
-        kinds=[],
+        kinds=sorted(set(challenge_kinds or [])),
         hint_penalty=hint_penalty,
         created_by=actor.id,
     )
     await repository.add(session, template)
     await audit(session, actor=actor, action="mock_template.create", target=slug)
     return template
+
+
+async def challenge_kinds(session: AsyncSession, *, template_id: int | None) -> list[str]:
+    """The kinds of hands-on challenges an interview's template offers beside each question:
+    none without a template, or when its track is not the built-in one (the challenges name
+    the built-in track's question numbers)."""
+    if template_id is None:
+        return []
+    template = await repository.template_by_id(session, template_id=template_id)
+    if template is None or not template.kinds:
+        return []
+    track = await bank_repository.get_track(session, slug=BUILTIN_TRACK)
+    return list(template.kinds) if track is not None and track.id == template.track_id else []
 
 
 def allocate(count: int, weights: dict[str, float]) -> dict[str, int]:

@@ -213,6 +213,10 @@ async def template(session: AsyncSession, *, slug: str) -> MockTemplate | None:
     return await session.scalar(select(MockTemplate).where(MockTemplate.slug == slug))
 
 
+async def template_by_id(session: AsyncSession, *, template_id: int) -> MockTemplate | None:
+    return await session.get(MockTemplate, template_id)
+
+
 async def questions_to_draw(session: AsyncSession, *, track_id: int) -> list[Question]:
     rows = await session.scalars(
         select(Question)

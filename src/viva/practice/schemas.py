@@ -85,6 +85,12 @@ class TemplateIn(BaseModel):
     category_weights: dict[str, float] = Field(default_factory=dict)
     difficulty_mix: dict[str, float] = Field(default_factory=dict)
     hint_penalty: float = Field(default=0.1, ge=0, le=1)
+    challenge_kinds: list[Literal["function", "class", "fastapi", "sql", "tests"]] = Field(
+        default_factory=list,
+        max_length=5,
+        description="hands-on challenges (of these kinds) offered beside each question of the "
+        "built-in track: performance, test-writing, SQL...",
+    )
 
 
 class TemplateOut(BaseModel):
@@ -96,6 +102,7 @@ class TemplateOut(BaseModel):
     difficulty_mix: dict[str, float]
     hint_penalty: float
     builtin: bool
+    challenge_kinds: list[str] = Field(validation_alias="kinds")
 
 
 class InterviewIn(BaseModel):

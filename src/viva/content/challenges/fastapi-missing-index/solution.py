@@ -28,8 +28,6 @@ def create_app(conn: sqlite3.Connection) -> FastAPI:
             " ORDER BY created_at DESC, id DESC LIMIT ?",
             (customer_id, status, limit),
         ).fetchall()
-        return [
-            {"id": i, "status": s, "created_at": c, "total_cents": t} for i, s, c, t in rows
-        ]
+        return [{"id": i, "status": s, "created_at": c, "total_cents": t} for i, s, c, t in rows]
 
     return app

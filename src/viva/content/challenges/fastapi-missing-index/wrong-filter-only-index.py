@@ -9,8 +9,7 @@ Status = Literal["pending", "paid", "shipped", "cancelled"]
 def create_app(conn: sqlite3.Connection) -> FastAPI:
     # The filter is indexed; the sort is left to a temporary B-tree.
     conn.execute(
-        "CREATE INDEX IF NOT EXISTS orders_customer_status"
-        " ON orders (customer_id, status)"
+        "CREATE INDEX IF NOT EXISTS orders_customer_status ON orders (customer_id, status)"
     )
     app = FastAPI()
 
@@ -26,8 +25,6 @@ def create_app(conn: sqlite3.Connection) -> FastAPI:
             " ORDER BY created_at DESC, id DESC LIMIT ?",
             (customer_id, status, limit),
         ).fetchall()
-        return [
-            {"id": i, "status": s, "created_at": c, "total_cents": t} for i, s, c, t in rows
-        ]
+        return [{"id": i, "status": s, "created_at": c, "total_cents": t} for i, s, c, t in rows]
 
     return app

@@ -16,7 +16,8 @@ def create_app(conn: sqlite3.Connection) -> FastAPI:
         yield "id,at,kind,amount_cents\n"
         offset = 0
         while page := conn.execute(
-            "SELECT id, at, kind, amount_cents FROM events" + where
+            "SELECT id, at, kind, amount_cents FROM events"
+            + where
             + " ORDER BY id LIMIT ? OFFSET ?",
             (*args, PAGE, offset),
         ).fetchall():

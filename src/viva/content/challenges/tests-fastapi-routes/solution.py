@@ -56,6 +56,16 @@ def test_pagination(client):
     assert client.get("/notes", params={"offset": 4}).json()["items"][0]["title"] == "n4"
 
 
+def test_pagination_bounds_and_default_limit(client):
+    for i in range(12):
+        create(client, f"p{i}")
+    first = client.get("/notes", params={"offset": 0, "limit": 1})
+    assert first.status_code == 200
+    assert [n["title"] for n in first.json()["items"]] == ["p0"]
+    assert len(client.get("/notes", params={"limit": 100}).json()["items"]) == 12
+    assert len(client.get("/notes").json()["items"]) == 10
+
+
 @pytest.mark.parametrize("params", [{"limit": 0}, {"limit": 101}, {"offset": -1}])
 def test_bad_pagination_is_422(client, params):
     assert client.get("/notes", params=params).status_code == 422

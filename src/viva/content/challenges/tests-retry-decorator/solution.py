@@ -48,6 +48,14 @@ def test_delays_double(sleeps):
     assert sleeps == [0.5, 1.0, 2.0]
 
 
+def test_defaults_are_three_attempts_from_a_tenth_of_a_second(sleeps):
+    flaky = Flaky(10)
+    with pytest.raises(ValueError):
+        retry(sleep=sleeps.append)(flaky)()
+    assert flaky.calls == 3
+    assert sleeps == [pytest.approx(0.1), pytest.approx(0.2)]
+
+
 def test_other_exceptions_are_not_retried(sleeps):
     flaky = Flaky(5, error=KeyError)
     with pytest.raises(KeyError):
