@@ -8,8 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 
+from viva.accounts.public import candidates_of
 from viva.accounts.roles import Role
-from viva.accounts.service import candidates_of
 from viva.clock import now
 from viva.deps import DbId, SessionDep, SettingsDep
 from viva.errors import Forbidden, MockError

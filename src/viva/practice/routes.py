@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from viva.accounts.service import may_see_work_of
+from viva.accounts.public import may_see_work_of
 from viva.bank.service import BUILTIN_TRACK, require_track
 from viva.clock import now
 from viva.deps import CatalogueDep, CurrentPrincipal, DbId, SessionDep, SettingsDep
