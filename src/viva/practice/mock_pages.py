@@ -11,10 +11,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from viva.accounts.public import candidates_of
 from viva.accounts.roles import Role
 from viva.clock import now
-from viva.deps import DbId, SessionDep, SettingsDep
+from viva.deps import CurrentUser, SessionDep, SettingsDep
 from viva.errors import Forbidden, MockError
 from viva.practice import mock, mock_templates
 from viva.practice import mock_report as reports
+from viva.practice.dependencies import InterviewDep
 from viva.practice.pages import LONG_TEXT, signed_in
 from viva.web.pages import render_private
 
@@ -85,11 +86,7 @@ async def accept_invite_page(
 
 
 @router.get("/mock/{interview_id}", response_class=HTMLResponse)
-async def mock_page(
-    interview_id: DbId, request: Request, session: SessionDep, settings: SettingsDep
-) -> Response:
-    user = await signed_in(request, session, settings)
-    interview = await mock.visible(session, interview_id=interview_id, user=user)
+async def mock_page(interview: InterviewDep, user: CurrentUser, request: Request) -> Response:
     role = mock.role_of(interview, user)
     if interview.status not in ("created", "running"):
         if role == "interviewer" and interview.status in ("submitted", "scored"):
@@ -114,19 +111,15 @@ async def mock_page(
 
 
 @router.post("/mock/{interview_id}/start")
-async def mock_start(
-    interview_id: DbId, request: Request, session: SessionDep, settings: SettingsDep
-) -> Response:
-    user = await signed_in(request, session, settings)
-    interview = await mock.visible(session, interview_id=interview_id, user=user)
+async def mock_start(interview: InterviewDep, user: CurrentUser, session: SessionDep) -> Response:
     await mock.start(session, interview=interview, user=user)
     return RedirectResponse(f"/mock/{interview.id}", status_code=303)
 
 
 @router.post("/mock/{interview_id}/save")
 async def mock_save(
-    interview_id: DbId,
-    request: Request,
+    interview: InterviewDep,
+    user: CurrentUser,
     session: SessionDep,
     settings: SettingsDep,
     position: Annotated[int, Form(ge=0, le=49)],
@@ -135,8 +128,6 @@ async def mock_save(
     notes: Annotated[str, Form(max_length=5_000)] = "",
 ) -> Response:
     """One form does it all: save, then next / previous / hint / finish (or time's up)."""
-    user = await signed_in(request, session, settings)
-    interview = await mock.visible(session, interview_id=interview_id, user=user)
     if interview.status != "running":  # the deadline passed before this arrived
         return RedirectResponse(f"/mock/{interview.id}", status_code=303)
     go_to = {"next": position + 1, "prev": position - 1}.get(action)
@@ -161,11 +152,7 @@ async def mock_save(
 
 
 @router.get("/mock/{interview_id}/report", response_class=HTMLResponse)
-async def mock_report(
-    interview_id: DbId, request: Request, session: SessionDep, settings: SettingsDep
-) -> Response:
-    user = await signed_in(request, session, settings)
-    interview = await mock.visible(session, interview_id=interview_id, user=user)
+async def mock_report(interview: InterviewDep, user: CurrentUser, request: Request) -> Response:
     try:
         report = reports.report(interview, viewer=user)
     except MockError as error:
@@ -176,11 +163,7 @@ async def mock_report(
 
 
 @router.get("/mock/{interview_id}/report.md")
-async def mock_report_markdown(
-    interview_id: DbId, request: Request, session: SessionDep, settings: SettingsDep
-) -> Response:
-    user = await signed_in(request, session, settings)
-    interview = await mock.visible(session, interview_id=interview_id, user=user)
+async def mock_report_markdown(interview: InterviewDep, user: CurrentUser) -> Response:
     report = reports.report(interview, viewer=user)
     return Response(
         reports.report_markdown(report),
@@ -193,11 +176,7 @@ async def mock_report_markdown(
 
 
 @router.get("/mock/{interview_id}/score", response_class=HTMLResponse)
-async def mock_score_page(
-    interview_id: DbId, request: Request, session: SessionDep, settings: SettingsDep
-) -> Response:
-    user = await signed_in(request, session, settings)
-    interview = await mock.visible(session, interview_id=interview_id, user=user)
+async def mock_score_page(interview: InterviewDep, user: CurrentUser, request: Request) -> Response:
     if mock.role_of(interview, user) != "interviewer" or interview.interviewer_id is None:
         raise Forbidden("only the interviewer scores this interview")
     report = reports.report(interview, viewer=user)
@@ -210,11 +189,13 @@ async def mock_score_page(
 
 @router.post("/mock/{interview_id}/score")
 async def mock_score(
-    interview_id: DbId, request: Request, session: SessionDep, settings: SettingsDep
+    interview: InterviewDep,
+    user: CurrentUser,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
 ) -> Response:
     """The whole rubric in one form: rubric-P-I (1-4), notes-P, signal, summary, release."""
-    user = await signed_in(request, session, settings)
-    interview = await mock.visible(session, interview_id=interview_id, user=user)
     form = await request.form()
     for item in interview.items:
         points = item.question.answer.key_points if item.question.answer else []

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from viva.accounts.models import User
-from viva.deps import CurrentPrincipal, DbId, SessionDep, SettingsDep
+from viva.deps import CurrentPrincipal, CurrentUser, SessionDep, SettingsDep
 from viva.errors import Forbidden, problem_responses
 from viva.practice import mock, mock_report, mock_templates
+from viva.practice.dependencies import InterviewDep, InterviewItemDep
 from viva.practice.models import MockInterview
 from viva.practice.schemas import (
     DecisionIn,
@@ -28,7 +29,6 @@ from viva.practice.schemas import (
 router = APIRouter(
     prefix="/api/v1", tags=["practice"], responses=problem_responses(401, 403, 404, 409, 422)
 )
-Position = Annotated[int, Path(ge=0, le=49, description="0-based question position")]
 
 
 @router.get("/mock/templates", response_model=list[TemplateOut])
@@ -121,11 +121,8 @@ async def my_interviews(principal: CurrentPrincipal, session: SessionDep) -> lis
 
 
 @router.get("/mock/interviews/{interview_id}", response_model=InterviewOut)
-async def get_interview(
-    interview_id: DbId, principal: CurrentPrincipal, session: SessionDep
-) -> InterviewOut:
-    interview = await mock.visible(session, interview_id=interview_id, user=principal.user)
-    return interview_out(interview, principal.user)
+async def get_interview(interview: InterviewDep, user: CurrentUser) -> InterviewOut:
+    return interview_out(interview, user)
 
 
 @router.post("/mock/invites/{token}", response_model=InterviewOut)
@@ -140,72 +137,58 @@ async def accept_invite(
 
 @router.post("/mock/interviews/{interview_id}/start", response_model=InterviewOut)
 async def start_interview(
-    interview_id: DbId, principal: CurrentPrincipal, session: SessionDep
+    interview: InterviewDep, user: CurrentUser, session: SessionDep
 ) -> InterviewOut:
     """Start the clock: the deadline is now + the duration."""
-    interview = await mock.visible(session, interview_id=interview_id, user=principal.user)
-    await mock.start(session, interview=interview, user=principal.user)
-    return interview_out(interview, principal.user)
+    await mock.start(session, interview=interview, user=user)
+    return interview_out(interview, user)
 
 
 @router.put("/mock/interviews/{interview_id}/items/{position}", response_model=InterviewOut)
 async def save_item(
-    interview_id: DbId,
-    position: Position,
-    body: ItemIn,
-    principal: CurrentPrincipal,
-    session: SessionDep,
+    at: InterviewItemDep, body: ItemIn, user: CurrentUser, session: SessionDep
 ) -> InterviewOut:
     """Save an answer and notes; `go_to` moves to another question (time is counted)."""
-    interview = await mock.visible(session, interview_id=interview_id, user=principal.user)
     await mock.save(
         session,
-        interview=interview,
-        user=principal.user,
-        position=position,
+        interview=at.interview,
+        user=user,
+        position=at.position,
         answer=body.answer,
         notes=body.notes,
         go_to=body.go_to,
     )
-    return interview_out(interview, principal.user)
+    return interview_out(at.interview, user)
 
 
 @router.post("/mock/interviews/{interview_id}/items/{position}/hint", response_model=HintOut)
-async def take_hint(
-    interview_id: DbId, position: Position, principal: CurrentPrincipal, session: SessionDep
-) -> HintOut:
+async def take_hint(at: InterviewItemDep, user: CurrentUser, session: SessionDep) -> HintOut:
     """The start of the next key point; each hint costs points and is logged."""
-    interview = await mock.visible(session, interview_id=interview_id, user=principal.user)
-    text = await mock.hint(session, interview=interview, user=principal.user, position=position)
+    interview, position = at
+    text = await mock.hint(session, interview=interview, user=user, position=position)
     return HintOut(hint=text, hints_used=len(interview.items[position].hints))
 
 
 @router.post("/mock/interviews/{interview_id}/submit", response_model=InterviewOut)
 async def submit_interview(
-    interview_id: DbId, principal: CurrentPrincipal, session: SessionDep, settings: SettingsDep
+    interview: InterviewDep, user: CurrentUser, session: SessionDep, settings: SettingsDep
 ) -> InterviewOut:
-    interview = await mock.visible(session, interview_id=interview_id, user=principal.user)
-    if mock.role_of(interview, principal.user) != "candidate":
+    if mock.role_of(interview, user) != "candidate":
         raise Forbidden("only the candidate submits the interview")
     await mock.submit(session, interview=interview, fuzz=settings.review_fuzzing)
-    return interview_out(interview, principal.user)
+    return interview_out(interview, user)
 
 
 @router.put("/mock/interviews/{interview_id}/items/{position}/score", status_code=204)
 async def score_item(
-    interview_id: DbId,
-    position: Position,
-    body: ScoreIn,
-    principal: CurrentPrincipal,
-    session: SessionDep,
+    at: InterviewItemDep, body: ScoreIn, user: CurrentUser, session: SessionDep
 ) -> Response:
     """The interviewer scores each key point 1-4, with private notes."""
-    interview = await mock.visible(session, interview_id=interview_id, user=principal.user)
     await mock.score(
         session,
-        interview=interview,
-        user=principal.user,
-        position=position,
+        interview=at.interview,
+        user=user,
+        position=at.position,
         rubric=body.rubric,
         private_notes=body.private_notes,
     )
@@ -214,24 +197,23 @@ async def score_item(
 
 @router.post("/mock/interviews/{interview_id}/decision", response_model=InterviewOut)
 async def decide(
-    interview_id: DbId,
+    interview: InterviewDep,
     body: DecisionIn,
-    principal: CurrentPrincipal,
+    user: CurrentUser,
     session: SessionDep,
     settings: SettingsDep,
 ) -> InterviewOut:
     """Hire / no-hire and a private summary; `release` shows the report to the candidate."""
-    interview = await mock.visible(session, interview_id=interview_id, user=principal.user)
     await mock.decide(
         session,
         interview=interview,
-        user=principal.user,
+        user=user,
         signal=body.signal,
         private_summary=body.private_summary,
         release=body.release,
         fuzz=settings.review_fuzzing,
     )
-    return interview_out(interview, principal.user)
+    return interview_out(interview, user)
 
 
 @router.get(
@@ -240,14 +222,12 @@ async def decide(
     responses={200: {"content": {"text/markdown": {}}}},
 )
 async def get_report(
-    interview_id: DbId,
-    principal: CurrentPrincipal,
-    session: SessionDep,
+    interview: InterviewDep,
+    user: CurrentUser,
     format: Annotated[str, Query(pattern="^(json|md)$")] = "json",
 ) -> ReportOut | Response:
     """The report (`format=md` for Markdown); candidates see it once it is released."""
-    interview = await mock.visible(session, interview_id=interview_id, user=principal.user)
-    r = mock_report.report(interview, viewer=principal.user)
+    r = mock_report.report(interview, viewer=user)
     if format == "md":
         return Response(
             mock_report.report_markdown(r),
