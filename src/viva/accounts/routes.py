@@ -28,8 +28,6 @@ from viva.deps import CurrentPrincipal, DbId, SessionDep, SettingsDep, client_ke
 from viva.errors import AuthFailed, Forbidden, problem_responses
 from viva.infra.ratelimit import RateLimiter
 
-__all__ = ["CurrentPrincipal", "router"]  # practice's routes take the caller from here
-
 router = APIRouter(
     prefix="/api/v1", tags=["accounts"], responses=problem_responses(401, 403, 404, 409, 422, 429)
 )

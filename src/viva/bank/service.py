@@ -159,10 +159,12 @@ async def preview_file(
 
 
 def question_out(question: Question, *, track_slug: str, has_answer: bool) -> QuestionOut:
+    # Hand-written: the track's slug and whether an answer exists come from the query, not
+    # from the row (a page of questions loads neither the track nor the answers).
     return QuestionOut(
         id=question.id,
         track=track_slug,
-        category=CategoryRef(slug=question.category.slug, title=question.category.title),
+        category=CategoryRef.model_validate(question.category, from_attributes=True),
         number=question.number,
         slug=question.slug,
         text=question.text,
@@ -178,6 +180,7 @@ def answer_out(answer: Answer) -> AnswerOut:
 
 
 async def list_tracks(session: AsyncSession) -> list[TrackOut]:
+    # Hand-written, as list_categories: the counts are the query's, not the row's.
     return [
         TrackOut(
             slug=t.slug,

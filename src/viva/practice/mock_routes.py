@@ -62,6 +62,8 @@ async def create_template(
 def interview_out(
     interview: MockInterview, user: User, *, invite_url: str | None = None
 ) -> InterviewOut:
+    # Hand-written: the caller's role is computed, and each item shows its question's number,
+    # text and category (the row holds only the question's id) and its hints' texts.
     role = mock.role_of(interview, user) or "candidate"
     return InterviewOut(
         id=interview.id,
