@@ -8,10 +8,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from viva.accounts.models import User
-from viva.deps import CurrentPrincipal, CurrentUser, SessionDep, SettingsDep
+from viva.deps import CurrentPrincipal, CurrentUser, DbId, SessionDep, SettingsDep
 from viva.errors import Forbidden, problem_responses
 from viva.practice import mock, mock_report, mock_templates
-from viva.practice.dependencies import InterviewDep, InterviewItemDep
+from viva.practice.dependencies import InterviewDep, InterviewItemDep, Position
 from viva.practice.models import MockInterview
 from viva.practice.schemas import (
     DecisionIn,
@@ -148,19 +148,26 @@ async def start_interview(
 
 @router.put("/mock/interviews/{interview_id}/items/{position}", response_model=InterviewOut)
 async def save_item(
-    at: InterviewItemDep, body: ItemIn, user: CurrentUser, session: SessionDep
+    interview_id: DbId,
+    position: Position,
+    body: ItemIn,
+    principal: CurrentPrincipal,
+    session: SessionDep,
 ) -> InterviewOut:
     """Save an answer and notes; `go_to` moves to another question (time is counted)."""
+    # Loaded here, not by InterviewDep: a malformed body is a 422 even for an interview the
+    # caller cannot see (a dependency would answer 404 before the body is validated).
+    interview = await mock.visible(session, interview_id=interview_id, user=principal.user)
     await mock.save(
         session,
-        interview=at.interview,
-        user=user,
-        position=at.position,
+        interview=interview,
+        user=principal.user,
+        position=position,
         answer=body.answer,
         notes=body.notes,
         go_to=body.go_to,
     )
-    return interview_out(at.interview, user)
+    return interview_out(interview, principal.user)
 
 
 @router.post("/mock/interviews/{interview_id}/items/{position}/hint", response_model=HintOut)
@@ -183,14 +190,20 @@ async def submit_interview(
 
 @router.put("/mock/interviews/{interview_id}/items/{position}/score", status_code=204)
 async def score_item(
-    at: InterviewItemDep, body: ScoreIn, user: CurrentUser, session: SessionDep
+    interview_id: DbId,
+    position: Position,
+    body: ScoreIn,
+    principal: CurrentPrincipal,
+    session: SessionDep,
 ) -> Response:
     """The interviewer scores each key point 1-4, with private notes."""
+    # Loaded here, not by InterviewDep: see save_item
+    interview = await mock.visible(session, interview_id=interview_id, user=principal.user)
     await mock.score(
         session,
-        interview=at.interview,
-        user=user,
-        position=at.position,
+        interview=interview,
+        user=principal.user,
+        position=position,
         rubric=body.rubric,
         private_notes=body.private_notes,
     )
@@ -199,23 +212,25 @@ async def score_item(
 
 @router.post("/mock/interviews/{interview_id}/decision", response_model=InterviewOut)
 async def decide(
-    interview: InterviewDep,
+    interview_id: DbId,
     body: DecisionIn,
-    user: CurrentUser,
+    principal: CurrentPrincipal,
     session: SessionDep,
     settings: SettingsDep,
 ) -> InterviewOut:
     """Hire / no-hire and a private summary; `release` shows the report to the candidate."""
+    # Loaded here, not by InterviewDep: see save_item
+    interview = await mock.visible(session, interview_id=interview_id, user=principal.user)
     await mock.decide(
         session,
         interview=interview,
-        user=user,
+        user=principal.user,
         signal=body.signal,
         private_summary=body.private_summary,
         release=body.release,
         fuzz=settings.review_fuzzing,
     )
-    return interview_out(interview, user)
+    return interview_out(interview, principal.user)
 
 
 @router.get(
@@ -224,12 +239,15 @@ async def decide(
     responses={200: {"content": {"text/markdown": {}}}},
 )
 async def get_report(
-    interview: InterviewDep,
-    user: CurrentUser,
+    interview_id: DbId,
+    principal: CurrentPrincipal,
+    session: SessionDep,
     format: Annotated[str, Query(pattern="^(json|md)$")] = "json",
 ) -> ReportOut | Response:
     """The report (`format=md` for Markdown); candidates see it once it is released."""
-    r = mock_report.report(interview, viewer=user)
+    # Loaded here, not by InterviewDep (a bad `format` is a 422 first): see save_item
+    interview = await mock.visible(session, interview_id=interview_id, user=principal.user)
+    r = mock_report.report(interview, viewer=principal.user)
     if format == "md":
         return Response(
             mock_report.report_markdown(r),
