@@ -20,9 +20,9 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 from viva.grading.challenges import Limits, load_challenges
+from viva.grading.grader import resolved_tests
 from viva.grading.judge import Verdict, build_job, grade
 from viva.grading.sandbox import SandboxConfig, SandboxRunner
-from viva.grading.service import resolved_tests
 
 
 def timings(fn: Callable[[], object], runs: int) -> list[float]:

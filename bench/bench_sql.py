@@ -20,8 +20,8 @@ import asyncpg
 
 from viva.grading.judge import Verdict
 from viva.grading.sql.challenges import load_sql_challenges
-from viva.grading.sql.engines import PostgresEngine
 from viva.grading.sql.grading import SqlEngines, grade_sql
+from viva.grading.sql.postgres_engine import PostgresEngine
 
 SLUG = "sql-top-3-salaries"
 

@@ -5,19 +5,16 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from bench.raw_asgi import lifespan
+
 Scope = dict[str, Any]
 CLIENTS: set[Any] = set()
 
 
 async def app(scope: Scope, receive: Any, send: Any) -> None:
     if scope["type"] == "lifespan":
-        while True:
-            message = await receive()
-            if message["type"] == "lifespan.startup":
-                await send({"type": "lifespan.startup.complete"})
-            elif message["type"] == "lifespan.shutdown":
-                await send({"type": "lifespan.shutdown.complete"})
-                return
+        await lifespan(receive, send)
+        return
     if scope["type"] == "websocket":
         await receive()  # websocket.connect
         await send({"type": "websocket.accept"})

@@ -36,8 +36,8 @@ from sqlglot import exp
 from viva.grading.challenges import CHALLENGES_DIR
 from viva.grading.judge import Verdict
 from viva.grading.sql.challenges import SqlChallenge, load_sql_challenges
-from viva.grading.sql.engines import PostgresEngine
 from viva.grading.sql.grading import SqlEngines, grade_sql
+from viva.grading.sql.postgres_engine import PostgresEngine
 
 DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/viva_mutsql"
 EQUIVALENT_FILE = "equivalent-mutants.yaml"

@@ -164,7 +164,7 @@ async def visible_submission(
 ) -> Submission:
     """The submission in the path if the caller may see it: candidates their own,
     interviewers their candidates', admins all; 404 otherwise (never reveal it exists)."""
-    from viva.accounts.service import may_see_work_of
+    from viva.accounts.public import may_see_work_of
 
     submission = await grading_repository.get_submission(session, submission_id=submission_id)
     if submission is None or not await may_see_work_of(

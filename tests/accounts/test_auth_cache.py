@@ -19,6 +19,7 @@ from viva.accounts import service as accounts
 from viva.accounts.auth import AUTH_CACHE_SECONDS, AuthCache
 from viva.accounts.models import ApiKey, User
 from viva.app import create_app
+from viva.clock import now
 from viva.db import Database
 from viva.settings import Settings
 
@@ -130,7 +131,7 @@ async def test_an_api_key_revoked_by_another_process_stops_within_the_bound(
     assert (await served.http.get("/api/v1/me", headers=key)).status_code == 200
     async with database.session() as session:
         row = (await session.scalars(select(ApiKey).where(ApiKey.id == created.json()["id"]))).one()
-        row.revoked_at = accounts.now()
+        row.revoked_at = now()
     served.clock.now += AUTH_CACHE_SECONDS
     assert (await served.http.get("/api/v1/me", headers=key)).status_code == 401
 
@@ -164,7 +165,7 @@ async def test_with_redis_a_change_reaches_every_process_at_once(redis_url: str)
     await here.start()
     await there.start()
     try:
-        user = User(id=7, username="someone", role="admin", created_at=accounts.now())
+        user = User(id=7, username="someone", role="admin", created_at=now())
         for cache in (here, there):
             cache.keep_user(user)
             cache.api_keys.set("digest", (7, ("read",)))

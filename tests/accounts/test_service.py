@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from tests import factories
+from viva.accounts import public
 from viva.accounts import service as accounts
 from viva.accounts.models import Attempt, AuditEntry, RefreshToken, User
 from viva.accounts.roles import Role
@@ -118,12 +119,12 @@ async def test_interviewers_see_the_work_of_their_candidates_only(database: Data
                 session, interviewer_id=other.id, candidate_id=mine.id, actor=admin
             )
     async with database.session() as session:
-        assert await accounts.may_see_work_of(session, viewer=interviewer, owner_id=mine.id)
-        assert not await accounts.may_see_work_of(session, viewer=interviewer, owner_id=other.id)
-        assert await accounts.may_see_work_of(session, viewer=admin, owner_id=other.id)
-        assert not await accounts.may_see_work_of(session, viewer=mine, owner_id=other.id)
-        assert [u.id for u in await accounts.candidates_of(session, interviewer=interviewer)] == [
+        assert await public.may_see_work_of(session, viewer=interviewer, owner_id=mine.id)
+        assert not await public.may_see_work_of(session, viewer=interviewer, owner_id=other.id)
+        assert await public.may_see_work_of(session, viewer=admin, owner_id=other.id)
+        assert not await public.may_see_work_of(session, viewer=mine, owner_id=other.id)
+        assert [u.id for u in await public.candidates_of(session, interviewer=interviewer)] == [
             mine.id
         ]
-        everyone = {u.id for u in await accounts.candidates_of(session, interviewer=admin)}
+        everyone = {u.id for u in await public.candidates_of(session, interviewer=admin)}
         assert {mine.id, other.id} <= everyone and interviewer.id not in everyone

@@ -21,7 +21,7 @@ from sqlalchemy import event, inspect
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, make_transient_to_detached
 
-from viva.accounts import security, service
+from viva.accounts import public, security, service
 from viva.accounts.models import ApiKey, User
 from viva.accounts.roles import Role
 from viva.errors import AuthFailed, Forbidden
@@ -173,7 +173,7 @@ def _token_subject(cache: AuthCache | None, token: str, *, kind: str, key: str) 
 async def _active_user(cache: AuthCache | None, session: AsyncSession, user_id: int) -> User | None:
     if cache is not None and (user := cache.user(user_id)) is not None:
         return user
-    found = await service.get_user(session, user_id=user_id)
+    found = await public.get_user(session, user_id=user_id)
     if found is not None and cache is not None:
         cache.keep_user(found)
     return found

@@ -9,7 +9,7 @@ from urllib.parse import urlparse
 from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from viva.accounts import security, service
+from viva.accounts import public, security, service
 from viva.accounts.auth import require_role, resolve
 from viva.accounts.models import User
 from viva.accounts.roles import Role
@@ -104,7 +104,7 @@ async def login(
             username=username[:80],
             status=401,
         )
-    await service.audit(session, actor=user, action="login.password", target=user.username)
+    await service.password_signed_in(session, user=user)
     response = RedirectResponse(_safe_next(next), status_code=303)
     sign_in(response, request, user, settings.effective_secret_key)
     return response
@@ -191,7 +191,7 @@ async def _assignments_page(
     users = await service.list_users(session, order_by="username")
     interviewers = [u for u in users if u.role is Role.INTERVIEWER]
     candidates = [u for u in users if u.role is Role.CANDIDATE]
-    assigned = [(i, await service.candidates_of(session, interviewer=i)) for i in interviewers]
+    assigned = [(i, await public.candidates_of(session, interviewer=i)) for i in interviewers]
     context = {
         "user": admin,
         "interviewers": interviewers,
@@ -229,8 +229,8 @@ async def assign_candidate(
         return await _assignments_page(
             request, session, admin, error=error.detail, status=error.status
         )
-    interviewer = await service.get_user(session, user_id=interviewer_id)
-    candidate = await service.get_user(session, user_id=candidate_id)
+    interviewer = await public.get_user(session, user_id=interviewer_id)
+    candidate = await public.get_user(session, user_id=candidate_id)
     assert interviewer is not None and candidate is not None  # assign() checked both
     done = f"{candidate.username} is assigned to {interviewer.username}."
     return await _assignments_page(request, session, admin, message=done)

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.security import OAuth2PasswordRequestForm
 
-from viva.accounts import security, service
+from viva.accounts import public, security, service
 from viva.accounts.models import ApiKey, User
 from viva.accounts.schemas import (
     ApiKeyCreated,
@@ -27,8 +27,6 @@ from viva.accounts.schemas import (
 from viva.deps import CurrentPrincipal, DbId, SessionDep, SettingsDep, client_key
 from viva.errors import AuthFailed, Forbidden, problem_responses
 from viva.infra.ratelimit import RateLimiter
-
-__all__ = ["CurrentPrincipal", "router"]  # practice's routes take the caller from here
 
 router = APIRouter(
     prefix="/api/v1", tags=["accounts"], responses=problem_responses(401, 403, 404, 409, 422, 429)
@@ -77,7 +75,7 @@ async def token(
     if user is None:
         await limiter.hit("login-failures", username, settings.rate_limit_login_failures)
         raise AuthFailed("wrong username or password", headers={"WWW-Authenticate": "Bearer"})
-    await service.audit(session, actor=user, action="login.password", target=user.username)
+    await service.password_signed_in(session, user=user)
     return await _pair(session, settings, user)
 
 
@@ -208,7 +206,7 @@ async def create_assignment(
 @router.get("/me/candidates", response_model=list[UserOut])
 async def my_candidates(principal: CurrentPrincipal, session: SessionDep) -> list[UserOut]:
     """The candidates assigned to the calling interviewer."""
-    return [_user_out(u) for u in await service.candidates_of(session, interviewer=principal.user)]
+    return [_user_out(u) for u in await public.candidates_of(session, interviewer=principal.user)]
 
 
 @router.get("/audit", response_model=list[AuditOut])

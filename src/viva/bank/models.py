@@ -10,8 +10,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from viva.clock import now
 from viva.db import Base, UTCDateTime
 
-utcnow = now  # removed by redesign-domains (grading and practice models: use viva.clock.now)
-
 
 class Track(Base):
     __tablename__ = "tracks"

@@ -159,10 +159,12 @@ async def preview_file(
 
 
 def question_out(question: Question, *, track_slug: str, has_answer: bool) -> QuestionOut:
+    # Hand-written: the track's slug and whether an answer exists come from the query, not
+    # from the row (a page of questions loads neither the track nor the answers).
     return QuestionOut(
         id=question.id,
         track=track_slug,
-        category=CategoryRef(slug=question.category.slug, title=question.category.title),
+        category=CategoryRef.model_validate(question.category, from_attributes=True),
         number=question.number,
         slug=question.slug,
         text=question.text,
@@ -178,6 +180,7 @@ def answer_out(answer: Answer) -> AnswerOut:
 
 
 async def list_tracks(session: AsyncSession) -> list[TrackOut]:
+    # Hand-written, as list_categories: the counts are the query's, not the row's.
     return [
         TrackOut(
             slug=t.slug,
@@ -190,11 +193,26 @@ async def list_tracks(session: AsyncSession) -> list[TrackOut]:
     ]
 
 
+async def find_track(session: AsyncSession, *, slug: str) -> Track | None:
+    """The track, or None (the built-in one is not there until it has been loaded)."""
+    return await repository.get_track(session, slug=slug)
+
+
 async def require_track(session: AsyncSession, *, slug: str) -> Track:
-    track = await repository.get_track(session, slug=slug)
+    track = await find_track(session, slug=slug)
     if track is None:
         raise NotFound(f"no track '{slug}'")
     return track
+
+
+async def track_categories(session: AsyncSession, *, track_id: int) -> list[Category]:
+    """A track's categories in their order (practice's templates weigh them)."""
+    return await repository.categories_of_track(session, track_id=track_id)
+
+
+async def track_questions(session: AsyncSession, *, track_id: int) -> list[Question]:
+    """A track's questions in their order, with category and answer loaded."""
+    return await repository.questions_of_track(session, track_id=track_id)
 
 
 async def require_question(session: AsyncSession, *, question_id: int) -> Question:

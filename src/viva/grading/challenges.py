@@ -78,7 +78,7 @@ class TestCase(BaseModel):
     expected: Any = None
     raises: str | None = None
     # property: `strategy` (Hypothesis, producing argument tuples) draws a pool of inputs;
-    # each submission meets `examples` of them (see service.resolved_tests), and the
+    # each submission meets `examples` of them (see grader.resolved_tests), and the
     # reference solution's results on them are the expected values
     strategy: str | None = None
     examples: int = Field(default=50, ge=1, le=500)

@@ -6,9 +6,9 @@ from __future__ import annotations
 import sys
 
 from viva.grading.challenges import CHALLENGES_DIR, load_challenge, load_challenges
+from viva.grading.grader import resolved_tests
 from viva.grading.judge import build_job, grade
 from viva.grading.runners import DirectRunner
-from viva.grading.service import resolved_tests
 
 
 def main(slugs: list[str]) -> int:

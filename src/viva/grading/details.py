@@ -12,8 +12,8 @@ from viva.grading.mutants import MutantChallenge
 from viva.grading.schemas import ChallengeDetail, ChallengeSummary, Example
 from viva.grading.sql.challenges import Dataset, SqlChallenge
 from viva.grading.sql.compare import display
-from viva.grading.sql.engines import run_sqlite
 from viva.grading.sql.grading import MODES
+from viva.grading.sql.sqlite_engine import run_sqlite
 
 
 def summary(c: Challenge) -> ChallengeSummary:

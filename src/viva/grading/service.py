@@ -27,20 +27,20 @@ from viva.grading.catalogue import AnyChallenge, Catalogue
 from viva.grading.grader import (
     GRADING_FAILED,
     PropertyPools,
+    get_runner,
     grade_source,
+    grading_unavailable,
     internal_error,
     process_pools,
 )
-from viva.grading.grader import get_runner as get_runner  # re-exported: judge0 imports it here
-from viva.grading.grader import grading_unavailable as grading_unavailable
-from viva.grading.grader import resolved_tests as resolved_tests  # check.py imports it here
 from viva.grading.judge import Grade, Verdict, storable
 from viva.grading.models import Submission, SubmissionStatus
 from viva.grading.mutants import MutantChallenge, grade_tests
 from viva.grading.schemas import GradeOut, SubmissionOut, SubmissionSummary, TestOut
 from viva.grading.sql.challenges import SqlChallenge
-from viva.grading.sql.engines import PostgresEngine, SqlRejected
 from viva.grading.sql.grading import SqlEngines, grade_sql
+from viva.grading.sql.postgres_engine import PostgresEngine
+from viva.grading.sql.result import SqlRejected
 from viva.infra.logging import log
 from viva.settings import Settings
 

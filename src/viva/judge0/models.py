@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, Float, ForeignKey, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from viva.bank.models import utcnow
+from viva.clock import now as utcnow
 from viva.db import Base, UTCDateTime
 
 

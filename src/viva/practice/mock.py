@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from fsrs import Rating
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from viva.accounts import service as accounts
+from viva.accounts import public
 from viva.accounts.audit import audit
 from viva.accounts.models import User
 from viva.accounts.roles import Role
@@ -78,10 +78,10 @@ async def create(
         if not Role(actor.role).includes(Role.INTERVIEWER):
             raise Forbidden("only interviewers create interviews for candidates")
         if candidate_id is not None:
-            candidate = await accounts.get_user(session, user_id=candidate_id)
+            candidate = await public.get_user(session, user_id=candidate_id)
             if candidate is None or candidate.id == actor.id:
                 raise InvalidMock(f"no candidate {candidate_id}")
-            if not await accounts.may_see_work_of(session, viewer=actor, owner_id=candidate_id):
+            if not await public.may_see_work_of(session, viewer=actor, owner_id=candidate_id):
                 raise Forbidden(f"user {candidate_id} is not assigned to you")
     questions = await repository.questions_to_draw(session, track_id=template.track_id)
     count = question_count or template.question_count

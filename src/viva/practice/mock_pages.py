@@ -8,13 +8,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 
+from viva.accounts.public import candidates_of
 from viva.accounts.roles import Role
-from viva.accounts.service import candidates_of
 from viva.clock import now
 from viva.deps import DbId, SessionDep, SettingsDep
 from viva.errors import Forbidden, MockError
 from viva.practice import mock, mock_templates
 from viva.practice import mock_report as reports
+from viva.practice.dependencies import InterviewPageDep
 from viva.practice.pages import LONG_TEXT, signed_in
 from viva.web.pages import render_private
 
@@ -85,11 +86,8 @@ async def accept_invite_page(
 
 
 @router.get("/mock/{interview_id}", response_class=HTMLResponse)
-async def mock_page(
-    interview_id: DbId, request: Request, session: SessionDep, settings: SettingsDep
-) -> Response:
-    user = await signed_in(request, session, settings)
-    interview = await mock.visible(session, interview_id=interview_id, user=user)
+async def mock_page(page: InterviewPageDep, request: Request) -> Response:
+    interview, user = page
     role = mock.role_of(interview, user)
     if interview.status not in ("created", "running"):
         if role == "interviewer" and interview.status in ("submitted", "scored"):
@@ -121,11 +119,8 @@ async def mock_page(
 
 
 @router.post("/mock/{interview_id}/start")
-async def mock_start(
-    interview_id: DbId, request: Request, session: SessionDep, settings: SettingsDep
-) -> Response:
-    user = await signed_in(request, session, settings)
-    interview = await mock.visible(session, interview_id=interview_id, user=user)
+async def mock_start(page: InterviewPageDep, session: SessionDep) -> Response:
+    interview, user = page
     await mock.start(session, interview=interview, user=user)
     return RedirectResponse(f"/mock/{interview.id}", status_code=303)
 
@@ -142,6 +137,7 @@ async def mock_save(
     notes: Annotated[str, Form(max_length=5_000)] = "",
 ) -> Response:
     """One form does it all: save, then next / previous / hint / finish (or time's up)."""
+    # Loaded here, not by InterviewPageDep: a malformed form is a 422 first (dependencies.py).
     user = await signed_in(request, session, settings)
     interview = await mock.visible(session, interview_id=interview_id, user=user)
     if interview.status != "running":  # the deadline passed before this arrived
@@ -168,11 +164,8 @@ async def mock_save(
 
 
 @router.get("/mock/{interview_id}/report", response_class=HTMLResponse)
-async def mock_report(
-    interview_id: DbId, request: Request, session: SessionDep, settings: SettingsDep
-) -> Response:
-    user = await signed_in(request, session, settings)
-    interview = await mock.visible(session, interview_id=interview_id, user=user)
+async def mock_report(page: InterviewPageDep, request: Request) -> Response:
+    interview, user = page
     try:
         report = reports.report(interview, viewer=user)
     except MockError as error:
@@ -183,11 +176,8 @@ async def mock_report(
 
 
 @router.get("/mock/{interview_id}/report.md")
-async def mock_report_markdown(
-    interview_id: DbId, request: Request, session: SessionDep, settings: SettingsDep
-) -> Response:
-    user = await signed_in(request, session, settings)
-    interview = await mock.visible(session, interview_id=interview_id, user=user)
+async def mock_report_markdown(page: InterviewPageDep) -> Response:
+    interview, user = page
     report = reports.report(interview, viewer=user)
     return Response(
         reports.report_markdown(report),
@@ -200,11 +190,8 @@ async def mock_report_markdown(
 
 
 @router.get("/mock/{interview_id}/score", response_class=HTMLResponse)
-async def mock_score_page(
-    interview_id: DbId, request: Request, session: SessionDep, settings: SettingsDep
-) -> Response:
-    user = await signed_in(request, session, settings)
-    interview = await mock.visible(session, interview_id=interview_id, user=user)
+async def mock_score_page(page: InterviewPageDep, request: Request) -> Response:
+    interview, user = page
     if mock.role_of(interview, user) != "interviewer" or interview.interviewer_id is None:
         raise Forbidden("only the interviewer scores this interview")
     report = reports.report(interview, viewer=user)
@@ -217,11 +204,10 @@ async def mock_score_page(
 
 @router.post("/mock/{interview_id}/score")
 async def mock_score(
-    interview_id: DbId, request: Request, session: SessionDep, settings: SettingsDep
+    page: InterviewPageDep, request: Request, session: SessionDep, settings: SettingsDep
 ) -> Response:
     """The whole rubric in one form: rubric-P-I (1-4), notes-P, signal, summary, release."""
-    user = await signed_in(request, session, settings)
-    interview = await mock.visible(session, interview_id=interview_id, user=user)
+    interview, user = page
     form = await request.form()
     for item in interview.items:
         points = item.question.answer.key_points if item.question.answer else []

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from viva.accounts.models import User
-from viva.deps import CurrentPrincipal, DbId, SessionDep, SettingsDep
+from viva.deps import CurrentPrincipal, CurrentUser, DbId, SessionDep, SettingsDep
 from viva.errors import Forbidden, problem_responses
 from viva.practice import mock, mock_report, mock_templates
+from viva.practice.dependencies import InterviewDep, InterviewItemDep, Position
 from viva.practice.models import MockInterview
 from viva.practice.schemas import (
     DecisionIn,
@@ -28,7 +29,6 @@ from viva.practice.schemas import (
 router = APIRouter(
     prefix="/api/v1", tags=["practice"], responses=problem_responses(401, 403, 404, 409, 422)
 )
-Position = Annotated[int, Path(ge=0, le=49, description="0-based question position")]
 
 
 @router.get("/mock/templates", response_model=list[TemplateOut])
@@ -63,6 +63,8 @@ async def create_template(
 def interview_out(
     interview: MockInterview, user: User, *, invite_url: str | None = None
 ) -> InterviewOut:
+    # Hand-written: the caller's role is computed, and each item shows its question's number,
+    # text and category (the row holds only the question's id) and its hints' texts.
     role = mock.role_of(interview, user) or "candidate"
     return InterviewOut(
         id=interview.id,
@@ -122,11 +124,8 @@ async def my_interviews(principal: CurrentPrincipal, session: SessionDep) -> lis
 
 
 @router.get("/mock/interviews/{interview_id}", response_model=InterviewOut)
-async def get_interview(
-    interview_id: DbId, principal: CurrentPrincipal, session: SessionDep
-) -> InterviewOut:
-    interview = await mock.visible(session, interview_id=interview_id, user=principal.user)
-    return interview_out(interview, principal.user)
+async def get_interview(interview: InterviewDep, user: CurrentUser) -> InterviewOut:
+    return interview_out(interview, user)
 
 
 @router.post("/mock/invites/{token}", response_model=InterviewOut)
@@ -141,12 +140,11 @@ async def accept_invite(
 
 @router.post("/mock/interviews/{interview_id}/start", response_model=InterviewOut)
 async def start_interview(
-    interview_id: DbId, principal: CurrentPrincipal, session: SessionDep
+    interview: InterviewDep, user: CurrentUser, session: SessionDep
 ) -> InterviewOut:
     """Start the clock: the deadline is now + the duration."""
-    interview = await mock.visible(session, interview_id=interview_id, user=principal.user)
-    await mock.start(session, interview=interview, user=principal.user)
-    return interview_out(interview, principal.user)
+    await mock.start(session, interview=interview, user=user)
+    return interview_out(interview, user)
 
 
 @router.put("/mock/interviews/{interview_id}/items/{position}", response_model=InterviewOut)
@@ -158,6 +156,8 @@ async def save_item(
     session: SessionDep,
 ) -> InterviewOut:
     """Save an answer and notes; `go_to` moves to another question (time is counted)."""
+    # Loaded here, not by InterviewDep: a malformed body is a 422 even for an interview the
+    # caller cannot see (a dependency would answer 404 before the body is validated).
     interview = await mock.visible(session, interview_id=interview_id, user=principal.user)
     await mock.save(
         session,
@@ -172,24 +172,21 @@ async def save_item(
 
 
 @router.post("/mock/interviews/{interview_id}/items/{position}/hint", response_model=HintOut)
-async def take_hint(
-    interview_id: DbId, position: Position, principal: CurrentPrincipal, session: SessionDep
-) -> HintOut:
+async def take_hint(at: InterviewItemDep, user: CurrentUser, session: SessionDep) -> HintOut:
     """The start of the next key point; each hint costs points and is logged."""
-    interview = await mock.visible(session, interview_id=interview_id, user=principal.user)
-    text = await mock.hint(session, interview=interview, user=principal.user, position=position)
+    interview, position = at
+    text = await mock.hint(session, interview=interview, user=user, position=position)
     return HintOut(hint=text, hints_used=len(interview.items[position].hints))
 
 
 @router.post("/mock/interviews/{interview_id}/submit", response_model=InterviewOut)
 async def submit_interview(
-    interview_id: DbId, principal: CurrentPrincipal, session: SessionDep, settings: SettingsDep
+    interview: InterviewDep, user: CurrentUser, session: SessionDep, settings: SettingsDep
 ) -> InterviewOut:
-    interview = await mock.visible(session, interview_id=interview_id, user=principal.user)
-    if mock.role_of(interview, principal.user) != "candidate":
+    if mock.role_of(interview, user) != "candidate":
         raise Forbidden("only the candidate submits the interview")
     await mock.submit(session, interview=interview, fuzz=settings.review_fuzzing)
-    return interview_out(interview, principal.user)
+    return interview_out(interview, user)
 
 
 @router.put("/mock/interviews/{interview_id}/items/{position}/score", status_code=204)
@@ -201,6 +198,7 @@ async def score_item(
     session: SessionDep,
 ) -> Response:
     """The interviewer scores each key point 1-4, with private notes."""
+    # Loaded here, not by InterviewDep: see save_item
     interview = await mock.visible(session, interview_id=interview_id, user=principal.user)
     await mock.score(
         session,
@@ -222,6 +220,7 @@ async def decide(
     settings: SettingsDep,
 ) -> InterviewOut:
     """Hire / no-hire and a private summary; `release` shows the report to the candidate."""
+    # Loaded here, not by InterviewDep: see save_item
     interview = await mock.visible(session, interview_id=interview_id, user=principal.user)
     await mock.decide(
         session,
@@ -247,6 +246,7 @@ async def get_report(
     format: Annotated[str, Query(pattern="^(json|md)$")] = "json",
 ) -> ReportOut | Response:
     """The report (`format=md` for Markdown); candidates see it once it is released."""
+    # Loaded here, not by InterviewDep (a bad `format` is a 422 first): see save_item
     interview = await mock.visible(session, interview_id=interview_id, user=principal.user)
     r = mock_report.report(interview, viewer=principal.user)
     if format == "md":

@@ -10,9 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from viva.accounts.audit import audit
 from viva.accounts.models import User
-from viva.bank import repository as bank_repository
 from viva.bank.models import Question
-from viva.bank.service import BUILTIN_TRACK, require_track
+from viva.bank.service import BUILTIN_TRACK, find_track, require_track, track_categories
 from viva.errors import Conflict, InvalidMock, NotFound
 from viva.practice import repository
 from viva.practice.models import MockTemplate
@@ -25,10 +24,10 @@ async def ensure_default_template(session: AsyncSession) -> None:
     """The built-in template samples each of the seed's 10 sections once: 10 questions, 45 min."""
     if await repository.template_exists(session, slug=DEFAULT_TEMPLATE):
         return
-    track = await bank_repository.get_track(session, slug=BUILTIN_TRACK)
+    track = await find_track(session, slug=BUILTIN_TRACK)
     if track is None:
         return
-    categories = await bank_repository.categories_of_track(session, track_id=track.id)
+    categories = await track_categories(session, track_id=track.id)
     await repository.add(
         session,
         MockTemplate(
@@ -72,7 +71,7 @@ async def create_template(
     challenge_kinds: list[str] | None = None,
 ) -> MockTemplate:
     track = await require_track(session, slug=track_slug)
-    categories = await bank_repository.categories_of_track(session, track_id=track.id)
+    categories = await track_categories(session, track_id=track.id)
     known = {c.slug for c in categories}
     unknown = sorted(set(category_weights) - known)
     if unknown:

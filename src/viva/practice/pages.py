@@ -10,8 +10,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from viva.accounts.auth import require_role, resolve
 from viva.accounts.models import User
+from viva.accounts.public import candidates_of, get_user, may_see_work_of
 from viva.accounts.roles import Role
-from viva.accounts.service import candidates_of, get_user, may_see_work_of
 from viva.bank.service import BUILTIN_TRACK, require_question, require_track
 from viva.clock import now
 from viva.deps import CatalogueDep, DbId, SessionDep, SettingsDep

@@ -9,8 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from viva.bank import repository as bank_repository
-from viva.bank.service import BUILTIN_TRACK
+from viva.bank import service as bank
 from viva.grading.catalogue import Catalogue
 from viva.grading.service import graded_of_user
 from viva.practice import repository
@@ -18,10 +17,10 @@ from viva.practice.schemas import CategoryProgress, HistoryItem, Progress
 
 
 async def _category_of_seed_question(session: AsyncSession) -> dict[int, str]:
-    track = await bank_repository.get_track(session, slug=BUILTIN_TRACK)
+    track = await bank.find_track(session, slug=bank.BUILTIN_TRACK)
     if track is None:
         return {}
-    questions = await bank_repository.questions_of_track(session, track_id=track.id)
+    questions = await bank.track_questions(session, track_id=track.id)
     return {q.number: q.category.title for q in questions}
 
 

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from viva.accounts.service import may_see_work_of
+from viva.accounts.public import may_see_work_of
 from viva.bank.service import BUILTIN_TRACK, require_track
 from viva.clock import now
 from viva.deps import CatalogueDep, CurrentPrincipal, DbId, SessionDep, SettingsDep
@@ -37,6 +37,8 @@ STATES = {1: "learning", 2: "review", 3: "relearning"}
 
 
 def card_out(question_id: int, card: ReviewCard | None) -> CardOut:
+    # Hand-written: a question never reviewed has no row (a "new" card), and the row keeps
+    # fsrs's integer state where the API says its name.
     if card is None:
         return CardOut(
             question_id=question_id,
@@ -127,6 +129,7 @@ async def review_rate(
 
 
 def _settings_out(track: str, setting: ReviewSetting) -> ReviewSettingsOut:
+    # Hand-written: the row names its track by id, the API by the slug the caller gave.
     return ReviewSettingsOut(
         track=track,
         desired_retention=setting.desired_retention,
@@ -166,7 +169,7 @@ async def put_review_settings(
 async def review_stats(principal: CurrentPrincipal, session: SessionDep) -> StatsOut:
     """Reviews per day (heatmap, 26 weeks) and cards due per day (forecast, 30 days)."""
     s = await review.stats(session, user_id=principal.user.id)
-    return StatsOut(cards=s.cards, due_now=s.due_now, heatmap=s.heatmap, forecast=s.forecast)
+    return StatsOut.model_validate(s, from_attributes=True)
 
 
 # Progress --------------------------------------------------------------------------------------

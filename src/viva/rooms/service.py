@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from viva.accounts import security
+from viva.accounts import public, security
 from viva.accounts import service as accounts
 from viva.accounts.audit import audit
 from viva.accounts.models import User
@@ -41,7 +41,7 @@ async def open_room(
     candidate_id: int | None = None
     if body.candidate:
         candidate = await accounts.require_user_named(session, username=body.candidate)
-        if not await accounts.may_see_work_of(session, viewer=interviewer, owner_id=candidate.id):
+        if not await public.may_see_work_of(session, viewer=interviewer, owner_id=candidate.id):
             raise Forbidden(f"{body.candidate} is not one of your candidates")
         candidate_id = candidate.id
     if body.question_id is not None:
@@ -144,9 +144,9 @@ async def record(
 async def view(
     session: AsyncSession, *, room: Room, role: RoomRole, invite_token: str | None = None
 ) -> RoomOut:
-    interviewer = await accounts.get_user(session, user_id=room.interviewer_id)
+    interviewer = await public.get_user(session, user_id=room.interviewer_id)
     candidate = (
-        await accounts.get_user(session, user_id=room.candidate_id) if room.candidate_id else None
+        await public.get_user(session, user_id=room.candidate_id) if room.candidate_id else None
     )
     return RoomOut(
         id=room.id,

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from viva.grading.sql.challenges import SqlChallenge, load_sql_challenge
-from viva.grading.sql.engines import PostgresEngine
 from viva.grading.sql.grading import SqlEngines
+from viva.grading.sql.postgres_engine import PostgresEngine
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

@@ -434,7 +434,7 @@ async def test_a_script_may_choose_its_isolation_and_lock_its_rows(
 async def test_two_processes_never_share_a_slot_role(
     sql_engines: SqlEngines, sql_postgres_url: str
 ) -> None:
-    from viva.grading.sql.engines import PostgresEngine
+    from viva.grading.sql.postgres_engine import PostgresEngine
 
     other = PostgresEngine(sql_postgres_url)  # as a second `viva serve` worker would
     await other.start()

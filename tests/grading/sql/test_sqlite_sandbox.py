@@ -16,8 +16,8 @@ import pytest
 from viva.errors import ServiceUnavailable
 from viva.grading.judge import Verdict
 from viva.grading.sql.challenges import SqlChallenge, load_sql_challenge, load_sql_challenges
-from viva.grading.sql.engines import run_sqlite, run_sqlite_batch
 from viva.grading.sql.grading import SqlEngines, grade_sql
+from viva.grading.sql.sqlite_engine import run_sqlite, run_sqlite_batch
 from viva.grading.sql.sqlite_runner import SqlitePool, WorkerConfig
 
 CORRECT = "SELECT name, salary FROM employees"

@@ -9,8 +9,8 @@ import sys
 
 from viva.grading.challenges import CHALLENGES_DIR
 from viva.grading.sql.challenges import load_sql_challenge, load_sql_challenges
-from viva.grading.sql.engines import PostgresEngine
 from viva.grading.sql.grading import SqlEngines, grade_sql
+from viva.grading.sql.postgres_engine import PostgresEngine
 from viva.settings import Settings
 
 

@@ -8,14 +8,9 @@ from typing import Any
 from viva.grading.judge import Grade, TestResult, Verdict
 from viva.grading.sql.challenges import Dataset, SqlChallenge
 from viva.grading.sql.compare import compare, display
-from viva.grading.sql.engines import (
-    Mode,
-    PostgresEngine,
-    SqlRejected,
-    SqlResult,
-    prefetch_sqlite,
-    run_sqlite_async,
-)
+from viva.grading.sql.postgres_engine import PostgresEngine
+from viva.grading.sql.result import Mode, SqlRejected, SqlResult
+from viva.grading.sql.sqlite_engine import prefetch_sqlite, run_sqlite_async
 
 MODES: dict[str, Mode] = {"rows": "query", "plan": "ddl", "atomic": "script"}
 SHOWN_ROWS = 20
