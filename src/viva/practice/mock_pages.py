@@ -86,7 +86,7 @@ async def accept_invite_page(
 
 
 @router.get("/mock/{interview_id}", response_class=HTMLResponse)
-async def mock_page(page: InterviewPageDep, request: Request) -> Response:
+async def mock_page(page: InterviewPageDep, request: Request, session: SessionDep) -> Response:
     interview, user = page
     role = mock.role_of(interview, user)
     if interview.status not in ("created", "running"):

@@ -107,7 +107,7 @@ async def challenge_kinds(session: AsyncSession, *, template_id: int | None) -> 
     template = await repository.template_by_id(session, template_id=template_id)
     if template is None or not template.kinds:
         return []
-    track = await bank_repository.get_track(session, slug=BUILTIN_TRACK)
+    track = await find_track(session, slug=BUILTIN_TRACK)
     return list(template.kinds) if track is not None and track.id == template.track_id else []
 
 
