@@ -25,7 +25,9 @@ CONTRADICTION_SHARE = 0.3
 # Quantifiers: a point saying "only" or "one" is contradicted by a clause saying "all" or
 # "every" about its terms, and the other way round.
 UNIVERSAL_KEYS = frozenset(key_of(w) for w in ["all", "every", "always", "each", "everything"])
-RESTRICTED_KEYS = frozenset(key_of(w) for w in ["only", "single", "sometimes", "some", "rarely"])
+RESTRICTED_KEYS = frozenset(
+    key_of(w) for w in ["only", "single", "one", "sometimes", "some", "rarely"]
+)
 # An answer that contradicts the model answer needs this times the threshold elsewhere...
 STRICT_FACTOR = 1.5
 STRICT_SENTENCES = 4  # ... when it contradicts a point per this many sentences or more
