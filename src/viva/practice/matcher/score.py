@@ -31,6 +31,7 @@ RESTRICTED_KEYS = frozenset(
 # An answer that contradicts the model answer needs this times the threshold elsewhere...
 STRICT_FACTOR = 1.5
 STRICT_SENTENCES = 4  # ... when it contradicts a point per this many sentences or more
+FEEDBACK_TERMS = 4  # missing terms named in the feedback on a point not credited
 DENIAL_REASON = "does not say what the point denies: "
 STRICT_REASON = "read strictly: the answer contradicts the model answer elsewhere"
 # A long point is covered by the gist: found weight counts against at most this much.
@@ -66,6 +67,23 @@ class PointMatch:
     # Why a point scored at the threshold or above is still not covered, when it is not a
     # contradiction: the denial it is about is missing, or the answer is read strictly.
     reason: str = ""
+
+    @property
+    def feedback(self) -> str:
+        """Why the point is not credited, in the candidate's terms; empty when it is."""
+        if self.covered:
+            return ""
+        if self.contradicted:
+            return "you said the opposite: “" + "”, “".join(self.against) + "”"
+        if self.reason.startswith(DENIAL_REASON):
+            return "you did not say what it rules out: " + self.reason[len(DENIAL_REASON) :]
+        if self.reason:
+            return self.reason
+        if not self.matched:
+            return "not mentioned"
+        missing = ", ".join(self.missing[:FEEDBACK_TERMS])
+        more = "…" if len(self.missing) > FEEDBACK_TERMS else ""
+        return f"mentioned {', '.join(self.matched)} but not {missing}{more}"
 
 
 def _quantifier_clash(point_keys: frozenset[str], before: frozenset[str]) -> str | None:
