@@ -74,6 +74,45 @@ def test_dismissive_words_negate_what_they_judge() -> None:
     assert "port" in origin.contradicted
 
 
+@pytest.mark.parametrize(
+    ("typed", "point"),
+    [
+        # "a waste of time", "a bad idea", "outdated" judge what comes before them.
+        ("measuring the hit ratio and latency is a waste of time", "Measure hit ratio and latency"),
+        ("random jitter on ttls is a bad idea", "Add random jitter to TTLs"),
+        ("relational databases are outdated", "Default to a relational database"),
+        # "ignores" takes what follows it, as "avoid" does.
+        ("fastapi ignores the body models", "FastAPI turns body models into 422 errors"),
+    ],
+)
+def test_dismissive_phrases_deny_what_they_judge(typed: str, point: str) -> None:
+    assert not covered(typed, point)
+
+
+def test_no_need_to_denies_the_whole_clause() -> None:
+    # "no" before a noun stops at "at", "in", "on"; "no need to", "no point in" do not.
+    (match,) = match_key_points(
+        "theres no need to look at traces or recent deploys", ["Look at traces and recent deploys"]
+    )
+    assert not match.covered and {"traces", "deploys"} <= set(match.contradicted)
+
+
+def test_one_against_each_is_a_quantifier_clash() -> None:
+    point = "Build one immutable artifact and promote it through environments"
+    (wrong,) = match_key_points("you build a new artifact for each environment", [point])
+    assert not wrong.covered and "each" in wrong.against
+    assert covered("build one artifact and promote it through the environments", point)
+
+
+def test_opposite_words_of_frequency_and_of_holding_contradict() -> None:
+    assert not covered(
+        "ci means merging small changes into main rarely", "CI - merge small changes often"
+    )
+    point = "GIL is released during blocking I/O"
+    assert not covered("the gil is held during blocking i/o", point)
+    assert covered("the gil gets released while it waits on blocking i/o", point)
+
+
 def test_a_clause_that_contradicts_one_point_credits_no_other() -> None:
     points = [
         "The GIL does not make your code thread-safe; still use locks",

@@ -41,6 +41,7 @@ def report(interview: MockInterview, *, viewer: User) -> ReportOut:
                 missing=list(why[i].missing),
                 contradicted=list(why[i].contradicted),
                 against=list(why[i].against),
+                reason=why[i].feedback,
             )
             for i, p in enumerate(points)
         ]
@@ -127,6 +128,8 @@ def report_markdown(r: ReportOut) -> str:
                 why = f" (checker: contradicts the model answer: {'; '.join(p.against)})"
             elif p.matched:
                 why = f" (checker matched: {', '.join(p.matched)})"
+            if not p.credited and p.reason and not p.contradicted:
+                why += f" (not credited: {p.reason})"
             lines.append(f"- [{mark}] {p.text}{rubric}{why}")
         if item.answer.strip():
             lines += ["", "Answer:", "", *[f"> {a}" for a in item.answer.strip().splitlines()]]

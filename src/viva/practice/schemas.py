@@ -178,6 +178,9 @@ class ReportPointOut(BaseModel):
     missing: list[str] = []
     contradicted: list[str] = []
     against: list[str] = []
+    # Why the checker did not credit it, in the candidate's terms ("you said the opposite:
+    # ...", "mentioned X but not Y"); empty when it did.
+    reason: str = ""
 
     @property
     def credited(self) -> bool:

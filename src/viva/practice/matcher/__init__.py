@@ -25,20 +25,26 @@ Key points, answers and synonym entries all go through the same pipeline:
   one term whose variants are its whole group, so typed "global interpreter lock" covers a
   point saying "GIL" and typed "GIL" covers a point saying "global interpreter lock".
 - Per-question synonyms: ``match_key_points(..., synonyms={"pickle": ["marshal"]})`` adds
-  groups for one call, each key with its alternatives; the shipped answers carry them in their
-  ``synonyms:`` front matter (:func:`answer_synonyms`). Key points carry
-  no special syntax, so every page that shows them stays as it is.
+  groups for one call, each key with its alternatives; every shipped answer carries them in
+  its ``synonyms:`` front matter (:func:`answer_synonyms`), checked on load: a key must be a
+  word or phrase of a key point, and a paraphrase may not repeat its point's words (one of
+  them alone, or a phrase of the point) nor be one vague word. A key phrase is one term, found
+  whole or not at all, so the answer is read twice, with the shared tables alone and with the
+  question's groups too: a point is covered when either reading covers it (the second only on
+  a paraphrase the answer typed) and neither finds it contradicted or missing what it denies.
+  Key points carry no special syntax, so every page that shows them stays as it is.
 - Typos, word forms and numbers: a typed word of 5 letters or more that no shipped answer
   uses matches a term one edit away ("databse", "seperate"); in a short answer, stems that
   share 6 letters, the longer going on with a suffix, match ("deployable" and "deploy");
   "three" is 3.
-- Negation: "not", "never", "no", "without", "instead of", "useless", "unnecessary"... reach
-  the rest of their clause (a clause ends at punctuation, "but", "so", "because"... or "and"
-  before a new subject); "no" before a noun ends at "on", "in"... ("no secrets in images");
-  "avoid", "prevent", "stop", "disallow" reach the next two words, and end at "with", "by",
-  "using"; a negation followed only by filler or a judgement reaches back two words ("locks
-  are not needed", "the port does not matter"). Opposites count as negations ("immutable"
-  states "mutable" negated; the table's ``opposites``).
+- Negation: "not", "never", "no", "without", "instead of", "useless", "unnecessary",
+  "outdated", "a waste of time", "a bad idea"... reach the rest of their clause (a clause
+  ends at punctuation, "but", "so", "because"... or "and" before a new subject); "no" before
+  a noun ends at "on", "in"... ("no secrets in images"), but "no need to", "no point in"
+  reach the whole clause; "avoid", "prevent", "stop", "disallow", "ignore" reach the next two
+  words, and end at "with", "by", "using"; a negation followed only by filler or a judgement
+  reaches back two words ("locks are not needed", "the port does not matter"). Opposites
+  count as negations ("immutable" states "mutable" negated; the table's ``opposites``).
 - Contradiction: a term is found only where the answer states it the way the point does;
   stated the other way round, in a clause holding another term of the point, it
   *contradicts* the point, which is then not covered (and is shown as contradicting the model
@@ -46,7 +52,8 @@ Key points, answers and synonym entries all go through the same pipeline:
   double: they carry the claim). Words that state another term of the point ("do not run as
   root" for "non-root") contradict nothing, and a point with a negation of its own ("X, not
   Y") is not contradicted by a negated term. A quantifier before a found term that says the
-  opposite of the point's ("they all run" against "only one thread runs") contradicts it.
+  opposite of the point's ("they all run" against "only one thread runs", "an artifact for each
+  environment" against "one artifact") contradicts it.
 - Denial: a point that denies something after words of substance ("the GIL does not make
   your code thread-safe", "references an object without keeping it alive") is covered only
   when a denied term is found denied alike, or the answer negates one of its found terms.
@@ -59,7 +66,8 @@ Key points, answers and synonym entries all go through the same pipeline:
   strong, are found; capped at 4 when a strong term is found in a paraphrase phrase of the
   table, "do not query the db each time" for "offloads the database"). Terms shared by 3+
   points of one answer (and 40% of them) name the topic and weigh as vague words. A point is
-  covered at ``threshold`` (default 0.45).
+  covered at ``threshold`` (default 0.45). :attr:`PointMatch.feedback` says why a point is not
+  covered, in the candidate's terms ("you said the opposite: ...", "mentioned X but not Y").
 
 Limits: the checker reads words, not meaning. It misses paraphrases the tables do not list,
 and can read a sentence about another subject ("JWTs need no lookup") as contradicting a

@@ -10,20 +10,20 @@ from viva.practice.matcher.words import VAGUE_KEYS, Stream, key_of
 # need to measure"), or of their clause when only filler follows ("locks are not needed").
 _NEGATORS = (
     "not no never without neither nor rarely seldom"
-    " useless pointless unnecessary needless overkill obsolete irrelevant"
+    " useless pointless unnecessary needless overkill obsolete irrelevant outdated waste"
 )
 # Saying a thing is to be avoided is saying not to do it: "prevents cascading failures", "stop
 # calling it", "concatenation is the bug", "functions defeat the index". These reach only the
 # next few words: "prevent stampedes with a lock" says nothing against the lock.
 _SHORT_NEGATORS = (
     "avoid avoids prevent prevents stop stops defeat defeats bug bugs"
-    " disallow disallows forbid forbids disable disables"
+    " disallow disallows forbid forbids disable disables ignore ignores ignored"
 )
 _SHORT_REACH = 2
 # ... and end where the means begin: "prevent stampedes with a SET NX lock".
 _MEANS = "with by using via through"
 # Two-word negators: "lazy instead of returning lists" says lists are not returned.
-_NEGATOR_PAIRS = (("instead", "of"), ("rather", "than"))
+_NEGATOR_PAIRS = (("instead", "of"), ("rather", "than"), ("bad", "idea"))
 # Words that start a new clause, ending the reach of a negation: "not X, but Y", "no X so Y".
 _CLAUSE_BREAKS = "but so however whereas while although though because unless then otherwise yet"
 # "and" or "or" before a new subject starts a clause too: "you do not query the db and it is
@@ -42,6 +42,8 @@ _SHORT_NEGATOR_KEYS = frozenset(key_of(word) for word in _SHORT_NEGATORS.split()
 # "no secrets in images".
 _NO = key_of("no")
 _PLACE_KEYS = frozenset(key_of(w) for w in ["on", "in", "at", "inside", "into", "across", "per"])
+_PAIR_KEYS = frozenset((key_of(a), key_of(b)) for a, b in _NEGATOR_PAIRS)
+_CLAUSE_NOUN_KEYS = frozenset(key_of(w) for w in ["need", "point", "reason", "use", "way"])
 _JUDGEMENT_KEYS = frozenset(key_of(word) for word in _JUDGEMENTS.split())
 _MEANS_KEYS = frozenset(key_of(word) for word in _MEANS.split())
 _BREAK_KEYS = frozenset(key_of(word) for word in _CLAUSE_BREAKS.split())
@@ -102,8 +104,12 @@ def negation_reach(stream: Stream) -> tuple[frozenset[int], ...]:
         if not _is_negator(stream, i):
             continue
         short = key in _SHORT_NEGATOR_KEYS
-        determiner = key == _NO
-        end, content = i + 1, 0
+        # "no" before a noun denies the noun ("no secrets in images"); "no need to", "no
+        # point in" deny the whole clause ("no need to look at traces or recent deploys").
+        determiner = key == _NO and not (i + 1 < size and keys[i + 1] in _CLAUSE_NOUN_KEYS)
+        # A two-word negator reaches from after its second word: "jitter is a bad idea".
+        first = i + 2 if (key, keys[i + 1] if i + 1 < size else "") in _PAIR_KEYS else i + 1
+        end, content = first, 0
         while (
             end < size
             and not breaks[end]
@@ -114,7 +120,7 @@ def negation_reach(stream: Stream) -> tuple[frozenset[int], ...]:
             if not (stream.stops[end] or keys[end] in VAGUE_KEYS):
                 content += 1
             end += 1
-        scope = list(range(i + 1, end))
+        scope = list(range(first, end))
         # "avoid", "stop" and the like take what follows them ("stop calling it"), never
         # what comes before.
         if not short and all(

@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from viva.practice.matcher.answer import IndexedAnswer, index_answer, occurrences_of, words_before
+from viva.practice.matcher.tables import paraphrase_keys
 from viva.practice.matcher.terms import (
     SYNONYM_WEIGHT,
     TECHNICAL_WEIGHT,
@@ -24,10 +25,14 @@ CONTRADICTION_SHARE = 0.3
 # Quantifiers: a point saying "only" or "one" is contradicted by a clause saying "all" or
 # "every" about its terms, and the other way round.
 UNIVERSAL_KEYS = frozenset(key_of(w) for w in ["all", "every", "always", "each", "everything"])
-RESTRICTED_KEYS = frozenset(key_of(w) for w in ["only", "single", "sometimes", "some", "rarely"])
+RESTRICTED_KEYS = frozenset(
+    key_of(w) for w in ["only", "single", "one", "sometimes", "some", "rarely"]
+)
 # An answer that contradicts the model answer needs this times the threshold elsewhere...
 STRICT_FACTOR = 1.5
 STRICT_SENTENCES = 4  # ... when it contradicts a point per this many sentences or more
+FEEDBACK_TERMS = 4  # missing terms named in the feedback on a point not credited
+DENIAL_REASON = "does not say what the point denies: "
 STRICT_REASON = "read strictly: the answer contradicts the model answer elsewhere"
 # A long point is covered by the gist: found weight counts against at most this much.
 SCORE_CAP = 5.0
@@ -63,6 +68,23 @@ class PointMatch:
     # contradiction: the denial it is about is missing, or the answer is read strictly.
     reason: str = ""
 
+    @property
+    def feedback(self) -> str:
+        """Why the point is not credited, in the candidate's terms; empty when it is."""
+        if self.covered:
+            return ""
+        if self.contradicted:
+            return "you said the opposite: “" + "”, “".join(self.against) + "”"
+        if self.reason.startswith(DENIAL_REASON):
+            return "you did not say what it rules out: " + self.reason[len(DENIAL_REASON) :]
+        if self.reason:
+            return self.reason
+        if not self.matched:
+            return "not mentioned"
+        missing = ", ".join(self.missing[:FEEDBACK_TERMS])
+        more = "…" if len(self.missing) > FEEDBACK_TERMS else ""
+        return f"mentioned {', '.join(self.matched)} but not {missing}{more}"
+
 
 def _quantifier_clash(point_keys: frozenset[str], before: frozenset[str]) -> str | None:
     """The typed quantifier that says the opposite of the point's: "they all run bytecode"
@@ -84,6 +106,11 @@ def _keys(text: str) -> frozenset[str]:
 @lru_cache(maxsize=8192)
 def _content_keys(text: str) -> frozenset[str]:
     return frozenset(p.key for token in tokenize(text) for p in token.parts if not p.stop)
+
+
+@lru_cache(maxsize=8192)
+def _content_keys_in_order(text: str) -> tuple[str, ...]:
+    return tuple(p.key for token in tokenize(text) for p in token.parts if not p.stop)
 
 
 def _paraphrased(answer: IndexedAnswer, term: Term, start: int, end: int) -> bool:
@@ -227,7 +254,7 @@ def _match_point(
     denial_found = not denied or moved_denial or any(t in matched for t in denied)
     reason = ""
     if score >= threshold and not contradicted and not denial_found:
-        reason = "does not say what the point denies: " + ", ".join(t.label for t in denied)
+        reason = DENIAL_REASON + ", ".join(t.label for t in denied)
     match = PointMatch(
         point=point,
         covered=bool(terms) and score >= threshold and not contradicted and denial_found,
@@ -242,6 +269,32 @@ def _match_point(
     return match, frozenset(against_sentences)
 
 
+def _blocked(match: PointMatch) -> bool:
+    """The answer says the point the other way round, or misses what it denies."""
+    return bool(match.contradicted) or match.reason.startswith(DENIAL_REASON)
+
+
+def _combined(
+    plain: PointMatch, phrased: PointMatch, paraphrases: frozenset[tuple[str, ...]]
+) -> PointMatch:
+    """One point read with the shared tables alone and with the question's own synonyms too.
+
+    A question's synonym for a phrase makes the phrase one term, found whole or not at all, so
+    the words-only reading still counts: a point is covered when either reading covers it,
+    unless either finds it contradicted or missing what it denies. The second reading covers
+    a point the first does not only on a paraphrase the answer typed: its own terms weigh
+    differently, not more truly.
+    """
+    if _blocked(plain):
+        return plain
+    if _blocked(phrased):
+        return phrased
+    if phrased.covered and not plain.covered:
+        typed = {_content_keys_in_order(e) for e in phrased.evidence}
+        return phrased if typed & paraphrases else plain
+    return plain if plain.covered and not phrased.covered else phrased
+
+
 def match_key_points(
     answer_text: str,
     key_points: Sequence[str],
@@ -251,9 +304,25 @@ def match_key_points(
 ) -> list[PointMatch]:
     """One :class:`PointMatch` per key point, in the order given.
 
-    ``synonyms`` adds groups for this call only: ``{"pickle": ["marshal", "serialise"]}``.
+    ``synonyms`` adds groups for this call only: ``{"pickle": ["marshal", "serialise"]}``. The
+    answer is then read twice, with the shared tables alone and with these groups too, and a
+    point is covered when either reading covers it and neither finds it contradicted.
     """
     extra = _extra_groups(synonyms)
+    phrased = _match_all(answer_text, key_points, threshold, extra)
+    if not extra:
+        return phrased
+    plain = _match_all(answer_text, key_points, threshold, ())
+    paraphrases = paraphrase_keys(extra)
+    return [_combined(a, b, paraphrases) for a, b in zip(plain, phrased, strict=True)]
+
+
+def _match_all(
+    answer_text: str,
+    key_points: Sequence[str],
+    threshold: float,
+    extra: tuple[tuple[str, ...], ...],
+) -> list[PointMatch]:
     answer = index_answer(answer_text)
     terms = topical([point_terms(point, extra) for point in key_points])
     first = [

@@ -13,6 +13,7 @@ import yaml
 from viva.bank.answers import load_answers
 from viva.practice.matcher.words import (
     STOP_WORDS,
+    VAGUE_KEYS,
     VAGUE_WORDS,
     Part,
     Stream,
@@ -77,14 +78,93 @@ def known_words() -> frozenset[str]:
     return frozenset(words)
 
 
+def _content(text: str) -> tuple[str, ...]:
+    return tuple(p.key for t in tokenize(text) for p in t.parts if not p.stop)
+
+
+def _vague(text: str) -> bool:
+    """Whether a text has no word that says much ("each request", "at once")."""
+    return all(k in VAGUE_KEYS for k in _content(text))
+
+
+def _words_alone(text: str) -> frozenset[str]:
+    """The keys of the words a text says on their own (not the parts of "field_validator")."""
+    return frozenset(
+        t.parts[0].key for t in tokenize(text) if len(t.parts) == 1 and not t.parts[0].stop
+    )
+
+
+def _in_text(phrase: str, text: str, *, whole: bool = False) -> bool:
+    """Whether ``phrase`` occurs in ``text`` as the checker reads both (``whole``: as whole
+    words, not as the parts of "field_validator")."""
+    tokens = tokenize(text)
+    parts = [p for t in tokens for p in t.parts]
+    stream = Stream.of(parts)
+    starts = [i == 0 or parts[i - 1].token != p.token for i, p in enumerate(parts)]
+    for variant in _entry_variants(phrase):
+        if len(variant) == 1 and any(t.joined == variant[0] for t in tokens):
+            return True
+        for i in range(len(parts)):
+            end = phrase_end(stream, i, variant)
+            if end > 0 and (not whole or (starts[i] and (end == len(parts) or starts[end]))):
+                return True
+    return False
+
+
+def synonym_problems(key_points: Sequence[str], synonyms: Mapping[str, Sequence[str]]) -> list[str]:
+    """What is wrong with a question's `synonyms:`: a term that no key point says (it would
+    never be used); a term of vague words only ("every request": it would weigh as a technical
+    phrase); a paraphrase of one vague word; a paraphrase that is a word its point says on its
+    own, or a phrase of its point ("jitter" for "random jitter": the words are found anyway,
+    and would count twice)."""
+    problems = []
+    for term, alternatives in synonyms.items():
+        points = [p for p in key_points if _in_text(term, p)]
+        if not points:
+            problems.append(f"'{term}' is in no key point")
+            continue
+        if _vague(term):
+            problems.append(f"'{term}' has only vague words")
+            continue
+        own = {k for p in points for k in _words_alone(p)}
+        for alternative in alternatives:
+            content = _content(alternative)
+            if not content or (len(content) == 1 and _vague(alternative)):
+                problems.append(f"'{term}': '{alternative}' has only vague words")
+            elif (len(content) == 1 and content[0] in own) or any(
+                _in_text(alternative, p, whole=True) for p in points
+            ):
+                problems.append(f"'{term}': '{alternative}' only repeats its point's words")
+    return problems
+
+
+def load_synonyms(
+    directory: Path | None = None,
+) -> Mapping[tuple[str, ...], Mapping[str, tuple[str, ...]]]:
+    """Each answer file's `synonyms:` front matter, keyed by its key points; checked on load
+    (ValueError naming the answer and the entry)."""
+    shipped = {}
+    loaded = load_answers() if directory is None else load_answers(directory)
+    for number, answer in sorted(loaded.items()):
+        if not answer.synonyms:
+            continue
+        problems = synonym_problems(answer.key_points, answer.synonyms)
+        if problems:
+            raise ValueError(f"{number:03d}.md: synonyms: " + "; ".join(problems))
+        shipped[tuple(answer.key_points)] = {t: tuple(a) for t, a in answer.synonyms.items()}
+    return shipped
+
+
 @lru_cache(maxsize=1)
 def _shipped() -> Mapping[tuple[str, ...], Mapping[str, tuple[str, ...]]]:
-    """Each shipped answer's `synonyms:` front matter, keyed by its key points."""
-    return {
-        tuple(answer.key_points): {t: tuple(a) for t, a in answer.synonyms.items()}
-        for answer in load_answers().values()
-        if answer.synonyms
-    }
+    return load_synonyms()
+
+
+@lru_cache(maxsize=256)
+def paraphrase_keys(groups: tuple[tuple[str, ...], ...]) -> frozenset[tuple[str, ...]]:
+    """The content words of each paraphrase of a question's synonym groups (each group its
+    term, then its paraphrases)."""
+    return frozenset(_content(a) for group in groups for a in group[1:])
 
 
 def answer_synonyms(key_points: Sequence[str]) -> Mapping[str, Sequence[str]]:
