@@ -33,6 +33,9 @@ SOLUTION = (
 REDELIVER_SECONDS = 10
 LEASE_SECONDS = 10
 SECRET = "worker-test-secret-" + "k" * 32
+# A bound on a process's start (imports, migrations check, the sandbox), not a timing: over a
+# minute was seen with the host's load average at 20 on 2 cores.
+STARTUP_SECONDS = 180
 
 
 @dataclass
@@ -83,7 +86,7 @@ class Cluster:
         )
         self.procs.append(proc)
         url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + STARTUP_SECONDS
         while time.monotonic() < deadline:
             assert proc.poll() is None, path.read_text()
             try:
@@ -105,7 +108,7 @@ class Cluster:
             stderr=subprocess.STDOUT,
         )
         self.procs.append(proc)
-        deadline = time.monotonic() + 90  # imports and the sandbox: slow on a loaded host
+        deadline = time.monotonic() + STARTUP_SECONDS
         while b"worker_started" not in path.read_bytes():
             assert proc.poll() is None, path.read_text()
             assert time.monotonic() < deadline, path.read_text()

@@ -114,7 +114,7 @@ def test_a_postgres_restart_makes_the_api_unready_then_ready_and_loses_no_submis
     )
     api = f"http://127.0.0.1:{port}"
     try:
-        _wait_status(f"{api}/readyz", 200, 90)
+        _wait_status(f"{api}/readyz", 200, 180)  # a start, on a loaded host
         submit = f"{api}/api/v1/challenges/palindrome/submissions"
         before: list[int] = []
         for _ in range(4):
