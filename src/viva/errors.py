@@ -6,11 +6,14 @@ from collections.abc import Callable, Mapping, Sequence
 from http import HTTPStatus
 from typing import Any
 
+import sqlalchemy.exc
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from viva.infra.logging import log
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -80,6 +83,22 @@ class InvalidCursor(VivaError):
 class ServiceUnavailable(VivaError):
     status = 503
     title = "Service unavailable"
+
+
+class DatabaseUnavailable(ServiceUnavailable):
+    """The database did not answer (restarting, failed over, unreachable): nothing was done."""
+
+    title = "Database unavailable"
+
+
+# A lost or refused database connection (not a constraint or a query error): answered 503 with
+# Retry-After, so clients and load balancers retry instead of reading it as a server bug.
+DATABASE_DOWN: tuple[type[Exception], ...] = (
+    ConnectionError,
+    sqlalchemy.exc.OperationalError,
+    sqlalchemy.exc.InterfaceError,
+    sqlalchemy.exc.TimeoutError,
+)
 
 
 # Accounts: who is calling, and what they may do ----------------------------------------------
@@ -248,6 +267,14 @@ def install_error_handlers(app: FastAPI, *, html_pages: HtmlErrorPage | None = N
             errors=errors,
         )
 
+    async def database_down(request: Request, exc: Exception) -> Response:
+        log.warning("database_unavailable", path=request.url.path, error=repr(exc)[:300])
+        detail = "The database did not answer; nothing was changed. Try again shortly."
+        error = DatabaseUnavailable(detail, headers={"Retry-After": "5"})
+        return await viva_error(request, error)
+
     app.add_exception_handler(VivaError, viva_error)
+    for kind in DATABASE_DOWN:
+        app.add_exception_handler(kind, database_down)
     app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_exception_handler(RequestValidationError, validation_error)

@@ -105,6 +105,12 @@ class Settings(BaseSettings):
         ge=1,
         description="a job unacknowledged this long (its worker died) goes to another worker",
     )
+    grading_lease_seconds: float = Field(
+        default=120,
+        ge=2,
+        description="a claim not renewed this long (its grader died) may be taken over; "
+        "renewed every quarter of it while grading",
+    )
     metrics_multiproc_dir: Path | None = Field(
         default=None,
         validation_alias="PROMETHEUS_MULTIPROC_DIR",

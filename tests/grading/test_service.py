@@ -140,7 +140,7 @@ async def test_only_queued_submissions_and_expired_claims_are_recovered(
         assert recovered == [queued.id, expired.id]
         assert live.id not in recovered and done.id not in recovered
         # The live claim cannot be taken over; the expired one can, by exactly one process.
-        until = at + service.LEASE
+        until = at + timedelta(seconds=120)
         assert (
             await repository.claim(session, submission_id=live.id, owner="me", at=at, until=until)
             is None
@@ -168,7 +168,11 @@ async def test_a_grader_that_lost_its_claim_stores_nothing_and_announces_nothing
         )
         # Its lease ran out (the process stalled) and another process took the submission.
         await repository.claim(
-            session, submission_id=row.id, owner="another", at=at, until=at + service.LEASE
+            session,
+            submission_id=row.id,
+            owner="another",
+            at=at,
+            until=at + service.lease(ctx.settings),
         )
     async with database.session() as session:
         stored = await service.store_grade(
@@ -187,7 +191,11 @@ async def test_a_stopping_process_hands_its_claims_back(
     async with database.session() as session:
         row = await factories.submission(session)
         await repository.claim(
-            session, submission_id=row.id, owner=ctx.owner, at=at, until=at + service.LEASE
+            session,
+            submission_id=row.id,
+            owner=ctx.owner,
+            at=at,
+            until=at + service.lease(ctx.settings),
         )
     assert await service.release_claims(ctx) == 1
     async with database.session() as session:

@@ -52,7 +52,11 @@ async def _claimed(ctx: GradingContext, database: Database, user: User) -> int:
     async with database.session() as session:
         row = await factories.submission(session, user_id=user.id)
         await repository.claim(
-            session, submission_id=row.id, owner=ctx.owner, at=at, until=at + service.LEASE
+            session,
+            submission_id=row.id,
+            owner=ctx.owner,
+            at=at,
+            until=at + service.lease(ctx.settings),
         )
     return row.id
 
@@ -145,7 +149,11 @@ async def test_a_submission_of_a_challenge_without_a_seed_question_moves_no_card
             session, challenge=authored.slug, source="x = 1\n", user_id=candidate.id
         )
         await repository.claim(
-            session, submission_id=row.id, owner=ctx.owner, at=at, until=at + service.LEASE
+            session,
+            submission_id=row.id,
+            owner=ctx.owner,
+            at=at,
+            until=at + service.lease(ctx.settings),
         )
         assert await service.store_grade(
             ctx, session, submission_id=row.id, result=Grade(Verdict.ACCEPTED, 1.0, [], "")

@@ -3,8 +3,9 @@
 `InProcessQueue` runs one asyncio worker per sandbox slot; each calls the one grading entry
 point, `service.grade_submission`, whose conditional claim makes sure that of several
 processes on one database (`viva serve --workers N`) exactly one grades a submission. On start
-and then every `SWEEP` it picks up what no live process is grading (queued, or running on an
-expired lease), so nothing is lost when a process dies; on stop it hands back its claims.
+and then every quarter of the lease it picks up what no live process is grading (queued, or
+running on an expired lease), so nothing is lost when a process dies; on stop it hands back
+its claims.
 """
 
 from __future__ import annotations
@@ -18,8 +19,6 @@ from viva.grading.grader import grading_unavailable
 from viva.grading.service import GradingContext
 from viva.infra.logging import log
 from viva.infra.metrics import Metrics
-
-SWEEP = service.RENEW.total_seconds()
 
 
 class GradingQueue(Protocol):
@@ -61,7 +60,7 @@ class InProcessQueue:
 
     async def _sweep(self) -> None:
         while True:
-            await asyncio.sleep(SWEEP)
+            await asyncio.sleep(service.renew_every(self.ctx.settings))
             try:
                 await self._recover()
             except Exception as exc:  # the database is down: the next sweep retries

@@ -45,11 +45,20 @@ from viva.infra.logging import log
 from viva.settings import Settings
 
 MAX_ATTEMPTS = 3
-# A claim lasts LEASE unless renewed; the grader renews it every RENEW while it grades. LEASE
-# is longer than the sandbox's wall limit (60 s for a property pool), so a live grader never
-# loses a claim, and a dead one's submission is taken over once LEASE has passed.
-LEASE = timedelta(seconds=120)
-RENEW = timedelta(seconds=30)
+
+
+def lease(settings: Settings) -> timedelta:
+    """How long a claim lasts unless renewed (VIVA_GRADING_LEASE_SECONDS, 120 s by default).
+    The grader renews it every quarter of that while it grades, so a live grader never loses
+    a claim however long grading takes, and a dead one's submission is taken over once the
+    lease has passed (its job's redelivery waits for that too)."""
+    return timedelta(seconds=settings.grading_lease_seconds)
+
+
+def renew_every(settings: Settings) -> float:
+    """Seconds between lease renewals, and between sweeps for submissions nobody grades."""
+    return settings.grading_lease_seconds / 4
+
 
 Enqueue = Callable[[int], Awaitable[None]]
 
@@ -272,7 +281,11 @@ async def grade_submission(ctx: GradingContext, *, submission_id: int) -> Grade 
     async with ctx.database.session() as session:
         at = now()
         claimed = await repository.claim(
-            session, submission_id=submission_id, owner=ctx.owner, at=at, until=at + LEASE
+            session,
+            submission_id=submission_id,
+            owner=ctx.owner,
+            at=at,
+            until=at + lease(ctx.settings),
         )
         if claimed is None:
             return None
@@ -302,10 +315,13 @@ async def grade_submission(ctx: GradingContext, *, submission_id: int) -> Grade 
 async def _renewing(ctx: GradingContext, submission_id: int) -> AsyncIterator[None]:
     async def renew() -> None:
         while True:
-            await asyncio.sleep(RENEW.total_seconds())
+            await asyncio.sleep(renew_every(ctx.settings))
             async with ctx.database.session() as session:
                 if not await repository.renew(
-                    session, submission_id=submission_id, owner=ctx.owner, until=now() + LEASE
+                    session,
+                    submission_id=submission_id,
+                    owner=ctx.owner,
+                    until=now() + lease(ctx.settings),
                 ):
                     return
 

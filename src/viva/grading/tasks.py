@@ -251,13 +251,11 @@ class BrokerQueue:
     """The API's grading queue in server mode: send to the workers, wait for a verdict.
 
     Sends that fail while Redis is down wait in an outbox (the rows stay queued) and go out
-    when it answers. Every `SWEEP` seconds the database is also checked for submissions no
+    when it answers. Every quarter lease the database is also checked for submissions no
     live process grades (queued, or running on an expired lease: an API process that died
     with its outbox, a worker killed mid-grade); one waiting longer than the redelivery time
     is sent again. Duplicates are harmless: the conditional claim grades each once.
     """
-
-    SWEEP = service.RENEW.total_seconds()
 
     def __init__(self, ctx: service.GradingContext, *, redis: RedisClient) -> None:
         self.ctx = ctx
@@ -281,7 +279,7 @@ class BrokerQueue:
 
     async def _recover(self) -> None:
         while True:
-            await asyncio.sleep(self.SWEEP)
+            await asyncio.sleep(service.renew_every(self.settings))
             try:
                 waiting = await service.recoverable(self.ctx)
             except Exception as exc:  # the database is down: the next sweep retries

@@ -1,0 +1,251 @@
+"""A server-mode deployment on loopback for fault tests: `viva serve` processes that only
+enqueue, `viva worker` processes that grade, a PostgreSQL database and a redis-server of the
+test's own. The `cluster` fixture (conftest.py) builds one per test and tears it down."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from itertools import cycle
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+
+from tests import factories
+from tests.conftest import _free_port, make_user, run_async, uid_base
+from tests.servers import RedisServer
+from viva.db import Database
+from viva.grading.models import Submission
+from viva.practice.models import ReviewLog
+from viva.settings import Settings
+
+SOLUTION = (
+    Path(__file__).parents[2] / "src/viva/content/challenges/palindrome/solution.py"
+).read_text()
+# Above the longest event-loop stall seen on a loaded 2-core host: a live worker renews its
+# claim every quarter of the lease and its stream entries every third of the redelivery time.
+REDELIVER_SECONDS = 10
+LEASE_SECONDS = 10
+SECRET = "worker-test-secret-" + "k" * 32
+# A bound on a process's start (imports, migrations check, the sandbox), not a timing: over a
+# minute was seen with the host's load average at 20 on 2 cores.
+STARTUP_SECONDS = 180
+
+
+@dataclass
+class Cluster:
+    settings: Settings
+    redis: RedisServer
+    tmp: Path
+    api_urls: list[str] = field(default_factory=list)
+    headers: dict[str, str] = field(default_factory=dict)
+    procs: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    _next_uid: int = 0
+
+    @property
+    def api_url(self) -> str:
+        return self.api_urls[0]
+
+    def env(self, **extra: str) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("VIVA_")}
+        env.update(
+            VIVA_DATABASE_URL=self.settings.effective_database_url,
+            VIVA_REDIS_URL=self.redis.url,
+            VIVA_SECRET_KEY=SECRET,
+            VIVA_DATA_DIR=str(self.tmp),
+            VIVA_LOG_LEVEL="info",
+            VIVA_LOG_FORMAT="json",
+            VIVA_CACHE_PREFIX="workers",
+            VIVA_BUILTIN_CONTENT="false",
+            VIVA_GRADING_REDELIVER_SECONDS=str(REDELIVER_SECONDS),
+            VIVA_GRADING_LEASE_SECONDS=str(LEASE_SECONDS),
+            VIVA_REVIEW_FUZZING="false",
+            PYTHONUNBUFFERED="1",  # a SIGKILLed process keeps the lines it wrote
+        )
+        env.update(extra)
+        return env
+
+    def _uids(self) -> str:
+        self._next_uid += 1
+        return str(uid_base(100 + 20 * self._next_uid))
+
+    def start_api(self, **env: str) -> subprocess.Popen[bytes]:
+        port = _free_port()
+        path = self.tmp / f"api-{port}.log"
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "viva.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+            env=self.env(VIVA_SANDBOX_UID_BASE=self._uids(), **env),
+            stdout=path.open("wb"),
+            stderr=subprocess.STDOUT,
+        )
+        self.procs.append(proc)
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + STARTUP_SECONDS
+        while time.monotonic() < deadline:
+            assert proc.poll() is None, path.read_text()
+            try:
+                if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
+                    self.api_urls.append(url)
+                    return proc
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        pytest.fail("viva serve did not become ready")
+
+    def start_worker(self, slots: int = 2) -> subprocess.Popen[bytes]:
+        index = len(self.procs)
+        path = self.tmp / f"worker-{index}.log"
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "viva.cli", "worker", "--slots", str(slots)],
+            env=self.env(VIVA_SANDBOX_UID_BASE=self._uids()),
+            stdout=path.open("wb"),
+            stderr=subprocess.STDOUT,
+        )
+        self.procs.append(proc)
+        deadline = time.monotonic() + STARTUP_SECONDS
+        while b"worker_started" not in path.read_bytes():
+            assert proc.poll() is None, path.read_text()
+            assert time.monotonic() < deadline, path.read_text()
+            time.sleep(0.1)
+        return proc
+
+    def _database(self) -> Database:
+        return Database(self.settings.effective_database_url)
+
+    def new_candidate(self) -> dict[str, str]:
+        async def user() -> dict[str, str]:
+            database = self._database()
+            try:
+                return await make_user(database, self.settings, role="candidate")
+            finally:
+                await database.dispose()
+
+        return run_async(user())
+
+    def new_candidates(self, n: int) -> list[dict[str, str]]:
+        """n candidates made in one transaction (no password: a bearer token is enough)."""
+
+        async def users() -> list[dict[str, str]]:
+            database = self._database()
+            try:
+                async with database.session() as session:
+                    made = [await factories.user(session, password=None) for _ in range(n)]
+                key = self.settings.effective_secret_key
+                return [factories.bearer(u, key=key) for u in made]
+            finally:
+                await database.dispose()
+
+        return run_async(users())
+
+    def submit(
+        self, source: str, headers: dict[str, str] | None = None, api_url: str | None = None
+    ) -> int:
+        response = httpx.post(
+            f"{api_url or self.api_url}/api/v1/challenges/palindrome/submissions",
+            json={"source": source},
+            headers=headers or self.headers,
+            timeout=30,
+        )
+        assert response.status_code in (201, 202), response.text
+        return int(response.json()["id"])
+
+    def submit_all(self, source: str, candidates: list[dict[str, str]]) -> list[int]:
+        """One submission per candidate, spread over every API process, 8 at a time."""
+        jobs = list(zip(candidates, cycle(self.api_urls), strict=False))
+        with ThreadPoolExecutor(8) as pool:
+            return list(pool.map(lambda job: self.submit(source, job[0], job[1]), jobs))
+
+    def rows(self, ids: list[int]) -> list[Submission]:
+        async def load() -> list[Submission]:
+            database = self._database()
+            try:
+                async with database.session() as session:
+                    found = await session.scalars(
+                        select(Submission).where(Submission.id.in_(ids)).order_by(Submission.id)
+                    )
+                    return list(found.all())
+            finally:
+                await database.dispose()
+
+        return run_async(load())
+
+    def claims_of(self, pid: int) -> list[int]:
+        """Submissions the process `pid` holds a running claim on (owners are `<pid>-<hex>`)."""
+
+        async def load() -> list[int]:
+            database = self._database()
+            try:
+                async with database.session() as session:
+                    found = await session.scalars(
+                        select(Submission.id).where(
+                            Submission.status == "running",
+                            Submission.claimed_by.startswith(f"{pid}-"),
+                        )
+                    )
+                    return sorted(found.all())
+            finally:
+                await database.dispose()
+
+        return run_async(load())
+
+    def review_logs_by_user(self) -> dict[int, int]:
+        """How many review logs the graded submissions wrote, per user."""
+
+        async def count() -> dict[int, int]:
+            database = self._database()
+            try:
+                async with database.session() as session:
+                    found = await session.execute(
+                        select(ReviewLog.user_id, func.count())
+                        .where(ReviewLog.source == "challenge")
+                        .group_by(ReviewLog.user_id)
+                    )
+                    return {int(user): int(n) for user, n in found.all()}
+            finally:
+                await database.dispose()
+
+        return run_async(count())
+
+    def review_logs(self) -> int:
+        return sum(self.review_logs_by_user().values())
+
+    def wait_done(self, ids: list[int], seconds: float) -> list[Submission]:
+        deadline = time.monotonic() + seconds
+        while True:
+            rows = self.rows(ids)
+            if all(r.status == "done" for r in rows):
+                return rows
+            if time.monotonic() > deadline:
+                left = [(r.id, r.status, r.claimed_by) for r in rows if r.status != "done"]
+                pytest.fail(f"not graded in {seconds} s: {left}")
+            time.sleep(0.2)
+
+    def wait_status(self, submission_id: int, status: str, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while self.rows([submission_id])[0].status != status:
+            assert time.monotonic() < deadline, f"submission {submission_id} never {status}"
+            time.sleep(0.05)
+
+    def graded_lines(self) -> dict[str, int]:
+        """`submission_graded` log lines per worker log."""
+        return {
+            w.name: w.read_text(errors="replace").count('"submission_graded"')
+            for w in sorted(self.tmp.glob("worker-*.log"))
+        }
+
+    def stop(self) -> None:
+        for proc in self.procs:
+            if proc.poll() is None:
+                proc.terminate()
+        for proc in self.procs:
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
