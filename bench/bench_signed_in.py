@@ -56,12 +56,34 @@ def _lua(method: str, headers: dict[str, str], body: str | None) -> str:
     return "\n".join(lines) + "\n"
 
 
-def wrk(url: str, script: Path, pid: int, *, duration: int, connections: int) -> Result:
+def wrk(
+    url: str,
+    script: Path,
+    pid: int,
+    *,
+    duration: int,
+    connections: int,
+    profile: Path | None = None,
+) -> Result:
+    """One wrk run; with `profile`, py-spy samples the server meanwhile (raw stacks there)."""
     argv = ["wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--latency", "--timeout", "10s"]
     argv += ["-s", str(script)]
+    spy = None
+    if profile is not None:
+        spy = subprocess.Popen(
+            [
+                str(Path(sys.executable).with_name("py-spy")),
+                *("record", "--pid", str(pid), "--rate", "100", "--format", "raw", "--threads"),
+                *("--duration", str(duration), "--output", str(profile)),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
     before = cpu_seconds(pid)
     out = subprocess.run([*argv, url], capture_output=True, text=True, check=True).stdout
     used = cpu_seconds(pid) - before
+    if spy is not None:
+        spy.wait(timeout=60)
 
     def find(pattern: str) -> str:
         m = re.search(pattern, out, re.M)
@@ -186,6 +208,12 @@ def main() -> None:
     parser.add_argument("--connections", default="32,256")
     parser.add_argument("--engines", default="sqlite,postgres")
     parser.add_argument("--only", default="", help="comma-separated substrings of target names")
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        default=None,
+        help="a folder: py-spy samples each Viva target's first round (bench/pyspy_summary.py)",
+    )
     args = parser.parse_args()
     ensure_wrk()
     connections = [int(c) for c in args.connections.split(",")]
@@ -282,7 +310,15 @@ def main() -> None:
         for r in range(args.rounds):
             for c in connections:
                 for t in targets:
-                    res = wrk(t.url, t.script, t.pid, duration=args.duration, connections=c)
+                    spy = None
+                    if args.profile is not None and r == 0 and t.name != "raw ASGI hello":
+                        args.profile.mkdir(parents=True, exist_ok=True)
+                        spy = (
+                            args.profile / f"{re.sub(r'[^a-z0-9]+', '-', t.name.lower())}-c{c}.txt"
+                        )
+                    res = wrk(
+                        t.url, t.script, t.pid, duration=args.duration, connections=c, profile=spy
+                    )
                     results.setdefault((t.name, c), []).append(res)
                     print(f"round {r + 1} c{c}: {t.name}: {res.rps:,.0f} req/s", file=sys.stderr)
     finally:

@@ -150,10 +150,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     room_subscribers.subscribe(app.state.events, app.state.notifier)
     app.state.room_channels = RoomChannels()
     install_error_handlers(app, html_pages=_html_error)
-    app.include_router(bank_router)
-    app.include_router(grading_router)
+    # Busiest signed-in routers first: routing scans the included routers in order (twice
+    # per request); tests/web/test_route_order.py keeps the order free of meaning.
     app.include_router(accounts_router)
     app.include_router(practice_router)
+    app.include_router(grading_router)
+    app.include_router(bank_router)
     app.include_router(mock_router)
     app.include_router(practice_pages_router)
     app.include_router(mock_pages_router)

@@ -69,6 +69,10 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         database = make_url(url).database
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
+        # A connection opened past the pool is closed when given back: under load that is a
+        # new connection (on SQLite a new thread) per request. Keep enough of them.
+        kwargs.setdefault("pool_size", 20)
+        kwargs.setdefault("max_overflow", 10)
         engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
 
         @event.listens_for(engine.sync_engine, "connect")
@@ -80,7 +84,7 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
             cursor.close()
 
         return engine
-    kwargs.setdefault("pool_size", 10)
+    kwargs.setdefault("pool_size", 20)  # was 10: 32 callers churned new connections
     kwargs.setdefault("max_overflow", 10)
     kwargs.setdefault("pool_pre_ping", True)
     return create_async_engine(url, **kwargs)
@@ -110,6 +114,65 @@ async def _run_after_commit(session: AsyncSession) -> None:
             log.exception("after_commit_failed", callback=getattr(callback, "__qualname__", "?"))
 
 
+class UnitOfWork:
+    """One unit of work, opened lazily: no session exists until `session` is first read, and
+    no connection until the session first runs a query (a request the auth cache serves
+    never has either).
+
+    `finish` ends it: commit (a `VivaError` with `keep_work` commits too), the `after_commit`
+    callbacks, then close; any other exception rolls back and drops them. The connection
+    goes back to the pool whatever happens.
+    """
+
+    __slots__ = ("_session", "sessionmaker")
+
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+        self.sessionmaker = sessionmaker
+        self._session: AsyncSession | None = None
+
+    @property
+    def session(self) -> AsyncSession:
+        if self._session is None:
+            self._session = self.sessionmaker()
+        return self._session
+
+    @property
+    def opened(self) -> bool:
+        return self._session is not None
+
+    async def finish(self, exc: BaseException | None = None) -> None:
+        session, self._session = self._session, None
+        if session is None:
+            return
+        try:
+            if exc is not None and not (isinstance(exc, VivaError) and exc.keep_work):
+                session.info.pop(AFTER_COMMIT, None)
+                if session.in_transaction():
+                    await session.rollback()
+                return
+            try:
+                if session.in_transaction():  # a session that ran no query has nothing to commit
+                    await session.commit()
+            except BaseException:
+                session.info.pop(AFTER_COMMIT, None)
+                await session.rollback()
+                raise
+            await _run_after_commit(session)
+        finally:
+            await _close(session)
+
+
+async def _close(session: AsyncSession) -> None:
+    # A session still in a transaction holds a pooled connection: shield its release from
+    # the cancellation of the task (a client that went away) so it cannot leak. Otherwise
+    # closing does no I/O, and `AsyncSession.__aexit__`'s task and shield would cost more
+    # than a short request's whole unit of work.
+    if session.in_transaction():
+        await asyncio.shield(session.close())
+    else:
+        await session.close()
+
+
 class Database:
     """The engine and session factory of one running app."""
 
@@ -123,31 +186,24 @@ class Database:
             self.engine, expire_on_commit=False, info=dict(session_info or {})
         )
 
+    def unit_of_work(self) -> UnitOfWork:
+        """A lazily opened unit of work; the caller must `finish` it (see `session`)."""
+        return UnitOfWork(self.sessionmaker)
+
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
         """The unit of work: committed when the block ends normally, rolled back otherwise.
 
-        This (used by the request lifecycle in `deps.py`, the CLI and the grading queue) is
-        the only place that commits; what `after_commit` registered runs after the commit.
+        This and `UnitOfWork.finish` (which the request lifecycle in `deps.py` uses) are the
+        only places that commit; what `after_commit` registered runs after the commit.
         """
-        async with self.sessionmaker() as session:
-            try:
-                yield session
-                if session.in_transaction():  # a request the auth cache served used none
-                    await session.commit()
-            except VivaError as exc:
-                if not exc.keep_work:
-                    session.info.pop(AFTER_COMMIT, None)
-                    await session.rollback()
-                    raise
-                await session.commit()
-                await _run_after_commit(session)
-                raise
-            except BaseException:
-                session.info.pop(AFTER_COMMIT, None)
-                await session.rollback()
-                raise
-            await _run_after_commit(session)
+        work = self.unit_of_work()
+        try:
+            yield work.session
+        except BaseException as exc:
+            await work.finish(exc)
+            raise
+        await work.finish()
 
     async def ping(self) -> bool:
         try:

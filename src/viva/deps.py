@@ -1,15 +1,18 @@
 """Annotated dependency aliases shared by routes and pages: the request lifecycle.
 
-`SessionDep` is the request's unit of work (committed after the route returns, rolled back on
-an error). The user aliases authorise (`CurrentUser`: signed in; `InterviewerUser`,
-`AdminUser`: that role or above) and the resource aliases load or answer 404 (`TrackDep` from
-the `slug` path parameter, `QuestionDep` from `question_id`). FastAPI resolves each once per
-request, so a route and its policy check share them.
+`SessionDep` is the request's unit of work (committed after the route returns and before the
+response is sent, rolled back on an error; opened only when something asks for it). The
+user aliases authorise (`CurrentUser`: signed in; `InterviewerUser`, `AdminUser`: that role
+or above) and the resource aliases load or answer 404 (`TrackDep` from the `slug` path
+parameter, `QuestionDep` from `question_id`). FastAPI resolves each once per request, so a
+route and its policy check share them.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
+from functools import partial
+from types import TracebackType
 from typing import Annotated
 
 from fastapi import Depends, Path, Request, Response
@@ -20,7 +23,7 @@ from viva.accounts.models import User
 from viva.accounts.roles import Role
 from viva.bank import service as bank
 from viva.bank.models import Question, Track
-from viva.db import Database
+from viva.db import Database, UnitOfWork
 from viva.errors import NotFound
 from viva.grading import repository as grading_repository
 from viva.grading.catalogue import AnyChallenge, Catalogue
@@ -49,11 +52,50 @@ async def get_cache(request: Request) -> Cache:
     return cache
 
 
-async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """The request's unit of work: committed after the route returns, rolled back on error."""
+UNIT_OF_WORK = "viva.unit_of_work"  # request scope key: the request's UnitOfWork
+
+
+def unit_of_work(request: Request) -> UnitOfWork:
+    """The request's unit of work, made on first use and ended when the route's function
+    scope closes: after the route returned and its response was serialised, before a byte
+    of it is sent (a fast client never reads data older than its own write), or with the
+    route's exception.
+
+    Not a `yield` dependency: FastAPI's machinery for those (a context manager, a cancel
+    scope and a shielded exit per request) cost more than a cached signed-in GET itself.
+    The ending is pushed on the same function-scope exit stack that such a dependency with
+    `scope="function"` uses. A plain function, so the auth dependencies can ask for it only
+    when the auth cache misses: a request that never reads `.session` opens nothing.
+    """
+    scope = request.scope
+    work: UnitOfWork | None = scope.get(UNIT_OF_WORK)
+    if work is not None:
+        return work
+    stack = scope.get("fastapi_function_astack")
+    if not isinstance(stack, AsyncExitStack):
+        raise RuntimeError("FastAPI no longer keeps a function-scope exit stack in the scope")
     database: Database = request.app.state.database
-    async with database.session() as session:
-        yield session
+    work = scope[UNIT_OF_WORK] = database.unit_of_work()
+    finish = work.finish
+
+    async def end(
+        _type: type[BaseException] | None, exc: BaseException | None, _tb: TracebackType | None
+    ) -> bool:
+        await finish(exc)
+        return False  # the route's exception, if any, goes on to the error handlers
+
+    stack.push_async_exit(end)
+    return work
+
+
+def request_session(request: Request) -> AsyncSession:
+    """The session of the request's unit of work (opened now if it was not)."""
+    return unit_of_work(request).session
+
+
+async def get_session(request: Request) -> AsyncSession:
+    """The request's session (see `unit_of_work`)."""
+    return unit_of_work(request).session
 
 
 def client_key(request: Request) -> str:
@@ -76,9 +118,7 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 SubmissionLimit = Depends(limit_submissions)
 DatabaseDep = Annotated[Database, Depends(get_database)]
 CacheDep = Annotated[Cache, Depends(get_cache)]
-# scope="function": the unit of work commits before the response is sent (FastAPI's default
-# scope would run the commit after the client already has its answer).
-SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+SessionDep = Annotated[AsyncSession, Depends(get_session)]
 
 MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL; larger ones cannot exist
 DbId = Annotated[int, Path(ge=1, le=MAX_ID, description="a database id")]
@@ -87,11 +127,11 @@ DbId = Annotated[int, Path(ge=1, le=MAX_ID, description="a database id")]
 # Who is calling ------------------------------------------------------------------------------
 
 
-async def get_principal(
-    request: Request, session: SessionDep, settings: SettingsDep
-) -> Principal | None:
-    """The caller (None: anonymous); bad credentials are a 401, never anonymity."""
-    return await resolve(request, session, settings)
+async def get_principal(request: Request) -> Principal | None:
+    """The caller (None: anonymous); bad credentials are a 401, never anonymity. The session
+    is opened only when the auth cache does not know the credentials. (Only `request` is
+    a parameter: each dependency FastAPI solves costs about as much as the cache lookup.)"""
+    return await resolve(request, partial(request_session, request), request.app.state.settings)
 
 
 PrincipalDep = Annotated[Principal | None, Depends(get_principal)]
