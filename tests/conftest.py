@@ -60,9 +60,11 @@ def _worker_number() -> int:
 
 def uid_base(offset: int) -> int:
     """Slot uids for this xdist worker: 62000/63000 + 10 per worker; a named VIVA_TEST_RUN
-    moves to its own range, so two suites at once never share a slot uid (RLIMIT_NPROC)."""
+    moves to its own range, so two suites at once never share a slot uid (RLIMIT_NPROC).
+    A range is wider than every offset used (up to 5000 + 500 + 10 per worker), so one
+    run's offsets never reach into another run's range."""
     run = "".join(c for c in os.environ.get("VIVA_TEST_RUN", "").lower() if c.isalnum())[:12]
-    start = 40000 + 2000 * (zlib.crc32(run.encode()) % 10) if run else 62000
+    start = 100000 + 6000 * (zlib.crc32(run.encode()) % 10) if run else 62000
     return start + offset + 10 * _worker_number()
 
 

@@ -239,16 +239,10 @@ def retry_challenge() -> Challenge:
     return load_challenge(CHALLENGES_DIR / "decorator-retry")
 
 
-# A signal handler is handed the interrupted frame (no audit event covers it); refusing
-# rt_sigaction in seccomp closed it but broke threads in Judge0 runs (glibc's pthread_create
-# needs it there): open, see the report.
-SIGNAL_OPEN = pytest.mark.xfail(strict=True, reason="signal handlers get frames: open")
-FORGERY_CASES = [
-    pytest.param(n, marks=SIGNAL_OPEN) if "signal" in n else n for n in sorted(FORGERIES)
-]
-
-
-@pytest.mark.parametrize("name", FORGERY_CASES)
+# A signal handler is handed the interrupted frame (no audit event covers it): the guard
+# refuses Python signal handlers to graded code (seccomp still allows rt_sigaction, which
+# glibc's pthread_create needs).
+@pytest.mark.parametrize("name", sorted(FORGERIES))
 def test_a_generic_forger_does_not_get_a_wrong_solution_accepted(
     name: str, sandbox: SandboxRunner, retry_challenge: Challenge
 ) -> None:
@@ -315,12 +309,27 @@ REFUSED = {
     ),
     "_testcapi": "import _testcapi",
     "a signal handler": "import signal\nsignal.signal(signal.SIGUSR1, lambda s, f: None)",
+    "a signal handler: the function signal.signal wraps": (
+        "import inspect, signal\ninspect.unwrap(signal.signal)(signal.SIGUSR1, lambda s, f: None)"
+    ),
+    "a signal handler: a fresh _signal module": (
+        "import _imp, importlib.machinery as m\n"
+        "_imp.create_builtin(m.BuiltinImporter.find_spec('_signal')).signal(10, print)"
+    ),
+    "a signal handler: a fresh _imp module": (
+        "import _imp, importlib.machinery as m\n"
+        "_imp.create_builtin(m.BuiltinImporter.find_spec('_imp'))"
+    ),
+    "a signal handler: _signal imported again": (
+        "import sys\ndel sys.modules['_signal']\nimport _signal\n_signal.signal(10, print)"
+    ),
+    "a signal handler: the guard's hidden originals": (
+        "import _imp\n_imp.create_builtin.__defaults__[0]"
+    ),
 }
 
 
-@pytest.mark.parametrize(
-    "name", [pytest.param(n, marks=SIGNAL_OPEN) if "signal" in n else n for n in sorted(REFUSED)]
-)
+@pytest.mark.parametrize("name", sorted(REFUSED))
 def test_the_guard_refuses_graded_code(
     name: str, sandbox: SandboxRunner, palindrome: Challenge
 ) -> None:

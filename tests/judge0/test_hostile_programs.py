@@ -63,23 +63,7 @@ def test_there_are_hostile_scripts_of_every_kind() -> None:
     assert kinds == set(STATUSES) and len(SCRIPTS) >= 20
 
 
-# Known bug, found by the final CI run: right after "infinite loop" (timed out) the next
-# Judge0 run in the same slot cannot start threads ("can't start new thread", status 11),
-# as if the killed run's tasks still counted against the slot's limit. Alone it passes.
-# Left visible (not strict, since alone it passes) until the Judge0 runner waits for a
-# slot's processes to be gone before reusing it.
-THREADS_AFTER_TIMEOUT = pytest.mark.xfail(
-    reason="Judge0 slot reused before the timed-out run's tasks are gone", strict=False
-)
-
-
-@pytest.mark.parametrize(
-    "case",
-    [
-        pytest.param(c, marks=THREADS_AFTER_TIMEOUT) if c == "cpu burn in threads" else c
-        for c in sorted(SCRIPTS)
-    ],
-)
+@pytest.mark.parametrize("case", sorted(SCRIPTS))
 def test_a_hostile_program_ends_in_the_right_status_and_harms_nothing(
     case: str, server: Server, host: dict[str, object]
 ) -> None:

@@ -52,6 +52,10 @@ class SandboxUnavailable(RuntimeError):
     """The host cannot isolate code; grading is refused (see `viva doctor`)."""
 
 
+class SlotBusy(OSError):
+    """A slot's previous run has not ended yet (its processes are still being killed)."""
+
+
 @dataclass(frozen=True)
 class SandboxConfig:
     slots: int = 2
@@ -227,26 +231,44 @@ def _package_roots_cached() -> list[Path]:
 START_SECONDS = 120.0  # importing the allowed packages on a cold, busy machine
 SETUP_SECONDS = 30.0  # a warm run is set up in milliseconds
 KILL_SECONDS = 5.0  # the run's init kills and reaps every process of the run
+REAP_SECONDS = 30.0  # at most, for a run's PID namespace to be gone before the slot's next run
 MAX_RESULT_BYTES = 4 * 1024 * 1024
 MAX_RECORDS = 10_000  # the harness writes one per test: a flood of tiny ones is output too
 
 
 class _Run:
     """One warm run's descriptors, held by the host alone (the zygote closed its copies):
-    the job pipe, the result, stdout and stderr pipes, and the socket to the run's init."""
+    the job pipe, the result, stdout and stderr pipes, the socket to the run's init, and a
+    pidfd of that init."""
 
     def __init__(self, key: str, fds: list[int]) -> None:
         self.key = key
-        self.job_w, self.result_r, self.out_r, self.err_r, supervisor = fds
+        self.job_w, self.result_r, self.out_r, self.err_r, supervisor, self.pidfd = fds
         self.supervisor = socket.socket(fileno=supervisor)
 
     def close(self) -> None:
+        """Close the host's ends; the run's init then kills whatever is left of the run. The
+        pidfd stays open: `gone` tells when the run's whole PID namespace has ended."""
         for fd in (self.job_w, self.result_r, self.out_r, self.err_r):
             if fd >= 0:
                 with contextlib.suppress(OSError):
                     os.close(fd)
         self.job_w = self.result_r = self.out_r = self.err_r = -1
-        self.supervisor.close()  # the run's init kills whatever is left of the run
+        self.supervisor.close()
+
+    def gone(self, seconds: float) -> bool:
+        """Whether the run's init has exited within `seconds`. The init of a PID namespace
+        exits only after every task in it has been reaped, so then none of the run's
+        processes or threads counts any more against the slot uid's RLIMIT_NPROC."""
+        if self.pidfd < 0:
+            return True
+        poller = select.poll()
+        poller.register(self.pidfd, select.POLLIN)
+        if not poller.poll(max(0, round(seconds * 1000))):
+            return False
+        os.close(self.pidfd)
+        self.pidfd = -1
+        return True
 
 
 class Zygote:
@@ -286,6 +308,7 @@ class Zygote:
         self.missing = list(info["missing"])
         self.control.settimeout(SETUP_SECONDS)
         self._pending: str | None = None  # limits of the next warm run, requested ahead
+        self._ending: list[_Run] = []  # closed runs whose PID namespace may not be gone yet
 
     def _log_tail(self) -> str:
         self._log.seek(0)
@@ -303,7 +326,7 @@ class Zygote:
                 os.close(fd)
             raise OSError("the zygote died")
         reply = json.loads(message)
-        if not reply.get("ok") or len(fds) != 5:
+        if not reply.get("ok") or len(fds) != 6:
             for fd in fds:
                 os.close(fd)
             raise OSError(f"the zygote could not set up a run: {reply.get('error', reply)}")
@@ -318,7 +341,7 @@ class Zygote:
             if pending == key:
                 run = warm
             else:
-                warm.close()  # stale limits: its init sees the socket close and ends it
+                self._end(warm)  # stale limits: its init sees the socket close and ends it
         if run is None:
             self._request(key)
             run = self._receive(key)
@@ -326,7 +349,25 @@ class Zygote:
         self._pending = key
         return run
 
+    def _end(self, run: _Run) -> None:
+        """Close a run and wait until its PID namespace is gone: the slot's uid is shared by
+        all its runs, and tasks of a run still being killed would count against the next
+        run's process limit (a run that starts threads would fail to). A run not gone in
+        time is waited for again before the slot's next run."""
+        run.close()
+        self._ending.append(run)
+        with contextlib.suppress(SlotBusy):
+            self._settle(REAP_SECONDS)
+
+    def _settle(self, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while self._ending:
+            if not self._ending[0].gone(deadline - time.monotonic()):
+                raise SlotBusy("a previous run of this slot is still being killed")
+            self._ending.pop(0)
+
     def run(self, job: dict[str, Any], limits: Limits) -> RunOutcome:
+        self._settle(REAP_SECONDS)  # nothing of an earlier run is left in the slot
         nonce = secrets.token_hex(16)  # in every record the harness writes
         payload = json.dumps({**job, "nonce": nonce}).encode()
         key = json.dumps(limits.model_dump(), sort_keys=True)
@@ -334,7 +375,7 @@ class Zygote:
         try:
             return _supervise(run, payload, limits, nonce)
         except BrokenPipeError:  # the warm worker died while it waited: start over once
-            run.close()
+            self._end(run)
             run = self._take(key)
             try:
                 return _supervise(run, payload, limits, nonce)
@@ -343,12 +384,16 @@ class Zygote:
                 why = (_report(run.supervisor) or {}).get("detail", "the worker did not start")
                 raise OSError(f"the run could not be set up: {why}") from None
         finally:
-            run.close()
+            self._end(run)
 
     def alive(self) -> bool:
         return self.proc.poll() is None
 
     def close(self) -> None:
+        for ending in self._ending:
+            with contextlib.suppress(OSError):
+                os.close(ending.pidfd)
+        self._ending.clear()
         self.control.close()  # the zygote exits when it sees the socket close
         try:
             self.proc.wait(timeout=5)
@@ -509,6 +554,8 @@ class SandboxRunner:
                 zygote = self._replace(zygote)
             try:
                 return zygote.run(job, limits)
+            except SlotBusy as exc:  # a new zygote would have the same uid: keep waiting
+                return RunOutcome(RunStatus.INTERNAL, [], detail=f"sandbox failure: {exc}")
             except (OSError, ValueError) as exc:
                 zygote = self._replace(zygote)
                 return RunOutcome(RunStatus.INTERNAL, [], detail=f"sandbox failure: {exc}")

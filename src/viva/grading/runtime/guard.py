@@ -10,7 +10,11 @@ that hands out a frame, a memory-corruption bug), so the verdict never rests on 
 - raw memory: `ctypes`, `/proc/*/mem`, new code objects (`code.__new__`, `marshal`: the
   harness points `sys.pycache_prefix` elsewhere, so imports compile from source), rebinding
   a function's code, CPython's test modules;
-- its own audit hooks (they would see every step's code as it is compiled).
+- its own audit hooks (they would see every step's code as it is compiled);
+- Python signal handlers (a handler is handed the interrupted frame, with no audit event):
+  `signal.signal` raises ValueError (asyncio.run expects that off the main thread and goes
+  on), and a fresh `_signal` or `_imp` cannot be made (`_imp.create_builtin` refuses them,
+  a re-import is refused). Threads and the C-level handlers (faulthandler) are unaffected.
 Code the harness compiled from a test (setup and steps) may use `gc` and audit hooks; library
 code may take a frame where it only reads the module name from it.
 """
@@ -37,6 +41,22 @@ ALWAYS = frozenset(
 UNSAFE_MODULES = frozenset(
     {"_testcapi", "_testinternalcapi", "_testbuffer", "_testmultiphase", "_ctypes_test"}
 )
+# Made once, never again: a fresh `_signal` would install Python handlers, a fresh `_imp`
+# would create one.
+SEALED_MODULES = frozenset({"_signal", "_imp"})
+HIDDEN_ATTRIBUTES = frozenset({"__defaults__", "__kwdefaults__"})
+# Compiled in a namespace of their own (no globals of the guard's to walk to). The original
+# `create_builtin` is a default argument, which reading is refused (an audited attribute).
+_SEALS = """
+def signal(signalnum, handler):
+    raise ValueError("signal handlers are not available to graded code")
+
+def create_builtin(spec, _create=_create, _spec=_spec, _sealed=_sealed):
+    name = spec.name
+    if type(name) is not str or name in _sealed:
+        raise ImportError(f"{name!r} is not available to graded code")
+    return _create(_spec(name, None, origin="built-in"))
+"""
 TEST_CODE_ONLY = frozenset(
     {"gc.get_objects", "gc.get_referrers", "gc.get_referents", "sys.addaudithook"}
 )
@@ -102,6 +122,7 @@ class Guard:
         self.library = _codes_of(_library_frame_users())
         self.lenders = _frame_lenders()
         self.tests: set[int] = set()
+        self.sealed: set[int] = set()  # the guard's replacements (their defaults stay hidden)
         self._keep: list[CodeType] = []  # trusted code stays alive, so its id is not reused
         self._depth = [0, 0]  # [privileged sections, re-entry]
 
@@ -124,7 +145,7 @@ class Guard:
 
     def hook(self) -> Callable[[str, tuple[Any, ...]], None]:
         depth, tests, library, harness = self._depth, self.tests, self.library, self.harness
-        lenders = self.lenders
+        lenders, sealed = self.lenders, self.sealed
         getframe, str_type, frame_type = sys._getframe, str, FrameType
 
         def refuse(event: str) -> None:
@@ -141,6 +162,10 @@ class Guard:
             try:
                 if event == "object.__getattr__":
                     name = args[1]
+                    if type(name) is str_type and name in HIDDEN_ATTRIBUTES:
+                        if id(args[0]) in sealed:
+                            refuse("the guard's own state")
+                        return
                     if type(name) is not str_type or name not in FRAME_ATTRIBUTES:
                         return
                 elif event == "object.__setattr__":
@@ -159,7 +184,7 @@ class Guard:
                         refuse("reading process memory")
                     return
                 elif event == "import":
-                    if type(args[0]) is str_type and args[0] in UNSAFE_MODULES:
+                    if type(args[0]) is str_type and args[0] in UNSAFE_MODULES | SEALED_MODULES:
                         refuse(f"importing {args[0]}")
                     return
                 elif event == "function.__new__":
@@ -189,7 +214,32 @@ class Guard:
         return audit
 
 
+def _seal_signals() -> list[Any]:
+    """Replace `_signal.signal` (which `signal.signal` calls) and `_imp.create_builtin`;
+    returns the replacements, whose defaults the hook hides."""
+    import _imp
+    import _signal  # type: ignore[import-not-found]
+    import signal  # loaded now: later it would import a patched _signal
+    from importlib.machinery import ModuleSpec
+
+    namespace: dict[str, Any] = {
+        "__builtins__": {"ValueError": ValueError, "ImportError": ImportError, "str": str}
+        | {"type": type},
+        "_create": _imp.create_builtin,
+        "_spec": ModuleSpec,
+        "_sealed": SEALED_MODULES,
+    }
+    exec(compile(_SEALS, "<guard>", "exec", dont_inherit=True), namespace)
+    for name in ("_create", "_spec", "_sealed"):  # now only in the hidden defaults
+        del namespace[name]
+    _signal.signal = namespace["signal"]
+    signal.signal.__wrapped__ = namespace["signal"]  # type: ignore[attr-defined]  # wraps()
+    _imp.create_builtin = namespace["create_builtin"]
+    return [namespace["signal"], namespace["create_builtin"]]
+
+
 def install(harness_functions: list[Any]) -> Guard:
     guard = Guard(harness_functions)
+    guard.sealed = {id(f) for f in _seal_signals()}
     sys.addaudithook(guard.hook())
     return guard

@@ -4,9 +4,11 @@ It never receives, parses or references a job, nor any output of a run: a job wo
 its memory (freed but not zeroed, or still referenced from a frame) and every later run is
 forked from it. Viva's host process asks it over a SOCK_SEQPACKET socket (fd in argv) for a
 warm run with given limits; the zygote sets the run up and hands the run's own descriptors
-(job pipe, result, stdout and stderr pipes, the supervisor's socket) to the host with
-SCM_RIGHTS, then closes its copies. The host writes the job straight to the waiting worker,
-reads the results straight from it and enforces the wall clock and the output cap.
+(job pipe, result, stdout and stderr pipes, the supervisor's socket, a pidfd of the run's
+init) to the host with SCM_RIGHTS, then closes its copies. The host writes the job straight
+to the waiting worker, reads the results straight from it and enforces the wall clock and
+the output cap; it reuses the slot only once the init's pidfd says the run's PID namespace
+is gone.
 
 Per run:  zygote ── fork ──> relay (new mount/pid/net/ipc/uts namespaces; exits at once)
                                └─ fork ──> init, PID 1 of the run: fresh /tmp, /dev/shm and
@@ -293,6 +295,7 @@ def _warm(limits: dict[str, Any]) -> list[int]:
     out_r, out_w = os.pipe()
     err_r, err_w = os.pipe()
     host_end, init_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    pid_in, pid_out = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
     relay = os.fork()
     if relay == 0:  # the relay: new namespaces, then PID 1 of them, then gone
         code = 72
@@ -302,17 +305,22 @@ def _warm(limits: dict[str, Any]) -> list[int]:
             os.dup2(out_w, 1)
             os.dup2(err_w, 2)
             # Drop every other descriptor, above all other runs' pipes and the host socket.
-            _close_all_except({job_r, result_w, init_end.fileno()})
+            _close_all_except({job_r, result_w, init_end.fileno(), pid_out.fileno()})
             flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS
             _check(LIBC.unshare(flags), "unshare")
-            if os.fork() == 0:
+            init = os.fork()
+            if init == 0:
                 code = 73
                 try:
+                    pid_out.close()
                     code = _init(limits, result_w, job_r, init_end)
                 except BaseException as exc:
                     _tell(init_end, {"status": "internal", "detail": str(exc)})
                 finally:
                     os._exit(code)
+            # The init's pidfd, for the host: readable only once the init has exited, and an
+            # init exits only after the kernel has reaped every task of its PID namespace.
+            socket.send_fds(pid_out, [b"init"], [os.pidfd_open(init)])
             code = 0
         except BaseException as exc:
             _tell(init_end, {"status": "internal", "detail": str(exc)})
@@ -321,7 +329,15 @@ def _warm(limits: dict[str, Any]) -> list[int]:
     for fd in (job_r, result_w, out_w, err_w):
         os.close(fd)
     init_end.close()
-    return [job_w, result_r, out_r, err_r, host_end.detach()]
+    pid_out.close()
+    with pid_in:
+        _message, pidfds, _flags, _addr = socket.recv_fds(pid_in, 16, 1)
+    if len(pidfds) != 1:
+        for fd in (job_w, result_r, out_r, err_r, *pidfds):
+            os.close(fd)
+        host_end.close()
+        raise OSError("the run's init did not start")
+    return [job_w, result_r, out_r, err_r, host_end.detach(), pidfds[0]]
 
 
 def main() -> None:
