@@ -54,7 +54,7 @@ from viva.rooms.notify import Notifier
 from viva.rooms.pages import router as rooms_pages_router
 from viva.rooms.routes import router as rooms_router
 from viva.rooms.service import DocStore
-from viva.rooms.sockets import socket_routes
+from viva.rooms.sockets import SocketsFirst, socket_routes
 from viva.settings import Settings
 from viva.web import pages
 
@@ -206,6 +206,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
             allow_headers=["*"],
         )
+    app.add_middleware(SocketsFirst)  # outermost: WebSockets skip the HTTP stack
     return app
 
 

@@ -84,7 +84,8 @@ class Subscription:
         self.user_id = user_id
         self._send = send
         self.on_overflow = on_overflow
-        self._pending: deque[Notice] = deque()
+        # made on the first notice and dropped once drained: an idle socket keeps no deque
+        self._pending: deque[Notice] | None = None
         self._drain: asyncio.Task[None] | None = None
         self._waiter: asyncio.Future[None] | None = None
         self.closed = False
@@ -92,6 +93,8 @@ class Subscription:
     def offer(self, notice: Notice) -> None:
         if self.closed:
             return
+        if self._pending is None:
+            self._pending = deque()
         if len(self._pending) >= QUEUE_SIZE:  # too slow: end it, the client resumes from its id
             self.hub.dropped += 1
             self.close()
@@ -110,6 +113,7 @@ class Subscription:
         try:
             while self._pending and not self.closed:
                 await self._send(self._pending.popleft())
+            self._pending = None
         except Exception:  # the socket went away; its handler closes the subscription too
             self.close()
         finally:
@@ -133,7 +137,9 @@ class Subscription:
             self._waiter = asyncio.get_running_loop().create_future()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(asyncio.shield(self._waiter), wait_seconds)
-        return self._pending.popleft() if self._pending and not self.closed else None
+        if self._pending and not self.closed:
+            return self._pending.popleft()
+        return None
 
     def close(self) -> None:
         self.closed = True

@@ -5,16 +5,20 @@
 (function () {
   "use strict";
   if (!window.EventSource) return;
-  const stream = new EventSource("/api/v1/notifications/stream");
+  const stream = (window.vivaNotifications = new EventSource("/api/v1/notifications/stream"));
   window.addEventListener("pagehide", () => stream.close());
   function data(event) {
     try { return JSON.parse(event.data) || {}; } catch (err) { return {}; }
   }
-  stream.addEventListener("mock.progress", (event) => {
-    const id = Number(data(event).interview_id);
-    document.querySelectorAll(`[data-live-interview="${id}"]`).forEach((panel) => {
+  function refresh(selector) {
+    document.querySelectorAll(selector).forEach((panel) => {
       if (window.htmx) window.htmx.trigger(panel, "viva:mock-progress");
     });
+  }
+  // What moved between the page's rendering and the stream's (re)opening is fetched once.
+  stream.addEventListener("open", () => refresh("[data-live-interview]"));
+  stream.addEventListener("mock.progress", (event) => {
+    refresh(`[data-live-interview="${Number(data(event).interview_id)}"]`);
   });
   const box = document.getElementById("live-notices");
   function show(text, href, label) {
