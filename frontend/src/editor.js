@@ -2,7 +2,7 @@
 // editor: the language modes, 4-space indentation, the theme and the shadow-root mount.
 import { EditorView, basicSetup } from "codemirror";
 import { keymap, gutter, GutterMarker, Decoration } from "@codemirror/view";
-import { EditorState, Compartment, StateEffect, StateField, RangeSet } from "@codemirror/state";
+import { EditorState, Compartment, Prec, StateEffect, StateField, RangeSet } from "@codemirror/state";
 import { indentWithTab } from "@codemirror/commands";
 import { indentUnit } from "@codemirror/language";
 import { python } from "@codemirror/lang-python";
@@ -100,7 +100,7 @@ export function mountEditor(parent, options) {
       doc: options.doc ?? "",
       extensions: [
         vivaTheme,
-        options.fill ? fillTheme : [],
+        options.fill ? Prec.highest(fillTheme) : [],  // over vivaTheme's minimum height
         keymap.of([
           { key: "Mod-Enter", preventDefault: true, run: call(options.onRun) },
           { key: "Shift-Mod-Enter", preventDefault: true, run: call(options.onSubmit) },
@@ -115,7 +115,8 @@ export function mountEditor(parent, options) {
         EditorView.updateListener.of((update) => {
           if (update.docChanged) options.onChange?.(update.state.doc.toString());
         }),
-        EditorView.contentAttributes.of({ "aria-label": options.label ?? "Code editor" }),
+        // tabindex: the editable content is the scrolling region's focusable part (axe)
+        EditorView.contentAttributes.of({ "aria-label": options.label ?? "Code editor", tabindex: "0" }),
       ],
     }),
   });
