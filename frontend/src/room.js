@@ -9,34 +9,13 @@ import { EditorView, basicSetup } from "codemirror";
 import { keymap } from "@codemirror/view";
 import { EditorState, Compartment } from "@codemirror/state";
 import { indentWithTab } from "@codemirror/commands";
-import { python } from "@codemirror/lang-python";
-import { sql, PostgreSQL, SQLite } from "@codemirror/lang-sql";
+import { languageOf, shadowParent, vivaTheme, fourSpaces } from "./editor.js";
+
+export { mountEditor } from "./editor.js";
 
 // Close codes after which reconnecting cannot help (see README "Live rooms").
 const FINAL_CODES = new Set([4401, 4403, 4404, 4410]);
 const COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b"];
-
-function languageOf(name) {
-  if (name === "postgresql") return sql({ dialect: PostgreSQL });
-  if (name === "sqlite" || name === "sql") return sql({ dialect: SQLite });
-  return python();
-}
-
-// The editor lives in a shadow root: CodeMirror then styles it with constructable
-// stylesheets, which Viva's CSP (style-src 'self', no inline <style>) allows.
-function shadowParent(host) {
-  const shadow = host.shadowRoot ?? host.attachShadow({ mode: "open" });
-  const inner = document.createElement("div");
-  shadow.replaceChildren(inner);
-  return { shadow, inner };
-}
-
-const vivaTheme = EditorView.theme({
-  "&": { minHeight: "22rem", fontSize: ".92rem", backgroundColor: "#fff", borderRadius: "10px" },
-  ".cm-scroller": { minHeight: "22rem", fontFamily: "ui-monospace, SFMono-Regular, Menlo, monospace" },
-  "&.cm-focused": { outline: "2px solid #3b5bdb" },
-  ".cm-ySelectionInfo": { fontFamily: "system-ui, sans-serif" },
-});
 
 function colourFor(userId) {
   return COLOURS[Math.abs(Number(userId) || 0) % COLOURS.length];
@@ -74,6 +53,7 @@ export function mountRoomEditor(parent, options) {
         runKeys,
         basicSetup,
         vivaTheme,
+        fourSpaces,
         keymap.of([indentWithTab]),
         language.of(languageOf(options.language)),
         editable.of(EditorState.readOnly.of(Boolean(options.readOnly))),
@@ -111,38 +91,5 @@ export function mountRoomEditor(parent, options) {
       provider.destroy();
       view.destroy();
     },
-  };
-}
-
-/** A plain (unshared) CodeMirror 6 editor, for challenge pages. */
-export function mountEditor(parent, options) {
-  const language = new Compartment();
-  const { shadow, inner } = shadowParent(parent);
-  const view = new EditorView({
-    parent: inner,
-    root: shadow,
-    state: EditorState.create({
-      doc: options.doc ?? "",
-      extensions: [
-        vivaTheme,
-        keymap.of([
-          { key: "Mod-Enter", preventDefault: true, run: () => { options.onRun?.(); return true; } },
-        ]),
-        basicSetup,
-        keymap.of([indentWithTab]),
-        language.of(languageOf(options.language)),
-        EditorView.updateListener.of((update) => {
-          if (update.docChanged) options.onChange?.(update.state.doc.toString());
-        }),
-        EditorView.contentAttributes.of({ "aria-label": options.label ?? "Code editor" }),
-      ],
-    }),
-  });
-  return {
-    view,
-    text: () => view.state.doc.toString(),
-    setText: (text) =>
-      view.dispatch({ changes: { from: 0, to: view.state.doc.length, insert: text } }),
-    setLanguage: (name) => view.dispatch({ effects: language.reconfigure(languageOf(name)) }),
   };
 }

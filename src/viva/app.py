@@ -24,7 +24,7 @@ from viva.bank.pages import router as bank_pages_router
 from viva.bank.routes import router as bank_router
 from viva.db import Database, upgrade_async
 from viva.errors import AuthFailed, VivaError, install_error_handlers
-from viva.events import EventBus
+from viva.events import SESSION_BUS, EventBus
 from viva.grading.catalogue import Catalogue
 from viva.grading.pages import router as grading_pages_router
 from viva.grading.queue import GradingQueue, InProcessQueue
@@ -54,7 +54,7 @@ from viva.rooms.notify import Notifier
 from viva.rooms.pages import router as rooms_pages_router
 from viva.rooms.routes import router as rooms_router
 from viva.rooms.service import DocStore
-from viva.rooms.sockets import socket_routes
+from viva.rooms.sockets import SocketsFirst, socket_routes
 from viva.settings import Settings
 from viva.web import pages
 
@@ -85,7 +85,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.database = Database(
-            settings.effective_database_url, session_info={AUTH_CACHE_INFO: app.state.auth_cache}
+            settings.effective_database_url,
+            session_info={AUTH_CACHE_INFO: app.state.auth_cache, SESSION_BUS: app.state.events},
         )
         await cache.start()
         await app.state.auth_cache.start()
@@ -146,7 +147,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     practice_subscribers.subscribe(app.state.events, fuzz=settings.review_fuzzing)
     app.state.auth_cache = AuthCache(redis=redis, prefix=settings.cache_prefix)
     app.state.rate_limiter = RateLimiter(redis=redis, prefix=settings.cache_prefix)
-    app.state.notifier = Notifier(redis_url=settings.redis_url, prefix=settings.cache_prefix)
+    app.state.notifier = Notifier(redis=redis, prefix=settings.cache_prefix)
     room_subscribers.subscribe(app.state.events, app.state.notifier)
     app.state.room_channels = RoomChannels()
     install_error_handlers(app, html_pages=_html_error)
@@ -207,6 +208,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
             allow_headers=["*"],
         )
+    app.add_middleware(SocketsFirst)  # outermost: WebSockets skip the HTTP stack
     return app
 
 

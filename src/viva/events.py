@@ -23,6 +23,9 @@ E = TypeVar("E")
 Handler = Callable[[Any, AsyncSession], Awaitable[None]]
 
 
+SESSION_BUS = "viva.events"  # Session.info key: the app's EventBus (set by `create_app`)
+
+
 class EventBus:
     def __init__(self) -> None:
         self._handlers: defaultdict[type, list[Handler]] = defaultdict(list)
@@ -36,6 +39,14 @@ class EventBus:
         """Call every handler of `event`'s type, in subscription order, in `session`."""
         for handler in self._handlers.get(type(event), ()):
             await handler(event, session)
+
+
+async def publish_in(session: AsyncSession, event: object) -> None:
+    """Publish `event` on the bus of the app that opened `session` (services that are not
+    handed a bus use this). A session of the CLI has none: nobody there is listening."""
+    bus = session.info.get(SESSION_BUS)
+    if isinstance(bus, EventBus):
+        await bus.publish(event, session=session)
 
 
 # Events --------------------------------------------------------------------------------------
@@ -53,3 +64,38 @@ class SubmissionGraded:
     verdict: str
     accepted: bool
     earlier_graded: int  # the user's earlier graded submissions of this challenge
+
+
+@dataclass(frozen=True)
+class InterviewInvited:
+    """A candidate was named for an interview: a mock interview created for them, or a live
+    room opened for them."""
+
+    user_id: int  # the candidate
+    kind: str  # "mock" or "room"
+    target_id: int  # the interview's or the room's id
+    title: str
+    interviewer: str  # the interviewer's username
+    url: str  # where the candidate goes
+
+
+@dataclass(frozen=True)
+class MockProgressed:
+    """A candidate's interviewer-run mock interview moved: started, went to another question,
+    saved an answer, or was submitted (by the candidate or by the clock)."""
+
+    interviewer_id: int
+    interview_id: int
+    status: str
+    current: int  # 0-based position of the question on screen
+    total: int
+    answered: int  # questions with a non-empty answer
+
+
+@dataclass(frozen=True)
+class ReportReleased:
+    """An interviewer released a mock interview's report to its candidate."""
+
+    user_id: int  # the candidate
+    interview_id: int
+    title: str

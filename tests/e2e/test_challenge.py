@@ -18,7 +18,7 @@ def test_run_then_submit_a_challenge(browser: Browser, live_server: str, db_url:
     page.goto(f"{live_server}/questions/by-number/8")
     page.get_by_role("link", name="Palindrome check →").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Palindrome check")
-    expect(page.locator(".CodeMirror")).to_be_visible()  # the vendored editor loaded
+    expect(page.locator(".cm-editor")).to_be_visible()  # the vendored editor loaded
 
     page.evaluate("(src) => window.vivaEditor.setValue(src)", WRONG)
     page.get_by_role("button", name="Run examples").click()

@@ -119,26 +119,26 @@ def test_a_reload_keeps_the_draft_and_the_last_verdict(
     page.goto(f"{sqlite_server}/challenges/palindrome")
     _run(page, WRONG_PALINDROME)
     page.reload()
-    expect(page.locator(".CodeMirror")).to_be_visible()
+    expect(page.locator(".cm-content")).to_be_visible()
     assert page.evaluate("window.vivaEditor.getValue()") == WRONG_PALINDROME
     expect(page.locator(".verdict")).to_contain_text("Wrong Answer")
     expect(page.locator(".verdict")).to_contain_text("last run")
     expect(page.locator("table.tests tr.fail").first).to_contain_text("classic sentence")
 
     # typing without running is kept too; "Reset code" brings the starter back
-    page.locator(".CodeMirror").click()
+    page.locator(".cm-content").click()
     page.keyboard.press("Control+End")
     page.keyboard.type("# typed, not run")
     page.wait_for_function(  # the draft is saved shortly after the last keystroke
         "() => (localStorage.getItem('viva:draft:palindrome') || '').includes('typed, not run')"
     )
     page.reload()
-    expect(page.locator(".CodeMirror")).to_contain_text("# typed, not run")
+    expect(page.locator(".cm-content")).to_contain_text("# typed, not run")
     page.get_by_role("button", name="Reset code").click()
     starter = page.evaluate("document.getElementById('source').defaultValue")
     assert page.evaluate("window.vivaEditor.getValue()") == starter
     page.reload()
-    expect(page.locator(".CodeMirror")).not_to_contain_text("# typed, not run")
+    expect(page.locator(".cm-content")).not_to_contain_text("# typed, not run")
     page.close()
 
 
@@ -147,7 +147,7 @@ def test_run_and_submit_from_the_keyboard(
 ) -> None:
     page = _signed_in(browser, sqlite_url, sqlite_server)
     page.goto(f"{sqlite_server}/challenges/palindrome")
-    page.locator(".CodeMirror").click()
+    page.locator(".cm-content").click()
     page.keyboard.press("Control+a")
     page.keyboard.type("def is_palindrome(text):\n")
     page.keyboard.press("Tab")  # Tab indents inside the editor (after the auto-indent)
@@ -157,7 +157,7 @@ def test_run_and_submit_from_the_keyboard(
     expect(page.locator(".verdict")).to_contain_text("Wrong Answer", timeout=60_000)
     expect(page.locator(".verdict")).to_contain_text("2/3 tests")  # the examples only
 
-    page.locator(".CodeMirror").click()
+    page.locator(".cm-content").click()
     page.keyboard.press("Escape")  # leaves the editor: no keyboard trap
     run = page.get_by_role("button", name="Run examples")
     expect(run).to_be_focused()

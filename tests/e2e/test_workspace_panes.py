@@ -91,19 +91,16 @@ def test_a_syntax_error_is_marked_on_its_line(
     page.evaluate("(src) => window.vivaEditor.setValue(src)", broken)
     page.get_by_role("button", name="Run examples").click()
     expect(page.locator(".verdict")).to_contain_text("Syntax Error", timeout=60_000)
-    marked = page.locator(".CodeMirror .line-error")
+    marked = page.locator(".cm-line.line-error")
     expect(marked).to_have_count(1)
-    line = page.evaluate(
-        """() => { const cm = window.vivaEditor; let found = -1;
-            cm.eachLine((h) => {
-                if ((h.bgClass || '').includes('line-error')) found = cm.getLineNumber(h);
-            });
-            return found; }"""
+    expect(page.locator(".error-gutter .error-marker")).to_have_count(1)
+    line = page.locator(".cm-content .cm-line").evaluate_all(
+        "(lines) => lines.findIndex((l) => l.classList.contains('line-error'))"
     )
     message = page.locator("#results").inner_text()
     number = int(re.search(r"line (\d+)", message).group(1))  # type: ignore[union-attr]
     assert line == number - 1, (line, message)
-    page.locator(".CodeMirror").click()
+    page.locator(".cm-content").click()
     page.keyboard.type("x")  # editing clears the mark
     expect(marked).to_have_count(0)
     page.close()

@@ -137,6 +137,7 @@ POLICY: dict[tuple[str, str], Access] = {
     ("POST", "/mock"): U,
     ("GET", "/mock/invite/{token}"): U,
     ("GET", "/mock/{interview_id}"): U,
+    ("GET", "/mock/{interview_id}/live"): U,
     ("POST", "/mock/{interview_id}/start"): U,
     ("POST", "/mock/{interview_id}/save"): U,
     ("GET", "/mock/{interview_id}/report"): U,

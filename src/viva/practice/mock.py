@@ -21,7 +21,7 @@ from viva.accounts.models import User
 from viva.accounts.roles import Role
 from viva.clock import now
 from viva.errors import Forbidden, InvalidMock, MockError, NotFound
-from viva.practice import repository, review
+from viva.practice import mock_notices, repository, review
 from viva.practice.matcher import match_key_points
 from viva.practice.mock_templates import draw, get_template
 from viva.practice.models import MockInterview, MockItem
@@ -129,7 +129,9 @@ async def create(
     )
     if interviewer_mode:
         await audit(session, actor=actor, action="mock.invite", target=f"interview {interview.id}")
-    return await load(session, interview_id=interview.id), token
+    loaded = await load(session, interview_id=interview.id)
+    await mock_notices.invited(session, interview=loaded, interviewer=actor.username)
+    return loaded, token
 
 
 async def accept_invite(session: AsyncSession, *, token: str, user: User) -> MockInterview:
@@ -143,7 +145,9 @@ async def accept_invite(session: AsyncSession, *, token: str, user: User) -> Moc
     elif interview.candidate_id != user.id:
         raise NotFound("this invite link is not valid")
     await session.flush()
-    return interview
+    loaded = await load(session, interview_id=interview.id)
+    await mock_notices.progressed(session, interview=loaded)
+    return loaded
 
 
 def _require_candidate(interview: MockInterview, user: User) -> None:
@@ -173,6 +177,7 @@ async def start(
     interview.deadline = at + timedelta(seconds=interview.duration_seconds)
     interview.current = 0
     await session.flush()
+    await mock_notices.progressed(session, interview=interview)
     return interview
 
 
@@ -218,6 +223,7 @@ async def save(
         _accrue(interview, at)
         interview.current = go_to
     await session.flush()
+    await mock_notices.progressed(session, interview=interview)
     return interview
 
 
@@ -277,6 +283,7 @@ async def submit(
         interview.released_at = at
         await _feed_reviews(session, interview=interview, at=at, fuzz=fuzz)
     await session.flush()
+    await mock_notices.progressed(session, interview=interview)
     return interview
 
 
@@ -358,6 +365,7 @@ async def decide(
         interview.status = "released"
         interview.released_at = at
         await _feed_reviews(session, interview=interview, at=at, fuzz=fuzz)
+        await mock_notices.released(session, interview=interview)
     await audit(
         session,
         actor=user,

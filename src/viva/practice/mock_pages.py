@@ -118,6 +118,18 @@ async def mock_page(page: InterviewPageDep, request: Request, session: SessionDe
     )
 
 
+@router.get("/mock/{interview_id}/live", response_class=HTMLResponse)
+async def mock_live(
+    interview_id: DbId, request: Request, session: SessionDep, settings: SettingsDep
+) -> Response:
+    """The interviewer's progress panel alone, for HTMX to swap in on "mock.progress"."""
+    user = await signed_in(request, session, settings)
+    interview = await mock.visible(session, interview_id=interview_id, user=user)
+    if mock.role_of(interview, user) == "candidate":
+        raise Forbidden("the progress panel is the interviewer's")
+    return render_private(request, "mock_live.html", {"interview": interview})
+
+
 @router.post("/mock/{interview_id}/start")
 async def mock_start(page: InterviewPageDep, session: SessionDep) -> Response:
     interview, user = page

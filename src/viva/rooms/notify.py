@@ -2,11 +2,12 @@
 or Server-Sent Events.
 
 Fan-out is in-process when Viva runs as one process. With `VIVA_REDIS_URL` every process
-publishes to one Redis channel and delivers what it hears to its own sockets, so a
-submission graded by a worker process reaches its author's browser wherever it is
-connected. Each process keeps the last notices per user for a bounded time, so a client
-that reconnects with its last event id gets what it missed. A Redis outage degrades to
-in-process delivery (logged once), it does not fail the publisher.
+publishes to one Redis channel, through the app's breaker-protected `RedisClient`, and
+delivers what it hears to its own sockets, so a submission graded by a worker process
+reaches its author's browser wherever it is connected. Each process keeps the last notices
+per user for a bounded time, so a client that reconnects with its last event id gets what it
+missed. A Redis outage (the breaker is open, or the subscription dropped) degrades to
+in-process delivery, logged once by the client; it never fails the publisher.
 """
 
 from __future__ import annotations
@@ -21,9 +22,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
-from redis.asyncio import Redis
-
-from viva.infra.logging import log
+from viva.infra.redis import RedisClient
 
 KEEP_SECONDS = 300.0  # how long a missed notice is kept for a reconnecting client
 KEEP_PER_USER = 100
@@ -85,7 +84,8 @@ class Subscription:
         self.user_id = user_id
         self._send = send
         self.on_overflow = on_overflow
-        self._pending: deque[Notice] = deque()
+        # made on the first notice and dropped once drained: an idle socket keeps no deque
+        self._pending: deque[Notice] | None = None
         self._drain: asyncio.Task[None] | None = None
         self._waiter: asyncio.Future[None] | None = None
         self.closed = False
@@ -93,6 +93,8 @@ class Subscription:
     def offer(self, notice: Notice) -> None:
         if self.closed:
             return
+        if self._pending is None:
+            self._pending = deque()
         if len(self._pending) >= QUEUE_SIZE:  # too slow: end it, the client resumes from its id
             self.hub.dropped += 1
             self.close()
@@ -111,6 +113,7 @@ class Subscription:
         try:
             while self._pending and not self.closed:
                 await self._send(self._pending.popleft())
+            self._pending = None
         except Exception:  # the socket went away; its handler closes the subscription too
             self.close()
         finally:
@@ -134,7 +137,9 @@ class Subscription:
             self._waiter = asyncio.get_running_loop().create_future()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(asyncio.shield(self._waiter), wait_seconds)
-        return self._pending.popleft() if self._pending and not self.closed else None
+        if self._pending and not self.closed:
+            return self._pending.popleft()
+        return None
 
     def close(self) -> None:
         self.closed = True
@@ -149,31 +154,43 @@ class Subscription:
 class Notifier:
     """The notification hub of one process (on `app.state.notifier`)."""
 
-    def __init__(self, *, redis_url: str | None = None, prefix: str = "viva") -> None:
+    def __init__(self, *, redis: RedisClient | None = None, prefix: str = "viva") -> None:
         self._subscribers: dict[int, set[Subscription]] = {}
         self._recent: dict[int, deque[tuple[float, Notice]]] = {}
         self._sequence = itertools.count(1)
         self._channel = f"{prefix}:notify"
-        self._redis: Redis | None = Redis.from_url(redis_url) if redis_url else None
+        self._redis = redis
         self._listener: asyncio.Task[None] | None = None
-        self._redis_down = False
+        self._listening = False  # subscribed to the channel: a published notice comes back
         self.dropped = 0
 
     # -- lifecycle -----------------------------------------------------------------------
     async def start(self) -> None:
         if self._redis is not None:
-            self._listener = asyncio.create_task(self._listen(), name="viva-notify-listener")
+            self._listener = self._redis.listen(
+                self._channel, self._heard, subscribed=self._subscribed, lost=self._lost
+            )
 
     async def close(self) -> None:
         if self._listener is not None:
             self._listener.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._listener
+        self._listening = False
         for subs in list(self._subscribers.values()):
             for sub in list(subs):
                 sub.close()
-        if self._redis is not None:
-            await self._redis.aclose()
+
+    async def _subscribed(self) -> None:
+        self._listening = True
+
+    async def _lost(self) -> None:
+        self._listening = False
+
+    @property
+    def fan_out(self) -> bool:
+        """True while notices go through Redis (False: this process only)."""
+        return self._redis is not None and self._listening and self._redis.available
 
     # -- publishing ------------------------------------------------------------------------
     def _new_id(self) -> str:
@@ -182,20 +199,15 @@ class Notifier:
     async def publish(self, user_id: int, type: str, data: dict[str, Any]) -> Notice:
         """Send `type`/`data` to every open stream of `user_id` (EVERYONE: all users)."""
         notice = Notice(self._new_id(), user_id, type, data)
-        if self._redis is not None and not self._redis_down:
+        if self._redis is not None:
             payload = json.dumps({"id": notice.id, "user_id": user_id, "type": type, "data": data})
-            try:
-                await self._redis.publish(self._channel, payload)
-                return notice  # delivered locally when the listener hears it back
-            except Exception as exc:  # Redis down: this process's clients still get it
-                self._note_redis_down(exc)
+            # Published, and subscribed: delivered here when the listener hears it back.
+            # Otherwise (breaker open, or the subscription is being re-established) this
+            # process's own clients get it directly.
+            if await self._redis.publish(self._channel, payload) and self._listening:
+                return notice
         self._deliver(notice)
         return notice
-
-    def _note_redis_down(self, exc: Exception) -> None:
-        if not self._redis_down:
-            log.warning("notify_redis_unavailable", error=str(exc), fallback="in-process")
-        self._redis_down = True
 
     def _deliver(self, notice: Notice) -> None:
         now = time.monotonic()
@@ -211,31 +223,15 @@ class Notifier:
             for sub in self._subscribers.get(notice.user_id, ()):
                 sub.offer(notice)
 
-    async def _listen(self) -> None:
-        assert self._redis is not None
-        while True:
-            try:
-                pubsub = self._redis.pubsub()
-                await pubsub.subscribe(self._channel)
-                if self._redis_down:
-                    log.info("notify_redis_back")
-                self._redis_down = False
-                async for message in pubsub.listen():
-                    if message.get("type") != "message":
-                        continue
-                    try:
-                        raw = json.loads(message["data"])
-                        notice = Notice(
-                            str(raw["id"]), int(raw["user_id"]), str(raw["type"]), dict(raw["data"])
-                        )
-                    except (ValueError, KeyError, TypeError):
-                        continue
-                    self._deliver(notice)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                self._note_redis_down(exc)
-                await asyncio.sleep(1.0)
+    async def _heard(self, message: bytes) -> None:
+        try:
+            raw = json.loads(message)
+            notice = Notice(
+                str(raw["id"]), int(raw["user_id"]), str(raw["type"]), dict(raw["data"])
+            )
+        except (ValueError, KeyError, TypeError):
+            return  # not one of ours
+        self._deliver(notice)
 
     # -- subscribing -----------------------------------------------------------------------
     def subscribe(

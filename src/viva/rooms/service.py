@@ -16,6 +16,7 @@ from viva.bank import service as bank
 from viva.clock import now
 from viva.db import Database
 from viva.errors import Forbidden, NotFound, VivaError
+from viva.events import InterviewInvited, publish_in
 from viva.rooms import repository
 from viva.rooms.models import Room, RoomEvent
 from viva.rooms.schemas import PrivateIn, PrivateOut, RoomIn, RoomOut, RoomRole
@@ -61,6 +62,16 @@ async def open_room(
     session.add(room)
     await session.flush()
     await audit(session, actor=interviewer, action="room.open", target=f"room {room.id}")
+    if candidate_id is not None:
+        invited = InterviewInvited(
+            user_id=candidate_id,
+            kind="room",
+            target_id=room.id,
+            title=room.title,
+            interviewer=interviewer.username,
+            url=f"/rooms/{room.id}",
+        )
+        await publish_in(session, invited)
     return room, token
 
 

@@ -1,32 +1,40 @@
-// The challenge workspace: the problem beside a CodeMirror editor (a resizable split), a console
-// for Run (visible examples) and Submit (everything), and a Submissions tab with past verdicts.
+// The challenge workspace: the problem beside a CodeMirror 6 editor (VivaEditor.mountEditor from
+// the vendored bundle; a resizable split), a console for Run (visible examples) and Submit
+// (everything), and a Submissions tab with past verdicts.
 (function () {
   "use strict";
   const root = document.getElementById("challenge");
-  if (!root) return;
+  if (!root || !window.VivaEditor) return;
   const slug = root.dataset.slug;
   const sql = root.dataset.mode === "sql";
   const dialect = document.getElementById("dialect");
-  const editor = CodeMirror.fromTextArea(document.getElementById("source"), {
-    mode: sql ? "text/x-sql" : "python", lineNumbers: true, indentUnit: 4, tabSize: 4, indentWithTabs: false,
-    matchBrackets: true, autoCloseBrackets: true,
-    // a contenteditable input is what screen readers and phones handle best; it carries the label
-    inputStyle: "contenteditable", screenReaderLabel: sql ? "solution.sql" : "solution.py",
-    extraKeys: {
-      Tab: (cm) => cm.execCommand("insertSoftTab"),
-      // Tab indents, so Escape leaves the editor for the buttons (no keyboard trap)
-      Esc: () => { const run = root.querySelector("button[data-action=run]"); if (run) run.focus(); },
-      "Ctrl-Enter": () => act("run"),
-      "Cmd-Enter": () => act("run"),
-      "Shift-Ctrl-Enter": () => act("submit"),
-      "Shift-Cmd-Enter": () => act("submit"),
-    },
+  const field = document.getElementById("source");  // the form field: kept equal to the editor
+  let onEdit = () => {};
+  const cm = window.VivaEditor.mountEditor(document.getElementById("editor"), {
+    doc: field.defaultValue,
+    language: sql ? (dialect ? dialect.value : "sql") : "python",
+    label: root.dataset.file,
+    fill: true,
+    onChange: (text) => { field.value = text; onEdit(); },
+    onRun: () => act("run"),
+    onSubmit: () => act("submit"),
+    // Tab indents, so Escape leaves the editor for the buttons (no keyboard trap)
+    onEscape: () => { const run = root.querySelector("button[data-action=run]"); if (run) run.focus(); },
   });
+  // the page's editor, as scripts and tests reach it
+  const editor = {
+    view: cm.view,
+    getValue: () => cm.text(),
+    setValue: (text) => cm.setText(text),
+    focus: () => cm.focus(),
+    markLine: cm.markLine,
+    lineCount: cm.lineCount,
+  };
   window.vivaEditor = editor;
   const out = document.getElementById("results");
   const buttons = root.querySelectorAll("button[data-action]");
   // A draft and the last verdict stay in this browser (localStorage), so a reload loses neither.
-  const starter = editor.getValue();
+  const starter = field.defaultValue;
   const draftKey = () => `viva:draft:${slug}` + (dialect ? `:${dialect.value}` : "");
   const verdictKey = `viva:verdict:${slug}`;
   function stored(key) {
@@ -43,13 +51,13 @@
     if (draft !== null && draft !== editor.getValue()) editor.setValue(draft);
   }
   let saving = null;
-  editor.on("change", () => {
+  onEdit = () => {
     clearTimeout(saving);
     saving = setTimeout(() => {
       const source = editor.getValue();
       store(draftKey(), source === starter ? null : source);
     }, 300);
-  });
+  };
   window.addEventListener("pagehide", () => {
     clearTimeout(saving);
     const source = editor.getValue();
@@ -58,8 +66,10 @@
   if (dialect) {
     const chosen = stored(`viva:dialect:${slug}`);
     if (chosen && [...dialect.options].some((o) => o.value === chosen)) dialect.value = chosen;
+    cm.setLanguage(dialect.value);
     dialect.addEventListener("change", () => {
       store(`viva:dialect:${slug}`, dialect.value);
+      cm.setLanguage(dialect.value);
       restoreDraft();
     });
   }
@@ -189,29 +199,13 @@
     }
   }
   // A syntax error is marked on its line in the editor until the code changes.
-  let marked = null;
-  function clearMark() {
-    if (marked === null) return;
-    editor.removeLineClass(marked, "background", "line-error");
-    editor.setGutterMarker(marked, "error-gutter", null);
-    marked = null;
-  }
   function markSyntaxError(result) {
-    clearMark();
+    editor.markLine(null);
     if (!result || result.verdict !== "Syntax Error") return;
     const found = /line (\d+)/.exec(result.message || "");
-    if (!found) return;
-    const line = Math.min(editor.lineCount(), Number(found[1])) - 1;
-    if (line < 0) return;
-    marked = editor.getLineHandle(line);
-    editor.addLineClass(marked, "background", "line-error");
-    const dot = el("span", "error-marker", "●");
-    dot.title = result.message;
-    editor.setGutterMarker(marked, "error-gutter", dot);
-    editor.scrollIntoView({ line, ch: 0 }, 60);
+    if (!found || Number(found[1]) < 1) return;
+    editor.markLine(Number(found[1]), result.message);
   }
-  editor.setOption("gutters", ["error-gutter", "CodeMirror-linenumbers"]);
-  editor.on("change", clearMark);
 
   // Tabs: Description and Submissions (arrow keys move between them, as in the ARIA pattern).
   const tabs = [...root.querySelectorAll("[role=tab]")];
@@ -308,7 +302,6 @@
     root.style.setProperty("--split", `${value}%`);
     splitter.setAttribute("aria-valuenow", String(value));
     if (save) store(splitKey, String(value));
-    editor.refresh();
   }
   const savedSplit = Number(stored(splitKey));
   if (savedSplit) setSplit(savedSplit, false);

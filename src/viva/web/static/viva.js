@@ -26,7 +26,7 @@
   // Scrolling regions (code, wide tables) take keyboard focus so they can be scrolled with arrows.
   function focusableScrollers(root) {
     root.querySelectorAll("pre, .grid-wrap, .table-scroll, table.tests, .md table").forEach((node) => {
-      if (node.closest(".CodeMirror") || node.hasAttribute("tabindex")) return;
+      if (node.hasAttribute("tabindex")) return;
       if (node.scrollWidth > node.clientWidth + 1 || node.scrollHeight > node.clientHeight + 1) {
         node.tabIndex = 0;
         if (!node.getAttribute("aria-label") && !node.getAttribute("role") && node.tagName === "DIV") {
