@@ -26,7 +26,7 @@ import argparse
 import difflib
 import hashlib
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Container, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -159,16 +159,42 @@ def load_equivalent(folder: Path) -> dict[str, str]:
     return out
 
 
-def python_slugs(only: Sequence[str]) -> list[str]:
+def _slugs(only: Sequence[str], kinds: Container[str]) -> list[str]:
     folders = sorted(d for d in CHALLENGES_DIR.iterdir() if (d / "challenge.yaml").is_file())
-    slugs = [d.name for d in folders if challenge_kind(d) in PYTHON_KINDS]
+    slugs = [d.name for d in folders if challenge_kind(d) in kinds]
     return [s for s in slugs if s in only] if only else slugs
+
+
+def python_slugs(only: Sequence[str]) -> list[str]:
+    return _slugs(only, PYTHON_KINDS)
 
 
 def tests_slugs(only: Sequence[str]) -> list[str]:
-    folders = sorted(d for d in CHALLENGES_DIR.iterdir() if (d / "challenge.yaml").is_file())
-    slugs = [d.name for d in folders if challenge_kind(d) == TESTS_KIND]
-    return [s for s in slugs if s in only] if only else slugs
+    return _slugs(only, {TESTS_KIND})
+
+
+def _score(
+    slug: str,
+    mutants: list[Mutant],
+    equivalent: dict[str, str],
+    killed: Callable[[Mutant], bool | str],
+) -> Score:
+    """Tally the mutants: `killed` says whether the tests kill one, or why it could not run."""
+    score = Score(slug)
+    score.mutants = len(mutants)
+    for mutant in mutants:
+        outcome = killed(mutant)
+        if isinstance(outcome, str):
+            score.errors.append((mutant, outcome))
+        elif outcome:
+            score.killed += 1
+        elif mutant.id in equivalent:
+            score.equivalent.append((mutant, equivalent[mutant.id]))
+        else:
+            score.survived.append(mutant)
+    ids = {m.id for m in mutants}
+    score.stale = [i for i in equivalent if i not in ids]
+    return score
 
 
 def tests_scores(slugs: Sequence[str], runner: Runner) -> Iterator[Score]:
@@ -186,25 +212,14 @@ def tests_scores(slugs: Sequence[str], runner: Runner) -> Iterator[Score]:
 
         if not passes(challenge.module):
             raise SystemExit(f"{slug}: the reference tests fail on the module")
-        score = Score(slug)
         kind = "fastapi" if "fastapi" in challenge.module else "function"
         mutants = python_mutants(challenge.module, kind=kind)
-        score.mutants = len(mutants)
-        for mutant in mutants:
-            if not passes(mutant.source):
-                score.killed += 1
-            elif mutant.id in equivalent:
-                score.equivalent.append((mutant, equivalent[mutant.id]))
-            else:
-                score.survived.append(mutant)
-        ids = {m.id for m in mutants}
-        score.stale = [i for i in equivalent if i not in ids]
-        yield score
+        yield _score(slug, mutants, equivalent, lambda m: not passes(m.source))
 
 
 def python_scores(slugs: Sequence[str], runner: Runner) -> Iterator[Score]:
     from viva.grading.judge import Verdict
-    from viva.grading.service import grade_source
+    from viva.grading.grader import grade_source
 
     for slug in slugs:
         folder = CHALLENGES_DIR / slug
@@ -213,22 +228,15 @@ def python_scores(slugs: Sequence[str], runner: Runner) -> Iterator[Score]:
         reference = grade_source(runner, challenge, challenge.solution, visible_only=False)
         if reference.verdict != Verdict.ACCEPTED:
             raise SystemExit(f"{slug}: the reference solution is {reference.verdict}")
-        score = Score(slug)
         mutants = python_mutants(challenge.solution, kind=challenge.meta.kind)
-        score.mutants = len(mutants)
-        for mutant in mutants:
+
+        def killed(mutant: Mutant, challenge: Challenge = challenge) -> bool | str:
             verdict = grade_source(runner, challenge, mutant.source, visible_only=False)
             if verdict.verdict == Verdict.INTERNAL_ERROR:
-                score.errors.append((mutant, verdict.message))
-            elif verdict.verdict != Verdict.ACCEPTED:
-                score.killed += 1
-            elif mutant.id in equivalent:
-                score.equivalent.append((mutant, equivalent[mutant.id]))
-            else:
-                score.survived.append(mutant)
-        ids = {m.id for m in mutants}
-        score.stale = [i for i in equivalent if i not in ids]
-        yield score
+                return verdict.message  # a str, even empty: an error, not a verdict
+            return verdict.verdict != Verdict.ACCEPTED
+
+        yield _score(slug, mutants, equivalent, killed)
 
 
 # --- SQL ------------------------------------------------------------------------------

@@ -320,3 +320,15 @@ def serve(db_url: str, tmp_path: Path, sql_postgres_url: str, **env_extra: str) 
         proc.terminate()
         proc.wait(timeout=20)
         log.close()
+
+
+@pytest.fixture
+def own_redis(tmp_path: Path) -> Iterator[Any]:
+    """A redis-server of the test's own, on its own port: a fault test may kill and restart
+    it (tests.servers.RedisServer; imported here because that module imports this one)."""
+    from tests.servers import RedisServer
+
+    server = RedisServer(tmp_path)
+    server.start()
+    yield server
+    server.stop()

@@ -46,10 +46,11 @@ def palindrome() -> Challenge:
     return load_challenge(CHALLENGES_DIR / "palindrome")
 
 
-def sandbox_processes(runner: SandboxRunner) -> list[int]:
+def sandbox_processes(runner: SandboxRunner, *, with_inits: bool = False) -> list[int]:
     """Host pids of the runs' workers and of whatever they started: every process below the
-    runner's bubblewrap slots that is in a run's own PID namespace (three levels deep) and
-    is not that namespace's init. The same in root and in unprivileged mode."""
+    runner's bubblewrap slots that is in a run's own PID namespace (three levels deep) and,
+    unless `with_inits`, is not that namespace's init. The same in root and in unprivileged
+    mode."""
     parents: dict[int, int] = {}
     depth: dict[int, tuple[int, int]] = {}
     for entry in os.listdir("/proc"):
@@ -78,7 +79,7 @@ def sandbox_processes(runner: SandboxRunner) -> list[int]:
     return [
         pid
         for pid, (levels, inner) in depth.items()
-        if levels >= 3 and inner != 1 and below_a_slot(pid)
+        if levels >= 3 and (with_inits or inner != 1) and below_a_slot(pid)
     ]
 
 

@@ -7,9 +7,7 @@ closes (a pidfd: an init exits only after its whole PID namespace is reaped)."""
 
 from __future__ import annotations
 
-import os
-
-from tests.grading.conftest import SLOTS
+from tests.grading.conftest import SLOTS, sandbox_processes
 from viva.grading.challenges import Limits
 from viva.grading.judge import RunStatus
 from viva.grading.sandbox import SandboxRunner
@@ -43,33 +41,9 @@ def _job(source: str, call: str) -> dict[str, object]:
     return {"source": source, "tests": [{"id": 0, "kind": "call", "call": call}]}
 
 
-def _run_processes(runner: SandboxRunner) -> list[int]:
-    """Host pids of every process in a run's PID namespace, the runs' inits included."""
-    slots = set(runner.zygote_pids())
-    parents: dict[int, int] = {}
-    deep: set[int] = set()
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/status") as fh:
-                fields = dict(line.split(":", 1) for line in fh if ":" in line)
-        except (FileNotFoundError, ProcessLookupError, ValueError):
-            continue
-        parents[int(entry)] = int(fields.get("PPid", "0").split()[0] or 0)
-        if len(fields.get("NSpid", "").split()) >= 3:
-            deep.add(int(entry))
-
-    def below_a_slot(pid: int) -> bool:
-        for _ in range(64):
-            pid = parents.get(pid, 0)
-            if pid in slots:
-                return True
-            if pid <= 1:
-                return False
-        return False
-
-    return [pid for pid in deep if below_a_slot(pid)]
+def _left(runner: SandboxRunner) -> list[int]:
+    """Every process of every run still alive, the runs' inits included."""
+    return sandbox_processes(runner, with_inits=True)
 
 
 def test_threads_start_on_a_slot_right_after_a_bomb_timed_out_there(
@@ -80,9 +54,9 @@ def test_threads_start_on_a_slot_right_after_a_bomb_timed_out_there(
         for _ in range(SLOTS):  # a bomb on every slot, each filling the slot's task limit
             assert sandbox.run(_job(BOMB, "bomb"), short).status == RunStatus.TIMEOUT
             # Only the next warm run of each slot (its init and worker) may exist now.
-            assert len(_run_processes(sandbox)) <= 2 * SLOTS, "a timed-out run outlived it"
+            assert len(_left(sandbox)) <= 2 * SLOTS, "a timed-out run outlived it"
         for _ in range(SLOTS):  # then every slot, with other limits (the warm run is stale)
             outcome = sandbox.run(_job(THREADS, "threads"), Limits())
             steps = next(r for r in outcome.records if r.get("test") == 0)["steps"]
             assert steps == [{"value": 32}], outcome.stderr[-500:]
-            assert len(_run_processes(sandbox)) <= 2 * SLOTS, "a dropped warm run outlived it"
+            assert len(_left(sandbox)) <= 2 * SLOTS, "a dropped warm run outlived it"

@@ -7,10 +7,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
-import pytest
 from taskiq import AckableMessage
 from taskiq.message import BrokerMessage
 
@@ -19,14 +18,6 @@ from tests.servers import RedisServer
 from viva.grading.tasks import StreamBroker, build_broker
 
 IDLE = 1.5  # seconds
-
-
-@pytest.fixture
-def own_redis(tmp_path: Path) -> Iterator[RedisServer]:
-    server = RedisServer(tmp_path)
-    server.start()
-    yield server
-    server.stop()
 
 
 @contextlib.asynccontextmanager

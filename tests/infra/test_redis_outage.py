@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
@@ -25,14 +25,6 @@ from viva.db import Database
 from viva.infra.logging import configure_logging
 from viva.infra.redis import RedisClient, RedisUnavailable
 from viva.settings import Settings
-
-
-@pytest.fixture
-def own_redis(tmp_path: Path) -> Iterator[RedisServer]:
-    server = RedisServer(tmp_path)
-    server.start()
-    yield server
-    server.stop()
 
 
 def _warnings(text: str, event: str) -> int:

@@ -6,22 +6,10 @@ notices (in-process); when it is back, fan-out resumes by itself."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
 
 from tests.servers import RedisServer
 from viva.infra.redis import RedisClient
 from viva.rooms.notify import Notifier, Subscription
-
-
-@pytest.fixture
-def own_redis(tmp_path: Path) -> Iterator[RedisServer]:
-    server = RedisServer(tmp_path)
-    server.start()
-    yield server
-    server.stop()
 
 
 async def until(predicate: object, seconds: float = 10.0) -> None:
