@@ -218,8 +218,8 @@ def tests_scores(slugs: Sequence[str], runner: Runner) -> Iterator[Score]:
 
 
 def python_scores(slugs: Sequence[str], runner: Runner) -> Iterator[Score]:
-    from viva.grading.judge import Verdict
     from viva.grading.grader import grade_source
+    from viva.grading.judge import Verdict
 
     for slug in slugs:
         folder = CHALLENGES_DIR / slug

@@ -94,8 +94,8 @@ def request_session(request: Request) -> AsyncSession:
 
 
 async def get_session(request: Request) -> AsyncSession:
-    """The request's session (see `unit_of_work`)."""
-    return unit_of_work(request).session
+    """`request_session` as a dependency (async: FastAPI runs a plain `def` in a thread)."""
+    return request_session(request)
 
 
 def client_key(request: Request) -> str:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import re
 import time
 from collections.abc import AsyncIterator
 from urllib.parse import urlsplit
@@ -309,20 +308,18 @@ async def notifications_stream(request: Request) -> Response:
     )
 
 
+_SOCKETS = (
+    WebSocketRoute("/api/v1/rooms/{room_id}/doc/{name}", doc_socket),
+    WebSocketRoute("/api/v1/rooms/{room_id}/live", live_socket),
+    WebSocketRoute("/api/v1/notifications/ws", notifications_socket),
+)
+
+
 def socket_routes() -> list[BaseRoute]:
     return [
-        WebSocketRoute("/api/v1/rooms/{room_id}/doc/{name}", doc_socket),
-        WebSocketRoute("/api/v1/rooms/{room_id}/live", live_socket),
-        WebSocketRoute("/api/v1/notifications/ws", notifications_socket),
+        *_SOCKETS,
         Route("/api/v1/notifications/stream", notifications_stream, methods=["GET"]),
     ]
-
-
-_SOCKETS = (
-    (re.compile(r"/api/v1/rooms/(?P<room_id>[^/]+)/doc/(?P<name>[^/]+)"), doc_socket),
-    (re.compile(r"/api/v1/rooms/(?P<room_id>[^/]+)/live"), live_socket),
-    (re.compile(r"/api/v1/notifications/ws"), notifications_socket),
-)
 
 
 class SocketsFirst:
@@ -341,9 +338,9 @@ class SocketsFirst:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":
             path = scope.get("path", "")
-            for pattern, handler in _SOCKETS:
-                if (found := pattern.fullmatch(path)) is not None:
+            for route in _SOCKETS:  # the router's own routes, matched by their own regex
+                if (found := route.path_regex.fullmatch(path)) is not None:
                     scope["path_params"] = found.groupdict()
-                    await handler(WebSocket(scope, receive, send))
+                    await route.endpoint(WebSocket(scope, receive, send))
                     return
         await self.app(scope, receive, send)
