@@ -7,6 +7,7 @@ CI=true, where they fail.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import os
 import socket
 import subprocess
@@ -287,24 +288,35 @@ def live_server(db_url: str, tmp_path: Path, sql_postgres_url: str) -> Iterator[
     yield from serve(db_url, tmp_path, sql_postgres_url)
 
 
-def serve(db_url: str, tmp_path: Path, sql_postgres_url: str, **env_extra: str) -> Iterator[str]:
+# A bound on a server's start (imports, migrations check, the sandbox), not a timing: over a
+# minute was seen with the host's load average above 20 on 2 cores.
+SERVE_STARTUP_SECONDS = 150
+# Slot uid offsets of `serve()` processes, in turn: servers running at once (two rooms
+# servers, a module's Judge0 server and a test's own) never share a slot uid.
+_SERVE_UIDS = itertools.cycle(range(5000, 5500, 100))
+
+
+def serve(
+    db_url: str, tmp_path: Path, sql_postgres_url: str, *args: str, **env_extra: str
+) -> Iterator[str]:
+    """`viva serve` (with extra CLI `args` and `env_extra`) until the generator is closed;
+    its slot uids from this run's range (`uid_base`: VIVA_TEST_RUN, the xdist worker)."""
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("VIVA_")}
     env.update(VIVA_DATABASE_URL=db_url, VIVA_DATA_DIR=str(tmp_path), VIVA_LOG_LEVEL="warning")
     env["VIVA_SQL_POSTGRES_URL"] = sql_postgres_url
+    env["VIVA_SANDBOX_UID_BASE"] = str(uid_base(next(_SERVE_UIDS)))
     env.update(env_extra)
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
-    env["VIVA_SANDBOX_UID_BASE"] = str(65000 + 10 * (int(worker) if worker.isdigit() else 9))
     log = (tmp_path / "server.log").open("w")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "viva.cli", "serve", "--port", str(port)],
+        [sys.executable, "-m", "viva.cli", "serve", "--port", str(port), *args],
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + SERVE_STARTUP_SECONDS
         while time.monotonic() < deadline:
             if proc.poll() is not None:
                 pytest.fail(f"viva serve exited: {(tmp_path / 'server.log').read_text()}")
@@ -314,7 +326,7 @@ def serve(db_url: str, tmp_path: Path, sql_postgres_url: str, **env_extra: str) 
             except httpx.HTTPError:
                 time.sleep(0.2)
         else:
-            pytest.fail("viva serve did not become ready in 60 s")
+            pytest.fail(f"viva serve did not become ready in {SERVE_STARTUP_SECONDS} s")
         yield url
     finally:
         proc.terminate()

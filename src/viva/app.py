@@ -40,6 +40,7 @@ from viva.infra.metrics import router as metrics_router
 from viva.infra.ratelimit import RateLimiter
 from viva.infra.redis import RedisClient
 from viva.infra.security_headers import SecurityHeadersMiddleware
+from viva.judge0 import jobs as judge0_jobs
 from viva.judge0.app import mount as mount_judge0
 from viva.practice import mock_templates
 from viva.practice import subscribers as practice_subscribers
@@ -102,6 +103,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             catalogue=app.state.catalogue,
             events=app.state.events,
         )
+        judge0_jobs.install(grading, metrics=app.state.metrics)  # Judge0 runs share the queue
         queue: GradingQueue
         if settings.grading_on_redis:  # server mode: `viva worker` processes grade
             if redis is None:

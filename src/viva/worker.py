@@ -28,6 +28,7 @@ from viva.grading.tasks import StreamBroker, build_broker, graded_channel
 from viva.infra.logging import configure_logging, log
 from viva.infra.metrics import Metrics
 from viva.infra.redis import OUTAGE, RedisClient
+from viva.judge0 import jobs as judge0_jobs
 from viva.practice import subscribers as practice_subscribers
 from viva.settings import Settings
 
@@ -64,6 +65,7 @@ async def run_worker(settings: Settings, *, slots: int | None = None) -> None:
     broker.is_worker_process = True
     broker.state.grading = grading
     broker.state.metrics = metrics = Metrics(multiproc_dir=settings.metrics_multiproc_dir)
+    judge0_jobs.install(grading, metrics=metrics)  # Judge0 API runs come on the same stream
     if settings.worker_metrics_port is not None:
         start_http_server(settings.worker_metrics_port, registry=metrics.registry)
     channel = graded_channel(settings)

@@ -4,23 +4,17 @@ made straight in its database, and a loopback receiver for callbacks."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import threading
-import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from sqlalchemy import delete
 
-from tests.conftest import _free_port, run_async, uid_base
+from tests.conftest import run_async, serve
 from viva.accounts import service as accounts
 from viva.accounts.models import User
 from viva.db import Database
@@ -69,46 +63,12 @@ class Server:
         self.users.clear()
 
 
-def _serve(db_url: str, data_dir: Path, env_extra: dict[str, str], *args: str) -> Iterator[str]:
-    """`viva serve` in its own process on a free port; its slot uids from this run's range
-    (VIVA_TEST_RUN), apart from other suites running at the same time."""
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("VIVA_")}
-    env.update(VIVA_DATABASE_URL=db_url, VIVA_DATA_DIR=str(data_dir), VIVA_LOG_LEVEL="warning")
-    env["VIVA_SANDBOX_UID_BASE"] = str(uid_base(5000))
-    env.update(env_extra)
-    log_path = data_dir / "server.log"
-    with log_path.open("w") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "viva.cli", "serve", "--port", str(port), *args],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        url = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 60
-            while time.monotonic() < deadline:
-                if proc.poll() is not None:
-                    pytest.fail(f"viva serve exited: {log_path.read_text()}")
-                try:
-                    if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    time.sleep(0.2)
-            else:
-                pytest.fail("viva serve did not become ready in 60 s")
-            yield url
-        finally:
-            proc.terminate()
-            proc.wait(timeout=20)
-
-
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])
 def server(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Server]:
     db_url = str(request.getfixturevalue(f"{request.param}_url"))
+    sql_postgres_url = str(request.getfixturevalue("sql_postgres_url"))
     data_dir = tmp_path_factory.mktemp("judge0-server")
     config = {
         "callback_hosts": ["127.0.0.1"],
@@ -117,7 +77,7 @@ def server(
         "max_cpu_time_limit": 15,
     }
     env = {"VIVA_JUDGE0": json.dumps(config), "VIVA_RATE_LIMIT_SUBMISSIONS": "10000/minute"}
-    for url in _serve(db_url, data_dir, env):
+    for url in serve(db_url, data_dir, sql_postgres_url, **env):
         found = Server(url=f"{url}/judge0", db_url=db_url)
         try:
             yield found

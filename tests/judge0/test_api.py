@@ -3,19 +3,32 @@ requests, who may see what, quotas, and the operator's endpoints; on SQLite and 
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import io
 import uuid
 import zipfile
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy import select
 
 from tests.conftest import Client
 from viva.accounts import service as accounts
+from viva.accounts.models import AuditEntry
 from viva.app import create_app
 from viva.db import Database
+from viva.events import EventBus
+from viva.grading import service as grading_service
+from viva.grading.catalogue import Catalogue
+from viva.grading.models import Submission, SubmissionStatus
+from viva.grading.service import GradingContext
+from viva.judge0 import jobs
+from viva.judge0 import repository as judge0_repository
+from viva.judge0.models import KIND, Judge0Submission
 from viva.settings import Settings
 
 KeyMaker = Callable[..., Awaitable[str]]
@@ -259,6 +272,9 @@ async def test_delete_when_enabled_answers_the_deleted_submission(
             assert base64.b64decode(gone.json()["stdout"]) == b"hi\n"
             again = await client.get(f"/judge0/submissions/{token}", headers={"X-Auth-Token": user})
             assert again.status_code == 404
+    async with database.session() as session:  # its grading row went with it
+        left = await session.scalars(select(Submission.id).where(Submission.challenge == KIND))
+        assert left.all() == []
 
 
 async def test_judge0_jobs_share_the_submission_quota(
@@ -306,98 +322,157 @@ async def test_batches_are_bounded_as_in_judge0(client: Client, make_key: KeyMak
     assert set(first) == {"token"} and second == {"source_code": ["can't be blank"]}
 
 
-async def test_a_submission_left_in_the_queue_runs_when_the_next_process_starts(
-    settings: Settings, database: Database, make_key: KeyMaker
-) -> None:
-    import asyncio
+OPTIONS = {
+    "cpu_time_limit": 5.0,
+    "cpu_extra_time": 1.0,
+    "wall_time_limit": 10.0,
+    "memory_limit": 128000,
+    "max_file_size": 1024,
+    "number_of_runs": 1,
+}
 
-    from viva.judge0.models import Judge0Submission
 
-    key = await make_key()
+async def _stored_job(
+    database: Database, key: str, source: bytes, **job: object
+) -> tuple[str, int]:
+    """A Judge0 submission and its grading row as a process left them (`job`: the row's
+    status, claim and attempts); its token and the grading row's id."""
     async with database.session() as session:
         owner = await accounts.user_for_api_key(session, secret=key)
         assert owner is not None
+        row = Submission(challenge=KIND, source="", tests=[], message="", **job)
+        session.add(row)
+        await session.flush()
+        token = str(uuid.uuid4())
         session.add(
             Judge0Submission(
-                token="left-behind",
+                token=token,
+                submission_id=row.id,
                 user_id=owner[0].id,
                 language_id=71,
-                source_code=b"print('picked up')",
-                options={
-                    "cpu_time_limit": 5.0,
-                    "cpu_extra_time": 1.0,
-                    "wall_time_limit": 10.0,
-                    "memory_limit": 128000,
-                    "max_file_size": 1024,
-                    "number_of_runs": 1,
-                },
-                status_id=2,  # Processing when its process died
-                attempts=1,
+                source_code=source,
+                options=OPTIONS,
+                status_id=1,
             )
         )
+        return token, row.id
+
+
+async def _grading_row(database: Database, submission_id: int) -> Submission:
+    async with database.session() as session:
+        found = await session.get(Submission, submission_id)
+        assert found is not None
+        return found
+
+
+async def _until_finished(client: httpx.AsyncClient, key: str, token: str) -> dict[str, object]:
+    for _ in range(600):
+        found = await client.get(
+            f"/judge0/submissions/{token}",
+            params={"fields": "status_id,stdout,message"},
+            headers={"X-Auth-Token": key},
+        )
+        if found.json()["status_id"] >= 3:
+            return dict(found.json())
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"{token} never finished: {found.json()}")
+
+
+async def test_a_run_whose_process_died_is_taken_over_by_the_grading_queue(
+    settings: Settings, database: Database, make_key: KeyMaker
+) -> None:
+    """A job left running on an expired lease (its process died) and one left queued are
+    recovered by the next process's grading queue, like graded submissions; a job
+    interrupted too often ends as Internal Error, saying why."""
+    key = await make_key()
+    expired = datetime.now(UTC) - timedelta(minutes=5)
+    died = dict(status=SubmissionStatus.RUNNING, claimed_by="gone", lease_expires_at=expired)
+    taken_over, taken_over_id = await _stored_job(
+        database, key, b"print('picked up')", attempts=1, **died
+    )
+    queued, _ = await _stored_job(
+        database, key, b"print('queued')", status=SubmissionStatus.QUEUED, attempts=0
+    )
+    given_up, _ = await _stored_job(database, key, b"print('never')", attempts=3, **died)
     app = create_app(settings)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://viva.test") as client:
-            for _ in range(300):
-                found = await client.get(
-                    "/judge0/submissions/left-behind",
-                    params={"fields": "status_id,stdout"},
-                    headers={"X-Auth-Token": key},
-                )
-                if found.json()["status_id"] >= 3:
-                    break
-                await asyncio.sleep(0.1)
-            assert found.json() == {"status_id": 3, "stdout": "picked up\n"}
+            first = await _until_finished(client, key, taken_over)
+            second = await _until_finished(client, key, queued)
+            third = await _until_finished(client, key, given_up)
+    assert first == {"status_id": 3, "stdout": "picked up\n", "message": None}
+    assert second == {"status_id": 3, "stdout": "queued\n", "message": None}
+    assert third == {
+        "status_id": 13,
+        "stdout": None,
+        "message": "grading was interrupted 3 times; giving up",
+    }
+    row = await _grading_row(database, taken_over_id)
+    assert (row.status, row.verdict, row.attempts) == ("done", "Accepted", 2)
 
 
-async def test_two_workers_claim_a_submission_once_and_leave_a_live_run_alone(
+async def test_two_processes_race_for_a_judge0_job_and_it_runs_once(
     settings: Settings, database: Database, make_key: KeyMaker
 ) -> None:
-    import asyncio
-    from datetime import UTC, datetime
-
-    from viva.judge0 import service
-    from viva.judge0.models import Judge0Submission
-
+    """The grading queue's conditional claim, for Judge0 jobs too: of two processes (two
+    grading contexts) racing for one job exactly one runs it, and a job another live
+    process holds on a lease is left alone."""
     key = await make_key()
-    options = {
-        "cpu_time_limit": 5.0,
-        "cpu_extra_time": 1.0,
-        "wall_time_limit": 10.0,
-        "memory_limit": 128000,
-        "max_file_size": 1024,
-        "number_of_runs": 1,
-    }
-    async with database.session() as session:
-        owner = await accounts.user_for_api_key(session, secret=key)
-        assert owner is not None
-        queued = Judge0Submission(
-            token=str(uuid.uuid4()),
-            user_id=owner[0].id,
-            language_id=71,
-            source_code=b"print('once')",
-            options=options,
-            status_id=1,
-            attempts=0,
-        )
-        live = Judge0Submission(
-            token=str(uuid.uuid4()),
-            user_id=owner[0].id,
-            language_id=71,
-            source_code=b"print('elsewhere')",
-            options=options,
-            status_id=2,
-            attempts=1,
-            started_at=datetime.now(UTC),  # another process started it a moment ago
-        )
-        session.add_all([queued, live])
-    done = await asyncio.gather(
-        service.process(database, settings=settings, submission_id=queued.id),
-        service.process(database, settings=settings, submission_id=queued.id),
+    token, queued = await _stored_job(
+        database, key, b"print('once')", status=SubmissionStatus.QUEUED, attempts=0
     )
-    ran = [d for d in done if d is not None]
-    assert len(ran) == 1 and ran[0].stdout == "once\n" and ran[0].attempts == 1
-    assert await service.process(database, settings=settings, submission_id=live.id) is None
-    waits = dict(await service.unfinished(database))
-    assert 0 < waits[live.id] <= 70 and queued.id not in waits
+    lease = datetime.now(UTC) + timedelta(minutes=5)
+    live = dict(status=SubmissionStatus.RUNNING, claimed_by="alive", lease_expires_at=lease)
+    _, held = await _stored_job(database, key, b"print('elsewhere')", attempts=1, **live)
+    contexts = []
+    for _ in range(2):
+        ctx = GradingContext.build(
+            settings=settings, database=database, catalogue=Catalogue(), events=EventBus()
+        )
+        jobs.install(ctx, metrics=None)
+        contexts.append(ctx)
+    try:
+        done = await asyncio.gather(
+            *(grading_service.grade_submission(c, submission_id=queued) for c in contexts)
+        )
+        assert await grading_service.grade_submission(contexts[0], submission_id=held) is None
+    finally:
+        for ctx in contexts:
+            await ctx.close()
+    assert sorted(str(d and d.verdict) for d in done) == ["Accepted", "None"]
+    row = await _grading_row(database, queued)
+    assert (row.status, row.attempts) == ("done", 1)
+    async with database.session() as session:
+        ran = await judge0_repository.by_token(session, token=token)
+        assert ran is not None and (ran.stdout, ran.status_id) == ("once\n", 3)
+    assert (await _grading_row(database, held)).claimed_by == "alive"
+
+
+async def test_a_judge0_job_is_audited_and_counted_like_a_graded_submission(
+    client: Client, make_key: KeyMaker, database: Database
+) -> None:
+    key = await make_key()
+    token = (await submit(client, key, HELLO, wait="true")).json()["token"]
+    wrong = {**HELLO, "expected_output": "bye"}
+    assert (await submit(client, key, wrong, wait="true")).json()["status"]["id"] == 4
+    async with database.session() as session:
+        entries = (
+            await session.scalars(select(AuditEntry).where(AuditEntry.action == "judge0.submit"))
+        ).all()
+        found = await judge0_repository.by_token(session, token=token)
+        assert found is not None
+    assert len(entries) == 2 and token in {e.target for e in entries}
+    assert found.job.challenge == KIND and found.job.verdict == "Accepted"
+    text = (await client.get("/metrics")).text
+    samples = {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+    }
+    assert samples[("viva_judge0_jobs_total", (("status", "Accepted"),))] == 1
+    assert samples[("viva_judge0_jobs_total", (("status", "Wrong Answer"),))] == 1
+    assert samples[("viva_judge0_duration_seconds_count", ())] == 2
+    # The grading queue counted them too, by the verdict stored on their grading rows.
+    assert samples[("viva_grading_jobs_total", (("verdict", "Accepted"),))] == 1
+    assert samples[("viva_grading_jobs_total", (("verdict", "Wrong Answer"),))] == 1

@@ -380,17 +380,17 @@ def test_python_answers_under_the_ce_id_and_vivas_own(server: Server, language_i
 
 
 def test_viva_serve_judge0_port_serves_the_api_at_its_root(
-    sqlite_url: str, tmp_path_factory: pytest.TempPathFactory
+    sqlite_url: str, sql_postgres_url: str, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     """`viva serve --judge0-port`: a Judge0 client's endpoint is the bare host and port, as
     with a Judge0 server; Viva's own routes do not answer there."""
-    from tests.conftest import _free_port
-    from tests.judge0.conftest import _serve
+    from tests.conftest import _free_port, serve
 
     judge0_port = _free_port()
     data_dir = tmp_path_factory.mktemp("judge0-port")
     env = {"VIVA_RATE_LIMIT_SUBMISSIONS": "10000/minute"}
-    for url in _serve(sqlite_url, data_dir, env, "--judge0-port", str(judge0_port)):
+    args = ("--judge0-port", str(judge0_port))
+    for url in serve(sqlite_url, data_dir, sql_postgres_url, *args, **env):
         server = Server(url=f"http://127.0.0.1:{judge0_port}", db_url=sqlite_url)
         try:
             client = client_for(server)

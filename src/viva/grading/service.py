@@ -15,6 +15,7 @@ import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -63,6 +64,27 @@ def renew_every(settings: Settings) -> float:
 Enqueue = Callable[[int], Awaitable[None]]
 
 
+@dataclass(frozen=True)
+class JobDone:
+    """What a job (`Job.run`) did: `grade` is the submission's verdict (counted in the
+    grading metrics like any other); `store` records the job's own result in the unit of
+    work that stores the verdict, so both are stored once and only while the claim holds."""
+
+    grade: Grade
+    store: Callable[[AsyncSession], Awaitable[None]] | None = None
+
+
+class Job(Protocol):
+    """Work of another kind than grading a challenge that rides the grading queue (the
+    Judge0 API's runs): stored by `add_job` as a submission whose `challenge` is the kind,
+    then queued, claimed, leased, recovered and counted exactly like a graded submission,
+    in-process or by `viva worker`. `run` is called while the claim is held and renewed."""
+
+    async def run(self, ctx: GradingContext, submission_id: int) -> JobDone: ...
+
+    async def close(self) -> None: ...
+
+
 @dataclass
 class GradingContext:
     """What grading needs in one process (app, CLI run or worker): built once, on
@@ -76,6 +98,7 @@ class GradingContext:
     pools: PropertyPools = field(default_factory=process_pools)
     enqueue: Enqueue | None = None  # the queue's, when submissions are graded in the background
     owner: str = field(default_factory=lambda: f"{os.getpid()}-{secrets.token_hex(6)}")
+    jobs: dict[str, Job] = field(default_factory=dict)  # by kind; never a challenge slug
 
     @classmethod
     def build(
@@ -86,6 +109,8 @@ class GradingContext:
         return cls(settings, database, catalogue, events, engines)
 
     async def close(self) -> None:
+        for job in self.jobs.values():
+            await job.close()
         await self.sql_engines.close()
 
 
@@ -214,6 +239,21 @@ async def submit(
     return submission
 
 
+async def add_job(ctx: GradingContext, session: AsyncSession, *, kind: str) -> Submission:
+    """Store a job of `kind` (one of `ctx.jobs`) as a queued submission, enqueued once the
+    unit of work commits; its owner and inputs are the job's own (its domain's table)."""
+    if kind not in ctx.jobs:
+        raise ValueError(f"no job of kind {kind!r} in this grading context")
+    submission = await repository.add_submission(
+        session,
+        Submission(challenge=kind, source="", status=SubmissionStatus.QUEUED, tests=[], message=""),
+    )
+    if ctx.enqueue is not None:
+        enqueue, submission_id = ctx.enqueue, submission.id
+        after_commit(session, lambda: enqueue(submission_id))
+    return submission
+
+
 async def get_submission(session: AsyncSession, *, submission_id: int) -> Submission:
     submission = await repository.get_submission(session, submission_id=submission_id)
     if submission is None:
@@ -289,26 +329,45 @@ async def grade_submission(ctx: GradingContext, *, submission_id: int) -> Grade 
         )
         if claimed is None:
             return None
-        await ctx.catalogue.ensure(session, slug=claimed.challenge)
         slug, source, attempts = claimed.challenge, claimed.source, claimed.attempts
         dialect = claimed.dialect
+        job = ctx.jobs.get(slug)  # a job of another kind (a Judge0 run), not a challenge
+        if job is None:
+            await ctx.catalogue.ensure(session, slug=slug)
     async with _renewing(ctx, submission_id):
         if attempts > MAX_ATTEMPTS:
-            result = internal_error(f"grading was interrupted {attempts - 1} times; giving up")
+            done = JobDone(
+                internal_error(f"grading was interrupted {attempts - 1} times; giving up")
+            )
         else:
             try:
-                challenge = ctx.catalogue.find(slug)
-                result = await grade_any(
-                    ctx, challenge=challenge, source=source, dialect=dialect, visible_only=False
-                )
+                if job is not None:
+                    done = await job.run(ctx, submission_id)
+                else:
+                    challenge = ctx.catalogue.find(slug)
+                    done = JobDone(
+                        await grade_any(
+                            ctx,
+                            challenge=challenge,
+                            source=source,
+                            dialect=dialect,
+                            visible_only=False,
+                        )
+                    )
             except (NotFound, ServiceUnavailable, SourceRejected) as exc:
-                result = internal_error(exc.detail)
+                done = JobDone(internal_error(exc.detail))
             except Exception as exc:  # the row ends as Internal Error, never left running
                 log.error("grading_failed", submission=submission_id, error=repr(exc))
-                result = internal_error(GRADING_FAILED)
+                done = JobDone(internal_error(GRADING_FAILED))
     async with ctx.database.session() as session:
-        stored = await store_grade(ctx, session, submission_id=submission_id, result=result)
-    return result if stored else None
+        stored = await store_grade(
+            ctx,
+            session,
+            submission_id=submission_id,
+            result=done.grade,
+            job_done=None if job is None else done,
+        )
+    return done.grade if stored else None
 
 
 @contextlib.asynccontextmanager
@@ -335,10 +394,16 @@ async def _renewing(ctx: GradingContext, submission_id: int) -> AsyncIterator[No
 
 
 async def store_grade(
-    ctx: GradingContext, session: AsyncSession, *, submission_id: int, result: Grade
+    ctx: GradingContext,
+    session: AsyncSession,
+    *,
+    submission_id: int,
+    result: Grade,
+    job_done: JobDone | None = None,
 ) -> bool:
     """Store the verdict if this process still holds the claim, and publish
-    `SubmissionGraded` in the same unit of work (practice moves the review card with it)."""
+    `SubmissionGraded` in the same unit of work (practice moves the review card with it);
+    for a job (`job_done`), its own result is stored there instead (no challenge was graded)."""
     stored = await repository.store_verdict(
         session,
         submission_id=submission_id,
@@ -356,6 +421,10 @@ async def store_grade(
     if not stored:
         log.warning("grading_claim_lost", submission=submission_id)
         return False
+    if job_done is not None:
+        if job_done.store is not None:
+            await job_done.store(session)
+        return True
     submission = await get_submission(session, submission_id=submission_id)
     earlier = 0
     if submission.user_id is not None:

@@ -4,10 +4,6 @@ Judge0's error shapes and Viva's routes keep problem+json."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from typing import Any
-
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
@@ -16,7 +12,6 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from viva.judge0 import errors
 from viva.judge0.routes import JUDGE0_VERSION, router
-from viva.judge0.runner import Judge0Runner
 
 PREFIX = "/judge0"
 
@@ -65,30 +60,11 @@ def create_api() -> FastAPI:
 
 
 def mount(parent: FastAPI) -> None:
-    """Serve the Judge0 API under /judge0 of `parent`; its runner starts and stops with the
-    parent's lifespan (after the parent has opened its database)."""
+    """Serve the Judge0 API under /judge0 of `parent`. Its jobs run on the parent's grading
+    queue (`jobs.install`, called where the grading context is built)."""
     api = create_api()
-    api.state = parent.state  # the same settings, database and rate limiter
+    api.state = parent.state  # the same settings, database, grading queue and rate limiter
     parent.mount(PREFIX, api)
-    inner = parent.router.lifespan_context
-
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[Any]:
-        async with inner(app) as state:
-            settings = parent.state.settings
-            runner = Judge0Runner(
-                database=parent.state.database,
-                settings=settings,
-                concurrency=settings.sandbox_slots,
-            )
-            parent.state.judge0_runner = runner
-            await runner.start()
-            try:
-                yield state
-            finally:
-                await runner.stop()
-
-    parent.router.lifespan_context = lifespan
     port = parent.state.settings.judge0_port
     if port is not None:
         parent.add_middleware(Judge0Port, port=port)

@@ -17,8 +17,9 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from viva.db import Database
 from viva.infra.logging import log
-from viva.judge0.models import Judge0Submission
+from viva.judge0 import repository
 from viva.judge0.schemas import DEFAULT_FIELDS
 from viva.judge0.service import Caller
 from viva.judge0.views import render
@@ -33,9 +34,13 @@ def signature(secret: str, timestamp: str, body: bytes) -> str:
     return "sha256=" + digest.hexdigest()
 
 
-async def deliver(submission: Judge0Submission, *, config: Judge0Settings) -> bool:
-    """PUT the result; True once the receiver answered 2xx. The host is checked again here:
-    the allow-list may have changed since the submission was stored."""
+async def deliver(database: Database, *, token: str, config: Judge0Settings) -> bool:
+    """PUT the stored result; True once the receiver answered 2xx. The host is checked again
+    here: the allow-list may have changed since the submission was stored."""
+    async with database.session() as session:
+        submission = await repository.by_token(session, token=token)
+    if submission is None:  # deleted meanwhile
+        return False
     url = submission.callback_url
     if not url or config.callback_secret is None:
         return False

@@ -16,13 +16,14 @@ from fastapi.responses import JSONResponse, Response
 
 from viva import __version__
 from viva.db import Database
+from viva.grading.queue import GradingQueue
+from viva.grading.service import GradingContext
 from viva.infra.ratelimit import RateLimiter
 from viva.judge0 import service, views
 from viva.judge0.config import config_info
 from viva.judge0.errors import BadRequest, NotFound
 from viva.judge0.languages import LANGUAGES
 from viva.judge0.models import Judge0Submission
-from viva.judge0.runner import Judge0Runner
 from viva.judge0.schemas import flag, requested_fields
 from viva.judge0.statuses import DESCRIPTIONS
 from viva.settings import Settings
@@ -43,9 +44,15 @@ def _database(request: Request) -> Database:
     return database
 
 
-def _runner(request: Request) -> Judge0Runner:
-    runner: Judge0Runner = request.app.state.judge0_runner
-    return runner
+def _grading(request: Request) -> GradingContext:
+    grading: GradingContext = request.app.state.grading
+    return grading
+
+
+def _queue(request: Request) -> GradingQueue:
+    """The grading queue Judge0 jobs share with Viva's own submissions."""
+    queue: GradingQueue = request.app.state.grading_queue
+    return queue
 
 
 async def _caller(request: Request, *, authorize: bool = False) -> service.Caller:
@@ -126,7 +133,7 @@ async def system_info(request: Request) -> dict[str, Any]:
 @router.get("/workers")
 async def workers(request: Request) -> list[dict[str, Any]]:
     await _caller(request)
-    return [{"queue": JUDGE0_VERSION, **_runner(request).stats()}]
+    return [{"queue": JUDGE0_VERSION, **await service.workers(_grading(request), _queue(request))}]
 
 
 @router.post("/authenticate")
@@ -160,11 +167,10 @@ async def create_submission(request: Request) -> JSONResponse:
     settings = _settings(request)
     limiter: RateLimiter = request.app.state.rate_limiter
     await service.count_quota(limiter, settings, caller, 1)
-    runner = _runner(request)
+    queue = _queue(request)
     [entry] = await service.create(
-        _database(request),
-        runner,
-        settings=settings,
+        _grading(request),
+        queue,
         caller=caller,
         bodies=[body],
         base64_encoded=flag(request.query_params.get("base64_encoded")),
@@ -176,7 +182,7 @@ async def create_submission(request: Request) -> JSONResponse:
     options = entry.options
     seconds = float(options["wall_time_limit"]) * int(options["number_of_runs"])
     seconds *= max(1, len(entry.viva_tests or []))
-    await runner.wait(entry.id, seconds + WAIT_MARGIN_SECONDS)
+    await queue.wait(entry.submission_id, seconds + WAIT_MARGIN_SECONDS)
     row = await service.get(_database(request), caller=caller, token=entry.token)
     try:
         return JSONResponse(_view(request, caller, row, fields), status_code=201)
@@ -236,9 +242,8 @@ async def create_batch(request: Request) -> JSONResponse:
     settings = _settings(request)
     await service.count_quota(request.app.state.rate_limiter, settings, caller, len(bodies))
     entries = await service.create(
-        _database(request),
-        _runner(request),
-        settings=settings,
+        _grading(request),
+        _queue(request),
         caller=caller,
         bodies=bodies,
         base64_encoded=flag(request.query_params.get("base64_encoded")),

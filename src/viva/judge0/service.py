@@ -1,50 +1,39 @@
-"""Judge0 use cases: who is calling, create (one or a batch), read, list, delete, and the
-background run of a stored submission; and how a submission looks with `?fields=`.
+"""Judge0 use cases: who is calling, create (one or a batch), read, list and delete.
 
-Each use case is its own unit of work (`Database.session()`); a submission is committed
-before it is queued, so a crash cannot lose it and the runner finds it on the next start.
+Each use case is its own unit of work (`Database.session()`). A submission is stored with
+its grading row (`grading.service.add_job`) and queued on the grading queue only after that
+commits, so a crash cannot lose it; the run itself is `jobs.Judge0Jobs.run`.
 """
 
 from __future__ import annotations
 
-import asyncio
 import base64
-import shlex
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from viva.accounts import service as accounts
 from viva.accounts.audit import audit
-from viva.db import Database, after_commit
-from viva.errors import ServiceUnavailable
-from viva.grading.judge import storable
+from viva.db import Database
+from viva.grading import service as grading_service
+from viva.grading.grader import grading_unavailable
+from viva.grading.models import SubmissionStatus
+from viva.grading.queue import GradingQueue
+from viva.grading.service import GradingContext
 from viva.infra.logging import log
 from viva.infra.ratelimit import RateLimited, RateLimiter
 from viva.judge0 import repository
 from viva.judge0.errors import BadRequest, Forbidden, NotFound, Unauthorized
-from viva.judge0.execution import Program, Result, run_all
-from viva.judge0.languages import LANGUAGES
-from viva.judge0.models import Judge0Submission
+from viva.judge0.models import KIND, Judge0Submission
 from viva.judge0.schemas import SubmissionIn, parse_submission
 from viva.judge0.statuses import Status, status_object
+from viva.judge0.views import status_of
 from viva.settings import Settings
 
 SCOPE = "judge0"  # the API key scope X-Auth-Token needs
-MAX_ATTEMPTS = 3  # runs interrupted by restarts before the submission ends as Internal Error
 PER_PAGE_MAX = 100
-# Shown as stored (the rest of a submission's fields come from its options).
-ATTRIBUTES = (
-    "token",
-    "language_id",
-    "memory",
-    "exit_code",
-    "exit_signal",
-    "callback_url",
-    "message",
-)
 
 
 @dataclass(frozen=True)
@@ -118,7 +107,6 @@ def _row(caller: Caller, valid: SubmissionIn) -> Judge0Submission:
         callback_url=valid.callback_url,
         viva_tests=_stored_tests(valid.viva_tests),
         status_id=int(Status.IN_QUEUE),
-        attempts=0,
         created_at=now(),
     )
 
@@ -133,21 +121,23 @@ def _stored_tests(tests: list[dict[str, bytes | None]] | None) -> list[dict[str,
 
 
 async def create(
-    database: Database,
-    runner: Any,
+    grading: GradingContext,
+    queue: GradingQueue,
     *,
-    settings: Settings,
     caller: Caller,
     bodies: Sequence[Any],
     base64_encoded: bool,
 ) -> list[Judge0Submission | dict[str, list[str]]]:
-    """Validate each submission; store the valid ones in one transaction and queue them
-    after it commits. Each entry is the stored row or that submission's errors."""
+    """Validate each submission; store the valid ones, each with its grading row and an
+    audit entry, in one transaction, queued on the grading queue after it commits. Each
+    entry is the stored row or that submission's errors."""
+    settings = grading.settings
     config = settings.judge0
-    if runner.size() + len(bodies) > config.max_queue_size:
+    if await queue.depth() + len(bodies) > config.max_queue_size:
         raise BadRequest("queue is full", status=503)
-    if not runner.available():
-        raise BadRequest(runner.unavailable_reason(), status=503)
+    unavailable = grading_unavailable(settings)
+    if unavailable:
+        raise BadRequest(unavailable, status=503)
     parsed = [
         parse_submission(
             body,
@@ -157,30 +147,26 @@ async def create(
         )
         for body in bodies
     ]
-    valid = [p for p in parsed if isinstance(p, SubmissionIn)]
     results: list[Judge0Submission | dict[str, list[str]]] = []
-    async with database.session() as session:
-        rows: list[Judge0Submission] = []
+    async with grading.database.session() as session:
+        actor = await repository.user(session, user_id=caller.user_id)
         for entry in parsed:
-            if isinstance(entry, SubmissionIn):
-                row = _row(caller, entry)
-                session.add(row)
-                rows.append(row)
-                results.append(row)
-            else:
+            if not isinstance(entry, SubmissionIn):
                 results.append(entry)
-        if rows:
-            await session.flush()
-            ids = [row.id for row in rows]
-
-            async def enqueue() -> None:
-                for submission_id in ids:
-                    await runner.enqueue(submission_id)
-
-            after_commit(session, enqueue)
-    log.info(
-        "judge0_submitted", user=caller.user_id, stored=len(valid), refused=len(parsed) - len(valid)
-    )
+                continue
+            job = await grading_service.add_job(grading, session, kind=KIND)
+            row = _row(caller, entry)
+            row.job = job
+            results.append(await repository.add(session, row))
+            await audit(
+                session,
+                actor=actor,
+                action="judge0.submit",
+                target=row.token,
+                detail={"language_id": row.language_id, "submission": job.id},
+            )
+    stored = sum(isinstance(r, Judge0Submission) for r in results)
+    log.info("judge0_submitted", user=caller.user_id, stored=stored, refused=len(parsed) - stored)
     return results
 
 
@@ -222,23 +208,40 @@ async def page(
     return rows, meta
 
 
+async def workers(grading: GradingContext, queue: GradingQueue) -> dict[str, int]:
+    """/workers: the grading queue's depth, and the Judge0 runs under way in every process;
+    `available` is this process's slots (in server mode the workers' are their own)."""
+    async with grading.database.session() as session:
+        working = await repository.running(session, kind=KIND)
+    available = grading.settings.sandbox_slots
+    return {
+        "size": await queue.depth(),
+        "available": available,
+        "idle": max(0, available - working),
+        "working": working,
+        "paused": 0,
+        "failed": 0,
+    }
+
+
 async def delete_submission(
     database: Database, *, settings: Settings, caller: Caller, token: str
 ) -> Judge0Submission:
-    """Judge0's DELETE: only when enabled, authorized, and the run is over."""
+    """Judge0's DELETE: only when enabled, authorized, and the run is over; the grading row
+    goes with it."""
     if not settings.judge0.enable_submission_delete:
         raise BadRequest("delete not allowed")
     async with database.session() as session:
         found = await repository.by_token(session, token=token[:64])
         if found is None or not _may_see(caller, found):
             raise NotFound()
-        if found.status_id in repository.UNFINISHED:
-            status = Status(found.status_id)
+        if found.job.status != SubmissionStatus.DONE:
+            status = status_of(found)
             raise BadRequest(
                 f"submission cannot be deleted because its status is {int(status)} "
                 f"({status_object(int(status), extensions=True)['description']})"
             )
-        await session.delete(found)
+        await repository.remove(session, found)
         await audit(
             session,
             actor=await repository.user(session, user_id=caller.user_id),
@@ -246,134 +249,3 @@ async def delete_submission(
             target=found.token,
         )
     return found
-
-
-# Running ------------------------------------------------------------------------------------
-
-
-def programs_of(submission: Judge0Submission) -> list[Program]:
-    """One program per test case (Viva's viva_tests), else the submission's own stdin."""
-    language = LANGUAGES[submission.language_id]
-    options = submission.options or {}
-    base = Program(
-        kind=language.kind,
-        source=submission.source_code,
-        stdin=submission.stdin or b"",
-        expected_output=submission.expected_output,
-        args=shlex.split(options.get("command_line_arguments") or ""),
-        redirect_stderr_to_stdout=bool(options.get("redirect_stderr_to_stdout")),
-        additional_files=submission.additional_files,
-        cpu_time_limit=float(options["cpu_time_limit"]),
-        cpu_extra_time=float(options["cpu_extra_time"]),
-        wall_time_limit=float(options["wall_time_limit"]),
-        memory_limit_kb=int(options["memory_limit"]),
-        max_file_size_kb=int(options["max_file_size"]),
-    )
-    if not submission.viva_tests:
-        return [base]
-    return [
-        replace(
-            base,
-            stdin=base64.b64decode(t["stdin"]) if t.get("stdin") else b"",
-            expected_output=base64.b64decode(t["expected_output"])
-            if t.get("expected_output") is not None
-            else None,
-        )
-        for t in submission.viva_tests
-    ]
-
-
-def internal_error(message: str) -> Result:
-    return Result(status=Status.INTERNAL_ERROR, message=message)
-
-
-async def process(
-    database: Database, *, settings: Settings, submission_id: int
-) -> Judge0Submission | None:
-    """Run one stored submission and store its result; None when there is nothing to run
-    (gone, or finished by another worker)."""
-    async with database.session() as session:
-        submission = await repository.get(session, submission_id=submission_id)
-        if submission is None or submission.status_id not in repository.UNFINISHED:
-            return None
-        if submission.status_id == Status.PROCESSING and _running_elsewhere(submission):
-            return None  # another process runs it (every process recovers at start)
-        claimed = await repository.claim(
-            session,
-            submission_id=submission_id,
-            status_id=submission.status_id,
-            attempts=submission.attempts,
-            at=now(),
-        )
-        if not claimed:
-            return None  # another worker took it first
-        await session.refresh(submission)
-        attempts = submission.attempts
-        # A language can go away (Viva's interpreter upgraded: its exact-version id changes).
-        programs = programs_of(submission) if submission.language_id in LANGUAGES else []
-        runs = int((submission.options or {}).get("number_of_runs") or 1)
-        has_tests = bool(submission.viva_tests)
-    per_test: list[Result] = []
-    if attempts > MAX_ATTEMPTS:
-        overall = internal_error(f"the run was interrupted {attempts - 1} times; giving up")
-    elif not programs:
-        overall = internal_error("this language is not available any more")
-    else:
-        from viva.grading import grader as grading
-
-        try:
-            sandbox = await asyncio.to_thread(grading.get_runner, settings)
-            overall, per_test = await asyncio.to_thread(run_all, sandbox, programs, runs)
-        except ServiceUnavailable as exc:
-            overall = internal_error(exc.detail)
-        except Exception as exc:  # the submission ends as Internal Error, never left running
-            log.error("judge0_run_failed", submission=submission_id, error=repr(exc))
-            overall = internal_error("the run failed on the server's side")
-    async with database.session() as session:
-        submission = await repository.get(session, submission_id=submission_id)
-        if submission is None:  # deleted meanwhile
-            return None
-        _store(submission, overall)
-        if has_tests and submission.viva_tests:
-            submission.viva_tests = [
-                {**case, **_stored_result(result)}
-                for case, result in zip(submission.viva_tests, per_test, strict=False)
-            ] or submission.viva_tests
-        submission.finished_at = now()
-    return submission
-
-
-def lease_left(submission: Judge0Submission) -> float:
-    """Seconds until a Processing submission may be taken over: the lease is the longest its
-    run can take (every test case, every run, its wall clock) and a minute."""
-    options = submission.options or {}
-    longest = float(options.get("wall_time_limit") or 0) * int(options.get("number_of_runs") or 1)
-    longest *= max(1, len(submission.viva_tests or []))
-    started = submission.started_at
-    if submission.status_id != Status.PROCESSING or started is None:
-        return 0.0
-    return max(0.0, longest + 60 - (now() - started).total_seconds())
-
-
-def _running_elsewhere(submission: Judge0Submission) -> bool:
-    return lease_left(submission) > 0
-
-
-def _store(submission: Judge0Submission, result: Result) -> None:
-    for name, value in result.fields().items():
-        if isinstance(value, str):
-            value = storable(value)
-        setattr(submission, name, value)
-
-
-def _stored_result(result: Result) -> dict[str, Any]:
-    return {k: storable(v) if isinstance(v, str) else v for k, v in result.fields().items()}
-
-
-async def unfinished(database: Database) -> list[tuple[int, float]]:
-    """Submissions left In Queue or Processing, each with how long to wait before running
-    it (a Processing one may still run in another process until its lease ends)."""
-    async with database.session() as session:
-        ids = await repository.unfinished_ids(session)
-        found = [await repository.get(session, submission_id=i) for i in ids]
-    return [(row.id, lease_left(row)) for row in found if row is not None]

@@ -7,11 +7,12 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from viva.grading.models import SubmissionStatus
 from viva.judge0.errors import BadRequest
 from viva.judge0.languages import LANGUAGES
 from viva.judge0.models import Judge0Submission
 from viva.judge0.schemas import ENCODED_OUT
-from viva.judge0.statuses import as_seen, status_object
+from viva.judge0.statuses import FINISHED_FLOOR, Status, as_seen, status_object
 
 if TYPE_CHECKING:
     from viva.judge0.service import Caller
@@ -21,15 +22,26 @@ CONVERSION_ERROR = (
     "use base64_encoded=true query parameter"
 )
 # Shown as stored (the rest of a submission's fields come from its options).
-ATTRIBUTES = (
-    "token",
-    "language_id",
-    "memory",
-    "exit_code",
-    "exit_signal",
-    "callback_url",
-    "message",
-)
+ATTRIBUTES = ("token", "language_id", "memory", "exit_code", "exit_signal", "callback_url")
+
+
+def status_of(submission: Judge0Submission) -> Status:
+    """In Queue or Processing as its grading row says; then the stored result, or Internal
+    Error when the grading queue gave up on it (interrupted too often) before one was."""
+    job = submission.job
+    if job.status == SubmissionStatus.QUEUED:
+        return Status.IN_QUEUE
+    if job.status == SubmissionStatus.RUNNING:
+        return Status.PROCESSING
+    if submission.status_id >= FINISHED_FLOOR:
+        return Status(submission.status_id)
+    return Status.INTERNAL_ERROR
+
+
+def message_of(submission: Judge0Submission) -> str | None:
+    if submission.job.status == SubmissionStatus.DONE and submission.status_id < FINISHED_FLOOR:
+        return submission.job.message or None  # why the grading queue gave up
+    return submission.message
 
 
 # Rendering ----------------------------------------------------------------------------------
@@ -71,13 +83,17 @@ def render(
         if name in ENCODED_OUT:
             values[name] = _text(getattr(submission, name), encoded=encoded)
         elif name == "status_id":
-            values[name] = as_seen(submission.status_id, extensions=extensions)
+            values[name] = as_seen(status_of(submission), extensions=extensions)
         elif name == "status":
-            values[name] = status_object(submission.status_id, extensions=extensions)
+            values[name] = status_object(status_of(submission), extensions=extensions)
+        elif name == "message":
+            values[name] = message_of(submission)
         elif name == "language":
             values[name] = language.summary() if language else None
-        elif name in ("created_at", "finished_at"):
-            values[name] = _timestamp(getattr(submission, name))
+        elif name == "created_at":
+            values[name] = _timestamp(submission.created_at)
+        elif name == "finished_at":
+            values[name] = _timestamp(submission.job.finished_at)
         elif name in ("time", "wall_time"):
             values[name] = _decimal(getattr(submission, name))
         elif name in ("cpu_time_limit", "cpu_extra_time", "wall_time_limit"):
