@@ -26,7 +26,7 @@ def test_submitted_tests_get_a_mutant_report(
     page.get_by_role("link", name=f"{challenge.meta.title} →").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(challenge.meta.title)
     expect(page.locator("#mutant-count")).to_have_text(f"{len(challenge.mutants)} hidden mutants")
-    expect(page.locator(".CodeMirror")).to_be_visible()
+    expect(page.locator(".cm-content")).to_be_visible()
 
     page.evaluate("(src) => window.vivaEditor.setValue(src)", partial)
     page.get_by_role("button", name="Submit").click()
