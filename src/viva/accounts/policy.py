@@ -135,6 +135,7 @@ POLICY: dict[tuple[str, str], Access] = {
     ("GET", "/rooms/{room_id}/replay"): IV,
     ("GET", "/mock"): U,
     ("POST", "/mock"): U,
+    ("POST", "/mock/templates"): IV,
     ("GET", "/mock/invite/{token}"): U,
     ("GET", "/mock/{interview_id}"): U,
     ("GET", "/mock/{interview_id}/live"): U,
