@@ -100,6 +100,7 @@ class Http:
     def __init__(self, host: str, port: int, local: str, auth: bytes) -> None:
         self.host, self.port, self.local = host, port, local
         self.auth = auth
+        self.reconnects = 0
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None
 
@@ -114,14 +115,30 @@ class Http:
         self.reader = self.writer = None
 
     async def request(self, method: str, path: str, body: bytes | None = None) -> tuple[int, bytes]:
+        """One request; on a kept-alive connection the server closed meanwhile (uvicorn
+        closes one idle for 5 s), reconnect and send it again, as a browser does."""
         if self.writer is None:
             await self.open()
+            return await self._exchange(method, path, body)
+        try:
+            return await self._exchange(method, path, body)
+        except (ConnectionError, asyncio.IncompleteReadError, EOFError):
+            self.close()
+            self.reconnects += 1
+            await self.open()
+            return await self._exchange(method, path, body)
+
+    async def _exchange(self, method: str, path: str, body: bytes | None) -> tuple[int, bytes]:
         assert self.reader is not None and self.writer is not None
         head = f"{method} {path} HTTP/1.1\r\nHost: viva\r\n".encode() + self.auth
         if body is not None:
             head += b"Content-Type: application/json\r\nContent-Length: %d\r\n" % len(body)
         self.writer.write(head + b"\r\n" + (body or b""))
-        status = int((await self.reader.readline()).split(b" ", 2)[1])
+        await self.writer.drain()
+        line = await self.reader.readline()
+        if not line:
+            raise EOFError("closed by the server")
+        status = int(line.split(b" ", 2)[1])
         length, chunked, close = 0, False, False
         while (line := await self.reader.readline()) not in (b"\r\n", b""):
             name, _, value = line.partition(b":")
@@ -152,6 +169,7 @@ class Tally:
     errors: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     kinds: dict[str, int] = field(default_factory=lambda: defaultdict(int))  # error kinds
     connect_errors: int = 0
+    reconnects: int = 0  # kept-alive connections the server had closed while the user thought
 
     def record(self, route: str, started: float, ok: bool, kind: str = "") -> None:
         if not self.measuring:
@@ -169,7 +187,14 @@ async def call(
     started = time.perf_counter()
     try:
         status, data = await asyncio.wait_for(http.request(method, path, body), timeout=30)
-    except (OSError, asyncio.IncompleteReadError, TimeoutError, ValueError, IndexError) as exc:
+    except (
+        OSError,
+        EOFError,
+        asyncio.IncompleteReadError,
+        TimeoutError,
+        ValueError,
+        IndexError,
+    ) as exc:
         http.close()
         tally.record(route, started, False, type(exc).__name__)
         return None
@@ -234,6 +259,7 @@ async def simulated_user(
                     f"/api/v1/me/review/{items[0]['question_id']}/rating",
                     b'{"rating": "%s"}' % rating,
                 )
+    tally.reconnects += http.reconnects
     http.close()
 
 
@@ -349,7 +375,10 @@ async def soak(args: argparse.Namespace, port: int, server: int, user_ids: list[
         f"| reads together | {len(reads):,} | {len(reads) / seconds:,.1f} "
         f"| {pct(reads, 0.5):.1f} | {pct(reads, 0.99):.1f} | - |"
     )
-    print(f"\nconnect errors: {tally.connect_errors}; error kinds: {dict(tally.kinds) or 'none'}")
+    print(
+        f"\nconnect errors: {tally.connect_errors}; reconnects after an idle close: "
+        f"{tally.reconnects:,}; error kinds: {dict(tally.kinds) or 'none'}"
+    )
     if lags:
         print(
             f"load generator loop lag: median {1000 * statistics.median(lags):.1f} ms, "
