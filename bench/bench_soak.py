@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import os
 import random
@@ -293,11 +294,12 @@ def rss_mb(pid: int) -> tuple[str, float] | None:
 async def watch(server: int, peaks: dict[int, tuple[str, float]], lags: list[float]) -> None:
     """Peak RSS per server process, and this loop's own lag (a CPU-starved load generator
     adds it to every latency it measures)."""
-    while True:
-        for pid in descendants(server):
-            found = rss_mb(pid)
-            if found is not None and found[1] > peaks.get(pid, ("", 0.0))[1]:
-                peaks[pid] = found
+    for tick in itertools.count():
+        if tick % 10 == 0:  # a scan of /proc blocks this loop: every 5 s only
+            for pid in descendants(server):
+                found = rss_mb(pid)
+                if found is not None and found[1] > peaks.get(pid, ("", 0.0))[1]:
+                    peaks[pid] = found
         before = time.perf_counter()
         await asyncio.sleep(0.5)
         lags.append(time.perf_counter() - before - 0.5)

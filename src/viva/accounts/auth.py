@@ -112,6 +112,15 @@ class _UserRow:
         )
 
 
+_ROW_COLUMNS = (
+    "id",
+    "username",
+    "role",
+    "created_at",
+    "password_hash",
+    "is_active",
+    "token_version",
+)
 TOMBSTONE = "null"  # the shared entry of a user who is disabled or deleted
 
 
@@ -377,7 +386,8 @@ def known_caller(cache: AuthCache, headers: list[tuple[bytes, bytes]], *, key: s
 
 @event.listens_for(Session, "before_flush")
 def _note_account_changes(session: Session, _context: Any, _instances: Any) -> None:
-    for obj in session.dirty:
+    dirty = session.dirty  # computed from the identity map: once
+    for obj in dirty:
         if isinstance(obj, User):
             attrs = inspect(obj).attrs
             if not attrs.token_version.history.has_changes() and any(
@@ -387,7 +397,7 @@ def _note_account_changes(session: Session, _context: Any, _instances: Any) -> N
     if session.info.get(AUTH_CACHE_INFO) is None:
         return
     stale: dict[tuple[str, Hashable], User | None] = session.info.setdefault(_STALE_INFO, {})
-    for obj in [*session.dirty, *session.deleted]:
+    for obj in [*dirty, *session.deleted]:
         if isinstance(obj, User):
             gone = obj in session.deleted
             stale[("user", obj.id)] = None if gone else obj
@@ -403,7 +413,7 @@ def _committed_row(user: User | None) -> _UserRow | bool | None:
     if user is None:
         return None
     loaded = user.__dict__
-    if not all(name in loaded for name in (*REVOKING_CHANGES, "token_version", "username")):
+    if not all(name in loaded for name in _ROW_COLUMNS):
         return False
     return _UserRow.of(user) if user.is_active else None
 
