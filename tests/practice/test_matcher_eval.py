@@ -16,7 +16,7 @@ import pytest
 
 from viva.practice.evalset import EvalAnswer, load_eval_set
 from viva.practice.matcher import match_key_points
-from viva.practice.synonyms import answer_synonyms
+from viva.practice.matcher import answer_synonyms
 
 TUNING = Path(__file__).resolve().parents[2] / "bench" / "matcher" / "tuning.yaml"
 

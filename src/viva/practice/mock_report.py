@@ -11,7 +11,7 @@ from viva.practice.matcher import match_key_points
 from viva.practice.mock import item_score, role_of
 from viva.practice.models import MockInterview
 from viva.practice.schemas import ReportCategoryOut, ReportItemOut, ReportOut, ReportPointOut
-from viva.practice.synonyms import answer_synonyms
+from viva.practice.matcher import answer_synonyms
 
 
 def report(interview: MockInterview, *, viewer: User) -> ReportOut:
