@@ -9,9 +9,13 @@ from viva.practice.matcher.words import VAGUE_KEYS, Stream, key_of
 # Words that state the opposite of what follows them in their clause ("never need locks", "no
 # need to measure"), or of their clause when only filler follows ("locks are not needed").
 _NEGATORS = (
-    "not no never without neither nor rarely seldom"
+    "not no never without neither nor rarely seldom nothing nobody"
     " useless pointless unnecessary needless overkill obsolete irrelevant outdated waste"
 )
+# Judging adjectives: after "is" or "are" they judge their subject, not what follows them
+# ("multi-stage builds are pointless for python" denies the builds, not python).
+_JUDGING = "useless pointless unnecessary needless overkill obsolete irrelevant outdated"
+_COPULAS = "is are was were be been being seem seems"
 # Saying a thing is to be avoided is saying not to do it: "prevents cascading failures", "stop
 # calling it", "concatenation is the bug", "functions defeat the index". These reach only the
 # next few words: "prevent stampedes with a lock" says nothing against the lock.
@@ -45,6 +49,11 @@ _PLACE_KEYS = frozenset(key_of(w) for w in ["on", "in", "at", "inside", "into", 
 _PAIR_KEYS = frozenset((key_of(a), key_of(b)) for a, b in _NEGATOR_PAIRS)
 _CLAUSE_NOUN_KEYS = frozenset(key_of(w) for w in ["need", "point", "reason", "use", "way"])
 _JUDGEMENT_KEYS = frozenset(key_of(word) for word in _JUDGEMENTS.split())
+_JUDGING_KEYS = frozenset(key_of(word) for word in _JUDGING.split())
+_COPULA_KEYS = frozenset(key_of(word) for word in _COPULAS.split())
+# "nothing" and "nobody" with only filler after them deny the one word before: "changes
+# nothing" denies the change, not what changes.
+_PRONOUN_KEYS = frozenset(key_of(word) for word in ["nothing", "nobody"])
 _MEANS_KEYS = frozenset(key_of(word) for word in _MEANS.split())
 _BREAK_KEYS = frozenset(key_of(word) for word in _CLAUSE_BREAKS.split())
 _JOIN_KEYS = frozenset(key_of(word) for word in _JOINS.split())
@@ -123,13 +132,20 @@ def negation_reach(stream: Stream) -> tuple[frozenset[int], ...]:
         scope = list(range(first, end))
         # "avoid", "stop" and the like take what follows them ("stop calling it"), never
         # what comes before.
-        if not short and all(
-            stream.stops[k] or keys[k] in VAGUE_KEYS or keys[k] in _JUDGEMENT_KEYS for k in scope
+        predicate = key in _JUDGING_KEYS and i > 0 and keys[i - 1] in _COPULA_KEYS
+        if predicate or (
+            not short
+            and all(
+                stream.stops[k] or keys[k] in VAGUE_KEYS or keys[k] in _JUDGEMENT_KEYS
+                for k in scope
+            )
         ):
             start, content = i, 0
-            while start > 0 and not breaks[start] and content < _BACKWARD_REACH:
+            pronoun = key in _PRONOUN_KEYS
+            back = 1 if pronoun else _BACKWARD_REACH
+            while start > 0 and not breaks[start] and content < back:
                 start -= 1
-                if not (stream.stops[start] or keys[start] in VAGUE_KEYS):
+                if not (stream.stops[start] or (keys[start] in VAGUE_KEYS and not pronoun)):
                     content += 1
             scope = list(range(start, i))
         for k in scope:

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
+from viva.practice.matcher.contrary import wrong_order, wrong_status
 from viva.practice.matcher.answer import IndexedAnswer, index_answer, occurrences_of, words_before
 from viva.practice.matcher.tables import paraphrase_keys
 from viva.practice.matcher.terms import (
@@ -170,8 +171,23 @@ def _match_point(
             ]
         )
     }
+    def about_point(index: int, start: int) -> bool:
+        """Whether another term of the point is in the clause at ``start``."""
+        return any(answer.clauses[start] in other for j, other in enumerate(clauses) if j != index)
+
     for index, term in enumerate(terms):
         agree = agreeing.get(index, [])
+        weighty = term.weight > VAGUE_WEIGHT and not (polar and not term.negated)
+        # Stated the other way round in a clause about this point: another of its terms is
+        # there too ("the GIL makes your code thread-safe"), not a passing mention elsewhere,
+        # and not in words that state another term ("do not run as root" is "non-root").
+        disagree = [
+            (s, e)
+            for s, e, _ in occurrences[index]
+            if (s, e) not in agree
+            and about_point(index, s)
+            and not any(a < e and s < b for spans in agreeing.values() for a, b in spans)
+        ]
         if agree:
             matched.append(term)
             evidence.append(answer.snippet(*agree[0]))
@@ -181,18 +197,7 @@ def _match_point(
                 if answer.clauses[s] not in tainted:
                     sentences.setdefault(answer.sentences[s], set()).add(index)
             continue
-        if term.weight <= VAGUE_WEIGHT or (polar and not term.negated):
-            continue
-        # Stated the other way round in a clause about this point: another of its terms is
-        # there too ("the GIL makes your code thread-safe"), not a passing mention elsewhere,
-        # and not in words that state another term ("do not run as root" is "non-root").
-        disagree = [
-            (s, e)
-            for s, e, _ in occurrences[index]
-            if any(answer.clauses[s] in other for j, other in enumerate(clauses) if j != index)
-            and not any(a < e and s < b for spans in agreeing.values() for a, b in spans)
-        ]
-        if disagree:
+        if weighty and disagree:
             contradicted.append(term)
             against.append(answer.snippet(*disagree[0]))
             against_sentences.update(answer.clauses[s] for s, _ in disagree)
@@ -212,6 +217,13 @@ def _match_point(
             contradicted.append(terms[index])
             against.append(clash)
             break
+    # The other way round without a negation: the wrong order, another status code.
+    own = tuple(terms)
+    for contrary in (wrong_order(answer, point, own, agreeing), wrong_status(answer, own, agreeing)):
+        if contrary is not None and terms[contrary[0]] not in contradicted:
+            contradicted.append(terms[contrary[0]])
+            against.append(contrary[1])
+            against_sentences.add(contrary[2])
     total = sum(t.weight for t in terms)
     found = sum(t.weight for t in matched)
     # A point is stated in a sentence or two, not gathered from words all over a long answer.
