@@ -150,7 +150,10 @@ def _match_point(
         [o for variant in sorted(term.variants) for o in occurrences_of(answer, variant)]
         for term in terms
     ]
-    clauses = [{answer.clauses[found[0]] for found in term_found} for term_found in occurrences]
+    clauses = [
+        {answer.clauses[found[0]] for found in term_found}
+        for term, term_found in zip(terms, occurrences, strict=True)
+    ]
     sentences: dict[int, set[int]] = {}  # the matched terms found in each sentence
     # A point with a negation of its own ("X, not Y", "no functions on indexed columns") may
     # be retold with the negation on another word: a negated term is no contradiction there.
