@@ -35,8 +35,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
 from viva.practice.evalset import EvalAnswer, load_eval_set  # noqa: E402
-from viva.practice.matcher import match_key_points  # noqa: E402
-from viva.practice.matcher import answer_synonyms  # noqa: E402
+from viva.practice.matcher import (
+    answer_synonyms,
+    match_key_points,
+)
 
 DATA = ROOT / "bench" / "matcher"
 Matcher = Callable[..., list[Any]]

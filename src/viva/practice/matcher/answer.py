@@ -95,13 +95,13 @@ def index_answer(text: str) -> IndexedAnswer:
     )
 
 
+_NON = key_of("non")
 _CONTRAST_KEYS = frozenset(key_of(w) for w in ["not", "never", "no"])
 
 
 def _clauses(stream: Stream) -> tuple[int, ...]:
     starts = [
-        start
-        and not (stream.pauses[i] and stream.wholes[i] and stream.keys[i] in _CONTRAST_KEYS)
+        start and not (stream.pauses[i] and stream.wholes[i] and stream.keys[i] in _CONTRAST_KEYS)
         for i, start in enumerate(clause_starts(stream))
     ]
     return tuple(itertools.accumulate(int(b) for b in starts))
@@ -150,4 +150,11 @@ def occurrences_of(answer: IndexedAnswer, variant: tuple[str, ...]) -> list[tupl
         end = phrase_end(answer.stream, start, variant)
         if end > 0:
             found.append((start, end, answer.negated(start, end)))
+    if len(variant) == 2 and variant[0] == _NON and not found:
+        # "non-root" is "not as root": the word negated states it, the word plainly denies it.
+        for start, end in answer.positions.get(variant[1], ()):
+            negated = answer.negated(start, end)
+            # The negation is part of what states it: "not run the app as root".
+            before = [n for n in answer.negations[start] if n < start]
+            found.append((min(before) if negated and before else start, end, not negated))
     return found

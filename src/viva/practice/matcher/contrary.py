@@ -93,9 +93,7 @@ def wrong_status(
     """A status code of the point that the answer does not say, where the answer gives
     another code in a clause about the point ("invalid data gives a 500" against "invalid
     bodies get 422"): the term, the answer's code and its clause."""
-    missing = [
-        i for i, t in enumerate(terms) if _STATUS.fullmatch(t.label) and i not in agreeing
-    ]
+    missing = [i for i, t in enumerate(terms) if _STATUS.fullmatch(t.label) and i not in agreeing]
     if not missing:
         return None
     own = {variant for t in terms for variant in t.variants}

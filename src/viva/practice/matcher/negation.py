@@ -89,6 +89,13 @@ def _is_negator(stream: Stream, i: int) -> bool:
     return any(key == a and i + 1 < len(keys) and keys[i + 1] == b for a, b in _NEGATOR_PAIRS)
 
 
+def only_avoidance(stream: Stream, negations: frozenset[int]) -> bool:
+    """Whether every negation in ``negations`` is a verb of avoidance ("avoid", "prevent",
+    "ignore"): the point names what to keep away, which an answer names plainly when it says
+    how ("selectinload fixes N+1 queries" for "avoid N+1 queries")."""
+    return bool(negations) and all(stream.keys[n] in _SHORT_NEGATOR_KEYS for n in negations)
+
+
 def negations_in_clause(stream: Stream) -> tuple[frozenset[int], ...]:
     """For each part, the negations anywhere in its clause."""
     clause_of = list(itertools.accumulate(int(b) for b in clause_starts(stream)))
@@ -147,6 +154,8 @@ def negation_reach(stream: Stream) -> tuple[frozenset[int], ...]:
                 start -= 1
                 if not (stream.stops[start] or (keys[start] in VAGUE_KEYS and not pronoun)):
                     content += 1
+            while start > 0 and stream.firsts and not stream.firsts[start]:
+                start -= 1  # the whole word: "multi-stage builds are pointless"
             scope = list(range(start, i))
         for k in scope:
             reach[k].add(i)

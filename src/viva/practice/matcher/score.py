@@ -6,8 +6,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
-from viva.practice.matcher.contrary import wrong_order, wrong_status
 from viva.practice.matcher.answer import IndexedAnswer, index_answer, occurrences_of, words_before
+from viva.practice.matcher.contrary import wrong_order, wrong_status
 from viva.practice.matcher.tables import paraphrase_keys
 from viva.practice.matcher.terms import (
     SYNONYM_WEIGHT,
@@ -174,6 +174,26 @@ def _match_point(
             ]
         )
     }
+    # A word inside the words that state another term says what that term says: "run" in "do
+    # not run the app as root" for "run as a non-root user".
+    inside = {
+        index: spans
+        for index in range(len(terms))
+        if index not in agreeing
+        and (
+            spans := [
+                (s, e)
+                for s, e, _ in occurrences[index]
+                if any(
+                    a <= s and e <= b and (a, b) != (s, e)
+                    for found in agreeing.values()
+                    for a, b in found
+                )
+            ]
+        )
+    }
+    agreeing.update(inside)
+
     def about_point(index: int, start: int) -> bool:
         """Whether another term of the point is in the clause at ``start``."""
         return any(answer.clauses[start] in other for j, other in enumerate(clauses) if j != index)
@@ -184,10 +204,12 @@ def _match_point(
         # Stated the other way round in a clause about this point: another of its terms is
         # there too ("the GIL makes your code thread-safe"), not a passing mention elsewhere,
         # and not in words that state another term ("do not run as root" is "non-root").
+        # A point's "avoid X" is no contradiction of an answer that names X plainly: it says
+        # how X is kept away ("fix the N+1 queries with selectinload").
         disagree = [
             (s, e)
-            for s, e, _ in occurrences[index]
-            if (s, e) not in agree
+            for s, e, negated in occurrences[index]
+            if (negated or not term.avoided)
             and about_point(index, s)
             and not any(a < e and s < b for spans in agreeing.values() for a, b in spans)
         ]
@@ -222,7 +244,10 @@ def _match_point(
             break
     # The other way round without a negation: the wrong order, another status code.
     own = tuple(terms)
-    for contrary in (wrong_order(answer, point, own, agreeing), wrong_status(answer, own, agreeing)):
+    for contrary in (
+        wrong_order(answer, point, own, agreeing),
+        wrong_status(answer, own, agreeing),
+    ):
         if contrary is not None and terms[contrary[0]] not in contradicted:
             contradicted.append(terms[contrary[0]])
             against.append(contrary[1])

@@ -114,6 +114,7 @@ class Stream:
     pauses: tuple[bool, ...]
     # The part is a whole word, not a piece of "no-gil" nor a quoted value ("forbid").
     wholes: tuple[bool, ...]
+    firsts: tuple[bool, ...] = ()  # the part is the first of its token
 
     @classmethod
     def of(cls, parts: Sequence[Part]) -> Stream:
@@ -128,6 +129,7 @@ class Stream:
                 and not parts[i].literal
                 for i, t in enumerate(tokens)
             ),
+            tuple(i == 0 or tokens[i - 1] != t for i, t in enumerate(tokens)),
         )
 
 
