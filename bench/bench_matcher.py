@@ -35,10 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
 from viva.practice.evalset import EvalAnswer, load_eval_set  # noqa: E402
-from viva.practice.matcher import (
-    answer_synonyms,
-    match_key_points,
-)
+from viva.practice.matcher import answer_synonyms, match_key_points  # noqa: E402
 
 DATA = ROOT / "bench" / "matcher"
 Matcher = Callable[..., list[Any]]
