@@ -30,7 +30,7 @@ RESTRICTED_KEYS = frozenset(
     key_of(w) for w in ["only", "single", "one", "sometimes", "some", "rarely"]
 )
 # An answer that contradicts the model answer needs this times the threshold elsewhere...
-STRICT_FACTOR = 1.5
+STRICT_FACTOR = 2.0
 STRICT_SENTENCES = 4  # ... when it contradicts a point per this many sentences or more
 FEEDBACK_TERMS = 4  # missing terms named in the feedback on a point not credited
 DENIAL_REASON = "does not say what the point denies: "
