@@ -1,8 +1,9 @@
-"""Saying a point the other way round without a negation: the wrong order, the wrong status code.
+"""Saying a point the other way round without a negation: a quantifier, the order, a status code.
 
+"they all run bytecode" states "only one thread runs bytecode" with the opposite quantifier;
 "copy the source first and then install the dependencies" states "install before copying
 source" in the wrong order; "invalid data gives a 500" states "invalid bodies get 422" with the
-wrong code. Both contradict the point as a negated term does.
+wrong code. Each contradicts the point as a negated term does.
 """
 
 from __future__ import annotations
@@ -20,6 +21,24 @@ Spans = Sequence[tuple[int, int]]
 # comes first ("install, then copy", "install before copying"), False for "after".
 _ORDER_WORDS = {key_of("before"): True, key_of("then"): True, key_of("after"): False}
 _STATUS = re.compile(r"[1-5]\d\d")
+# Quantifiers: a point saying "only" or "one" is contradicted by a clause saying "all" or
+# "every" about its terms, and the other way round.
+UNIVERSAL_KEYS = frozenset(key_of(w) for w in ["all", "every", "always", "each", "everything"])
+RESTRICTED_KEYS = frozenset(
+    key_of(w) for w in ["only", "single", "one", "sometimes", "some", "rarely"]
+)
+
+
+def quantifier_clash(point_keys: frozenset[str], before: frozenset[str]) -> str | None:
+    """The typed quantifier that says the opposite of the point's: "they all run bytecode"
+    against "only one thread runs bytecode", "only some pushes" against "every push"."""
+    point_all, point_some = point_keys & UNIVERSAL_KEYS, point_keys & RESTRICTED_KEYS
+    typed_all, typed_some = before & UNIVERSAL_KEYS, before & RESTRICTED_KEYS
+    if point_some and not point_all and typed_all and not typed_some:
+        return min(typed_all)
+    if point_all and not point_some and typed_some and not typed_all:
+        return min(typed_some)
+    return None
 
 
 def _order_claims(

@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from viva.practice.matcher.answer import IndexedAnswer, index_answer, occurrences_of, words_before
-from viva.practice.matcher.contrary import wrong_order, wrong_status
+from viva.practice.matcher.contrary import quantifier_clash, wrong_order, wrong_status
 from viva.practice.matcher.tables import paraphrase_keys
 from viva.practice.matcher.terms import (
     SYNONYM_WEIGHT,
@@ -17,18 +17,12 @@ from viva.practice.matcher.terms import (
     point_terms,
     topical,
 )
-from viva.practice.matcher.words import key_of, tokenize
+from viva.practice.matcher.words import tokenize
 
 DEFAULT_THRESHOLD = 0.45
 # A point is contradicted when the weight of its contradicted terms reaches this share of the
 # weight of its terms found as the model answer states them.
 CONTRADICTION_SHARE = 0.3
-# Quantifiers: a point saying "only" or "one" is contradicted by a clause saying "all" or
-# "every" about its terms, and the other way round.
-UNIVERSAL_KEYS = frozenset(key_of(w) for w in ["all", "every", "always", "each", "everything"])
-RESTRICTED_KEYS = frozenset(
-    key_of(w) for w in ["only", "single", "one", "sometimes", "some", "rarely"]
-)
 # An answer that contradicts the model answer needs this times the threshold elsewhere...
 STRICT_FACTOR = 2.0
 STRICT_SENTENCES = 4  # ... when it contradicts a point per this many sentences or more
@@ -85,18 +79,6 @@ class PointMatch:
         missing = ", ".join(self.missing[:FEEDBACK_TERMS])
         more = "…" if len(self.missing) > FEEDBACK_TERMS else ""
         return f"mentioned {', '.join(self.matched)} but not {missing}{more}"
-
-
-def _quantifier_clash(point_keys: frozenset[str], before: frozenset[str]) -> str | None:
-    """The typed quantifier that says the opposite of the point's: "they all run bytecode"
-    against "only one thread runs bytecode", "only some pushes" against "every push"."""
-    point_all, point_some = point_keys & UNIVERSAL_KEYS, point_keys & RESTRICTED_KEYS
-    typed_all, typed_some = before & UNIVERSAL_KEYS, before & RESTRICTED_KEYS
-    if point_some and not point_all and typed_all and not typed_some:
-        return min(typed_all)
-    if point_all and not point_some and typed_some and not typed_all:
-        return min(typed_some)
-    return None
 
 
 @lru_cache(maxsize=8192)
@@ -234,7 +216,7 @@ def _match_point(
             (
                 q
                 for s, _ in found_spans
-                if (q := _quantifier_clash(point_keys, words_before(answer, s)))
+                if (q := quantifier_clash(point_keys, words_before(answer, s)))
             ),
             None,
         )
