@@ -271,3 +271,9 @@ def test_a_point_that_ignores_x_is_not_contradicted_by_naming_x() -> None:
         "cors is browser-enforced only, so curl and servers just call you anyway", [point]
     )
     assert match.covered and not match.contradicted, match
+
+
+def test_replace_x_with_y_says_not_x() -> None:
+    point = "Keyset pagination instead of large OFFSET"
+    (match,) = match_key_points("replace big offset pagination with keyset pagination", [point])
+    assert match.covered and not match.contradicted, match

@@ -22,6 +22,7 @@ _COPULAS = "is are was were be been being seem seems"
 _SHORT_NEGATORS = (
     "avoid avoids prevent prevents stop stops defeat defeats bug bugs"
     " disallow disallows forbid forbids disable disables ignore ignores ignored"
+    " replace replaces replacing"
 )
 _SHORT_REACH = 2
 # ... and end where the means begin: "prevent stampedes with a SET NX lock".
