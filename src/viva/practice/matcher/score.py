@@ -253,7 +253,12 @@ def _match_point(
     # few words, and those on purpose. A long text meets many terms by chance.
     telling = [t for t in matched if t.weight > VAGUE_WEIGHT]
     gist = answer.short and len(telling) >= CAP_TERMS_SHORT and bool(strong)
-    cap = SCORE_CAP if len(matched) >= CAP_TERMS or len(strong) >= 2 or gist else total
+    # Two strong terms are the gist when one of them is what the point is about, its first
+    # named term: "I/O" and "one thread" are no gist of "asyncio overlaps I/O on one thread".
+    head = next((t for t in terms if t.weight >= SYNONYM_WEIGHT), None)
+    about = head is None or head in matched or len(matched) > CAP_TERMS
+    gist_found = (len(strong) >= 2 or gist) and about
+    cap = SCORE_CAP if len(matched) >= CAP_TERMS or gist_found else total
     if any(t.weight >= TECHNICAL_WEIGHT for t in phrased):
         cap = min(cap, PHRASE_CAP)
     score = near / min(total, cap) if total else 0.0
