@@ -5,8 +5,9 @@
 kind the share of points a careful interviewer ticked against the share the checker credited;
 the share of wrong-but-similar-words points credited; and the milliseconds to check one answer
 (median of several rounds over every answer of the part). With ``--baseline REV`` it also
-scores the checker as it was at git revision REV (its matcher and synonym modules, loaded from
-git into a private module) in the same run, and prints the ratio of their speeds.
+scores the checker as it was at git revision REV (its matcher package and word tables, or the
+single matcher and synonym modules of older revisions, loaded from git into a private package)
+in the same run, and prints the ratio of their speeds.
 
 ``--show-errors`` lists disagreements for the tuning part only: the held-out parts are scored,
 never read while tuning.

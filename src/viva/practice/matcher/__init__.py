@@ -65,7 +65,7 @@ Key points, answers and synonym entries all go through the same pipeline:
   your code thread-safe", "references an object without keeping it alive") is covered only
   when a denied term is found denied alike, or the answer negates one of its found terms.
 - Reading strictly: a clause that contradicts one point credits no other; an answer that
-  contradicts a point per four sentences or more needs twice the threshold for its other
+  contradicts a point per four sentences or more needs 1.5 times the threshold for its other
   points (a long text that names pitfalls now and then is read as usual).
 - Score: the weight found in the best two consecutive sentences, over the point's weight
   (capped at 5 when two strong terms or three terms are found, so a long point is covered by

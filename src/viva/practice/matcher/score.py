@@ -24,7 +24,7 @@ DEFAULT_THRESHOLD = 0.45
 # weight of its terms found as the model answer states them.
 CONTRADICTION_SHARE = 0.3
 # An answer that contradicts the model answer needs this times the threshold elsewhere...
-STRICT_FACTOR = 2.0
+STRICT_FACTOR = 1.5
 STRICT_SENTENCES = 4  # ... when it contradicts a point per this many sentences or more
 FEEDBACK_TERMS = 4  # missing terms named in the feedback on a point not credited
 DENIAL_REASON = "does not say what the point denies: "
@@ -253,12 +253,7 @@ def _match_point(
     # few words, and those on purpose. A long text meets many terms by chance.
     telling = [t for t in matched if t.weight > VAGUE_WEIGHT]
     gist = answer.short and len(telling) >= CAP_TERMS_SHORT and bool(strong)
-    # Two strong terms are the gist when one of them is what the point is about, its first
-    # named term: "I/O" and "one thread" are no gist of "asyncio overlaps I/O on one thread".
-    head = next((t for t in terms if t.weight >= SYNONYM_WEIGHT), None)
-    about = head is None or head in matched or len(matched) > CAP_TERMS
-    gist_found = (len(strong) >= 2 or gist) and about
-    cap = SCORE_CAP if len(matched) >= CAP_TERMS or gist_found else total
+    cap = SCORE_CAP if len(matched) >= CAP_TERMS or len(strong) >= 2 or gist else total
     if any(t.weight >= TECHNICAL_WEIGHT for t in phrased):
         cap = min(cap, PHRASE_CAP)
     score = near / min(total, cap) if total else 0.0
