@@ -227,6 +227,7 @@ class _Link:
         output = ""
         if not self.closed:
             try:
+                self.wire.sock.settimeout(2.0)  # a process still busy is killed anyway
                 value = self.ask({"cmd": "exit"})
                 output = value if type(value) is str else ""
             except (SolutionError, OSError):
