@@ -28,8 +28,7 @@ from sqlalchemy.exc import OperationalError
 
 from tests import factories
 from viva.app import create_app, prepare_database
-from viva.bank.models import Track
-from viva.bank.service import BUILTIN_TRACK
+from viva.bank.models import BUILTIN_TRACK, Track
 from viva.db import Base, Database
 from viva.practice.models import MockTemplate
 from viva.settings import Settings

@@ -19,7 +19,7 @@ from viva.accounts import pages as account_pages
 from viva.accounts.auth import AUTH_CACHE_INFO, AuthCache, known_caller
 from viva.accounts.policy import POLICY, PolicyDep
 from viva.accounts.routes import router as accounts_router
-from viva.bank import service as bank_service
+from viva.bank.builtin import ensure_builtin
 from viva.bank.pages import router as bank_pages_router
 from viva.bank.routes import router as bank_router
 from viva.db import Database, upgrade_async
@@ -68,7 +68,7 @@ async def prepare_database(settings: Settings, *, migrate: bool) -> None:
     database = Database(settings.effective_database_url)
     try:
         async with database.session() as session:
-            report = await bank_service.ensure_builtin(session)
+            report = await ensure_builtin(session)
             await mock_templates.ensure_default_template(session)
         if report:
             log.info("builtin_track_loaded", track=report.track, summary=report.summary)

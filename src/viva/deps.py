@@ -24,11 +24,7 @@ from viva.accounts.roles import Role
 from viva.bank import service as bank
 from viva.bank.models import Question, Track
 from viva.db import Database, UnitOfWork
-from viva.errors import NotFound
-from viva.grading import repository as grading_repository
 from viva.grading.catalogue import AnyChallenge, Catalogue
-from viva.grading.models import Submission
-from viva.grading.service import GradingContext
 from viva.infra.cache import Cache
 from viva.infra.ratelimit import RateLimiter
 from viva.settings import Settings
@@ -176,12 +172,7 @@ TrackDep = Annotated[Track, Depends(track_by_slug)]
 QuestionDep = Annotated[Question, Depends(question_by_id)]
 
 
-# Grading -------------------------------------------------------------------------------------
-
-
-async def get_grading(request: Request) -> GradingContext:
-    grading: GradingContext = request.app.state.grading
-    return grading
+# The challenge catalogue ---------------------------------------------------------------------
 
 
 async def get_catalogue(request: Request) -> Catalogue:
@@ -189,7 +180,6 @@ async def get_catalogue(request: Request) -> Catalogue:
     return catalogue
 
 
-GradingDep = Annotated[GradingContext, Depends(get_grading)]
 CatalogueDep = Annotated[Catalogue, Depends(get_catalogue)]
 
 
@@ -199,20 +189,4 @@ async def valid_challenge(slug: str, session: SessionDep, catalogue: CatalogueDe
     return catalogue.find(slug)
 
 
-async def visible_submission(
-    submission_id: DbId, viewer: CurrentUser, session: SessionDep
-) -> Submission:
-    """The submission in the path if the caller may see it: candidates their own,
-    interviewers their candidates', admins all; 404 otherwise (never reveal it exists)."""
-    from viva.accounts.public import may_see_work_of
-
-    submission = await grading_repository.get_submission(session, submission_id=submission_id)
-    if submission is None or not await may_see_work_of(
-        session, viewer=viewer, owner_id=submission.user_id
-    ):
-        raise NotFound(f"no submission {submission_id}")
-    return submission
-
-
 ChallengeDep = Annotated[AnyChallenge, Depends(valid_challenge)]
-SubmissionDep = Annotated[Submission, Depends(visible_submission)]

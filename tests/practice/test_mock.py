@@ -14,7 +14,7 @@ from viva.accounts import security
 from viva.accounts import service as accounts
 from viva.accounts.models import AuditEntry, User
 from viva.bank import repository
-from viva.bank.service import BUILTIN_TRACK
+from viva.bank.models import BUILTIN_TRACK
 from viva.db import Database
 from viva.practice import mock, mock_templates
 from viva.practice.models import MockTemplate, ReviewLog

@@ -24,7 +24,7 @@ from viva.accounts.models import (
     RefreshToken,
     User,
 )
-from viva.accounts.public import get_user
+from viva.accounts.public import get_user, get_user_by_name
 from viva.accounts.roles import Role
 from viva.clock import now
 from viva.errors import AuthFailed, Conflict, InvalidAccount, LinkExpired, NotFound
@@ -71,17 +71,6 @@ async def list_users(
     session: AsyncSession, *, order_by: Literal["id", "username"] = "id"
 ) -> list[User]:
     return list(await repository.list_users(session, order_by=order_by))
-
-
-async def get_user_by_name(session: AsyncSession, *, username: str) -> User | None:
-    return await repository.user_named(session, username=username.strip().lower())
-
-
-async def require_user_named(session: AsyncSession, *, username: str) -> User:
-    user = await get_user_by_name(session, username=username)
-    if user is None:
-        raise NotFound(f"no user '{username}'")
-    return user
 
 
 async def authenticate(session: AsyncSession, *, username: str, password: str) -> User | None:

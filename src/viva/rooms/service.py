@@ -9,7 +9,6 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from viva.accounts import public, security
-from viva.accounts import service as accounts
 from viva.accounts.audit import audit
 from viva.accounts.models import User
 from viva.bank import service as bank
@@ -41,7 +40,7 @@ async def open_room(
     """A new room; also the invite token (shown once) when asked."""
     candidate_id: int | None = None
     if body.candidate:
-        candidate = await accounts.require_user_named(session, username=body.candidate)
+        candidate = await public.require_user_named(session, username=body.candidate)
         if not await public.may_see_work_of(session, viewer=interviewer, owner_id=candidate.id):
             raise Forbidden(f"{body.candidate} is not one of your candidates")
         candidate_id = candidate.id
