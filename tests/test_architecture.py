@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "viva"
@@ -132,6 +133,7 @@ def _code_files() -> list[Path]:
     return [p for p in SRC.rglob("*.py") if not NOT_CODE & set(p.relative_to(SRC).parts)]
 
 
+@cache
 def _found() -> dict[str, Found]:
     return {
         p.relative_to(SRC).as_posix(): find(p.read_text(encoding="utf-8")) for p in _code_files()
@@ -192,3 +194,87 @@ def test_no_module_of_code_is_over_400_lines() -> None:
         name for name in NOT_YET_SPLIT if len((SRC / name).read_text().splitlines()) > 400
     }
     assert still_long == NOT_YET_SPLIT, "split: drop it from NOT_YET_SPLIT"
+
+
+# A package's __init__ is its public face and may gather its modules' names; a plain module
+# re-exports nothing. Re-exporting modules still being removed: module -> owner.
+SHIMS_BEING_REMOVED = {"viva.practice.synonyms": "matcher"}
+ROOT = SRC.parents[1]
+
+
+@cache
+def _module_file(module: str) -> Path | None:
+    path = SRC.parent.joinpath(*module.split("."))
+    for candidate in (path / "__init__.py", path.with_suffix(".py")):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+@cache
+def _defined_and_imported(path: Path) -> tuple[set[str], set[str]]:
+    """The names a module binds at its top level itself, and those it binds by importing."""
+    defined: set[str] = set()
+    imported: set[str] = set()
+
+    def scan(body: list[ast.stmt]) -> None:
+        for node in body:
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                defined.add(node.name)
+            elif isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                defined.update(
+                    n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)
+                )
+            elif isinstance(node, ast.Import | ast.ImportFrom):
+                imported.update(a.asname or a.name.split(".")[0] for a in node.names)
+            elif isinstance(node, ast.If | ast.Try):
+                scan(node.body)
+                scan(node.orelse)
+                for handler in getattr(node, "handlers", []):
+                    scan(handler.body)
+
+    scan(ast.parse(path.read_text(encoding="utf-8")).body)
+    return defined, imported - defined
+
+
+def _re_exported_uses(path: Path) -> list[str]:
+    """Where this file takes a name from a viva module that only imported it."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    modules: dict[str, str] = {}  # local alias -> viva module
+    uses: list[tuple[int, str, str]] = []  # line, module, name
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            if node.module.split(".")[0] != "viva":
+                continue
+            for alias in node.names:
+                if _module_file(f"{node.module}.{alias.name}"):
+                    modules[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+                else:
+                    uses.append((node.lineno, node.module, alias.name))
+        elif isinstance(node, ast.Import):
+            modules |= {a.asname: a.name for a in node.names if a.asname and "viva" in a.name}
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)):
+            continue
+        if (module := modules.get(node.value.id)) and not _module_file(f"{module}.{node.attr}"):
+            uses.append((node.lineno, module, node.attr))
+    found = []
+    for line, module, name in sorted(set(uses)):
+        target = _module_file(module)
+        if target is None or target.name == "__init__.py" or module in SHIMS_BEING_REMOVED:
+            continue
+        if name in _defined_and_imported(target)[1]:
+            found.append(f"{path.relative_to(ROOT).as_posix()}:{line}: {module}.{name}")
+    return found
+
+
+def test_names_are_imported_from_the_module_that_defines_them() -> None:
+    files = [
+        p
+        for folder in ("src/viva", "tests", "bench", "scripts")
+        for p in (ROOT / folder).rglob("*.py")
+        if not NOT_CODE & set(p.parts)
+    ]
+    assert [use for p in files for use in _re_exported_uses(p)] == []
+    assert all(_module_file(m) for m in SHIMS_BEING_REMOVED), "removed: drop it from the list"
