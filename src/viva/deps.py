@@ -5,7 +5,8 @@ response is sent, rolled back on an error; opened only when something asks for i
 user aliases authorise (`CurrentUser`: signed in; `InterviewerUser`, `AdminUser`: that role
 or above) and the resource aliases load or answer 404 (`TrackDep` from the `slug` path
 parameter, `QuestionDep` from `question_id`). FastAPI resolves each once per request, so a
-route and its policy check share them.
+route and its policy check share them. deps.py imports only other domains' seams: a domain's
+own aliases (grading's `SubmissionDep`, practice's `InterviewDep`) are in its dependencies.py.
 """
 
 from __future__ import annotations
