@@ -1,4 +1,5 @@
-"""Shared test fixtures: a PostgreSQL database per xdist worker, Redis, and the CI rule.
+"""Shared test fixtures: databases per xdist worker reset after each test, Redis, and the CI
+rule.
 
 Without a reachable PostgreSQL the Postgres tests skip with one line of reason, except under
 CI=true, where they fail.
@@ -17,6 +18,7 @@ import uuid
 import zlib
 from collections.abc import AsyncIterator, Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -24,15 +26,12 @@ import asyncpg
 import httpx
 import pytest
 import redis
-from sqlalchemy import delete, text
+from sqlalchemy import select, text
 from sqlalchemy.exc import OperationalError
 
 from tests import factories
 from viva.app import create_app, prepare_database
-from viva.bank.models import Track
-from viva.bank.service import BUILTIN_TRACK
 from viva.db import Base, Database
-from viva.practice.models import MockTemplate
 from viva.settings import Settings
 
 PG_ADMIN_DSN = os.environ.get("VIVA_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -142,14 +141,14 @@ def redis_url() -> Iterator[str]:
 def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     path = tmp_path_factory.mktemp("db") / "viva.db"
     url = f"sqlite+aiosqlite:///{path}"
-    run_async(prepare_database(_settings(url, path.parent), migrate=True))
+    run_async(seed_database(_settings(url, path.parent)))
     return url
 
 
 @pytest.fixture(scope="session")
 def postgres_url(postgres_dsn: str, tmp_path_factory: pytest.TempPathFactory) -> str:
     url = postgres_dsn.replace("postgresql://", "postgresql+asyncpg://", 1)
-    run_async(prepare_database(_settings(url, tmp_path_factory.mktemp("pg")), migrate=True))
+    run_async(seed_database(_settings(url, tmp_path_factory.mktemp("pg"))))
     return url
 
 
@@ -179,19 +178,67 @@ def settings(db_url: str, tmp_path: Path, sql_postgres_url: str) -> Settings:
 
 @pytest.fixture
 async def database(settings: Settings) -> AsyncIterator[Database]:
-    """The test's database; afterwards every track but the built-in one is dropped and the
-    built-in one restored, so no state passes from one test to the next."""
+    """The test's database; afterwards it is reset to its seeded state (see `reset_database`),
+    so no state passes from one test to the next."""
     db = Database(settings.effective_database_url)
     yield db
     await db.dispose()
     await reset_database(settings)
 
 
+# Isolation: each xdist worker has databases of its own (a SQLite file, a PostgreSQL database),
+# migrated and seeded once per session. The rows the seed wrote are kept; after each test every
+# table is emptied and those rows written back, so the next test starts from the seeded state
+# whatever this one wrote or edited, and a table added later needs no entry here.
+
+
+@dataclass(frozen=True)
+class Seeded:
+    """A database's rows right after it was migrated and seeded."""
+
+    tables: dict[str, list[dict[str, Any]]]  # table name -> rows
+    search: list[dict[str, Any]]  # SQLite's FTS5 index (PostgreSQL's is a generated column)
+
+
+# Database URL -> its seeded rows: written once per database, when the session fixture that
+# owns it seeds it (a cache of the session's fixtures, not state of any test).
+SEEDED: dict[str, Seeded] = {}
+
+
+async def seed_database(settings: Settings) -> None:
+    """Migrate and seed a fresh database, and keep what the seed wrote for `reset_database`."""
+    url = settings.effective_database_url
+    await prepare_database(settings, migrate=True)
+    db = Database(url)
+    try:
+        SEEDED[url] = await read_rows(db)
+    finally:
+        await db.dispose()
+
+
+async def read_rows(db: Database) -> Seeded:
+    """Every row of the database (by primary key) and, on SQLite, of its search index."""
+    async with db.session() as session:
+        tables = {
+            table.name: [
+                dict(row._mapping)
+                for row in await session.execute(select(table).order_by(*table.primary_key))
+            ]
+            for table in Base.metadata.sorted_tables
+        }
+        search = []
+        if db.dialect == "sqlite":
+            found = await session.execute(
+                text("SELECT body, tags, question_id FROM question_search ORDER BY question_id")
+            )
+            search = [dict(row._mapping) for row in found]
+    return Seeded(tables=tables, search=search)
+
+
 async def reset_database(settings: Settings) -> None:
-    """Empty every table a test may write (all but the built-in content), drop imported
-    tracks and authored templates, and restore the built-in track. A grading thread of the
-    test's app that was still finishing can hold SQLite's write lock for a moment after the
-    app stopped: try again."""
+    """Empty every table and write the seeded rows back. A grading thread of the test's app
+    that was still finishing can hold SQLite's write lock for a moment after the app
+    stopped: try again."""
     for attempt in range(5):
         try:
             await _reset_database(settings)
@@ -202,31 +249,29 @@ async def reset_database(settings: Settings) -> None:
             await asyncio.sleep(2)
 
 
-# The built-in content survives a test (re-importing the seed every time would cost seconds);
-# every other table is emptied, so a table added later needs no entry here.
-KEPT_TABLES = {"tracks", "categories", "questions", "answers", "mock_templates"}
-
-
 async def _reset_database(settings: Settings) -> None:
-    db = Database(settings.effective_database_url)
+    url = settings.effective_database_url
+    seeded = SEEDED[url]  # a KeyError: this database was not made by seed_database
+    db = Database(url)
     try:
         async with db.session() as session:
             for table in reversed(Base.metadata.sorted_tables):  # children before parents
-                if table.name not in KEPT_TABLES:
-                    await session.execute(table.delete())
-            await session.execute(delete(Track).where(Track.slug != BUILTIN_TRACK))
-            await session.execute(delete(MockTemplate).where(MockTemplate.builtin.is_(False)))
-        if db.dialect == "sqlite":
-            async with db.session() as session:
-                await session.execute(
-                    text(
-                        "DELETE FROM question_search"
-                        " WHERE question_id NOT IN (SELECT id FROM questions)"
+                await session.execute(table.delete())
+            for table in Base.metadata.sorted_tables:
+                if rows := seeded.tables[table.name]:
+                    await session.execute(table.insert(), rows)
+            if db.dialect == "sqlite":
+                await session.execute(text("DELETE FROM question_search"))
+                if seeded.search:
+                    await session.execute(
+                        text(
+                            "INSERT INTO question_search (body, tags, question_id)"
+                            " VALUES (:body, :tags, :question_id)"
+                        ),
+                        seeded.search,
                     )
-                )
     finally:
         await db.dispose()
-    await prepare_database(settings, migrate=False)
 
 
 async def make_user(database: Database, settings: Settings, *, role: str) -> dict[str, str]:
@@ -284,8 +329,10 @@ def _free_port() -> int:
 
 @pytest.fixture
 def live_server(db_url: str, tmp_path: Path, sql_postgres_url: str) -> Iterator[str]:
-    """`viva serve` in its own process, on a free loopback port."""
+    """`viva serve` in its own process, on a free loopback port; once it has stopped, the
+    database is reset to its seeded state."""
     yield from serve(db_url, tmp_path, sql_postgres_url)
+    run_async(reset_database(_settings(db_url, tmp_path)))
 
 
 # A bound on a server's start (imports, migrations check, the sandbox), not a timing: over a

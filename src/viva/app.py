@@ -19,14 +19,14 @@ from viva.accounts import pages as account_pages
 from viva.accounts.auth import AUTH_CACHE_INFO, AuthCache, known_caller
 from viva.accounts.policy import POLICY, PolicyDep
 from viva.accounts.routes import router as accounts_router
-from viva.bank import service as bank_service
+from viva.bank.builtin import ensure_builtin
 from viva.bank.pages import router as bank_pages_router
 from viva.bank.routes import router as bank_router
 from viva.db import Database, upgrade_async
-from viva.deps import FinishedSubmissions
 from viva.errors import AuthFailed, VivaError, install_error_handlers
 from viva.events import SESSION_BUS, EventBus
 from viva.grading.catalogue import Catalogue
+from viva.grading.dependencies import FinishedSubmissions
 from viva.grading.pages import router as grading_pages_router
 from viva.grading.queue import GradingQueue, InProcessQueue
 from viva.grading.routes import router as grading_router
@@ -71,7 +71,7 @@ async def prepare_database(settings: Settings, *, migrate: bool) -> None:
     database = Database(settings.effective_database_url)
     try:
         async with database.session() as session:
-            report = await bank_service.ensure_builtin(session)
+            report = await ensure_builtin(session)
             await mock_templates.ensure_default_template(session)
         if report:
             log.info("builtin_track_loaded", track=report.track, summary=report.summary)

@@ -57,7 +57,7 @@ async def test_bad_accounts_are_refused_and_nothing_is_stored(
         async with database.session() as session:
             await accounts.create_user(session, username=username, password=password, role=role)
     async with database.session() as session:
-        assert await accounts.get_user_by_name(session, username=username) is None
+        assert await public.get_user_by_name(session, username=username) is None
 
 
 async def test_a_taken_username_is_a_conflict(database: Database) -> None:

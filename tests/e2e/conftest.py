@@ -95,6 +95,7 @@ def new_user(db_url: str, *, role: str = "candidate", password: str | None = Non
 def link_for(db_url: str, live_server: str, username: str) -> str:
     """A one-time sign-in link for an existing user."""
     from tests.conftest import run_async
+    from viva.accounts import public
     from viva.accounts import service as accounts
     from viva.db import Database
 
@@ -102,7 +103,7 @@ def link_for(db_url: str, live_server: str, username: str) -> str:
         database = Database(db_url)
         try:
             async with database.session() as session:
-                user = await accounts.require_user_named(session, username=username)
+                user = await public.require_user_named(session, username=username)
                 return await accounts.create_login_link(session, user=user)
         finally:
             await database.dispose()

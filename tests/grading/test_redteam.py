@@ -106,7 +106,7 @@ def is_palindrome(t):
 def test_a_submit_shows_nothing_the_code_produced_beside_hidden_tests(
     sandbox: SandboxRunner, palindrome: Challenge
 ) -> None:
-    from viva.grading.service import grade_source
+    from viva.grading.grader import grade_source
 
     submitted = grade_source(sandbox, palindrome, LEAK_HIDDEN_INPUTS, visible_only=False)
     shown = json.dumps([t.public() for t in submitted.tests]) + submitted.message
@@ -246,7 +246,7 @@ def retry_challenge() -> Challenge:
 def test_a_generic_forger_does_not_get_a_wrong_solution_accepted(
     name: str, sandbox: SandboxRunner, retry_challenge: Challenge
 ) -> None:
-    from viva.grading.service import grade_source
+    from viva.grading.grader import grade_source
 
     plain = grade_source(
         sandbox, retry_challenge, WRONG_RETRY.read_text("utf-8"), visible_only=False

@@ -11,8 +11,7 @@ from sqlalchemy import select
 from tests.conftest import Client
 from viva.accounts import security
 from viva.accounts import service as accounts
-from viva.bank.models import Question, Track
-from viva.bank.service import BUILTIN_TRACK
+from viva.bank.models import BUILTIN_TRACK, Question, Track
 from viva.db import Database
 from viva.practice import charts, review
 from viva.settings import Settings

@@ -8,8 +8,8 @@ from typer.testing import CliRunner
 
 from tests.conftest import run_async
 from viva.accounts import service as accounts
-from viva.bank.models import Question
-from viva.bank.service import BUILTIN_TRACK, require_track
+from viva.bank.models import BUILTIN_TRACK, Question
+from viva.bank.service import require_track
 from viva.cli import app
 from viva.db import Database
 from viva.practice import review

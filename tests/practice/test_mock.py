@@ -14,7 +14,8 @@ from viva.accounts import security
 from viva.accounts import service as accounts
 from viva.accounts.models import AuditEntry, User
 from viva.bank import repository
-from viva.bank.service import BUILTIN_TRACK
+from viva.bank.models import BUILTIN_TRACK
+from viva.clock import now
 from viva.db import Database
 from viva.practice import mock, mock_templates
 from viva.practice.models import MockTemplate, ReviewLog
@@ -136,16 +137,14 @@ async def test_time_running_out_submits_what_was_saved(
     iid = created.json()["id"]
     async with database.session() as session:
         interview = await mock.load(session, interview_id=iid)
-        await mock.start(
-            session, interview=interview, user=user, at=mock.now() - timedelta(minutes=5)
-        )
+        await mock.start(session, interview=interview, user=user, at=now() - timedelta(minutes=5))
         await mock.save(
             session,
             interview=interview,
             user=user,
             position=0,
             answer="draft",
-            at=mock.now() - timedelta(minutes=4, seconds=30),
+            at=now() - timedelta(minutes=4, seconds=30),
         )
     late = await client.put(
         f"/api/v1/mock/interviews/{iid}/items/0", json={"answer": "too late"}, headers=me

@@ -11,8 +11,7 @@ from sqlalchemy import select
 from tests.conftest import Client
 from tests.practice.test_mock import user_with_token
 from tests.practice.test_pages import sign_in
-from viva.bank.models import Category, Question, Track
-from viva.bank.service import BUILTIN_TRACK
+from viva.bank.models import BUILTIN_TRACK, Category, Question, Track
 from viva.db import Database
 from viva.settings import Settings
 

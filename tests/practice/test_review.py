@@ -9,7 +9,7 @@ from sqlalchemy import select
 from tests.conftest import Client
 from tests.practice.test_mock import user_with_token
 from viva.bank import repository
-from viva.bank.service import BUILTIN_TRACK
+from viva.bank.models import BUILTIN_TRACK
 from viva.db import Database
 from viva.practice import review
 from viva.practice.models import ReviewCard, ReviewLog

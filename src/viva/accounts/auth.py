@@ -25,6 +25,7 @@ from viva.accounts import public, security, service
 from viva.accounts.models import ApiKey, User
 from viva.accounts.roles import Role
 from viva.errors import AuthFailed, Forbidden
+from viva.infra import tokens
 from viva.infra.redis import RedisClient, RedisUnavailable
 from viva.infra.ttl import TtlMap
 from viva.settings import Settings
@@ -355,7 +356,7 @@ async def _active_user(
 async def _api_key_owner(
     cache: AuthCache | None, session: SessionSource, secret: str
 ) -> tuple[User, list[str]] | None:
-    digest = security.digest(secret)
+    digest = tokens.digest(secret)
     if cache is not None and (hit := cache.api_keys.get(digest)) is not None:
         user = await _active_user(cache, session, hit[0])
         return (user, list(hit[1])) if user is not None else None
@@ -379,7 +380,7 @@ def known_caller(cache: AuthCache, headers: list[tuple[bytes, bytes]], *, key: s
         row = cache.users.get(claims[0])
         return row is not None and row.token_version == claims[1]
     if api_key:
-        hit = cache.api_keys.get(security.digest(api_key.decode("latin-1")))
+        hit = cache.api_keys.get(tokens.digest(api_key.decode("latin-1")))
         return hit is not None and cache.users.get(hit[0]) is not None
     return False
 

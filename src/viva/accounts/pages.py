@@ -15,6 +15,7 @@ from viva.accounts.models import User
 from viva.accounts.roles import Role
 from viva.deps import SessionDep, SettingsDep, client_key
 from viva.errors import Conflict, InvalidAccount
+from viva.infra import tokens
 from viva.infra.ratelimit import RateLimiter
 from viva.web.cookies import CSRF_COOKIE, SESSION_COOKIE
 from viva.web.pages import render, render_private
@@ -52,7 +53,7 @@ def sign_in(response: Response, request: Request, user: User, key: str) -> None:
         samesite="lax",
         secure=secure,
     )
-    response.set_cookie(CSRF_COOKIE, security.new_secret(), samesite="lax", secure=secure)
+    response.set_cookie(CSRF_COOKIE, tokens.new_secret(), samesite="lax", secure=secure)
 
 
 def _login_page(
@@ -63,7 +64,7 @@ def _login_page(
     username: str = "",
     status: int = 200,
 ) -> Response:
-    csrf = request.cookies.get(CSRF_COOKIE) or security.new_secret()
+    csrf = request.cookies.get(CSRF_COOKIE) or tokens.new_secret()
     context = {"error": error, "next": next_url, "csrf": csrf, "username": username}
     response = render(request, "login.html", context, status=status)
     response.headers["Cache-Control"] = "no-store"
@@ -118,7 +119,7 @@ async def login(
 def _signup_page(
     request: Request, *, open_: bool, error: str = "", username: str = "", status: int = 200
 ) -> Response:
-    csrf = request.cookies.get(CSRF_COOKIE) or security.new_secret()
+    csrf = request.cookies.get(CSRF_COOKIE) or tokens.new_secret()
     context = {"error": error, "csrf": csrf, "open": open_, "username": username}
     response = render(request, "signup.html", context, status=status)
     response.headers["Cache-Control"] = "no-store"

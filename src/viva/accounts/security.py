@@ -1,8 +1,8 @@
-"""Passwords (Argon2 via pwdlib), JWT access tokens (pyjwt) and opaque secrets stored hashed."""
+"""Passwords (Argon2 via pwdlib) and JWT access tokens (pyjwt); opaque secrets stored hashed are
+viva.infra.tokens."""
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -30,14 +30,6 @@ def verify_password(password: str, hashed: str | None) -> bool:
 
 
 _DUMMY = _hasher.hash(secrets.token_urlsafe(16))
-
-
-def new_secret() -> str:
-    return secrets.token_urlsafe(32)
-
-
-def digest(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 def encode_token(

@@ -25,10 +25,11 @@ from viva.accounts.models import (
     RefreshToken,
     User,
 )
-from viva.accounts.public import get_user
+from viva.accounts.public import get_user, get_user_by_name
 from viva.accounts.roles import Role
 from viva.clock import now
 from viva.errors import AuthFailed, Conflict, Forbidden, InvalidAccount, LinkExpired, NotFound
+from viva.infra import tokens
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{2,39}$")
 
@@ -74,17 +75,6 @@ async def list_users(
     return list(await repository.list_users(session, order_by=order_by))
 
 
-async def get_user_by_name(session: AsyncSession, *, username: str) -> User | None:
-    return await repository.user_named(session, username=username.strip().lower())
-
-
-async def require_user_named(session: AsyncSession, *, username: str) -> User:
-    user = await get_user_by_name(session, username=username)
-    if user is None:
-        raise NotFound(f"no user '{username}'")
-    return user
-
-
 async def authenticate(session: AsyncSession, *, username: str, password: str) -> User | None:
     user = await get_user_by_name(session, username=username)
     hashed = user.password_hash if user is not None and user.is_active else None
@@ -97,11 +87,11 @@ async def password_signed_in(session: AsyncSession, *, user: User) -> None:
 
 
 async def issue_refresh(session: AsyncSession, *, user: User, family: str | None = None) -> str:
-    token = security.new_secret()
+    token = tokens.new_secret()
     session.add(
         RefreshToken(
             user_id=user.id,
-            token_hash=security.digest(token),
+            token_hash=tokens.digest(token),
             family=family or secrets.token_hex(16),
             expires_at=now() + security.REFRESH_TTL,
         )
@@ -113,7 +103,7 @@ async def issue_refresh(session: AsyncSession, *, user: User, family: str | None
 async def rotate_refresh(session: AsyncSession, *, token: str) -> tuple[User, str]:
     """Spend a refresh token for a new one. Reusing a spent token revokes its whole family:
     someone else holds a copy."""
-    row = await repository.refresh_token(session, token_hash=security.digest(token))
+    row = await repository.refresh_token(session, token_hash=tokens.digest(token))
     if row is None or row.expires_at < now():
         raise AuthFailed("the refresh token is not valid")
     if row.revoked_at is not None:
@@ -131,7 +121,7 @@ async def rotate_refresh(session: AsyncSession, *, token: str) -> tuple[User, st
 
 
 async def revoke_refresh(session: AsyncSession, *, token: str) -> None:
-    await repository.revoke_refresh_token(session, token_hash=security.digest(token), at=now())
+    await repository.revoke_refresh_token(session, token_hash=tokens.digest(token), at=now())
 
 
 async def sign_out_everywhere(session: AsyncSession, *, user_id: int) -> None:
@@ -202,12 +192,12 @@ async def _row_of(session: AsyncSession, *, user_id: int) -> User:
 async def create_api_key(
     session: AsyncSession, *, user: User, name: str, scopes: list[str]
 ) -> tuple[ApiKey, str]:
-    secret = "viva_" + security.new_secret()
+    secret = "viva_" + tokens.new_secret()
     key = ApiKey(
         user_id=user.id,
         name=name,
         prefix=secret[:12],
-        key_hash=security.digest(secret),
+        key_hash=tokens.digest(secret),
         scopes=scopes,
     )
     session.add(key)
@@ -232,7 +222,7 @@ async def revoke_api_key(session: AsyncSession, *, user: User, key_id: int) -> N
 
 
 async def user_for_api_key(session: AsyncSession, *, secret: str) -> tuple[User, list[str]] | None:
-    key = await repository.active_api_key(session, key_hash=security.digest(secret))
+    key = await repository.active_api_key(session, key_hash=tokens.digest(secret))
     if key is None:
         return None
     user = await get_user(session, user_id=key.user_id)
@@ -243,10 +233,10 @@ async def user_for_api_key(session: AsyncSession, *, secret: str) -> tuple[User,
 
 
 async def create_login_link(session: AsyncSession, *, user: User) -> str:
-    token = security.new_secret()
+    token = tokens.new_secret()
     session.add(
         LoginLink(
-            user_id=user.id, token_hash=security.digest(token), expires_at=now() + security.LINK_TTL
+            user_id=user.id, token_hash=tokens.digest(token), expires_at=now() + security.LINK_TTL
         )
     )
     await session.flush()
@@ -254,7 +244,7 @@ async def create_login_link(session: AsyncSession, *, user: User) -> str:
 
 
 async def use_login_link(session: AsyncSession, *, token: str) -> User:
-    link = await repository.login_link(session, token_hash=security.digest(token))
+    link = await repository.login_link(session, token_hash=tokens.digest(token))
     if link is None or link.used_at is not None or link.expires_at < now():
         raise LinkExpired(
             "this sign-in link is not valid any more; run `viva users link NAME` for a new one"

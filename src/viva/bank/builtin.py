@@ -8,11 +8,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from viva.bank import importing, repository
 from viva.bank.answers import ModelAnswer, load_answers
-from viva.bank.models import Track
+from viva.bank.models import BUILTIN_TRACK, Track
 from viva.bank.parser import clean_text, parse_markdown
 from viva.bank.schemas import ImportReport
 
-BUILTIN_TRACK = "python-fastapi-sql"
 BUILTIN_TITLE = "Python Developer (FastAPI + SQL)"
 BUILTIN_DESCRIPTION = (
     "100 interview questions in 10 sections: Python, FastAPI, SQL, microservices, REST, "

@@ -10,6 +10,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from viva.clock import now
 from viva.db import Base, UTCDateTime
 
+# The slug of the seed track Viva ships (bank/builtin.py loads it at start-up); the review deck,
+# mock templates and the CLI default to it.
+BUILTIN_TRACK = "python-fastapi-sql"
+
 
 class Track(Base):
     __tablename__ = "tracks"

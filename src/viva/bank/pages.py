@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import ValidationError
 
 from viva.bank import repository, service
+from viva.bank.models import BUILTIN_TRACK
 from viva.bank.repository import QuestionFilter
 from viva.bank.schemas import UNSET, QuestionIn
 from viva.deps import CacheDep, CatalogueDep, DbId, InterviewerUser, SessionDep
@@ -94,7 +95,7 @@ async def question_page(
     question = await service.get_question(session, question_id=question_id)
     track = await service.require_track(session, slug=question.track)
     practice = []
-    if question.track == service.BUILTIN_TRACK:
+    if question.track == BUILTIN_TRACK:
         practice = catalogue.for_seed(question.number)  # seam: the challenge catalogue
     context = {"q": question, "practice": practice, "track_title": track.title}
     return render(request, "question.html", context)
@@ -103,9 +104,7 @@ async def question_page(
 @router.get("/questions/by-number/{number}", response_class=HTMLResponse)
 async def question_by_number(number: int, session: SessionDep) -> Response:
     """The built-in track's question N (challenges link to the seed question they practise)."""
-    q = await service.get_question_by_number(
-        session, track_slug=service.BUILTIN_TRACK, number=number
-    )
+    q = await service.get_question_by_number(session, track_slug=BUILTIN_TRACK, number=number)
     return RedirectResponse(f"/questions/{q.id}", status_code=307)
 
 

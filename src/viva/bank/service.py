@@ -12,9 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from viva.accounts.audit import audit
 from viva.accounts.models import User
 from viva.bank import exporting, importing, repository
-from viva.bank.builtin import BUILTIN_TRACK, ensure_builtin, sync_builtin_answers
+from viva.bank.builtin import sync_builtin_answers
 from viva.bank.importing import Progress
-from viva.bank.models import Answer, Category, Question, Track
+from viva.bank.models import BUILTIN_TRACK, Answer, Category, Question, Track
 from viva.bank.parser import ParsedQuestion, slugify
 from viva.bank.schemas import (
     AnswerOut,
@@ -32,9 +32,6 @@ from viva.clock import now
 from viva.db import after_commit
 from viva.errors import ImportRejected, NotFound
 from viva.infra.cache import Cache
-
-# The seed track's slug and start-up loader are part of the bank's API.
-__all__ = ["BUILTIN_TRACK", "ensure_builtin"]
 
 
 def _invalidate_after_commit(session: AsyncSession, cache: Cache | None) -> None:

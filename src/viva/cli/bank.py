@@ -19,6 +19,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from viva.bank import service as bank
+from viva.bank.models import BUILTIN_TRACK
 from viva.bank.repository import QuestionFilter
 from viva.cli._common import console, ensure_schema, err, fail, run, run_with_cache
 from viva.errors import VivaError
@@ -124,7 +125,7 @@ def _import_preview(
 
 
 def export(
-    track: Annotated[str, typer.Option(help="Track slug")] = bank.BUILTIN_TRACK,
+    track: Annotated[str, typer.Option(help="Track slug")] = BUILTIN_TRACK,
     format: Annotated[str, typer.Option("--format", "-f", help="md, json or anki-tsv")] = "md",
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="File (default stdout)")
@@ -142,7 +143,7 @@ def export(
 
 @questions_app.command("list")
 def questions_list(
-    track: Annotated[str, typer.Option(help="Track slug")] = bank.BUILTIN_TRACK,
+    track: Annotated[str, typer.Option(help="Track slug")] = BUILTIN_TRACK,
     category: Annotated[str | None, typer.Option(help="Category slug")] = None,
     search: Annotated[str | None, typer.Option("--search", "-s", help="Full-text search")] = None,
     kind: Annotated[
@@ -170,7 +171,7 @@ def questions_list(
 @questions_app.command("show")
 def questions_show(
     number: Annotated[int, typer.Argument(help="Question number in the track")],
-    track: Annotated[str, typer.Option(help="Track slug")] = bank.BUILTIN_TRACK,
+    track: Annotated[str, typer.Option(help="Track slug")] = BUILTIN_TRACK,
     answer: Annotated[
         bool, typer.Option("--answer", "-a", help="Also print the model answer")
     ] = False,

@@ -15,8 +15,9 @@ from rich.panel import Panel
 from rich.table import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from viva.accounts import service as accounts
+from viva.accounts import public
 from viva.bank import service as bank
+from viva.bank.models import BUILTIN_TRACK
 from viva.bank.schemas import QuestionDetail
 from viva.cli._common import console, ensure_schema, err, fail, run
 from viva.clock import now
@@ -37,7 +38,7 @@ def progress(
     ensure_schema(Settings())
 
     async def load(session: AsyncSession) -> Any:
-        user = await accounts.require_user_named(session, username=username)
+        user = await public.require_user_named(session, username=username)
         catalogue = Catalogue()
         await catalogue.refresh(session)  # authored challenges count too
         return await compute(session, catalogue=catalogue, user_id=user.id)
@@ -117,7 +118,7 @@ def _show_model_answer(q: QuestionDetail) -> None:
 
 def practice(
     username: Annotated[str, typer.Option("--user", help="Whose reviews")] = "admin",
-    track: Annotated[str, typer.Option(help="Track slug")] = bank.BUILTIN_TRACK,
+    track: Annotated[str, typer.Option(help="Track slug")] = BUILTIN_TRACK,
     limit: Annotated[int, typer.Option(min=1, help="At most this many cards")] = 20,
 ) -> None:
     """Review due and new questions: answer, compare with the key points, rate yourself."""
@@ -129,7 +130,7 @@ def practice(
         database = Database(settings.effective_database_url)
         try:
             async with database.session() as session:
-                user = await accounts.require_user_named(session, username=username)
+                user = await public.require_user_named(session, username=username)
                 user_id, deck = user.id, await bank.require_track(session, slug=track)
                 entries, total = await review.queue(
                     session, user_id=user_id, track=deck, at=now(), limit=limit

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from viva.accounts import public
 from viva.accounts import service as accounts
 from viva.accounts.roles import Role
 from viva.cli._common import console, ensure_schema, run
@@ -37,7 +38,7 @@ def users_link(
     ensure_schema(settings)
 
     async def make(session: AsyncSession) -> str:
-        user = await accounts.require_user_named(session, username=username)
+        user = await public.require_user_named(session, username=username)
         return await accounts.create_login_link(session, user=user)
 
     token = run(make)

@@ -12,9 +12,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from viva.accounts.auth import require_role, resolve
 from viva.accounts.roles import Role
-from viva.deps import CacheDep, CatalogueDep, ChallengeDep, GradingDep, SessionDep, SettingsDep
+from viva.deps import CacheDep, CatalogueDep, ChallengeDep, SessionDep, SettingsDep
 from viva.errors import VivaError
 from viva.grading import authoring
+from viva.grading.dependencies import GradingDep
 from viva.grading.details import detail
 from viva.grading.grader import grading_unavailable
 from viva.web.pages import DIFFICULTIES, render, render_private

@@ -12,13 +12,12 @@ from viva.deps import (
     CatalogueDep,
     ChallengeDep,
     DatabaseDep,
-    GradingDep,
     SessionDep,
-    SubmissionDep,
     SubmissionLimit,
 )
 from viva.errors import problem_responses
 from viva.grading import authoring, service
+from viva.grading.dependencies import GradingDep, SubmissionDep
 from viva.grading.details import detail
 from viva.grading.models import SubmissionStatus
 from viva.grading.schemas import (

@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from viva.accounts.models import User
 from viva.accounts.public import candidates_of
 from viva.accounts.roles import Role
-from viva.bank.service import BUILTIN_TRACK
+from viva.bank.models import BUILTIN_TRACK
 from viva.clock import now
 from viva.deps import DbId, SessionDep, SettingsDep
 from viva.errors import Conflict, Forbidden, InvalidMock, MockError

@@ -10,8 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from viva.accounts.audit import audit
 from viva.accounts.models import User
-from viva.bank.models import Question
-from viva.bank.service import BUILTIN_TRACK, find_track, require_track, track_categories
+from viva.bank.models import BUILTIN_TRACK, Question
+from viva.bank.service import find_track, require_track, track_categories
 from viva.errors import Conflict, InvalidMock, NotFound
 from viva.practice import repository
 from viva.practice.models import MockTemplate

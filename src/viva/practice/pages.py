@@ -12,7 +12,8 @@ from viva.accounts.auth import require_role, resolve
 from viva.accounts.models import User
 from viva.accounts.public import candidates_of, get_user, may_see_work_of
 from viva.accounts.roles import Role
-from viva.bank.service import BUILTIN_TRACK, require_question, require_track
+from viva.bank.models import BUILTIN_TRACK
+from viva.bank.service import require_question, require_track
 from viva.clock import now
 from viva.deps import CatalogueDep, DbId, SessionDep, SettingsDep
 from viva.errors import NotFound

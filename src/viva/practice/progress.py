@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from viva.bank import service as bank
+from viva.bank.models import BUILTIN_TRACK
 from viva.grading.catalogue import Catalogue
 from viva.grading.service import graded_of_user
 from viva.practice import repository
@@ -17,7 +18,7 @@ from viva.practice.schemas import CategoryProgress, HistoryItem, Progress
 
 
 async def _category_of_seed_question(session: AsyncSession) -> dict[int, str]:
-    track = await bank.find_track(session, slug=bank.BUILTIN_TRACK)
+    track = await bank.find_track(session, slug=BUILTIN_TRACK)
     if track is None:
         return {}
     questions = await bank.track_questions(session, track_id=track.id)

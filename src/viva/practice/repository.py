@@ -13,8 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
 from viva.accounts.models import Attempt
-from viva.bank.models import Question, Track
-from viva.bank.service import BUILTIN_TRACK
+from viva.bank.models import BUILTIN_TRACK, Question, Track
 from viva.practice.models import (
     MockInterview,
     MockItem,

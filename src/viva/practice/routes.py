@@ -7,7 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request, Response
 
 from viva.accounts.public import may_see_work_of
-from viva.bank.service import BUILTIN_TRACK, require_track
+from viva.bank.models import BUILTIN_TRACK
+from viva.bank.service import require_track
 from viva.clock import now
 from viva.deps import CatalogueDep, CurrentPrincipal, DbId, SessionDep, SettingsDep
 from viva.errors import NotFound, problem_responses

@@ -8,8 +8,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from viva.accounts import public, security
-from viva.accounts import service as accounts
+from viva.accounts import public
 from viva.accounts.audit import audit
 from viva.accounts.models import User
 from viva.bank import service as bank
@@ -17,6 +16,7 @@ from viva.clock import now
 from viva.db import Database
 from viva.errors import Forbidden, NotFound, VivaError
 from viva.events import InterviewInvited, publish_in
+from viva.infra import tokens
 from viva.rooms import repository
 from viva.rooms.models import Room, RoomEvent
 from viva.rooms.schemas import PrivateIn, PrivateOut, RoomIn, RoomOut, RoomRole
@@ -41,18 +41,18 @@ async def open_room(
     """A new room; also the invite token (shown once) when asked."""
     candidate_id: int | None = None
     if body.candidate:
-        candidate = await accounts.require_user_named(session, username=body.candidate)
+        candidate = await public.require_user_named(session, username=body.candidate)
         if not await public.may_see_work_of(session, viewer=interviewer, owner_id=candidate.id):
             raise Forbidden(f"{body.candidate} is not one of your candidates")
         candidate_id = candidate.id
     if body.question_id is not None:
         await bank.require_question(session, question_id=body.question_id)  # 404 if unknown
-    token = security.new_secret() if body.invite else None
+    token = tokens.new_secret() if body.invite else None
     room = Room(
         title=body.title,
         interviewer_id=interviewer.id,
         candidate_id=candidate_id,
-        invite_hash=security.digest(token) if token else None,
+        invite_hash=tokens.digest(token) if token else None,
         invite_expires_at=now() + timedelta(hours=INVITE_HOURS) if token else None,
         challenge_slug=body.challenge,
         question_id=body.question_id,
@@ -109,7 +109,7 @@ def require_interviewer(room: Room, role: RoomRole) -> None:
 
 
 async def accept_invite(session: AsyncSession, *, token: str, user: User) -> Room:
-    room = await repository.by_invite(session, invite_hash=security.digest(token))
+    room = await repository.by_invite(session, invite_hash=tokens.digest(token))
     if room is None:
         raise NotFound("this invite link is not valid")
     if room.interviewer_id == user.id:
