@@ -19,7 +19,7 @@ import json
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from viva.infra.redis import RedisClient
@@ -36,9 +36,15 @@ class Notice:
     user_id: int
     type: str
     data: dict[str, Any]
+    # The WebSocket frame, encoded once: a broadcast sends the same text to every socket.
+    text: str = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        text = json.dumps({"id": self.id, "type": self.type, "data": self.data})
+        object.__setattr__(self, "text", text)
 
     def frame(self) -> str:
-        return json.dumps({"id": self.id, "type": self.type, "data": self.data})
+        return self.text
 
 
 def _order(notice_id: str) -> tuple[int, int]:
