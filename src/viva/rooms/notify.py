@@ -160,7 +160,11 @@ class Subscription:
 class Notifier:
     """The notification hub of one process (on `app.state.notifier`)."""
 
-    def __init__(self, *, redis: RedisClient | None = None, prefix: str = "viva") -> None:
+    def __init__(
+        self, *, redis: RedisClient | None = None, prefix: str = "viva", publish_only: bool = False
+    ) -> None:
+        # publish_only: a process with no sockets of its own (`viva worker`) only publishes
+        self._publish_only = publish_only and redis is not None
         self._subscribers: dict[int, set[Subscription]] = {}
         self._recent: dict[int, deque[tuple[float, Notice]]] = {}
         self._sequence = itertools.count(1)
@@ -210,8 +214,9 @@ class Notifier:
             # Published, and subscribed: delivered here when the listener hears it back.
             # Otherwise (breaker open, or the subscription is being re-established) this
             # process's own clients get it directly.
-            if await self._redis.publish(self._channel, payload) and self._listening:
-                return notice
+            published = await self._redis.publish(self._channel, payload)
+            if (published and self._listening) or self._publish_only:
+                return notice  # a worker's notice lost while Redis is down is not retried
         self._deliver(notice)
         return notice
 
