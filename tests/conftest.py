@@ -320,7 +320,7 @@ def serve(db_url: str, tmp_path: Path, sql_postgres_url: str, **env_extra: str) 
         yield url
     finally:
         proc.terminate()
-        proc.wait(timeout=20)
+        proc.wait(timeout=60)  # shutting down can take long on a loaded host too
         log.close()
 
 
