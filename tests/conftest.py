@@ -377,7 +377,7 @@ def serve(
         yield url
     finally:
         proc.terminate()
-        proc.wait(timeout=20)
+        proc.wait(timeout=60)  # shutting down can take long on a loaded host too
         log.close()
 
 

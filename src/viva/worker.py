@@ -30,6 +30,8 @@ from viva.infra.metrics import Metrics
 from viva.infra.redis import OUTAGE, RedisClient
 from viva.judge0 import jobs as judge0_jobs
 from viva.practice import subscribers as practice_subscribers
+from viva.rooms import subscribers as room_subscribers
+from viva.rooms.notify import Notifier
 from viva.settings import Settings
 
 
@@ -54,12 +56,17 @@ async def run_worker(settings: Settings, *, slots: int | None = None) -> None:
     if not settings.redis_url:
         raise SystemExit("viva worker needs VIVA_REDIS_URL (the grading stream)")
     database = Database(settings.effective_database_url)
+    redis = RedisClient(settings.redis_url)
     events = EventBus()
     practice_subscribers.subscribe(events, fuzz=settings.review_fuzzing)
+    # A verdict graded here reaches its author's socket on whichever API process holds it:
+    # the notice goes out through Redis (this process holds no sockets).
+    room_subscribers.subscribe(
+        events, Notifier(redis=redis, prefix=settings.cache_prefix, publish_only=True)
+    )
     grading = GradingContext.build(
         settings=settings, database=database, catalogue=Catalogue(), events=events
     )
-    redis = RedisClient(settings.redis_url)
     consumer = f"{socket.gethostname()}-{os.getpid()}"
     broker = build_broker(settings, consumer=consumer)
     broker.is_worker_process = True

@@ -144,6 +144,24 @@ async def until(predicate: Any, seconds: float = 10.0) -> None:
         await asyncio.sleep(0.05)
 
 
+@asynccontextmanager
+async def pinging(*sockets: Any) -> AsyncIterator[None]:
+    """Ping the control channels every 20 s, as the room page does (every 25 s): a run that
+    takes over 90 s on a loaded host must not end them as idle (4408)."""
+
+    async def ping() -> None:
+        while True:
+            await asyncio.sleep(20)
+            for ws in sockets:
+                await ws.send(json.dumps({"type": "ping"}))
+
+    task = asyncio.create_task(ping())
+    try:
+        yield
+    finally:
+        task.cancel()
+
+
 async def drain(ws: Any, seconds: float = 0.5) -> list[dict[str, Any]]:
     frames = []
     try:
@@ -316,6 +334,7 @@ async def test_a_run_in_the_room_reaches_both_with_the_same_verdict(
         ) as notices,
         yjs_peer(server, room_id, candidate) as (doc, _),
         httpx.AsyncClient(base_url=server, timeout=120) as c,
+        pinging(cand, inter),
     ):
         code = doc.get("code", type=Text)
         with doc.transaction():

@@ -72,6 +72,12 @@ def serve(
         # wsproto holds an idle WebSocket in about half the memory of the `websockets`
         # implementation (measured: README "Live interview rooms", bench/bench_ws.py).
         ws="wsproto",
+        # No permessage-deflate: browsers offer it, and each socket that has sent one
+        # compressed frame keeps a zlib context (about 90 KB) for good; Viva's frames are
+        # small JSON and Yjs updates. Frames over 1 MiB are refused before they are buffered
+        # (a document frame may be 512 KB, a control frame 4 KB).
+        ws_per_message_deflate=False,
+        ws_max_size=1 << 20,
     )
     if settings.judge0_port is None:
         _serve(config, [])

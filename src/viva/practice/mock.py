@@ -7,6 +7,7 @@ invites a candidate, scores every key point on a 1-4 rubric and releases the rep
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import random
 import secrets
@@ -22,7 +23,7 @@ from viva.accounts.roles import Role
 from viva.clock import now
 from viva.errors import Forbidden, InvalidMock, MockError, NotFound
 from viva.practice import mock_notices, repository, review
-from viva.practice.matcher import answer_synonyms, match_key_points
+from viva.practice.matcher import covered_points
 from viva.practice.mock_templates import draw, get_template
 from viva.practice.models import MockInterview, MockItem
 
@@ -274,8 +275,8 @@ async def submit(
     interview.opened_at = None
     for item in interview.items:
         points = item.question.answer.key_points if item.question.answer else []
-        synonyms = answer_synonyms(points)
-        item.covered = [m.covered for m in match_key_points(item.answer, points, synonyms=synonyms)]
+        # in a thread: the matcher's first use in a process builds its tables (seconds of CPU)
+        item.covered = await asyncio.to_thread(covered_points, item.answer, points)
     if interview.interviewer_id is None:
         # Alone: the matcher's score is the report, and weak answers come back in review.
         interview.status = "released"

@@ -19,7 +19,7 @@ import json
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from viva.infra.redis import RedisClient
@@ -36,9 +36,15 @@ class Notice:
     user_id: int
     type: str
     data: dict[str, Any]
+    # The WebSocket frame, encoded once: a broadcast sends the same text to every socket.
+    text: str = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        text = json.dumps({"id": self.id, "type": self.type, "data": self.data})
+        object.__setattr__(self, "text", text)
 
     def frame(self) -> str:
-        return json.dumps({"id": self.id, "type": self.type, "data": self.data})
+        return self.text
 
 
 def _order(notice_id: str) -> tuple[int, int]:
@@ -154,7 +160,11 @@ class Subscription:
 class Notifier:
     """The notification hub of one process (on `app.state.notifier`)."""
 
-    def __init__(self, *, redis: RedisClient | None = None, prefix: str = "viva") -> None:
+    def __init__(
+        self, *, redis: RedisClient | None = None, prefix: str = "viva", publish_only: bool = False
+    ) -> None:
+        # publish_only: a process with no sockets of its own (`viva worker`) only publishes
+        self._publish_only = publish_only and redis is not None
         self._subscribers: dict[int, set[Subscription]] = {}
         self._recent: dict[int, deque[tuple[float, Notice]]] = {}
         self._sequence = itertools.count(1)
@@ -204,8 +214,9 @@ class Notifier:
             # Published, and subscribed: delivered here when the listener hears it back.
             # Otherwise (breaker open, or the subscription is being re-established) this
             # process's own clients get it directly.
-            if await self._redis.publish(self._channel, payload) and self._listening:
-                return notice
+            published = await self._redis.publish(self._channel, payload)
+            if (published and self._listening) or self._publish_only:
+                return notice  # a worker's notice lost while Redis is down is not retried
         self._deliver(notice)
         return notice
 

@@ -8,7 +8,9 @@ unit of work of its own, then lets it go.
 Refusals are close codes, sent before or right after accepting:
 4401 not signed in or bad credentials, 4403 wrong Origin for a cookie, 4404 no such room
 (or not yours: strangers cannot probe room ids), 4410 the room is closed,
-4408 idle for too long, 1008 too many messages, 1009 a frame too big.
+4408 idle for too long (90 s on a room's control channel, 6 minutes on a notification
+socket), 1008 too many messages, 1009 a frame too big, 1013 a notification stream too far
+behind.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from viva.rooms.schemas import RoomRole
 CONTROL_MAX_BYTES = 4096
 CONTROL_PER_SECOND = 20
 IDLE_SECONDS = 90.0  # the page pings every 25 s
+NOTIFY_IDLE_SECONDS = IDLE_SECONDS * 4  # a notification socket that sends nothing at all
 SSE_KEEPALIVE_SECONDS = 20.0
 
 
@@ -257,8 +260,12 @@ async def notifications_socket(websocket: WebSocket) -> None:
     )
     try:
         while True:
-            async with asyncio.timeout(IDLE_SECONDS * 4):  # no task per wait, unlike wait_for
-                message = await websocket.receive()
+            try:
+                async with asyncio.timeout(NOTIFY_IDLE_SECONDS):  # no task per wait
+                    message = await websocket.receive()
+            except TimeoutError:
+                await websocket.close(4408, "idle for too long")
+                break
             if message["type"] == "websocket.disconnect":
                 break
             raw = message.get("text") or ""
@@ -267,7 +274,7 @@ async def notifications_socket(websocket: WebSocket) -> None:
                 break
             if raw == '{"type":"ping"}':
                 await websocket.send_text('{"type":"pong"}')
-    except (TimeoutError, WebSocketDisconnect, RuntimeError):
+    except (WebSocketDisconnect, RuntimeError):
         pass
     finally:
         sub.close()

@@ -96,5 +96,13 @@ __all__ = [
     "PointMatch",
     "answer_synonyms",
     "coverage",
+    "covered_points",
     "match_key_points",
 ]
+
+
+def covered_points(answer: str, key_points: list[str]) -> list[bool]:
+    """Which key points `answer` covers, with the shipped answer's own synonyms (pure: safe
+    to run in a thread)."""
+    synonyms = answer_synonyms(key_points)
+    return [m.covered for m in match_key_points(answer, key_points, synonyms=synonyms)]
