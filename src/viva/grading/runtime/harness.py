@@ -22,6 +22,7 @@ from typing import Any
 
 import guard as _guard
 import separate as _separate
+import separate_wire as _separate_wire
 from testkit import Capture as _Capture
 from testkit import FakeClock
 
@@ -284,7 +285,7 @@ def run(job: dict[str, Any], out: Any) -> None:
                 module = _fresh_module(code)
                 steps = RUNNERS[test["kind"]](test, module)
             record: dict[str, Any] = {"test": test["id"], "steps": steps}
-        except _separate.SolutionError as exc:
+        except _separate_wire.SolutionError as exc:
             record = {"test": test["id"], "error": exc.text[-2000:], "kind": "runtime"}
         except MemoryError:
             record = {"test": test["id"], "error": "MemoryError", "kind": "memory"}

@@ -14,100 +14,25 @@ what was sent, the solution process's memory) is counted where candidate code ca
 from __future__ import annotations
 
 import asyncio
-import base64
 import json
 import os
 import re
 import signal
 import socket
 import sqlite3
-import struct
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
+from separate_solution import drive, serve_solution
+from separate_wire import SolutionError, Wire, pack, unpack
+
 EXPLAIN = re.compile(r"\bexplain\b", re.IGNORECASE)
-MAX_MESSAGE = 16 << 20  # bytes the solution's process may send in one message
-HEADER = struct.Struct(">I")
-
-
-class SolutionError(Exception):
-    """The solution failed (or its process ended) while the test waited for it; `text` is
-    what the report shows (the traceback of the solution's own frames)."""
-
-    def __init__(self, text: str) -> None:
-        super().__init__(text)
-        self.text = text
-
-
-def _pack(value: Any) -> Any:
-    """Values crossing the socket: JSON data, with bytes tagged and tuples as lists."""
-    if isinstance(value, (bytes, bytearray, memoryview)):
-        return {"$bytes": base64.b64encode(bytes(value)).decode()}
-    if isinstance(value, (list, tuple)):
-        return [_pack(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): _pack(v) for k, v in value.items()}
-    if value is None or isinstance(value, (bool, int, float, str)):
-        return value
-    raise TypeError(f"{type(value).__name__} cannot cross to the other process")
-
-
-def _unpack(value: Any) -> Any:
-    if type(value) is list:
-        return [_unpack(v) for v in value]
-    if type(value) is dict:
-        if len(value) == 1 and type(value.get("$bytes")) is str:
-            return base64.b64decode(value["$bytes"])
-        return {k: _unpack(v) for k, v in value.items()}
-    return value
-
-
-class _Wire:
-    """Length-prefixed JSON messages on one end of the socket pair."""
-
-    def __init__(self, sock: socket.socket) -> None:
-        self.sock = sock
-
-    def send(self, message: dict[str, Any]) -> None:
-        data = json.dumps(message, separators=(",", ":")).encode()
-        self.sock.sendall(HEADER.pack(len(data)) + data)
-
-    def recv(self) -> dict[str, Any] | None:
-        head = self._exactly(HEADER.size)
-        if head is None:
-            return None
-        (size,) = HEADER.unpack(head)
-        if size > MAX_MESSAGE:
-            raise SolutionError(f"the solution's process sent {size} bytes in one message")
-        data = self._exactly(size)
-        if data is None:
-            return None
-        try:
-            message = json.loads(data)
-        except ValueError:
-            raise SolutionError("the solution's process sent a malformed message") from None
-        if type(message) is not dict:
-            raise SolutionError("the solution's process sent a malformed message")
-        return message
-
-    def _exactly(self, size: int) -> bytes | None:
-        chunks, left = [], size
-        while left:
-            chunk = self.sock.recv(min(left, 1 << 20))
-            if not chunk:
-                return None
-            chunks.append(chunk)
-            left -= len(chunk)
-        return b"".join(chunks)
-
-
-# ---------------------------------------------------------------- the test's side
 
 
 class _Link:
     """The harness's end: asks the solution's process and serves its requests meanwhile."""
 
-    def __init__(self, wire: _Wire, pid: int) -> None:
+    def __init__(self, wire: Wire, pid: int) -> None:
         self.wire, self.pid = wire, pid
         self.served: list[Any] = []
         self.closed = self.reaped = False
@@ -124,7 +49,7 @@ class _Link:
         if isinstance(value, sqlite3.Connection):
             return {"$served": self.keep(value), "type": "sqlite"}
         if value is None or isinstance(value, (bool, int, float, str, bytes, list, tuple)):
-            return _pack(value)
+            return pack(value)
         methods = [
             name
             for name, attr in vars(type(value)).items()
@@ -142,7 +67,7 @@ class _Link:
                 raise SolutionError(self._ended())
             op = message.get("op")
             if op == "done":
-                return _unpack(message.get("value"))
+                return unpack(message.get("value"))
             if op == "error":
                 text = message.get("text")
                 raise SolutionError(text if type(text) is str else "the solution failed")
@@ -163,7 +88,7 @@ class _Link:
 
     def _answer(self, message: dict[str, Any]) -> dict[str, Any]:
         try:
-            return {"ok": _pack(self._perform(message))}
+            return {"ok": pack(self._perform(message))}
         except (sqlite3.Error, ValueError, TypeError, KeyError, OverflowError) as exc:
             name = type(exc).__name__
             return {"raised": name, "module": type(exc).__module__, "text": str(exc)[:2000]}
@@ -176,7 +101,7 @@ class _Link:
 
     def _perform(self, message: dict[str, Any]) -> Any:
         op, target, name = message.get("op"), self._target(message), message.get("m")
-        args = _unpack(message.get("a", []))
+        args = unpack(message.get("a", []))
         if type(args) is not list:
             raise TypeError("arguments are a list")
         if op == "sql" and isinstance(target, (sqlite3.Connection, sqlite3.Cursor)):
@@ -184,7 +109,7 @@ class _Link:
         if op == "event" and isinstance(target, _Events) and name in ("start", "body"):
             return getattr(target, name)(*args)
         if op == "call" and not isinstance(target, (sqlite3.Connection, sqlite3.Cursor, _Events)):
-            kwargs = _unpack(message.get("k", {}))
+            kwargs = unpack(message.get("k", {}))
             if type(name) is not str or name.startswith("_") or type(kwargs) is not dict:
                 raise TypeError(f"{type(target).__name__} has no method {name!r} to call")
             if not callable(vars(type(target)).get(name)):
@@ -319,7 +244,7 @@ class TestClient:
     def request(self, method: str, url: str, **kwargs: Any) -> Response:
         allowed = {k: kwargs[k] for k in ("json", "params", "headers") if kwargs.get(k)}
         command = {"cmd": "request", "client": self.ref, "method": method, "url": url}
-        return Response(self.link.ask({**command, **_pack(allowed)}))
+        return Response(self.link.ask({**command, **pack(allowed)}))
 
     def get(self, url: str, **kwargs: Any) -> Response:
         return self.request("GET", url, **kwargs)
@@ -412,7 +337,7 @@ def warm() -> None:
     client.get("/warm/x")
     client.put("/warm/1", json={"name": "w"}).json()
     client.get("/warm.csv")
-    asyncio.run(_drive(app, "/warm.csv", "", lambda *_: None))
+    asyncio.run(drive(app, "/warm.csv", "", lambda *_: None))
 
 
 def run_test(
@@ -434,12 +359,12 @@ def run_test(
             mine.close()
             for fd in child_closes:
                 os.close(fd)
-            _serve_solution(_Wire(theirs), code, fresh_module, describe, output)
+            serve_solution(Wire(theirs), code, fresh_module, describe, output)
             code_ = 0
         finally:
             os._exit(code_)
     theirs.close()
-    link = _Link(_Wire(mine), pid)
+    link = _Link(Wire(mine), pid)
     try:
         ready = link.wire.recv()
         if ready is None:
@@ -452,328 +377,3 @@ def run_test(
         printed = link.close()
         if printed:
             output.write(printed)
-
-
-# ---------------------------------------------------------------- the solution's side
-
-
-class _Row(tuple):  # type: ignore[type-arg]
-    """What `row_factory = sqlite3.Row` gives over the served connection: a tuple that is
-    also indexed by column name (case-insensitively), with `keys()`."""
-
-    names: tuple[str, ...] = ()
-
-    def __getitem__(self, key: Any) -> Any:
-        if isinstance(key, str):
-            folded = [n.casefold() for n in self.names]
-            if key.casefold() not in folded:
-                raise IndexError(f"No item with that key: {key!r}")
-            key = folded.index(key.casefold())
-        return tuple.__getitem__(self, key)
-
-    def keys(self) -> list[str]:
-        return list(self.names)
-
-
-class Cursor:
-    """A cursor of the test's connection; rows are fetched from the test's process as they
-    are asked for (iteration takes 50 at a time)."""
-
-    arraysize = 1
-
-    def __init__(self, connection: Connection, handle: int | None = None) -> None:
-        self.connection = connection
-        self._handle = handle
-        self._rows: list[Any] = []
-        self._done = handle is None
-        self.description: Any = None
-        self.rowcount, self.lastrowid = -1, None
-
-    def _run(self, method: str, *args: Any) -> Cursor:
-        link = self.connection._link
-        target = self.connection._handle if self._handle is None else self._handle
-        state = link.request({"op": "sql", "h": target, "m": method, "a": list(args)})
-        if state["cursor"] is not None:
-            self._handle = state["cursor"]
-        self._rows, self._done = [], state["description"] is None
-        self.description = state["description"]
-        self.rowcount, self.lastrowid = state["rowcount"], state["lastrowid"]
-        return self
-
-    def execute(self, sql: str, parameters: Any = ()) -> Cursor:
-        if isinstance(parameters, dict):
-            return self._run("execute", sql, parameters)
-        return self._run("execute", sql, list(parameters))
-
-    def executemany(self, sql: str, seq: Any) -> Cursor:
-        return self._run("executemany", sql, [list(p) for p in seq])
-
-    def executescript(self, script: str) -> Cursor:
-        return self._run("executescript", script)
-
-    def _fetch(self, size: int) -> list[Any]:
-        if self._done or self._handle is None:
-            return []
-        link = self.connection._link
-        rows = link.request({"op": "sql", "h": self._handle, "m": "fetch", "a": [size]})
-        if size < 0 or len(rows) < size:
-            self._done = True
-        return [self._make(r) for r in rows]
-
-    def _make(self, row: list[Any]) -> Any:
-        factory = self.connection.row_factory
-        if factory is None:
-            return tuple(row)
-        if factory is sqlite3.Row:
-            made = _Row(row)
-            made.names = tuple(d[0] for d in self.description or ())
-            return made
-        return factory(self, tuple(row))
-
-    def fetchone(self) -> Any:
-        if not self._rows:
-            self._rows = self._fetch(1)
-        return self._rows.pop(0) if self._rows else None
-
-    def fetchmany(self, size: int | None = None) -> list[Any]:
-        size = self.arraysize if size is None else size
-        taken, self._rows = self._rows[:size], self._rows[size:]
-        if len(taken) < size:
-            taken += self._fetch(size - len(taken))
-        return taken
-
-    def fetchall(self) -> list[Any]:
-        taken, self._rows = self._rows, []
-        return taken + self._fetch(-1)
-
-    def __iter__(self) -> Iterator[Any]:
-        return self
-
-    def __next__(self) -> Any:
-        if not self._rows:
-            self._rows = self._fetch(50)
-        if not self._rows:
-            raise StopIteration
-        return self._rows.pop(0)
-
-    def close(self) -> None:
-        if self._handle is not None and not self._done:
-            self.connection._link.request({"op": "sql", "h": self._handle, "m": "close"})
-        self._rows, self._done = [], True
-
-    def __enter__(self) -> Cursor:
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.close()
-
-
-class Connection:
-    """The test's SQLite connection, served from the test's process: execute,
-    executemany, executescript, cursor, commit, rollback, `with conn:`, row_factory.
-    The test's own hooks on it (trace, progress, authorizer) are not reachable from here."""
-
-    def __init__(self, link: _SolutionLink, handle: int) -> None:
-        self._link, self._handle = link, handle
-        self.row_factory: Any = None
-
-    def cursor(self) -> Cursor:
-        return Cursor(self)
-
-    def execute(self, sql: str, parameters: Any = ()) -> Cursor:
-        return Cursor(self).execute(sql, parameters)
-
-    def executemany(self, sql: str, seq: Any) -> Cursor:
-        return Cursor(self).executemany(sql, seq)
-
-    def executescript(self, script: str) -> Cursor:
-        return Cursor(self).executescript(script)
-
-    def commit(self) -> None:
-        self._link.request({"op": "sql", "h": self._handle, "m": "commit"})
-
-    def rollback(self) -> None:
-        self._link.request({"op": "sql", "h": self._handle, "m": "rollback"})
-
-    @property
-    def in_transaction(self) -> bool:
-        return bool(self._link.request({"op": "sql", "h": self._handle, "m": "state"})[0])
-
-    @property
-    def total_changes(self) -> int:
-        return int(self._link.request({"op": "sql", "h": self._handle, "m": "state"})[1])
-
-    def close(self) -> None:
-        """The connection is the test's: closing it here is a no-op."""
-
-    def __enter__(self) -> Connection:
-        return self
-
-    def __exit__(self, kind: Any, *_: Any) -> None:
-        self.rollback() if kind is not None else self.commit()
-
-
-class Served:
-    """A test's object (a Redis-like store): its public methods, called in the test's
-    process with plain data."""
-
-    def __init__(self, link: _SolutionLink, handle: int, methods: list[str]) -> None:
-        object.__setattr__(self, "_link", link)
-        object.__setattr__(self, "_handle", handle)
-        object.__setattr__(self, "_methods", frozenset(methods))
-
-    def __getattr__(self, name: str) -> Any:
-        if name not in self._methods:
-            raise AttributeError(name)
-
-        def method(*args: Any, **kwargs: Any) -> Any:
-            message = {"op": "call", "h": self._handle, "m": name, "a": list(args), "k": kwargs}
-            return self._link.request(message)
-
-        return method
-
-
-class _SolutionLink:
-    def __init__(self, wire: _Wire) -> None:
-        self.wire = wire
-
-    def request(self, message: dict[str, Any]) -> Any:
-        self.wire.send(_pack(message))
-        answer = self.wire.recv()
-        if answer is None:
-            raise SystemExit(0)  # the test is over
-        if "raised" in answer:
-            raise _error(answer)
-        return _unpack(answer.get("ok"))
-
-
-def _error(answer: dict[str, Any]) -> Exception:
-    name, text = str(answer.get("raised")), str(answer.get("text", ""))
-    if answer.get("module") == "sqlite3" and isinstance(getattr(sqlite3, name, None), type):
-        kind = getattr(sqlite3, name)
-        if issubclass(kind, Exception):
-            return kind(text)  # type: ignore[no-any-return]
-    builtin = {"ValueError": ValueError, "TypeError": TypeError, "KeyError": KeyError}
-    return builtin.get(name, RuntimeError)(text)
-
-
-def _argument(link: _SolutionLink, objects: list[Any], value: Any) -> Any:
-    if type(value) is dict and type(value.get("$ref")) is int and len(value) == 1:
-        return objects[value["$ref"]]
-    if type(value) is dict and "$served" in value:
-        if value.get("type") == "sqlite":
-            return Connection(link, value["$served"])
-        return Served(link, value["$served"], value.get("methods", []))
-    return _unpack(value)
-
-
-async def _drive(app: Any, path: str, query: str, event: Callable[..., Any]) -> None:
-    finished = asyncio.Event()
-    asked: list[int] = []
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0", "spec_version": "2.4"},
-        "http_version": "1.1",
-        "method": "GET",
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": query.encode(),
-        "root_path": "",
-        "headers": [(b"host", b"test")],
-        "client": ("test", 1),
-        "server": ("test", 80),
-    }
-
-    async def receive() -> dict[str, Any]:
-        if not asked:
-            asked.append(1)
-            return {"type": "http.request", "body": b"", "more_body": False}
-        await finished.wait()
-        return {"type": "http.disconnect"}
-
-    async def send(message: dict[str, Any]) -> None:
-        if message["type"] == "http.response.start":
-            headers = {
-                bytes(k).decode("latin-1").lower(): bytes(v).decode("latin-1")
-                for k, v in message.get("headers", [])
-            }
-            event("start", int(message["status"]), headers)
-        elif message["type"] == "http.response.body":
-            event("body", bytes(message.get("body", b"")))
-            if not message.get("more_body", False):
-                finished.set()
-
-    await app(scope, receive, send)
-
-
-def _serve_solution(
-    wire: _Wire,
-    code: Any,
-    fresh_module: Callable[[Any], dict[str, Any]],
-    describe: Callable[[BaseException], str],
-    output: Any,
-) -> None:
-    link = _SolutionLink(wire)
-    try:
-        module = fresh_module(code)
-    except BaseException as exc:
-        wire.send({"op": "error", "text": describe(exc)})
-        return
-    wire.send({"op": "ready"})
-    objects: list[Any] = []
-    while True:
-        command = wire.recv()
-        if command is None:
-            return
-        try:
-            if command.get("cmd") == "exit":
-                wire.send({"op": "done", "value": output.getvalue()[:4096]})
-                return
-            value = _command(command, module, objects, link)
-        except SystemExit:
-            return
-        except BaseException as exc:
-            wire.send({"op": "error", "text": describe(exc)})
-            continue
-        wire.send({"op": "done", "value": value})
-
-
-def _command(
-    command: dict[str, Any], module: dict[str, Any], objects: list[Any], link: _SolutionLink
-) -> Any:
-    """One request of the test, in the solution's process; plain data is answered as
-    itself, any other value is kept here and answered by reference."""
-
-    def keep(value: Any) -> Any:
-        if value is None or type(value) in (bool, int, float, str):
-            return value
-        objects.append(value)
-        return {"$ref": len(objects) - 1}
-
-    what = command.get("cmd")
-    if what == "call":
-        function = module.get(command["name"])
-        if not callable(function):
-            raise AttributeError(f"solution.py defines no {command['name']}()")
-        return keep(function(*[_argument(link, objects, a) for a in command["args"]]))
-    if what == "client":
-        from fastapi.testclient import TestClient as _Client
-
-        return keep(_Client(objects[command["app"]]))
-    if what == "request":
-        client = objects[command["client"]]
-        kwargs = {k: _unpack(command[k]) for k in ("json", "params", "headers") if k in command}
-        r = client.request(command["method"], command["url"], **kwargs)
-        return _pack(
-            {"status": r.status_code, "headers": list(r.headers.items()), "body": r.content}
-        )
-    if what == "drive":
-        handle = command["events"]
-
-        def event(kind: str, *args: Any) -> None:
-            link.request({"op": "event", "h": handle, "m": kind, "a": list(args)})
-
-        asyncio.run(_drive(objects[command["app"]], command["path"], command["query"], event))
-        return None
-    raise ValueError(f"unknown command {what!r}")
