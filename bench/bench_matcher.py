@@ -15,12 +15,15 @@ never read while tuning.
 from __future__ import annotations
 
 import argparse
+import atexit
+import importlib
 import json
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
-import types
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,38 +35,60 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
 from viva.practice.evalset import EvalAnswer, load_eval_set  # noqa: E402
-from viva.practice.matcher import match_key_points  # noqa: E402
-from viva.practice.synonyms import answer_synonyms  # noqa: E402
+from viva.practice.matcher import answer_synonyms, match_key_points  # noqa: E402
 
 DATA = ROOT / "bench" / "matcher"
 Matcher = Callable[..., list[Any]]
 
 
 def baseline_matcher(rev: str) -> Matcher:
-    """``match_key_points`` as it was at git revision ``rev``: its single-module matcher and
-    its synonym module, loaded from git (no checkout) into private modules."""
+    """``match_key_points`` as it was at git revision ``rev``, loaded from git (no checkout)
+    into a private package: the matcher package and its word tables of that revision (a
+    revision from before the package split, a single ``matcher.py`` with ``synonyms.py``, is
+    read too). The answer files' ``synonyms:`` are read from disk, as they are now."""
 
-    def source(path: str) -> str:
-        return subprocess.run(
-            ["git", "-C", str(ROOT), "show", f"{rev}:{path}"],
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout
+    def git(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(["git", "-C", str(ROOT), *args], capture_output=True, text=True)
 
-    synonyms = types.ModuleType("_baseline_synonyms")
-    exec(
-        compile(source("src/viva/practice/synonyms.py"), "baseline synonyms", "exec"),
-        synonyms.__dict__,
-    )
-    sys.modules[synonyms.__name__] = synonyms
-    code = source("src/viva/practice/matcher.py").replace(
-        "from viva.practice.synonyms import", "from _baseline_synonyms import"
-    )
-    matcher = types.ModuleType("_baseline_matcher")
-    sys.modules[matcher.__name__] = matcher  # dataclasses look their module up
-    exec(compile(code, "baseline matcher", "exec"), matcher.__dict__)
-    match: Matcher = matcher.match_key_points
+    def source(path: str) -> str | None:
+        shown = git("show", f"{rev}:{path}")
+        return shown.stdout if shown.returncode == 0 else None
+
+    checked = git("rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}")
+    if checked.returncode:
+        raise subprocess.CalledProcessError(checked.returncode, "git", stderr="unknown revision")
+    listing = git("ls-tree", "--name-only", f"{rev}:src/viva/practice/matcher")
+    root = Path(tempfile.mkdtemp(prefix="viva-baseline-"))
+    atexit.register(shutil.rmtree, root, ignore_errors=True)
+    package = root / "_baseline"
+    (package / "practice" / "matcher").mkdir(parents=True)
+    (package / "content").mkdir()
+    for directory in (package, package / "practice"):
+        (directory / "__init__.py").write_text("")
+    tables = source("src/viva/content/synonyms.yaml")
+    if tables is not None:
+        (package / "content" / "synonyms.yaml").write_text(tables)
+
+    def private(code: str) -> str:
+        return code.replace("viva.practice.matcher", "_baseline.practice.matcher").replace(
+            "viva.practice.synonyms", "_baseline.practice.synonyms"
+        )
+
+    if listing.returncode == 0:  # the matcher package
+        for name in listing.stdout.split():
+            code = source(f"src/viva/practice/matcher/{name}")
+            if name.endswith(".py") and code is not None:
+                (package / "practice" / "matcher" / name).write_text(private(code))
+    else:  # one module, with its synonym module beside it
+        (package / "practice" / "matcher").rmdir()
+        for name in ("matcher", "synonyms"):
+            code = source(f"src/viva/practice/{name}.py")
+            if code is None:
+                raise subprocess.CalledProcessError(1, "git show", stderr=f"{rev}: no {name}.py")
+            (package / "practice" / f"{name}.py").write_text(private(code))
+    sys.path.insert(0, str(root))
+    module = importlib.import_module("_baseline.practice.matcher")
+    match: Matcher = module.match_key_points
     return match
 
 

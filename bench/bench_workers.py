@@ -5,7 +5,8 @@ queue, in the same run, on loopback (a PostgreSQL database and a redis-server of
 
 For each mode it measures graded submissions/s (N accepted palindrome submissions sent at
 once, until the last is done) and then the latency from POST to verdict (`?wait=true`) with
-submissions sent at half that throughput. Modes: `inprocess` (one `viva serve`, 2 slots),
+submissions sent at half that throughput, and where that latency goes (stages from each
+row's created/claimed/finished times). Modes: `inprocess` (one `viva serve`, 2 slots),
 `taskiq-1` (API + 1 worker of 2 slots), `taskiq-2` (API + 2 workers of 1 slot: the same 2
 slots). Prints a Markdown table; the ratio column is against `inprocess`.
 """
@@ -146,6 +147,32 @@ def warm(base: str, token: str, run: Run) -> None:
     raise SystemExit(f"a worker never graded during the warm-up: {graded}")
 
 
+async def _stamps(db_url: str, ids: list[int]) -> dict[int, tuple[float, float, float]]:
+    """Each submission's created, claimed and finished times (epoch seconds, this host's
+    clock, as the bench's own)."""
+    conn = await asyncpg.connect(db_url.replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        rows = await conn.fetch(
+            "SELECT id, created_at, started_at, finished_at FROM submissions WHERE id = ANY($1)",
+            ids,
+        )
+    finally:
+        await conn.close()
+    return {
+        r["id"]: (
+            r["created_at"].timestamp(),
+            r["started_at"].timestamp(),
+            r["finished_at"].timestamp(),
+        )
+        for r in rows
+    }
+
+
+def _p(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * q))]
+
+
 async def _done(db_url: str, ids: list[int]) -> int:
     conn = await asyncpg.connect(db_url.replace("postgresql+asyncpg://", "postgresql://"))
     try:
@@ -158,7 +185,10 @@ async def _done(db_url: str, ids: list[int]) -> int:
         await conn.close()
 
 
-def measure(base: str, token: str, n: int, run: Run) -> tuple[float, float, float]:
+Stages = dict[str, tuple[float, float]]  # stage -> (p50 ms, p99 ms)
+
+
+def measure(base: str, token: str, n: int, run: Run) -> tuple[float, float, float, Stages]:
     warm(base, token, run)
     with httpx.Client() as client:
         started = time.perf_counter()
@@ -169,15 +199,18 @@ def measure(base: str, token: str, n: int, run: Run) -> tuple[float, float, floa
             time.sleep(0.02)
         throughput = n / (time.perf_counter() - started)
     latencies: list[float] = []
+    sent: dict[int, tuple[float, float]] = {}  # id -> (POST sent, verdict received), epoch
     lock = threading.Lock()
 
     def one() -> None:
         with httpx.Client() as c:
-            t0 = time.perf_counter()
+            t0, wall0 = time.perf_counter(), time.time()
             response = _post(c, base, token, wait=True)
+            elapsed, wall1 = time.perf_counter() - t0, time.time()
             assert response.status_code == 201, response.text
             with lock:
-                latencies.append((time.perf_counter() - t0) * 1000)
+                latencies.append(elapsed * 1000)
+                sent[response.json()["id"]] = (wall0, wall1)
 
     threads = []
     gap = 1 / (throughput / 2)  # half the measured throughput
@@ -188,9 +221,22 @@ def measure(base: str, token: str, n: int, run: Run) -> tuple[float, float, floa
         time.sleep(gap)
     for thread in threads:
         thread.join()
-    latencies.sort()
-    p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
-    return throughput, statistics.median(latencies), p99
+    # Where the time goes, from the row's own timestamps: the API storing it (HTTP, auth,
+    # INSERT), waiting (commit, enqueue, delivery to a grader, the claim), grading (sandbox
+    # and judge), and the answer (storing the verdict and review card, telling the API,
+    # its read of the row, the response).
+    stamps = asyncio.run(_stamps(run.db_url, list(sent)))
+    spans: dict[str, list[float]] = {"store": [], "wait": [], "grade": [], "answer": []}
+    for submission_id, (wall0, wall1) in sent.items():
+        created, started, finished = stamps[submission_id]
+        for stage, span in zip(
+            spans,
+            (created - wall0, started - created, finished - started, wall1 - finished),
+            strict=True,
+        ):
+            spans[stage].append(span * 1000)
+    stages = {stage: (statistics.median(v), _p(v, 0.99)) for stage, v in spans.items()}
+    return throughput, statistics.median(latencies), _p(latencies, 0.99), stages
 
 
 def main() -> None:
@@ -259,8 +305,14 @@ def main() -> None:
     print(f"n={args.submissions} submissions per mode, {os.cpu_count()} cores, load {load}")
     print("| mode | graded/s | ratio | p50 ms | p99 ms |")
     print("|---|---|---|---|---|")
-    for mode, rate, p50, p99 in rows:
+    for mode, rate, p50, p99, _ in rows:
         print(f"| {mode} | {rate:.2f} | {rate / baseline:.2f}x | {p50:.0f} | {p99:.0f} |")
+    print("\nPOST-to-verdict by stage, p50 / p99 ms:\n")
+    print("| mode | store | wait | grade | answer |")
+    print("|---|---|---|---|---|")
+    for mode, *_, stages in rows:
+        cells = " | ".join(f"{p50:.0f} / {p99:.0f}" for p50, p99 in stages.values())
+        print(f"| {mode} | {cells} |")
 
 
 if __name__ == "__main__":

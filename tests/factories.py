@@ -45,7 +45,12 @@ async def user(
 def bearer(user: User, *, key: str) -> dict[str, str]:
     """The Authorization header of a fresh access token for `user`."""
     token = security.encode_token(
-        user_id=user.id, role=user.role, kind="access", ttl=security.ACCESS_TTL, key=key
+        user_id=user.id,
+        role=user.role,
+        kind="access",
+        ttl=security.ACCESS_TTL,
+        key=key,
+        version=user.token_version or 0,
     )
     return {"Authorization": f"Bearer {token}"}
 

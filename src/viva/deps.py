@@ -27,10 +27,11 @@ from viva.db import Database, UnitOfWork
 from viva.errors import NotFound
 from viva.grading import repository as grading_repository
 from viva.grading.catalogue import AnyChallenge, Catalogue
-from viva.grading.models import Submission
+from viva.grading.models import Submission, SubmissionStatus
 from viva.grading.service import GradingContext
 from viva.infra.cache import Cache
 from viva.infra.ratelimit import RateLimiter
+from viva.infra.ttl import TtlMap
 from viva.settings import Settings
 
 # The providers are `async def` although they do not await: FastAPI runs a plain `def`
@@ -199,14 +200,37 @@ async def valid_challenge(slug: str, session: SessionDep, catalogue: CatalogueDe
     return catalogue.find(slug)
 
 
+# A graded submission never changes again (done is the last state: `grading.repository`'s
+# transitions only leave queued and running), so its row can be kept; only who may see it
+# is decided per request.
+FINISHED_SUBMISSION_SECONDS = 60.0
+
+
+class FinishedSubmissions(TtlMap[Submission]):
+    """Graded submissions recently read, detached (read-only: routes only serialise them),
+    so reading one back takes no database round trip. Kept `FINISHED_SUBMISSION_SECONDS`:
+    a submission deleted with its account may be shown to an admin that long."""
+
+    def __init__(self) -> None:
+        super().__init__(ttl=FINISHED_SUBMISSION_SECONDS, max_entries=5_000)
+
+
 async def visible_submission(
-    submission_id: DbId, viewer: CurrentUser, session: SessionDep
+    request: Request, submission_id: DbId, viewer: CurrentUser
 ) -> Submission:
     """The submission in the path if the caller may see it: candidates their own,
     interviewers their candidates', admins all; 404 otherwise (never reveal it exists)."""
     from viva.accounts.public import may_see_work_of
 
-    submission = await grading_repository.get_submission(session, submission_id=submission_id)
+    finished: FinishedSubmissions = request.app.state.finished_submissions
+    submission = finished.get(submission_id)
+    if submission is not None and (viewer.role is Role.ADMIN or submission.user_id == viewer.id):
+        return submission
+    session = request_session(request)
+    if submission is None:
+        submission = await grading_repository.get_submission(session, submission_id=submission_id)
+        if submission is not None and submission.status == SubmissionStatus.DONE:
+            finished.set(submission_id, submission)
     if submission is None or not await may_see_work_of(
         session, viewer=viewer, owner_id=submission.user_id
     ):

@@ -12,8 +12,10 @@ from dataclasses import dataclass
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import select
+from sqlalchemy import event, select
 
+from tests import factories
+from tests.factories import bearer
 from viva.accounts import security
 from viva.accounts import service as accounts
 from viva.accounts.auth import AUTH_CACHE_SECONDS, AuthCache
@@ -22,6 +24,7 @@ from viva.app import create_app
 from viva.clock import now
 from viva.db import Database
 from viva.settings import Settings
+from viva.web.cookies import SESSION_COOKIE
 
 
 class Clock:
@@ -83,15 +86,20 @@ async def set_user(database: Database, user_id: int, **values: object) -> None:
             setattr(user, name, value)
 
 
-async def test_a_demotion_committed_by_the_serving_process_applies_at_once(
+async def test_a_demotion_committed_by_the_serving_process_revokes_its_tokens_at_once(
     served: Served, database: Database, settings: Settings
 ) -> None:
     user_id, admin = await signed_in(database, settings, "admin")
     assert (await served.http.get("/api/v1/users", headers=admin)).status_code == 200
     assert (await served.http.get("/api/v1/me", headers=admin)).json()["role"] == "admin"
     await set_user(served.own_database, user_id, role="candidate")
-    assert (await served.http.get("/api/v1/users", headers=admin)).status_code == 403
-    assert (await served.http.get("/api/v1/me", headers=admin)).json()["role"] == "candidate"
+    assert (await served.http.get("/api/v1/me", headers=admin)).status_code == 401
+    async with database.session() as session:
+        demoted = await session.get(User, user_id)
+        assert demoted is not None and demoted.token_version == 1
+    fresh = bearer(demoted, key=settings.effective_secret_key)  # signed in again
+    assert (await served.http.get("/api/v1/users", headers=fresh)).status_code == 403
+    assert (await served.http.get("/api/v1/me", headers=fresh)).json()["role"] == "candidate"
 
 
 async def test_a_disabled_or_deleted_user_is_refused_at_once_by_the_serving_process(
@@ -117,7 +125,7 @@ async def test_a_change_made_by_another_process_applies_within_the_bound(
     served.clock.now += AUTH_CACHE_SECONDS / 2
     assert (await served.http.get("/api/v1/users", headers=admin)).status_code == 200  # stale
     served.clock.now += AUTH_CACHE_SECONDS / 2
-    assert (await served.http.get("/api/v1/users", headers=admin)).status_code == 403
+    assert (await served.http.get("/api/v1/users", headers=admin)).status_code == 401
 
 
 async def test_an_api_key_revoked_by_another_process_stops_within_the_bound(
@@ -179,3 +187,196 @@ async def test_with_redis_a_change_reaches_every_process_at_once(redis_url: str)
     finally:
         await here.close()
         await there.close()
+
+
+# Token versions: revocation before a token expires ---------------------------------------------
+
+
+async def password_pair(served: Served, database: Database) -> tuple[int, dict[str, str], str]:
+    """A user signed in with a password: (id, bearer header, refresh token)."""
+    async with database.session() as session:
+        user = await factories.user(session)
+    answer = await served.http.post(
+        "/api/v1/auth/token", data={"username": user.username, "password": factories.PASSWORD}
+    )
+    assert answer.status_code == 200, answer.text
+    pair = answer.json()
+    return user.id, {"Authorization": f"Bearer {pair['access_token']}"}, pair["refresh_token"]
+
+
+async def test_sign_out_everywhere_refuses_every_earlier_token_and_refresh_token(
+    served: Served, database: Database
+) -> None:
+    _, first, first_refresh = await password_pair(served, database)
+    async with database.session() as session:
+        username = (await session.scalars(select(User.username))).all()[-1]
+    second = await served.http.post(
+        "/api/v1/auth/token", data={"username": username, "password": factories.PASSWORD}
+    )
+    other_device = {"Authorization": f"Bearer {second.json()['access_token']}"}
+    for headers in (first, other_device):
+        assert (await served.http.get("/api/v1/me", headers=headers)).status_code == 200
+    out = await served.http.post("/api/v1/auth/logout-everywhere", headers=first)
+    assert out.status_code == 204
+    for headers in (first, other_device):
+        assert (await served.http.get("/api/v1/me", headers=headers)).status_code == 401
+    for refresh in (first_refresh, second.json()["refresh_token"]):
+        spent = await served.http.post("/api/v1/auth/refresh", json={"refresh_token": refresh})
+        assert spent.status_code == 401
+    again = await served.http.post(
+        "/api/v1/auth/token", data={"username": username, "password": factories.PASSWORD}
+    )
+    fresh = {"Authorization": f"Bearer {again.json()['access_token']}"}
+    assert (await served.http.get("/api/v1/me", headers=fresh)).status_code == 200
+
+
+async def test_after_a_password_change_the_old_token_and_password_are_refused(
+    served: Served, database: Database
+) -> None:
+    user_id, old, _ = await password_pair(served, database)
+    wrong = await served.http.put(
+        "/api/v1/me/password",
+        json={"current_password": "not the password", "new_password": "a new password 42"},
+        headers=old,
+    )
+    assert wrong.status_code == 403
+    assert (await served.http.get("/api/v1/me", headers=old)).status_code == 200  # unchanged
+    changed = await served.http.put(
+        "/api/v1/me/password",
+        json={"current_password": factories.PASSWORD, "new_password": "a new password 42"},
+        headers=old,
+    )
+    assert changed.status_code == 200, changed.text
+    new = {"Authorization": f"Bearer {changed.json()['access_token']}"}
+    assert (await served.http.get("/api/v1/me", headers=old)).status_code == 401
+    assert (await served.http.get("/api/v1/me", headers=new)).json()["id"] == user_id
+    me = (await served.http.get("/api/v1/me", headers=new)).json()
+    for password, status in ((factories.PASSWORD, 401), ("a new password 42", 200)):
+        answer = await served.http.post(
+            "/api/v1/auth/token", data={"username": me["username"], "password": password}
+        )
+        assert answer.status_code == status
+
+
+async def test_a_password_changed_by_another_process_revokes_within_the_bound(
+    served: Served, database: Database, settings: Settings
+) -> None:
+    user_id, old = await signed_in(database, settings, "candidate")
+    assert (await served.http.get("/api/v1/me", headers=old)).status_code == 200
+    await set_user(database, user_id, password_hash=security.hash_password("another one 123"))
+    served.clock.now += AUTH_CACHE_SECONDS / 2
+    assert (await served.http.get("/api/v1/me", headers=old)).status_code == 200  # stale
+    served.clock.now += AUTH_CACHE_SECONDS / 2
+    assert (await served.http.get("/api/v1/me", headers=old)).status_code == 401
+
+
+async def test_a_token_newer_than_the_cached_user_is_accepted_at_once(
+    served: Served, database: Database, settings: Settings
+) -> None:
+    """Signing in again right after a change made elsewhere must not be refused by the
+    stale entry of this process."""
+    user_id, old = await signed_in(database, settings, "candidate")
+    assert (await served.http.get("/api/v1/me", headers=old)).status_code == 200
+    async with database.session() as session:  # another process: logout everywhere
+        await accounts.sign_out_everywhere(session, user_id=user_id)
+    async with database.session() as session:
+        user = await session.get(User, user_id)
+        assert user is not None and user.token_version == 1
+    fresh = bearer(user, key=settings.effective_secret_key)
+    assert (await served.http.get("/api/v1/me", headers=fresh)).status_code == 200
+    assert (await served.http.get("/api/v1/me", headers=old)).status_code == 401  # cache reloaded
+
+
+async def test_an_admin_disables_or_demotes_a_user_and_their_tokens_stop(
+    served: Served, database: Database, settings: Settings
+) -> None:
+    admin_id, admin = await signed_in(database, settings, "admin")
+    user_id, user = await signed_in(database, settings, "interviewer")
+    assert (await served.http.get("/api/v1/me/candidates", headers=user)).status_code == 200
+    demoted = await served.http.patch(
+        f"/api/v1/users/{user_id}", json={"role": "candidate"}, headers=admin
+    )
+    assert demoted.status_code == 200 and demoted.json()["role"] == "candidate"
+    assert (await served.http.get("/api/v1/me", headers=user)).status_code == 401
+    disabled = await served.http.patch(
+        f"/api/v1/users/{user_id}", json={"is_active": False}, headers=admin
+    )
+    assert disabled.status_code == 200
+    async with database.session() as session:
+        row = await session.get(User, user_id)
+        assert row is not None and row.token_version == 2 and not row.is_active
+    # a token of the current version is refused too: the account is disabled
+    assert (
+        await served.http.get("/api/v1/me", headers=bearer(row, key=settings.effective_secret_key))
+    ).status_code == 401
+    for body in ({"role": "candidate"}, {"is_active": False}):
+        own = await served.http.patch(f"/api/v1/users/{admin_id}", json=body, headers=admin)
+        assert own.status_code == 422
+    candidate_id, candidate = await signed_in(database, settings, "candidate")
+    refused = await served.http.patch(
+        f"/api/v1/users/{candidate_id}", json={"role": "admin"}, headers=candidate
+    )
+    assert refused.status_code == 403
+    missing = await served.http.patch("/api/v1/users/999999", json={"role": "admin"}, headers=admin)
+    assert missing.status_code == 404
+
+
+async def test_a_session_cookie_of_an_older_version_signs_nobody_in(
+    served: Served, database: Database, settings: Settings
+) -> None:
+    user_id, _ = await signed_in(database, settings, "candidate")
+    cookie = security.encode_token(
+        user_id=user_id,
+        role="candidate",
+        kind="session",
+        ttl=security.SESSION_TTL,
+        key=settings.effective_secret_key,
+    )
+    served.http.cookies.set(SESSION_COOKIE, cookie)
+    assert (await served.http.get("/api/v1/me")).status_code == 200
+    async with served.own_database.session() as session:
+        await accounts.sign_out_everywhere(session, user_id=user_id)
+    assert (await served.http.get("/api/v1/me")).status_code == 401  # anonymous now
+
+
+async def test_with_redis_a_process_reads_users_from_redis_and_sees_a_change_at_once(
+    settings: Settings, database: Database, redis_url: str
+) -> None:
+    """Two processes (two apps) share Redis: the second resolves a token without the
+    database, and refuses it as soon as the first commits a sign-out everywhere."""
+    shared = settings.model_copy(
+        update={"redis_url": redis_url, "cache_prefix": f"viva-test-{uuid.uuid4().hex}"}
+    )
+    here, there = create_app(shared), create_app(shared)
+    user_id, headers = await signed_in(database, settings, "candidate")
+    async with here.router.lifespan_context(here), there.router.lifespan_context(there):
+        clients = [
+            httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://viva.test")
+            for app in (here, there)
+        ]
+        first, second = clients
+        try:
+            assert (await first.get("/api/v1/me", headers=headers)).status_code == 200
+            statements: list[str] = []
+
+            def count(*args: object) -> None:
+                statements.append(str(args[2]))
+
+            engine = there.state.database.engine.sync_engine
+            event.listen(engine, "before_cursor_execute", count)
+            try:
+                assert (await second.get("/api/v1/me", headers=headers)).status_code == 200
+            finally:
+                event.remove(engine, "before_cursor_execute", count)
+            assert statements == []  # from Redis, not the database
+            async with here.state.database.session() as session:
+                await accounts.sign_out_everywhere(session, user_id=user_id)
+            for _ in range(200):  # the pub/sub notice drops `there`'s entry (milliseconds)
+                if there.state.auth_cache.users.get(user_id) is None:
+                    break
+                await asyncio.sleep(0.01)
+            assert (await second.get("/api/v1/me", headers=headers)).status_code == 401
+            assert (await first.get("/api/v1/me", headers=headers)).status_code == 401
+        finally:
+            for client in clients:
+                await client.aclose()

@@ -46,9 +46,12 @@ def audit(page: Page, name: str, url: str | None) -> list[str]:
     """Open `url` (or keep the current page) at both widths and collect what axe finds."""
     problems = []
     for label, (width, height) in WIDTHS.items():
+        runs = 0 if url is not None else page.evaluate("window.viva.scrollerRuns")
         page.set_viewport_size({"width": width, "height": height})
         if url is not None:
             page.goto(url, wait_until="networkidle")
+        else:  # the page's own resize pass (debounced) makes new scrollers focusable
+            page.wait_for_function("n => window.viva.scrollerRuns > n", arg=runs)
         problems += describe(name, label, axe_violations(page))
     return problems
 

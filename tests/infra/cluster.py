@@ -1,6 +1,8 @@
 """A server-mode deployment on loopback for fault tests: `viva serve` processes that only
 enqueue, `viva worker` processes that grade, a PostgreSQL database and a redis-server of the
-test's own. The `cluster` fixture (conftest.py) builds one per test and tears it down."""
+test's own. The `cluster` fixture (conftest.py) builds one per test and tears it down; the
+`embedded` fixture is the same without Redis (SQLite, `viva serve --workers N` grading
+in-process)."""
 
 from __future__ import annotations
 
@@ -28,6 +30,10 @@ from viva.settings import Settings
 SOLUTION = (
     Path(__file__).parents[2] / "src/viva/content/challenges/palindrome/solution.py"
 ).read_text()
+# About 0.8 s of sleep per grading (each of the palindrome's 19 tests loads the module
+# afresh), well inside its 5 s wall limit: a backlog that stays queued while a test kills and
+# restarts processes.
+SLOW = "import time\n\ntime.sleep(0.04)\n\n" + SOLUTION
 # Above the longest event-loop stall seen on a loaded 2-core host: a live worker renews its
 # claim every quarter of the lease and its stream entries every third of the redelivery time.
 REDELIVER_SECONDS = 10
@@ -41,7 +47,7 @@ STARTUP_SECONDS = 180
 @dataclass
 class Cluster:
     settings: Settings
-    redis: RedisServer
+    redis: RedisServer | None
     tmp: Path
     api_urls: list[str] = field(default_factory=list)
     headers: dict[str, str] = field(default_factory=dict)
@@ -56,7 +62,6 @@ class Cluster:
         env = {k: v for k, v in os.environ.items() if not k.startswith("VIVA_")}
         env.update(
             VIVA_DATABASE_URL=self.settings.effective_database_url,
-            VIVA_REDIS_URL=self.redis.url,
             VIVA_SECRET_KEY=SECRET,
             VIVA_DATA_DIR=str(self.tmp),
             VIVA_LOG_LEVEL="info",
@@ -68,6 +73,8 @@ class Cluster:
             VIVA_REVIEW_FUZZING="false",
             PYTHONUNBUFFERED="1",  # a SIGKILLed process keeps the lines it wrote
         )
+        if self.redis is not None:
+            env["VIVA_REDIS_URL"] = self.redis.url
         env.update(extra)
         return env
 
@@ -75,11 +82,22 @@ class Cluster:
         self._next_uid += 1
         return str(uid_base(100 + 20 * self._next_uid))
 
-    def start_api(self, **env: str) -> subprocess.Popen[bytes]:
+    def start_api(self, *args: str, **env: str) -> subprocess.Popen[bytes]:
+        """`viva serve` on a free port (`args`: more options, such as `--workers 2`)."""
         port = _free_port()
         path = self.tmp / f"api-{port}.log"
         proc = subprocess.Popen(
-            [sys.executable, "-m", "viva.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+            [
+                sys.executable,
+                "-m",
+                "viva.cli",
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                *args,
+            ],
             env=self.env(VIVA_SANDBOX_UID_BASE=self._uids(), **env),
             stdout=path.open("wb"),
             stderr=subprocess.STDOUT,
@@ -150,7 +168,7 @@ class Cluster:
             f"{api_url or self.api_url}/api/v1/challenges/palindrome/submissions",
             json={"source": source},
             headers=headers or self.headers,
-            timeout=30,
+            timeout=STARTUP_SECONDS,  # a process starting its sandbox answers late at load 30
         )
         assert response.status_code in (201, 202), response.text
         return int(response.json()["id"])
@@ -189,6 +207,23 @@ class Cluster:
                         )
                     )
                     return sorted(found.all())
+            finally:
+                await database.dispose()
+
+        return run_async(load())
+
+    def claim_owners(self) -> dict[int, int | None]:
+        """Every submission and the pid of the process that claimed it last (None: never)."""
+
+        async def load() -> dict[int, int | None]:
+            database = self._database()
+            try:
+                async with database.session() as session:
+                    found = await session.execute(select(Submission.id, Submission.claimed_by))
+                    return {
+                        int(i): int(owner.split("-")[0]) if owner else None
+                        for i, owner in found.all()
+                    }
             finally:
                 await database.dispose()
 

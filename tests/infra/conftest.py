@@ -1,4 +1,5 @@
-"""The `cluster` fixture: a server-mode deployment of the test's own (see cluster.py)."""
+"""The `cluster` fixture: a server-mode deployment of the test's own (see cluster.py); the
+`embedded` fixture: the same processes without Redis, on a SQLite file."""
 
 from __future__ import annotations
 
@@ -37,7 +38,25 @@ def cluster(tmp_path: Path) -> Iterator[Cluster]:
     finally:
         cluster.stop()
         redis.stop()
-        for log in sorted(tmp_path.glob("*.log")):
-            text = log.read_text(errors="replace")
-            if "Traceback" in text:
-                print(f"--- {log.name}\n{text[-4000:]}")
+        _print_tracebacks(tmp_path)
+
+
+def _print_tracebacks(tmp_path: Path) -> None:
+    for log in sorted(tmp_path.glob("*.log")):
+        text = log.read_text(errors="replace")
+        if "Traceback" in text:
+            print(f"--- {log.name}\n{text[-4000:]}")
+
+
+@pytest.fixture
+def embedded(tmp_path: Path) -> Iterator[Cluster]:
+    """No Redis, a SQLite database in `tmp_path`: `viva serve` grades in-process. The test
+    starts the server (with the options it checks)."""
+    settings = _settings(f"sqlite+aiosqlite:///{tmp_path / 'viva.db'}", tmp_path, secret_key=SECRET)
+    run_async(prepare_database(settings, migrate=True))
+    cluster = Cluster(settings=settings, redis=None, tmp=tmp_path)
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+        _print_tracebacks(tmp_path)

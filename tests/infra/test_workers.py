@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
-from tests.infra.cluster import LEASE_SECONDS, REDELIVER_SECONDS, SOLUTION, Cluster
+from tests.infra.cluster import LEASE_SECONDS, REDELIVER_SECONDS, SLOW, SOLUTION, Cluster
 
 pytestmark = pytest.mark.postgres
 
@@ -59,6 +59,40 @@ def test_a_worker_killed_mid_grade_has_its_job_redelivered_and_graded_once(
     assert row.verdict == "Accepted"
     assert row.attempts == 2  # the killed attempt counts; the verdict was stored once
     assert cluster.review_logs() == 1
+
+
+def test_a_killed_workers_job_comes_back_from_the_stream_ahead_of_the_backlog(
+    cluster: Cluster,
+) -> None:
+    # Only the stream can bring it back: this API's database sweep would resend in an hour.
+    cluster.procs[0].terminate()
+    cluster.procs[0].wait(timeout=30)
+    cluster.api_urls.clear()
+    cluster.start_api(VIVA_GRADING_REDELIVER_SECONDS="3600")
+    doomed = cluster.start_worker(slots=1)
+    survivor = cluster.start_worker(slots=1)
+    ids = cluster.submit_all(SLOW, cluster.new_candidates(40))
+    deadline = time.monotonic() + 240  # a cold worker's first grading starts its sandbox
+    while not cluster.claims_of(doomed.pid):
+        assert time.monotonic() < deadline, cluster.graded_lines()
+        time.sleep(0.05)
+    doomed.send_signal(signal.SIGKILL)
+    doomed.wait(timeout=10)
+    held = cluster.claims_of(doomed.pid)
+    assert held, "the worker was killed between two gradings"
+
+    rows = cluster.wait_done(ids, 300)
+    assert [r.verdict for r in rows] == ["Accepted"] * 40
+    assert {r.id: r.attempts for r in rows} == {r.id: 2 if r.id in held else 1 for r in rows}
+    assert {r.claimed_by.split("-")[0] for r in rows if r.id in held} == {str(survivor.pid)}
+    survivor_log = (cluster.tmp / f"worker-{cluster.procs.index(survivor)}.log").read_text()
+    assert survivor_log.count('"grading_job_redelivered"') >= len(held)
+    assert not [p for p in cluster.tmp.glob("api-*.log") if '"grading_resent"' in p.read_text()]
+    # Redelivered while new jobs were still waiting (once idle for the redelivery time), not
+    # only once the stream had drained.
+    last_new = max(r.finished_at for r in rows if r.id not in held)
+    assert all(r.finished_at < last_new for r in rows if r.id in held)
+    assert cluster.review_logs_by_user() == {r.user_id: 1 for r in rows}
 
 
 def test_sigterm_lets_a_worker_finish_the_grading_it_holds(cluster: Cluster) -> None:

@@ -339,7 +339,7 @@ def test_number_words_match_digits() -> None:
 
 
 def test_answer_files_carry_per_question_synonyms() -> None:
-    from viva.practice.synonyms import answer_synonyms
+    from viva.practice.matcher import answer_synonyms
 
     points = ANSWERS[13].key_points
     assert "field_validator" in answer_synonyms(points)

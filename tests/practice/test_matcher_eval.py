@@ -1,11 +1,12 @@
 """The key-point checker against the hand-labelled typed answers of bench/matcher/tuning.yaml.
 
-A regression floor a little below what bench/bench_matcher.py measured on 2026-12-02, with
-per-question synonyms in every answer file (F1 0.868, partial answers' recall 0.737,
-strong-answer precision 0.983, wrong-but-similar-words points credited 0.062; earlier that day
-F1 0.848, partial recall 0.711, wrong 0.073; on 2026-12-01: F1 0.786, partial recall 0.421,
-wrong 0.092; the matcher before issue 22: F1 0.599, wrong 0.112); the held-out parts are left
-to the bench script, so a change cannot be tuned against them through this test.
+A regression floor a little below what bench/bench_matcher.py measured on 2026-12-02 (third
+round: 26 questions, 895 pairs, with the 7 questions added that day; F1 0.882, partial
+answers' recall 0.759, strong-answer precision 0.987, wrong-but-similar-words points credited
+0.042, off-topic 0.011). On the 650 pairs of the 19 earlier questions: F1 0.885, wrong 0.042
+(second round 0.868 and 0.062; first round 0.848 and 0.073; on 2026-12-01 0.786 and 0.092;
+the matcher before issue 22: F1 0.599, wrong 0.112). The held-out parts are left to the bench
+script, so a change cannot be tuned against them through this test.
 """
 
 from __future__ import annotations
@@ -15,8 +16,7 @@ from pathlib import Path
 import pytest
 
 from viva.practice.evalset import EvalAnswer, load_eval_set
-from viva.practice.matcher import match_key_points
-from viva.practice.synonyms import answer_synonyms
+from viva.practice.matcher import answer_synonyms, match_key_points
 
 TUNING = Path(__file__).resolve().parents[2] / "bench" / "matcher" / "tuning.yaml"
 
@@ -38,7 +38,7 @@ def scored() -> list[tuple[str, bool, bool]]:
 
 
 def test_the_tuning_set_is_the_labelled_one(scored: list[tuple[str, bool, bool]]) -> None:
-    assert len(scored) == 650
+    assert len(scored) == 895
     assert {kind for kind, _, _ in scored} == {"strong", "partial", "wrong", "off-topic"}
 
 
@@ -46,14 +46,14 @@ def test_f1_on_the_tuning_set_stays_above_its_floor(scored: list[tuple[str, bool
     tp = sum(h and c for _, h, c in scored)
     precision = tp / sum(c for _, _, c in scored)
     recall = tp / sum(h for _, h, _ in scored)
-    assert 2 * precision * recall / (precision + recall) >= 0.85
+    assert 2 * precision * recall / (precision + recall) >= 0.87
 
 
 def test_wrong_answers_with_the_right_words_get_little_credit(
     scored: list[tuple[str, bool, bool]],
 ) -> None:
     wrong = [c for kind, _, c in scored if kind == "wrong"]
-    assert sum(wrong) / len(wrong) <= 0.07
+    assert sum(wrong) / len(wrong) <= 0.05
 
 
 def test_what_a_strong_answer_is_credited_for_is_right(
@@ -67,7 +67,7 @@ def test_a_partial_answer_is_credited_for_most_of_what_it_says(
     scored: list[tuple[str, bool, bool]],
 ) -> None:
     ticked = [c for kind, h, c in scored if kind == "partial" and h]
-    assert sum(ticked) / len(ticked) >= 0.72
+    assert sum(ticked) / len(ticked) >= 0.73
 
 
 def test_an_off_topic_answer_covers_almost_nothing(scored: list[tuple[str, bool, bool]]) -> None:

@@ -202,3 +202,78 @@ def test_the_tables_file_parses_as_the_checker_reads_it(tmp_path: Path) -> None:
     parsed = parse_tables(yaml.safe_load(text))
     assert parsed == tables()
     assert all(isinstance(e, str) for group in parsed.groups for e in group)  # "429" quoted
+
+
+# Third round (2026-12-02): contrasts, the wrong order, another status code, "non-", "ignore"
+
+
+def test_a_contrast_after_a_comma_belongs_to_the_clause_before_it() -> None:
+    point = "A Pydantic-model parameter is read from the JSON body"
+    (wrong,) = match_key_points(
+        "fastapi reads pydantic model params from the query string, not the body", [point]
+    )
+    assert not wrong.covered and wrong.contradicted, wrong
+    assert covered("fastapi reads the pydantic model param from the json body", point)
+
+
+def test_nothing_and_nobody_negate() -> None:
+    point = "URI path /v1, /v2 is most common; header or media type alternatives"
+    (wrong,) = match_key_points("nobody puts /v1 or /v2 in the uri path", [point])
+    assert not wrong.covered and wrong.contradicted, wrong
+    (other,) = match_key_points("bool has nothing to do with int", ["bool is a subclass of int"])
+    assert other.contradicted == ("int",), other
+    assert covered("the uri path like /v1 and /v2 is the most common, or a header", point)
+
+
+def test_a_judging_word_after_is_judges_its_subject() -> None:
+    point = "Multi-stage build keeps build tools out of the runtime image"
+    (wrong,) = match_key_points("multi-stage builds are pointless for python", [point])
+    assert not wrong.covered and wrong.contradicted, wrong
+    assert covered("use a multi stage build so build tools stay out of the runtime image", point)
+
+
+def test_the_wrong_order_contradicts_a_point_that_orders() -> None:
+    point = "Copy dependency files and install before copying source, for layer caching"
+    (wrong,) = match_key_points(
+        "copy the whole source first and then install the dependencies, for layer caching",
+        [point],
+    )
+    assert not wrong.covered and wrong.contradicted, wrong
+    assert covered(
+        "copy the dependency files and install them before copying the source, so the layer"
+        " caching works",
+        point,
+    )
+
+
+def test_another_status_code_contradicts_the_point() -> None:
+    point = "Invalid bodies get 422 with loc, msg and type per error"
+    (wrong,) = match_key_points("invalid bodies just get a 500 error with a msg", [point])
+    assert not wrong.covered and wrong.against == ("500",), wrong
+    assert covered("invalid bodies get a 422 with loc, msg and type for each error", point)
+
+
+def test_a_quoted_value_is_no_negation() -> None:
+    point = 'extra="forbid" rejects unknown keys'
+    (match,) = match_key_points("set extra='forbid' so unknown keys get rejected", [point])
+    assert match.covered and not match.contradicted, match
+
+
+def test_non_x_is_not_x() -> None:
+    point = "Run as a non-root USER"
+    assert covered("dont run the app as root, switch to a USER", point)
+    assert not covered("just run the app as root, USER lines are not needed", point)
+
+
+def test_a_point_that_ignores_x_is_not_contradicted_by_naming_x() -> None:
+    point = "Browser-enforced only; curl and servers ignore CORS"
+    (match,) = match_key_points(
+        "cors is browser-enforced only, so curl and servers just call you anyway", [point]
+    )
+    assert match.covered and not match.contradicted, match
+
+
+def test_replace_x_with_y_says_not_x() -> None:
+    point = "Keyset pagination instead of large OFFSET"
+    (match,) = match_key_points("replace big offset pagination with keyset pagination", [point])
+    assert match.covered and not match.contradicted, match

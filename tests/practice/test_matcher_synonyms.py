@@ -8,9 +8,8 @@ from pathlib import Path
 import pytest
 
 from viva.bank.answers import ANSWERS_DIR, load_answers
-from viva.practice.matcher import match_key_points
+from viva.practice.matcher import answer_synonyms, match_key_points
 from viva.practice.matcher.tables import load_synonyms, synonym_problems
-from viva.practice.synonyms import answer_synonyms
 
 
 def test_every_shipped_answer_has_synonyms_and_none_is_refused() -> None:

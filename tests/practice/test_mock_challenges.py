@@ -82,3 +82,47 @@ async def test_a_template_offers_its_kinds_of_challenges_beside_each_question(
     unrelated = next(t for t in texts if "migrate a monolithic application" in t)
     assert 'id="mock-challenges"' not in unrelated  # no challenge practises that one
     assert not any('id="mock-challenges"' in t for t in seen[plain].values())
+
+
+async def test_an_interviewer_picks_the_challenge_kinds_in_the_template_form(
+    client: Client, database: Database
+) -> None:
+    _, csrf = await sign_in(client, database, "interviewer")
+    page = (await client.get("/mock")).text
+    assert 'action="/mock/templates"' in page
+    for kind in ("function", "class", "fastapi", "sql", "tests"):
+        assert f'name="challenge_kinds" value="{kind}"' in page
+    slug = f"form-{uuid.uuid4().hex[:6]}"
+    form = {
+        "csrf_token": csrf,
+        "slug": slug,
+        "title": "Hands-on from the form",
+        "minutes": "30",
+        "question_count": "5",
+        "hint_percent": "20",
+        "challenge_kinds": ["tests", "fastapi"],
+    }
+    created = await client.post("/mock/templates", data=form)
+    assert created.status_code == 303, created.text
+    listed = {t["slug"]: t for t in (await client.get("/api/v1/mock/templates")).json()}
+    assert listed[slug]["challenge_kinds"] == ["fastapi", "tests"]
+    assert listed[slug]["duration_seconds"] == 1800 and listed[slug]["hint_penalty"] == 0.2
+
+    # Bad input: a clear error, and the form keeps what was typed.
+    again = await client.post("/mock/templates", data=form | {"title": "Twice"})
+    assert again.status_code == 422 and f"a template &#39;{slug}&#39; exists" in again.text
+    assert 'value="Twice"' in again.text and 'value="tests" checked' in again.text
+    unknown = await client.post(
+        "/mock/templates", data=form | {"slug": f"x-{slug}", "challenge_kinds": ["essay"]}
+    )
+    assert unknown.status_code == 422 and "unknown challenge kinds: essay" in unknown.text
+    assert f"x-{slug}" not in {
+        t["slug"] for t in (await client.get("/api/v1/mock/templates")).json()
+    }
+
+    _, csrf = await sign_in(client, database, "candidate")
+    assert 'action="/mock/templates"' not in (await client.get("/mock")).text
+    refused = await client.post(
+        "/mock/templates", data=form | {"csrf_token": csrf, "slug": f"c-{slug}"}
+    )
+    assert refused.status_code == 403

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Enum, ForeignKey, String, Text
+from sqlalchemy import JSON, Boolean, Enum, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from viva.accounts.roles import Role
@@ -31,6 +31,10 @@ class User(Base):
     role: Mapped[Role] = mapped_column(_ROLE_COLUMN, default=Role.CANDIDATE)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    # Every access token and session cookie carries the version it was issued under; one of
+    # an older version is refused. Bumped on sign-out everywhere and, by `auth`'s flush hook,
+    # whenever the password, the role or `is_active` changes.
+    token_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class RefreshToken(Base):

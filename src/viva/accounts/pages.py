@@ -36,7 +36,12 @@ def _safe_next(target: str | None) -> str:
 
 def sign_in(response: Response, request: Request, user: User, key: str) -> None:
     token = security.encode_token(
-        user_id=user.id, role=user.role, kind="session", ttl=security.SESSION_TTL, key=key
+        user_id=user.id,
+        role=user.role,
+        kind="session",
+        ttl=security.SESSION_TTL,
+        key=key,
+        version=user.token_version,
     )
     secure = request.url.scheme == "https"
     response.set_cookie(

@@ -66,6 +66,14 @@ async def revoke_refresh_token(session: AsyncSession, *, token_hash: str, at: da
     )
 
 
+async def revoke_refresh_tokens_of(session: AsyncSession, *, user_id: int, at: datetime) -> None:
+    await session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.user_id == user_id, RefreshToken.revoked_at.is_(None))
+        .values(revoked_at=at)
+    )
+
+
 async def active_api_key(session: AsyncSession, *, key_hash: str) -> ApiKey | None:
     return await session.scalar(
         select(ApiKey).where(ApiKey.key_hash == key_hash, ApiKey.revoked_at.is_(None))

@@ -15,6 +15,7 @@ from viva.accounts.schemas import (
     ApiKeyOut,
     AssignmentIn,
     AuditOut,
+    PasswordIn,
     RatingIn,
     RefreshIn,
     SignupIn,
@@ -23,6 +24,7 @@ from viva.accounts.schemas import (
     TokenPair,
     UserIn,
     UserOut,
+    UserPatch,
 )
 from viva.deps import CurrentPrincipal, DbId, SessionDep, SettingsDep, client_key
 from viva.errors import AuthFailed, Forbidden, problem_responses
@@ -50,6 +52,7 @@ async def _pair(
         kind="access",
         ttl=security.ACCESS_TTL,
         key=settings.effective_secret_key,
+        version=user.token_version,
     )
     refresh = refresh or await service.issue_refresh(session, user=user)
     return TokenPair(
@@ -146,6 +149,37 @@ async def revoke(body: RefreshIn, session: SessionDep) -> Response:
     return Response(status_code=204)
 
 
+@router.post("/auth/logout-everywhere", status_code=204)
+async def logout_everywhere(principal: CurrentPrincipal, session: SessionDep) -> Response:
+    """Sign out on every device: every access token, session cookie and refresh token of the
+    account stops working (within the auth cache's bound on other processes; README)."""
+    await service.sign_out_everywhere(session, user_id=principal.user.id)
+    return Response(status_code=204)
+
+
+@router.put("/me/password", response_model=TokenPair)
+async def change_password(
+    body: PasswordIn,
+    request: Request,
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> TokenPair:
+    """Change the password; every earlier token and cookie stops working, and a new pair for
+    this client is returned."""
+    limiter: RateLimiter = request.app.state.rate_limiter
+    name = principal.user.username
+    await limiter.check("login-failures", name, settings.rate_limit_login_failures)
+    try:
+        user = await service.change_password(
+            session, user_id=principal.user.id, current=body.current_password, new=body.new_password
+        )
+    except Forbidden:
+        await limiter.hit("login-failures", name, settings.rate_limit_login_failures)
+        raise
+    return await _pair(session, settings, user)
+
+
 @router.get("/me", response_model=UserOut)
 async def me(principal: CurrentPrincipal) -> UserOut:
     return _user_out(principal.user)
@@ -185,6 +219,18 @@ async def create_user(body: UserIn, principal: CurrentPrincipal, session: Sessio
         password=body.password,
         role=body.role,
         actor=principal.user,
+    )
+    return _user_out(user)
+
+
+@router.patch("/users/{user_id}", response_model=UserOut)
+async def update_user(
+    user_id: DbId, body: UserPatch, principal: CurrentPrincipal, session: SessionDep
+) -> UserOut:
+    """Change a user's role or disable / re-enable the account; the user's tokens are
+    revoked either way (they sign in again)."""
+    user = await service.update_user(
+        session, user_id=user_id, actor=principal.user, role=body.role, is_active=body.is_active
     )
     return _user_out(user)
 

@@ -28,6 +28,18 @@ class UserOut(BaseModel):
     created_at: datetime
 
 
+class UserPatch(BaseModel):
+    """What an admin may change of an account; either revokes the user's tokens."""
+
+    role: Role | None = None
+    is_active: bool | None = None
+
+
+class PasswordIn(BaseModel):
+    current_password: str = Field(min_length=1, max_length=200)
+    new_password: str = Field(min_length=10, max_length=200)
+
+
 class UserIn(BaseModel):
     username: str = Field(min_length=3, max_length=40)
     password: str = Field(min_length=10, max_length=200)

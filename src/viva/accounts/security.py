@@ -40,12 +40,16 @@ def digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def encode_token(*, user_id: int, role: str, kind: str, ttl: timedelta, key: str) -> str:
+def encode_token(
+    *, user_id: int, role: str, kind: str, ttl: timedelta, key: str, version: int = 0
+) -> str:
+    """A signed token; `version` is the user's `token_version` (a bump revokes the token)."""
     now = datetime.now(UTC)
     claims = {
         "sub": str(user_id),
         "role": role,
         "typ": kind,
+        "ver": version,
         "iat": now,
         "exp": now + ttl,
         "jti": secrets.token_hex(8),
@@ -61,4 +65,12 @@ def decode_token(token: str, *, kind: str, key: str) -> dict[str, Any] | None:
         )
     except jwt.PyJWTError:
         return None
-    return claims if claims.get("typ") == kind else None
+    if claims.get("typ") != kind or not isinstance(claims.get("ver", 0), int):
+        return None
+    return claims
+
+
+def token_version(claims: dict[str, Any]) -> int:
+    """The version a token was issued under (tokens from before versions existed: 0)."""
+    version: int = claims.get("ver", 0)
+    return version

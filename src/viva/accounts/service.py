@@ -6,6 +6,7 @@ Services never commit (the caller's unit of work does) and never run a query the
 
 from __future__ import annotations
 
+import asyncio
 import re
 import secrets
 from typing import Literal
@@ -27,7 +28,7 @@ from viva.accounts.models import (
 from viva.accounts.public import get_user
 from viva.accounts.roles import Role
 from viva.clock import now
-from viva.errors import AuthFailed, Conflict, InvalidAccount, LinkExpired, NotFound
+from viva.errors import AuthFailed, Conflict, Forbidden, InvalidAccount, LinkExpired, NotFound
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{2,39}$")
 
@@ -131,6 +132,71 @@ async def rotate_refresh(session: AsyncSession, *, token: str) -> tuple[User, st
 
 async def revoke_refresh(session: AsyncSession, *, token: str) -> None:
     await repository.revoke_refresh_token(session, token_hash=security.digest(token), at=now())
+
+
+async def sign_out_everywhere(session: AsyncSession, *, user_id: int) -> None:
+    """Revoke every access token, session cookie and refresh token of the account (its API
+    keys stay: they are revoked one by one)."""
+    user = await _row_of(session, user_id=user_id)
+    user.token_version += 1
+    await repository.revoke_refresh_tokens_of(session, user_id=user.id, at=now())
+    await audit(session, actor=user, action="logout.everywhere", target=user.username)
+
+
+async def change_password(session: AsyncSession, *, user_id: int, current: str, new: str) -> User:
+    """Set a new password after checking the current one; every earlier token, cookie and
+    refresh token stops working (the token version moves with the password hash)."""
+    user = await _row_of(session, user_id=user_id)
+    if not await asyncio.to_thread(security.verify_password, current, user.password_hash):
+        raise Forbidden("the current password is wrong")
+    if len(new) < 10:
+        raise InvalidAccount("passwords have at least 10 characters")
+    user.password_hash = await asyncio.to_thread(security.hash_password, new)
+    await repository.revoke_refresh_tokens_of(session, user_id=user.id, at=now())
+    await audit(session, actor=user, action="user.password", target=user.username)
+    await session.flush()  # the flush hook bumps the token version
+    return user
+
+
+async def update_user(
+    session: AsyncSession,
+    *,
+    user_id: int,
+    actor: User,
+    role: Role | None = None,
+    is_active: bool | None = None,
+) -> User:
+    """An admin changes a user's role or disables / re-enables the account. Either revokes
+    the user's tokens (the flush hook bumps the token version). An admin cannot demote or
+    disable themselves, so the last admin cannot lock everyone out."""
+    user = await repository.get_user(session, user_id=user_id)
+    if user is None:
+        raise NotFound(f"no user {user_id}")
+    if user.id == actor.id and (role not in (None, user.role) or is_active is False):
+        raise InvalidAccount("an admin cannot demote or disable their own account")
+    changes: dict[str, object] = {}
+    if role is not None and role != user.role:
+        user.role = role
+        changes["role"] = role.value
+    if is_active is not None and is_active != user.is_active:
+        user.is_active = is_active
+        changes["is_active"] = is_active
+        if not is_active:
+            await repository.revoke_refresh_tokens_of(session, user_id=user.id, at=now())
+    if changes:
+        await audit(
+            session, actor=actor, action="user.update", target=user.username, detail=changes
+        )
+        await session.flush()
+    return user
+
+
+async def _row_of(session: AsyncSession, *, user_id: int) -> User:
+    """The user's row to change (the principal's user may be the auth cache's copy)."""
+    user = await get_user(session, user_id=user_id)
+    if user is None:
+        raise AuthFailed("the account is disabled")
+    return user
 
 
 async def create_api_key(

@@ -71,6 +71,9 @@ class TestCase(BaseModel):
     kind: Literal["call", "script", "http", "property"]
     hidden: bool = False
     weight: float = Field(default=1.0, gt=0)
+    # script tests only: "separate" runs the solution in a process of its own and the test's
+    # code in the harness's (runtime/separate.py); one such test makes every test so
+    process: Literal["same", "separate"] = "same"
     # call
     call: str | None = None
     args: list[Any] = []
@@ -97,6 +100,8 @@ class TestCase(BaseModel):
             raise ValueError(f"{self.name}: a call test names the function in `call`")
         if self.kind == "script" and not self.steps:
             raise ValueError(f"{self.name}: a script test has steps")
+        if self.process == "separate" and self.kind != "script":
+            raise ValueError(f"{self.name}: only a script test runs in a separate process")
         if self.kind == "http" and not self.requests:
             raise ValueError(f"{self.name}: an http test has requests")
         if self.kind == "property" and not (self.call and self.strategy and self.hidden):
@@ -123,6 +128,8 @@ class TestCase(BaseModel):
                 else {"eval": s.eval, "may_raise": s.raises is not None}
                 for s in self.steps
             ]
+            if self.process == "separate":
+                base["process"] = "separate"
             return {**base, "setup": self.setup, "steps": steps}
         requests = [
             r.model_dump(by_alias=True, exclude={"expect"}, exclude_none=True)

@@ -18,6 +18,7 @@ import asyncio
 import contextlib
 import time
 from collections.abc import AsyncGenerator, Awaitable, Callable
+from datetime import datetime
 from typing import Annotated, Any
 
 import structlog
@@ -29,6 +30,7 @@ from taskiq import AckableMessage, Context, TaskiqDepends
 from taskiq.exceptions import SendTaskError
 from taskiq_redis import RedisStreamBroker
 
+from viva.clock import now
 from viva.grading import service
 from viva.grading.judge import Grade
 from viva.grading.models import SubmissionStatus
@@ -39,13 +41,16 @@ from viva.settings import Settings
 
 GRADE_TASK = "viva.grade"
 CONSUMER_GROUP = "viva-workers"
+AUTOCLAIM_EVERY = 1.0  # seconds: how soon after its idle timeout a dead worker's job moves
 
 
 class StreamBroker(RedisStreamBroker):
     """taskiq-redis's stream broker, with four changes a grading queue needs.
 
-    - Pending jobs of dead consumers are claimed also when no new job arrives (upstream
-      only looks for them after a read that returned something).
+    - Pending jobs of dead consumers are claimed (XAUTOCLAIM) before new ones, at most once
+      a second, also while the stream has a backlog and also when no new job arrives
+      (upstream looks only after a read that returned something; looking only after an
+      empty one left a dead worker's job waiting until the backlog drained).
     - One job is read at a time, so a busy worker leaves the next job to an idle one
       instead of holding a batch in its pending list.
     - While a job is being graded its worker renews it (XCLAIM to itself resets the idle
@@ -58,14 +63,15 @@ class StreamBroker(RedisStreamBroker):
         super().__init__(*args, **kwargs)
         self.holding: set[Any] = set()  # entry ids yielded to the receiver, not yet acked
         self._entries: dict[str, Any] = {}  # task id -> entry id, while held
-        self._released: set[Any] = set()
+        self._released: dict[Any, float] = {}  # entry id -> seconds until it is due again
 
-    def release(self, task_id: str) -> None:
-        """Hand a job back without acknowledging it: it is redelivered after the idle
-        timeout (the submission is claimed by a process that may still die)."""
+    def release(self, task_id: str, *, retry_in: float) -> None:
+        """Hand a job back without acknowledging it: it is redelivered in about `retry_in`
+        seconds (when the claim of the process holding its submission, which may still die,
+        expires), or after the idle timeout if that is sooner."""
         entry = self._entries.get(task_id)
         if entry is not None:
-            self._released.add(entry)
+            self._released[entry] = retry_in
             self.holding.discard(entry)
 
     async def listen(self) -> AsyncGenerator[AckableMessage, None]:
@@ -128,7 +134,26 @@ class StreamBroker(RedisStreamBroker):
                 await asyncio.sleep(1)
 
     async def _read(self, conn: Redis) -> AsyncGenerator[AckableMessage, None]:
+        looked = 0.0  # when pending jobs of dead consumers were last looked for
         while True:
+            if time.monotonic() - looked >= AUTOCLAIM_EVERY:
+                looked = time.monotonic()
+                _, claimed, _ = await conn.xautoclaim(
+                    self.queue_name,
+                    self.consumer_group_name,
+                    self.consumer_name,
+                    min_idle_time=self.idle_timeout,
+                    count=1,
+                )
+                redelivered = [(e, f) for e, f in claimed if f is not None]  # None: trimmed
+                for entry_id, fields in redelivered:
+                    log.warning("grading_job_redelivered", entry=_text(entry_id))
+                    yield self._message(self.queue_name, entry_id, fields)
+                if redelivered:
+                    looked = 0.0  # there may be more: look again before the next new job
+                    continue
+            # The blocking read wakes at once for a new job; its timeout only bounds how
+            # long the loop goes without looking for redeliveries.
             fetched: Any = await conn.xreadgroup(
                 self.consumer_group_name,
                 self.consumer_name,
@@ -140,19 +165,6 @@ class StreamBroker(RedisStreamBroker):
             for stream, entries in fetched or []:
                 for entry_id, fields in entries:
                     yield self._message(stream, entry_id, fields)
-            if fetched:
-                continue
-            _, claimed, _ = await conn.xautoclaim(
-                self.queue_name,
-                self.consumer_group_name,
-                self.consumer_name,
-                min_idle_time=self.idle_timeout,
-                count=1,
-            )
-            for entry_id, fields in claimed:
-                if fields is not None:  # None: the entry was trimmed from the stream
-                    log.warning("grading_job_redelivered", entry=_text(entry_id))
-                    yield self._message(self.queue_name, entry_id, fields)
 
     def _message(self, stream: Any, entry_id: Any, fields: Any) -> AckableMessage:
         data = fields[b"data"]
@@ -167,7 +179,7 @@ class StreamBroker(RedisStreamBroker):
             for task_id in [t for t, e in self._entries.items() if e == entry_id]:
                 del self._entries[task_id]
             if entry_id in self._released:
-                self._released.discard(entry_id)
+                await self._due_in(entry_id, self._released.pop(entry_id))
                 return
             try:
                 async with Redis(connection_pool=self.connection_pool) as conn:
@@ -176,6 +188,28 @@ class StreamBroker(RedisStreamBroker):
                 log.warning("grading_ack_lost", entry=_text(entry_id), error=str(exc))
 
         return ack
+
+    async def _due_in(self, entry_id: Any, seconds: float) -> None:
+        """Leave a handed-back entry pending, set to look idle enough to be claimed again
+        (by any worker) in `seconds`: XCLAIM to itself with IDLE."""
+        idle = max(0, self.idle_timeout - int(seconds * 1000))
+        try:
+            async with Redis(connection_pool=self.connection_pool) as conn:
+                await conn.xclaim(
+                    self.queue_name,
+                    self.consumer_group_name,
+                    self.consumer_name,
+                    min_idle_time=0,
+                    message_ids=[entry_id],
+                    idle=idle,
+                    justid=True,
+                )
+        except OUTAGE:
+            pass  # it stays pending: redelivered after the idle timeout
+
+
+def _seconds_until(at: datetime | None) -> float:
+    return 0.0 if at is None else max(0.0, (at - now()).total_seconds())
 
 
 def _text(value: Any) -> str:
@@ -232,11 +266,11 @@ async def grade(
         if result is None:
             async with ctx.database.session() as session:
                 row = await service.get_submission(session, submission_id=submission_id)
-                status = row.status
+                status, until = row.status, row.lease_expires_at
             if status != SubmissionStatus.DONE:
                 broker = context.broker
                 assert isinstance(broker, StreamBroker)
-                broker.release(context.message.task_id)
+                broker.release(context.message.task_id, retry_in=_seconds_until(until) + 1)
                 log.info("submission_held_elsewhere", status=str(status))
             return
         log.info(
@@ -285,12 +319,13 @@ class BrokerQueue:
             except Exception as exc:  # the database is down: the next sweep retries
                 log.error("grading_sweep_failed", error=repr(exc))
                 continue
-            now = time.monotonic()
-            self._waiting_since = {i: self._waiting_since.get(i, now) for i in waiting}
+            seen = time.monotonic()
+            self._waiting_since = {i: self._waiting_since.get(i, seen) for i in waiting}
             for submission_id, since in self._waiting_since.items():
-                if now - since >= self.settings.grading_redeliver_seconds:
+                if seen - since >= self.settings.grading_redeliver_seconds:
+                    log.info("grading_resent", submission=submission_id)
                     await self.enqueue(submission_id)
-                    self._waiting_since[submission_id] = now
+                    self._waiting_since[submission_id] = seen
 
     async def depth(self) -> int:
         """Jobs in the stream not yet delivered, plus those delivered and not acknowledged."""

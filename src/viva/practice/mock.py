@@ -22,10 +22,9 @@ from viva.accounts.roles import Role
 from viva.clock import now
 from viva.errors import Forbidden, InvalidMock, MockError, NotFound
 from viva.practice import mock_notices, repository, review
-from viva.practice.matcher import match_key_points
+from viva.practice.matcher import answer_synonyms, match_key_points
 from viva.practice.mock_templates import draw, get_template
 from viva.practice.models import MockInterview, MockItem
-from viva.practice.synonyms import answer_synonyms
 
 GRACE = timedelta(seconds=10)  # an auto-submit sent at 0:00 still arrives a little late
 SIGNALS = ("strong_hire", "hire", "no_hire", "strong_no_hire")

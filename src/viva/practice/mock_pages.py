@@ -3,16 +3,19 @@ against the clock, the report (HTML and Markdown) and the interviewer's scoring 
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 
+from viva.accounts.models import User
 from viva.accounts.public import candidates_of
 from viva.accounts.roles import Role
+from viva.bank.service import BUILTIN_TRACK
 from viva.clock import now
 from viva.deps import DbId, SessionDep, SettingsDep
-from viva.errors import Forbidden, MockError
+from viva.errors import Conflict, Forbidden, InvalidMock, MockError
 from viva.practice import mock, mock_templates
 from viva.practice import mock_report as reports
 from viva.practice.dependencies import InterviewPageDep
@@ -20,11 +23,30 @@ from viva.practice.pages import LONG_TEXT, signed_in
 from viva.web.pages import render_private
 
 router = APIRouter(include_in_schema=False)
+# What a template may offer beside each question (the API's TemplateIn.challenge_kinds).
+CHALLENGE_KINDS = {
+    "function": "functions",
+    "class": "classes",
+    "fastapi": "FastAPI apps (performance and debugging too)",
+    "sql": "SQL",
+    "tests": "test writing (graded by mutants)",
+}
 
 
 @router.get("/mock", response_class=HTMLResponse)
 async def mock_index(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
     user = await signed_in(request, session, settings)
+    return await _index(request, session, user)
+
+
+async def _index(
+    request: Request,
+    session: SessionDep,
+    user: User,
+    *,
+    template_error: str = "",
+    template_form: dict[str, Any] | None = None,
+) -> Response:
     interviews = await mock.interviews_of(session, user=user)
     candidates = (
         await candidates_of(session, interviewer=user)
@@ -40,8 +62,64 @@ async def mock_index(request: Request, session: SessionDep, settings: SettingsDe
             "interviews": interviews,
             "candidates": candidates,
             "invite": request.query_params.get("invite"),
+            "challenge_kinds": CHALLENGE_KINDS,
+            "template_error": template_error,
+            "template_form": template_form or {},
         },
+        status=422 if template_error else 200,
     )
+
+
+@router.post("/mock/templates")
+async def mock_template_create(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    slug: Annotated[str, Form(max_length=60)],
+    title: Annotated[str, Form(max_length=200)],
+    minutes: Annotated[float, Form(ge=1, le=240)],
+    question_count: Annotated[int, Form(ge=1, le=50)],
+    hint_percent: Annotated[float, Form(ge=0, le=100)] = 10,
+    challenge_kinds: Annotated[list[str] | None, Form()] = None,
+) -> Response:
+    """Interviewers define a template from the form: length, questions, hint cost, and the
+    kinds of hands-on challenges offered beside each question of the built-in track."""
+    user = await signed_in(request, session, settings)
+    if not Role(user.role).includes(Role.INTERVIEWER):
+        raise Forbidden("templates are defined by interviewers")
+    kinds = list(challenge_kinds or [])
+    form = {
+        "slug": slug,
+        "title": title,
+        "minutes": minutes,
+        "question_count": question_count,
+        "hint_percent": hint_percent,
+        "challenge_kinds": kinds,
+    }
+    unknown = sorted(set(kinds) - set(CHALLENGE_KINDS))
+    try:
+        if not re.fullmatch(r"[a-z0-9][a-z0-9-]{1,58}", slug):
+            raise InvalidMock("the slug is 2-59 lowercase letters, digits and hyphens")
+        if not title.strip():
+            raise InvalidMock("the template needs a title")
+        if unknown:
+            raise InvalidMock(f"unknown challenge kinds: {', '.join(unknown)}")
+        await mock_templates.create_template(
+            session,
+            slug=slug,
+            title=title.strip(),
+            track_slug=BUILTIN_TRACK,
+            duration_seconds=int(minutes * 60),
+            question_count=question_count,
+            category_weights={},
+            difficulty_mix={},
+            hint_penalty=hint_percent / 100,
+            actor=user,
+            challenge_kinds=kinds,
+        )
+    except (InvalidMock, Conflict) as exc:
+        return await _index(request, session, user, template_error=exc.detail, template_form=form)
+    return RedirectResponse("/mock", status_code=303)
 
 
 @router.post("/mock")

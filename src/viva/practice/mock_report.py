@@ -7,11 +7,10 @@ from collections import defaultdict
 
 from viva.accounts.models import User
 from viva.errors import MockError, NotFound
-from viva.practice.matcher import match_key_points
+from viva.practice.matcher import answer_synonyms, match_key_points
 from viva.practice.mock import item_score, role_of
 from viva.practice.models import MockInterview
 from viva.practice.schemas import ReportCategoryOut, ReportItemOut, ReportOut, ReportPointOut
-from viva.practice.synonyms import answer_synonyms
 
 
 def report(interview: MockInterview, *, viewer: User) -> ReportOut:

@@ -19,9 +19,8 @@ from viva.bank.service import require_question
 from viva.clock import now
 from viva.errors import InvalidDispute, InvalidReview, NotFound
 from viva.practice import repository
-from viva.practice.matcher import PointMatch, match_key_points
+from viva.practice.matcher import PointMatch, answer_synonyms, match_key_points
 from viva.practice.models import PointDispute, ReviewCard, ReviewLog, ReviewSetting
-from viva.practice.synonyms import answer_synonyms
 
 RATINGS = {"again": Rating.Again, "hard": Rating.Hard, "good": Rating.Good, "easy": Rating.Easy}
 RATING_NAMES = {int(v): k for k, v in RATINGS.items()}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request, Response
 
 from viva.accounts.public import may_see_work_of
 from viva.bank.service import BUILTIN_TRACK, require_track
@@ -13,6 +13,7 @@ from viva.deps import CatalogueDep, CurrentPrincipal, DbId, SessionDep, Settings
 from viva.errors import NotFound, problem_responses
 from viva.practice import progress, review
 from viva.practice.models import ReviewCard, ReviewSetting
+from viva.practice.queue_cache import QueueCache
 from viva.practice.schemas import (
     CardOut,
     CheckIn,
@@ -65,32 +66,45 @@ def card_out(question_id: int, card: ReviewCard | None) -> CardOut:
 
 @router.get("/me/review/queue", response_model=QueueOut)
 async def review_queue(
+    request: Request,
     principal: CurrentPrincipal,
     session: SessionDep,
     track: Track = BUILTIN_TRACK,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-) -> QueueOut:
+) -> Response:
     """Due cards, most overdue first, then new questions up to the daily allowance."""
-    found = await require_track(session, slug=track)
-    entries, total = await review.queue(
-        session, user_id=principal.user.id, track=found, at=now(), limit=limit
-    )
-    return QueueOut(
-        track=track,
-        total=total,
-        items=[
-            QueueItemOut(
-                question_id=e.question.id,
-                number=e.question.number,
-                text=e.question.text,
-                category=e.question.category.title,
-                kind=e.question.kind,
-                difficulty=e.question.difficulty,
-                card=card_out(e.question.id, e.card),
+    cache: QueueCache = request.app.state.queue_cache
+    user_id = principal.user.id
+    body = cache.get(user_id=user_id, track=track, limit=limit)
+    if body is None:
+        generation = cache.generation(user_id)
+        found = await require_track(session, slug=track)
+        entries, total = await review.queue(
+            session, user_id=user_id, track=found, at=now(), limit=limit
+        )
+        # Built from trusted rows: no validation, straight to JSON.
+        body = (
+            QueueOut.model_construct(
+                track=track,
+                total=total,
+                items=[
+                    QueueItemOut.model_construct(
+                        question_id=e.question.id,
+                        number=e.question.number,
+                        text=e.question.text,
+                        category=e.question.category.title,
+                        kind=e.question.kind,
+                        difficulty=e.question.difficulty,
+                        card=card_out(e.question.id, e.card),
+                    )
+                    for e in entries
+                ],
             )
-            for e in entries
-        ],
-    )
+            .model_dump_json()
+            .encode()
+        )
+        cache.set(user_id=user_id, track=track, limit=limit, body=body, generation=generation)
+    return Response(body, media_type="application/json")
 
 
 @router.post("/me/review/{question_id}/check", response_model=CheckOut)

@@ -21,6 +21,7 @@ from types import FunctionType, ModuleType
 from typing import Any
 
 import guard as _guard
+import separate as _separate
 from testkit import Capture as _Capture
 from testkit import FakeClock
 
@@ -128,7 +129,10 @@ def _run_call(test: dict[str, Any], module: dict[str, Any]) -> list[dict[str, An
 
 
 def _run_script(test: dict[str, Any], module: dict[str, Any]) -> list[dict[str, Any]]:
-    ns = _script_namespace(module)
+    return _run_steps(test, _script_namespace(module))
+
+
+def _run_steps(test: dict[str, Any], ns: dict[str, Any]) -> list[dict[str, Any]]:
     trust = test["trust"]
     if test.get("setup"):
         exec(trust(compile(test["setup"], "<setup>", "exec", dont_inherit=True)), ns)
@@ -203,7 +207,7 @@ def _leave_sys_modules() -> list[Any]:
     """Take the sandbox's own modules out of `sys.modules` (graded code would find the harness
     and the zygote there) and return their functions, whose frames the guard protects."""
     functions: list[Any] = []
-    for name in ("harness", "guard", "testkit", "seccomp", "__main__"):
+    for name in ("harness", "guard", "separate", "testkit", "seccomp", "__main__"):
         module = sys.modules.get(name)
         if module is None or (name == "__main__" and not hasattr(module, "harness")):
             continue
@@ -221,6 +225,8 @@ def run(job: dict[str, Any], out: Any) -> None:
     nonce = job.pop("nonce", "")
     functions = [v for v in globals().values() if isinstance(v, FunctionType)]
     functions += _leave_sys_modules()
+    if any(t.get("process") == "separate" for t in job["tests"]):
+        _separate.warm()  # no candidate code has run; the guard would refuse pydantic here
     guard = None
     if job.pop("guard", True):
         sys.pycache_prefix = "/nonexistent"  # imports compile from source: no marshal
@@ -248,6 +254,13 @@ def run(job: dict[str, Any], out: Any) -> None:
     # Before any candidate code runs: the supervisor times the first test from here.
     emit({"begin": True})
     trust = guard.trust if guard is not None else (lambda code: code)
+    # One test in a process apart makes them all so: graded code that ran here once could
+    # have changed what a later test's measurements use.
+    separate = any(t.get("process") == "separate" for t in job["tests"])
+
+    def describe(exc: BaseException) -> str:
+        return _trim_traceback(exc, guard) if guard else f"{raised_name(exc)}: {exc}"
+
     for index, test in enumerate(job["tests"]):
         test["trust"] = trust
         capture = _Capture()
@@ -256,14 +269,27 @@ def run(job: dict[str, Any], out: Any) -> None:
         started = time.perf_counter()
         module: dict[str, Any] | None = None
         try:
-            module = _fresh_module(code)
-            steps = RUNNERS[test["kind"]](test, module)
+            if separate:
+                steps = _separate.run_test(
+                    test,
+                    code,
+                    child_closes=[out.fileno()],
+                    fresh_module=_fresh_module,
+                    describe=describe,
+                    run_steps=_run_steps,
+                    output=capture,
+                )
+                module = {}
+            else:
+                module = _fresh_module(code)
+                steps = RUNNERS[test["kind"]](test, module)
             record: dict[str, Any] = {"test": test["id"], "steps": steps}
+        except _separate.SolutionError as exc:
+            record = {"test": test["id"], "error": exc.text[-2000:], "kind": "runtime"}
         except MemoryError:
             record = {"test": test["id"], "error": "MemoryError", "kind": "memory"}
         except BaseException as exc:  # SystemExit, KeyboardInterrupt too: the test failed
-            text = _trim_traceback(exc, guard) if guard else f"{raised_name(exc)}: {exc}"
-            record = {"test": test["id"], "error": text, "kind": "runtime"}
+            record = {"test": test["id"], "error": describe(exc), "kind": "runtime"}
         finally:
             sys.stdout, sys.stderr = real_out, real_err
         record["ms"] = round((time.perf_counter() - started) * 1000, 2)

@@ -37,14 +37,17 @@ Key points, answers and synonym entries all go through the same pipeline:
   uses matches a term one edit away ("databse", "seperate"); in a short answer, stems that
   share 6 letters, the longer going on with a suffix, match ("deployable" and "deploy");
   "three" is 3.
-- Negation: "not", "never", "no", "without", "instead of", "useless", "unnecessary",
-  "outdated", "a waste of time", "a bad idea"... reach the rest of their clause (a clause
-  ends at punctuation, "but", "so", "because"... or "and" before a new subject); "no" before
+- Negation: "not", "never", "no", "nothing", "nobody", "without", "instead of", "useless",
+  "unnecessary", "outdated", "a waste of time", "a bad idea"... reach the rest of their clause
+  (a clause ends at punctuation, "but", "so", "because"... or "and" before a new subject; a
+  contrast after a comma, ", not the body", stays with the clause before it); "no" before
   a noun ends at "on", "in"... ("no secrets in images"), but "no need to", "no point in"
   reach the whole clause; "avoid", "prevent", "stop", "disallow", "ignore" reach the next two
   words, and end at "with", "by", "using"; a negation followed only by filler or a judgement
-  reaches back two words ("locks are not needed", "the port does not matter"). Opposites
-  count as negations ("immutable" states "mutable" negated; the table's ``opposites``).
+  reaches back two words ("locks are not needed", "the port does not matter"), and so does a
+  judging word after "is"/"are" ("multi-stage builds are pointless for python"). A quoted
+  value is no negation (``extra="forbid"``). Opposites count as negations ("immutable" states
+  "mutable" negated; the table's ``opposites``), and "non-root" is found as "not ... as root".
 - Contradiction: a term is found only where the answer states it the way the point does;
   stated the other way round, in a clause holding another term of the point, it
   *contradicts* the point, which is then not covered (and is shown as contradicting the model
@@ -53,12 +56,16 @@ Key points, answers and synonym entries all go through the same pipeline:
   root" for "non-root") contradict nothing, and a point with a negation of its own ("X, not
   Y") is not contradicted by a negated term. A quantifier before a found term that says the
   opposite of the point's ("they all run" against "only one thread runs", "an artifact for each
-  environment" against "one artifact") contradicts it.
+  environment" against "one artifact") contradicts it. So does the wrong order ("copy the
+  source first, then install" against "install before copying source": "before", "then",
+  "after" between terms of one sentence) and another HTTP status code in a clause about the
+  point ("gives a 500" against "get 422"). A point's "avoid X", "ignore X" is not
+  contradicted by an answer that names X plainly ("fix the N+1 queries").
 - Denial: a point that denies something after words of substance ("the GIL does not make
   your code thread-safe", "references an object without keeping it alive") is covered only
   when a denied term is found denied alike, or the answer negates one of its found terms.
 - Reading strictly: a clause that contradicts one point credits no other; an answer that
-  contradicts a point per four sentences or more needs 1.5 times the threshold for its other
+  contradicts a point per four sentences or more needs twice the threshold for its other
   points (a long text that names pitfalls now and then is read as usual).
 - Score: the weight found in the best two consecutive sentences, over the point's weight
   (capped at 5 when two strong terms or three terms are found, so a long point is covered by

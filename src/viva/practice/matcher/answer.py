@@ -15,7 +15,7 @@ from viva.practice.matcher.tables import (
     phrase_end,
     typo_candidate,
 )
-from viva.practice.matcher.words import Stream, clean, tokenize
+from viva.practice.matcher.words import Stream, clean, key_of, tokenize
 
 QUANTIFIER_REACH = 2
 DERIVED_MIN_LENGTH = 6  # stems sharing this many letters, one the start of the other, match
@@ -42,7 +42,9 @@ class IndexedAnswer:
     short: bool  # a typed answer of a few sentences, not a long text
     text: str
     spans: tuple[tuple[int, int], ...]
-    clauses: tuple[int, ...]  # the clause of each part, counted from 0
+    # The clause of each part, counted from 0; a contrast after a comma (", not the body")
+    # belongs to the clause before it: it says what that clause is not.
+    clauses: tuple[int, ...]
     sentences: tuple[int, ...]  # the sentence of each part, counted from 0
 
     def snippet(self, start: int, end: int) -> str:
@@ -88,9 +90,21 @@ def index_answer(text: str) -> IndexedAnswer:
         short=short,
         text=clean(text),
         spans=tuple((p.start, p.end) for p in parts),
-        clauses=tuple(itertools.accumulate(int(b) for b in clause_starts(stream))),
+        clauses=_clauses(stream),
         sentences=tuple(itertools.accumulate(int(p.sentence) for p in parts)),
     )
+
+
+_NON = key_of("non")
+_CONTRAST_KEYS = frozenset(key_of(w) for w in ["not", "never", "no"])
+
+
+def _clauses(stream: Stream) -> tuple[int, ...]:
+    starts = [
+        start and not (stream.pauses[i] and stream.wholes[i] and stream.keys[i] in _CONTRAST_KEYS)
+        for i, start in enumerate(clause_starts(stream))
+    ]
+    return tuple(itertools.accumulate(int(b) for b in starts))
 
 
 def words_before(answer: IndexedAnswer, start: int) -> frozenset[str]:
@@ -136,4 +150,11 @@ def occurrences_of(answer: IndexedAnswer, variant: tuple[str, ...]) -> list[tupl
         end = phrase_end(answer.stream, start, variant)
         if end > 0:
             found.append((start, end, answer.negated(start, end)))
+    if len(variant) == 2 and variant[0] == _NON and not found:
+        # "non-root" is "not as root": the word negated states it, the word plainly denies it.
+        for start, end in answer.positions.get(variant[1], ()):
+            negated = answer.negated(start, end)
+            # The negation is part of what states it: "not run the app as root".
+            before = [n for n in answer.negations[start] if n < start]
+            found.append((min(before) if negated and before else start, end, not negated))
     return found

@@ -9,15 +9,20 @@ from viva.practice.matcher.words import VAGUE_KEYS, Stream, key_of
 # Words that state the opposite of what follows them in their clause ("never need locks", "no
 # need to measure"), or of their clause when only filler follows ("locks are not needed").
 _NEGATORS = (
-    "not no never without neither nor rarely seldom"
+    "not no never without neither nor rarely seldom nothing nobody"
     " useless pointless unnecessary needless overkill obsolete irrelevant outdated waste"
 )
+# Judging adjectives: after "is" or "are" they judge their subject, not what follows them
+# ("multi-stage builds are pointless for python" denies the builds, not python).
+_JUDGING = "useless pointless unnecessary needless overkill obsolete irrelevant outdated"
+_COPULAS = "is are was were be been being seem seems"
 # Saying a thing is to be avoided is saying not to do it: "prevents cascading failures", "stop
 # calling it", "concatenation is the bug", "functions defeat the index". These reach only the
 # next few words: "prevent stampedes with a lock" says nothing against the lock.
 _SHORT_NEGATORS = (
     "avoid avoids prevent prevents stop stops defeat defeats bug bugs"
     " disallow disallows forbid forbids disable disables ignore ignores ignored"
+    " replace replaces replacing"
 )
 _SHORT_REACH = 2
 # ... and end where the means begin: "prevent stampedes with a SET NX lock".
@@ -45,6 +50,11 @@ _PLACE_KEYS = frozenset(key_of(w) for w in ["on", "in", "at", "inside", "into", 
 _PAIR_KEYS = frozenset((key_of(a), key_of(b)) for a, b in _NEGATOR_PAIRS)
 _CLAUSE_NOUN_KEYS = frozenset(key_of(w) for w in ["need", "point", "reason", "use", "way"])
 _JUDGEMENT_KEYS = frozenset(key_of(word) for word in _JUDGEMENTS.split())
+_JUDGING_KEYS = frozenset(key_of(word) for word in _JUDGING.split())
+_COPULA_KEYS = frozenset(key_of(word) for word in _COPULAS.split())
+# "nothing" and "nobody" with only filler after them deny the one word before: "changes
+# nothing" denies the change, not what changes.
+_PRONOUN_KEYS = frozenset(key_of(word) for word in ["nothing", "nobody"])
 _MEANS_KEYS = frozenset(key_of(word) for word in _MEANS.split())
 _BREAK_KEYS = frozenset(key_of(word) for word in _CLAUSE_BREAKS.split())
 _JOIN_KEYS = frozenset(key_of(word) for word in _JOINS.split())
@@ -78,6 +88,13 @@ def _is_negator(stream: Stream, i: int) -> bool:
     if key in _NEGATOR_KEYS or key in _SHORT_NEGATOR_KEYS:
         return True
     return any(key == a and i + 1 < len(keys) and keys[i + 1] == b for a, b in _NEGATOR_PAIRS)
+
+
+def only_avoidance(stream: Stream, negations: frozenset[int]) -> bool:
+    """Whether every negation in ``negations`` is a verb of avoidance ("avoid", "prevent",
+    "ignore"): the point names what to keep away, which an answer names plainly when it says
+    how ("selectinload fixes N+1 queries" for "avoid N+1 queries")."""
+    return bool(negations) and all(stream.keys[n] in _SHORT_NEGATOR_KEYS for n in negations)
 
 
 def negations_in_clause(stream: Stream) -> tuple[frozenset[int], ...]:
@@ -123,14 +140,23 @@ def negation_reach(stream: Stream) -> tuple[frozenset[int], ...]:
         scope = list(range(first, end))
         # "avoid", "stop" and the like take what follows them ("stop calling it"), never
         # what comes before.
-        if not short and all(
-            stream.stops[k] or keys[k] in VAGUE_KEYS or keys[k] in _JUDGEMENT_KEYS for k in scope
+        predicate = key in _JUDGING_KEYS and i > 0 and keys[i - 1] in _COPULA_KEYS
+        if predicate or (
+            not short
+            and all(
+                stream.stops[k] or keys[k] in VAGUE_KEYS or keys[k] in _JUDGEMENT_KEYS
+                for k in scope
+            )
         ):
             start, content = i, 0
-            while start > 0 and not breaks[start] and content < _BACKWARD_REACH:
+            pronoun = key in _PRONOUN_KEYS
+            back = 1 if pronoun else _BACKWARD_REACH
+            while start > 0 and not breaks[start] and content < back:
                 start -= 1
-                if not (stream.stops[start] or keys[start] in VAGUE_KEYS):
+                if not (stream.stops[start] or (keys[start] in VAGUE_KEYS and not pronoun)):
                     content += 1
+            while start > 0 and stream.firsts and not stream.firsts[start]:
+                start -= 1  # the whole word: "multi-stage builds are pointless"
             scope = list(range(start, i))
         for k in scope:
             reach[k].add(i)

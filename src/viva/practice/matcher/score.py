@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from viva.practice.matcher.answer import IndexedAnswer, index_answer, occurrences_of, words_before
+from viva.practice.matcher.contrary import quantifier_clash, wrong_order, wrong_status
 from viva.practice.matcher.tables import paraphrase_keys
 from viva.practice.matcher.terms import (
     SYNONYM_WEIGHT,
@@ -16,20 +17,14 @@ from viva.practice.matcher.terms import (
     point_terms,
     topical,
 )
-from viva.practice.matcher.words import key_of, tokenize
+from viva.practice.matcher.words import tokenize
 
 DEFAULT_THRESHOLD = 0.45
 # A point is contradicted when the weight of its contradicted terms reaches this share of the
 # weight of its terms found as the model answer states them.
 CONTRADICTION_SHARE = 0.3
-# Quantifiers: a point saying "only" or "one" is contradicted by a clause saying "all" or
-# "every" about its terms, and the other way round.
-UNIVERSAL_KEYS = frozenset(key_of(w) for w in ["all", "every", "always", "each", "everything"])
-RESTRICTED_KEYS = frozenset(
-    key_of(w) for w in ["only", "single", "one", "sometimes", "some", "rarely"]
-)
 # An answer that contradicts the model answer needs this times the threshold elsewhere...
-STRICT_FACTOR = 1.5
+STRICT_FACTOR = 2.0
 STRICT_SENTENCES = 4  # ... when it contradicts a point per this many sentences or more
 FEEDBACK_TERMS = 4  # missing terms named in the feedback on a point not credited
 DENIAL_REASON = "does not say what the point denies: "
@@ -86,18 +81,6 @@ class PointMatch:
         return f"mentioned {', '.join(self.matched)} but not {missing}{more}"
 
 
-def _quantifier_clash(point_keys: frozenset[str], before: frozenset[str]) -> str | None:
-    """The typed quantifier that says the opposite of the point's: "they all run bytecode"
-    against "only one thread runs bytecode", "only some pushes" against "every push"."""
-    point_all, point_some = point_keys & UNIVERSAL_KEYS, point_keys & RESTRICTED_KEYS
-    typed_all, typed_some = before & UNIVERSAL_KEYS, before & RESTRICTED_KEYS
-    if point_some and not point_all and typed_all and not typed_some:
-        return min(typed_all)
-    if point_all and not point_some and typed_some and not typed_all:
-        return min(typed_some)
-    return None
-
-
 @lru_cache(maxsize=8192)
 def _keys(text: str) -> frozenset[str]:
     return frozenset(p.key for token in tokenize(text) for p in token.parts)
@@ -149,7 +132,10 @@ def _match_point(
         [o for variant in sorted(term.variants) for o in occurrences_of(answer, variant)]
         for term in terms
     ]
-    clauses = [{answer.clauses[found[0]] for found in term_found} for term_found in occurrences]
+    clauses = [
+        {answer.clauses[found[0]] for found in term_found}
+        for term, term_found in zip(terms, occurrences, strict=True)
+    ]
     sentences: dict[int, set[int]] = {}  # the matched terms found in each sentence
     # A point with a negation of its own ("X, not Y", "no functions on indexed columns") may
     # be retold with the negation on another word: a negated term is no contradiction there.
@@ -170,8 +156,45 @@ def _match_point(
             ]
         )
     }
+    # A word inside the words that state another term says what that term says: "run" in "do
+    # not run the app as root" for "run as a non-root user".
+    inside = {
+        index: spans
+        for index in range(len(terms))
+        if index not in agreeing
+        and (
+            spans := [
+                (s, e)
+                for s, e, _ in occurrences[index]
+                if any(
+                    a <= s and e <= b and (a, b) != (s, e)
+                    for found in agreeing.values()
+                    for a, b in found
+                )
+            ]
+        )
+    }
+    agreeing.update(inside)
+
+    def about_point(index: int, start: int) -> bool:
+        """Whether another term of the point is in the clause at ``start``."""
+        return any(answer.clauses[start] in other for j, other in enumerate(clauses) if j != index)
+
     for index, term in enumerate(terms):
         agree = agreeing.get(index, [])
+        weighty = term.weight > VAGUE_WEIGHT and not (polar and not term.negated)
+        # Stated the other way round in a clause about this point: another of its terms is
+        # there too ("the GIL makes your code thread-safe"), not a passing mention elsewhere,
+        # and not in words that state another term ("do not run as root" is "non-root").
+        # A point's "avoid X" is no contradiction of an answer that names X plainly: it says
+        # how X is kept away ("fix the N+1 queries with selectinload").
+        disagree = [
+            (s, e)
+            for s, e, negated in occurrences[index]
+            if (negated or not term.avoided)
+            and about_point(index, s)
+            and not any(a < e and s < b for spans in agreeing.values() for a, b in spans)
+        ]
         if agree:
             matched.append(term)
             evidence.append(answer.snippet(*agree[0]))
@@ -181,18 +204,7 @@ def _match_point(
                 if answer.clauses[s] not in tainted:
                     sentences.setdefault(answer.sentences[s], set()).add(index)
             continue
-        if term.weight <= VAGUE_WEIGHT or (polar and not term.negated):
-            continue
-        # Stated the other way round in a clause about this point: another of its terms is
-        # there too ("the GIL makes your code thread-safe"), not a passing mention elsewhere,
-        # and not in words that state another term ("do not run as root" is "non-root").
-        disagree = [
-            (s, e)
-            for s, e, _ in occurrences[index]
-            if any(answer.clauses[s] in other for j, other in enumerate(clauses) if j != index)
-            and not any(a < e and s < b for spans in agreeing.values() for a, b in spans)
-        ]
-        if disagree:
+        if weighty and disagree:
             contradicted.append(term)
             against.append(answer.snippet(*disagree[0]))
             against_sentences.update(answer.clauses[s] for s, _ in disagree)
@@ -204,7 +216,7 @@ def _match_point(
             (
                 q
                 for s, _ in found_spans
-                if (q := _quantifier_clash(point_keys, words_before(answer, s)))
+                if (q := quantifier_clash(point_keys, words_before(answer, s)))
             ),
             None,
         )
@@ -212,6 +224,16 @@ def _match_point(
             contradicted.append(terms[index])
             against.append(clash)
             break
+    # The other way round without a negation: the wrong order, another status code.
+    own = tuple(terms)
+    for contrary in (
+        wrong_order(answer, point, own, agreeing),
+        wrong_status(answer, own, agreeing),
+    ):
+        if contrary is not None and terms[contrary[0]] not in contradicted:
+            contradicted.append(terms[contrary[0]])
+            against.append(contrary[1])
+            against_sentences.add(contrary[2])
     total = sum(t.weight for t in terms)
     found = sum(t.weight for t in matched)
     # A point is stated in a sentence or two, not gathered from words all over a long answer.
@@ -231,7 +253,12 @@ def _match_point(
     # few words, and those on purpose. A long text meets many terms by chance.
     telling = [t for t in matched if t.weight > VAGUE_WEIGHT]
     gist = answer.short and len(telling) >= CAP_TERMS_SHORT and bool(strong)
-    cap = SCORE_CAP if len(matched) >= CAP_TERMS or len(strong) >= 2 or gist else total
+    # Two strong terms are the gist when one of them is what the point is about, its first
+    # named term: "I/O" and "one thread" are no gist of "asyncio overlaps I/O on one thread".
+    head = next((t for t in terms if t.weight >= SYNONYM_WEIGHT), None)
+    about = head is None or head in matched or len(matched) > CAP_TERMS
+    gist_found = (len(strong) >= 2 or gist) and about
+    cap = SCORE_CAP if len(matched) >= CAP_TERMS or gist_found else total
     if any(t.weight >= TECHNICAL_WEIGHT for t in phrased):
         cap = min(cap, PHRASE_CAP)
     score = near / min(total, cap) if total else 0.0

@@ -13,6 +13,7 @@ from viva.practice.matcher.negation import (
     is_negated,
     negation_reach,
     negations_in_clause,
+    only_avoidance,
 )
 from viva.practice.matcher.tables import expand, longest_phrase, vocabulary_for
 from viva.practice.matcher.words import VAGUE_KEYS, Stream, Token, clean, key_of, tokenize
@@ -35,6 +36,7 @@ class Term:
     negated: bool = False  # the key point states it negatively: "does not make it thread-safe"
     negative_clause: bool = False  # a negation stands anywhere in its clause
     denied: bool = False  # the point's claim denies it: "X does not make it Y", "X without Y"
+    avoided: bool = False  # negated by a verb of avoidance only: "avoid N+1", "ignore CORS"
 
 
 def _weight(label: str, token: Token, *, in_table: bool, compound: bool) -> float:
@@ -73,7 +75,8 @@ def point_terms(point: str, extra: tuple[tuple[str, ...], ...] = ()) -> tuple[Te
         negated = is_negated(negations[first], first, last + 1)
         negative = is_negated(clause_negations[first], first, last + 1)
         denied = negated and any(n in claims and n < first for n in negations[first])
-        terms.setdefault(key, Term(label, weight, key, negated, negative, denied))
+        avoided = negated and only_avoidance(stream, negations[first])
+        terms.setdefault(key, Term(label, weight, key, negated, negative, denied, avoided))
 
     i = 0
     while i < len(parts):  # always at the first part of a token

@@ -65,6 +65,7 @@ _TOKEN = re.compile(r"(?P<big_o>\b[Oo]\([^()\n]{1,20}\))|(?P<word>\w+(?:[./:+\-#
 _PAUSE = re.compile(r"[,;.:!?()\[\]{}|]|\s[-–—]\s|\n\s*\n")
 # A sentence ends at . ! ? or ;, a blank line, or a list item; not where a long line wraps.
 _SENTENCE_END = re.compile(r"[.!?;](?=\s|$)|\n\s*\n|\n\s*(?:[-*+]|\d+\.)\s")
+_QUOTES = frozenset("\"'`“‘")
 _DUNDER = re.compile(r"__\w+__")
 _SEPARATORS = re.compile(r"[/:+\-#]+|\.(?!\d)|(?<!\d)\.|_+")
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z]{2})(?=[A-Z][a-z])")
@@ -92,6 +93,7 @@ class Part:
     start: int
     end: int
     sentence: bool = False  # a sentence (or a line) ends between this part and the one before
+    literal: bool = False  # a quoted word, a value rather than a word: extra="forbid"
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +112,9 @@ class Stream:
     keys: tuple[str, ...]
     stops: tuple[bool, ...]
     pauses: tuple[bool, ...]
-    wholes: tuple[bool, ...]  # the part is a whole word, not a piece of "no-gil"
+    # The part is a whole word, not a piece of "no-gil" nor a quoted value ("forbid").
+    wholes: tuple[bool, ...]
+    firsts: tuple[bool, ...] = ()  # the part is the first of its token
 
     @classmethod
     def of(cls, parts: Sequence[Part]) -> Stream:
@@ -120,9 +124,12 @@ class Stream:
             tuple(p.stop for p in parts),
             tuple(p.pause for p in parts),
             tuple(
-                (i == 0 or tokens[i - 1] != t) and (i + 1 == len(tokens) or tokens[i + 1] != t)
+                (i == 0 or tokens[i - 1] != t)
+                and (i + 1 == len(tokens) or tokens[i + 1] != t)
+                and not parts[i].literal
                 for i, t in enumerate(tokens)
             ),
+            tuple(i == 0 or tokens[i - 1] != t for i, t in enumerate(tokens)),
         )
 
 
@@ -193,8 +200,12 @@ def tokenize(text: str) -> list[Token]:
             part = Part(key, False, pause, len(tokens), m.start(), m.end())
             tokens.append(Token(m.group(), (part,), key, True, False))
             continue
+        quote = cleaned[m.start() - 1 : m.start()] if m.start() else ""
+        literal = quote in _QUOTES and cleaned[m.end() : m.end() + 1] == quote
         for at, raw in _words(m.group()):
             token = _token(raw, m.start() + at, len(tokens), pause)
+            if token is not None and literal:
+                token = replace(token, parts=tuple(replace(p, literal=True) for p in token.parts))
             if token is not None:
                 if sentence and tokens:
                     first = replace(token.parts[0], sentence=True)

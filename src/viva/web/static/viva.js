@@ -24,7 +24,10 @@
   };
 
   // Scrolling regions (code, wide tables) take keyboard focus so they can be scrolled with arrows.
+  // viva.scrollerRuns counts the passes, so a test can wait for the one after a resize.
+  viva.scrollerRuns = 0;
   function focusableScrollers(root) {
+    viva.scrollerRuns += 1;
     root.querySelectorAll("pre, .grid-wrap, .table-scroll, table.tests, .md table").forEach((node) => {
       if (node.hasAttribute("tabindex")) return;
       if (node.scrollWidth > node.clientWidth + 1 || node.scrollHeight > node.clientHeight + 1) {

@@ -1,0 +1,128 @@
+"""Saying a point the other way round without a negation: a quantifier, the order, a status code.
+
+"they all run bytecode" states "only one thread runs bytecode" with the opposite quantifier;
+"copy the source first and then install the dependencies" states "install before copying
+source" in the wrong order; "invalid data gives a 500" states "invalid bodies get 422" with the
+wrong code. Each contradicts the point as a negated term does.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from functools import lru_cache
+
+from viva.practice.matcher.answer import IndexedAnswer, index_answer, occurrences_of
+from viva.practice.matcher.terms import VAGUE_WEIGHT, Term
+from viva.practice.matcher.words import key_of
+
+Spans = Sequence[tuple[int, int]]
+# Words that order what stands before them and after them in a sentence: True when the first
+# comes first ("install, then copy", "install before copying"), False for "after".
+_ORDER_WORDS = {key_of("before"): True, key_of("then"): True, key_of("after"): False}
+_STATUS = re.compile(r"[1-5]\d\d")
+# Quantifiers: a point saying "only" or "one" is contradicted by a clause saying "all" or
+# "every" about its terms, and the other way round.
+UNIVERSAL_KEYS = frozenset(key_of(w) for w in ["all", "every", "always", "each", "everything"])
+RESTRICTED_KEYS = frozenset(
+    key_of(w) for w in ["only", "single", "one", "sometimes", "some", "rarely"]
+)
+
+
+def quantifier_clash(point_keys: frozenset[str], before: frozenset[str]) -> str | None:
+    """The typed quantifier that says the opposite of the point's: "they all run bytecode"
+    against "only one thread runs bytecode", "only some pushes" against "every push"."""
+    point_all, point_some = point_keys & UNIVERSAL_KEYS, point_keys & RESTRICTED_KEYS
+    typed_all, typed_some = before & UNIVERSAL_KEYS, before & RESTRICTED_KEYS
+    if point_some and not point_all and typed_all and not typed_some:
+        return min(typed_all)
+    if point_all and not point_some and typed_some and not typed_all:
+        return min(typed_some)
+    return None
+
+
+def _order_claims(
+    answer: IndexedAnswer, spans: Sequence[Spans]
+) -> dict[tuple[int, int], tuple[int, int]]:
+    """(x, y) for each pair of terms a sentence puts in order, x first, with the stretch of
+    text that says so. ``spans`` are where each term is found; a term on both sides of an
+    order word is in no pair."""
+    claims: dict[tuple[int, int], tuple[int, int]] = {}
+    keys, wholes = answer.stream.keys, answer.stream.wholes
+    for k, key in enumerate(keys):
+        forward = _ORDER_WORDS.get(key)
+        if forward is None or not wholes[k]:
+            continue
+        sentence = answer.sentences[k]
+        left: dict[int, int] = {}
+        right: dict[int, int] = {}
+        for index, found in enumerate(spans):
+            for s, e in found:
+                if answer.sentences[s] != sentence:
+                    continue
+                if e <= k:
+                    left[index] = min(left.get(index, s), s)
+                elif s > k:
+                    right[index] = max(right.get(index, e), e)
+        for x in left.keys() - right.keys():
+            for y in right.keys() - left.keys():
+                pair = (x, y) if forward else (y, x)
+                claims.setdefault(pair, (left[x], right[y]))
+    return claims
+
+
+@lru_cache(maxsize=4096)
+def _point_order(point: str, terms: tuple[Term, ...]) -> frozenset[tuple[int, int]]:
+    """The pairs of terms the point puts in order ("install before copying source")."""
+    indexed = index_answer(point)
+    spans = [
+        [(s, e) for variant in sorted(t.variants) for s, e, _ in occurrences_of(indexed, variant)]
+        if t.weight > VAGUE_WEIGHT
+        else []
+        for t in terms
+    ]
+    return frozenset(_order_claims(indexed, spans))
+
+
+def wrong_order(
+    answer: IndexedAnswer,
+    point: str,
+    terms: tuple[Term, ...],
+    agreeing: Mapping[int, Spans],
+) -> tuple[int, str, int] | None:
+    """The term the answer puts on the wrong side of the point's order, the answer's words that
+    say so and their clause; None when the answer keeps the order or says none."""
+    ordered = _point_order(point, terms)
+    if not ordered:
+        return None
+    spans = [agreeing.get(i, ()) for i in range(len(terms))]
+    claims = _order_claims(answer, spans)
+    for x, y in sorted(ordered):
+        if (y, x) in claims and (x, y) not in claims:
+            start, end = claims[(y, x)]
+            return x, answer.snippet(start, end), answer.clauses[start]
+    return None
+
+
+def wrong_status(
+    answer: IndexedAnswer,
+    terms: tuple[Term, ...],
+    agreeing: Mapping[int, Spans],
+) -> tuple[int, str, int] | None:
+    """A status code of the point that the answer does not say, where the answer gives
+    another code in a clause about the point ("invalid data gives a 500" against "invalid
+    bodies get 422"): the term, the answer's code and its clause."""
+    missing = [i for i, t in enumerate(terms) if _STATUS.fullmatch(t.label) and i not in agreeing]
+    if not missing:
+        return None
+    own = {variant for t in terms for variant in t.variants}
+    about = {answer.clauses[s] for spans in agreeing.values() for s, _ in spans}
+    for position, key in enumerate(answer.stream.keys):
+        if (
+            _STATUS.fullmatch(key)
+            and (key,) not in own
+            and answer.clauses[position] in about
+            and not answer.negated(position, position + 1)
+        ):
+            return missing[0], answer.snippet(position, position + 1), answer.clauses[position]
+    return None

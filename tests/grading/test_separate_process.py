@@ -1,0 +1,161 @@
+"""Tests marked `process: separate` (the performance challenges): the solution's process
+cannot reach what the test's process counts, nor its result channel.
+
+Each hostile solution below keeps the N+1 of `fastapi-n-plus-one` and first tries an attack;
+when the attack works it switches to the single-query app, so a working attack would be
+Accepted. Every one must end as Wrong Answer on the statement counts (or, for killing the
+harness, as a failed run), in the real sandbox.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.grading.conftest import kernel_job
+from viva.grading.challenges import CHALLENGES_DIR, load_challenge
+from viva.grading.judge import Verdict, build_job, grade
+from viva.grading.sandbox import SandboxRunner
+
+CHALLENGE = load_challenge(CHALLENGES_DIR / "fastapi-n-plus-one")
+
+APP = """
+import sqlite3
+from fastapi import FastAPI
+
+def create_app(conn):
+    attack(conn)
+    app = FastAPI()
+
+    @app.get("/authors")
+    def authors():
+        if REACHED:  # the attack worked: one statement, the count passes
+            rows = conn.execute(
+                "SELECT a.id, a.name, b.title FROM authors a LEFT JOIN books b"
+                " ON b.author_id = a.id ORDER BY a.id, b.id"
+            ).fetchall()
+            out = {}
+            for i, name, title in rows:
+                out.setdefault(i, {"id": i, "name": name, "books": []})
+                if title is not None:
+                    out[i]["books"].append(title)
+            return list(out.values())
+        result = []
+        for author_id, name in conn.execute("SELECT id, name FROM authors ORDER BY id"):
+            books = conn.execute(
+                "SELECT title FROM books WHERE author_id = ? ORDER BY id", (author_id,)
+            ).fetchall()
+            result.append({"id": author_id, "name": name, "books": [t for (t,) in books]})
+        return result
+
+    return app
+"""
+
+# The kernel's refusals, with the guard off (ctypes): the harness's descriptors (its result
+# channel among them) and memory, through /proc, pidfd_getfd, ptrace and process_vm_readv.
+KERNEL = """
+import ctypes, os
+REACHED = []
+
+def attack(conn):
+    parent = os.getppid()
+    for n in range(64):
+        for path in (f"/proc/{parent}/fd/{n}", f"/proc/{parent}/mem", f"/proc/{parent}/environ"):
+            try:
+                open(path, "rb").close()
+                REACHED.append(path)
+            except OSError:
+                pass
+    libc = ctypes.CDLL(None, use_errno=True)
+    try:
+        pidfd = os.pidfd_open(parent)
+    except OSError:
+        pidfd = -1
+    for n in range(64):
+        if pidfd >= 0 and libc.syscall(438, pidfd, n, 0) >= 0:  # pidfd_getfd
+            REACHED.append(f"pidfd_getfd {n}")
+    if libc.syscall(101, 16, parent, 0, 0) == 0:  # ptrace(PTRACE_ATTACH)
+        REACHED.append("ptrace")
+    buf = ctypes.create_string_buffer(8)
+    local = (ctypes.c_void_p * 2)(ctypes.cast(buf, ctypes.c_void_p), 8)
+    remote = (ctypes.c_void_p * 2)(ctypes.cast(buf, ctypes.c_void_p), 8)
+    if libc.syscall(310, parent, local, 1, remote, 1, 0) > 0:  # process_vm_readv
+        REACHED.append("process_vm_readv")
+"""
+
+# The protocol's refusals, with the guard on: requests the test's process does not serve
+# (its connection's hooks, private methods, the callbacks of another request).
+PROTOCOL = """
+REACHED = []
+
+def attack(conn):
+    link, handle = conn._link, conn._handle
+    for message in (
+        {"op": "sql", "h": handle, "m": "set_trace_callback", "a": [None]},
+        {"op": "call", "h": handle, "m": "set_trace_callback", "a": [None]},
+        {"op": "event", "h": handle, "m": "set_trace_callback", "a": [None]},
+        {"op": "sql", "h": handle, "m": "create_function", "a": ["x", 1, None]},
+        {"op": "call", "h": handle, "m": "__class__", "a": []},
+        {"op": "sql", "h": -1, "m": "commit", "a": []},
+        {"op": "sql", "h": 10**6, "m": "commit", "a": []},
+        {"op": "call", "h": handle, "m": 7, "a": []},
+    ):
+        try:
+            link.request(message)
+        except Exception:
+            continue
+        if message["m"] != "commit":
+            REACHED.append(message)
+"""
+
+# Killing the harness's process ends the run: no result is a failure, never a pass.
+KILL = """
+import os, signal
+REACHED = []
+
+def attack(conn):
+    os.kill(os.getppid(), signal.SIGKILL)
+"""
+
+
+def graded(sandbox: SandboxRunner, attack: str) -> tuple[Verdict, list[str]]:
+    source = attack + APP
+    job = kernel_job(build_job(CHALLENGE, source, CHALLENGE.tests))
+    result = grade(CHALLENGE, CHALLENGE.tests, sandbox.run(job, CHALLENGE.meta.limits))
+    failed = [t.name for t in result.tests if t.status != "passed"]
+    return result.verdict, failed
+
+
+COUNTS = {
+    "at most 2 statements for 3 authors",
+    "the same statements for 2 and for 60 authors",
+    "at most 2 statements for 150 authors without books",
+    "at most 2 statements for 25 authors with 4 books each",
+}
+
+
+def test_every_performance_challenge_runs_its_tests_in_a_separate_process() -> None:
+    for slug in (
+        "fastapi-n-plus-one",
+        "fastapi-missing-index",
+        "fastapi-cache-aside",
+        "fastapi-streaming-export",
+    ):
+        tests = load_challenge(CHALLENGES_DIR / slug).tests
+        assert {t.process for t in tests} == {"separate"}, slug
+
+
+@pytest.mark.parametrize(("attack", "name"), [(KERNEL, "kernel"), (PROTOCOL, "protocol")])
+def test_the_solution_cannot_reach_what_the_test_counts(
+    sandbox: SandboxRunner, attack: str, name: str
+) -> None:
+    verdict, failed = graded(sandbox, attack)
+    assert verdict == Verdict.WRONG_ANSWER, (name, failed)
+    # The app ran (its JSON is right); the statement counts are what refused it.
+    assert set(failed) >= COUNTS, failed
+    assert "two authors and their books" not in failed
+
+
+def test_killing_the_harness_is_a_failed_run(sandbox: SandboxRunner) -> None:
+    verdict, failed = graded(sandbox, KILL)
+    assert verdict not in (Verdict.ACCEPTED, Verdict.INTERNAL_ERROR)
+    assert "two authors and their books" in failed

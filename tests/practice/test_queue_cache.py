@@ -1,0 +1,183 @@
+"""What signed-in reads keep per process: each user's review queue (dropped by any change
+to the user's cards or settings, at once here and with Redis everywhere, else within
+QUEUE_CACHE_SECONDS) and graded submissions (immutable; who may see one is still checked
+on every read)."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import event
+
+from tests.practice.test_mock import user_with_token
+from viva.app import create_app
+from viva.db import Database
+from viva.grading.models import Submission
+from viva.practice import review
+from viva.practice.queue_cache import QUEUE_CACHE_SECONDS, QueueCache
+from viva.settings import Settings
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@dataclass
+class Served:
+    app: FastAPI
+    http: httpx.AsyncClient
+    clock: Clock
+
+
+@pytest.fixture
+async def served(settings: Settings, database: Database) -> AsyncIterator[Served]:
+    app = create_app(settings)
+    clock = Clock()
+    cache: QueueCache = app.state.queue_cache
+    cache.entries.clock = clock
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://viva.test") as http:
+            yield Served(app, http, clock)
+
+
+def _first_new(queue: dict[str, object]) -> int:
+    items = queue["items"]
+    assert isinstance(items, list) and items
+    return int(items[0]["question_id"])
+
+
+async def test_a_rating_committed_by_another_process_shows_within_the_bound(
+    served: Served, database: Database, settings: Settings
+) -> None:
+    user, me = await user_with_token(database, settings, "candidate")
+    before = (await served.http.get("/api/v1/me/review/queue", headers=me)).json()
+    first = _first_new(before)
+    async with database.session() as session:  # not this process's cache (e.g. a worker)
+        await review.rate(
+            session, user_id=user.id, question_id=first, rating=review.parse_rating("easy")
+        )
+    served.clock.now += QUEUE_CACHE_SECONDS / 2
+    stale = (await served.http.get("/api/v1/me/review/queue", headers=me)).json()
+    assert stale == before
+    served.clock.now += QUEUE_CACHE_SECONDS / 2
+    fresh = (await served.http.get("/api/v1/me/review/queue", headers=me)).json()
+    assert first not in [i["question_id"] for i in fresh["items"]]
+
+
+async def test_a_rating_through_the_api_changes_the_next_queue_at_once(
+    served: Served, database: Database, settings: Settings
+) -> None:
+    _, me = await user_with_token(database, settings, "candidate")
+    _, other = await user_with_token(database, settings, "candidate")
+    before = (await served.http.get("/api/v1/me/review/queue", headers=me)).json()
+    theirs = (await served.http.get("/api/v1/me/review/queue", headers=other)).json()
+    first = _first_new(before)
+    rated = await served.http.post(
+        f"/api/v1/me/review/{first}/rating", json={"rating": "good"}, headers=me
+    )
+    assert rated.status_code == 200
+    after = (await served.http.get("/api/v1/me/review/queue", headers=me)).json()
+    assert first not in [i["question_id"] for i in after["items"]]
+    # another user's queue is theirs alone
+    assert (await served.http.get("/api/v1/me/review/queue", headers=other)).json() == theirs
+    smaller = await served.http.get("/api/v1/me/review/queue?limit=1", headers=me)
+    assert len(smaller.json()["items"]) == 1
+
+
+async def test_with_redis_a_rating_in_one_process_refreshes_the_queue_of_another(
+    settings: Settings, database: Database, redis_url: str
+) -> None:
+    shared = settings.model_copy(
+        update={"redis_url": redis_url, "cache_prefix": f"viva-test-{uuid.uuid4().hex}"}
+    )
+    here, there = create_app(shared), create_app(shared)
+    _, me = await user_with_token(database, settings, "candidate")
+    async with here.router.lifespan_context(here), there.router.lifespan_context(there):
+        clients = [
+            httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://viva.test")
+            for app in (here, there)
+        ]
+        first_http, second_http = clients
+        try:
+            before = (await second_http.get("/api/v1/me/review/queue", headers=me)).json()
+            first = _first_new(before)
+            rated = await first_http.post(
+                f"/api/v1/me/review/{first}/rating", json={"rating": "good"}, headers=me
+            )
+            assert rated.status_code == 200
+            for _ in range(200):  # the pub/sub notice (milliseconds)
+                after = (await second_http.get("/api/v1/me/review/queue", headers=me)).json()
+                if after != before:
+                    break
+                await asyncio.sleep(0.01)
+            assert first not in [i["question_id"] for i in after["items"]]
+        finally:
+            for client in clients:
+                await client.aclose()
+
+
+async def test_a_graded_submission_is_read_back_without_the_database_but_not_by_others(
+    served: Served, database: Database, settings: Settings
+) -> None:
+    owner, mine = await user_with_token(database, settings, "candidate")
+    _, stranger = await user_with_token(database, settings, "candidate")
+    _, interviewer = await user_with_token(database, settings, "interviewer")
+    _, admin = await user_with_token(database, settings, "admin")
+    async with database.session() as session:
+        done = Submission(
+            challenge="palindrome",
+            source="def f(): ...",
+            status="done",
+            verdict="Accepted",
+            score=1.0,
+            passed=3,
+            total=3,
+            message="",
+            tests=[],
+            user_id=owner.id,
+        )
+        queued = Submission(
+            challenge="palindrome",
+            source="x",
+            status="queued",
+            message="",
+            tests=[],
+            user_id=owner.id,
+        )
+        session.add_all([done, queued])
+    first = await served.http.get(f"/api/v1/submissions/{done.id}", headers=mine)
+    assert first.status_code == 200 and first.json()["verdict"] == "Accepted"
+    assert (await served.http.get("/api/v1/me", headers=admin)).status_code == 200  # known now
+    statements: list[object] = []
+
+    def count(*args: object) -> None:
+        statements.append(args[2])
+
+    engine = served.app.state.database.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        again = await served.http.get(f"/api/v1/submissions/{done.id}", headers=mine)
+        by_admin = await served.http.get(f"/api/v1/submissions/{done.id}", headers=admin)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert again.json() == first.json() and by_admin.status_code == 200
+    assert statements == []
+    for headers in (stranger, interviewer):  # not assigned: as if it did not exist
+        refused = await served.http.get(f"/api/v1/submissions/{done.id}", headers=headers)
+        assert refused.status_code == 404
+    # an unfinished one is read from the database each time (it is still changing)
+    assert (await served.http.get(f"/api/v1/submissions/{queued.id}", headers=mine)).json()[
+        "status"
+    ] == "queued"
+    assert served.app.state.finished_submissions.get(queued.id) is None
