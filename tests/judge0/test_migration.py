@@ -1,4 +1,4 @@
-"""Migration 0014 on both engines: every Judge0 submission stored before it gets its grading
+"""Migration 0015 on both engines: every Judge0 submission stored before it gets its grading
 row (finished ones done with their verdict, unfinished ones queued again), and the
 downgrade gives the Judge0 table its own attempts and timestamps back."""
 
@@ -23,12 +23,12 @@ ROWS_AT_0013 = [
 ]
 
 
-async def test_0014_gives_every_judge0_submission_a_grading_row_and_back(
+async def test_0015_gives_every_judge0_submission_a_grading_row_and_back(
     empty_url: str,
 ) -> None:
     await asyncio.to_thread(upgrade, empty_url, "0013")
     await _execute(empty_url, *ROWS_AT_0013)
-    await asyncio.to_thread(upgrade, empty_url, "0014")
+    await asyncio.to_thread(upgrade, empty_url, "0015")
 
     (rows,) = await _execute(
         empty_url,

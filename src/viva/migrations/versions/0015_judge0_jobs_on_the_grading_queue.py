@@ -6,8 +6,8 @@ attempts and timestamps, so the Judge0 table loses its own copies (`attempts`, `
 Existing Judge0 submissions get theirs: a finished one done with its verdict, an unfinished
 one queued again (the runner that held it has stopped for the migration).
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-12-02
 """
 
@@ -18,8 +18,8 @@ from alembic import op
 
 from viva.db import UTCDateTime
 
-revision: str = "0014"
-down_revision: str | None = "0013"
+revision: str = "0015"
+down_revision: str | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
