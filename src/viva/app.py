@@ -16,7 +16,8 @@ from starlette.types import Scope
 
 from viva import __version__
 from viva.accounts import pages as account_pages
-from viva.accounts.auth import AUTH_CACHE_INFO, AuthCache, known_caller
+from viva.accounts.auth import known_caller
+from viva.accounts.auth_cache import AUTH_CACHE_INFO, AuthCache
 from viva.accounts.policy import POLICY, PolicyDep
 from viva.accounts.routes import router as accounts_router
 from viva.bank.builtin import ensure_builtin

@@ -18,7 +18,7 @@ from tests import factories
 from tests.factories import bearer
 from viva.accounts import security
 from viva.accounts import service as accounts
-from viva.accounts.auth import AUTH_CACHE_SECONDS, AuthCache
+from viva.accounts.auth_cache import AUTH_CACHE_SECONDS, AuthCache
 from viva.accounts.models import ApiKey, User
 from viva.app import create_app
 from viva.clock import now

@@ -15,7 +15,7 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from tests import factories
-from viva.accounts.auth import AUTH_CACHE_INFO
+from viva.accounts.auth_cache import AUTH_CACHE_INFO
 from viva.accounts.models import User
 from viva.app import create_app
 from viva.bank.models import Question
