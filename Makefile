@@ -44,8 +44,10 @@ lock:
 	uv pip compile pyproject.toml --python-version 3.11 --generate-hashes -q -o requirements.lock
 	uv pip compile pyproject.toml --extra test --python-version 3.11 --generate-hashes -q -c requirements.lock -o requirements-test.lock
 
-# wrk loads the servers: installed here when missing (root with apt-get), else say how.
+# wrk loads the servers and bench_soak starts a redis-server of its own: installed here when
+# missing (root with apt-get), else say how. The soak also needs PostgreSQL (VIVA_BENCH_PG_ADMIN).
 BENCH_ENGINES ?= sqlite
+BENCH_SOAK_ARGS ?= --users 10000 --duration 180
 bench: $(VENV)/.test
 	@command -v wrk >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
@@ -54,9 +56,17 @@ bench: $(VENV)/.test
 	    echo "wrk is needed: run 'sudo apt-get install wrk' (Debian/Ubuntu) or 'brew install wrk'" >&2; \
 	    exit 1; \
 	  fi; }
+	@command -v redis-server >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "redis-server is missing: apt-get install -y redis-server"; apt-get install -y redis-server >/dev/null || exit 1; \
+	  else \
+	    echo "redis-server is needed (bench_soak): 'sudo apt-get install redis-server' or 'brew install redis'" >&2; \
+	    exit 1; \
+	  fi; }
 	$(BIN)/python bench/bench_http.py
 	$(BIN)/python bench/bench_signed_in.py --engines $(BENCH_ENGINES)
 	$(BIN)/python bench/bench_ws.py
+	$(BIN)/python bench/bench_soak.py $(BENCH_SOAK_ARGS)
 
 # The vendored editor bundle (CodeMirror 6 + Yjs), from frontend/package-lock.json; needs npm.
 assets:

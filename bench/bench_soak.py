@@ -64,7 +64,12 @@ def raise_fd_limit() -> int:
 
 
 async def recreate_database() -> str:
-    conn = await asyncpg.connect(PG_ADMIN)
+    try:
+        conn = await asyncpg.connect(PG_ADMIN)
+    except (OSError, asyncpg.PostgresError) as exc:
+        raise SystemExit(
+            f"PostgreSQL is needed at {PG_ADMIN} (VIVA_BENCH_PG_ADMIN): {exc}"
+        ) from exc
     try:
         await conn.execute(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
         await conn.execute(f"CREATE DATABASE {PG_DB}")
