@@ -60,6 +60,9 @@ class SlotBusy(OSError):
 class SandboxConfig:
     slots: int = 2
     uid_base: int = 61000
+    # How long the host waits for a killed run's init to report that it has reaped the run
+    # (the slot's next run waits for the init itself to be gone in any case, see `_Run.gone`)
+    kill_seconds: float = 5.0
 
 
 def _package_roots() -> list[Path]:
@@ -230,7 +233,6 @@ def _package_roots_cached() -> list[Path]:
 
 START_SECONDS = 120.0  # importing the allowed packages on a cold, busy machine
 SETUP_SECONDS = 30.0  # a warm run is set up in milliseconds
-KILL_SECONDS = 5.0  # the run's init kills and reaps every process of the run
 REAP_SECONDS = 30.0  # at most, for a run's PID namespace to be gone before the slot's next run
 MAX_RESULT_BYTES = 4 * 1024 * 1024
 MAX_RECORDS = 10_000  # the harness writes one per test: a flood of tiny ones is output too
@@ -274,8 +276,9 @@ class _Run:
 class Zygote:
     """One slot: a bubblewrap zygote that sets runs up, and the host's end of each run."""
 
-    def __init__(self, uid: int) -> None:
+    def __init__(self, uid: int, kill_seconds: float = 5.0) -> None:
         self.uid = uid
+        self.kill_seconds = kill_seconds
         host_end, zygote_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self._log = tempfile.TemporaryFile()  # noqa: SIM115 (the zygote's life long)
         try:
@@ -373,12 +376,12 @@ class Zygote:
         key = json.dumps(limits.model_dump(), sort_keys=True)
         run = self._take(key)
         try:
-            return _supervise(run, payload, limits, nonce)
+            return _supervise(run, payload, limits, nonce, self.kill_seconds)
         except BrokenPipeError:  # the warm worker died while it waited: start over once
             self._end(run)
             run = self._take(key)
             try:
-                return _supervise(run, payload, limits, nonce)
+                return _supervise(run, payload, limits, nonce, self.kill_seconds)
             except BrokenPipeError:
                 run.supervisor.settimeout(1.0)
                 why = (_report(run.supervisor) or {}).get("detail", "the worker did not start")
@@ -403,7 +406,9 @@ class Zygote:
         self._log.close()
 
 
-def _supervise(run: _Run, payload: bytes, limits: Limits, nonce: str) -> RunOutcome:
+def _supervise(
+    run: _Run, payload: bytes, limits: Limits, nonce: str, kill_seconds: float
+) -> RunOutcome:
     """The host's side of a run: hand the job to the waiting worker, read its results and
     output, enforce the wall clock and the output cap, and time each test as its record
     arrives. How the run ended comes from here and from the run's init, never from the run."""
@@ -474,7 +479,7 @@ def _supervise(run: _Run, payload: bytes, limits: Limits, nonce: str) -> RunOutc
     ended = time.monotonic()
     take_lines(ended, final=True)
     if status != RunStatus.EXITED and supervisor_open:
-        report = _kill(run.supervisor)
+        report = _kill(run.supervisor, kill_seconds)
     if status == RunStatus.EXITED:
         reported = (report or {}).get("status")
         if reported in ("exited", "memory", "cpu-limit", "killed"):
@@ -509,12 +514,12 @@ def _report(supervisor: socket.socket) -> dict[str, Any] | None:
     return value if isinstance(value, dict) else None
 
 
-def _kill(supervisor: socket.socket) -> dict[str, Any] | None:
-    """Ask the run's init to end the run, and wait until it has reaped every process (so
-    the slot's process count is back to idle before its next run)."""
+def _kill(supervisor: socket.socket, seconds: float) -> dict[str, Any] | None:
+    """Ask the run's init to end the run, and wait up to `seconds` for its report, which it
+    sends once it has reaped every process of the run."""
     try:
         supervisor.send(b"kill")
-        supervisor.settimeout(KILL_SECONDS)
+        supervisor.settimeout(seconds)
         return _report(supervisor)
     except OSError:
         return None
@@ -540,7 +545,7 @@ class SandboxRunner:
         self._all: list[Zygote] = []
         try:
             for slot in range(self.config.slots):
-                zygote = Zygote(self.config.uid_base + slot)
+                zygote = Zygote(self.config.uid_base + slot, self.config.kill_seconds)
                 self._all.append(zygote)
                 self._free.put(zygote)
         except BaseException:
@@ -568,7 +573,7 @@ class SandboxRunner:
 
     def _replace(self, dead: Zygote) -> Zygote:
         dead.close()
-        fresh = Zygote(dead.uid)
+        fresh = Zygote(dead.uid, dead.kill_seconds)
         self._all[self._all.index(dead)] = fresh
         return fresh
 
