@@ -369,7 +369,8 @@ def test_no_state_crosses_runs_through_the_slot(
 
 
 def test_test_times_are_measured_outside_the_run(sandbox: SandboxRunner) -> None:
-    """Class 12: a run that stops its own clock still shows the time it took."""
+    """Class 12: a run that stops its own clock still shows the time it took (the harness
+    reads a clock of its own too, bound before any candidate code ran)."""
     source = (
         "import time\n_sleep = time.sleep\ntime.perf_counter = lambda: 0.0\n"
         "def slow(x):\n    _sleep(1.0)\n    return x\n"
@@ -377,7 +378,7 @@ def test_test_times_are_measured_outside_the_run(sandbox: SandboxRunner) -> None
     outcome = sandbox.run(call_job(source, "slow", 1), ROOMY)
     assert value_of(outcome) == 1
     claimed = next(r for r in outcome.records if r.get("test") == 0)
-    assert claimed["ms"] < 1  # what the run claims
+    assert claimed["ms"] >= 500  # the rebound time.perf_counter is not the harness's
     assert outcome.test_ms[0] >= 500  # what the supervisor saw (it reads late when busy)
 
 

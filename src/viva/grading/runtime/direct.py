@@ -22,6 +22,7 @@ if __name__ == "__main__":
     for name in PRELOAD:
         with contextlib.suppress(Exception):
             __import__(name)
+    harness.know_classes()
     job = json.load(sys.stdin)
     with os.fdopen(int(sys.argv[1]), "w") as out:
         harness.run(job, out)

@@ -345,6 +345,7 @@ def main() -> None:
     Slot.mode, Slot.uid = sys.argv[2], int(sys.argv[3])
     Slot.seccomp_program = seccomp.compile_filter()
     missing = _preload()
+    harness.know_classes()  # before any job: the classes a comparison may meet (see harness)
     Slot.base_vm_mb = _status_kb("VmSize") // 1024
     Slot.base_anon_kb = _status_kb("RssAnon")
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # relays exit at once; the kernel reaps them
