@@ -22,8 +22,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 from viva.grading.challenges import Limits, load_challenges
 from viva.grading.grader import resolved_tests
-from viva.grading.judge import Verdict, build_job, grade
-from viva.grading.sandbox import SandboxConfig, SandboxRunner
+from viva.grading.judge.outcome import Verdict, build_job
+from viva.grading.judge.verdict import grade
+from viva.grading.sandbox.pool import SandboxConfig, SandboxRunner
 
 
 def timings(fn: Callable[[], object], runs: int) -> list[float]:

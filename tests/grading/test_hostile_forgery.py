@@ -15,8 +15,8 @@ import pytest
 from tests.grading.test_hostile import verdict_of
 from viva.grading import challenges as ch
 from viva.grading.challenges import Challenge, ChallengeMeta, Step
-from viva.grading.judge import Verdict
-from viva.grading.sandbox import SandboxRunner
+from viva.grading.judge.outcome import Verdict
+from viva.grading.sandbox.pool import SandboxRunner
 
 CORRECT = """
 def answer(x):

@@ -18,8 +18,11 @@ import pytest
 
 from tests.grading.conftest import SLOTS, UID_BASE, kernel_job, zygote_processes
 from viva.grading.challenges import Challenge, Limits
-from viva.grading.judge import RunOutcome, RunStatus, Verdict, build_job, grade
-from viva.grading.sandbox import SandboxRunner, available, probe
+from viva.grading.judge.outcome import RunOutcome, RunStatus, Verdict, build_job
+from viva.grading.judge.verdict import grade
+from viva.grading.sandbox.doctor import probe
+from viva.grading.sandbox.host import available
+from viva.grading.sandbox.pool import SandboxRunner
 
 SOLVE = (
     "\nimport unicodedata as _u\n"

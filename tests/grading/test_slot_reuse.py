@@ -15,8 +15,9 @@ import pytest
 from tests.conftest import uid_base, unavailable
 from tests.grading.conftest import SLOTS, sandbox_processes
 from viva.grading.challenges import Limits
-from viva.grading.judge import RunStatus
-from viva.grading.sandbox import SandboxConfig, SandboxRunner, SandboxUnavailable
+from viva.grading.judge.outcome import RunStatus
+from viva.grading.sandbox.host import SandboxUnavailable
+from viva.grading.sandbox.pool import SandboxConfig, SandboxRunner
 
 BOMB = (
     "import os, threading, time\n"

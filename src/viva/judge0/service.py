@@ -20,7 +20,7 @@ from viva.accounts import service as accounts
 from viva.accounts.audit import audit
 from viva.db import Database, after_commit
 from viva.errors import ServiceUnavailable
-from viva.grading.judge import storable
+from viva.grading.judge.outcome import storable
 from viva.infra.logging import log
 from viva.infra.ratelimit import RateLimited, RateLimiter
 from viva.judge0 import repository
