@@ -113,10 +113,10 @@ def _trim_traceback(exc: BaseException, guard: Any) -> str:
 
 
 def _fresh_module(code: Any) -> dict[str, Any]:
-    # The real `builtins` module, as any module has: left out, exec would hand the candidate
-    # the harness's own private copy.
+    # The real builtins (their dict, as an imported module has): left out, exec would hand
+    # the candidate the harness's own private copy.
     namespace: dict[str, Any] = {"__name__": "solution", "__file__": SOLUTION}
-    namespace["__builtins__"] = _builtins
+    namespace["__builtins__"] = vars(_builtins)
     exec(code, namespace)
     return namespace
 

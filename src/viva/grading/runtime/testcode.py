@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 import builtins as _builtins
 import operator
+from opcode import opmap
 from types import BuiltinFunctionType, CodeType, FunctionType, MethodType
 from typing import Any
 
@@ -113,34 +114,71 @@ def require_plain(value: Any) -> None:
             )
 
 
-def _assigned(tree: ast.AST) -> tuple[frozenset[str], bool]:
-    """The names a piece of test code binds itself, and whether it may bind any (`import *`)."""
-    names: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
-            names.add(node.id)
-        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            names.add(node.name)
-        elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            for alias in node.names:
-                if alias.name == "*":
-                    return frozenset(), True
-                names.add((alias.asname or alias.name).split(".")[0])
-        elif isinstance(node, (ast.ExceptHandler, ast.MatchAs, ast.MatchStar)) and node.name:
-            names.add(node.name)
-        elif isinstance(node, ast.MatchMapping) and node.rest:
-            names.add(node.rest)
-    return frozenset(names), False
+# Bytecode that binds a name of the namespace the code runs in (module-level code only; a
+# nested function's `global` stores are found by `_globals_declared`).
+_STORES = frozenset(
+    opmap[n] for n in ("STORE_NAME", "DELETE_NAME", "STORE_GLOBAL", "DELETE_GLOBAL")
+)
+_IMPORT_STAR, _EXTENDED_ARG = opmap["IMPORT_STAR"], opmap["EXTENDED_ARG"]
+_GLOBAL_STORES = frozenset(opmap[n] for n in ("STORE_GLOBAL", "DELETE_GLOBAL"))
+
+
+def _names_stored(code: CodeType, ops: frozenset[int]) -> tuple[set[str], bool]:
+    """The names `code` itself stores with one of `ops`, and whether it does `import *`."""
+    raw, names, found, extended = code.co_code, code.co_names, set(), 0
+    for at in range(0, len(raw), 2):
+        op, arg = raw[at], raw[at + 1] | extended
+        if op == _EXTENDED_ARG:
+            extended = arg << 8
+            continue
+        extended = 0
+        if op in ops:
+            found.add(names[arg])
+        elif op == _IMPORT_STAR:
+            return found, True
+    return found, False
+
+
+def _globals_declared(code: CodeType) -> set[str]:
+    """Names the functions (and classes) defined in `code` store as globals: those change
+    whenever such a function is called, candidate code calling it included."""
+    found: set[str] = set()
+    todo = [c for c in code.co_consts if type(c) is CodeType]
+    while todo:
+        inner = todo.pop()
+        found |= _names_stored(inner, _GLOBAL_STORES)[0]
+        todo.extend(c for c in inner.co_consts if type(c) is CodeType)
+    return found
+
+
+def _names_used(code: CodeType) -> set[str]:
+    """Every global or builtin name `code` and the code nested in it may look up."""
+    found: set[str] = set()
+    todo = [code]
+    while todo:
+        inner = todo.pop()
+        found.update(inner.co_names)
+        todo.extend(c for c in inner.co_consts if type(c) is CodeType)
+    return found
+
+
+# Anything that may be a comparison; other eval steps are compiled straight from their text.
+_MAY_COMPARE = ("==", "!=", "<", ">", " in ", " is ", "in(", "in[", "in{", "in'", 'in"')
 
 
 class _Piece:
     """One statement of a test's setup or exec step, one eval step, or one operand of an
     eval step's comparison: compiled before candidate code runs, with the names it binds."""
 
-    def __init__(self, tree: ast.Module | ast.Expression, mode: str, name: str, trust: Any) -> None:
+    def __init__(
+        self, tree: ast.Module | ast.Expression | str, mode: str, name: str, trust: Any
+    ) -> None:
         self.code: CodeType = trust(compile(tree, name, mode, dont_inherit=True))
         self.mode = mode
-        self.binds, self.binds_any = _assigned(tree)
+        binds, self.binds_any = _names_stored(self.code, _STORES)
+        self.binds = frozenset(binds)
+        self.globals = _globals_declared(self.code)
+        self.names = _names_used(self.code)
 
 
 class Script:
@@ -160,7 +198,11 @@ class Script:
             if "exec" in step:
                 self.steps.append(("exec", self._statements(step["exec"], "<step>", trust)))
                 continue
-            tree = ast.parse(step["eval"], "<step>", "eval")
+            source = step["eval"]
+            if not any(token in source for token in _MAY_COMPARE):
+                self.steps.append(("eval", _Piece(source, "eval", "<step>", trust)))
+                continue
+            tree = ast.parse(source, "<step>", "eval")
             body = tree.body
             if isinstance(body, ast.Compare):
                 operands = [
@@ -171,16 +213,17 @@ class Script:
             else:
                 self.steps.append(("eval", _Piece(tree, "eval", "<step>", trust)))
         # Names the test's own functions declare `global` change whenever they are called.
-        self.free: frozenset[str] = frozenset(
-            name
-            for source in [test.get("setup") or ""] + [s.get("exec", "") for s in test["steps"]]
-            for node in ast.walk(ast.parse(source))
-            if isinstance(node, ast.Global)
-            for name in node.names
-        )
+        pieces = [*self.setup, *(p for kind, what in self.steps if kind == "exec" for p in what)]
+        self.free: frozenset[str] = frozenset(n for p in pieces for n in p.globals)
+        every = pieces + [p for kind, what in self.steps if kind == "eval" for p in [what]]
+        every += [p for kind, what in self.steps if kind == "compare" for p in what[1]]
+        named = {n for p in every for n in p.names}
+        self.builtins_used = [(n, TEST_BUILTINS[n]) for n in sorted(named) if n in TEST_BUILTINS]
 
     @staticmethod
     def _statements(source: str, name: str, trust: Any) -> list[_Piece]:
+        if "\n" not in source.strip():  # one line: one statement, mostly (`a; b` is one piece)
+            return [_Piece(source, "exec", name, trust)] if source.strip() else []
         module = ast.parse(source, name, "exec")
         return [
             _Piece(ast.Module(body=[stmt], type_ignores=[]), "exec", name, trust)
@@ -208,18 +251,23 @@ class Script:
     def _untouched(
         self, piece: _Piece, ns: dict[str, Any], before: dict[str, Any], fresh: dict[str, Any]
     ) -> None:
+        # The builtins any of the test's code names, by identity (a value of the program's
+        # could lie to ==); and no name added (it would shadow nothing the test defines).
         if ns.get("__builtins__") is not fresh or len(fresh) != len(TEST_BUILTINS):
             raise Tampered("the program changed the test's builtins")
-        for name, value in TEST_BUILTINS.items():
+        for name, value in self.builtins_used:
             if fresh.get(name, _MISSING) is not value:
                 raise Tampered(f"the program changed the test's builtin {name!r}")
         if piece.binds_any:
             return
-        for name in before.keys() | ns.keys():
-            if name in piece.binds or name in self.free:
-                continue
-            if ns.get(name, _MISSING) is not before.get(name, _MISSING):
+        allowed = piece.binds | self.free
+        for name, value in before.items():
+            if ns.get(name, _MISSING) is not value and name not in allowed:
                 raise Tampered(f"the program changed the test's variable {name!r}")
+        if len(ns) != len(before):
+            for name in ns:
+                if name not in before and name not in allowed:
+                    raise Tampered(f"the program changed the test's variable {name!r}")
 
     def compare(self, ops: list[Any], operands: list[_Piece], ns: dict[str, Any]) -> bool:
         """Like Python's chained comparison (each operand evaluated once, left to right,
