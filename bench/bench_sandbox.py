@@ -1,11 +1,12 @@
 """Sandbox benchmark: an isolated run against a bare interpreter start, in the same run.
 
 Prints median and p99 of: `python3 -I -S -c pass` (the baseline), an isolated run of a
-trivial program, and a graded palindrome submission (all its tests); then the throughput of
-graded palindrome submissions on all slots at once. Needs bubblewrap (as root, or
-unprivileged through user namespaces).
+trivial program, a graded palindrome submission (all its tests) and a graded token-bucket
+submission (script tests: the harness's checks of test code); then the throughput of graded
+palindrome submissions on all slots at once. Needs bubblewrap (as root, or unprivileged
+through user namespaces).
 
-    .venv/bin/python bench/bench_sandbox.py [--runs 200] [--slots 2]
+    .venv/bin/python bench/bench_sandbox.py [--runs 200] [--slots 2] [--uid-base 64000]
 """
 
 from __future__ import annotations
@@ -21,8 +22,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 from viva.grading.challenges import Limits, load_challenges
 from viva.grading.grader import resolved_tests
-from viva.grading.judge import Verdict, build_job, grade
-from viva.grading.sandbox import SandboxConfig, SandboxRunner
+from viva.grading.judge.outcome import Verdict, build_job
+from viva.grading.judge.verdict import grade
+from viva.grading.sandbox.pool import SandboxConfig, SandboxRunner
 
 
 def timings(fn: Callable[[], object], runs: int) -> list[float]:
@@ -42,12 +44,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=200)
     parser.add_argument("--slots", type=int, default=os.cpu_count() or 2)
+    parser.add_argument("--uid-base", type=int, default=64000, help="the slots' first uid")
     args = parser.parse_args()
     python = os.path.realpath(sys.executable)
-    runner = SandboxRunner(SandboxConfig(slots=args.slots, uid_base=64000))
+    runner = SandboxRunner(SandboxConfig(slots=args.slots, uid_base=args.uid_base))
     challenge = load_challenges()["palindrome"]
     tests = resolved_tests(runner, challenge)
     job = build_job(challenge, challenge.solution, tests)
+    bucket = load_challenges()["token-bucket"]
+    bucket_job = build_job(bucket, bucket.solution, bucket.tests)
 
     def bare() -> None:
         subprocess.run([python, "-I", "-S", "-c", "pass"], check=True)
@@ -59,13 +64,18 @@ def main() -> None:
         result = grade(challenge, tests, runner.run(job, challenge.meta.limits))
         assert result.verdict == Verdict.ACCEPTED, result
 
-    for fn in (bare, trivial, palindrome):  # warm up
+    def token_bucket() -> None:
+        result = grade(bucket, bucket.tests, runner.run(bucket_job, bucket.meta.limits))
+        assert result.verdict == Verdict.ACCEPTED, result
+
+    for fn in (bare, trivial, palindrome, token_bucket):  # warm up
         timings(fn, 10)
     rows = {}
     for name, fn in (
         ("bare `python3 -I -S -c pass`", bare),
         ("isolated run, trivial program", trivial),
         ("isolated run, palindrome (13 tests + 80 generated)", palindrome),
+        (f"isolated run, token bucket ({len(bucket.tests)} script tests)", token_bucket),
     ):
         rows[name] = timings(fn, args.runs)
         print(f"{name}: median {statistics.median(rows[name]):.2f} ms", file=sys.stderr)

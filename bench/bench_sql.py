@@ -18,7 +18,7 @@ import time
 
 import asyncpg
 
-from viva.grading.judge import Verdict
+from viva.grading.judge.outcome import Verdict
 from viva.grading.sql.challenges import load_sql_challenges
 from viva.grading.sql.grading import SqlEngines, grade_sql
 from viva.grading.sql.postgres_engine import PostgresEngine

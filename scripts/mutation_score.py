@@ -219,7 +219,7 @@ def tests_scores(slugs: Sequence[str], runner: Runner) -> Iterator[Score]:
 
 def python_scores(slugs: Sequence[str], runner: Runner) -> Iterator[Score]:
     from viva.grading.grader import grade_source
-    from viva.grading.judge import Verdict
+    from viva.grading.judge.outcome import Verdict
 
     for slug in slugs:
         folder = CHALLENGES_DIR / slug
@@ -305,7 +305,7 @@ def main(argv: Sequence[str]) -> int:
     parts = []
     closers: list[Callable[[], None]] = []
     if args.kind in ("python", "tests", "all"):
-        from viva.grading.sandbox import SandboxConfig, SandboxRunner
+        from viva.grading.sandbox.pool import SandboxConfig, SandboxRunner
 
         runner = SandboxRunner(SandboxConfig(slots=args.slots, uid_base=args.uid_base))
         closers.append(runner.close)

@@ -34,7 +34,7 @@ import yaml
 from sqlglot import exp
 
 from viva.grading.challenges import CHALLENGES_DIR
-from viva.grading.judge import Verdict
+from viva.grading.judge.outcome import Verdict
 from viva.grading.sql.challenges import SqlChallenge, load_sql_challenges
 from viva.grading.sql.grading import SqlEngines, grade_sql
 from viva.grading.sql.postgres_engine import PostgresEngine

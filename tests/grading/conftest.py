@@ -14,7 +14,8 @@ import pytest
 
 from tests.conftest import uid_base, unavailable
 from viva.grading.challenges import CHALLENGES_DIR, Challenge, load_challenge
-from viva.grading.sandbox import SandboxConfig, SandboxRunner, SandboxUnavailable
+from viva.grading.sandbox.host import SandboxUnavailable
+from viva.grading.sandbox.pool import SandboxConfig, SandboxRunner
 
 # Each xdist worker (and each named VIVA_TEST_RUN) gets its own slot uids, so one worker's
 # checks never see another's runs.

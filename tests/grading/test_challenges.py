@@ -7,8 +7,9 @@ import pytest
 
 from viva.grading.challenges import load_challenges
 from viva.grading.grader import resolved_tests
-from viva.grading.judge import Verdict, build_job, grade
-from viva.grading.sandbox import SandboxRunner
+from viva.grading.judge.outcome import Verdict, build_job
+from viva.grading.judge.verdict import grade
+from viva.grading.sandbox.pool import SandboxRunner
 
 CHALLENGES = load_challenges()
 REQUIRED_SEED_QUESTIONS = {4, 5, 8, 9, 10, 14, 15, 17, 18, 19, 39, 47, 48, 50, 67, 72, 77}

@@ -16,8 +16,9 @@ import pytest
 
 from tests.grading.conftest import SLOTS, kernel_job, sandbox_processes
 from viva.grading.challenges import Challenge
-from viva.grading.judge import Verdict, build_job, grade
-from viva.grading.sandbox import SandboxRunner
+from viva.grading.judge.outcome import Verdict, build_job
+from viva.grading.judge.verdict import grade
+from viva.grading.sandbox.pool import SandboxRunner
 
 CANARY = "canary-secret-4f1d"
 

@@ -19,7 +19,7 @@ from viva.db import Database
 from viva.grading import grader
 from viva.grading.challenges import load_challenges
 from viva.grading.models import AuthoredChallenge, Submission
-from viva.grading.sandbox import SandboxRunner
+from viva.grading.sandbox.pool import SandboxRunner
 from viva.settings import Settings
 
 CHALLENGES = load_challenges()
@@ -222,7 +222,8 @@ async def test_hard_coding_the_cases_an_earlier_submission_met_is_not_accepted(
 ) -> None:
     """Say a candidate learnt every case (inputs and answers) an earlier submission met and
     hard-coded them: before, every submission met those same cases and this was Accepted."""
-    from viva.grading.judge import Verdict, build_job, grade
+    from viva.grading.judge.outcome import Verdict, build_job
+    from viva.grading.judge.verdict import grade
 
     secret = settings.effective_secret_key
     earlier = grader.resolved_tests(sandbox, PALINDROME, secret=secret, source="earlier")

@@ -16,17 +16,10 @@ from hypothesis import strategies as st
 
 from viva.grading import challenges as ch
 from viva.grading.challenges import Challenge, ChallengeMeta, load_challenges
-from viva.grading.judge import (
-    PROTOCOL_VIOLATED,
-    Grade,
-    RunOutcome,
-    RunStatus,
-    Verdict,
-    build_job,
-    grade,
-    parse_records,
-)
-from viva.grading.sandbox import SandboxRunner
+from viva.grading.judge.outcome import Grade, RunOutcome, RunStatus, Verdict, build_job
+from viva.grading.judge.records import PROTOCOL_VIOLATED, parse_records
+from viva.grading.judge.verdict import grade
+from viva.grading.sandbox.pool import SandboxRunner
 
 CHALLENGES = load_challenges()
 PALINDROME = CHALLENGES["palindrome"]

@@ -18,8 +18,11 @@ import pytest
 
 from tests.grading.conftest import SLOTS, UID_BASE, kernel_job, zygote_processes
 from viva.grading.challenges import Challenge, Limits
-from viva.grading.judge import RunOutcome, RunStatus, Verdict, build_job, grade
-from viva.grading.sandbox import SandboxRunner, available, probe
+from viva.grading.judge.outcome import RunOutcome, RunStatus, Verdict, build_job
+from viva.grading.judge.verdict import grade
+from viva.grading.sandbox.doctor import probe
+from viva.grading.sandbox.host import available
+from viva.grading.sandbox.pool import SandboxRunner
 
 SOLVE = (
     "\nimport unicodedata as _u\n"
@@ -369,7 +372,8 @@ def test_no_state_crosses_runs_through_the_slot(
 
 
 def test_test_times_are_measured_outside_the_run(sandbox: SandboxRunner) -> None:
-    """Class 12: a run that stops its own clock still shows the time it took."""
+    """Class 12: a run that stops its own clock still shows the time it took (the harness
+    reads a clock of its own too, bound before any candidate code ran)."""
     source = (
         "import time\n_sleep = time.sleep\ntime.perf_counter = lambda: 0.0\n"
         "def slow(x):\n    _sleep(1.0)\n    return x\n"
@@ -377,7 +381,7 @@ def test_test_times_are_measured_outside_the_run(sandbox: SandboxRunner) -> None
     outcome = sandbox.run(call_job(source, "slow", 1), ROOMY)
     assert value_of(outcome) == 1
     claimed = next(r for r in outcome.records if r.get("test") == 0)
-    assert claimed["ms"] < 1  # what the run claims
+    assert claimed["ms"] >= 500  # the rebound time.perf_counter is not the harness's
     assert outcome.test_ms[0] >= 500  # what the supervisor saw (it reads late when busy)
 
 

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from viva.grading.challenges import Challenge
-from viva.grading.judge import RunOutcome, RunStatus, Verdict, grade, parse_records, same
+from viva.grading.judge.compare import same
+from viva.grading.judge.outcome import RunOutcome, RunStatus, Verdict
+from viva.grading.judge.records import parse_records
+from viva.grading.judge.verdict import grade
 
 
 def test_values_compare_as_plain_data() -> None:

@@ -13,10 +13,10 @@ import pytest
 from typer.testing import CliRunner
 
 from viva.cli import app as cli
-from viva.grading.judge import Grade, Verdict
+from viva.grading.judge.outcome import Grade, Verdict
 from viva.grading.mutants import CORRECT, REWRITES, MutantChallenge, grade_tests
 from viva.grading.mutants import load_mutant_challenges as load
-from viva.grading.sandbox import SandboxRunner
+from viva.grading.sandbox.pool import SandboxRunner
 from viva.settings import Settings
 
 CHALLENGES = load()

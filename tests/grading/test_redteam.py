@@ -12,8 +12,8 @@ import pytest
 from tests.grading.conftest import kernel_job
 from tests.grading.test_hostile import SOLVE, verdict_of
 from viva.grading.challenges import Challenge
-from viva.grading.judge import Verdict, build_job
-from viva.grading.sandbox import SandboxRunner
+from viva.grading.judge.outcome import Verdict, build_job
+from viva.grading.sandbox.pool import SandboxRunner
 
 # i386 `int 0x80` from shellcode: mov eax, nr; mov ebx, arg; int 0x80; ret
 _INT80 = (

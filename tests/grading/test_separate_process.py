@@ -13,8 +13,9 @@ import pytest
 
 from tests.grading.conftest import kernel_job
 from viva.grading.challenges import CHALLENGES_DIR, load_challenge
-from viva.grading.judge import Verdict, build_job, grade
-from viva.grading.sandbox import SandboxRunner
+from viva.grading.judge.outcome import Verdict, build_job
+from viva.grading.judge.verdict import grade
+from viva.grading.sandbox.pool import SandboxRunner
 
 CHALLENGE = load_challenge(CHALLENGES_DIR / "fastapi-n-plus-one")
 

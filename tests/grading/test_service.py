@@ -16,7 +16,7 @@ from viva.errors import NotFound, SourceRejected
 from viva.events import EventBus, SubmissionGraded
 from viva.grading import repository, service
 from viva.grading.catalogue import Catalogue
-from viva.grading.judge import Grade, Verdict
+from viva.grading.judge.outcome import Grade, Verdict
 from viva.grading.models import SubmissionStatus
 from viva.grading.service import GradingContext
 from viva.settings import Settings

@@ -7,10 +7,17 @@ closes (a pidfd: an init exits only after its whole PID namespace is reaped)."""
 
 from __future__ import annotations
 
+import shutil
+from collections.abc import Iterator
+
+import pytest
+
+from tests.conftest import uid_base, unavailable
 from tests.grading.conftest import SLOTS, sandbox_processes
 from viva.grading.challenges import Limits
-from viva.grading.judge import RunStatus
-from viva.grading.sandbox import SandboxRunner
+from viva.grading.judge.outcome import RunStatus
+from viva.grading.sandbox.host import SandboxUnavailable
+from viva.grading.sandbox.pool import SandboxConfig, SandboxRunner
 
 BOMB = (
     "import os, threading, time\n"
@@ -60,3 +67,30 @@ def test_threads_start_on_a_slot_right_after_a_bomb_timed_out_there(
             steps = next(r for r in outcome.records if r.get("test") == 0)["steps"]
             assert steps == [{"value": 32}], outcome.stderr[-500:]
             assert len(_left(sandbox)) <= 2 * SLOTS, "a dropped warm run outlived it"
+
+
+@pytest.fixture
+def impatient() -> Iterator[SandboxRunner]:
+    """One slot whose host does not wait for a killed run's init to report (as when the
+    init takes longer than `kill_seconds` to reap a large run): then only the wait on the
+    init's pidfd stands between a killed run and the slot's next one."""
+    if shutil.which("bwrap") is None:
+        unavailable("bubblewrap not installed")
+    try:
+        runner = SandboxRunner(SandboxConfig(slots=1, uid_base=uid_base(700), kill_seconds=0))
+    except SandboxUnavailable as exc:
+        unavailable(f"sandbox unavailable: {exc}")
+    yield runner
+    runner.close()
+
+
+def test_a_killed_run_is_gone_before_its_slot_runs_again(impatient: SandboxRunner) -> None:
+    short = Limits(wall_seconds=1.5, cpu_seconds=1)
+    for _ in range(3):
+        assert impatient.run(_job(BOMB, "bomb"), short).status == RunStatus.TIMEOUT
+        # The next warm run (its init and worker) only: nothing of the killed bomb.
+        assert len(_left(impatient)) <= 2, "a killed run's processes outlived it"
+        # Same limits: the warm worker takes the job at once, beside whatever is left.
+        outcome = impatient.run(_job(THREADS, "threads"), short)
+        steps = next(r for r in outcome.records if r.get("test") == 0)["steps"]
+        assert steps == [{"value": 32}], outcome.stderr[-500:]

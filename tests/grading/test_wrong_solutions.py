@@ -9,8 +9,8 @@ import pytest
 
 from viva.grading.challenges import CHALLENGES_DIR, load_challenge, load_challenges
 from viva.grading.grader import grade_source
-from viva.grading.judge import Verdict
-from viva.grading.sandbox import SandboxRunner
+from viva.grading.judge.outcome import Verdict
+from viva.grading.sandbox.pool import SandboxRunner
 
 CHALLENGES = load_challenges()
 WRONG = sorted(

@@ -15,7 +15,7 @@ import pytest
 
 from tests.grading.test_hostile import CANARY, CASES
 from tests.judge0.conftest import Server
-from viva.grading.judge import Verdict
+from viva.grading.judge.outcome import Verdict
 
 RUNTIME_ERRORS = {7, 8, 9, 10, 11, 12}
 STATUSES = {

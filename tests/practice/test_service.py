@@ -18,7 +18,7 @@ from viva.db import Database
 from viva.events import EventBus
 from viva.grading import repository, service
 from viva.grading.catalogue import Catalogue
-from viva.grading.judge import Grade, Verdict
+from viva.grading.judge.outcome import Grade, Verdict
 from viva.grading.service import GradingContext
 from viva.practice import repository as practice_repository
 from viva.practice import subscribers

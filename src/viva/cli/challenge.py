@@ -22,7 +22,7 @@ from viva.events import EventBus
 from viva.grading import service as grading
 from viva.grading.catalogue import Catalogue
 from viva.grading.details import detail
-from viva.grading.judge import Grade, Verdict
+from viva.grading.judge.outcome import Grade, Verdict
 from viva.practice import subscribers
 from viva.settings import Settings
 

@@ -117,7 +117,7 @@ def show_config() -> None:
 
 def doctor() -> None:
     """Check each isolation feature grading needs, and say how to fix what fails here."""
-    from viva.grading.sandbox import probe
+    from viva.grading.sandbox.doctor import probe
 
     settings = Settings()
     if settings.sandbox == "none":

@@ -23,7 +23,7 @@ from viva.grading import repository
 from viva.grading.catalogue import build
 from viva.grading.challenges import SLUG_PATTERN, Challenge, ChallengeFormatError
 from viva.grading.grader import get_runner, grade_source
-from viva.grading.judge import Grade, Verdict
+from viva.grading.judge.outcome import Grade, Verdict
 from viva.grading.models import AuthoredChallenge
 from viva.grading.mutants import (
     MutantChallenge,

@@ -7,7 +7,8 @@ import sys
 
 from viva.grading.challenges import CHALLENGES_DIR, load_challenge, load_challenges
 from viva.grading.grader import resolved_tests
-from viva.grading.judge import build_job, grade
+from viva.grading.judge.outcome import build_job
+from viva.grading.judge.verdict import grade
 from viva.grading.runners import DirectRunner
 
 

@@ -17,7 +17,8 @@ from typing import Any
 
 from viva.errors import ServiceUnavailable
 from viva.grading.challenges import Challenge, TestCase, generate_cases
-from viva.grading.judge import Grade, Verdict, build_job, grade
+from viva.grading.judge.outcome import Grade, Verdict, build_job
+from viva.grading.judge.verdict import grade
 from viva.grading.runners import DirectRunner, Runner
 from viva.settings import Settings
 
@@ -152,7 +153,7 @@ def grading_unavailable(settings: Settings) -> str:
     and how to fix it, in one sentence for the start-up line, challenge pages and the 503."""
     if settings.sandbox == "none":
         return ""
-    from viva.grading.sandbox import available
+    from viva.grading.sandbox.host import available
 
     ok, reason = available()
     return "" if ok else f"{reason}. `viva doctor` checks this host feature by feature."
@@ -187,7 +188,8 @@ def get_runner(settings: Settings) -> Runner:
         if settings.sandbox == "none":
             _PROCESS.runner = DirectRunner()
             return _PROCESS.runner
-        from viva.grading.sandbox import SandboxConfig, SandboxRunner, SandboxUnavailable
+        from viva.grading.sandbox.host import SandboxUnavailable
+        from viva.grading.sandbox.pool import SandboxConfig, SandboxRunner
 
         try:
             _PROCESS.runner = SandboxRunner(

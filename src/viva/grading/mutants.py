@@ -20,7 +20,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 from viva.grading.challenges import CHALLENGES_DIR, ChallengeFormatError, Limits, challenge_kind
-from viva.grading.judge import Grade, RunOutcome, RunStatus, TestResult, Verdict, storable
+from viva.grading.judge.outcome import Grade, RunOutcome, RunStatus, TestResult, Verdict, storable
 from viva.grading.runners import RUNTIME_DIR, Runner
 
 DRIVER = RUNTIME_DIR / "testdriver.py"

@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from viva.grading.challenges import Limits
-from viva.grading.judge import RunOutcome, RunStatus, authenticated, parse_records
+from viva.grading.judge.outcome import RunOutcome, RunStatus
+from viva.grading.judge.records import authenticated, parse_records
 
 RUNTIME_DIR = Path(__file__).resolve().parent / "runtime"
 PRELOAD_SECONDS = 10.0  # direct.py imports what the zygote preloads before the job runs

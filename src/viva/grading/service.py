@@ -34,7 +34,7 @@ from viva.grading.grader import (
     internal_error,
     process_pools,
 )
-from viva.grading.judge import Grade, Verdict, storable
+from viva.grading.judge.outcome import Grade, Verdict, storable
 from viva.grading.models import Submission, SubmissionStatus
 from viva.grading.mutants import MutantChallenge, grade_tests
 from viva.grading.schemas import GradeOut, SubmissionOut, SubmissionSummary, TestOut

@@ -32,7 +32,7 @@ from taskiq_redis import RedisStreamBroker
 
 from viva.clock import now
 from viva.grading import service
-from viva.grading.judge import Grade
+from viva.grading.judge.outcome import Grade
 from viva.grading.models import SubmissionStatus
 from viva.infra.logging import log
 from viva.infra.metrics import Metrics

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from viva.grading.challenges import Limits
-from viva.grading.judge import RunOutcome, RunStatus
+from viva.grading.judge.outcome import RunOutcome, RunStatus
 from viva.grading.runners import Runner
 from viva.judge0.statuses import BY_SIGNAL, Status
 

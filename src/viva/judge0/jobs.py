@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from viva.db import Database, after_commit
 from viva.errors import ServiceUnavailable
 from viva.grading.grader import get_runner
-from viva.grading.judge import Grade, Verdict, storable
+from viva.grading.judge.outcome import Grade, Verdict, storable
 from viva.grading.service import GradingContext, JobDone
 from viva.infra.logging import log
 from viva.infra.metrics import GRADING_BUCKETS, Metrics

@@ -16,7 +16,7 @@ from typing import Any
 import asyncpg
 import pytest
 
-from viva.grading.judge import Grade, Verdict
+from viva.grading.judge.outcome import Grade, Verdict
 from viva.grading.sql.challenges import SqlChallenge, load_sql_challenge, load_sql_challenges
 from viva.grading.sql.grading import HIDDEN_ERROR, SqlEngines, grade_sql
 

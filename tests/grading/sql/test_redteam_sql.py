@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from viva.grading.challenges import CHALLENGES_DIR
-from viva.grading.judge import Verdict
+from viva.grading.judge.outcome import Verdict
 from viva.grading.sql.challenges import SqlChallenge, load_sql_challenge
 from viva.grading.sql.grading import SqlEngines, grade_sql
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from viva.grading.judge import Verdict
+from viva.grading.judge.outcome import Verdict
 from viva.grading.sql.challenges import load_sql_challenges
 from viva.grading.sql.grading import SqlEngines, grade_sql
 

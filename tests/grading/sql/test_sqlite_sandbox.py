@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from viva.errors import ServiceUnavailable
-from viva.grading.judge import Verdict
+from viva.grading.judge.outcome import Verdict
 from viva.grading.sql.challenges import SqlChallenge, load_sql_challenge, load_sql_challenges
 from viva.grading.sql.grading import SqlEngines, grade_sql
 from viva.grading.sql.sqlite_engine import run_sqlite, run_sqlite_batch

@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from viva.grading.challenges import CHALLENGES_DIR
-from viva.grading.judge import Verdict
+from viva.grading.judge.outcome import Verdict
 from viva.grading.sql.challenges import load_sql_challenge, load_sql_challenges
 from viva.grading.sql.grading import SqlEngines, grade_sql
 

@@ -13,6 +13,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import harness
+import testcode
 
 # What the zygote preloads, so that graded code meets the same modules (the guard trusts
 # library code that is loaded before any graded code runs).
@@ -22,6 +23,7 @@ if __name__ == "__main__":
     for name in PRELOAD:
         with contextlib.suppress(Exception):
             __import__(name)
+    testcode.know_classes()
     job = json.load(sys.stdin)
     with os.fdopen(int(sys.argv[1]), "w") as out:
         harness.run(job, out)

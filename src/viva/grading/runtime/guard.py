@@ -21,11 +21,16 @@ code may take a frame where it only reads the module name from it.
 
 from __future__ import annotations
 
+import builtins
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from types import CodeType, FrameType
 from typing import Any
+
+# The guard's functions look builtins up here (bound when each is defined): a copy taken
+# before any candidate code runs. Graded code may rebind `builtins.type` or `builtins.id`;
+# the hook's own checks must not see that.
+globals()["__builtins__"] = dict(vars(builtins))
 
 FRAME_ATTRIBUTES = frozenset({"tb_frame", "gi_frame", "cr_frame", "ag_frame"})
 ALWAYS = frozenset(
@@ -135,13 +140,8 @@ class Guard:
             todo.extend(k for k in c.co_consts if isinstance(k, CodeType))
         return code
 
-    @contextmanager
-    def privileged(self) -> Iterator[None]:
-        self._depth[0] += 1
-        try:
-            yield
-        finally:
-            self._depth[0] -= 1
+    def privileged(self) -> _Privileged:
+        return _Privileged(self._depth)
 
     def hook(self) -> Callable[[str, tuple[Any, ...]], None]:
         depth, tests, library, harness = self._depth, self.tests, self.library, self.harness
@@ -212,6 +212,21 @@ class Guard:
                 depth[1] = 0
 
         return audit
+
+
+class _Privileged:
+    """A section in which the harness may read what the hook refuses to graded code. A class
+    of the guard's own, not `contextlib.contextmanager`: graded code can rebind a library
+    class's `__exit__` (the section would never end, and the hook would stay open)."""
+
+    def __init__(self, depth: list[int]) -> None:
+        self._depth = depth
+
+    def __enter__(self) -> None:
+        self._depth[0] += 1
+
+    def __exit__(self, *exc: object) -> None:
+        self._depth[0] -= 1
 
 
 def _seal_signals() -> list[Any]:

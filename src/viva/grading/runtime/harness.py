@@ -7,22 +7,26 @@ values with the expected ones it kept outside. Before any candidate code runs it
 the guard (runtime/guard.py) and leaves `sys.modules`; its functions resolve builtins from a
 private copy and encode with the C JSON encoder, so patching `builtins` or `json` cannot
 reach it. Standard library only (plus the allowed packages a test kind needs, lazily).
+
+A script test's own code (setup and steps) runs beside the candidate's, so it is kept apart
+from what the candidate can reach (runtime/testcode.py).
 """
 
 from __future__ import annotations
 
-import binascii
 import builtins as _builtins
-import math
 import sys
-import time
+from binascii import b2a_base64
 from json.encoder import c_make_encoder, encode_basestring_ascii  # type: ignore[attr-defined]
+from math import isfinite
+from time import perf_counter
 from types import FunctionType, ModuleType
 from typing import Any
 
 import guard as _guard
 import separate as _separate
 import separate_wire as _separate_wire
+from testcode import Script
 from testkit import Capture as _Capture
 from testkit import FakeClock
 
@@ -51,26 +55,33 @@ def dumps(value: Any) -> str:
     return "".join(_ENCODER(value, 0))
 
 
+# Exact types only, told apart by identity: `type(v) in (...)` would ask a metaclass's __eq__.
+_KINDS = {id(t): name for t, name in ((bool, "atom"), (int, "atom"), (str, "atom"))}
+_KINDS |= {id(float): "float", id(list): "list", id(tuple): "list", id(dict): "dict"}
+_KINDS |= {id(set): "set", id(frozenset): "set", id(bytes): "bytes"}
+
+
 def encode(value: Any, depth: int = 0) -> Any:
     """Plain JSON data only: an object with a lying __eq__ cannot survive this."""
     if depth > 50:
         return {"$unsupported": "nesting deeper than 50"}
-    if value is None or type(value) in (bool, int, str):
+    kind = "atom" if value is None else _KINDS.get(id(type(value)))
+    if kind == "atom":
         return value
-    if type(value) is float:
-        return value if math.isfinite(value) else {"$float": repr(value)}
-    if type(value) in (list, tuple):
+    if kind == "float":
+        return value if isfinite(value) else {"$float": repr(value)}
+    if kind == "list":
         return [encode(v, depth + 1) for v in value]
-    if type(value) is dict:
+    if kind == "dict":
         if all(type(k) is str for k in value):
             return {k: encode(v, depth + 1) for k, v in value.items()}
         return {"$dict": [[encode(k, depth + 1), encode(v, depth + 1)] for k, v in value.items()]}
-    if type(value) in (set, frozenset):
+    if kind == "set":
         items = [encode(v, depth + 1) for v in value]
         return {"$set": sorted(items, key=dumps)}
-    if type(value) is bytes:
-        return {"$bytes": binascii.b2a_base64(value, newline=False).decode()}
-    return {"$unsupported": type(value).__name__}
+    if kind == "bytes":
+        return {"$bytes": b2a_base64(value, newline=False).decode()}
+    return {"$unsupported": type.__dict__["__name__"].__get__(type(value))}
 
 
 def raised_name(exc: BaseException) -> str:
@@ -104,7 +115,10 @@ def _trim_traceback(exc: BaseException, guard: Any) -> str:
 
 
 def _fresh_module(code: Any) -> dict[str, Any]:
+    # The real builtins (their dict, as an imported module has): left out, exec would hand
+    # the candidate the harness's own private copy.
     namespace: dict[str, Any] = {"__name__": "solution", "__file__": SOLUTION}
+    namespace["__builtins__"] = vars(_builtins)
     exec(code, namespace)
     return namespace
 
@@ -133,23 +147,30 @@ def _run_script(test: dict[str, Any], module: dict[str, Any]) -> list[dict[str, 
     return _run_steps(test, _script_namespace(module))
 
 
-def _run_steps(test: dict[str, Any], ns: dict[str, Any]) -> list[dict[str, Any]]:
-    trust = test["trust"]
-    if test.get("setup"):
-        exec(trust(compile(test["setup"], "<setup>", "exec", dont_inherit=True)), ns)
+def _run_steps(test: dict[str, Any], base: dict[str, Any]) -> list[dict[str, Any]]:
+    """A script test's steps on the names `base` gives (the solution's module here, or the
+    solution's objects served from its own process for `process: separate`)."""
+    script: Script = test["script"]
+    ns = script.namespace(base)
+    for piece in script.setup:
+        script.run(piece, ns)
     observed: list[dict[str, Any]] = []
-    for step in test["steps"]:
-        if "exec" in step:
-            exec(trust(compile(step["exec"], "<step>", "exec", dont_inherit=True)), ns)
+    for (kind, what), step in zip(script.steps, test["steps"], strict=True):
+        if kind == "exec":
+            for piece in what:
+                script.run(piece, ns)
             observed.append({"value": None})
-        else:
-            try:
-                code = trust(compile(step["eval"], "<step>", "eval", dont_inherit=True))
-                observed.append({"value": encode(eval(code, ns))})
-            except Exception as exc:
-                if not step.get("may_raise"):
-                    raise
-                observed.append({"raised": raised_name(exc)})
+            continue
+        try:
+            if kind == "compare":
+                value: Any = script.compare(what[0], what[1], ns)
+            else:
+                value = script.run(what, ns)
+            observed.append({"value": encode(value)})
+        except Exception as exc:
+            if not step.get("may_raise"):
+                raise
+            observed.append({"raised": raised_name(exc)})
     return observed
 
 
@@ -208,7 +229,17 @@ def _leave_sys_modules() -> list[Any]:
     """Take the sandbox's own modules out of `sys.modules` (graded code would find the harness
     and the zygote there) and return their functions, whose frames the guard protects."""
     functions: list[Any] = []
-    for name in ("harness", "guard", "separate", "testkit", "seccomp", "__main__"):
+    for name in (
+        "harness",
+        "testcode",
+        "guard",
+        "separate",
+        "separate_solution",
+        "separate_wire",
+        "testkit",
+        "seccomp",
+        "__main__",
+    ):
         module = sys.modules.get(name)
         if module is None or (name == "__main__" and not hasattr(module, "harness")):
             continue
@@ -252,9 +283,15 @@ def run(job: dict[str, Any], out: Any) -> None:
     except SyntaxError as exc:
         emit({"syntax_error": f"line {exc.lineno}: {exc.msg}", "text": (exc.text or "")[:200]})
         return
+    trust = guard.trust if guard is not None else (lambda code: code)
+    for test in job["tests"]:
+        if test["kind"] == "script":
+            try:  # before any candidate code runs: the test's code is compiled untouched
+                test["script"] = Script(test, trust)
+            except SyntaxError as exc:
+                test["script_error"] = f"the test's own code does not compile: {exc}"
     # Before any candidate code runs: the supervisor times the first test from here.
     emit({"begin": True})
-    trust = guard.trust if guard is not None else (lambda code: code)
     # One test in a process apart makes them all so: graded code that ran here once could
     # have changed what a later test's measurements use.
     separate = any(t.get("process") == "separate" for t in job["tests"])
@@ -263,13 +300,14 @@ def run(job: dict[str, Any], out: Any) -> None:
         return _trim_traceback(exc, guard) if guard else f"{raised_name(exc)}: {exc}"
 
     for index, test in enumerate(job["tests"]):
-        test["trust"] = trust
         capture = _Capture()
         real_out, real_err = sys.stdout, sys.stderr
         sys.stdout = sys.stderr = capture
-        started = time.perf_counter()
+        started = perf_counter()
         module: dict[str, Any] | None = None
         try:
+            if "script_error" in test:
+                raise RuntimeError(test["script_error"])
             if separate:
                 steps = _separate.run_test(
                     test,
@@ -293,7 +331,7 @@ def run(job: dict[str, Any], out: Any) -> None:
             record = {"test": test["id"], "error": describe(exc), "kind": "runtime"}
         finally:
             sys.stdout, sys.stderr = real_out, real_err
-        record["ms"] = round((time.perf_counter() - started) * 1000, 2)
+        record["ms"] = round((perf_counter() - started) * 1000, 2)
         record["output"] = capture.getvalue()
         emit(record)
         if module is None and index == 0:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from viva.grading.judge import Grade, TestResult, Verdict
+from viva.grading.judge.outcome import Grade, TestResult, Verdict
 from viva.grading.sql.challenges import Dataset, SqlChallenge
 from viva.grading.sql.compare import compare, display
 from viva.grading.sql.postgres_engine import PostgresEngine

@@ -90,17 +90,18 @@ class Worker:
         if self.config.sandbox == "none":
             script = str(RUNTIME_DIR / WORKER)
             return [sys.executable, "-I", "-S", "-B", script, json.dumps(settings)]
-        from viva.grading import sandbox
+        from viva.grading.sandbox.bwrap import bwrap_argv
+        from viva.grading.sandbox.host import SandboxUnavailable, mode
 
         try:
             # As root the worker drops to the slot uid itself (bubblewrap gives it the
             # capabilities to); unprivileged, its own user namespace is the slot and it needs
             # no capability at all.
-            root = sandbox.mode() == "root"
+            root = mode() == "root"
             settings["uid"] = self.config.uid if root else None
             entry = [f"/sandbox/runtime/{WORKER}", json.dumps(settings)]
-            argv = sandbox.bwrap_argv(self.config.uid, entry=entry)
-        except sandbox.SandboxUnavailable as exc:
+            argv = bwrap_argv(self.config.uid, entry=entry)
+        except SandboxUnavailable as exc:
             raise SqliteUnavailable(str(exc)) from exc
         if not root:
             at = argv.index("--cap-add")

@@ -1,0 +1,120 @@
+"""What a graded run produced and what the candidate is told: the supervisor's view of how a
+run ended, each test's result (and its public form), the verdict and the score."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from viva.grading.challenges import Challenge, TestCase
+
+
+class Verdict(StrEnum):
+    ACCEPTED = "Accepted"
+    WRONG_ANSWER = "Wrong Answer"
+    TIME_LIMIT = "Time Limit Exceeded"
+    MEMORY_LIMIT = "Memory Limit Exceeded"
+    RUNTIME_ERROR = "Runtime Error"
+    SYNTAX_ERROR = "Syntax Error"
+    OUTPUT_LIMIT = "Output Limit Exceeded"
+    INTERNAL_ERROR = "Internal Error"
+
+
+class RunStatus(StrEnum):
+    """How the sandboxed process ended, as seen by its supervisor."""
+
+    EXITED = "exited"
+    TIMEOUT = "timeout"
+    CPU_LIMIT = "cpu-limit"
+    MEMORY = "memory"
+    OUTPUT = "output"
+    KILLED = "killed"
+    INTERNAL = "internal"
+
+
+@dataclass
+class RunOutcome:
+    status: RunStatus
+    records: list[dict[str, Any]]
+    stdout: str = ""
+    stderr: str = ""
+    exit_code: int | None = None
+    wall_ms: float = 0.0
+    detail: str = ""
+    # per-test milliseconds measured by the supervisor, outside the candidate's process
+    test_ms: dict[int, float] = field(default_factory=dict)
+
+
+@dataclass
+class TestResult:
+    name: str
+    hidden: bool
+    weight: float
+    passed: bool
+    status: str  # passed | wrong | error | memory | missing
+    expected: Any = None
+    got: Any = None
+    message: str = ""
+    output: str = ""
+    ms: float = 0.0
+    # Ran in the same process as hidden tests (a Python Submit): the candidate's code could
+    # read the hidden inputs there and carry them out in anything it produced for this test.
+    beside_hidden: bool = False
+    # For a hidden test: whether every hidden test of the grading passed. The candidate sees
+    # that one bit for all of them, not which hidden test failed (each would be a bit a
+    # program can choose to carry out, and their names say what is checked).
+    hidden_passed: bool | None = None
+
+    def public(self) -> dict[str, Any]:
+        """What the candidate may see: hidden tests reveal only whether all of them passed
+        (not their names, their own outcome nor their time, which a run can modulate to
+        carry data out); a test that ran beside hidden ones shows nothing the candidate's
+        code produced (Run shows the details)."""
+        one_bit = self.hidden and self.hidden_passed is not None  # graded by grade() below
+        passed = self.hidden_passed if one_bit else self.passed
+        data: dict[str, Any] = {
+            "name": "hidden test" if one_bit else self.name,
+            "hidden": self.hidden,
+            "passed": passed,
+            "status": ("passed" if passed else "failed") if one_bit else self.status,
+            "ms": 0.0 if self.hidden or self.beside_hidden else self.ms,
+        }
+        if not self.hidden and self.beside_hidden:
+            data.update(expected=self.expected, got=None, message="", output="")
+        elif not self.hidden:
+            data.update(
+                expected=self.expected, got=self.got, message=self.message, output=self.output
+            )
+        cleaned: dict[str, Any] = storable(data)
+        return cleaned
+
+
+def storable(value: Any) -> Any:
+    """Candidate text made safe to store and send: no NUL, no lone surrogate (neither can be
+    encoded for SQLite, PostgreSQL or a UTF-8 response)."""
+    if isinstance(value, str):
+        if value.isascii() and "\x00" not in value:
+            return value
+        return value.encode("utf-8", "replace").decode("utf-8").replace("\x00", "\ufffd")
+    if isinstance(value, list):
+        return [storable(v) for v in value]
+    if isinstance(value, dict):
+        return {storable(k): storable(v) for k, v in value.items()}
+    return value
+
+
+@dataclass
+class Grade:
+    verdict: Verdict
+    score: float
+    tests: list[TestResult] = field(default_factory=list)
+    message: str = ""
+
+    @property
+    def passed(self) -> int:
+        return sum(t.passed for t in self.tests)
+
+
+def build_job(challenge: Challenge, source: str, tests: list[TestCase]) -> dict[str, Any]:
+    return {"source": source, "tests": [t.job(i) for i, t in enumerate(tests)]}

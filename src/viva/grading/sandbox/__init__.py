@@ -1,0 +1,1 @@
+"""The sandbox: bubblewrap slots that run graded code isolated (see its modules)."""
