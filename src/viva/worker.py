@@ -21,10 +21,11 @@ from taskiq.receiver import Receiver
 
 from viva.db import Database
 from viva.events import EventBus
-from viva.grading import service
+from viva.grading import claims
+from viva.grading.broker import StreamBroker
 from viva.grading.catalogue import Catalogue
 from viva.grading.service import GradingContext
-from viva.grading.tasks import StreamBroker, build_broker, graded_channel
+from viva.grading.tasks import build_broker, graded_channel
 from viva.infra.logging import configure_logging, log
 from viva.infra.metrics import Metrics
 from viva.infra.redis import OUTAGE, RedisClient
@@ -100,7 +101,7 @@ async def run_worker(settings: Settings, *, slots: int | None = None) -> None:
         await receiver.listen(finish)
         # Gradings the drain time did not let finish are handed back (queued again); their
         # jobs are redelivered, unacknowledged, to another worker.
-        released = await service.release_claims(grading)
+        released = await claims.release_claims(grading)
         log.info("worker_stopped", consumer=consumer, handed_back=released)
     finally:
         with contextlib.suppress(Exception):

@@ -14,7 +14,7 @@ from viva.clock import now
 from viva.db import Database
 from viva.errors import NotFound, SourceRejected
 from viva.events import EventBus, SubmissionGraded
-from viva.grading import repository, service
+from viva.grading import claims, repository, service
 from viva.grading.catalogue import Catalogue
 from viva.grading.judge.outcome import Grade, Verdict
 from viva.grading.models import SubmissionStatus
@@ -100,8 +100,8 @@ async def test_two_graders_racing_for_one_submission_grade_it_once(
         queued = await factories.submission(session)
     try:
         results = await asyncio.gather(
-            service.grade_submission(ctx, submission_id=queued.id),
-            service.grade_submission(other, submission_id=queued.id),
+            claims.grade_submission(ctx, submission_id=queued.id),
+            claims.grade_submission(other, submission_id=queued.id),
         )
     finally:
         await other.close()
@@ -112,7 +112,7 @@ async def test_two_graders_racing_for_one_submission_grade_it_once(
     assert (done.status, done.verdict, done.attempts) == ("done", "Accepted", 1)
     assert done.lease_expires_at is None
     assert [e.submission_id for e in recorder.graded] == [queued.id]
-    assert await service.grade_submission(ctx, submission_id=queued.id) is None  # done stays
+    assert await claims.grade_submission(ctx, submission_id=queued.id) is None  # done stays
 
 
 async def test_only_queued_submissions_and_expired_claims_are_recovered(
@@ -172,10 +172,10 @@ async def test_a_grader_that_lost_its_claim_stores_nothing_and_announces_nothing
             submission_id=row.id,
             owner="another",
             at=at,
-            until=at + service.lease(ctx.settings),
+            until=at + claims.lease(ctx.settings),
         )
     async with database.session() as session:
-        stored = await service.store_grade(
+        stored = await claims.store_grade(
             ctx, session, submission_id=row.id, result=Grade(Verdict.ACCEPTED, 1.0, [], "")
         )
     assert stored is False and recorder.graded == []
@@ -195,9 +195,9 @@ async def test_a_stopping_process_hands_its_claims_back(
             submission_id=row.id,
             owner=ctx.owner,
             at=at,
-            until=at + service.lease(ctx.settings),
+            until=at + claims.lease(ctx.settings),
         )
-    assert await service.release_claims(ctx) == 1
+    assert await claims.release_claims(ctx) == 1
     async with database.session() as session:
         back = await service.get_submission(session, submission_id=row.id)
         assert (back.status, back.attempts, back.claimed_by) == ("queued", 0, None)

@@ -15,7 +15,8 @@ from taskiq.message import BrokerMessage
 
 from tests.conftest import _settings
 from tests.servers import RedisServer
-from viva.grading.tasks import StreamBroker, build_broker
+from viva.grading.broker import StreamBroker
+from viva.grading.tasks import build_broker
 
 IDLE = 1.5  # seconds
 

@@ -22,7 +22,7 @@ from viva.accounts.models import AuditEntry
 from viva.app import create_app
 from viva.db import Database
 from viva.events import EventBus
-from viva.grading import service as grading_service
+from viva.grading import claims
 from viva.grading.catalogue import Catalogue
 from viva.grading.models import Submission, SubmissionStatus
 from viva.grading.service import GradingContext
@@ -434,9 +434,9 @@ async def test_two_processes_race_for_a_judge0_job_and_it_runs_once(
         contexts.append(ctx)
     try:
         done = await asyncio.gather(
-            *(grading_service.grade_submission(c, submission_id=queued) for c in contexts)
+            *(claims.grade_submission(c, submission_id=queued) for c in contexts)
         )
-        assert await grading_service.grade_submission(contexts[0], submission_id=held) is None
+        assert await claims.grade_submission(contexts[0], submission_id=held) is None
     finally:
         for ctx in contexts:
             await ctx.close()

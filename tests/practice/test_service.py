@@ -16,7 +16,7 @@ from viva.accounts.models import User
 from viva.clock import now
 from viva.db import Database
 from viva.events import EventBus
-from viva.grading import repository, service
+from viva.grading import claims, repository, service
 from viva.grading.catalogue import Catalogue
 from viva.grading.judge.outcome import Grade, Verdict
 from viva.grading.service import GradingContext
@@ -56,7 +56,7 @@ async def _claimed(ctx: GradingContext, database: Database, user: User) -> int:
             submission_id=row.id,
             owner=ctx.owner,
             at=at,
-            until=at + service.lease(ctx.settings),
+            until=at + claims.lease(ctx.settings),
         )
     return row.id
 
@@ -74,11 +74,11 @@ async def test_a_graded_submission_moves_the_card_of_the_question_it_practises(
 ) -> None:
     submission_id = await _claimed(ctx, database, candidate)
     assert ctx.catalogue.seed_question("palindrome") == SEED
-    graded = await service.grade_submission(ctx, submission_id=submission_id)
+    graded = await claims.grade_submission(ctx, submission_id=submission_id)
     assert graded is None  # claimed by _claimed, under this same owner: not claimed twice
     # The grader that holds the claim stores and announces: the card moves with it.
     async with database.session() as session:
-        stored = await service.store_grade(
+        stored = await claims.store_grade(
             ctx,
             session,
             submission_id=submission_id,
@@ -103,7 +103,7 @@ async def test_a_rolled_back_grade_moves_no_card(
     submission_id = await _claimed(ctx, database, candidate)
     with pytest.raises(RuntimeError):
         async with database.session() as session:
-            await service.store_grade(
+            await claims.store_grade(
                 ctx,
                 session,
                 submission_id=submission_id,
@@ -129,7 +129,7 @@ async def test_failures_then_success_rate_again_then_hard_and_internal_errors_do
     for result in verdicts:
         submission_id = await _claimed(ctx, database, candidate)
         async with database.session() as session:
-            assert await service.store_grade(
+            assert await claims.store_grade(
                 ctx, session, submission_id=submission_id, result=result
             )
     logs = await _logs(database, candidate)
@@ -153,9 +153,9 @@ async def test_a_submission_of_a_challenge_without_a_seed_question_moves_no_card
             submission_id=row.id,
             owner=ctx.owner,
             at=at,
-            until=at + service.lease(ctx.settings),
+            until=at + claims.lease(ctx.settings),
         )
-        assert await service.store_grade(
+        assert await claims.store_grade(
             ctx, session, submission_id=row.id, result=Grade(Verdict.ACCEPTED, 1.0, [], "")
         )
     assert await _logs(database, candidate) == []

@@ -19,6 +19,7 @@ from viva.cli._common import console, ensure_schema, fail, inert, no_controls
 from viva.db import Database
 from viva.errors import VivaError
 from viva.events import EventBus
+from viva.grading import claims
 from viva.grading import service as grading
 from viva.grading.catalogue import Catalogue
 from viva.grading.details import detail
@@ -124,7 +125,7 @@ def challenge_submit(
                 ctx, session, slug=slug, source=source, dialect=dialect
             )
         # Stored and committed first: the grading below claims it like a worker would.
-        return await grading.grade_submission(ctx, submission_id=submission.id), chosen
+        return await claims.grade_submission(ctx, submission_id=submission.id), chosen
 
     result, chosen = _with_grading(grade)
     if result is None:

@@ -1,7 +1,7 @@
 """The in-process grading queue: submissions wait here for a sandbox slot.
 
 `InProcessQueue` runs one asyncio worker per sandbox slot; each calls the one grading entry
-point, `service.grade_submission`, whose conditional claim makes sure that of several
+point, `claims.grade_submission`, whose conditional claim makes sure that of several
 processes on one database (`viva serve --workers N`) exactly one grades a submission. On start
 and then every quarter of the lease it picks up what no live process is grading (queued, or
 running on an expired lease), so nothing is lost when a process dies; on stop it hands back
@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 from typing import Protocol
 
-from viva.grading import service
+from viva.grading import claims
 from viva.grading.grader import grading_unavailable
 from viva.grading.service import GradingContext
 from viva.infra.logging import log
@@ -49,7 +49,7 @@ class InProcessQueue:
     async def _recover(self) -> int:
         """Enqueue what no live process grades; 0 when this host cannot grade (they stay
         queued for a start that can, instead of failing in a loop)."""
-        waiting = [i for i in await service.recoverable(self.ctx) if i not in self._queued]
+        waiting = [i for i in await claims.recoverable(self.ctx) if i not in self._queued]
         unavailable = grading_unavailable(self.ctx.settings)
         if waiting and unavailable:
             log.warning("grading_unavailable", left_queued=len(waiting), reason=unavailable)
@@ -60,7 +60,7 @@ class InProcessQueue:
 
     async def _sweep(self) -> None:
         while True:
-            await asyncio.sleep(service.renew_every(self.ctx.settings))
+            await asyncio.sleep(claims.renew_every(self.ctx.settings))
             try:
                 await self._recover()
             except Exception as exc:  # the database is down: the next sweep retries
@@ -74,7 +74,7 @@ class InProcessQueue:
                 await task
         self._workers.clear()
         try:
-            await service.release_claims(self.ctx)
+            await claims.release_claims(self.ctx)
         except Exception as exc:  # their leases expire and another process takes them
             log.error("grading_release_failed", error=repr(exc))
 
@@ -112,7 +112,7 @@ class InProcessQueue:
 
 async def _grade(ctx: GradingContext, metrics: Metrics | None, submission_id: int) -> None:
     async def run() -> str | None:
-        result = await service.grade_submission(ctx, submission_id=submission_id)
+        result = await claims.grade_submission(ctx, submission_id=submission_id)
         return None if result is None else result.verdict.value
 
     await (metrics.grading(run) if metrics is not None else run())
