@@ -7,58 +7,34 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 
-import httpx
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import event, select
 
 from tests import factories
 from tests.factories import bearer
+from tests.served import Clock, Served, serve_in_process, two_processes
 from viva.accounts import security
 from viva.accounts import service as accounts
 from viva.accounts.auth_cache import AUTH_CACHE_SECONDS, AuthCache
 from viva.accounts.models import ApiKey, User
-from viva.app import create_app
 from viva.clock import now
 from viva.db import Database
 from viva.settings import Settings
 from viva.web.cookies import SESSION_COOKIE
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@dataclass
-class Served:
-    app: FastAPI
-    http: httpx.AsyncClient
-    clock: Clock
-
-    @property
-    def own_database(self) -> Database:
-        """The serving process's database: its commits reach its auth cache."""
-        database: Database = self.app.state.database
-        return database
-
-
-@pytest.fixture
-async def served(settings: Settings, database: Database) -> AsyncIterator[Served]:
-    app = create_app(settings)
-    clock = Clock()
+def _auth_clock(app: FastAPI, clock: Clock) -> None:
     cache: AuthCache = app.state.auth_cache
     for entries in (cache.users, cache.tokens, cache.api_keys):
         entries.clock = clock
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://viva.test") as http:
-            yield Served(app, http, clock)
+
+
+@pytest.fixture(name="served")
+async def served_app(settings: Settings, database: Database) -> AsyncIterator[Served]:
+    async with serve_in_process(settings, _auth_clock) as app:
+        yield app
 
 
 async def signed_in(
@@ -347,36 +323,27 @@ async def test_with_redis_a_process_reads_users_from_redis_and_sees_a_change_at_
     shared = settings.model_copy(
         update={"redis_url": redis_url, "cache_prefix": f"viva-test-{uuid.uuid4().hex}"}
     )
-    here, there = create_app(shared), create_app(shared)
     user_id, headers = await signed_in(database, settings, "candidate")
-    async with here.router.lifespan_context(here), there.router.lifespan_context(there):
-        clients = [
-            httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://viva.test")
-            for app in (here, there)
-        ]
-        first, second = clients
+    async with two_processes(shared) as (one, other):
+        here, there, first, second = one.app, other.app, one.http, other.http
+        assert (await first.get("/api/v1/me", headers=headers)).status_code == 200
+        statements: list[str] = []
+
+        def count(*args: object) -> None:
+            statements.append(str(args[2]))
+
+        engine = there.state.database.engine.sync_engine
+        event.listen(engine, "before_cursor_execute", count)
         try:
-            assert (await first.get("/api/v1/me", headers=headers)).status_code == 200
-            statements: list[str] = []
-
-            def count(*args: object) -> None:
-                statements.append(str(args[2]))
-
-            engine = there.state.database.engine.sync_engine
-            event.listen(engine, "before_cursor_execute", count)
-            try:
-                assert (await second.get("/api/v1/me", headers=headers)).status_code == 200
-            finally:
-                event.remove(engine, "before_cursor_execute", count)
-            assert statements == []  # from Redis, not the database
-            async with here.state.database.session() as session:
-                await accounts.sign_out_everywhere(session, user_id=user_id)
-            for _ in range(200):  # the pub/sub notice drops `there`'s entry (milliseconds)
-                if there.state.auth_cache.users.get(user_id) is None:
-                    break
-                await asyncio.sleep(0.01)
-            assert (await second.get("/api/v1/me", headers=headers)).status_code == 401
-            assert (await first.get("/api/v1/me", headers=headers)).status_code == 401
+            assert (await second.get("/api/v1/me", headers=headers)).status_code == 200
         finally:
-            for client in clients:
-                await client.aclose()
+            event.remove(engine, "before_cursor_execute", count)
+        assert statements == []  # from Redis, not the database
+        async with here.state.database.session() as session:
+            await accounts.sign_out_everywhere(session, user_id=user_id)
+        for _ in range(200):  # the pub/sub notice drops `there`'s entry (milliseconds)
+            if there.state.auth_cache.users.get(user_id) is None:
+                break
+            await asyncio.sleep(0.01)
+        assert (await second.get("/api/v1/me", headers=headers)).status_code == 401
+        assert (await first.get("/api/v1/me", headers=headers)).status_code == 401

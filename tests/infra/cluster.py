@@ -10,18 +10,31 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import cycle
 from pathlib import Path
+from typing import TypeVar
 
 import httpx
 import pytest
 from sqlalchemy import func, select
 
 from tests import factories
-from tests.conftest import _free_port, make_user, run_async, uid_base
+from tests.conftest import (
+    PG_ADMIN_DSN,
+    _free_port,
+    _recreate_database,
+    _settings,
+    make_user,
+    run_async,
+    uid_base,
+    worker_id,
+)
 from tests.servers import RedisServer
+from viva.app import prepare_database
 from viva.db import Database
 from viva.grading.models import Submission
 from viva.practice.models import ReviewLog
@@ -284,3 +297,41 @@ class Cluster:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+
+
+C = TypeVar("C", bound=Cluster)
+
+
+@contextmanager
+def server_mode(tmp_path: Path, *, name: str, kind: type[C]) -> Iterator[C]:
+    """A deployment of `kind` on a fresh PostgreSQL database `viva_test_<worker>_<name>` and
+    a redis-server of its own, with one `viva serve` started; stopped afterwards (and the
+    tracebacks in its processes' logs printed)."""
+    database = f"viva_test_{worker_id()}_{name}"
+    try:
+        run_async(_recreate_database(database))
+    except OSError as exc:
+        pytest.skip(f"PostgreSQL not reachable: {exc}")
+    url = f"{PG_ADMIN_DSN.rsplit('/', 1)[0]}/{database}".replace(
+        "postgresql://", "postgresql+asyncpg://", 1
+    )
+    settings = _settings(url, tmp_path, secret_key=SECRET)
+    run_async(prepare_database(settings, migrate=True))
+    redis = RedisServer(tmp_path)
+    redis.start()
+    cluster = kind(settings=settings, redis=redis, tmp=tmp_path)
+    try:
+        cluster.headers = cluster.new_candidate()
+        cluster.start_api()
+        yield cluster
+    finally:
+        cluster.stop()
+        redis.stop()
+        print_tracebacks(tmp_path)
+
+
+def print_tracebacks(tmp_path: Path) -> None:
+    for log in sorted(tmp_path.glob("*.log")):
+        text = log.read_text(errors="replace")
+        if "Traceback" in text:
+            print(f"--- {log.name}\n{text[-4000:]}")

@@ -22,11 +22,9 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import PG_ADMIN_DSN, _recreate_database, _settings, run_async, worker_id
-from tests.infra.cluster import LEASE_SECONDS, REDELIVER_SECONDS, SECRET, Cluster
+from tests.conftest import run_async
+from tests.infra.cluster import LEASE_SECONDS, REDELIVER_SECONDS, Cluster, server_mode
 from tests.judge0.conftest import CALLBACK_SECRET, Receiver, Server
-from tests.servers import RedisServer
-from viva.app import prepare_database
 from viva.db import Database
 from viva.judge0 import repository
 
@@ -49,29 +47,8 @@ class Judge0Cluster(Cluster):
 
 @pytest.fixture
 def cluster(tmp_path: Path) -> Iterator[Judge0Cluster]:
-    name = f"viva_test_{worker_id()}_judge0_workers"
-    try:
-        run_async(_recreate_database(name))
-    except OSError as exc:
-        pytest.skip(f"PostgreSQL not reachable: {exc}")
-    url = f"{PG_ADMIN_DSN.rsplit('/', 1)[0]}/{name}".replace(
-        "postgresql://", "postgresql+asyncpg://", 1
-    )
-    settings = _settings(url, tmp_path, secret_key=SECRET)
-    run_async(prepare_database(settings, migrate=True))
-    redis = RedisServer(tmp_path)
-    redis.start()
-    cluster = Judge0Cluster(settings=settings, redis=redis, tmp=tmp_path)
-    try:
-        cluster.start_api()
-        yield cluster
-    finally:
-        cluster.stop()
-        redis.stop()
-        for log in sorted(tmp_path.glob("*.log")):
-            text = log.read_text(errors="replace")
-            if "Traceback" in text:
-                print(f"--- {log.name}\n{text[-4000:]}")
+    with server_mode(tmp_path, name="judge0_workers", kind=Judge0Cluster) as deployed:
+        yield deployed
 
 
 def _judge0(cluster: Cluster) -> tuple[str, dict[str, str]]:

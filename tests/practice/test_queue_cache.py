@@ -8,47 +8,29 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 
-import httpx
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import event
 
+from tests import factories
 from tests.practice.test_mock import user_with_token
-from viva.app import create_app
+from tests.served import Clock, Served, serve_in_process, two_processes
 from viva.db import Database
-from viva.grading.models import Submission
 from viva.practice import review
 from viva.practice.queue_cache import QUEUE_CACHE_SECONDS, QueueCache
 from viva.settings import Settings
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@dataclass
-class Served:
-    app: FastAPI
-    http: httpx.AsyncClient
-    clock: Clock
-
-
-@pytest.fixture
-async def served(settings: Settings, database: Database) -> AsyncIterator[Served]:
-    app = create_app(settings)
-    clock = Clock()
+def _queue_clock(app: FastAPI, clock: Clock) -> None:
     cache: QueueCache = app.state.queue_cache
     cache.entries.clock = clock
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://viva.test") as http:
-            yield Served(app, http, clock)
+
+
+@pytest.fixture(name="served")
+async def served_app(settings: Settings, database: Database) -> AsyncIterator[Served]:
+    async with serve_in_process(settings, _queue_clock) as app:
+        yield app
 
 
 def _first_new(queue: dict[str, object]) -> int:
@@ -101,30 +83,21 @@ async def test_with_redis_a_rating_in_one_process_refreshes_the_queue_of_another
     shared = settings.model_copy(
         update={"redis_url": redis_url, "cache_prefix": f"viva-test-{uuid.uuid4().hex}"}
     )
-    here, there = create_app(shared), create_app(shared)
     _, me = await user_with_token(database, settings, "candidate")
-    async with here.router.lifespan_context(here), there.router.lifespan_context(there):
-        clients = [
-            httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://viva.test")
-            for app in (here, there)
-        ]
-        first_http, second_http = clients
-        try:
-            before = (await second_http.get("/api/v1/me/review/queue", headers=me)).json()
-            first = _first_new(before)
-            rated = await first_http.post(
-                f"/api/v1/me/review/{first}/rating", json={"rating": "good"}, headers=me
-            )
-            assert rated.status_code == 200
-            for _ in range(200):  # the pub/sub notice (milliseconds)
-                after = (await second_http.get("/api/v1/me/review/queue", headers=me)).json()
-                if after != before:
-                    break
-                await asyncio.sleep(0.01)
-            assert first not in [i["question_id"] for i in after["items"]]
-        finally:
-            for client in clients:
-                await client.aclose()
+    async with two_processes(shared) as (one, other):
+        first_http, second_http = one.http, other.http
+        before = (await second_http.get("/api/v1/me/review/queue", headers=me)).json()
+        first = _first_new(before)
+        rated = await first_http.post(
+            f"/api/v1/me/review/{first}/rating", json={"rating": "good"}, headers=me
+        )
+        assert rated.status_code == 200
+        for _ in range(200):  # the pub/sub notice (milliseconds)
+            after = (await second_http.get("/api/v1/me/review/queue", headers=me)).json()
+            if after != before:
+                break
+            await asyncio.sleep(0.01)
+        assert first not in [i["question_id"] for i in after["items"]]
 
 
 async def test_a_graded_submission_is_read_back_without_the_database_but_not_by_others(
@@ -135,27 +108,16 @@ async def test_a_graded_submission_is_read_back_without_the_database_but_not_by_
     _, interviewer = await user_with_token(database, settings, "interviewer")
     _, admin = await user_with_token(database, settings, "admin")
     async with database.session() as session:
-        done = Submission(
-            challenge="palindrome",
-            source="def f(): ...",
+        done = await factories.submission(
+            session,
             status="done",
+            user_id=owner.id,
             verdict="Accepted",
             score=1.0,
             passed=3,
             total=3,
-            message="",
-            tests=[],
-            user_id=owner.id,
         )
-        queued = Submission(
-            challenge="palindrome",
-            source="x",
-            status="queued",
-            message="",
-            tests=[],
-            user_id=owner.id,
-        )
-        session.add_all([done, queued])
+        queued = await factories.submission(session, user_id=owner.id)
     first = await served.http.get(f"/api/v1/submissions/{done.id}", headers=mine)
     assert first.status_code == 200 and first.json()["verdict"] == "Accepted"
     assert (await served.http.get("/api/v1/me", headers=admin)).status_code == 200  # known now
