@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from tests.conftest import Client, make_user
-from viva.accounts.policy import POLICY, iter_api_routes
+from viva.accounts.policy import POLICY, PROBES, iter_api_routes
 from viva.accounts.roles import PUBLIC, Role
 from viva.app import create_app
 from viva.db import Database
@@ -84,3 +84,18 @@ async def test_an_unlisted_route_is_refused(settings: Settings, database: Databa
         async with httpx.AsyncClient(transport=transport, base_url="http://viva.test") as c:
             response = await c.get("/api/v1/forgotten")
     assert response.status_code == 500 and "leaked" not in response.text
+
+
+async def test_probes_answer_whatever_credentials_come_with_them(
+    client: Client, database: Database, settings: Settings
+) -> None:
+    """A revoked token gets 401 on every other route, public ones too, but not on a probe."""
+    assert all(POLICY[probe] is PUBLIC for probe in PROBES)
+    headers = await make_user(database, settings, role="candidate")
+    signed_out = await client.post("/api/v1/auth/logout-everywhere", headers=headers)
+    assert signed_out.status_code in (200, 204), signed_out.text
+    assert (await client.get("/api/v1/questions", headers=headers)).status_code == 401
+    for bad in (headers, {"Authorization": "Bearer not-a-token"}):
+        for _, path in sorted(PROBES):
+            response = await client.get(path, headers=bad)
+            assert response.status_code == 200, f"{path}: {response.status_code}"
