@@ -1,7 +1,7 @@
 """Who is calling: a bearer JWT, an API key, or the browser's session cookie (with CSRF).
 
 The one permission map (`policy.POLICY`) is enforced for every route by `enforce_policy`.
-Who a credential belongs to is kept for `AUTH_CACHE_SECONDS` (see `AuthCache`).
+Who a credential belongs to is kept for a short while (`auth_cache.AuthCache`).
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Grading use cases: run the visible examples, submit, grade a submission, store its verdict.
+"""Grading use cases: run the visible examples, submit, read submissions (grading a queued
+submission and storing its verdict is claims.py).
 
 The one home of each: the API routes, the pages, the CLI and the grading workers call these.
 Nothing here commits: the caller's unit of work does, and what must follow the commit

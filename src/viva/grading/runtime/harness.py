@@ -225,21 +225,19 @@ def _run_property(test: dict[str, Any], module: dict[str, Any]) -> list[dict[str
 RUNNERS = {"call": _run_call, "script": _run_script, "http": _run_http, "property": _run_property}
 
 
+# The sandbox's own modules (imported by name from /sandbox/runtime), and the zygote's.
+SANDBOX_MODULES = (
+    *("harness", "testcode", "guard", "testkit", "seccomp"),
+    *("separate", "separate_solution", "separate_wire"),
+    "__main__",
+)
+
+
 def _leave_sys_modules() -> list[Any]:
     """Take the sandbox's own modules out of `sys.modules` (graded code would find the harness
     and the zygote there) and return their functions, whose frames the guard protects."""
     functions: list[Any] = []
-    for name in (
-        "harness",
-        "testcode",
-        "guard",
-        "separate",
-        "separate_solution",
-        "separate_wire",
-        "testkit",
-        "seccomp",
-        "__main__",
-    ):
+    for name in SANDBOX_MODULES:
         module = sys.modules.get(name)
         if module is None or (name == "__main__" and not hasattr(module, "harness")):
             continue
@@ -257,7 +255,10 @@ def run(job: dict[str, Any], out: Any) -> None:
     nonce = job.pop("nonce", "")
     functions = [v for v in globals().values() if isinstance(v, FunctionType)]
     functions += _leave_sys_modules()
-    if any(t.get("process") == "separate" for t in job["tests"]):
+    # One test in a process apart makes them all so: graded code that ran here once could
+    # have changed what a later test's measurements use.
+    separate = any(t.get("process") == "separate" for t in job["tests"])
+    if separate:
         _separate.warm()  # no candidate code has run; the guard would refuse pydantic here
     guard = None
     if job.pop("guard", True):
@@ -292,9 +293,6 @@ def run(job: dict[str, Any], out: Any) -> None:
                 test["script_error"] = f"the test's own code does not compile: {exc}"
     # Before any candidate code runs: the supervisor times the first test from here.
     emit({"begin": True})
-    # One test in a process apart makes them all so: graded code that ran here once could
-    # have changed what a later test's measurements use.
-    separate = any(t.get("process") == "separate" for t in job["tests"])
 
     def describe(exc: BaseException) -> str:
         return _trim_traceback(exc, guard) if guard else f"{raised_name(exc)}: {exc}"
