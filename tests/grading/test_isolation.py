@@ -23,6 +23,9 @@ from viva.grading.judge.verdict import grade
 from viva.grading.sandbox.doctor import probe
 from viva.grading.sandbox.host import available
 from viva.grading.sandbox.pool import SandboxRunner
+from viva.judge0 import execution
+from viva.judge0.execution import Program
+from viva.judge0.statuses import Status
 
 SOLVE = (
     "\nimport unicodedata as _u\n"
@@ -310,6 +313,36 @@ def test_a_run_within_its_memory_limit_is_not_stopped(
     outcome = sandbox.run(call_job(within, "hold"), Limits())
     assert (outcome.status, value_of(outcome)) == (RunStatus.EXITED, 200)
     another_candidate_is_accepted(sandbox, palindrome)
+
+
+THREADS_THAT_ALLOCATE = b"""
+import threading, time
+started = 0
+def work():
+    data = [bytearray(1000) for _ in range(200)]  # each thread mallocs on its own
+    time.sleep(0.5)
+try:
+    for _ in range(12):
+        threading.Thread(target=work, daemon=True).start()
+        started += 1
+except RuntimeError:  # can't start new thread
+    pass
+print(started)
+"""
+
+
+def test_a_dozen_threads_that_allocate_fit_in_a_small_memory_limit(
+    sandbox: SandboxRunner,
+) -> None:
+    """The address-space limit is the run's memory limit over the interpreter's own, and
+    each thread reserves its stack there. With two malloc arenas the second reserved 64 MB
+    more as soon as two threads allocated at once, so a Judge0 program at 128,000 KB could
+    start 7 threads ("cpu burn in threads", 8 threads, failed at random; this test failed on
+    two arenas in 1 of 2 runs). With one arena (under the GIL a second buys little) 12
+    threads that each allocate start."""
+    program = Program("python", THREADS_THAT_ALLOCATE, memory_limit_kb=128_000)
+    result = execution.run(sandbox, program)
+    assert (result.status, result.stdout) == (Status.ACCEPTED, "12\n"), result.stderr
 
 
 LEAVE_STATE = r"""

@@ -84,7 +84,9 @@ def bwrap_argv(uid: int, entry: list[str] | None = None, *, control_fd: int = -1
         ["--unshare-user", "--disable-userns"] if sandbox_mode == "user" else [],
         ["--setenv", "LANG", "C.UTF-8"],
         ["--setenv", "PYTHONDONTWRITEBYTECODE", "1"],
-        ["--setenv", "MALLOC_ARENA_MAX", "2"],  # threads must not each reserve a 64 MB arena
+        # One malloc arena: a second reserves 64 MB of the run's address space, where each
+        # thread's stack goes too (at 128 MB a run could start 7 threads, not 15)
+        ["--setenv", "MALLOC_ARENA_MAX", "1"],
         ["--ro-bind", "/usr", "/usr"],
         ["--symlink", "usr/lib", "/lib"],
         ["--symlink", "usr/lib64", "/lib64"],
