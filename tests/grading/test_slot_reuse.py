@@ -49,8 +49,20 @@ def _job(source: str, call: str) -> dict[str, object]:
 
 
 def _left(runner: SandboxRunner) -> list[int]:
-    """Every process of every run still alive, the runs' inits included."""
-    return sandbox_processes(runner, with_inits=True)
+    """Every process of every run still alive, the runs' inits included. A run's init that
+    has exited is a zombie until the slot's bubblewrap init reaps it: its namespace is
+    already empty (the host waited for that) and it holds no memory, so it is not left of
+    the run. This is a guess at CI's one failure here (5 processes where 4 may be), which
+    did not recur in 8 local runs, at rest or under load."""
+    return [pid for pid in sandbox_processes(runner, with_inits=True) if not _zombie(pid)]
+
+
+def _zombie(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except (FileNotFoundError, ProcessLookupError, IndexError):
+        return True  # gone meanwhile
 
 
 def test_threads_start_on_a_slot_right_after_a_bomb_timed_out_there(
