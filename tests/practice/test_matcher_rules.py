@@ -22,6 +22,29 @@ def covered(typed: str, point: str) -> bool:
 # Negation and contradiction
 
 
+def test_one_term_of_a_point_that_names_several_is_a_mention() -> None:
+    point = "Default to a relational database unless a concrete need says otherwise"
+    synonyms = {"relational database": ["sql database", "postgres"]}
+    (mention,) = match_key_points(
+        "sql databases cant do transactions, pick mongo", [point], synonyms=synonyms
+    )
+    assert not mention.covered and mention.score >= 0.45
+    assert mention.feedback.startswith("mentioned relational database but not Default")
+    (stated,) = match_key_points(
+        "go with postgres by default unless there is a concrete need for something else",
+        [point],
+        synonyms=synonyms,
+    )
+    assert stated.covered
+    # ... but a phrase of its own that says the point's one term is more than a mention.
+    cascade = "Prevents cascading failures and resource exhaustion"
+    assert match_key_points(
+        "the point is to stop one failing service from taking down the others",
+        [cascade],
+        synonyms={"cascading failures": ["one failing service from taking down"]},
+    )[0].covered
+
+
 def test_a_quantifier_the_other_way_round_contradicts_the_point() -> None:
     point = "Only one thread runs Python bytecode at a time per interpreter"
     (wrong,) = match_key_points("every thread has its own so they all run bytecode", [point])

@@ -84,7 +84,8 @@ typed answers.
 
 from __future__ import annotations
 
-from viva.practice.matcher.score import DEFAULT_THRESHOLD, PointMatch, coverage, match_key_points
+from viva.practice.matcher.point import PointMatch
+from viva.practice.matcher.score import DEFAULT_THRESHOLD, coverage, match_key_points
 from viva.practice.matcher.tables import answer_synonyms
 from viva.practice.matcher.words import NUMBER_WORDS, STOP_WORDS, VAGUE_WORDS
 

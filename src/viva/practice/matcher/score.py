@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from functools import lru_cache
 
 from viva.practice.matcher.answer import IndexedAnswer, index_answer, occurrences_of, words_before
 from viva.practice.matcher.contrary import quantifier_clash, wrong_order, wrong_status
+from viva.practice.matcher.point import DENIAL_REASON, MENTION_REASON, STRICT_REASON, PointMatch
 from viva.practice.matcher.tables import paraphrase_keys
 from viva.practice.matcher.terms import (
     SYNONYM_WEIGHT,
@@ -26,9 +27,6 @@ CONTRADICTION_SHARE = 0.3
 # An answer that contradicts the model answer needs this times the threshold elsewhere...
 STRICT_FACTOR = 1.5
 STRICT_SENTENCES = 4  # ... when it contradicts a point per this many sentences or more
-FEEDBACK_TERMS = 4  # missing terms named in the feedback on a point not credited
-DENIAL_REASON = "does not say what the point denies: "
-STRICT_REASON = "read strictly: the answer contradicts the model answer elsewhere"
 # A long point is covered by the gist: found weight counts against at most this much.
 SCORE_CAP = 5.0
 # A point whose gist the answer states in a phrase of its own ("do not query the db each time"
@@ -38,47 +36,9 @@ CAP_TERMS = 3
 CAP_TERMS_SHORT = 2  # ... or this many in a short answer
 SENTENCE_WINDOW = 2  # consecutive sentences a point's terms may be spread over
 CLAIM_FACTOR = 2.0
-
-
-@dataclass(frozen=True, slots=True)
-class PointMatch:
-    """How well a typed answer covers one key point, and why.
-
-    ``matched`` and ``missing`` are the point's terms; ``evidence`` the answer's words that
-    matched them. ``contradicted`` are terms the answer states the other way round ("never
-    need locks" against "still use locks"), with the answer's words in ``against``: one such
-    term leaves the point not covered. ``reason`` says why else a point that scored enough is
-    not covered.
-    """
-
-    point: str
-    covered: bool
-    score: float
-    matched: tuple[str, ...]
-    missing: tuple[str, ...]
-    evidence: tuple[str, ...] = ()
-    contradicted: tuple[str, ...] = ()
-    against: tuple[str, ...] = ()
-    # Why a point scored at the threshold or above is still not covered, when it is not a
-    # contradiction: the denial it is about is missing, or the answer is read strictly.
-    reason: str = ""
-
-    @property
-    def feedback(self) -> str:
-        """Why the point is not credited, in the candidate's terms; empty when it is."""
-        if self.covered:
-            return ""
-        if self.contradicted:
-            return "you said the opposite: “" + "”, “".join(self.against) + "”"
-        if self.reason.startswith(DENIAL_REASON):
-            return "you did not say what it rules out: " + self.reason[len(DENIAL_REASON) :]
-        if self.reason:
-            return self.reason
-        if not self.matched:
-            return "not mentioned"
-        missing = ", ".join(self.missing[:FEEDBACK_TERMS])
-        more = "…" if len(self.missing) > FEEDBACK_TERMS else ""
-        return f"mentioned {', '.join(self.matched)} but not {missing}{more}"
+# One term found is a mention, not the point, when the point names this many terms...
+MENTION_TERMS = 3
+MENTION_WORDS = 4  # ... unless the answer says it in a phrase of this many words of its own
 
 
 @lru_cache(maxsize=8192)
@@ -277,9 +237,22 @@ def _match_point(
     reason = ""
     if score >= threshold and not contradicted and not denial_found:
         reason = DENIAL_REASON + ", ".join(t.label for t in denied)
+    # "sql databases have no transactions" names the relational database of "default to a
+    # relational database unless a concrete need says otherwise", and says nothing of it.
+    mention = (
+        len(matched) == 1
+        and len(terms) >= MENTION_TERMS
+        and not any(e - s >= MENTION_WORDS for s, e in agreeing.get(terms.index(matched[0]), []))
+    )
+    if score >= threshold and not contradicted and denial_found and mention:
+        reason = MENTION_REASON
     match = PointMatch(
         point=point,
-        covered=bool(terms) and score >= threshold and not contradicted and denial_found,
+        covered=bool(terms)
+        and score >= threshold
+        and not contradicted
+        and denial_found
+        and not mention,
         score=score,
         matched=tuple(t.label for t in matched),
         missing=tuple(t.label for t in terms if t not in matched),
