@@ -300,3 +300,18 @@ def test_replace_x_with_y_says_not_x() -> None:
     point = "Keyset pagination instead of large OFFSET"
     (match,) = match_key_points("replace big offset pagination with keyset pagination", [point])
     assert match.covered and not match.contradicted, match
+
+
+def test_removed_after_is_or_was_denies_its_subject() -> None:
+    point = "v2 API: model_validate, model_dump, model_dump_json, model_json_schema"
+    (gone,) = match_key_points("in v2 model_dump and model_validate were removed", [point])
+    assert not gone.covered and gone.contradicted, gone
+    assert covered("v2 has model_validate and model_dump, the v1 names were removed", point)
+    breaking = "Breaking changes: removing or renaming a field, changing its type"
+    assert covered("removing a field or renaming it breaks clients", breaking)
+    # ... and before a word, the next few words: the point's "was removed" retold.
+    assert covered(
+        "helm 3 removed the in-cluster tiller", "Helm 3+ is client-only; Tiller was removed"
+    )
+    grants = "Password and implicit grants are deprecated"
+    assert covered("the implicit and the resource owner password grants are deprecated", grants)

@@ -16,6 +16,10 @@ _NEGATORS = (
 # ("multi-stage builds are pointless for python" denies the builds, not python).
 _JUDGING = "useless pointless unnecessary needless overkill obsolete irrelevant outdated"
 _COPULAS = "is are was were be been being seem seems"
+# Words that say a thing is gone: after "is" or "are" they deny their whole subject
+# ("password and implicit grants are deprecated", "model_dump was removed in v2"); before it,
+# the next few words ("Helm 3 removed the in-cluster Tiller").
+_GONE = "removed removes removing deprecated deprecates dropped drops gone"
 # Saying a thing is to be avoided is saying not to do it: "prevents cascading failures", "stop
 # calling it", "concatenation is the bug", "functions defeat the index". These reach only the
 # next few words: "prevent stampedes with a lock" says nothing against the lock.
@@ -52,6 +56,7 @@ _CLAUSE_NOUN_KEYS = frozenset(key_of(w) for w in ["need", "point", "reason", "us
 _JUDGEMENT_KEYS = frozenset(key_of(word) for word in _JUDGEMENTS.split())
 _JUDGING_KEYS = frozenset(key_of(word) for word in _JUDGING.split())
 _COPULA_KEYS = frozenset(key_of(word) for word in _COPULAS.split())
+_GONE_KEYS = frozenset(key_of(word) for word in _GONE.split())
 # "nothing" and "nobody" with only filler after them deny the one word before: "changes
 # nothing" denies the change, not what changes.
 _PRONOUN_KEYS = frozenset(key_of(word) for word in ["nothing", "nobody"])
@@ -87,6 +92,8 @@ def _is_negator(stream: Stream, i: int) -> bool:
         return False
     if key in _NEGATOR_KEYS or key in _SHORT_NEGATOR_KEYS:
         return True
+    if key in _GONE_KEYS:
+        return True
     return any(key == a and i + 1 < len(keys) and keys[i + 1] == b for a, b in _NEGATOR_PAIRS)
 
 
@@ -120,7 +127,8 @@ def negation_reach(stream: Stream) -> tuple[frozenset[int], ...]:
     for i, key in enumerate(keys):
         if not _is_negator(stream, i):
             continue
-        short = key in _SHORT_NEGATOR_KEYS
+        gone = key in _GONE_KEYS and i > 0 and keys[i - 1] in _COPULA_KEYS
+        short = key in _SHORT_NEGATOR_KEYS or (key in _GONE_KEYS and not gone)
         # "no" before a noun denies the noun ("no secrets in images"); "no need to", "no
         # point in" deny the whole clause ("no need to look at traces or recent deploys").
         determiner = key == _NO and not (i + 1 < size and keys[i + 1] in _CLAUSE_NOUN_KEYS)
@@ -141,16 +149,20 @@ def negation_reach(stream: Stream) -> tuple[frozenset[int], ...]:
         # "avoid", "stop" and the like take what follows them ("stop calling it"), never
         # what comes before.
         predicate = key in _JUDGING_KEYS and i > 0 and keys[i - 1] in _COPULA_KEYS
-        if predicate or (
-            not short
-            and all(
-                stream.stops[k] or keys[k] in VAGUE_KEYS or keys[k] in _JUDGEMENT_KEYS
-                for k in scope
+        if (
+            predicate
+            or gone
+            or (
+                not short
+                and all(
+                    stream.stops[k] or keys[k] in VAGUE_KEYS or keys[k] in _JUDGEMENT_KEYS
+                    for k in scope
+                )
             )
         ):
             start, content = i, 0
             pronoun = key in _PRONOUN_KEYS
-            back = 1 if pronoun else _BACKWARD_REACH
+            back = 1 if pronoun else size if gone else _BACKWARD_REACH
             while start > 0 and not breaks[start] and content < back:
                 start -= 1
                 if not (stream.stops[start] or (keys[start] in VAGUE_KEYS and not pronoun)):
