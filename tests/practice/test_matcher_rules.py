@@ -315,3 +315,11 @@ def test_removed_after_is_or_was_denies_its_subject() -> None:
     )
     grants = "Password and implicit grants are deprecated"
     assert covered("the implicit and the resource owner password grants are deprecated", grants)
+
+
+def test_drop_and_removes_are_no_denial() -> None:
+    gil = "GIL is released during blocking I/O and in many C extensions"
+    assert covered("c extensions like numpy drop the gil, and it is released during io", gil)
+    offload = "Lowers latency and offloads the database"
+    (match,) = match_key_points("it removes load from the database and lowers latency", [offload])
+    assert not match.contradicted, match

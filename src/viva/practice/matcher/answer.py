@@ -59,7 +59,7 @@ class IndexedAnswer:
 def index_answer(text: str) -> IndexedAnswer:
     tokens = tokenize(text)
     parts = [p for t in tokens for p in t.parts]
-    stream = Stream.of(parts)
+    stream = Stream.of(parts, tokens)
     positions: dict[str, list[tuple[int, int]]] = {}
     for position, key in enumerate(stream.keys):
         positions.setdefault(key, []).append((position, position + 1))

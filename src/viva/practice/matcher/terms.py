@@ -59,7 +59,7 @@ def point_terms(point: str, extra: tuple[tuple[str, ...], ...] = ()) -> tuple[Te
     cleaned = clean(point)
     tokens = tokenize(point)
     parts = [p for t in tokens for p in t.parts]
-    stream = Stream.of(parts)
+    stream = Stream.of(parts, tokens)
     negations = negation_reach(stream)
     clause_negations = negations_in_clause(stream)
 

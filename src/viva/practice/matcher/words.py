@@ -115,9 +115,10 @@ class Stream:
     # The part is a whole word, not a piece of "no-gil" nor a quoted value ("forbid").
     wholes: tuple[bool, ...]
     firsts: tuple[bool, ...] = ()  # the part is the first of its token
+    pasts: tuple[bool, ...] = ()  # the part's word is in the past tense ("removed", not "removes")
 
     @classmethod
-    def of(cls, parts: Sequence[Part]) -> Stream:
+    def of(cls, parts: Sequence[Part], words: Sequence[Token] = ()) -> Stream:
         tokens = [p.token for p in parts]
         return cls(
             tuple(p.key for p in parts),
@@ -130,6 +131,7 @@ class Stream:
                 for i, t in enumerate(tokens)
             ),
             tuple(i == 0 or tokens[i - 1] != t for i, t in enumerate(tokens)),
+            tuple(words[t].text.casefold().endswith("ed") for t in tokens) if words else (),
         )
 
 
