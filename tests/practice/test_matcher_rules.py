@@ -323,3 +323,22 @@ def test_drop_and_removes_are_no_denial() -> None:
     offload = "Lowers latency and offloads the database"
     (match,) = match_key_points("it removes load from the database and lowers latency", [offload])
     assert not match.contradicted, match
+
+
+# Paraphrase and gist
+
+
+def test_a_claim_before_its_details_is_the_point() -> None:
+    point = "Tolerant reader; consumers ignore unknown fields"
+    breaking = "Renaming or removing a field is a breaking change"
+    (stated, _) = match_key_points("clients should be tolerant readers", [point, breaking])
+    assert stated.covered and stated.score >= 0.45, stated
+    # ... stated whole: a term of the claim alone is not it,
+    analyze = "Run ANALYZE when statistics are stale; verify the new plan"
+    assert not covered("run explain analyze on the query", analyze)
+    # ... and not in an answer that contradicts the model answer elsewhere.
+    (wrong, contradicted) = match_key_points(
+        "clients should be tolerant readers. renaming a field is never a breaking change",
+        [point, breaking],
+    )
+    assert contradicted.contradicted and not wrong.covered

@@ -328,7 +328,10 @@ def _match_all(
     # per thread, so they all run bytecode at the same time" credits nothing.
     tainted = frozenset().union(*(wrong for _, wrong in first))
     if not tainted:
-        return [match for match, _ in first]
+        return [
+            _claim_stated(answer, point, own, match, threshold)
+            for point, own, (match, _) in zip(key_points, terms, first, strict=True)
+        ]
     # ... and a short answer that contradicts the model answer is read strictly: its other
     # points need more of their terms. (A long text that contrasts what to do with what not
     # to do now and then is read as usual.)
@@ -347,6 +350,26 @@ def _match_all(
         else match
         for match in second
     ]
+
+
+def _claim_stated(
+    answer: IndexedAnswer, point: str, terms: Sequence[Term], match: PointMatch, threshold: float
+) -> PointMatch:
+    """A point of a claim and its details ("Tolerant reader; consumers ignore unknown
+    fields") is covered by its claim, the part before ";", stated whole: every telling term
+    of it found, as a point of its own. Only in a short typed answer (a long text meets a
+    short claim's words by chance) that contradicts no point."""
+    if match.covered or match.reason or ";" not in point or not answer.short:
+        return match
+    claim = point.split(";", 1)[0]
+    own = tuple(t for t in terms if t.label in claim)
+    telling = {t.label for t in own if t.weight > VAGUE_WEIGHT}
+    if not telling or len(own) == len(terms):
+        return match
+    stated, _ = _match_point(answer, claim, own, threshold)
+    if not stated.covered or not telling <= set(stated.matched):
+        return match
+    return replace(match, covered=True, score=max(match.score, stated.score))
 
 
 def coverage(matches: Sequence[PointMatch]) -> float:
