@@ -1,7 +1,7 @@
 """The key-point checker against the hand-labelled typed answers of bench/matcher/tuning.yaml.
 
 A regression floor a little below what bench/bench_matcher.py measured on 2026-12-03 (fourth
-round: 26 questions, 895 pairs; F1 0.884, partial answers' recall 0.741, strong-answer
+round: 26 questions, 895 pairs; F1 0.889, partial answers' recall 0.759, strong-answer
 precision 0.988, wrong-but-similar-words points credited 0.047, off-topic 0.011; the third
 round, 2026-12-02, on the same pairs: F1 0.870, partial 0.741, wrong 0.059; the checker
 before it: F1 0.833, partial 0.667, wrong 0.084). On the 650 pairs of the 19 earlier questions,
@@ -48,7 +48,7 @@ def test_f1_on_the_tuning_set_stays_above_its_floor(scored: list[tuple[str, bool
     tp = sum(h and c for _, h, c in scored)
     precision = tp / sum(c for _, _, c in scored)
     recall = tp / sum(h for _, h, _ in scored)
-    assert 2 * precision * recall / (precision + recall) >= 0.88
+    assert 2 * precision * recall / (precision + recall) >= 0.885
 
 
 def test_wrong_answers_with_the_right_words_get_little_credit(
@@ -69,7 +69,7 @@ def test_a_partial_answer_is_credited_for_most_of_what_it_says(
     scored: list[tuple[str, bool, bool]],
 ) -> None:
     ticked = [c for kind, h, c in scored if kind == "partial" and h]
-    assert sum(ticked) / len(ticked) >= 0.74
+    assert sum(ticked) / len(ticked) >= 0.75
 
 
 def test_an_off_topic_answer_covers_almost_nothing(scored: list[tuple[str, bool, bool]]) -> None:
