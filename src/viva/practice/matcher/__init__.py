@@ -78,7 +78,10 @@ Key points, answers and synonym entries all go through the same pipeline:
   point that names three or more is a mention, not the point ("sql databases have no
   transactions" names the relational database of "default to a relational database unless a
   concrete need says otherwise"), unless the answer says it in four words or more of its own
-  ("stop one failing service from taking down" for "cascading failures"). Terms shared by 3+
+  ("stop one failing service from taking down" for "cascading failures"). A point of a claim
+  and its details, "Tolerant reader; consumers ignore unknown fields", is covered in a short
+  typed answer that contradicts no point when the claim before ";" is stated whole (every
+  telling term of it found: "clients should be tolerant readers"). Terms shared by 3+
   points of one answer (and 40% of them) name the topic and weigh as vague words. A point is
   covered at ``threshold`` (default 0.45). :attr:`PointMatch.feedback` says why a point is not
   covered, in the candidate's terms ("you said the opposite: ...", "mentioned X but not Y").
