@@ -111,6 +111,13 @@ class Settings(BaseSettings):
         description="a claim not renewed this long (its grader died) may be taken over; "
         "renewed every quarter of it while grading",
     )
+    grading_run_wait_seconds: float = Field(
+        default=30,
+        gt=0,
+        le=600,
+        description="server mode: how long the API waits for a worker to Run the examples "
+        "before answering 503",
+    )
     metrics_multiproc_dir: Path | None = Field(
         default=None,
         validation_alias="PROMETHEUS_MULTIPROC_DIR",

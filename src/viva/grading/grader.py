@@ -149,10 +149,17 @@ def grade_source(
 
 
 def grading_unavailable(settings: Settings) -> str:
-    """Empty when this host can grade Python (and SQLite SQL) in isolation; otherwise why not
-    and how to fix it, in one sentence for the start-up line, challenge pages and the 503."""
-    if settings.sandbox == "none":
+    """Empty when code submitted here can be graded in isolation: always in server mode (the
+    `viva worker` processes grade, each on its own host's sandbox, and Runs go to them too),
+    else when this host's sandbox works; otherwise why not and how to fix it, in one sentence
+    for the start-up line, challenge pages and the 503."""
+    if settings.sandbox == "none" or settings.grading_on_redis:
         return ""
+    return sandbox_unavailable()
+
+
+def sandbox_unavailable() -> str:
+    """Empty when this host can isolate code (Python, and SQLite SQL); otherwise why not."""
     from viva.grading.sandbox.host import available
 
     ok, reason = available()
