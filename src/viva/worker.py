@@ -25,7 +25,8 @@ from viva.events import EventBus
 from viva.grading import claims
 from viva.grading.broker import StreamBroker
 from viva.grading.catalogue import Catalogue
-from viva.grading.grader import sandbox_unavailable
+from viva.grading.grader import process_uid_base, sandbox_unavailable
+from viva.grading.sandbox.host import SandboxUnavailable
 from viva.grading.service import GradingContext
 from viva.grading.tasks import build_broker, build_run_broker, graded_channel
 from viva.infra.logging import configure_logging, log
@@ -58,9 +59,15 @@ async def run_worker(settings: Settings, *, slots: int | None = None) -> None:
     configure_logging(level=settings.log_level, fmt=settings.log_format)
     if not settings.redis_url:
         raise SystemExit("viva worker needs VIVA_REDIS_URL (the grading stream)")
-    unavailable = "" if settings.sandbox == "none" else sandbox_unavailable()
-    if unavailable:  # it would store Internal Error for every submission it took
-        raise SystemExit(f"viva worker cannot grade on this host: {unavailable}")
+    if settings.sandbox != "none":  # else it would store Internal Error for all it took
+        unavailable = sandbox_unavailable()
+        if not unavailable:
+            try:  # its uid range now, so that none to be had is a refusal to start too
+                await asyncio.to_thread(process_uid_base, settings)
+            except SandboxUnavailable as exc:
+                unavailable = str(exc)
+        if unavailable:
+            raise SystemExit(f"viva worker cannot grade on this host: {unavailable}")
     database = Database(settings.effective_database_url)
     redis = RedisClient(settings.redis_url)
     events = EventBus()

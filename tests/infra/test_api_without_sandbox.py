@@ -6,6 +6,7 @@ for a Run only when no worker answers in time.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -74,7 +75,7 @@ def test_an_api_without_a_sandbox_sends_submissions_and_runs_to_the_workers(
 def test_a_worker_on_a_host_without_a_sandbox_refuses_to_start(
     cluster: Cluster, tmp_path: Path
 ) -> None:
-    """Rather than take jobs and store Internal Error for each."""
+    """Rather than take jobs and store Internal Error for each (run as root here)."""
     no_bwrap = tmp_path / "bin-without-bwrap"
     no_bwrap.mkdir()
     done = subprocess.run(
@@ -87,3 +88,16 @@ def test_a_worker_on_a_host_without_a_sandbox_refuses_to_start(
     assert done.returncode != 0
     assert "viva worker cannot grade on this host" in done.stderr
     assert "bubblewrap is not installed" in done.stderr
+    if os.geteuid() != 0:
+        return  # unprivileged, a slot is a user namespace: no uid range is locked
+    # Nor with no sandbox uid range to be had (the lock directory cannot be made).
+    (tmp_path / "a-file").write_text("")
+    no_locks = subprocess.run(
+        [sys.executable, "-m", "viva.cli", "worker"],
+        env=cluster.env(VIVA_SANDBOX_UID_LOCK_DIR=str(tmp_path / "a-file" / "locks")),
+        capture_output=True,
+        text=True,
+        timeout=STARTUP_SECONDS,
+    )
+    assert no_locks.returncode != 0
+    assert "cannot create the sandbox uid lock directory" in no_locks.stderr
