@@ -19,9 +19,9 @@ from tests.infra.cluster import SOLUTION, STARTUP_SECONDS, Cluster
 from viva.grading.sandbox.host import SandboxUnavailable
 from viva.grading.sandbox.pool import UID_STRIDE, claim_uid_range
 
-# Both processes are given the same base, as two processes of one deployment are. The
-# offset is one no other test uses, nor its range one stride up (+500: the SQLite uid).
-BASE = uid_base(3000)
+# Both processes are given the same base, as two processes of one deployment are. No other
+# test uses this offset, nor the range one stride up (+500: the SQLite uid; see uid_base).
+BASE = uid_base(4000)
 # As in tests/grading/test_isolation.py: threads, then forks, until the run's task limit.
 BOMB = (
     "import os, threading, time\n"
