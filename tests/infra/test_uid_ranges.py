@@ -84,7 +84,9 @@ def test_two_pools_on_one_host_take_disjoint_uids_and_a_fork_bomb_spares_the_oth
     embedded.wait_status(bomb, "running", STARTUP_SECONDS)
     time.sleep(0.5)  # its threads and forks fill its uid's task count
     during: list[int] = []
+    deadline = time.monotonic() + STARTUP_SECONDS  # the bomb's run ends at its wall limit
     while embedded.rows([bomb])[0].status != "done":
+        assert time.monotonic() < deadline, "the bomb's grading never ended"
         during.append(int(_graded(victim, THREADED, headers)["id"]))
     (bombed,) = embedded.rows([bomb])
     assert bombed.verdict != "Accepted"
