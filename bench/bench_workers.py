@@ -8,7 +8,11 @@ once, until the last is done) and then the latency from POST to verdict (`?wait=
 submissions sent at half that throughput, and where that latency goes (stages from each
 row's created/claimed/finished times). Modes: `inprocess` (one `viva serve`, 2 slots),
 `taskiq-1` (API + 1 worker of 2 slots), `taskiq-2` (API + 2 workers of 1 slot: the same 2
-slots). Prints a Markdown table; the ratio column is against `inprocess`.
+slots). Prints a Markdown table; the ratio column is against `inprocess`, then the CPU
+each process used per graded submission in the throughput phase (its whole process tree:
+the sandbox's zygotes and runs count to the process that grades; PostgreSQL's backends are
+not counted). With `--profile DIR`, py-spy samples every Viva process meanwhile (raw stacks
+there, one file per process: bench/pyspy_summary.py reads them).
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import argparse
 import asyncio
 import os
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -101,6 +106,11 @@ class Run:
                 stderr=subprocess.STDOUT,
             )
         )
+
+    def roles(self) -> dict[str, int]:
+        """Each process by role (api, worker1...) and its pid."""
+        names = ["api", *(f"worker{k}" for k in range(1, len(self.procs)))]
+        return {name: proc.pid for name, proc in zip(names, self.procs, strict=True)}
 
     def stop(self) -> None:
         for proc in self.procs:
@@ -188,8 +198,61 @@ async def _done(db_url: str, ids: list[int]) -> int:
 Stages = dict[str, tuple[float, float]]  # stage -> (p50 ms, p99 ms)
 
 
-def measure(base: str, token: str, n: int, run: Run) -> tuple[float, float, float, Stages]:
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU seconds of `pid` and its descendants alive now, each with what it reaped."""
+    children: dict[int, list[int]] = {}
+    used: dict[int, float] = {}
+    tick = os.sysconf("SC_CLK_TCK")
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:  # after "(comm)": state ppid ... utime(11) stime(12) cutime(13) cstime(14)
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(entry.name))
+        used[int(entry.name)] = sum(int(f) for f in fields[11:15]) / tick
+    total, todo = 0.0, [pid]
+    while todo:
+        current = todo.pop()
+        total += used.get(current, 0.0)
+        todo += children.get(current, [])
+    return total
+
+
+def _cpu(pid: int) -> float:
+    """A process tree's CPU seconds; -pid: the process alone."""
+    if pid > 0:
+        return tree_cpu_seconds(pid)
+    fields = Path(f"/proc/{-pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _spy(pids: dict[str, int], folder: Path, mode: str) -> list[subprocess.Popen[bytes]]:
+    folder.mkdir(parents=True, exist_ok=True)
+    spy = str(Path(sys.executable).with_name("py-spy"))
+    return [
+        subprocess.Popen(
+            [
+                *(spy, "record", "--pid", str(pid), "--rate", "100", "--format", "raw"),
+                *("--threads", "--output", str(folder / f"{mode}-{role}.txt")),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for role, pid in pids.items()
+    ]
+
+
+def measure(
+    base: str, token: str, n: int, run: Run, *, redis_pid: int, profile: Path | None
+) -> tuple[float, float, float, Stages, dict[str, float]]:
     warm(base, token, run)
+    pids = run.roles() | ({"redis": redis_pid} if run.mode != "inprocess" else {})
+    spies = _spy(run.roles(), profile, run.mode) if profile is not None else []
+    # Each process tree, and each process alone (its Python: event loop and threads).
+    pids |= {f"{role} alone": -pid for role, pid in run.roles().items()}
+    cpu = {role: _cpu(pid) for role, pid in pids.items()}
     with httpx.Client() as client:
         started = time.perf_counter()
         ids = [_post(client, base, token, wait=False).json()["id"] for _ in range(n)]
@@ -198,6 +261,10 @@ def measure(base: str, token: str, n: int, run: Run) -> tuple[float, float, floa
         while asyncio.run(_done(run.db_url, ids)) < n:
             time.sleep(0.02)
         throughput = n / (time.perf_counter() - started)
+    cpu = {role: (_cpu(pid) - cpu[role]) * 1000 / n for role, pid in pids.items()}
+    for spy in spies:
+        spy.send_signal(signal.SIGINT)
+        spy.wait(timeout=60)
     latencies: list[float] = []
     sent: dict[int, tuple[float, float]] = {}  # id -> (POST sent, verdict received), epoch
     lock = threading.Lock()
@@ -236,12 +303,13 @@ def measure(base: str, token: str, n: int, run: Run) -> tuple[float, float, floa
         ):
             spans[stage].append(span * 1000)
     stages = {stage: (statistics.median(v), _p(v, 0.99)) for stage, v in spans.items()}
-    return throughput, statistics.median(latencies), _p(latencies, 0.99), stages
+    return throughput, statistics.median(latencies), _p(latencies, 0.99), stages, cpu
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--submissions", type=int, default=40)
+    parser.add_argument("--profile", type=Path, help="a folder for py-spy's raw stacks")
     args = parser.parse_args()
     asyncio.run(_recreate())
     url = f"{ADMIN.rsplit('/', 1)[0]}/{DB}".replace("postgresql://", "postgresql+asyncpg://")
@@ -293,7 +361,10 @@ def main() -> None:
                     except httpx.HTTPError:
                         pass
                     time.sleep(0.2)
-                rows.append((mode, *measure(base, token, args.submissions, run)))
+                measured = measure(
+                    base, token, args.submissions, run, redis_pid=redis.pid, profile=args.profile
+                )
+                rows.append((mode, *measured))
             finally:
                 run.stop()
     finally:
@@ -305,14 +376,22 @@ def main() -> None:
     print(f"n={args.submissions} submissions per mode, {os.cpu_count()} cores, load {load}")
     print("| mode | graded/s | ratio | p50 ms | p99 ms |")
     print("|---|---|---|---|---|")
-    for mode, rate, p50, p99, _ in rows:
+    for mode, rate, p50, p99, *_ in rows:
         print(f"| {mode} | {rate:.2f} | {rate / baseline:.2f}x | {p50:.0f} | {p99:.0f} |")
     print("\nPOST-to-verdict by stage, p50 / p99 ms:\n")
     print("| mode | store | wait | grade | answer |")
     print("|---|---|---|---|---|")
-    for mode, *_, stages in rows:
+    for mode, *_, stages, _cpu in rows:
         cells = " | ".join(f"{p50:.0f} / {p99:.0f}" for p50, p99 in stages.values())
         print(f"| {mode} | {cells} |")
+    print("\nCPU ms per graded submission (throughput phase), by process tree:\n")
+    print("| mode | total | by process tree | the Python processes alone |")
+    print("|---|---:|---|---|")
+    for mode, *_, cpu in rows:
+        trees = {role: ms for role, ms in cpu.items() if not role.endswith(" alone")}
+        alone = ", ".join(f"{role} {ms:.0f}" for role, ms in cpu.items() if role not in trees)
+        parts = ", ".join(f"{role} {ms:.0f}" for role, ms in trees.items())
+        print(f"| {mode} | {sum(trees.values()):.0f} | {parts} | {alone} |")
 
 
 if __name__ == "__main__":

@@ -61,8 +61,10 @@ def _worker_number() -> int:
 def uid_base(offset: int) -> int:
     """Slot uids for this xdist worker: 62000/63000 + 10 per worker; a named VIVA_TEST_RUN
     moves to its own range, so two suites at once never share a slot uid (RLIMIT_NPROC).
-    A range is wider than every offset used (up to 5000 + 500 + 10 per worker), so one
-    run's offsets never reach into another run's range."""
+    A range is wider than every offset used (up to 5000 + 500 + 10 per worker: the uid
+    test's pool, tests/infra/test_uid_ranges.py), so one run's offsets never reach into
+    another run's range; a `viva` process whose uids another holds moves its range 1000 up
+    (sandbox/pool.py), which the servers' offsets (below 3000) leave room for."""
     run = "".join(c for c in os.environ.get("VIVA_TEST_RUN", "").lower() if c.isalnum())[:12]
     start = 100000 + 6000 * (zlib.crc32(run.encode()) % 10) if run else 62000
     return start + offset + 10 * _worker_number()
@@ -340,7 +342,7 @@ def live_server(db_url: str, tmp_path: Path, sql_postgres_url: str) -> Iterator[
 SERVE_STARTUP_SECONDS = 150
 # Slot uid offsets of `serve()` processes, in turn: servers running at once (two rooms
 # servers, a module's Judge0 server and a test's own) never share a slot uid.
-_SERVE_UIDS = itertools.cycle(range(5000, 5500, 100))
+_SERVE_UIDS = itertools.cycle(range(2000, 2500, 100))
 
 
 def serve(

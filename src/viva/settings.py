@@ -82,7 +82,12 @@ class Settings(BaseSettings):
     builtin_content: bool = True
     sandbox: Literal["bwrap", "none"] = "bwrap"
     sandbox_slots: int = Field(default=2, ge=1, le=64)
-    sandbox_uid_base: int = Field(default=61000, ge=1000, le=2**31 - 100)
+    sandbox_uid_base: int = Field(default=61000, ge=1000, le=2**31 - 100_000)
+    sandbox_uid_lock_dir: Path = Field(
+        default=Path("/run/viva/sandbox-uids"),
+        description="shared by every Viva process of a host (as root): each pool locks a uid "
+        "range of its own there, from VIVA_SANDBOX_UID_BASE up in steps of 1000",
+    )
     max_source_bytes: int = Field(default=64 * 1024, ge=1024)
     max_body_bytes: int = Field(default=6 * 1024 * 1024, ge=1024)
     rate_limit_submissions: str = Field(
@@ -110,6 +115,13 @@ class Settings(BaseSettings):
         ge=2,
         description="a claim not renewed this long (its grader died) may be taken over; "
         "renewed every quarter of it while grading",
+    )
+    grading_run_wait_seconds: float = Field(
+        default=30,
+        gt=0,
+        le=600,
+        description="server mode: how long the API waits for a worker to Run the examples "
+        "before answering 503",
     )
     metrics_multiproc_dir: Path | None = Field(
         default=None,

@@ -1,6 +1,7 @@
 """`viva worker`: a grading worker process for server mode (jobs from the Redis Stream).
 
-Each worker runs `--slots` gradings at once (one sandbox slot each). On SIGTERM it stops
+Each worker runs `--slots` gradings at once (one sandbox slot each), and beside them the
+Runs (visible examples) the API processes send on a stream of their own. On SIGTERM it stops
 taking jobs and finishes the ones it holds (for up to VIVA_WORKER_DRAIN_SECONDS); a job it
 could not finish stays unacknowledged and another worker takes it over.
 """
@@ -24,8 +25,10 @@ from viva.events import EventBus
 from viva.grading import claims
 from viva.grading.broker import StreamBroker
 from viva.grading.catalogue import Catalogue
+from viva.grading.grader import process_uid_base, sandbox_unavailable
+from viva.grading.sandbox.host import SandboxUnavailable
 from viva.grading.service import GradingContext
-from viva.grading.tasks import build_broker, graded_channel
+from viva.grading.tasks import build_broker, build_run_broker, graded_channel
 from viva.infra.logging import configure_logging, log
 from viva.infra.metrics import Metrics
 from viva.infra.redis import OUTAGE, RedisClient
@@ -56,6 +59,15 @@ async def run_worker(settings: Settings, *, slots: int | None = None) -> None:
     configure_logging(level=settings.log_level, fmt=settings.log_format)
     if not settings.redis_url:
         raise SystemExit("viva worker needs VIVA_REDIS_URL (the grading stream)")
+    if settings.sandbox != "none":  # else it would store Internal Error for all it took
+        unavailable = sandbox_unavailable()
+        if not unavailable:
+            try:  # its uid range now, so that none to be had is a refusal to start too
+                await asyncio.to_thread(process_uid_base, settings)
+            except SandboxUnavailable as exc:
+                unavailable = str(exc)
+        if unavailable:
+            raise SystemExit(f"viva worker cannot grade on this host: {unavailable}")
     database = Database(settings.effective_database_url)
     redis = RedisClient(settings.redis_url)
     events = EventBus()
@@ -73,6 +85,10 @@ async def run_worker(settings: Settings, *, slots: int | None = None) -> None:
     broker.is_worker_process = True
     broker.state.grading = grading
     broker.state.metrics = metrics = Metrics(multiproc_dir=settings.metrics_multiproc_dir)
+    runs = build_run_broker(settings, consumer=consumer)
+    runs.is_worker_process = True
+    runs.state.grading = grading
+    runs.state.publish = redis.publish
     judge0_jobs.install(grading, metrics=metrics)  # Judge0 API runs come on the same stream
     if settings.worker_metrics_port is not None:
         start_http_server(settings.worker_metrics_port, registry=metrics.registry)
@@ -86,26 +102,31 @@ async def run_worker(settings: Settings, *, slots: int | None = None) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, finish.set)
-    receiver = Receiver(
-        broker,
-        max_async_tasks=settings.sandbox_slots,
-        max_prefetch=0,
-        run_startup=False,
-        ack_type=AcknowledgeType.WHEN_EXECUTED,
-        wait_tasks_timeout=settings.worker_drain_seconds,
-        propagate_exceptions=False,
-    )
+    receivers = [
+        Receiver(
+            stream,
+            max_async_tasks=settings.sandbox_slots,
+            max_prefetch=0,
+            run_startup=False,
+            ack_type=AcknowledgeType.WHEN_EXECUTED,
+            wait_tasks_timeout=settings.worker_drain_seconds,
+            propagate_exceptions=False,
+        )
+        for stream in (broker, runs)
+    ]
     try:
         await _start_broker(broker)
+        await _start_broker(runs)
         log.info("worker_started", consumer=consumer, slots=settings.sandbox_slots)
-        await receiver.listen(finish)
+        await asyncio.gather(*(receiver.listen(finish) for receiver in receivers))
         # Gradings the drain time did not let finish are handed back (queued again); their
         # jobs are redelivered, unacknowledged, to another worker.
         released = await claims.release_claims(grading)
         log.info("worker_stopped", consumer=consumer, handed_back=released)
     finally:
-        with contextlib.suppress(Exception):
-            await broker.shutdown()
+        for stream in (broker, runs):
+            with contextlib.suppress(Exception):
+                await stream.shutdown()
         await grading.close()
         await database.dispose()
         await redis.close()

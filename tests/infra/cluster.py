@@ -111,7 +111,7 @@ class Cluster:
                 str(port),
                 *args,
             ],
-            env=self.env(VIVA_SANDBOX_UID_BASE=self._uids(), **env),
+            env=self.env(**{"VIVA_SANDBOX_UID_BASE": self._uids(), **env}),
             stdout=path.open("wb"),
             stderr=subprocess.STDOUT,
         )

@@ -24,6 +24,9 @@ async def limited(
         overrides |= {
             "redis_url": request.getfixturevalue("redis_url"),
             "cache_prefix": f"rl-{unique}",
+            # Redis for the limits only: with grading on it too, Runs would go to `viva
+            # worker` processes, and this test starts none.
+            "grading_queue": "inprocess",
         }
     app = create_app(settings.model_copy(update=overrides))
     async with app.router.lifespan_context(app):

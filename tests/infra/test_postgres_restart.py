@@ -2,7 +2,7 @@
 machine's shared server): while it is down `/readyz` answers 503, `/healthz` 200, and routes
 that need the database answer a clear 503 problem at once instead of hanging or a bare 500;
 once it is back `/readyz` is 200 again and the submissions made before the restart are
-graded, none lost.
+graded, none lost; the same in server mode, with an API and a worker process on Redis.
 """
 
 from __future__ import annotations
@@ -19,7 +19,10 @@ import httpx
 import pytest
 
 from tests.conftest import _free_port, _settings, make_user, run_async, uid_base
-from tests.servers import PostgresServer
+from tests.infra.cluster import LEASE_SECONDS as CLUSTER_LEASE_SECONDS
+from tests.infra.cluster import SECRET as CLUSTER_SECRET
+from tests.infra.cluster import SLOW, Cluster, print_tracebacks
+from tests.servers import PostgresServer, RedisServer
 from viva.app import prepare_database
 from viva.db import Database
 
@@ -167,3 +170,39 @@ def test_a_postgres_restart_makes_the_api_unready_then_ready_and_loses_no_submis
         text = log.read_text(errors="replace")
         if "Traceback" in text:
             print(text[-6000:])
+
+
+def test_a_postgres_restart_under_api_and_worker_processes_loses_no_submission(
+    postgres: PostgresServer, tmp_path: Path
+) -> None:
+    """Server mode: the API only enqueues, a `viva worker` grades. Jobs the worker took while
+    the database was down fail; the worker's claims lapse, and the API's sweep sends again
+    what no live process holds, so each submission is graded, its review card moved once."""
+    db_url = _create_database(postgres)
+    settings = _settings(db_url, tmp_path, secret_key=CLUSTER_SECRET)
+    run_async(prepare_database(settings, migrate=True))
+    redis = RedisServer(tmp_path)
+    redis.start()
+    cluster = Cluster(settings=settings, redis=redis, tmp=tmp_path)
+    try:
+        candidates = cluster.new_candidates(8)  # one review card each
+        cluster.start_api()
+        cluster.start_worker()
+        api = cluster.api_url
+        # A backlog (about 0.8 s a grading, 2 slots) that the outage catches unfinished.
+        ids = cluster.submit_all(SLOW, candidates[:6])
+        assert run_async(_statuses(postgres, ids)) != ["done"] * 6
+        postgres.stop()
+        _wait_status(f"{api}/readyz", 503, 30)
+        assert httpx.get(f"{api}/healthz", timeout=15).status_code == 200
+        time.sleep(2)  # the worker meets the outage with jobs in hand
+        postgres.start()
+        _wait_status(f"{api}/readyz", 200, 60)
+        ids += cluster.submit_all(SOLUTION, candidates[6:])
+        rows = cluster.wait_done(ids, 120 + 4 * CLUSTER_LEASE_SECONDS)
+        assert [r.verdict for r in rows] == ["Accepted"] * 8, [r.message for r in rows]
+        assert cluster.review_logs_by_user() == {r.user_id: 1 for r in rows}
+    finally:
+        cluster.stop()
+        redis.stop()
+        print_tracebacks(tmp_path)

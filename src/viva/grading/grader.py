@@ -149,10 +149,17 @@ def grade_source(
 
 
 def grading_unavailable(settings: Settings) -> str:
-    """Empty when this host can grade Python (and SQLite SQL) in isolation; otherwise why not
-    and how to fix it, in one sentence for the start-up line, challenge pages and the 503."""
-    if settings.sandbox == "none":
+    """Empty when code submitted here can be graded in isolation: always in server mode (the
+    `viva worker` processes grade, each on its own host's sandbox, and Runs go to them too),
+    else when this host's sandbox works; otherwise why not and how to fix it, in one sentence
+    for the start-up line, challenge pages and the 503."""
+    if settings.sandbox == "none" or settings.grading_on_redis:
         return ""
+    return sandbox_unavailable()
+
+
+def sandbox_unavailable() -> str:
+    """Empty when this host can isolate code (Python, and SQLite SQL); otherwise why not."""
     from viva.grading.sandbox.host import available
 
     ok, reason = available()
@@ -166,9 +173,12 @@ class _ProcessRunner:
     them costs a second, and a pool (the same for every app of one secret) costs seconds."""
 
     def __init__(self) -> None:
+        from viva.grading.sandbox.pool import ProcessUids
+
         self.runner: Runner | None = None
         self.lock = threading.Lock()
         self.pools = PropertyPools()
+        self.uids = ProcessUids()
 
 
 _PROCESS = _ProcessRunner()
@@ -177,6 +187,19 @@ _PROCESS = _ProcessRunner()
 def process_pools() -> PropertyPools:
     """The property pools this process's runner resolved (keyed by challenge and secret)."""
     return _PROCESS.pools
+
+
+def process_uid_base(settings: Settings) -> int:
+    """The first uid of this process's sandbox range: VIVA_SANDBOX_UID_BASE, or a range
+    further up when another process on this host holds it (sandbox/pool.py). Blocking."""
+    from viva.grading.sql.sqlite_runner import UID_OFFSET
+
+    return _PROCESS.uids.base(
+        base=settings.sandbox_uid_base,
+        slots=settings.sandbox_slots,
+        sqlite_offset=UID_OFFSET,
+        lock_dir=settings.sandbox_uid_lock_dir,
+    )
 
 
 def get_runner(settings: Settings) -> Runner:
@@ -193,7 +216,7 @@ def get_runner(settings: Settings) -> Runner:
 
         try:
             _PROCESS.runner = SandboxRunner(
-                SandboxConfig(slots=settings.sandbox_slots, uid_base=settings.sandbox_uid_base)
+                SandboxConfig(slots=settings.sandbox_slots, uid_base=process_uid_base(settings))
             )
         except (SandboxUnavailable, OSError) as exc:
             raise ServiceUnavailable(

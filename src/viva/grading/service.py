@@ -42,6 +42,8 @@ from viva.grading.sql.result import SqlRejected
 from viva.settings import Settings
 
 Enqueue = Callable[[int], Awaitable[None]]
+# Run the visible examples elsewhere (slug, source, dialect): the workers, in server mode.
+RunElsewhere = Callable[[str, str, str | None], Awaitable[Grade]]
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,7 @@ class GradingContext:
     sql_engines: SqlEngines
     pools: PropertyPools = field(default_factory=process_pools)
     enqueue: Enqueue | None = None  # the queue's, when submissions are graded in the background
+    run_elsewhere: RunElsewhere | None = None  # server mode: `viva worker` Runs the examples
     owner: str = field(default_factory=lambda: f"{os.getpid()}-{secrets.token_hex(6)}")
     jobs: dict[str, Job] = field(default_factory=dict)  # by kind; never a challenge slug
 
@@ -122,7 +125,8 @@ def submission_dialect(challenge: AnyChallenge, dialect: str | None) -> str | No
 
 def refuse_if_ungradable(settings: Settings, *, dialect: str | None) -> None:
     """Raise ServiceUnavailable before anything is stored when the submission's engine
-    needs the sandbox and this host has none (PostgreSQL SQL runs on its server)."""
+    needs the sandbox and this host has none (PostgreSQL SQL runs on its server). Never in
+    server mode: the workers grade, on their own hosts' sandboxes."""
     if dialect in (None, "sqlite"):
         reason = grading_unavailable(settings)
         if reason:
@@ -182,8 +186,11 @@ async def grade_any(
 async def run_examples(
     ctx: GradingContext, session: AsyncSession, *, slug: str, source: str, dialect: str | None
 ) -> Grade:
-    """Grade the visible examples only; nothing is recorded."""
+    """Grade the visible examples only; nothing is recorded. In server mode a worker runs
+    them (this process only checks the input): ServiceUnavailable if none answers in time."""
     challenge, chosen = await _checked(ctx, session, slug=slug, source=source, dialect=dialect)
+    if ctx.run_elsewhere is not None:
+        return await ctx.run_elsewhere(challenge.slug, source, chosen)
     return await grade_any(
         ctx, challenge=challenge, source=source, dialect=chosen, visible_only=True
     )

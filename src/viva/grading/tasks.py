@@ -7,15 +7,21 @@ seconds (XAUTOCLAIM). Delivery is at least once; the submission row makes the ef
 once (a submission already done is never graded again). The README's "Running as a
 server" section has the guarantees in full.
 
-`BrokerQueue` is the API's side (`enqueue`, `wait`): it only sends; a send that fails
-because Redis is down leaves the submission queued in the database and in an outbox that
-is retried until Redis answers.
+`BrokerQueue` is the API's side (`enqueue`, `wait`, `run`): it only sends; a send that
+fails because Redis is down leaves the submission queued in the database and in an outbox
+that is retried until Redis answers. A Run (the visible examples, nothing stored) goes to
+the workers too, on a stream of its own so it does not wait behind a backlog of
+submissions; the worker answers on the asking process's own channel, and a Run nobody
+answered in time is a 503 (and skipped by a worker that reads it later).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
+import json
+import secrets
 import time
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
@@ -27,9 +33,11 @@ from redis.exceptions import ResponseError
 from taskiq import Context, TaskiqDepends
 from taskiq.exceptions import SendTaskError
 
+from viva.errors import NotFound, ServiceUnavailable, SourceRejected, VivaError
 from viva.grading import claims, service
 from viva.grading.broker import CONSUMER_GROUP, StreamBroker, seconds_until, text_of
-from viva.grading.judge.outcome import Grade
+from viva.grading.grader import GRADING_FAILED
+from viva.grading.judge.outcome import Grade, TestResult, Verdict
 from viva.grading.models import SubmissionStatus
 from viva.infra.logging import log
 from viva.infra.metrics import Metrics
@@ -37,15 +45,36 @@ from viva.infra.redis import RedisClient, RedisUnavailable
 from viva.settings import Settings
 
 GRADE_TASK = "viva.grade"
+RUN_TASK = "viva.run"
+# The Runs' stream is trimmed to about this many entries (a source is up to 64 KB; a Run
+# unread by then was long given up on).
+RUNS_KEPT = 1000
 
 
 def build_broker(settings: Settings, *, consumer: str | None = None) -> StreamBroker:
     """The broker of the grading stream; a worker also registers the task on it."""
+    broker = _stream(settings, "grading", consumer=consumer)
+    broker.register_task(grade, task_name=GRADE_TASK)
+    return broker
+
+
+def build_run_broker(settings: Settings, *, consumer: str | None = None) -> StreamBroker:
+    """The broker of the Runs' stream (`<prefix>:grading:runs`), read by every worker
+    beside the grading stream."""
+    broker = _stream(settings, "grading:runs", consumer=consumer, maxlen=RUNS_KEPT)
+    broker.register_task(run, task_name=RUN_TASK)
+    return broker
+
+
+def _stream(
+    settings: Settings, name: str, *, consumer: str | None, maxlen: int | None = None
+) -> StreamBroker:
     if not settings.redis_url:
         raise ValueError("server-mode grading needs VIVA_REDIS_URL")
-    broker = StreamBroker(
+    return StreamBroker(
         settings.redis_url,
-        queue_name=f"{settings.cache_prefix}:grading",
+        queue_name=f"{settings.cache_prefix}:{name}",
+        maxlen=maxlen,
         consumer_group_name=CONSUMER_GROUP,
         consumer_name=consumer,
         consumer_id="0",  # a group created after jobs were sent still sees them
@@ -55,12 +84,62 @@ def build_broker(settings: Settings, *, consumer: str | None = None) -> StreamBr
         socket_timeout=30,  # far longer than the 1 s blocking read, even on a loaded host
         retry=Retry(NoBackoff(), 1),  # a pooled connection Redis closed: once more, fresh
     )
-    broker.register_task(grade, task_name=GRADE_TASK)
-    return broker
 
 
 def graded_channel(settings: Settings) -> str:
     return f"{settings.cache_prefix}:grading:done"
+
+
+def ran_channel(settings: Settings, owner: str) -> str:
+    """Where the workers answer the Runs of the API process `owner`."""
+    return f"{settings.cache_prefix}:grading:ran:{owner}"
+
+
+def grade_json(result: Grade) -> dict[str, Any]:
+    return {**dataclasses.asdict(result), "verdict": result.verdict.value}
+
+
+def grade_of(data: dict[str, Any]) -> Grade:
+    tests = [TestResult(**t) for t in data["tests"]]
+    return Grade(Verdict(data["verdict"]), float(data["score"]), tests, str(data["message"]))
+
+
+# Errors a worker's Run answers with, by status (anything else: the worker could not run it).
+_RUN_ERRORS: dict[int, type[VivaError]] = {404: NotFound, 422: SourceRejected}
+
+
+async def run(
+    run_id: str,
+    reply: str,
+    deadline: float,
+    slug: str,
+    source: str,
+    dialect: str | None,
+    request_id: str = "",
+    context: Annotated[Context, TaskiqDepends()] = None,  # type: ignore[assignment]
+) -> None:
+    """The Run task: the visible examples in this worker's sandbox (nothing is stored), the
+    grade sent to the asking API process. Skipped once that process stopped waiting
+    (`deadline`, wall-clock seconds: the hosts' clocks are assumed to agree within a Run)."""
+    ctx: service.GradingContext = context.state.grading
+    publish: Callable[[str, str], Awaitable[bool]] = context.state.publish
+    with structlog.contextvars.bound_contextvars(request_id=request_id or None, run=run_id):
+        if time.time() > deadline:
+            log.info("run_expired", late_s=round(time.time() - deadline, 3))
+            return
+        answer: dict[str, Any] = {"run": run_id}
+        try:
+            async with ctx.database.session() as session:
+                result = await service.run_examples(
+                    ctx, session, slug=slug, source=source, dialect=dialect
+                )
+            answer["grade"] = grade_json(result)
+        except VivaError as exc:
+            answer.update(error=exc.detail, status=exc.status)
+        except Exception as exc:  # the API gets a 503 with the usual line, the log the cause
+            log.error("run_failed", error=repr(exc))
+            answer.update(error=GRADING_FAILED, status=503)
+        await publish(reply, json.dumps(answer))
 
 
 async def grade(
@@ -120,6 +199,9 @@ class BrokerQueue:
         self.redis = redis
         self.database = ctx.database
         self.broker = build_broker(ctx.settings)
+        self.run_broker = build_run_broker(ctx.settings)
+        self._ran = ran_channel(ctx.settings, ctx.owner)
+        self._runs: dict[str, asyncio.Future[dict[str, Any]]] = {}
         self._done: dict[int, asyncio.Event] = {}
         self._outbox: dict[int, str] = {}
         self._waiting_since: dict[int, float] = {}
@@ -129,10 +211,65 @@ class BrokerQueue:
         with contextlib.suppress(RedisUnavailable):
             async with self.redis.guard():
                 await self.broker.startup()
+                await self.run_broker.startup()
         listener = self.redis.listen(graded_channel(self.settings), self._graded)
+        answers = self.redis.listen(self._ran, self._answered)
         sweeper = asyncio.create_task(self._sweep(), name="viva-grading-outbox")
         recovery = asyncio.create_task(self._recover(), name="viva-grading-recovery")
-        self._tasks.update((listener, sweeper, recovery))
+        self._tasks.update((listener, answers, sweeper, recovery))
+        self.ctx.run_elsewhere = self.run
+
+    async def run(self, slug: str, source: str, dialect: str | None) -> Grade:
+        """Run the visible examples on a worker and return its grade; ServiceUnavailable
+        when Redis is down or no worker answers within VIVA_GRADING_RUN_WAIT_SECONDS."""
+        seconds = self.settings.grading_run_wait_seconds
+        run_id = secrets.token_hex(8)
+        request_id = structlog.contextvars.get_contextvars().get("request_id") or ""
+        answer = self._runs[run_id] = asyncio.get_running_loop().create_future()
+        task = self.run_broker.find_task(RUN_TASK)
+        assert task is not None
+        try:
+            try:
+                async with self.redis.guard():
+                    try:
+                        await task.kiq(
+                            run_id,
+                            self._ran,
+                            time.time() + seconds,
+                            slug,
+                            source,
+                            dialect,
+                            request_id,
+                        )
+                    except SendTaskError as exc:
+                        raise exc.__cause__ or exc from None
+            except RedisUnavailable:
+                raise ServiceUnavailable(
+                    "the grading workers cannot be reached (Redis is unavailable); "
+                    "try again in a moment",
+                    headers={"Retry-After": "5"},
+                ) from None
+            try:
+                data = await asyncio.wait_for(answer, seconds)
+            except TimeoutError:
+                log.warning("run_unanswered", run=run_id, seconds=seconds)
+                raise ServiceUnavailable(
+                    f"no grading worker answered within {seconds:g} s: are `viva worker` "
+                    "processes running? Try again in a moment",
+                    headers={"Retry-After": "5"},
+                ) from None
+        finally:
+            self._runs.pop(run_id, None)
+        if "grade" in data:
+            return grade_of(data["grade"])
+        error = _RUN_ERRORS.get(int(data.get("status", 503)), ServiceUnavailable)
+        raise error(str(data.get("error", GRADING_FAILED)))
+
+    async def _answered(self, data: bytes) -> None:
+        answer = json.loads(data)
+        waiting = self._runs.get(str(answer.get("run")))
+        if waiting is not None and not waiting.done():
+            waiting.set_result(answer)
 
     async def _recover(self) -> None:
         while True:
@@ -171,6 +308,7 @@ class BrokerQueue:
         if self._outbox:  # still queued in the database: the next sweep of any API sends them
             log.warning("grading_outbox_left", submissions=len(self._outbox))
         await self.broker.shutdown()
+        await self.run_broker.shutdown()
 
     async def _graded(self, data: bytes) -> None:
         event = self._done.pop(int(data), None)

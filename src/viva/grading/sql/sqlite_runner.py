@@ -22,7 +22,9 @@ from typing import Any
 from viva.grading.runners import RUNTIME_DIR
 
 WORKER = "sqlite_worker.py"
-UID_OFFSET = 500  # beside the Python slots (uid_base + 0..63), one uid shared by every worker
+# Beside the Python slots (uid_base + 0..63), one uid shared by every worker of this process;
+# uid_base is this process's range (grader.process_uid_base), apart from other processes'.
+UID_OFFSET = 500
 START_SECONDS = 20.0
 PREPARE_SECONDS = 30.0
 KILL_GRACE_SECONDS = 0.1  # past the limit, over the worker's own progress-handler check
@@ -301,13 +303,22 @@ def shared_pool() -> SqlitePool:
     global _POOL
     with _POOL_LOCK:
         if _POOL is None:
+            from viva.grading.grader import process_uid_base
             from viva.settings import Settings
 
             settings = Settings()
+            base = settings.sandbox_uid_base
+            if settings.sandbox != "none":  # the range the Python slots use (or will)
+                from viva.grading.sandbox.host import SandboxUnavailable
+
+                try:
+                    base = process_uid_base(settings)
+                except SandboxUnavailable as exc:
+                    raise SqliteUnavailable(str(exc)) from exc
             _POOL = SqlitePool(
                 WorkerConfig(
                     sandbox=settings.sandbox,
-                    uid=settings.sandbox_uid_base + UID_OFFSET,
+                    uid=base + UID_OFFSET,
                     slots=settings.sandbox_slots,
                 )
             )
