@@ -225,10 +225,21 @@ def _run_property(test: dict[str, Any], module: dict[str, Any]) -> list[dict[str
 RUNNERS = {"call": _run_call, "script": _run_script, "http": _run_http, "property": _run_property}
 
 
+def _run_apart(test: dict[str, Any], names: dict[str, Any]) -> list[dict[str, Any]]:
+    """A test run in the harness's process on the solution's names served from its own
+    (`process: separate`): a script's steps, or a call's (the function is a `Remote`)."""
+    if test["kind"] == "script":
+        return _run_steps(test, names)
+    if test["kind"] in ("call", "property"):
+        return RUNNERS[test["kind"]](test, names)
+    return [{"error": f"a {test['kind']} test does not run apart", "kind": "missing"}]
+
+
 # The sandbox's own modules (imported by name from /sandbox/runtime), and the zygote's.
 SANDBOX_MODULES = (
     *("harness", "testcode", "guard", "testkit", "seccomp"),
     *("separate", "separate_solution", "separate_wire"),
+    *("separate_values", "separate_remote", "separate_proxy"),
     "__main__",
 )
 
@@ -313,7 +324,7 @@ def run(job: dict[str, Any], out: Any) -> None:
                     child_closes=[out.fileno()],
                     fresh_module=_fresh_module,
                     describe=describe,
-                    run_steps=_run_steps,
+                    run_steps=_run_apart,
                     output=capture,
                 )
                 module = {}

@@ -23,8 +23,11 @@ import sqlite3
 from collections.abc import Callable
 from typing import Any
 
+from separate_remote import HarnessTable, Remote
 from separate_solution import drive, serve_solution
-from separate_wire import SolutionError, Wire, pack, unpack
+from separate_wire import SolutionError, Wire, pack
+from testcode import Tampered
+from testkit import FakeClock
 
 EXPLAIN = re.compile(r"\bexplain\b", re.IGNORECASE)
 
@@ -34,30 +37,17 @@ class _Link:
 
     def __init__(self, wire: Wire, pid: int) -> None:
         self.wire, self.pid = wire, pid
-        self.served: list[Any] = []
+        self.table = HarnessTable(self)
         self.closed = self.reaped = False
 
     def keep(self, value: Any) -> int:
-        self.served.append(value)
-        return len(self.served) - 1
-
-    def serve(self, value: Any) -> Any:
-        """The argument form of a test object: a handle for a connection or an object,
-        plain data as itself."""
-        if isinstance(value, Remote):
-            return {"$ref": value.ref}
-        if isinstance(value, sqlite3.Connection):
-            return {"$served": self.keep(value), "type": "sqlite"}
-        if value is None or isinstance(value, (bool, int, float, str, bytes, list, tuple)):
-            return pack(value)
-        methods = [
-            name
-            for name, attr in vars(type(value)).items()
-            if not name.startswith("_") and callable(attr)
-        ]
-        return {"$served": self.keep(value), "type": "object", "methods": methods}
+        handle: int = self.table.keep(value)
+        return handle
 
     def ask(self, command: dict[str, Any]) -> Any:
+        """Send a command and serve the solution's requests until it answers; its answer
+        as sent (JSON data). A solution's exception is raised here as the test would see
+        it raised in place (its traceback kept for the report)."""
         if self.closed:
             raise SolutionError("the solution's process has ended")
         self.wire.send(command)
@@ -67,11 +57,25 @@ class _Link:
                 raise SolutionError(self._ended())
             op = message.get("op")
             if op == "done":
-                return unpack(message.get("value"))
+                return message.get("value")
             if op == "error":
-                text = message.get("text")
-                raise SolutionError(text if type(text) is str else "the solution failed")
+                self._raise(message)
             self.wire.send(self._answer(message))
+
+    def ask_value(self, command: dict[str, Any]) -> Any:
+        return self.table.codec.load(self.ask(command))
+
+    def _raise(self, message: dict[str, Any]) -> None:
+        text = message.get("text")
+        text = text if type(text) is str else "the solution failed"
+        try:
+            exc = self.table.codec.load(message["exc"]) if "exc" in message else None
+        except (ValueError, TypeError, KeyError, IndexError):
+            exc = None
+        if not isinstance(exc, BaseException):
+            raise SolutionError(text)
+        self.table.texts[id(exc)] = (exc, text)
+        raise exc
 
     def _ended(self) -> str:
         self.closed = self.reaped = True
@@ -87,34 +91,28 @@ class _Link:
         return f"the solution's process exited with code {os.WEXITSTATUS(status)}"
 
     def _answer(self, message: dict[str, Any]) -> dict[str, Any]:
+        if message.get("op") in ("sql", "event"):
+            try:
+                return {"ok": pack(self._perform(message))}
+            except (sqlite3.Error, ValueError, TypeError, KeyError, OverflowError) as exc:
+                name = type(exc).__name__
+                return {"raised": name, "module": type(exc).__module__, "text": str(exc)[:2000]}
         try:
-            return {"ok": pack(self._perform(message))}
-        except (sqlite3.Error, ValueError, TypeError, KeyError, OverflowError) as exc:
-            name = type(exc).__name__
-            return {"raised": name, "module": type(exc).__module__, "text": str(exc)[:2000]}
-
-    def _target(self, message: dict[str, Any]) -> Any:
-        handle = message.get("h")
-        if type(handle) is not int or not 0 <= handle < len(self.served):
-            raise ValueError("no such object")
-        return self.served[handle]
+            return {"ok": self.table.codec.dump(self.table.perform(message))}
+        except (SolutionError, Tampered, KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as exc:  # the test's own function raised: the solution sees it
+            return {"exc": self.table.codec.dump(exc)}
 
     def _perform(self, message: dict[str, Any]) -> Any:
-        op, target, name = message.get("op"), self._target(message), message.get("m")
-        args = unpack(message.get("a", []))
+        op, target, name = message.get("op"), self.table.target(message.get("h")), message.get("m")
+        args = self.table.codec.load(message.get("a", []))
         if type(args) is not list:
             raise TypeError("arguments are a list")
         if op == "sql" and isinstance(target, (sqlite3.Connection, sqlite3.Cursor)):
             return self._sql(target, name, args)
         if op == "event" and isinstance(target, _Events) and name in ("start", "body"):
             return getattr(target, name)(*args)
-        if op == "call" and not isinstance(target, (sqlite3.Connection, sqlite3.Cursor, _Events)):
-            kwargs = unpack(message.get("k", {}))
-            if type(name) is not str or name.startswith("_") or type(kwargs) is not dict:
-                raise TypeError(f"{type(target).__name__} has no method {name!r} to call")
-            if not callable(vars(type(target)).get(name)):
-                raise TypeError(f"{type(target).__name__} has no method {name!r} to call")
-            return getattr(target, name)(*args, **kwargs)
         raise TypeError(f"{op!r} is not a request the test serves")
 
     def _sql(self, target: Any, method: Any, args: list[Any]) -> Any:
@@ -169,13 +167,6 @@ class _Link:
         return output[:4096]
 
 
-class Remote:
-    """A value that stays in the solution's process (an app, a client), by reference."""
-
-    def __init__(self, link: _Link, ref: int) -> None:
-        self.link, self.ref = link, ref
-
-
 class RemoteFunction:
     """`solution.<name>(...)`: called in the solution's process with the test's objects
     served; plain data comes back as itself, anything else as a `Remote`."""
@@ -183,13 +174,10 @@ class RemoteFunction:
     def __init__(self, link: _Link, name: str) -> None:
         self.link, self.name = link, name
 
-    def __call__(self, *args: Any) -> Any:
-        value = self.link.ask(
-            {"cmd": "call", "name": self.name, "args": [self.link.serve(a) for a in args]}
-        )
-        if type(value) is dict and type(value.get("$ref")) is int and len(value) == 1:
-            return Remote(self.link, value["$ref"])
-        return value
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        codec = self.link.table.codec
+        command = {"cmd": "call", "name": self.name, "args": codec.dump(list(args))}
+        return self.link.ask_value({**command, "kwargs": codec.dump(kwargs)})
 
 
 class RemoteModule:
@@ -244,7 +232,7 @@ class TestClient:
     def request(self, method: str, url: str, **kwargs: Any) -> Response:
         allowed = {k: kwargs[k] for k in ("json", "params", "headers") if kwargs.get(k)}
         command = {"cmd": "request", "client": self.ref, "method": method, "url": url}
-        return Response(self.link.ask({**command, **pack(allowed)}))
+        return Response(self.link.ask_value({**command, **pack(allowed)}))
 
     def get(self, url: str, **kwargs: Any) -> Response:
         return self.request("GET", url, **kwargs)
@@ -292,10 +280,15 @@ def memory_kb(link: _Link) -> int:
     raise SolutionError("the solution's process has ended")
 
 
-def namespace(link: _Link) -> dict[str, Any]:
-    """What a separate test's code sees: the solution as `solution` (its functions are
-    called over there), `TestClient`, `drive_asgi`, `solution_memory_kb()`."""
+def namespace(link: _Link, names: Any) -> dict[str, Any]:
+    """What a separate test's code sees: the solution's top-level names (its classes and
+    functions as `Remote`s, its exception classes made here), the solution as `solution`
+    (its functions are called over there), `FakeClock`, `TestClient`, `drive_asgi`,
+    `solution_memory_kb()`."""
+    loaded = link.table.codec.load(names) if type(names) is dict else {}
     return {
+        **loaded,
+        "FakeClock": FakeClock,
         "solution": RemoteModule(link),
         "TestClient": TestClient,
         "drive_asgi": drive_asgi,
@@ -372,7 +365,15 @@ def run_test(
         if ready.get("op") == "error":
             text = ready.get("text")
             raise SolutionError(text if type(text) is str else "the solution failed to load")
-        return run_steps(test, namespace(link))
+        try:
+            return run_steps(test, namespace(link, ready.get("names")))
+        except BaseException as exc:
+            # The solution's own exception, not caught by the test: reported with the
+            # solution's traceback, as it would be in place.
+            kept = link.table.texts.get(id(exc))
+            if kept is not None and kept[0] is exc and not isinstance(exc, MemoryError):
+                raise SolutionError(kept[1]) from None
+            raise
     finally:
         printed = link.close()
         if printed:
