@@ -25,6 +25,7 @@ from typing import Any
 
 import guard as _guard
 import separate as _separate
+import separate_http as _separate_http
 import separate_wire as _separate_wire
 from testcode import Script
 from testkit import Capture as _Capture
@@ -239,7 +240,7 @@ def _run_apart(test: dict[str, Any], names: dict[str, Any]) -> list[dict[str, An
 SANDBOX_MODULES = (
     *("harness", "testcode", "guard", "testkit", "seccomp"),
     *("separate", "separate_solution", "separate_wire"),
-    *("separate_values", "separate_remote", "separate_proxy"),
+    *("separate_values", "separate_remote", "separate_proxy", "separate_http"),
     "__main__",
 )
 
@@ -269,8 +270,10 @@ def run(job: dict[str, Any], out: Any) -> None:
     # One test in a process apart makes them all so: graded code that ran here once could
     # have changed what a later test's measurements use.
     separate = any(t.get("process") == "separate" for t in job["tests"])
-    if separate:
-        _separate.warm()  # no candidate code has run; the guard would refuse pydantic here
+    if separate and "fastapi" in job["source"]:
+        # No candidate code has run (the guard would refuse pydantic here); a solution that
+        # does not name FastAPI forks faster without it.
+        _separate_http.warm()
     guard = None
     if job.pop("guard", True):
         sys.pycache_prefix = "/nonexistent"  # imports compile from source: no marshal
@@ -308,6 +311,25 @@ def run(job: dict[str, Any], out: Any) -> None:
     def describe(exc: BaseException) -> str:
         return _trim_traceback(exc, guard) if guard else f"{raised_name(exc)}: {exc}"
 
+    apart = None
+    if separate:
+        apart = _separate.Apart(
+            code,
+            shared=job.get("solution_process") == "shared",
+            child_closes=[out.fileno()],
+            fresh_module=_fresh_module,
+            describe=describe,
+        )
+    try:
+        _run_tests(job, code, emit, describe, apart)
+    finally:
+        if apart is not None:
+            apart.close()
+    emit({"done": True})
+
+
+def _run_tests(job: dict[str, Any], code: Any, emit: Any, describe: Any, apart: Any) -> None:
+    """Each test in turn, its record emitted as soon as it is done."""
     for index, test in enumerate(job["tests"]):
         capture = _Capture()
         real_out, real_err = sys.stdout, sys.stderr
@@ -317,16 +339,8 @@ def run(job: dict[str, Any], out: Any) -> None:
         try:
             if "script_error" in test:
                 raise RuntimeError(test["script_error"])
-            if separate:
-                steps = _separate.run_test(
-                    test,
-                    code,
-                    child_closes=[out.fileno()],
-                    fresh_module=_fresh_module,
-                    describe=describe,
-                    run_steps=_run_apart,
-                    output=capture,
-                )
+            if apart is not None:
+                steps = apart.run(test, _run_apart, capture)
                 module = {}
             else:
                 module = _fresh_module(code)
@@ -348,4 +362,3 @@ def run(job: dict[str, Any], out: Any) -> None:
             for rest in job["tests"][1:]:
                 emit({**record, "test": rest["id"], "ms": 0.0})
             break
-    emit({"done": True})

@@ -13,8 +13,6 @@ what was sent, the solution process's memory) is counted where candidate code ca
 
 from __future__ import annotations
 
-import asyncio
-import json
 import os
 import re
 import signal
@@ -23,8 +21,9 @@ import sqlite3
 from collections.abc import Callable
 from typing import Any
 
+from separate_http import TestClient
 from separate_remote import HarnessTable, Remote
-from separate_solution import drive, serve_solution
+from separate_solution import serve_solution
 from separate_wire import SolutionError, Wire, pack
 from testcode import Tampered
 from testkit import FakeClock
@@ -38,6 +37,7 @@ class _Link:
     def __init__(self, wire: Wire, pid: int) -> None:
         self.wire, self.pid = wire, pid
         self.table = HarnessTable(self)
+        self.table.sealed += (_Events,)
         self.closed = self.reaped = False
 
     def keep(self, value: Any) -> int:
@@ -63,7 +63,11 @@ class _Link:
             self.wire.send(self._answer(message))
 
     def ask_value(self, command: dict[str, Any]) -> Any:
-        return self.table.codec.load(self.ask(command))
+        value = self.ask(command)
+        try:
+            return self.table.codec.load(value)
+        except (ValueError, TypeError, KeyError, IndexError, RecursionError):
+            raise SolutionError("the solution's process sent a malformed value") from None
 
     def _raise(self, message: dict[str, Any]) -> None:
         text = message.get("text")
@@ -190,63 +194,6 @@ class RemoteModule:
         return RemoteFunction(self._link, name)
 
 
-class Response:
-    """What one request answered, as plain data: `status_code`, `headers`, `content`,
-    `text`, `json()`."""
-
-    def __init__(self, value: Any) -> None:
-        if type(value) is not dict or type(value.get("status")) is not int:
-            raise SolutionError("the solution's process answered a request with no response")
-        self.status_code: int = value["status"]
-        body = value.get("body")
-        self.content: bytes = body if type(body) is bytes else b""
-        pairs = value.get("headers")
-        self.headers = {
-            str(p[0]).lower(): str(p[1])
-            for p in (pairs if type(pairs) is list else [])
-            if type(p) is list and len(p) == 2
-        }
-
-    @property
-    def text(self) -> str:
-        return self.content.decode("utf-8", "replace")
-
-    def json(self) -> Any:
-        return json.loads(self.content)
-
-
-class TestClient:
-    """`fastapi.testclient.TestClient` over an app in the solution's process."""
-
-    __test__ = False
-
-    def __init__(self, app: Remote) -> None:
-        if not isinstance(app, Remote):
-            raise TypeError("TestClient takes an app the solution made")
-        self.link = app.link
-        made = self.link.ask({"cmd": "client", "app": app.ref})
-        if type(made) is not dict or type(made.get("$ref")) is not int:
-            raise SolutionError("the solution's process made no client")
-        self.ref: int = made["$ref"]
-
-    def request(self, method: str, url: str, **kwargs: Any) -> Response:
-        allowed = {k: kwargs[k] for k in ("json", "params", "headers") if kwargs.get(k)}
-        command = {"cmd": "request", "client": self.ref, "method": method, "url": url}
-        return Response(self.link.ask_value({**command, **pack(allowed)}))
-
-    def get(self, url: str, **kwargs: Any) -> Response:
-        return self.request("GET", url, **kwargs)
-
-    def post(self, url: str, **kwargs: Any) -> Response:
-        return self.request("POST", url, **kwargs)
-
-    def put(self, url: str, **kwargs: Any) -> Response:
-        return self.request("PUT", url, **kwargs)
-
-    def delete(self, url: str, **kwargs: Any) -> Response:
-        return self.request("DELETE", url, **kwargs)
-
-
 def drive_asgi(
     app: Remote,
     path: str,
@@ -296,85 +243,83 @@ def namespace(link: _Link, names: Any) -> dict[str, Any]:
     }
 
 
-def warm() -> None:
-    """Once, in the harness's process before the first fork, with no candidate code: what
-    every solution's first request would load lazily (FastAPI's routing and validation, the
-    test client, a streaming body), so that each forked process starts warm."""
-    from fastapi import FastAPI, HTTPException
-    from fastapi.responses import StreamingResponse
-    from fastapi.testclient import TestClient as Client
-    from pydantic import BaseModel
+class Apart:
+    """The solution's process of a job's tests: forked for each test, or (`shared`, when the
+    tests measure nothing of the process itself) once for all of them and forked again only
+    after a test that ended it or failed in the middle of an exchange. Each test loads the
+    solution afresh over there, as a test in one process does."""
 
-    class Body(BaseModel):
-        name: str
+    def __init__(
+        self,
+        code: Any,
+        *,
+        shared: bool,
+        child_closes: list[int],
+        fresh_module: Callable[[Any], dict[str, Any]],
+        describe: Callable[[BaseException], str],
+    ) -> None:
+        self.code, self.shared, self.child_closes = code, shared, child_closes
+        self.fresh_module, self.describe = fresh_module, describe
+        self.link: _Link | None = None
 
-    app = FastAPI()
+    def _fork(self) -> _Link:
+        mine, theirs = socket.socketpair()
+        pid = os.fork()
+        if pid == 0:  # the solution's process: never returns into the harness
+            code_ = 70
+            try:
+                mine.close()
+                for fd in self.child_closes:
+                    os.close(fd)
+                serve_solution(Wire(theirs), self.code, self.fresh_module, self.describe)
+                code_ = 0
+            finally:
+                os._exit(code_)
+        theirs.close()
+        return _Link(Wire(mine), pid)
 
-    @app.get("/warm/{n}")
-    def read(n: int, limit: int = 1) -> dict[str, int]:
-        if n < 0:
-            raise HTTPException(404, "no")
-        return {"n": n, "limit": limit}
-
-    @app.put("/warm/{n}")
-    def write(n: int, body: Body) -> dict[str, Any]:
-        return {"n": n, "name": body.name}
-
-    @app.get("/warm.csv")
-    def export() -> StreamingResponse:
-        return StreamingResponse(iter(["a\n", "b\n"]), media_type="text/csv")
-
-    client = Client(app)
-    client.get("/warm/1?limit=2").json()
-    client.get("/warm/-1")
-    client.get("/warm/x")
-    client.put("/warm/1", json={"name": "w"}).json()
-    client.get("/warm.csv")
-    asyncio.run(drive(app, "/warm.csv", "", lambda *_: None))
-
-
-def run_test(
-    test: dict[str, Any],
-    code: Any,
-    *,
-    child_closes: list[int],
-    fresh_module: Callable[[Any], dict[str, Any]],
-    describe: Callable[[BaseException], str],
-    run_steps: Callable[[dict[str, Any], dict[str, Any]], list[dict[str, Any]]],
-    output: Any,
-) -> list[dict[str, Any]]:
-    """Fork the solution's process, run the test's steps here, end the process."""
-    mine, theirs = socket.socketpair()
-    pid = os.fork()
-    if pid == 0:  # the solution's process: never returns into the harness
-        code_ = 70
+    def run(
+        self,
+        test: dict[str, Any],
+        run_steps: Callable[[dict[str, Any], dict[str, Any]], list[dict[str, Any]]],
+        output: Any,
+    ) -> list[dict[str, Any]]:
+        """Run one test's code here on the solution loaded afresh over there."""
+        if self.link is None or self.link.closed:
+            self.link = self._fork()
+        link = self.link
+        link.table = HarnessTable(link)
+        link.table.sealed += (_Events,)
+        clean = False
         try:
-            mine.close()
-            for fd in child_closes:
-                os.close(fd)
-            serve_solution(Wire(theirs), code, fresh_module, describe, output)
-            code_ = 0
+            names = link.ask({"cmd": "load"})
+            try:
+                steps = run_steps(test, namespace(link, names))
+                clean = True
+                return steps
+            except BaseException as exc:
+                # The solution's own exception, not caught by the test: reported with the
+                # solution's traceback, as it would be in place.
+                kept = link.table.texts.get(id(exc))
+                if kept is not None and kept[0] is exc and not isinstance(exc, MemoryError):
+                    raise SolutionError(kept[1]) from None
+                raise
         finally:
-            os._exit(code_)
-    theirs.close()
-    link = _Link(Wire(mine), pid)
-    try:
-        ready = link.wire.recv()
-        if ready is None:
-            raise SolutionError(link._ended())
-        if ready.get("op") == "error":
-            text = ready.get("text")
-            raise SolutionError(text if type(text) is str else "the solution failed to load")
+            printed = self._printed(link) if self.shared and clean else self._end(link)
+            if printed:
+                output.write(printed)
+
+    def _printed(self, link: _Link) -> str:
         try:
-            return run_steps(test, namespace(link, ready.get("names")))
-        except BaseException as exc:
-            # The solution's own exception, not caught by the test: reported with the
-            # solution's traceback, as it would be in place.
-            kept = link.table.texts.get(id(exc))
-            if kept is not None and kept[0] is exc and not isinstance(exc, MemoryError):
-                raise SolutionError(kept[1]) from None
-            raise
-    finally:
-        printed = link.close()
-        if printed:
-            output.write(printed)
+            value = link.ask({"cmd": "output"})
+        except (SolutionError, OSError):
+            return self._end(link)
+        return value[:4096] if type(value) is str else ""
+
+    def _end(self, link: _Link) -> str:
+        self.link = None
+        return link.close()
+
+    def close(self) -> None:
+        if self.link is not None:
+            self._end(self.link)

@@ -40,6 +40,9 @@ class HarnessTable:
         self.handles: dict[int, int] = {}  # id of a made class or exception -> its handle
         self.texts: dict[int, tuple[BaseException, str]] = {}
         self.codec = Codec(self.refer, self.resolve)
+        # Served only through their own requests (SQL, ASGI events): never a method or
+        # attribute of theirs (a connection's `set_trace_callback`, `set_authorizer`...).
+        self.sealed: tuple[type, ...] = (sqlite3.Connection, sqlite3.Cursor)
 
     def keep(self, value: Any) -> int:
         found = self._index.get(id(value))
@@ -103,6 +106,8 @@ class HarnessTable:
         """A solution's request on one of the test's objects: `invoke` (a public method, or
         the object's own call), `get` (a public attribute) or `special` (SPECIALS)."""
         op, target, name = message.get("op"), self.target(message.get("h")), message.get("m")
+        if isinstance(target, self.sealed):
+            raise TypeError(f"{op!r} is not a request the test serves on this object")
         args = self.codec.load(message.get("a", []))
         if type(args) is not list:
             raise TypeError("arguments are a list")

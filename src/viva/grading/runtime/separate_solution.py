@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import sys
 from collections.abc import Callable, Iterator
 from typing import Any
 
 from separate_proxy import SolutionTable, command, names
 from separate_wire import Wire, pack
+from testkit import Capture
 
 
 class _Row(tuple):  # type: ignore[type-arg]
@@ -255,26 +257,34 @@ def serve_solution(
     code: Any,
     fresh_module: Callable[[Any], dict[str, Any]],
     describe: Callable[[BaseException], str],
-    output: Any,
 ) -> None:
+    """Serve the test's commands until the test's process ends or says `exit`: `load` (the
+    solution afresh, with a fresh capture of what it prints; its names as the answer),
+    `output` (what it printed since), and the requests on its objects."""
     link = _SolutionLink(wire)
-    table = link.table
-    try:
-        module = fresh_module(code)
-        top = names(module, table)
-    except BaseException as exc:
-        wire.send({"op": "error", "text": describe(exc)})
-        return
-    wire.send({"op": "ready", "names": top})
+    state: dict[str, Any] = {"module": {}, "output": Capture()}
+
+    def load() -> Any:
+        state["output"] = sys.stdout = sys.stderr = Capture()
+        link.table = SolutionTable(link, lambda handle: Connection(link, handle))
+        state["module"] = fresh_module(code)
+        return names(state["module"], link.table)
 
     def serve(message: dict[str, Any]) -> dict[str, Any]:
         try:
-            return {"op": "done", "value": _command(message, module, table, link)}
+            what = message.get("cmd")
+            if what == "load":
+                return {"op": "done", "value": load()}
+            if what == "output":
+                printed = state["output"].getvalue()[:4096]
+                state["output"] = sys.stdout = sys.stderr = Capture()
+                return {"op": "done", "value": printed}
+            return {"op": "done", "value": _command(message, state["module"], link.table, link)}
         except SystemExit:
             raise
         except BaseException as exc:
             try:
-                dumped = table.codec.dump(exc)
+                dumped = link.table.codec.dump(exc)
             except BaseException:
                 dumped = None
             return {"op": "error", "text": describe(exc), "exc": dumped}
@@ -285,7 +295,7 @@ def serve_solution(
         if message is None:
             return
         if message.get("cmd") == "exit":
-            wire.send({"op": "done", "value": output.getvalue()[:4096]})
+            wire.send({"op": "done", "value": state["output"].getvalue()[:4096]})
             return
         try:
             reply = serve(message)
