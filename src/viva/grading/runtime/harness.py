@@ -9,7 +9,8 @@ private copy and encode with the C JSON encoder, so patching `builtins` or `json
 reach it. Standard library only (plus the allowed packages a test kind needs, lazily).
 
 A script test's own code (setup and steps) runs beside the candidate's, so it is kept apart
-from what the candidate can reach (runtime/testcode.py).
+from what the candidate can reach (runtime/testcode.py); tests marked `process: separate` run
+it here while the solution runs in a process of its own (runtime/separate.py).
 """
 
 from __future__ import annotations

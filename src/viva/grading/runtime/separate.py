@@ -1,10 +1,12 @@
-"""Tests marked `process: separate`: the solution runs in a process of its own, forked for
-each test before any of its code runs, and the test's code (setup, steps, the database, the
-store, every measurement) runs in the harness's process, where no candidate code ever runs.
+"""Tests marked `process: separate`: the solution runs in a process of its own, forked
+before any of its code runs (for each test, or once for a job's tests: `Apart`), and the
+test's code (setup, steps, the database, the store, every measurement) runs in the harness's
+process, where no candidate code ever runs.
 
 The solution's process reaches the test's objects only through the requests below (SQL on
-a served connection, public methods of a served object, one body chunk at a time), over a
-socket pair, as JSON that the C decoder turns into plain data before the test sees it. It
+a served connection, public methods and the call of a served object, one body chunk at a
+time), over a socket pair, as JSON that the C decoder turns into plain data, or proxies
+(separate_values.py, separate_remote.py, separate_proxy.py), before the test sees it. It
 has no result channel (closed after the fork) and cannot read the harness's memory or
 descriptors (the worker is not dumpable; ptrace, process_vm_* and pidfd_getfd need what it
 lacks). So what the test counts (statements, query plans, round trips, rows read ahead of
