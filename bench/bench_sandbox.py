@@ -1,10 +1,12 @@
 """Sandbox benchmark: an isolated run against a bare interpreter start, in the same run.
 
 Prints median and p99 of: `python3 -I -S -c pass` (the baseline), an isolated run of a
-trivial program, a graded palindrome submission (all its tests) and a graded token-bucket
-submission (script tests: the harness's checks of test code); then the throughput of graded
-palindrome submissions on all slots at once. Needs bubblewrap (as root, or unprivileged
-through user namespaces).
+trivial program, a graded palindrome submission (all its tests, in the program's process),
+and graded token-bucket and decorator-retry submissions (script tests; since the move onto
+`process: separate` each test forks the solution's process and talks to it over the wire);
+then the throughput of graded palindrome submissions on all slots at once. To compare with
+older code in the same run, start it with `PYTHONPATH` on the other checkout's `src`. Needs
+bubblewrap (as root, or unprivileged through user namespaces).
 
     .venv/bin/python bench/bench_sandbox.py [--runs 200] [--slots 2] [--uid-base 64000]
 """
@@ -53,6 +55,8 @@ def main() -> None:
     job = build_job(challenge, challenge.solution, tests)
     bucket = load_challenges()["token-bucket"]
     bucket_job = build_job(bucket, bucket.solution, bucket.tests)
+    retry = load_challenges()["decorator-retry"]
+    retry_job = build_job(retry, retry.solution, retry.tests)
 
     def bare() -> None:
         subprocess.run([python, "-I", "-S", "-c", "pass"], check=True)
@@ -68,7 +72,11 @@ def main() -> None:
         result = grade(bucket, bucket.tests, runner.run(bucket_job, bucket.meta.limits))
         assert result.verdict == Verdict.ACCEPTED, result
 
-    for fn in (bare, trivial, palindrome, token_bucket):  # warm up
+    def decorator_retry() -> None:
+        result = grade(retry, retry.tests, runner.run(retry_job, retry.meta.limits))
+        assert result.verdict == Verdict.ACCEPTED, result
+
+    for fn in (bare, trivial, palindrome, token_bucket, decorator_retry):  # warm up
         timings(fn, 10)
     rows = {}
     for name, fn in (
@@ -76,6 +84,7 @@ def main() -> None:
         ("isolated run, trivial program", trivial),
         ("isolated run, palindrome (13 tests + 80 generated)", palindrome),
         (f"isolated run, token bucket ({len(bucket.tests)} script tests)", token_bucket),
+        (f"isolated run, decorator retry ({len(retry.tests)} script tests)", decorator_retry),
     ):
         rows[name] = timings(fn, args.runs)
         print(f"{name}: median {statistics.median(rows[name]):.2f} ms", file=sys.stderr)

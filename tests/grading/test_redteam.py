@@ -378,3 +378,166 @@ def test_a_library_that_hands_out_a_frame_does_not_reach_the_harness(
     outcome = sandbox.run(job, palindrome.meta.limits)
     steps = next(r for r in outcome.records if r.get("test") == 0).get("steps") or [{}]
     assert steps[0].get("value") is True, outcome.records
+
+
+# Tailored forgers: each knows a hidden test of its challenge and changes what the test's
+# step observes, so that a wrong solution would pass. In the candidate's process they reached
+# the test's state (in-place, through a handed-over function's `__globals__`, or by patching
+# a class of the test's); with the test's code in a process of its own (`process: separate`)
+# the solution holds only proxies of the test's objects, and each is refused.
+CHALLENGE_FILES = Path(__file__).resolve().parents[2] / "src/viva/content/challenges"
+_RETRY_RAISED_REWRITTEN = """
+import functools
+
+def retry(times, exceptions=(Exception,)):
+    if times < 1:
+        raise ValueError("times must be at least 1")
+    def decorator(func):
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            last = None
+            for _ in range(times):
+                try:
+                    return func(*args, **kwargs)
+                except exceptions as exc:
+                    last = exc
+            new = type(last)(*last.args)  # wrong: not the object the last attempt raised
+            raised = getattr(func, "__globals__", {}).get("raised")  # the test's own list
+            if isinstance(raised, list) and raised:
+                raised[-1] = new
+            raise new
+        return wrapper
+    return decorator
+"""
+_BUCKET_CLOCK_PATCHED = """
+# The test's clock class, patched: a step back is held as a debt the next steps forward
+# repay, so the wrong bucket above never sees the clock go back.
+_patched = []
+
+def _patch(clock):
+    cls = type(clock)
+    if _patched or not hasattr(cls, "advance"):
+        return
+    real = cls.advance
+    def advance(self, seconds):
+        debt = self.__dict__.get("debt", 0.0)
+        if seconds < 0:
+            self.__dict__["debt"] = debt - seconds
+            return
+        paid = min(debt, seconds)
+        self.__dict__["debt"] = debt - paid
+        real(self, seconds - paid)
+    cls.advance = advance
+    _patched.append(cls)
+
+_Wrong = TokenBucket
+
+class TokenBucket(_Wrong):
+    def __init__(self, capacity, refill_per_second, clock=time.monotonic):
+        _patch(clock)
+        super().__init__(capacity, refill_per_second, clock)
+"""
+_BREAKER_OPEN_CALLS = """
+        if state == "open" or self._trial_running:
+            test_state = getattr(func, "__globals__", {})  # the test's call logs
+            saved = {k: list(v) for k, v in test_state.items() if type(v) is list}
+            try:
+                func(*args, **kwargs)  # wrong: the open circuit calls the function
+            except Exception:
+                pass
+            for k, v in saved.items():
+                test_state[k][:] = v
+            raise CircuitOpenError("circuit is open")
+"""
+_LOOKUP_TRACES_SCRUBBED = """
+import sqlite3
+
+def find_user(conn, username):
+    safe = username.replace("'", "''")  # wrong: the value is spliced into the SQL text
+    row = conn.execute(f"SELECT id, username, role FROM users WHERE username = '{safe}'").fetchone()
+    seen = getattr(type(conn).execute, "__globals__", {}).get("seen")  # the test's SQL log
+    if isinstance(seen, list):
+        seen[:] = ["SELECT id, username, role FROM users WHERE username = ?" for _ in seen]
+    return tuple(row) if row is not None else None
+"""
+_CACHE_TTL_PATCHED = """
+import json
+
+_asked = {}
+
+def _patch(r):
+    cls = type(r)
+    if not hasattr(cls, "pttl"):
+        return
+    # The test's client class, patched (again in each test, with this test's `_asked`): its
+    # TTL reads report what was asked for.
+    def pttl(self, key):
+        return _asked.get(key, -1) * 1000
+    cls.pttl = pttl
+
+def cache_set(r, key, value, ttl_seconds):
+    if ttl_seconds <= 0:
+        raise ValueError("ttl_seconds must be positive")
+    payload = json.dumps(value)
+    _patch(r)
+    _asked[key] = ttl_seconds
+    r.set(key, payload, ex=max(1, ttl_seconds - 1))  # wrong: a second of margin
+
+def cache_get(r, key, default=None):
+    raw = r.get(key)
+    if raw is None:
+        return default
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return default
+"""
+
+
+def _breaker_forger() -> str:
+    source = (CHALLENGE_FILES / "circuit-breaker/solution.py").read_text("utf-8")
+    honest = (
+        '        if state == "open" or self._trial_running:\n'
+        '            raise CircuitOpenError("circuit is open")\n'
+    )
+    assert honest in source
+    return source.replace(honest, _BREAKER_OPEN_CALLS.lstrip("\n"))
+
+
+TAILORED = {
+    "decorator-retry: rewrite the test's list of raised errors": (
+        "decorator-retry",
+        lambda: _RETRY_RAISED_REWRITTEN,
+    ),
+    "token-bucket: patch the test's clock class": (
+        "token-bucket",
+        lambda: (
+            (CHALLENGE_FILES / "token-bucket/wrong-backwards-clock.py").read_text("utf-8")
+            + _BUCKET_CLOCK_PATCHED
+        ),
+    ),
+    "circuit-breaker: restore the test's call logs in place": ("circuit-breaker", _breaker_forger),
+    "sql-injection-safe-lookup: scrub the test's SQL log": (
+        "sql-injection-safe-lookup",
+        lambda: _LOOKUP_TRACES_SCRUBBED,
+    ),
+    "redis-cache-helper: patch the test's client class": (
+        "redis-cache-helper",
+        lambda: _CACHE_TTL_PATCHED,
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(TAILORED))
+def test_a_tailored_forger_does_not_get_a_wrong_solution_accepted(
+    name: str, sandbox: SandboxRunner
+) -> None:
+    from viva.grading.challenges import CHALLENGES_DIR, load_challenge
+    from viva.grading.grader import grade_source
+
+    slug, source = TAILORED[name]
+    challenge = load_challenge(CHALLENGES_DIR / slug)
+    forged = grade_source(sandbox, challenge, source(), visible_only=False)
+    assert forged.verdict == Verdict.WRONG_ANSWER, (name, forged.verdict, forged.message)
+    reference = grade_source(sandbox, challenge, challenge.solution, visible_only=False)
+    assert reference.verdict == Verdict.ACCEPTED, reference.message

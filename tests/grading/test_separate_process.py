@@ -99,6 +99,12 @@ def attack(conn):
         {"op": "sql", "h": -1, "m": "commit", "a": []},
         {"op": "sql", "h": 10**6, "m": "commit", "a": []},
         {"op": "call", "h": handle, "m": 7, "a": []},
+        # the requests on any other object of the test's: not on its connection
+        {"op": "invoke", "h": handle, "m": "set_trace_callback", "a": [None]},
+        {"op": "invoke", "h": handle, "m": None, "a": ["SELECT 1"]},
+        {"op": "get", "h": handle, "m": "total_changes", "a": []},
+        {"op": "special", "h": handle, "m": "__iter__", "a": []},
+        {"op": "invoke", "h": handle, "m": "__class__", "a": []},
     ):
         try:
             link.request(message)
@@ -145,6 +151,18 @@ def test_every_performance_challenge_runs_its_tests_in_a_separate_process() -> N
         assert {t.process for t in tests} == {"separate"}, slug
 
 
+def test_the_challenges_that_hand_over_test_objects_run_their_tests_in_a_separate_process() -> None:
+    for slug in (
+        "decorator-retry",
+        "token-bucket",
+        "circuit-breaker",
+        "redis-cache-helper",
+        "sql-injection-safe-lookup",
+    ):
+        tests = load_challenge(CHALLENGES_DIR / slug).tests
+        assert {t.process for t in tests} == {"separate"}, slug
+
+
 @pytest.mark.parametrize(("attack", "name"), [(KERNEL, "kernel"), (PROTOCOL, "protocol")])
 def test_the_solution_cannot_reach_what_the_test_counts(
     sandbox: SandboxRunner, attack: str, name: str
@@ -160,3 +178,36 @@ def test_killing_the_harness_is_a_failed_run(sandbox: SandboxRunner) -> None:
     verdict, failed = graded(sandbox, KILL)
     assert verdict not in (Verdict.ACCEPTED, Verdict.INTERNAL_ERROR)
     assert "two authors and their books" in failed
+
+
+def test_call_and_property_tests_run_apart_with_the_verdicts_they_get_in_place(
+    sandbox: SandboxRunner,
+) -> None:
+    from viva.grading.grader import resolved_tests
+
+    palindrome = load_challenge(CHALLENGES_DIR / "palindrome")
+    tests = resolved_tests(sandbox, palindrome)
+    wrong = (CHALLENGES_DIR / "palindrome" / "wrong-lower.py").read_text("utf-8")
+    for source, expected in (
+        (palindrome.solution, Verdict.ACCEPTED),
+        (wrong, Verdict.WRONG_ANSWER),
+    ):
+        job = build_job(palindrome, source, tests)
+        assert {t["kind"] for t in job["tests"]} == {"call", "property"}
+        for test in job["tests"]:
+            test["process"] = "separate"
+        result = grade(palindrome, tests, sandbox.run(job, palindrome.meta.limits))
+        assert result.verdict == expected, (result.message, [t.message for t in result.tests])
+
+
+def test_a_call_test_may_run_apart_and_an_http_test_may_not() -> None:
+    from viva.grading.challenges import TestCase
+
+    call = TestCase.model_validate(
+        {"name": "c", "kind": "call", "call": "f", "process": "separate", "expected": 1}
+    )
+    assert call.job(0)["process"] == "separate"
+    http = {"name": "h", "kind": "http", "process": "separate"}
+    http["requests"] = [{"url": "/", "expect": {"status": 200}}]
+    with pytest.raises(ValueError, match="an http test does not run in a separate process"):
+        TestCase.model_validate(http)

@@ -71,8 +71,8 @@ class TestCase(BaseModel):
     kind: Literal["call", "script", "http", "property"]
     hidden: bool = False
     weight: float = Field(default=1.0, gt=0)
-    # script tests only: "separate" runs the solution in a process of its own and the test's
-    # code in the harness's (runtime/separate.py); one such test makes every test so
+    # "separate" runs the solution in a process of its own and the test's code in the
+    # harness's (runtime/separate.py); one such test makes every test so (not http tests)
     process: Literal["same", "separate"] = "same"
     # call
     call: str | None = None
@@ -100,8 +100,8 @@ class TestCase(BaseModel):
             raise ValueError(f"{self.name}: a call test names the function in `call`")
         if self.kind == "script" and not self.steps:
             raise ValueError(f"{self.name}: a script test has steps")
-        if self.process == "separate" and self.kind != "script":
-            raise ValueError(f"{self.name}: only a script test runs in a separate process")
+        if self.process == "separate" and self.kind == "http":
+            raise ValueError(f"{self.name}: an http test does not run in a separate process")
         if self.kind == "http" and not self.requests:
             raise ValueError(f"{self.name}: an http test has requests")
         if self.kind == "property" and not (self.call and self.strategy and self.hidden):
@@ -111,6 +111,8 @@ class TestCase(BaseModel):
     def job(self, index: int) -> dict[str, Any]:
         """What the sandbox may see: inputs only, never an expected value."""
         base: dict[str, Any] = {"id": index, "kind": self.kind}
+        if self.process == "separate":
+            base["process"] = "separate"
         if self.kind == "call":
             return {
                 **base,
@@ -128,8 +130,6 @@ class TestCase(BaseModel):
                 else {"eval": s.eval, "may_raise": s.raises is not None}
                 for s in self.steps
             ]
-            if self.process == "separate":
-                base["process"] = "separate"
             return {**base, "setup": self.setup, "steps": steps}
         requests = [
             r.model_dump(by_alias=True, exclude={"expect"}, exclude_none=True)

@@ -117,4 +117,10 @@ class Grade:
 
 
 def build_job(challenge: Challenge, source: str, tests: list[TestCase]) -> dict[str, Any]:
-    return {"source": source, "tests": [t.job(i) for i, t in enumerate(tests)]}
+    """What the sandbox receives. Tests run apart (`process: separate`) of a function or
+    class challenge share one solution process (each loads the solution afresh); those of a
+    `fastapi` challenge measure the process itself (its memory), so each gets its own."""
+    job: dict[str, Any] = {"source": source, "tests": [t.job(i) for i, t in enumerate(tests)]}
+    if challenge.meta.kind in ("function", "class"):
+        job["solution_process"] = "shared"
+    return job

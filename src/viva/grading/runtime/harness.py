@@ -9,7 +9,8 @@ private copy and encode with the C JSON encoder, so patching `builtins` or `json
 reach it. Standard library only (plus the allowed packages a test kind needs, lazily).
 
 A script test's own code (setup and steps) runs beside the candidate's, so it is kept apart
-from what the candidate can reach (runtime/testcode.py).
+from what the candidate can reach (runtime/testcode.py); tests marked `process: separate` run
+it here while the solution runs in a process of its own (runtime/separate.py).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from typing import Any
 
 import guard as _guard
 import separate as _separate
+import separate_http as _separate_http
 import separate_wire as _separate_wire
 from testcode import Script
 from testkit import Capture as _Capture
@@ -225,10 +227,21 @@ def _run_property(test: dict[str, Any], module: dict[str, Any]) -> list[dict[str
 RUNNERS = {"call": _run_call, "script": _run_script, "http": _run_http, "property": _run_property}
 
 
+def _run_apart(test: dict[str, Any], names: dict[str, Any]) -> list[dict[str, Any]]:
+    """A test run in the harness's process on the solution's names served from its own
+    (`process: separate`): a script's steps, or a call's (the function is a `Remote`)."""
+    if test["kind"] == "script":
+        return _run_steps(test, names)
+    if test["kind"] in ("call", "property"):
+        return RUNNERS[test["kind"]](test, names)
+    return [{"error": f"a {test['kind']} test does not run apart", "kind": "missing"}]
+
+
 # The sandbox's own modules (imported by name from /sandbox/runtime), and the zygote's.
 SANDBOX_MODULES = (
     *("harness", "testcode", "guard", "testkit", "seccomp"),
     *("separate", "separate_solution", "separate_wire"),
+    *("separate_values", "separate_remote", "separate_proxy", "separate_http"),
     "__main__",
 )
 
@@ -258,8 +271,10 @@ def run(job: dict[str, Any], out: Any) -> None:
     # One test in a process apart makes them all so: graded code that ran here once could
     # have changed what a later test's measurements use.
     separate = any(t.get("process") == "separate" for t in job["tests"])
-    if separate:
-        _separate.warm()  # no candidate code has run; the guard would refuse pydantic here
+    if separate and "fastapi" in job["source"]:
+        # No candidate code has run (the guard would refuse pydantic here); a solution that
+        # does not name FastAPI forks faster without it.
+        _separate_http.warm()
     guard = None
     if job.pop("guard", True):
         sys.pycache_prefix = "/nonexistent"  # imports compile from source: no marshal
@@ -297,6 +312,25 @@ def run(job: dict[str, Any], out: Any) -> None:
     def describe(exc: BaseException) -> str:
         return _trim_traceback(exc, guard) if guard else f"{raised_name(exc)}: {exc}"
 
+    apart = None
+    if separate:
+        apart = _separate.Apart(
+            code,
+            shared=job.get("solution_process") == "shared",
+            child_closes=[out.fileno()],
+            fresh_module=_fresh_module,
+            describe=describe,
+        )
+    try:
+        _run_tests(job, code, emit, describe, apart)
+    finally:
+        if apart is not None:
+            apart.close()
+    emit({"done": True})
+
+
+def _run_tests(job: dict[str, Any], code: Any, emit: Any, describe: Any, apart: Any) -> None:
+    """Each test in turn, its record emitted as soon as it is done."""
     for index, test in enumerate(job["tests"]):
         capture = _Capture()
         real_out, real_err = sys.stdout, sys.stderr
@@ -306,16 +340,8 @@ def run(job: dict[str, Any], out: Any) -> None:
         try:
             if "script_error" in test:
                 raise RuntimeError(test["script_error"])
-            if separate:
-                steps = _separate.run_test(
-                    test,
-                    code,
-                    child_closes=[out.fileno()],
-                    fresh_module=_fresh_module,
-                    describe=describe,
-                    run_steps=_run_steps,
-                    output=capture,
-                )
+            if apart is not None:
+                steps = apart.run(test, _run_apart, capture)
                 module = {}
             else:
                 module = _fresh_module(code)
@@ -337,4 +363,3 @@ def run(job: dict[str, Any], out: Any) -> None:
             for rest in job["tests"][1:]:
                 emit({**record, "test": rest["id"], "ms": 0.0})
             break
-    emit({"done": True})

@@ -1,10 +1,12 @@
-"""Tests marked `process: separate`: the solution runs in a process of its own, forked for
-each test before any of its code runs, and the test's code (setup, steps, the database, the
-store, every measurement) runs in the harness's process, where no candidate code ever runs.
+"""Tests marked `process: separate`: the solution runs in a process of its own, forked
+before any of its code runs (for each test, or once for a job's tests: `Apart`), and the
+test's code (setup, steps, the database, the store, every measurement) runs in the harness's
+process, where no candidate code ever runs.
 
 The solution's process reaches the test's objects only through the requests below (SQL on
-a served connection, public methods of a served object, one body chunk at a time), over a
-socket pair, as JSON that the C decoder turns into plain data before the test sees it. It
+a served connection, public methods and the call of a served object, one body chunk at a
+time), over a socket pair, as JSON that the C decoder turns into plain data, or proxies
+(separate_values.py, separate_remote.py, separate_proxy.py), before the test sees it. It
 has no result channel (closed after the fork) and cannot read the harness's memory or
 descriptors (the worker is not dumpable; ptrace, process_vm_* and pidfd_getfd need what it
 lacks). So what the test counts (statements, query plans, round trips, rows read ahead of
@@ -13,8 +15,6 @@ what was sent, the solution process's memory) is counted where candidate code ca
 
 from __future__ import annotations
 
-import asyncio
-import json
 import os
 import re
 import signal
@@ -23,8 +23,12 @@ import sqlite3
 from collections.abc import Callable
 from typing import Any
 
-from separate_solution import drive, serve_solution
-from separate_wire import SolutionError, Wire, pack, unpack
+from separate_http import TestClient
+from separate_remote import HarnessTable, Remote
+from separate_solution import serve_solution
+from separate_wire import SolutionError, Wire, pack
+from testcode import Tampered
+from testkit import FakeClock
 
 EXPLAIN = re.compile(r"\bexplain\b", re.IGNORECASE)
 
@@ -34,30 +38,18 @@ class _Link:
 
     def __init__(self, wire: Wire, pid: int) -> None:
         self.wire, self.pid = wire, pid
-        self.served: list[Any] = []
+        self.table = HarnessTable(self)
+        self.table.sealed += (_Events,)
         self.closed = self.reaped = False
 
     def keep(self, value: Any) -> int:
-        self.served.append(value)
-        return len(self.served) - 1
-
-    def serve(self, value: Any) -> Any:
-        """The argument form of a test object: a handle for a connection or an object,
-        plain data as itself."""
-        if isinstance(value, Remote):
-            return {"$ref": value.ref}
-        if isinstance(value, sqlite3.Connection):
-            return {"$served": self.keep(value), "type": "sqlite"}
-        if value is None or isinstance(value, (bool, int, float, str, bytes, list, tuple)):
-            return pack(value)
-        methods = [
-            name
-            for name, attr in vars(type(value)).items()
-            if not name.startswith("_") and callable(attr)
-        ]
-        return {"$served": self.keep(value), "type": "object", "methods": methods}
+        handle: int = self.table.keep(value)
+        return handle
 
     def ask(self, command: dict[str, Any]) -> Any:
+        """Send a command and serve the solution's requests until it answers; its answer
+        as sent (JSON data). A solution's exception is raised here as the test would see
+        it raised in place (its traceback kept for the report)."""
         if self.closed:
             raise SolutionError("the solution's process has ended")
         self.wire.send(command)
@@ -67,11 +59,29 @@ class _Link:
                 raise SolutionError(self._ended())
             op = message.get("op")
             if op == "done":
-                return unpack(message.get("value"))
+                return message.get("value")
             if op == "error":
-                text = message.get("text")
-                raise SolutionError(text if type(text) is str else "the solution failed")
+                self._raise(message)
             self.wire.send(self._answer(message))
+
+    def ask_value(self, command: dict[str, Any]) -> Any:
+        value = self.ask(command)
+        try:
+            return self.table.codec.load(value)
+        except (ValueError, TypeError, KeyError, IndexError, RecursionError):
+            raise SolutionError("the solution's process sent a malformed value") from None
+
+    def _raise(self, message: dict[str, Any]) -> None:
+        text = message.get("text")
+        text = text if type(text) is str else "the solution failed"
+        try:
+            exc = self.table.codec.load(message["exc"]) if "exc" in message else None
+        except (ValueError, TypeError, KeyError, IndexError):
+            exc = None
+        if not isinstance(exc, BaseException):
+            raise SolutionError(text)
+        self.table.texts[id(exc)] = (exc, text)
+        raise exc
 
     def _ended(self) -> str:
         self.closed = self.reaped = True
@@ -87,34 +97,28 @@ class _Link:
         return f"the solution's process exited with code {os.WEXITSTATUS(status)}"
 
     def _answer(self, message: dict[str, Any]) -> dict[str, Any]:
+        if message.get("op") in ("sql", "event"):
+            try:
+                return {"ok": pack(self._perform(message))}
+            except (sqlite3.Error, ValueError, TypeError, KeyError, OverflowError) as exc:
+                name = type(exc).__name__
+                return {"raised": name, "module": type(exc).__module__, "text": str(exc)[:2000]}
         try:
-            return {"ok": pack(self._perform(message))}
-        except (sqlite3.Error, ValueError, TypeError, KeyError, OverflowError) as exc:
-            name = type(exc).__name__
-            return {"raised": name, "module": type(exc).__module__, "text": str(exc)[:2000]}
-
-    def _target(self, message: dict[str, Any]) -> Any:
-        handle = message.get("h")
-        if type(handle) is not int or not 0 <= handle < len(self.served):
-            raise ValueError("no such object")
-        return self.served[handle]
+            return {"ok": self.table.codec.dump(self.table.perform(message))}
+        except (SolutionError, Tampered, KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as exc:  # the test's own function raised: the solution sees it
+            return {"exc": self.table.codec.dump(exc)}
 
     def _perform(self, message: dict[str, Any]) -> Any:
-        op, target, name = message.get("op"), self._target(message), message.get("m")
-        args = unpack(message.get("a", []))
+        op, target, name = message.get("op"), self.table.target(message.get("h")), message.get("m")
+        args = self.table.codec.load(message.get("a", []))
         if type(args) is not list:
             raise TypeError("arguments are a list")
         if op == "sql" and isinstance(target, (sqlite3.Connection, sqlite3.Cursor)):
             return self._sql(target, name, args)
         if op == "event" and isinstance(target, _Events) and name in ("start", "body"):
             return getattr(target, name)(*args)
-        if op == "call" and not isinstance(target, (sqlite3.Connection, sqlite3.Cursor, _Events)):
-            kwargs = unpack(message.get("k", {}))
-            if type(name) is not str or name.startswith("_") or type(kwargs) is not dict:
-                raise TypeError(f"{type(target).__name__} has no method {name!r} to call")
-            if not callable(vars(type(target)).get(name)):
-                raise TypeError(f"{type(target).__name__} has no method {name!r} to call")
-            return getattr(target, name)(*args, **kwargs)
         raise TypeError(f"{op!r} is not a request the test serves")
 
     def _sql(self, target: Any, method: Any, args: list[Any]) -> Any:
@@ -169,13 +173,6 @@ class _Link:
         return output[:4096]
 
 
-class Remote:
-    """A value that stays in the solution's process (an app, a client), by reference."""
-
-    def __init__(self, link: _Link, ref: int) -> None:
-        self.link, self.ref = link, ref
-
-
 class RemoteFunction:
     """`solution.<name>(...)`: called in the solution's process with the test's objects
     served; plain data comes back as itself, anything else as a `Remote`."""
@@ -183,13 +180,10 @@ class RemoteFunction:
     def __init__(self, link: _Link, name: str) -> None:
         self.link, self.name = link, name
 
-    def __call__(self, *args: Any) -> Any:
-        value = self.link.ask(
-            {"cmd": "call", "name": self.name, "args": [self.link.serve(a) for a in args]}
-        )
-        if type(value) is dict and type(value.get("$ref")) is int and len(value) == 1:
-            return Remote(self.link, value["$ref"])
-        return value
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        codec = self.link.table.codec
+        command = {"cmd": "call", "name": self.name, "args": codec.dump(list(args))}
+        return self.link.ask_value({**command, "kwargs": codec.dump(kwargs)})
 
 
 class RemoteModule:
@@ -200,63 +194,6 @@ class RemoteModule:
         if name.startswith("_"):
             raise AttributeError(name)
         return RemoteFunction(self._link, name)
-
-
-class Response:
-    """What one request answered, as plain data: `status_code`, `headers`, `content`,
-    `text`, `json()`."""
-
-    def __init__(self, value: Any) -> None:
-        if type(value) is not dict or type(value.get("status")) is not int:
-            raise SolutionError("the solution's process answered a request with no response")
-        self.status_code: int = value["status"]
-        body = value.get("body")
-        self.content: bytes = body if type(body) is bytes else b""
-        pairs = value.get("headers")
-        self.headers = {
-            str(p[0]).lower(): str(p[1])
-            for p in (pairs if type(pairs) is list else [])
-            if type(p) is list and len(p) == 2
-        }
-
-    @property
-    def text(self) -> str:
-        return self.content.decode("utf-8", "replace")
-
-    def json(self) -> Any:
-        return json.loads(self.content)
-
-
-class TestClient:
-    """`fastapi.testclient.TestClient` over an app in the solution's process."""
-
-    __test__ = False
-
-    def __init__(self, app: Remote) -> None:
-        if not isinstance(app, Remote):
-            raise TypeError("TestClient takes an app the solution made")
-        self.link = app.link
-        made = self.link.ask({"cmd": "client", "app": app.ref})
-        if type(made) is not dict or type(made.get("$ref")) is not int:
-            raise SolutionError("the solution's process made no client")
-        self.ref: int = made["$ref"]
-
-    def request(self, method: str, url: str, **kwargs: Any) -> Response:
-        allowed = {k: kwargs[k] for k in ("json", "params", "headers") if kwargs.get(k)}
-        command = {"cmd": "request", "client": self.ref, "method": method, "url": url}
-        return Response(self.link.ask({**command, **pack(allowed)}))
-
-    def get(self, url: str, **kwargs: Any) -> Response:
-        return self.request("GET", url, **kwargs)
-
-    def post(self, url: str, **kwargs: Any) -> Response:
-        return self.request("POST", url, **kwargs)
-
-    def put(self, url: str, **kwargs: Any) -> Response:
-        return self.request("PUT", url, **kwargs)
-
-    def delete(self, url: str, **kwargs: Any) -> Response:
-        return self.request("DELETE", url, **kwargs)
 
 
 def drive_asgi(
@@ -292,10 +229,15 @@ def memory_kb(link: _Link) -> int:
     raise SolutionError("the solution's process has ended")
 
 
-def namespace(link: _Link) -> dict[str, Any]:
-    """What a separate test's code sees: the solution as `solution` (its functions are
-    called over there), `TestClient`, `drive_asgi`, `solution_memory_kb()`."""
+def namespace(link: _Link, names: Any) -> dict[str, Any]:
+    """What a separate test's code sees: the solution's top-level names (its classes and
+    functions as `Remote`s, its exception classes made here), the solution as `solution`
+    (its functions are called over there), `FakeClock`, `TestClient`, `drive_asgi`,
+    `solution_memory_kb()`."""
+    loaded = link.table.codec.load(names) if type(names) is dict else {}
     return {
+        **loaded,
+        "FakeClock": FakeClock,
         "solution": RemoteModule(link),
         "TestClient": TestClient,
         "drive_asgi": drive_asgi,
@@ -303,77 +245,83 @@ def namespace(link: _Link) -> dict[str, Any]:
     }
 
 
-def warm() -> None:
-    """Once, in the harness's process before the first fork, with no candidate code: what
-    every solution's first request would load lazily (FastAPI's routing and validation, the
-    test client, a streaming body), so that each forked process starts warm."""
-    from fastapi import FastAPI, HTTPException
-    from fastapi.responses import StreamingResponse
-    from fastapi.testclient import TestClient as Client
-    from pydantic import BaseModel
+class Apart:
+    """The solution's process of a job's tests: forked for each test, or (`shared`, when the
+    tests measure nothing of the process itself) once for all of them and forked again only
+    after a test that ended it or failed in the middle of an exchange. Each test loads the
+    solution afresh over there, as a test in one process does."""
 
-    class Body(BaseModel):
-        name: str
+    def __init__(
+        self,
+        code: Any,
+        *,
+        shared: bool,
+        child_closes: list[int],
+        fresh_module: Callable[[Any], dict[str, Any]],
+        describe: Callable[[BaseException], str],
+    ) -> None:
+        self.code, self.shared, self.child_closes = code, shared, child_closes
+        self.fresh_module, self.describe = fresh_module, describe
+        self.link: _Link | None = None
 
-    app = FastAPI()
+    def _fork(self) -> _Link:
+        mine, theirs = socket.socketpair()
+        pid = os.fork()
+        if pid == 0:  # the solution's process: never returns into the harness
+            code_ = 70
+            try:
+                mine.close()
+                for fd in self.child_closes:
+                    os.close(fd)
+                serve_solution(Wire(theirs), self.code, self.fresh_module, self.describe)
+                code_ = 0
+            finally:
+                os._exit(code_)
+        theirs.close()
+        return _Link(Wire(mine), pid)
 
-    @app.get("/warm/{n}")
-    def read(n: int, limit: int = 1) -> dict[str, int]:
-        if n < 0:
-            raise HTTPException(404, "no")
-        return {"n": n, "limit": limit}
-
-    @app.put("/warm/{n}")
-    def write(n: int, body: Body) -> dict[str, Any]:
-        return {"n": n, "name": body.name}
-
-    @app.get("/warm.csv")
-    def export() -> StreamingResponse:
-        return StreamingResponse(iter(["a\n", "b\n"]), media_type="text/csv")
-
-    client = Client(app)
-    client.get("/warm/1?limit=2").json()
-    client.get("/warm/-1")
-    client.get("/warm/x")
-    client.put("/warm/1", json={"name": "w"}).json()
-    client.get("/warm.csv")
-    asyncio.run(drive(app, "/warm.csv", "", lambda *_: None))
-
-
-def run_test(
-    test: dict[str, Any],
-    code: Any,
-    *,
-    child_closes: list[int],
-    fresh_module: Callable[[Any], dict[str, Any]],
-    describe: Callable[[BaseException], str],
-    run_steps: Callable[[dict[str, Any], dict[str, Any]], list[dict[str, Any]]],
-    output: Any,
-) -> list[dict[str, Any]]:
-    """Fork the solution's process, run the test's steps here, end the process."""
-    mine, theirs = socket.socketpair()
-    pid = os.fork()
-    if pid == 0:  # the solution's process: never returns into the harness
-        code_ = 70
+    def run(
+        self,
+        test: dict[str, Any],
+        run_steps: Callable[[dict[str, Any], dict[str, Any]], list[dict[str, Any]]],
+        output: Any,
+    ) -> list[dict[str, Any]]:
+        """Run one test's code here on the solution loaded afresh over there."""
+        if self.link is None or self.link.closed:
+            self.link = self._fork()
+        link = self.link
+        link.table = HarnessTable(link)
+        link.table.sealed += (_Events,)
+        clean = False
         try:
-            mine.close()
-            for fd in child_closes:
-                os.close(fd)
-            serve_solution(Wire(theirs), code, fresh_module, describe, output)
-            code_ = 0
+            names = link.ask({"cmd": "load"})
+            try:
+                steps = run_steps(test, namespace(link, names))
+                clean = True
+                return steps
+            except BaseException as exc:
+                # The solution's own exception, not caught by the test: reported with the
+                # solution's traceback, as it would be in place.
+                kept = link.table.texts.get(id(exc))
+                if kept is not None and kept[0] is exc and not isinstance(exc, MemoryError):
+                    raise SolutionError(kept[1]) from None
+                raise
         finally:
-            os._exit(code_)
-    theirs.close()
-    link = _Link(Wire(mine), pid)
-    try:
-        ready = link.wire.recv()
-        if ready is None:
-            raise SolutionError(link._ended())
-        if ready.get("op") == "error":
-            text = ready.get("text")
-            raise SolutionError(text if type(text) is str else "the solution failed to load")
-        return run_steps(test, namespace(link))
-    finally:
-        printed = link.close()
-        if printed:
-            output.write(printed)
+            printed = self._printed(link) if self.shared and clean else self._end(link)
+            if printed:
+                output.write(printed)
+
+    def _printed(self, link: _Link) -> str:
+        try:
+            value = link.ask({"cmd": "output"})
+        except (SolutionError, OSError):
+            return self._end(link)
+        return value[:4096] if type(value) is str else ""
+
+    def _end(self, link: _Link) -> str:
+        self.link = None
+        return link.close()
+
+    def close(self) -> None:
+        if self.link is not None:
+            self._end(self.link)

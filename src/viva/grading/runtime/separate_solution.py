@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import sys
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from separate_wire import Wire, pack, unpack
+from separate_proxy import SolutionTable, command, names
+from separate_wire import Wire, pack
+from testkit import Capture
 
 
 class _Row(tuple):  # type: ignore[type-arg]
@@ -168,38 +171,35 @@ class Connection:
         self.rollback() if kind is not None else self.commit()
 
 
-class Served:
-    """A test's object (a Redis-like store): its public methods, called in the test's
-    process with plain data."""
-
-    def __init__(self, link: _SolutionLink, handle: int, methods: list[str]) -> None:
-        object.__setattr__(self, "_link", link)
-        object.__setattr__(self, "_handle", handle)
-        object.__setattr__(self, "_methods", frozenset(methods))
-
-    def __getattr__(self, name: str) -> Any:
-        if name not in self._methods:
-            raise AttributeError(name)
-
-        def method(*args: Any, **kwargs: Any) -> Any:
-            message = {"op": "call", "h": self._handle, "m": name, "a": list(args), "k": kwargs}
-            return self._link.request(message)
-
-        return method
-
-
 class _SolutionLink:
     def __init__(self, wire: Wire) -> None:
         self.wire = wire
+        self.table = SolutionTable(self, lambda handle: Connection(self, handle))
+        self.serve: Callable[[dict[str, Any]], dict[str, Any]] = lambda _: {}
 
     def request(self, message: dict[str, Any]) -> Any:
-        self.wire.send(pack(message))
-        answer = self.wire.recv()
-        if answer is None:
-            raise SystemExit(0)  # the test is over
+        """A request whose arguments are plain (SQL): packed here."""
+        return self.ask(pack(message))
+
+    def ask(self, message: dict[str, Any]) -> Any:
+        """A request to the test's process; the test's own commands that arrive meanwhile
+        (a function of the test's calling the solution back) are served in turn."""
+        self.wire.send(message)
+        while True:
+            answer = self.wire.recv()
+            if answer is None:
+                raise SystemExit(0)  # the test is over
+            if "cmd" not in answer:
+                break
+            if answer.get("cmd") == "exit":
+                raise SystemExit(0)
+            self.wire.send(self.serve(answer))
         if "raised" in answer:
             raise _error(answer)
-        return unpack(answer.get("ok"))
+        if "exc" in answer:
+            exc = self.table.codec.load(answer["exc"])
+            raise exc if isinstance(exc, BaseException) else RuntimeError("the test failed")
+        return self.table.codec.load(answer.get("ok"))
 
 
 def _error(answer: dict[str, Any]) -> Exception:
@@ -210,16 +210,6 @@ def _error(answer: dict[str, Any]) -> Exception:
             return kind(text)  # type: ignore[no-any-return]
     builtin = {"ValueError": ValueError, "TypeError": TypeError, "KeyError": KeyError}
     return builtin.get(name, RuntimeError)(text)
-
-
-def _argument(link: _SolutionLink, objects: list[Any], value: Any) -> Any:
-    if type(value) is dict and type(value.get("$ref")) is int and len(value) == 1:
-        return objects[value["$ref"]]
-    if type(value) is dict and "$served" in value:
-        if value.get("type") == "sqlite":
-            return Connection(link, value["$served"])
-        return Served(link, value["$served"], value.get("methods", []))
-    return unpack(value)
 
 
 async def drive(app: Any, path: str, query: str, event: Callable[..., Any]) -> None:
@@ -267,68 +257,78 @@ def serve_solution(
     code: Any,
     fresh_module: Callable[[Any], dict[str, Any]],
     describe: Callable[[BaseException], str],
-    output: Any,
 ) -> None:
+    """Serve the test's commands until the test's process ends or says `exit`: `load` (the
+    solution afresh, with a fresh capture of what it prints; its names as the answer),
+    `output` (what it printed since), and the requests on its objects."""
     link = _SolutionLink(wire)
-    try:
-        module = fresh_module(code)
-    except BaseException as exc:
-        wire.send({"op": "error", "text": describe(exc)})
-        return
-    wire.send({"op": "ready"})
-    objects: list[Any] = []
+    state: dict[str, Any] = {"module": {}, "output": Capture()}
+
+    def load() -> Any:
+        state["output"] = sys.stdout = sys.stderr = Capture()
+        link.table = SolutionTable(link, lambda handle: Connection(link, handle))
+        state["module"] = fresh_module(code)
+        return names(state["module"], link.table)
+
+    def serve(message: dict[str, Any]) -> dict[str, Any]:
+        try:
+            what = message.get("cmd")
+            if what == "load":
+                return {"op": "done", "value": load()}
+            if what == "output":
+                printed = state["output"].getvalue()[:4096]
+                state["output"] = sys.stdout = sys.stderr = Capture()
+                return {"op": "done", "value": printed}
+            return {"op": "done", "value": _command(message, state["module"], link.table, link)}
+        except SystemExit:
+            raise
+        except BaseException as exc:
+            try:
+                dumped = link.table.codec.dump(exc)
+            except BaseException:
+                dumped = None
+            return {"op": "error", "text": describe(exc), "exc": dumped}
+
+    link.serve = serve
     while True:
-        command = wire.recv()
-        if command is None:
+        message = wire.recv()
+        if message is None:
+            return
+        if message.get("cmd") == "exit":
+            wire.send({"op": "done", "value": state["output"].getvalue()[:4096]})
             return
         try:
-            if command.get("cmd") == "exit":
-                wire.send({"op": "done", "value": output.getvalue()[:4096]})
-                return
-            value = _command(command, module, objects, link)
+            reply = serve(message)
         except SystemExit:
             return
-        except BaseException as exc:
-            wire.send({"op": "error", "text": describe(exc)})
-            continue
-        wire.send({"op": "done", "value": value})
+        wire.send(reply)
 
 
 def _command(
-    command: dict[str, Any], module: dict[str, Any], objects: list[Any], link: _SolutionLink
+    message: dict[str, Any], module: dict[str, Any], table: SolutionTable, link: _SolutionLink
 ) -> Any:
-    """One request of the test, in the solution's process; plain data is answered as
-    itself, any other value is kept here and answered by reference."""
-
-    def keep(value: Any) -> Any:
-        if value is None or type(value) in (bool, int, float, str):
-            return value
-        objects.append(value)
-        return {"$ref": len(objects) - 1}
-
-    what = command.get("cmd")
-    if what == "call":
-        function = module.get(command["name"])
-        if not callable(function):
-            raise AttributeError(f"solution.py defines no {command['name']}()")
-        return keep(function(*[_argument(link, objects, a) for a in command["args"]]))
+    """One request of the test, in the solution's process, its answer as JSON data."""
+    what = message.get("cmd")
+    objects = table.objects
     if what == "client":
         from fastapi.testclient import TestClient as _Client
 
-        return keep(_Client(objects[command["app"]]))
+        return {"$ref": table.keep(_Client(objects[message["app"]]))}
     if what == "request":
-        client = objects[command["client"]]
-        kwargs = {k: unpack(command[k]) for k in ("json", "params", "headers") if k in command}
-        r = client.request(command["method"], command["url"], **kwargs)
+        client = objects[message["client"]]
+        kwargs = {
+            k: table.codec.load(message[k]) for k in ("json", "params", "headers") if k in message
+        }
+        r = client.request(message["method"], message["url"], **kwargs)
         return pack(
             {"status": r.status_code, "headers": list(r.headers.items()), "body": r.content}
         )
     if what == "drive":
-        handle = command["events"]
+        handle = message["events"]
 
         def event(kind: str, *args: Any) -> None:
             link.request({"op": "event", "h": handle, "m": kind, "a": list(args)})
 
-        asyncio.run(drive(objects[command["app"]], command["path"], command["query"], event))
+        asyncio.run(drive(objects[message["app"]], message["path"], message["query"], event))
         return None
-    raise ValueError(f"unknown command {what!r}")
+    return command(what, message, table, module)

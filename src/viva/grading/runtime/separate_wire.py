@@ -68,7 +68,7 @@ class Wire:
             return None
         try:
             message = json.loads(data)
-        except ValueError:
+        except (ValueError, RecursionError):
             raise SolutionError("the solution's process sent a malformed message") from None
         if type(message) is not dict:
             raise SolutionError("the solution's process sent a malformed message")

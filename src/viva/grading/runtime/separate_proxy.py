@@ -1,0 +1,196 @@
+"""The solution's side of values crossing from the test (see separate.py): the table of the
+solution's objects the test holds by handle, and `Proxy`, the solution's view of an object
+of the test's (a function to retry, a clock, a store): calling it, its public methods and
+attributes, and its iteration are requests to the test's process, answered with plain data.
+A function's proxy carries what `functools.wraps` copies (name, doc, annotations...)."""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable
+from typing import Any
+
+from separate_values import Codec, build_class, class_chain, make_exception
+
+# The protocols the test may ask of a solution's object (the solution's own code runs them).
+SPECIALS: dict[str, Callable[..., Any]] = {
+    "__iter__": iter,
+    "__next__": next,
+    "__len__": len,
+    "__bool__": bool,
+    "__contains__": operator.contains,
+    "__getitem__": operator.getitem,
+    "__repr__": repr,
+    "__str__": str,
+}
+
+
+class SolutionTable:
+    """The solution's objects the test holds, and the proxies of the test's objects."""
+
+    def __init__(self, link: Any, connection: Callable[[int], Any]) -> None:
+        self.link, self.connection = link, connection
+        self.objects: list[Any] = []
+        self._index: dict[int, int] = {}
+        self.proxies: dict[int, Any] = {}
+        self.classes: dict[int, type] = {}
+        self.handles: dict[int, int] = {}
+        self.codec = Codec(self.refer, self.resolve)
+
+    def keep(self, value: Any) -> int:
+        found = self._index.get(id(value))
+        if found is not None and self.objects[found] is value:
+            return found
+        self.objects.append(value)
+        self._index[id(value)] = len(self.objects) - 1
+        return len(self.objects) - 1
+
+    def refer(self, value: Any) -> dict[str, Any]:
+        if id(value) in self.handles and self.proxies.get(self.handles[id(value)]) is value:
+            return {"$yours": self.handles[id(value)]}
+        tag: dict[str, Any] = {"$obj": self.keep(value)}
+        if isinstance(value, BaseException):
+            tag["exc"] = class_chain(type(value), self.keep)
+            tag["args"] = self.codec.dump(list(value.args))
+        elif isinstance(value, type) and issubclass(value, BaseException):
+            tag["class"] = class_chain(value, self.keep)
+        return tag
+
+    def resolve(self, tag: dict[str, Any]) -> Any:
+        if "$yours" in tag:
+            handle = tag["$yours"]
+            if not 0 <= handle < len(self.objects):
+                raise ValueError("no such object")
+            return self.objects[handle]
+        handle = tag["$obj"]
+        if handle in self.proxies:
+            return self.proxies[handle]
+        made: Any
+        if tag.get("sqlite") is True:
+            made = self.connection(handle)
+        elif "exc" in tag:
+            made = make_exception(
+                build_class(tag["exc"], self.classes, "test"), self.codec.load(tag.get("args"))
+            )
+        elif "class" in tag:
+            made = build_class(tag["class"], self.classes, "test")
+        else:
+            methods = tag.get("methods")
+            meta = self.codec.load(tag.get("meta"))
+            made = Proxy(
+                self.link,
+                handle,
+                frozenset(methods) if type(methods) is list else frozenset(),
+                meta if type(meta) is dict else None,
+            )
+        self.proxies[handle] = made
+        self.handles[id(made)] = handle
+        return made
+
+
+def _meta(name: str) -> Any:
+    def read(self: Proxy) -> Any:
+        meta = object.__getattribute__(self, "_meta")
+        if meta is None or name not in meta:
+            raise AttributeError(name)
+        return meta[name]
+
+    return property(read)
+
+
+class Proxy:
+    """An object of the test's, by reference."""
+
+    __slots__ = ("__dict__", "_handle", "_link", "_meta", "_methods")
+
+    def __init__(
+        self, link: Any, handle: int, methods: frozenset[str], meta: dict[str, Any] | None
+    ) -> None:
+        object.__setattr__(self, "_link", link)
+        object.__setattr__(self, "_handle", handle)
+        object.__setattr__(self, "_methods", methods)
+        object.__setattr__(self, "_meta", meta)
+        if meta is not None and type(meta.get("__dict__")) is dict:
+            self.__dict__.update(meta.pop("__dict__"))
+
+    # In the class's own dict (an instance would find the class's); `__name__`,
+    # `__qualname__` and `__annotations__` are found by `__getattr__`.
+    __module__ = _meta("__module__")
+    __doc__ = _meta("__doc__")
+
+    def _request(self, op: str, name: str | None, args: Any = (), kwargs: Any = None) -> Any:
+        link = object.__getattribute__(self, "_link")
+        codec = link.table.codec
+        message = {"op": op, "h": object.__getattribute__(self, "_handle"), "m": name}
+        message["a"] = codec.dump(list(args))
+        if kwargs is not None:
+            message["k"] = codec.dump(kwargs)
+        return link.ask(message)
+
+    def __getattr__(self, name: str) -> Any:
+        meta = object.__getattribute__(self, "_meta")
+        if meta is not None and name in meta:
+            return meta[name]
+        if name in object.__getattribute__(self, "_methods"):
+
+            def method(*args: Any, **kwargs: Any) -> Any:
+                return self._request("invoke", name, args, kwargs)
+
+            return method
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return self._request("get", name)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self._request("invoke", None, args, kwargs)
+
+    def __iter__(self) -> Any:
+        return self._request("special", "__iter__")
+
+    def __next__(self) -> Any:
+        return self._request("special", "__next__")
+
+    def __len__(self) -> int:
+        return int(self._request("special", "__len__"))
+
+    def __bool__(self) -> bool:
+        return bool(self._request("special", "__bool__"))
+
+    def __contains__(self, item: Any) -> bool:
+        return bool(self._request("special", "__contains__", (item,)))
+
+    def __getitem__(self, key: Any) -> Any:
+        return self._request("special", "__getitem__", (key,))
+
+
+def command(
+    what: Any, message: dict[str, Any], table: SolutionTable, module: dict[str, Any]
+) -> Any:
+    """A request of the test on the solution's objects (already loaded), its answer dumped."""
+    codec = table.codec
+    if what == "call":
+        function = module.get(message.get("name"))  # type: ignore[arg-type]
+        if not callable(function):
+            raise AttributeError(f"solution.py defines no {message.get('name')}()")
+        args, kwargs = codec.load(message.get("args", [])), codec.load(message.get("kwargs", {}))
+        return codec.dump(function(*args, **kwargs))
+    handle = message.get("obj")
+    if type(handle) is not int or not 0 <= handle < len(table.objects):
+        raise ValueError("no such object")
+    target, name = table.objects[handle], message.get("name")
+    if what == "get":
+        return codec.dump(getattr(target, str(name)))
+    if what == "set":
+        setattr(target, str(name), codec.load(message.get("value")))
+        return None
+    if what == "invoke":
+        args, kwargs = codec.load(message.get("args", [])), codec.load(message.get("kwargs", {}))
+        return codec.dump(target(*args, **kwargs))
+    if what == "special" and name in SPECIALS:
+        return codec.dump(SPECIALS[str(name)](target, *codec.load(message.get("args", []))))
+    raise ValueError(f"unknown command {what!r}")
+
+
+def names(module: dict[str, Any], table: SolutionTable) -> dict[str, Any]:
+    """The solution's top-level names (each dumped), for the test's namespace."""
+    return {k: table.codec.dump(v) for k, v in module.items() if not k.startswith("__")}
