@@ -158,10 +158,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.metrics = metrics = Metrics(multiproc_dir=settings.metrics_multiproc_dir)
     app.state.catalogue = Catalogue()
     app.state.events = EventBus()
-    practice_subscribers.subscribe(app.state.events, fuzz=settings.review_fuzzing)
     app.state.auth_cache = AuthCache(redis=redis, prefix=settings.cache_prefix)
     app.state.finished_submissions = FinishedSubmissions()
-    app.state.queue_cache = QueueCache(redis=redis, prefix=settings.cache_prefix)
+    app.state.queue_cache = QueueCache(
+        ttl=settings.queue_cache_seconds, redis=redis, prefix=settings.cache_prefix
+    )
+    practice_subscribers.subscribe(
+        app.state.events, fuzz=settings.review_fuzzing, queues=app.state.queue_cache
+    )
     app.state.rate_limiter = RateLimiter(redis=redis, prefix=settings.cache_prefix)
     app.state.notifier = Notifier(redis=redis, prefix=settings.cache_prefix)
     room_subscribers.subscribe(app.state.events, app.state.notifier)
