@@ -103,6 +103,13 @@ def watch(session: AsyncSession, cache: QueueCache) -> None:
     session.info.setdefault(QUEUE_CACHE_INFO, cache)
 
 
+def changed(session: AsyncSession, *, user_id: int) -> None:
+    """Note that `session` changed the user's cards without the ORM (a Core statement the
+    flush hook below does not see): the queue is dropped once the session commits."""
+    if session.info.get(QUEUE_CACHE_INFO) is not None:
+        session.info.setdefault(_STALE_INFO, set()).add(user_id)
+
+
 @event.listens_for(Session, "before_flush")
 def _note_queue_changes(session: Session, _context: Any, _instances: Any) -> None:
     if session.info.get(QUEUE_CACHE_INFO) is None:

@@ -4,16 +4,19 @@ interview templates and interviews, and the attempts progress counts."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, fields
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Select, and_, func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Select, Table, and_, func, insert, literal, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
 from viva.accounts.models import Attempt
 from viva.bank.models import BUILTIN_TRACK, Question, Track
+from viva.db import dialect_of
 from viva.practice.models import (
     MockInterview,
     MockItem,
@@ -106,18 +109,39 @@ async def next_due(session: AsyncSession, *, user_id: int, track_id: int) -> dat
     )
 
 
+@dataclass(frozen=True, slots=True)
+class CardState:
+    """A review card's FSRS state as stored, read and written without the ORM (the rating
+    POST is the hot write path: no identity map, no unit-of-work flush)."""
+
+    id: int
+    question_id: int
+    state: int
+    step: int | None
+    stability: float | None
+    difficulty: float | None
+    due: datetime
+    last_review: datetime | None
+    reps: int
+    lapses: int
+
+
+_cards = cast(Table, ReviewCard.__table__)
+_CARD_COLUMNS = [_cards.c[f.name] for f in fields(CardState)]
+
+
 async def card_for_rating(
     session: AsyncSession, *, user_id: int, question_id: int
-) -> tuple[int, ReviewCard | None, ReviewSetting | None] | None:
-    """The question's track, the user's card and review setting: one round trip (None when
-    there is no such question)."""
+) -> tuple[int, CardState | None, float | None] | None:
+    """The question's track, the user's card and desired retention (None: the default), in
+    one round trip (None when there is no such question)."""
     found = (
         await session.execute(
-            select(Question.track_id, ReviewCard, ReviewSetting)
+            select(Question.track_id, ReviewSetting.desired_retention, *_CARD_COLUMNS)
             .select_from(Question)
             .outerjoin(
-                ReviewCard,
-                and_(ReviewCard.question_id == Question.id, ReviewCard.user_id == user_id),
+                _cards,
+                and_(_cards.c.question_id == Question.id, _cards.c.user_id == user_id),
             )
             .outerjoin(
                 ReviewSetting,
@@ -128,27 +152,71 @@ async def card_for_rating(
     ).first()
     if found is None:
         return None
-    track_id, card, setting = found
-    return int(track_id), card, setting
+    track_id, retention, card_id, *rest = found
+    card = None if card_id is None else CardState(card_id, *rest)
+    return int(track_id), card, retention
 
 
-async def add_card(session: AsyncSession, card: ReviewCard) -> ReviewCard:
-    """Insert a new card, or return the one a concurrent transaction inserted first (two
-    gradings of one user's submissions can rate the same question at once)."""
-    try:
-        async with session.begin_nested():
-            session.add(card)
-            await session.flush()
-    except IntegrityError:
-        existing = await session.scalar(
-            select(ReviewCard).where(
-                ReviewCard.user_id == card.user_id, ReviewCard.question_id == card.question_id
-            )
+def _insert(session: AsyncSession, table: Table) -> Any:
+    """INSERT with `on_conflict_do_nothing` (both engines speak it, each in its own dialect)."""
+    return (pg_insert if dialect_of(session) == "postgresql" else sqlite_insert)(table)
+
+
+async def save_rating(
+    session: AsyncSession,
+    *,
+    card: dict[str, Any],
+    read: CardState | None,
+    log: dict[str, Any],
+    attempt: dict[str, Any] | None,
+) -> int | None:
+    """Write a rating: the card's new state (an UPDATE of the card as `read`, or the INSERT
+    of a new card), its review log row and, for a review, the attempt. One statement on
+    PostgreSQL (data-modifying CTEs), three on SQLite; in the caller's transaction.
+
+    Returns the card's id, or None when a concurrent rating got there first: it inserted
+    the new card, or changed the card since it was read (its `reps` moved on). Nothing was
+    written then: read it again and re-rate."""
+    card_id = None if read is None else read.id
+    if read is not None:
+        write = (
+            update(_cards).where(_cards.c.id == read.id, _cards.c.reps == read.reps).values(card)
         )
-        if existing is None:
-            raise
-        return existing
-    return card
+    else:
+        write = (
+            _insert(session, _cards)
+            .values(card)
+            .on_conflict_do_nothing(index_elements=[_cards.c.user_id, _cards.c.question_id])
+        )
+    logs, attempts = cast(Table, ReviewLog.__table__), cast(Table, Attempt.__table__)
+    conn = await session.connection()
+    if dialect_of(session) == "postgresql":
+        written = write.returning(_cards.c.id).cte("card")
+        query = select(written.c.id)
+        for table, values in ((logs, {"card_id": None, **log}), (attempts, attempt)):
+            if values is None:
+                continue
+            columns = list(values)
+            rows = select(
+                *(
+                    written.c.id if name == "card_id" else literal(v, table.c[name].type)
+                    for name, v in values.items()
+                )
+            ).select_from(written)
+            query = query.add_cte(
+                insert(table).from_select(columns, rows).returning(table.c.id).cte(table.name)
+            )
+        return await conn.scalar(query)
+    if card_id is None:
+        card_id = await conn.scalar(write.returning(_cards.c.id))
+        if card_id is None:
+            return None
+    elif (await conn.execute(write)).rowcount != 1:
+        return None
+    await conn.execute(insert(logs).values(card_id=card_id, **log))
+    if attempt is not None:
+        await conn.execute(insert(attempts).values(attempt))
+    return card_id
 
 
 async def builtin_question_id(session: AsyncSession, *, number: int) -> int | None:
