@@ -105,6 +105,31 @@ def after_commit(session: AsyncSession, callback: AfterCommit) -> None:
     session.info.setdefault(AFTER_COMMIT, []).append(callback)
 
 
+SQLITE_WRITER = "viva.sqlite_writer"  # Session.info: the process's one SQLite writer turn
+_HOLDS_WRITER = "viva.holds_writer"
+
+
+async def one_writer(session: AsyncSession) -> None:
+    """On SQLite, wait for this process's writer turn and keep it until the unit of work
+    that owns `session` ends (PostgreSQL: nothing, rows lock themselves).
+
+    SQLite lets one connection write at a time; the others poll for the lock with growing
+    sleeps (up to 100 ms each), so concurrent writers of one process queue here instead,
+    in order and without polling. A hot write path that reads what it then writes takes it
+    before the read, which is then never stale within the process. Other processes still
+    meet the busy timeout."""
+    lock = session.info.get(SQLITE_WRITER)
+    if lock is None or session.info.get(_HOLDS_WRITER):
+        return
+    await lock.acquire()
+    session.info[_HOLDS_WRITER] = True
+
+
+def _release_writer(session: AsyncSession) -> None:
+    if session.info.pop(_HOLDS_WRITER, False):
+        session.info[SQLITE_WRITER].release()
+
+
 async def _run_after_commit(session: AsyncSession) -> None:
     callbacks: list[AfterCommit] = session.info.pop(AFTER_COMMIT, [])
     for callback in callbacks:
@@ -159,7 +184,10 @@ class UnitOfWork:
                 raise
             await _run_after_commit(session)
         finally:
-            await _close(session)
+            try:
+                await _close(session)
+            finally:
+                _release_writer(session)
 
 
 async def _close(session: AsyncSession) -> None:
@@ -182,9 +210,10 @@ class Database:
         self.engine = create_engine(url)
         # session_info is copied into every session's `info` (the app puts its auth cache
         # there, so a commit that changes an account can drop what the cache knows of it).
-        self.sessionmaker = async_sessionmaker(
-            self.engine, expire_on_commit=False, info=dict(session_info or {})
-        )
+        info = dict(session_info or {})
+        if self.dialect == "sqlite":
+            info[SQLITE_WRITER] = asyncio.Lock()  # see `one_writer`
+        self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False, info=info)
 
     def unit_of_work(self) -> UnitOfWork:
         """A lazily opened unit of work; the caller must `finish` it (see `session`)."""

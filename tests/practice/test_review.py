@@ -300,3 +300,22 @@ async def test_two_ratings_of_a_reviewed_card_at_once_are_applied_one_after_the_
         assert card is not None and card.reps == 3  # neither rating was lost
         logged = await session.scalars(select(ReviewLog).where(ReviewLog.card_id == card.id))
         assert len(logged.all()) == 3
+
+
+async def test_a_rating_whose_unit_of_work_fails_lets_the_next_rating_through(
+    database: Database, settings: Settings
+) -> None:
+    # On SQLite a rating holds the process's one writer turn until its unit of work ends;
+    # one that fails (rolled back) must give it back, or every later rating would wait.
+    user, _ = await user_with_token(database, settings, "candidate")
+    (q,) = await _question_ids(database, 13)
+    good = review.parse_rating("good")
+    try:
+        async with database.session() as session:
+            await review.rate(session, user_id=user.id, question_id=q, rating=good)
+            raise LookupError("the request failed after the rating")
+    except LookupError:
+        pass
+    async with asyncio.timeout(30), database.session() as session:
+        card = await review.rate(session, user_id=user.id, question_id=q, rating=good)
+    assert card.reps == 1  # the failed one was rolled back

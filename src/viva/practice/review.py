@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from viva.bank.models import Question, Track
 from viva.bank.service import require_question
 from viva.clock import now
+from viva.db import one_writer
 from viva.errors import InvalidDispute, InvalidReview, NotFound
 from viva.practice import queue_cache, repository
 from viva.practice.matcher import PointMatch, answer_synonyms, match_key_points
@@ -162,6 +163,7 @@ async def rate(
     is conditional on the card as read, so two ratings at once are applied one after the
     other, never one over the other."""
     at = at or now()
+    await one_writer(session)
     for _ in range(RATING_PASSES):  # another pass only when a concurrent rating won
         found = await repository.card_for_rating(session, user_id=user_id, question_id=question_id)
         if found is None:
