@@ -8,7 +8,7 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, and_, func, insert, literal, select, update
+from sqlalchemy import Select, Table, and_, func, insert, literal, select, true, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -131,18 +131,29 @@ _CARD_COLUMNS = [_cards.c[f.name] for f in fields(CardState)]
 
 
 async def card_for_rating(
-    session: AsyncSession, *, user_id: int, question_id: int
+    session: AsyncSession, *, user_id: int, question_id: int, lock: bool = False
 ) -> tuple[int, CardState | None, float | None] | None:
     """The question's track, the user's card and desired retention (None: the default), in
-    one round trip (None when there is no such question)."""
+    one round trip (None when there is no such question). `lock`: on PostgreSQL the card's
+    row stays locked to the end of the transaction (a rating waits for a concurrent one to
+    commit, then reads what it wrote); SQLite's writers take turns (`viva.db.one_writer`)."""
+    mine = and_(_cards.c.question_id == Question.id, _cards.c.user_id == user_id)
+    card: Any = _cards
+    joined_on: Any = mine
+    if lock and dialect_of(session) == "postgresql":
+        # FOR UPDATE may not name the nullable side of an outer join; a lateral subquery
+        # that locks the row it finds may be outer-joined.
+        card = select(*_CARD_COLUMNS).where(mine).with_for_update().lateral("card")
+        joined_on = true()
     found = (
         await session.execute(
-            select(Question.track_id, ReviewSetting.desired_retention, *_CARD_COLUMNS)
-            .select_from(Question)
-            .outerjoin(
-                _cards,
-                and_(_cards.c.question_id == Question.id, _cards.c.user_id == user_id),
+            select(
+                Question.track_id,
+                ReviewSetting.desired_retention,
+                *(card.c[c.name] for c in _CARD_COLUMNS),
             )
+            .select_from(Question)
+            .outerjoin(card, joined_on)
             .outerjoin(
                 ReviewSetting,
                 and_(ReviewSetting.user_id == user_id, ReviewSetting.track_id == Question.track_id),
@@ -153,8 +164,8 @@ async def card_for_rating(
     if found is None:
         return None
     track_id, retention, card_id, *rest = found
-    card = None if card_id is None else CardState(card_id, *rest)
-    return int(track_id), card, retention
+    state = None if card_id is None else CardState(card_id, *rest)
+    return int(track_id), state, retention
 
 
 def _insert(session: AsyncSession, table: Table) -> Any:

@@ -28,7 +28,7 @@ RATINGS = {"again": Rating.Again, "hard": Rating.Hard, "good": Rating.Good, "eas
 RATING_NAMES = {int(v): k for k, v in RATINGS.items()}
 DEFAULT_RETENTION = 0.9
 DEFAULT_NEW_PER_DAY = 10
-RATING_PASSES = 5  # ratings of one card at once: each is applied to the state the last left
+RATING_PASSES = 3  # a new card inserted meanwhile by a concurrent rating: read it and re-rate
 
 
 def parse_rating(value: str | int) -> Rating:
@@ -159,13 +159,16 @@ async def rate(
     fuzz: bool = True,
 ) -> CardState:
     """Apply one rating to the user's card for a question (creating the card if new): one
-    read, then one write statement on PostgreSQL (three on SQLite), no ORM flush. The write
-    is conditional on the card as read, so two ratings at once are applied one after the
-    other, never one over the other."""
+    read, then one write statement on PostgreSQL (three on SQLite), no ORM flush. The card
+    is read locked (PostgreSQL) or in this process's writer turn (SQLite), and the write is
+    conditional on the card as read: two ratings at once are applied one after the other,
+    never one over the other."""
     at = at or now()
     await one_writer(session)
     for _ in range(RATING_PASSES):  # another pass only when a concurrent rating won
-        found = await repository.card_for_rating(session, user_id=user_id, question_id=question_id)
+        found = await repository.card_for_rating(
+            session, user_id=user_id, question_id=question_id, lock=True
+        )
         if found is None:
             raise NotFound(f"no question with id {question_id}")
         _, card, retention = found
