@@ -120,7 +120,10 @@ def ensure_wrk() -> None:
         return
     if os.geteuid() == 0 and shutil.which("apt-get"):
         print("wrk is missing: apt-get install -y wrk", file=sys.stderr)
-        subprocess.run(["apt-get", "install", "-y", "wrk"], check=True, capture_output=True)
+        install = ["apt-get", "install", "-y", "wrk"]
+        if subprocess.run(install, capture_output=True).returncode != 0:  # a fresh machine
+            subprocess.run(["apt-get", "update", "-qq"], check=True, capture_output=True)
+            subprocess.run(install, check=True, capture_output=True)
         if shutil.which("wrk"):
             return
     raise SystemExit("wrk is needed: run `apt-get install wrk` as root (or `brew install wrk`)")
