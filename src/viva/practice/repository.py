@@ -6,9 +6,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, and_, func, insert, literal, select, true, update
+from sqlalchemy import Select, Table, and_, bindparam, func, insert, select, true, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -168,9 +169,66 @@ async def card_for_rating(
     return int(track_id), state, retention
 
 
-def _insert(session: AsyncSession, table: Table) -> Any:
-    """INSERT with `on_conflict_do_nothing` (both engines speak it, each in its own dialect)."""
-    return (pg_insert if dialect_of(session) == "postgresql" else sqlite_insert)(table)
+_logs, _attempts = cast(Table, ReviewLog.__table__), cast(Table, Attempt.__table__)
+Keys = tuple[str, ...]
+
+
+def _binds(table: Table, prefix: str, keys: Keys) -> dict[str, Any]:
+    return {k: bindparam(f"{prefix}_{k}", type_=table.c[k].type) for k in keys}
+
+
+@lru_cache(maxsize=16)
+def _rating_statements(
+    dialect: str, new_card: bool, card: Keys, log: Keys, attempt: Keys | None
+) -> tuple[Any, ...]:
+    """The statements of a rating, built once per shape with bound parameters (building
+    them per request cost more than running them: each new statement's cache key is
+    computed again). PostgreSQL: one statement; SQLite: the card's, the log's, the
+    attempt's."""
+    values = _binds(_cards, "card", card)
+    if new_card:
+        insert_card = pg_insert if dialect == "postgresql" else sqlite_insert
+        write: Any = (
+            insert_card(_cards)
+            .values(values)
+            .on_conflict_do_nothing(index_elements=[_cards.c.user_id, _cards.c.question_id])
+            .returning(_cards.c.id)
+        )
+    else:
+        write = (
+            update(_cards)
+            .where(_cards.c.id == bindparam("read_id"), _cards.c.reps == bindparam("read_reps"))
+            .values(values)
+        )
+    if dialect != "postgresql":
+        logged = insert(_logs).values(card_id=bindparam("card_id"), **_binds(_logs, "log", log))
+        tried = (
+            None
+            if attempt is None
+            else insert(_attempts).values(_binds(_attempts, "attempt", attempt))
+        )
+        return write, logged, tried
+    if not new_card:
+        write = write.returning(_cards.c.id)
+    written = write.cte("card")
+    query = select(written.c.id)
+    for table, prefix, keys in ((_logs, "log", log), (_attempts, "attempt", attempt)):
+        if keys is None:
+            continue
+        binds = _binds(table, prefix, keys)
+        columns = ["card_id", *keys] if table is _logs else list(keys)
+        rows = select(*([written.c.id] if table is _logs else []), *binds.values())
+        query = query.add_cte(
+            insert(table)
+            .from_select(columns, rows.select_from(written))
+            .returning(table.c.id)
+            .cte(f"{prefix}_row")
+        )
+    return (query,)
+
+
+def _params(prefix: str, values: dict[str, Any]) -> dict[str, Any]:
+    return {f"{prefix}_{k}": v for k, v in values.items()}
 
 
 async def save_rating(
@@ -188,46 +246,30 @@ async def save_rating(
     Returns the card's id, or None when a concurrent rating got there first: it inserted
     the new card, or changed the card since it was read (its `reps` moved on). Nothing was
     written then: read it again and re-rate."""
-    card_id = None if read is None else read.id
+    dialect = dialect_of(session)
+    statements = _rating_statements(
+        dialect, read is None, tuple(card), tuple(log), None if attempt is None else tuple(attempt)
+    )
+    params = _params("card", card) | _params("log", log) | _params("attempt", attempt or {})
     if read is not None:
-        write = (
-            update(_cards).where(_cards.c.id == read.id, _cards.c.reps == read.reps).values(card)
-        )
-    else:
-        write = (
-            _insert(session, _cards)
-            .values(card)
-            .on_conflict_do_nothing(index_elements=[_cards.c.user_id, _cards.c.question_id])
-        )
-    logs, attempts = cast(Table, ReviewLog.__table__), cast(Table, Attempt.__table__)
+        params |= {"read_id": read.id, "read_reps": read.reps}
     conn = await session.connection()
-    if dialect_of(session) == "postgresql":
-        written = write.returning(_cards.c.id).cte("card")
-        query = select(written.c.id)
-        for table, values in ((logs, {"card_id": None, **log}), (attempts, attempt)):
-            if values is None:
-                continue
-            columns = list(values)
-            rows = select(
-                *(
-                    written.c.id if name == "card_id" else literal(v, table.c[name].type)
-                    for name, v in values.items()
-                )
-            ).select_from(written)
-            query = query.add_cte(
-                insert(table).from_select(columns, rows).returning(table.c.id).cte(table.name)
-            )
-        return await conn.scalar(query)
-    if card_id is None:
-        card_id = await conn.scalar(write.returning(_cards.c.id))
+    if dialect == "postgresql":
+        found: int | None = await conn.scalar(statements[0], params)
+        return found
+    write, logged, tried = statements
+    if read is None:
+        card_id = await conn.scalar(write, params)
         if card_id is None:
             return None
-    elif (await conn.execute(write)).rowcount != 1:
+    elif (await conn.execute(write, params)).rowcount != 1:
         return None
-    await conn.execute(insert(logs).values(card_id=card_id, **log))
-    if attempt is not None:
-        await conn.execute(insert(attempts).values(attempt))
-    return card_id
+    else:
+        card_id = read.id
+    await conn.execute(logged, {**params, "card_id": card_id})
+    if tried is not None:
+        await conn.execute(tried, params)
+    return int(card_id)
 
 
 async def builtin_question_id(session: AsyncSession, *, number: int) -> int | None:
