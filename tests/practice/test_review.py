@@ -305,8 +305,9 @@ async def test_two_ratings_of_a_reviewed_card_at_once_are_applied_one_after_the_
 async def test_a_rating_whose_unit_of_work_fails_lets_the_next_rating_through(
     database: Database, settings: Settings
 ) -> None:
-    # On SQLite a rating holds the process's one writer turn until its unit of work ends;
-    # one that fails (rolled back) must give it back, or every later rating would wait.
+    # A rating holds its turn to write (on SQLite the one writer turn) until its unit of
+    # work ends; one that fails (rolled back) must give it back, or every later rating of
+    # that card (on SQLite: every later rating) would wait.
     user, _ = await user_with_token(database, settings, "candidate")
     (q,) = await _question_ids(database, 13)
     good = review.parse_rating("good")

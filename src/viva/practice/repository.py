@@ -137,7 +137,8 @@ async def card_for_rating(
     """The question's track, the user's card and desired retention (None: the default), in
     one round trip (None when there is no such question). `lock`: on PostgreSQL the card's
     row stays locked to the end of the transaction (a rating waits for a concurrent one to
-    commit, then reads what it wrote); SQLite's writers take turns (`viva.db.one_writer`)."""
+    commit, then reads what it wrote); a process's own writers take turns before that
+    (`viva.db.write_turn`)."""
     mine = and_(_cards.c.question_id == Question.id, _cards.c.user_id == user_id)
     card: Any = _cards
     joined_on: Any = mine

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from viva.bank.models import Question, Track
 from viva.bank.service import require_question
 from viva.clock import now
-from viva.db import one_writer
+from viva.db import write_turn
 from viva.errors import InvalidDispute, InvalidReview, NotFound
 from viva.practice import queue_cache, repository
 from viva.practice.matcher import PointMatch, answer_synonyms, match_key_points
@@ -160,11 +160,12 @@ async def rate(
 ) -> CardState:
     """Apply one rating to the user's card for a question (creating the card if new): one
     read, then one write statement on PostgreSQL (three on SQLite), no ORM flush. The card
-    is read locked (PostgreSQL) or in this process's writer turn (SQLite), and the write is
+    is read in this process's turn to write it (`viva.db.write_turn`) and, on PostgreSQL,
+    with its row locked (other processes); the write is
     conditional on the card as read: two ratings at once are applied one after the other,
     never one over the other."""
     at = at or now()
-    await one_writer(session)
+    await write_turn(session, ("review_card", user_id, question_id))
     for _ in range(RATING_PASSES):  # another pass only when a concurrent rating won
         found = await repository.card_for_rating(
             session, user_id=user_id, question_id=question_id, lock=True
