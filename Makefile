@@ -51,14 +51,16 @@ BENCH_SOAK_ARGS ?= --users 10000 --duration 180
 bench: $(VENV)/.test
 	@command -v wrk >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    echo "wrk is missing: apt-get install -y wrk"; apt-get install -y wrk >/dev/null || exit 1; \
+	    echo "wrk is missing: apt-get install -y wrk"; \
+	    apt-get install -y wrk >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y wrk >/dev/null; } || exit 1; \
 	  else \
 	    echo "wrk is needed: run 'sudo apt-get install wrk' (Debian/Ubuntu) or 'brew install wrk'" >&2; \
 	    exit 1; \
 	  fi; }
 	@command -v redis-server >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    echo "redis-server is missing: apt-get install -y redis-server"; apt-get install -y redis-server >/dev/null || exit 1; \
+	    echo "redis-server is missing: apt-get install -y redis-server"; \
+	    apt-get install -y redis-server >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y redis-server >/dev/null; } || exit 1; \
 	  else \
 	    echo "redis-server is needed (bench_soak): 'sudo apt-get install redis-server' or 'brew install redis'" >&2; \
 	    exit 1; \

@@ -48,11 +48,22 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def _lua(method: str, headers: dict[str, str], body: str | None) -> str:
+def _lua(
+    method: str, headers: dict[str, str], body: str | None, rotate: tuple[str, str] | None = None
+) -> str:
     lines = [f'wrk.method = "{method}"']
     lines += [f'wrk.headers["{k}"] = "{v}"' for k, v in headers.items()]
     if body is not None:
         lines.append(f"wrk.body = {json.dumps(body)}")
+    if rotate is not None:  # the path's {n} walks through questions 2..91, one per request
+        before, after = rotate
+        lines += [
+            "local n = 0",
+            "request = function()",
+            "  n = n + 1",
+            f'  return wrk.format(nil, "{before}" .. (2 + n % 90) .. "{after}")',
+            "end",
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -109,7 +120,10 @@ def ensure_wrk() -> None:
         return
     if os.geteuid() == 0 and shutil.which("apt-get"):
         print("wrk is missing: apt-get install -y wrk", file=sys.stderr)
-        subprocess.run(["apt-get", "install", "-y", "wrk"], check=True, capture_output=True)
+        install = ["apt-get", "install", "-y", "wrk"]
+        if subprocess.run(install, capture_output=True).returncode != 0:  # a fresh machine
+            subprocess.run(["apt-get", "update", "-qq"], check=True, capture_output=True)
+            subprocess.run(install, check=True, capture_output=True)
         if shutil.which("wrk"):
             return
     raise SystemExit("wrk is needed: run `apt-get install wrk` as root (or `brew install wrk`)")
@@ -226,9 +240,15 @@ def main() -> None:
     procs: list[subprocess.Popen[bytes]] = []
     targets: list[Target] = []
 
-    def script(name: str, method: str, headers: dict[str, str], body: str | None = None) -> Path:
+    def script(
+        name: str,
+        method: str,
+        headers: dict[str, str],
+        body: str | None = None,
+        rotate: tuple[str, str] | None = None,
+    ) -> Path:
         path = scripts / f"{len(list(scripts.iterdir()))}-{name}.lua"
-        path.write_text(_lua(method, headers, body))
+        path.write_text(_lua(method, headers, body, rotate))
         return path
 
     try:
@@ -284,6 +304,13 @@ def main() -> None:
                     json.dumps({"rating": "good"}),
                 ),
                 (
+                    "POST /api/v1/me/review/{n}/rating (next card each time)",
+                    f"{base}/api/v1/me/review/3/rating",
+                    "POST",
+                    json_h,
+                    json.dumps({"rating": "good"}),
+                ),
+                (
                     "anonymous GET /api/v1/questions (cache off)",
                     f"http://127.0.0.1:{nocache_port}/api/v1/questions",
                     "GET",
@@ -295,7 +322,8 @@ def main() -> None:
                 if args.only and not any(s in name for s in args.only.split(",")):
                     continue
                 pid = nocache_pid if "cache off" in name else viva_pid
-                lua = script(engine, method, headers, body)
+                rotate = ("/api/v1/me/review/", "/rating") if "{n}" in name else None
+                lua = script(engine, method, headers, body, rotate)
                 targets.append(
                     Target(f"{engine}: {name}", url, lua, pid, method, dict(headers), body)
                 )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -105,6 +105,63 @@ def after_commit(session: AsyncSession, callback: AfterCommit) -> None:
     session.info.setdefault(AFTER_COMMIT, []).append(callback)
 
 
+WRITE_TURNS = "viva.write_turns"  # Session.info: the database's `WriteTurns`
+_HELD_TURN = "viva.held_turn"
+
+
+class WriteTurns:
+    """Turns to write, taken in this process before a read-then-write and held to the end
+    of the unit of work: on SQLite one turn for the whole database (it has one writer), on
+    PostgreSQL one per key (a row). A writer waiting for its turn holds no pooled
+    connection and no database lock, and polls nothing."""
+
+    def __init__(self, *, whole_database: bool) -> None:
+        self.whole_database = whole_database
+        self._turns: dict[Hashable, tuple[asyncio.Lock, list[int]]] = {}  # key -> lock, users
+
+    async def take(self, key: Hashable) -> None:
+        lock, users = self._turns.setdefault(key, (asyncio.Lock(), [0]))
+        users[0] += 1
+        try:
+            await lock.acquire()
+        except BaseException:
+            self._leave(key)
+            raise
+
+    def give_back(self, key: Hashable) -> None:
+        self._turns[key][0].release()
+        self._leave(key)
+
+    def _leave(self, key: Hashable) -> None:
+        users = self._turns[key][1]
+        users[0] -= 1
+        if not users[0]:
+            del self._turns[key]
+
+
+async def write_turn(session: AsyncSession, key: Hashable) -> None:
+    """Wait for this process's turn to write `key` (on SQLite: to write at all) and keep it
+    until the unit of work that owns `session` ends.
+
+    SQLite lets one connection write at a time and the others poll for its lock with
+    growing sleeps (up to 100 ms each); on PostgreSQL writers of one row wait on its lock
+    while each holds a pooled connection (at 256 callers for one row the pool ran dry and
+    every route stalled). Here they queue in order, holding nothing. A unit of work holds one
+    turn at most (a second request is not waited for, so turns cannot wait on each other);
+    other processes still meet the database's own locks."""
+    turns = session.info.get(WRITE_TURNS)
+    if not isinstance(turns, WriteTurns) or _HELD_TURN in session.info:
+        return
+    key = None if turns.whole_database else key
+    await turns.take(key)
+    session.info[_HELD_TURN] = key
+
+
+def _give_turn_back(session: AsyncSession) -> None:
+    if _HELD_TURN in session.info:
+        session.info[WRITE_TURNS].give_back(session.info.pop(_HELD_TURN))
+
+
 async def _run_after_commit(session: AsyncSession) -> None:
     callbacks: list[AfterCommit] = session.info.pop(AFTER_COMMIT, [])
     for callback in callbacks:
@@ -159,7 +216,10 @@ class UnitOfWork:
                 raise
             await _run_after_commit(session)
         finally:
-            await _close(session)
+            try:
+                await _close(session)
+            finally:
+                _give_turn_back(session)
 
 
 async def _close(session: AsyncSession) -> None:
@@ -182,9 +242,9 @@ class Database:
         self.engine = create_engine(url)
         # session_info is copied into every session's `info` (the app puts its auth cache
         # there, so a commit that changes an account can drop what the cache knows of it).
-        self.sessionmaker = async_sessionmaker(
-            self.engine, expire_on_commit=False, info=dict(session_info or {})
-        )
+        info = dict(session_info or {})
+        info[WRITE_TURNS] = WriteTurns(whole_database=self.dialect == "sqlite")
+        self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False, info=info)
 
     def unit_of_work(self) -> UnitOfWork:
         """A lazily opened unit of work; the caller must `finish` it (see `session`)."""

@@ -78,6 +78,13 @@ class Settings(BaseSettings):
     log_format: Literal["console", "json"] = "console"
     cache_ttl_seconds: int = Field(default=300, ge=0)
     cache_prefix: str = Field(default="viva", pattern=r"^[A-Za-z0-9:_-]{1,64}$")
+    queue_cache_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        le=300,
+        description="a user's review queue is kept this long per process (a change to the "
+        "user's cards drops it at once, everywhere with Redis)",
+    )
     max_import_bytes: int = Field(default=5 * 1024 * 1024, ge=1)
     builtin_content: bool = True
     sandbox: Literal["bwrap", "none"] = "bwrap"

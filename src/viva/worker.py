@@ -34,6 +34,7 @@ from viva.infra.metrics import Metrics
 from viva.infra.redis import OUTAGE, RedisClient
 from viva.judge0 import jobs as judge0_jobs
 from viva.practice import subscribers as practice_subscribers
+from viva.practice.queue_cache import QueueCache
 from viva.rooms import subscribers as room_subscribers
 from viva.rooms.notify import Notifier
 from viva.settings import Settings
@@ -71,7 +72,10 @@ async def run_worker(settings: Settings, *, slots: int | None = None) -> None:
     database = Database(settings.effective_database_url)
     redis = RedisClient(settings.redis_url)
     events = EventBus()
-    practice_subscribers.subscribe(events, fuzz=settings.review_fuzzing)
+    # A verdict moves a review card: the API processes drop that user's cached queue when
+    # told through Redis (this process keeps no queue of its own).
+    queues = QueueCache(redis=redis, prefix=settings.cache_prefix)
+    practice_subscribers.subscribe(events, fuzz=settings.review_fuzzing, queues=queues)
     # A verdict graded here reaches its author's socket on whichever API process holds it:
     # the notice goes out through Redis (this process holds no sockets).
     room_subscribers.subscribe(
@@ -128,6 +132,7 @@ async def run_worker(settings: Settings, *, slots: int | None = None) -> None:
             with contextlib.suppress(Exception):
                 await stream.shutdown()
         await grading.close()
+        await queues.close()
         await database.dispose()
         await redis.close()
 

@@ -6,14 +6,18 @@ on every read)."""
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from collections.abc import AsyncIterator
+from pathlib import Path
 
+import httpx
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import event
 
 from tests import factories
+from tests.infra.cluster import SOLUTION, Cluster, server_mode
 from tests.practice.test_mock import user_with_token
 from tests.served import Clock, Served, serve_in_process, two_processes
 from viva.db import Database
@@ -143,3 +147,50 @@ async def test_a_graded_submission_is_read_back_without_the_database_but_not_by_
         "status"
     ] == "queued"
     assert served.app.state.finished_submissions.get(queued.id) is None
+
+
+async def test_a_verdict_graded_in_this_process_changes_the_next_queue_at_once(
+    served: Served, database: Database, settings: Settings
+) -> None:
+    _, me = await user_with_token(database, settings, "candidate")
+    before = (await served.http.get("/api/v1/me/review/queue?limit=100", headers=me)).json()
+    assert 8 in [i["number"] for i in before["items"]]  # palindrome practises question 8
+    graded = await served.http.post(
+        "/api/v1/challenges/palindrome/submissions?wait=true",
+        json={"source": SOLUTION},
+        headers=me,
+    )
+    assert graded.status_code == 201 and graded.json()["verdict"] == "Accepted"
+    after = (await served.http.get("/api/v1/me/review/queue?limit=100", headers=me)).json()
+    assert 8 not in [i["number"] for i in after["items"]]  # the clock never moved
+
+
+class _LongQueueCache(Cluster):
+    """A deployment whose API keeps a queue far longer than the test waits, so a queue still
+    stale at the end can only be one that nobody dropped."""
+
+    def env(self, **extra: str) -> dict[str, str]:
+        return super().env(VIVA_QUEUE_CACHE_SECONDS="300", **extra)
+
+
+def _new_numbers(api_url: str, headers: dict[str, str]) -> list[int]:
+    queue = httpx.get(f"{api_url}/api/v1/me/review/queue?limit=100", headers=headers, timeout=60)
+    assert queue.status_code == 200, queue.text
+    return [i["number"] for i in queue.json()["items"] if i["card"]["state"] == "new"]
+
+
+def test_a_verdict_graded_by_a_worker_process_refreshes_the_queue_at_once(
+    tmp_path: Path,
+) -> None:
+    # `viva serve` only enqueues; a `viva worker` process grades and moves the card of the
+    # question the challenge practises (palindrome: question 8) in its own transaction.
+    with server_mode(tmp_path, name="queue", kind=_LongQueueCache) as cluster:
+        cluster.start_worker(slots=1)
+        assert 8 in _new_numbers(cluster.api_url, cluster.headers)  # now kept by the API
+        submission = cluster.submit(SOLUTION)
+        (done,) = cluster.wait_done([submission], seconds=180)
+        assert done.verdict == "Accepted"
+        deadline = time.monotonic() + 10  # the pub/sub notice takes milliseconds
+        while 8 in (numbers := _new_numbers(cluster.api_url, cluster.headers)):
+            assert time.monotonic() < deadline, f"still new after the verdict: {numbers}"
+            time.sleep(0.05)

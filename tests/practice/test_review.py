@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
@@ -176,3 +177,146 @@ async def test_challenge_verdicts_feed_the_schedule(
         question = await repository.get_question(session, question_id=card.question_id)
     assert [(log.source, log.rating) for log in logs] == [("challenge", 1), ("challenge", 2)]
     assert question is not None and "palindrome" in question.text.lower()
+
+
+async def test_a_stored_schedule_is_exactly_fsrs_s_over_a_history_with_a_lapse(
+    database: Database, settings: Settings
+) -> None:
+    # What fsrs itself computes for the same history, card by card: the stored state, due
+    # date, counters and the log rows written beside it (a review also records an attempt).
+    from fsrs import Card, Rating, Scheduler, State
+
+    from viva.accounts.models import Attempt
+
+    user, _ = await user_with_token(database, settings, "candidate")
+    (q,) = await _question_ids(database, 9)
+    plan = Scheduler(desired_retention=0.9, enable_fuzzing=False)
+    expected = Card(card_id=0, state=State.Learning, step=0, due=T0)
+    lapses, at = 0, T0
+    history = ["good", "good", "good", "again", "hard", "easy"]
+    async with database.session() as session:
+        for name in history:
+            rating = review.parse_rating(name)
+            if rating == Rating.Again and expected.state == State.Review:
+                lapses += 1
+            expected, _ = plan.review_card(expected, rating, review_datetime=at)
+            returned = await review.rate(
+                session, user_id=user.id, question_id=q, rating=rating, at=at, fuzz=False
+            )
+            assert (returned.due, returned.state, returned.lapses) == (
+                expected.due,
+                int(expected.state),
+                lapses,
+            )
+            at = expected.due + timedelta(minutes=5)
+    assert lapses == 1  # the "again" came in the Review state
+    async with database.session() as session:
+        card = await session.scalar(
+            select(ReviewCard).where(ReviewCard.user_id == user.id, ReviewCard.question_id == q)
+        )
+        assert card is not None
+        assert (card.state, card.step, card.due, card.last_review) == (
+            int(expected.state),
+            expected.step,
+            expected.due,
+            expected.last_review,
+        )
+        assert card.stability == expected.stability and card.difficulty == expected.difficulty
+        assert (card.reps, card.lapses) == (len(history), 1)
+        logs = (
+            await session.scalars(
+                select(ReviewLog.rating).where(ReviewLog.card_id == card.id).order_by(ReviewLog.id)
+            )
+        ).all()
+        assert logs == [int(review.parse_rating(n)) for n in history]
+        attempts = await session.scalars(
+            select(Attempt.value).where(Attempt.user_id == user.id).order_by(Attempt.id)
+        )
+        assert attempts.all() == history
+
+
+async def test_two_first_ratings_of_one_card_at_once_both_count(
+    database: Database, settings: Settings
+) -> None:
+    # Both see no card yet; one inserts it, the other finds it taken and rates the card the
+    # first one made (no duplicate card, no error, both reviews logged).
+    user, _ = await user_with_token(database, settings, "candidate")
+    (q,) = await _question_ids(database, 11)
+
+    async def rate_once() -> None:
+        async with database.session() as session:
+            await review.rate(
+                session,
+                user_id=user.id,
+                question_id=q,
+                rating=review.parse_rating("good"),
+                source="challenge",
+                fuzz=False,
+            )
+
+    await asyncio.gather(rate_once(), rate_once())
+    async with database.session() as session:
+        cards = (
+            await session.scalars(
+                select(ReviewCard).where(ReviewCard.user_id == user.id, ReviewCard.question_id == q)
+            )
+        ).all()
+        assert len(cards) == 1 and cards[0].reps == 2
+        logged = await session.scalars(select(ReviewLog).where(ReviewLog.card_id == cards[0].id))
+        assert len(logged.all()) == 2
+
+
+async def test_rating_a_question_that_does_not_exist_is_a_404(client: Client) -> None:
+    response = await client.post(
+        "/api/v1/me/review/999999/rating", json={"rating": "good"}, headers=client.candidate
+    )
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+async def test_two_ratings_of_a_reviewed_card_at_once_are_applied_one_after_the_other(
+    database: Database, settings: Settings
+) -> None:
+    user, _ = await user_with_token(database, settings, "candidate")
+    (q,) = await _question_ids(database, 12)
+    await _history(database, user.id, q, ["good"], step=timedelta(0))
+
+    async def rate_once(name: str) -> None:
+        async with database.session() as session:
+            await review.rate(
+                session,
+                user_id=user.id,
+                question_id=q,
+                rating=review.parse_rating(name),
+                at=T0 + timedelta(days=1),
+                fuzz=False,
+            )
+
+    await asyncio.gather(rate_once("good"), rate_once("easy"))
+    async with database.session() as session:
+        card = await session.scalar(
+            select(ReviewCard).where(ReviewCard.user_id == user.id, ReviewCard.question_id == q)
+        )
+        assert card is not None and card.reps == 3  # neither rating was lost
+        logged = await session.scalars(select(ReviewLog).where(ReviewLog.card_id == card.id))
+        assert len(logged.all()) == 3
+
+
+async def test_a_rating_whose_unit_of_work_fails_lets_the_next_rating_through(
+    database: Database, settings: Settings
+) -> None:
+    # A rating holds its turn to write (on SQLite the one writer turn) until its unit of
+    # work ends; one that fails (rolled back) must give it back, or every later rating of
+    # that card (on SQLite: every later rating) would wait.
+    user, _ = await user_with_token(database, settings, "candidate")
+    (q,) = await _question_ids(database, 13)
+    good = review.parse_rating("good")
+    try:
+        async with database.session() as session:
+            await review.rate(session, user_id=user.id, question_id=q, rating=good)
+            raise LookupError("the request failed after the rating")
+    except LookupError:
+        pass
+    async with asyncio.timeout(30), database.session() as session:
+        card = await review.rate(session, user_id=user.id, question_id=q, rating=good)
+    assert card.reps == 1  # the failed one was rolled back

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import instance_state
 
 from viva.accounts.models import ApiKey, User
 from viva.accounts.roles import Role
@@ -265,7 +266,8 @@ def detached(row: UserRow) -> User:
         password_hash=row.password_hash,
         token_version=row.token_version,
     )
-    inspect(user).key = _USER_MAPPER.identity_key_from_primary_key((row.id,))
+    # instance_state, not inspect(): inspect() walks the inspection registry every call
+    instance_state(user).key = _USER_MAPPER.identity_key_from_primary_key((row.id,))
     return user
 
 

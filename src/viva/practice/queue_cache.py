@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from viva.infra.redis import RedisClient
@@ -43,7 +44,8 @@ class QueueCache:
         self._generation: dict[int, int] = {}
         self.redis = redis
         self.channel = f"{prefix}:practice:queue:invalidate"
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks: set[asyncio.Task[None]] = set()  # the listener
+        self._publishing: set[asyncio.Task[None]] = set()
 
     def _key(self, user_id: int, track: str, limit: int) -> tuple[int, int, str, int]:
         return user_id, self._generation.get(user_id, 0), track, limit
@@ -70,8 +72,8 @@ class QueueCache:
         if tell_others and ids and self.redis is not None:
             with contextlib.suppress(RuntimeError):  # no running loop: the TTL bound holds
                 task = asyncio.get_running_loop().create_task(self._publish(json.dumps(ids)))
-                self._tasks.add(task)
-                task.add_done_callback(self._tasks.discard)
+                self._publishing.add(task)
+                task.add_done_callback(self._publishing.discard)
 
     async def _publish(self, data: str) -> None:
         assert self.redis is not None
@@ -85,10 +87,27 @@ class QueueCache:
             self._tasks.add(self.redis.listen(self.channel, self._received))
 
     async def close(self) -> None:
-        for task in list(self._tasks):
+        if self._publishing:  # notices of commits already made: let them go out first
+            await asyncio.wait(list(self._publishing), timeout=2)
+        for task in [*self._tasks, *self._publishing]:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+
+
+def watch(session: AsyncSession, cache: QueueCache) -> None:
+    """Make `session`'s commit drop, from `cache` (and with Redis from every process's), the
+    queues of the users whose cards or settings it changes. Sessions of the app's database
+    carry the app's cache from the start; a process that serves no queue (a grading worker)
+    watches the sessions in which it moves cards with a cache that only tells the others."""
+    session.info.setdefault(QUEUE_CACHE_INFO, cache)
+
+
+def changed(session: AsyncSession, *, user_id: int) -> None:
+    """Note that `session` changed the user's cards without the ORM (a Core statement the
+    flush hook below does not see): the queue is dropped once the session commits."""
+    if session.info.get(QUEUE_CACHE_INFO) is not None:
+        session.info.setdefault(_STALE_INFO, set()).add(user_id)
 
 
 @event.listens_for(Session, "before_flush")

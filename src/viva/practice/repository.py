@@ -4,16 +4,20 @@ interview templates and interviews, and the attempts progress counts."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, fields
 from datetime import datetime
-from typing import Any
+from functools import lru_cache
+from typing import Any, cast
 
-from sqlalchemy import Select, and_, func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Select, Table, and_, bindparam, func, insert, select, true, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
 from viva.accounts.models import Attempt
 from viva.bank.models import BUILTIN_TRACK, Question, Track
+from viva.db import dialect_of
 from viva.practice.models import (
     MockInterview,
     MockItem,
@@ -106,19 +110,52 @@ async def next_due(session: AsyncSession, *, user_id: int, track_id: int) -> dat
     )
 
 
+@dataclass(frozen=True, slots=True)
+class CardState:
+    """A review card's FSRS state as stored, read and written without the ORM (the rating
+    POST is the hot write path: no identity map, no unit-of-work flush)."""
+
+    id: int
+    question_id: int
+    state: int
+    step: int | None
+    stability: float | None
+    difficulty: float | None
+    due: datetime
+    last_review: datetime | None
+    reps: int
+    lapses: int
+
+
+_cards = cast(Table, ReviewCard.__table__)
+_CARD_COLUMNS = [_cards.c[f.name] for f in fields(CardState)]
+
+
 async def card_for_rating(
-    session: AsyncSession, *, user_id: int, question_id: int
-) -> tuple[int, ReviewCard | None, ReviewSetting | None] | None:
-    """The question's track, the user's card and review setting: one round trip (None when
-    there is no such question)."""
+    session: AsyncSession, *, user_id: int, question_id: int, lock: bool = False
+) -> tuple[int, CardState | None, float | None] | None:
+    """The question's track, the user's card and desired retention (None: the default), in
+    one round trip (None when there is no such question). `lock`: on PostgreSQL the card's
+    row stays locked to the end of the transaction (a rating waits for a concurrent one to
+    commit, then reads what it wrote); a process's own writers take turns before that
+    (`viva.db.write_turn`)."""
+    mine = and_(_cards.c.question_id == Question.id, _cards.c.user_id == user_id)
+    card: Any = _cards
+    joined_on: Any = mine
+    if lock and dialect_of(session) == "postgresql":
+        # FOR UPDATE may not name the nullable side of an outer join; a lateral subquery
+        # that locks the row it finds may be outer-joined.
+        card = select(*_CARD_COLUMNS).where(mine).with_for_update().lateral("card")
+        joined_on = true()
     found = (
         await session.execute(
-            select(Question.track_id, ReviewCard, ReviewSetting)
-            .select_from(Question)
-            .outerjoin(
-                ReviewCard,
-                and_(ReviewCard.question_id == Question.id, ReviewCard.user_id == user_id),
+            select(
+                Question.track_id,
+                ReviewSetting.desired_retention,
+                *(card.c[c.name] for c in _CARD_COLUMNS),
             )
+            .select_from(Question)
+            .outerjoin(card, joined_on)
             .outerjoin(
                 ReviewSetting,
                 and_(ReviewSetting.user_id == user_id, ReviewSetting.track_id == Question.track_id),
@@ -128,27 +165,112 @@ async def card_for_rating(
     ).first()
     if found is None:
         return None
-    track_id, card, setting = found
-    return int(track_id), card, setting
+    track_id, retention, card_id, *rest = found
+    state = None if card_id is None else CardState(card_id, *rest)
+    return int(track_id), state, retention
 
 
-async def add_card(session: AsyncSession, card: ReviewCard) -> ReviewCard:
-    """Insert a new card, or return the one a concurrent transaction inserted first (two
-    gradings of one user's submissions can rate the same question at once)."""
-    try:
-        async with session.begin_nested():
-            session.add(card)
-            await session.flush()
-    except IntegrityError:
-        existing = await session.scalar(
-            select(ReviewCard).where(
-                ReviewCard.user_id == card.user_id, ReviewCard.question_id == card.question_id
-            )
+_logs, _attempts = cast(Table, ReviewLog.__table__), cast(Table, Attempt.__table__)
+Keys = tuple[str, ...]
+
+
+def _binds(table: Table, prefix: str, keys: Keys) -> dict[str, Any]:
+    return {k: bindparam(f"{prefix}_{k}", type_=table.c[k].type) for k in keys}
+
+
+@lru_cache(maxsize=16)
+def _rating_statements(
+    dialect: str, new_card: bool, card: Keys, log: Keys, attempt: Keys | None
+) -> tuple[Any, ...]:
+    """The statements of a rating, built once per shape with bound parameters (building
+    them per request cost more than running them: each new statement's cache key is
+    computed again). PostgreSQL: one statement; SQLite: the card's, the log's, the
+    attempt's."""
+    values = _binds(_cards, "card", card)
+    if new_card:
+        insert_card = pg_insert if dialect == "postgresql" else sqlite_insert
+        write: Any = (
+            insert_card(_cards)
+            .values(values)
+            .on_conflict_do_nothing(index_elements=[_cards.c.user_id, _cards.c.question_id])
+            .returning(_cards.c.id)
         )
-        if existing is None:
-            raise
-        return existing
-    return card
+    else:
+        write = (
+            update(_cards)
+            .where(_cards.c.id == bindparam("read_id"), _cards.c.reps == bindparam("read_reps"))
+            .values(values)
+        )
+    if dialect != "postgresql":
+        logged = insert(_logs).values(card_id=bindparam("card_id"), **_binds(_logs, "log", log))
+        tried = (
+            None
+            if attempt is None
+            else insert(_attempts).values(_binds(_attempts, "attempt", attempt))
+        )
+        return write, logged, tried
+    if not new_card:
+        write = write.returning(_cards.c.id)
+    written = write.cte("card")
+    query = select(written.c.id)
+    for table, prefix, keys in ((_logs, "log", log), (_attempts, "attempt", attempt)):
+        if keys is None:
+            continue
+        binds = _binds(table, prefix, keys)
+        columns = ["card_id", *keys] if table is _logs else list(keys)
+        rows = select(*([written.c.id] if table is _logs else []), *binds.values())
+        query = query.add_cte(
+            insert(table)
+            .from_select(columns, rows.select_from(written))
+            .returning(table.c.id)
+            .cte(f"{prefix}_row")
+        )
+    return (query,)
+
+
+def _params(prefix: str, values: dict[str, Any]) -> dict[str, Any]:
+    return {f"{prefix}_{k}": v for k, v in values.items()}
+
+
+async def save_rating(
+    session: AsyncSession,
+    *,
+    card: dict[str, Any],
+    read: CardState | None,
+    log: dict[str, Any],
+    attempt: dict[str, Any] | None,
+) -> int | None:
+    """Write a rating: the card's new state (an UPDATE of the card as `read`, or the INSERT
+    of a new card), its review log row and, for a review, the attempt. One statement on
+    PostgreSQL (data-modifying CTEs), three on SQLite; in the caller's transaction.
+
+    Returns the card's id, or None when a concurrent rating got there first: it inserted
+    the new card, or changed the card since it was read (its `reps` moved on). Nothing was
+    written then: read it again and re-rate."""
+    dialect = dialect_of(session)
+    statements = _rating_statements(
+        dialect, read is None, tuple(card), tuple(log), None if attempt is None else tuple(attempt)
+    )
+    params = _params("card", card) | _params("log", log) | _params("attempt", attempt or {})
+    if read is not None:
+        params |= {"read_id": read.id, "read_reps": read.reps}
+    conn = await session.connection()
+    if dialect == "postgresql":
+        found: int | None = await conn.scalar(statements[0], params)
+        return found
+    write, logged, tried = statements
+    if read is None:
+        card_id = await conn.scalar(write, params)
+        if card_id is None:
+            return None
+    elif (await conn.execute(write, params)).rowcount != 1:
+        return None
+    else:
+        card_id = read.id
+    await conn.execute(logged, {**params, "card_id": card_id})
+    if tried is not None:
+        await conn.execute(tried, params)
+    return int(card_id)
 
 
 async def builtin_question_id(session: AsyncSession, *, number: int) -> int | None:

@@ -9,23 +9,26 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 
 from fsrs import Card, Rating, Scheduler, State
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from viva.accounts.models import Attempt
 from viva.bank.models import Question, Track
 from viva.bank.service import require_question
 from viva.clock import now
+from viva.db import write_turn
 from viva.errors import InvalidDispute, InvalidReview, NotFound
-from viva.practice import repository
+from viva.practice import queue_cache, repository
 from viva.practice.matcher import PointMatch, answer_synonyms, match_key_points
-from viva.practice.models import PointDispute, ReviewCard, ReviewLog, ReviewSetting
+from viva.practice.models import PointDispute, ReviewCard, ReviewSetting
+from viva.practice.repository import CardState
 
 RATINGS = {"again": Rating.Again, "hard": Rating.Hard, "good": Rating.Good, "easy": Rating.Easy}
 RATING_NAMES = {int(v): k for k, v in RATINGS.items()}
 DEFAULT_RETENTION = 0.9
 DEFAULT_NEW_PER_DAY = 10
+RATING_PASSES = 3  # a new card inserted meanwhile by a concurrent rating: read it and re-rate
 
 
 def parse_rating(value: str | int) -> Rating:
@@ -38,11 +41,21 @@ def parse_rating(value: str | int) -> Rating:
     raise InvalidReview(f"rating must be again, hard, good or easy (or 1-4), not {value!r}")
 
 
+def _retention(stored: float | None) -> float:
+    return DEFAULT_RETENTION if stored is None else stored
+
+
+@lru_cache(maxsize=64)
 def scheduler(*, retention: float, fuzz: bool) -> Scheduler:
+    """A scheduler per (retention, fuzz): built once (it only holds parameters)."""
     return Scheduler(desired_retention=retention, enable_fuzzing=fuzz)
 
 
-def _to_fsrs(card: ReviewCard) -> Card:
+def _to_fsrs(card: ReviewCard | CardState | None, *, at: datetime) -> Card:
+    """A new card (None) is fsrs's initial card, due `at`. An explicit card_id: without one,
+    fsrs makes an id from the clock and sleeps a millisecond (in the event loop)."""
+    if card is None:
+        return Card(card_id=0, state=State.Learning, step=0, due=at)
     return Card(
         card_id=card.id,
         state=State(card.state),
@@ -144,61 +157,79 @@ async def rate(
     duration_ms: int | None = None,
     at: datetime | None = None,
     fuzz: bool = True,
-) -> ReviewCard:
-    """Apply one rating to the user's card for a question (creating the card if new)."""
+) -> CardState:
+    """Apply one rating to the user's card for a question (creating the card if new): one
+    read, then one write statement on PostgreSQL (three on SQLite), no ORM flush. The card
+    is read in this process's turn to write it (`viva.db.write_turn`) and, on PostgreSQL,
+    with its row locked (other processes); the write is
+    conditional on the card as read: two ratings at once are applied one after the other,
+    never one over the other."""
     at = at or now()
-    found = await repository.card_for_rating(session, user_id=user_id, question_id=question_id)
-    if found is None:
-        raise NotFound(f"no question with id {question_id}")
-    track_id, card, stored_setting = found
-    if card is None:
-        card = ReviewCard(
-            user_id=user_id,
-            question_id=question_id,
-            state=int(State.Learning),
-            step=0,
-            due=at,
-            reps=0,
-            lapses=0,
-            created_at=at,
+    await write_turn(session, ("review_card", user_id, question_id))
+    for _ in range(RATING_PASSES):  # another pass only when a concurrent rating won
+        found = await repository.card_for_rating(
+            session, user_id=user_id, question_id=question_id, lock=True
         )
-        card = await repository.add_card(session, card)
-    setting = stored_setting or _default_setting(user_id=user_id, track_id=track_id)
-    scheduled, _ = scheduler(retention=setting.desired_retention, fuzz=fuzz).review_card(
-        _to_fsrs(card), rating, review_datetime=at
-    )
-    if rating == Rating.Again and card.state == int(State.Review):
-        card.lapses += 1
-    card.state = int(scheduled.state)
-    card.step = scheduled.step
-    card.stability = scheduled.stability
-    card.difficulty = scheduled.difficulty
-    card.due = scheduled.due
-    card.last_review = at
-    card.reps += 1
-    logged: list[ReviewLog | Attempt] = [
-        ReviewLog(
-            card_id=card.id,
-            user_id=user_id,
-            rating=int(rating),
-            source=source,
-            coverage=coverage,
-            duration_ms=duration_ms,
-            reviewed_at=at,
+        if found is None:
+            raise NotFound(f"no question with id {question_id}")
+        _, card, retention = found
+        plan = scheduler(retention=_retention(retention), fuzz=fuzz)
+        scheduled, _ = plan.review_card(_to_fsrs(card, at=at), rating, review_datetime=at)
+        lapses = 0 if card is None else card.lapses
+        if card is not None and rating == Rating.Again and card.state == int(State.Review):
+            lapses += 1
+        reps = 1 if card is None else card.reps + 1
+        values: dict[str, object] = {
+            "state": int(scheduled.state),
+            "step": scheduled.step,
+            "stability": scheduled.stability,
+            "difficulty": scheduled.difficulty,
+            "due": scheduled.due,
+            "last_review": at,
+            "reps": reps,
+            "lapses": lapses,
+        }
+        if card is None:
+            values |= {"user_id": user_id, "question_id": question_id, "created_at": at}
+        log = {
+            "user_id": user_id,
+            "rating": int(rating),
+            "source": source,
+            "coverage": coverage,
+            "duration_ms": duration_ms,
+            "reviewed_at": at,
+        }
+        attempt = None
+        if source == "review":
+            attempt = {
+                "user_id": user_id,
+                "question_id": question_id,
+                "kind": "rating",
+                "value": RATING_NAMES[int(rating)],
+                "created_at": at,
+            }
+        card_id = await repository.save_rating(
+            session,
+            card=values,
+            read=card,
+            log=log,
+            attempt=attempt,
         )
-    ]
-    if source == "review":
-        logged.append(
-            Attempt(
-                user_id=user_id,
+        if card_id is not None:
+            queue_cache.changed(session, user_id=user_id)
+            return CardState(
+                id=card_id,
                 question_id=question_id,
-                kind="rating",
-                value=RATING_NAMES[int(rating)],
-                created_at=at,
+                state=int(scheduled.state),
+                step=scheduled.step,
+                stability=scheduled.stability,
+                difficulty=scheduled.difficulty,
+                due=scheduled.due,
+                last_review=at,
+                reps=reps,
+                lapses=lapses,
             )
-        )
-    await repository.add(session, *logged)
-    return card
+    raise RuntimeError(f"card of user {user_id} for question {question_id} not written")
 
 
 def short_interval(delta: timedelta) -> str:
@@ -226,10 +257,9 @@ async def next_intervals(
     found = await repository.card_for_rating(session, user_id=user_id, question_id=question_id)
     if found is None:
         raise NotFound(f"no question with id {question_id}")
-    track_id, card, stored_setting = found
-    setting = stored_setting or _default_setting(user_id=user_id, track_id=track_id)
-    fsrs_card = _to_fsrs(card) if card is not None else Card(due=at)
-    plan = scheduler(retention=setting.desired_retention, fuzz=False)
+    _, card, retention = found
+    fsrs_card = _to_fsrs(card, at=at)
+    plan = scheduler(retention=_retention(retention), fuzz=False)
     return {
         name: short_interval(plan.review_card(fsrs_card, rating, review_datetime=at)[0].due - at)
         for name, rating in RATINGS.items()

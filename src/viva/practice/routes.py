@@ -15,6 +15,7 @@ from viva.errors import NotFound, problem_responses
 from viva.practice import progress, review
 from viva.practice.models import ReviewCard, ReviewSetting
 from viva.practice.queue_cache import QueueCache
+from viva.practice.repository import CardState
 from viva.practice.schemas import (
     CardOut,
     CheckIn,
@@ -38,7 +39,7 @@ Position = Annotated[int, Path(ge=0, le=49, description="0-based question positi
 STATES = {1: "learning", 2: "review", 3: "relearning"}
 
 
-def card_out(question_id: int, card: ReviewCard | None) -> CardOut:
+def card_out(question_id: int, card: ReviewCard | CardState | None) -> CardOut:
     # Hand-written: a question never reviewed has no row (a "new" card), and the row keeps
     # fsrs's integer state where the API says its name.
     if card is None:
