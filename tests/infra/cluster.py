@@ -150,10 +150,15 @@ class Cluster:
         return Database(self.settings.effective_database_url)
 
     def new_candidate(self) -> dict[str, str]:
+        return self.new_user("candidate")
+
+    def new_user(self, role: str) -> dict[str, str]:
+        """A user of `role` with a fresh access token; returns the Authorization header."""
+
         async def user() -> dict[str, str]:
             database = self._database()
             try:
-                return await make_user(database, self.settings, role="candidate")
+                return await make_user(database, self.settings, role=role)
             finally:
                 await database.dispose()
 

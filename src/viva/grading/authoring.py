@@ -3,13 +3,13 @@ shipped ones.
 
 A challenge is stored only after its reference solution is Accepted in the sandbox and its
 starter is not (for the `tests` kind: the reference tests pass on the module and its rewrites
-and kill at least `threshold` of the mutants). Property tests are refused: their Hypothesis
-strategy would be evaluated outside the sandbox.
+and kill at least `threshold` of the mutants). In server mode a `viva worker` grades them, sent
+the row-to-be on the Runs' path (`grade_draft` is its side), so the API needs no sandbox.
+Property tests are refused: their Hypothesis strategy would be evaluated outside the sandbox.
 """
 
 from __future__ import annotations
 
-import asyncio
 import re
 from typing import Any
 
@@ -20,18 +20,12 @@ from viva.accounts.models import User
 from viva.db import after_commit
 from viva.errors import ChallengeRejected, Conflict
 from viva.grading import repository
-from viva.grading.catalogue import build
+from viva.grading.catalogue import build, from_row
 from viva.grading.challenges import SLUG_PATTERN, Challenge, ChallengeFormatError
-from viva.grading.grader import get_runner, grade_source
 from viva.grading.judge.outcome import Grade, Verdict
 from viva.grading.models import AuthoredChallenge
-from viva.grading.mutants import (
-    MutantChallenge,
-    build_mutant_challenge,
-    grade_tests,
-    stored_versions,
-)
-from viva.grading.service import GradingContext, check_source
+from viva.grading.mutants import MutantChallenge, build_mutant_challenge, stored_versions
+from viva.grading.service import GradingContext, check_source, grade_any
 from viva.infra.cache import Cache
 
 
@@ -71,14 +65,16 @@ async def create(
         texts += [challenge.module, *challenge.variants, *(m.source for m in challenge.mutants)]
     for source in texts:
         check_source(source, max_bytes=ctx.settings.max_source_bytes)
-    runner = await asyncio.to_thread(get_runner, ctx.settings)
+    draft = _draft(challenge, prompt=prompt, starter=starter, solution=solution)
 
-    def graded(source: str) -> Grade:
-        if isinstance(challenge, MutantChallenge):
-            return grade_tests(runner, challenge, source, visible_only=False)
-        return grade_source(runner, challenge, source, visible_only=False)
+    async def graded(source: str) -> Grade:
+        if ctx.run_elsewhere is not None:  # server mode: a worker grades, from the draft
+            return await ctx.run_elsewhere(slug, source, None, draft=draft)
+        return await grade_any(
+            ctx, challenge=challenge, source=source, dialect=None, visible_only=False
+        )
 
-    reference = await asyncio.to_thread(graded, solution)
+    reference = await graded(solution)
     if reference.verdict != Verdict.ACCEPTED:
         failing = [t.name for t in reference.tests if not t.passed][:5]
         detail = f"; failing tests: {', '.join(failing)}" if failing else ""
@@ -86,28 +82,10 @@ async def create(
             f"the reference solution must be Accepted, it got {reference.verdict.value}"
             f"{detail}{': ' + reference.message[:300] if reference.message else ''}"
         )
-    start = await asyncio.to_thread(graded, starter)
+    start = await graded(starter)
     if start.verdict == Verdict.ACCEPTED:
         raise ChallengeRejected("the starter already passes every test; the tests miss the task")
-    await repository.add_authored(
-        session,
-        AuthoredChallenge(
-            slug=slug,
-            meta=challenge.meta.model_dump(mode="json"),
-            tests=(
-                stored_versions(challenge)
-                if isinstance(challenge, MutantChallenge)
-                else [
-                    t.model_dump(mode="json", by_alias=True, exclude_defaults=True)
-                    for t in challenge.tests
-                ]
-            ),
-            prompt=prompt,
-            starter=starter,
-            solution=solution,
-            author_id=actor.id,
-        ),
-    )
+    await repository.add_authored(session, AuthoredChallenge(**draft, author_id=actor.id))
     await audit(session, actor=actor, action="challenge.create", target=slug)
     catalogue = ctx.catalogue
 
@@ -117,6 +95,38 @@ async def create(
 
     after_commit(session, publish)
     return challenge
+
+
+def _draft(
+    challenge: Challenge | MutantChallenge, *, prompt: str, starter: str, solution: str
+) -> dict[str, Any]:
+    """The challenge's row-to-be, JSON: what is stored, and what a worker grades it from
+    (the prompt as authored: a stored one is loaded the same way)."""
+    return {
+        "slug": challenge.slug,
+        "meta": challenge.meta.model_dump(mode="json"),
+        "tests": (
+            stored_versions(challenge)
+            if isinstance(challenge, MutantChallenge)
+            else [
+                t.model_dump(mode="json", by_alias=True, exclude_defaults=True)
+                for t in challenge.tests
+            ]
+        ),
+        "prompt": prompt,
+        "starter": starter,
+        "solution": solution,
+    }
+
+
+async def grade_draft(ctx: GradingContext, *, draft: dict[str, Any], source: str) -> Grade:
+    """A worker's side of authoring: `source` graded on all the tests of the challenge an API
+    process is proving (`draft`, its row-to-be), rebuilt the way a stored one is loaded."""
+    fields = {k: draft[k] for k in ("slug", "meta", "tests", "prompt", "starter", "solution")}
+    challenge = from_row(AuthoredChallenge(**fields))
+    return await grade_any(
+        ctx, challenge=challenge, source=source, dialect=None, visible_only=False
+    )
 
 
 def _tests_kind(

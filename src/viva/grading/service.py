@@ -15,7 +15,7 @@ import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -42,8 +42,15 @@ from viva.grading.sql.result import SqlRejected
 from viva.settings import Settings
 
 Enqueue = Callable[[int], Awaitable[None]]
-# Run the visible examples elsewhere (slug, source, dialect): the workers, in server mode.
-RunElsewhere = Callable[[str, str, str | None], Awaitable[Grade]]
+
+
+class RunElsewhere(Protocol):
+    """Grade on a `viva worker` (server mode): the visible examples of challenge `slug`, or,
+    given `draft` (an authored challenge's row-to-be, not stored yet), all of its tests."""
+
+    def __call__(
+        self, slug: str, source: str, dialect: str | None, *, draft: dict[str, Any] | None = None
+    ) -> Awaitable[Grade]: ...
 
 
 @dataclass(frozen=True)
@@ -79,7 +86,7 @@ class GradingContext:
     sql_engines: SqlEngines
     pools: PropertyPools = field(default_factory=process_pools)
     enqueue: Enqueue | None = None  # the queue's, when submissions are graded in the background
-    run_elsewhere: RunElsewhere | None = None  # server mode: `viva worker` Runs the examples
+    run_elsewhere: RunElsewhere | None = None  # server mode: `viva worker` runs them
     owner: str = field(default_factory=lambda: f"{os.getpid()}-{secrets.token_hex(6)}")
     jobs: dict[str, Job] = field(default_factory=dict)  # by kind; never a challenge slug
 

@@ -12,7 +12,8 @@ fails because Redis is down leaves the submission queued in the database and in 
 that is retried until Redis answers. A Run (the visible examples, nothing stored) goes to
 the workers too, on a stream of its own so it does not wait behind a backlog of
 submissions; the worker answers on the asking process's own channel, and a Run nobody
-answered in time is a 503 (and skipped by a worker that reads it later).
+answered in time is a 503 (and skipped by a worker that reads it later). The proof of an
+authored challenge (its reference and starter on all its tests) is a Run with a draft.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from taskiq import Context, TaskiqDepends
 from taskiq.exceptions import SendTaskError
 
 from viva.errors import NotFound, ServiceUnavailable, SourceRejected, VivaError
-from viva.grading import claims, service
+from viva.grading import authoring, claims, service
 from viva.grading.broker import CONSUMER_GROUP, StreamBroker, seconds_until, text_of
 from viva.grading.grader import GRADING_FAILED
 from viva.grading.judge.outcome import Grade, TestResult, Verdict
@@ -116,11 +117,13 @@ async def run(
     source: str,
     dialect: str | None,
     request_id: str = "",
+    draft: dict[str, Any] | None = None,
     context: Annotated[Context, TaskiqDepends()] = None,  # type: ignore[assignment]
 ) -> None:
     """The Run task: the visible examples in this worker's sandbox (nothing is stored), the
     grade sent to the asking API process. Skipped once that process stopped waiting
-    (`deadline`, wall-clock seconds: the hosts' clocks are assumed to agree within a Run)."""
+    (`deadline`, wall-clock seconds: the hosts' clocks are assumed to agree within a Run).
+    With `draft` (a challenge being authored, not stored yet) all of its tests instead."""
     ctx: service.GradingContext = context.state.grading
     publish: Callable[[str, str], Awaitable[bool]] = context.state.publish
     with structlog.contextvars.bound_contextvars(request_id=request_id or None, run=run_id):
@@ -129,10 +132,13 @@ async def run(
             return
         answer: dict[str, Any] = {"run": run_id}
         try:
-            async with ctx.database.session() as session:
-                result = await service.run_examples(
-                    ctx, session, slug=slug, source=source, dialect=dialect
-                )
+            if draft is not None:
+                result = await authoring.grade_draft(ctx, draft=draft, source=source)
+            else:
+                async with ctx.database.session() as session:
+                    result = await service.run_examples(
+                        ctx, session, slug=slug, source=source, dialect=dialect
+                    )
             answer["grade"] = grade_json(result)
         except VivaError as exc:
             answer.update(error=exc.detail, status=exc.status)
@@ -219,9 +225,12 @@ class BrokerQueue:
         self._tasks.update((listener, answers, sweeper, recovery))
         self.ctx.run_elsewhere = self.run
 
-    async def run(self, slug: str, source: str, dialect: str | None) -> Grade:
-        """Run the visible examples on a worker and return its grade; ServiceUnavailable
-        when Redis is down or no worker answers within VIVA_GRADING_RUN_WAIT_SECONDS."""
+    async def run(
+        self, slug: str, source: str, dialect: str | None, *, draft: dict[str, Any] | None = None
+    ) -> Grade:
+        """Run the visible examples on a worker (with `draft`: all the tests of a challenge
+        being authored) and return its grade; ServiceUnavailable when Redis is down or no
+        worker answers within VIVA_GRADING_RUN_WAIT_SECONDS."""
         seconds = self.settings.grading_run_wait_seconds
         run_id = secrets.token_hex(8)
         request_id = structlog.contextvars.get_contextvars().get("request_id") or ""
@@ -240,6 +249,7 @@ class BrokerQueue:
                             source,
                             dialect,
                             request_id,
+                            draft,
                         )
                     except SendTaskError as exc:
                         raise exc.__cause__ or exc from None
