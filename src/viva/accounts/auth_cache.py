@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import event, inspect
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, configure_mappers
 from sqlalchemy.orm.attributes import instance_state
 
 from viva.accounts.models import ApiKey, User
@@ -256,6 +256,10 @@ def detached(row: UserRow) -> User:
     # As the ORM loads a row: values straight into the instance's dict, then the identity
     # key, which is all `make_transient_to_detached` adds for a row with every column
     # present. A tenth of the cost of `User(...)`, which records each value as a change.
+    # A process that signs its first user in from the shared Redis entry has run no query,
+    # so the mappers may not be configured yet; an instance built before that has attributes
+    # with no implementation (AttributeError on `user.role`). Cheap once configured.
+    configure_mappers()
     user: User = _USER_MAPPER.class_manager.new_instance()
     user.__dict__.update(
         id=row.id,
