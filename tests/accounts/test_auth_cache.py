@@ -19,6 +19,7 @@ from viva.accounts import security
 from viva.accounts import service as accounts
 from viva.accounts.auth_cache import AUTH_CACHE_SECONDS, AuthCache
 from viva.accounts.models import ApiKey, User
+from viva.accounts.roles import Role
 from viva.clock import now
 from viva.db import Database
 from viva.settings import Settings
@@ -347,3 +348,28 @@ async def test_with_redis_a_process_reads_users_from_redis_and_sees_a_change_at_
             await asyncio.sleep(0.01)
         assert (await second.get("/api/v1/me", headers=headers)).status_code == 401
         assert (await first.get("/api/v1/me", headers=headers)).status_code == 401
+
+
+def test_a_user_built_from_a_cached_row_works_in_a_process_that_ran_no_query() -> None:
+    """A process whose first sign-in comes from the shared Redis entry has run no query, so
+    the ORM's mappers may not be configured yet when the cached user is built (that gave
+    AttributeError on `user.role`: 500 on every signed-in request). A fresh interpreter
+    that loads the app and builds one, as that process does."""
+    import subprocess
+    import sys
+
+    code = (
+        "from datetime import UTC, datetime\n"
+        "import viva.app\n"
+        "from viva.accounts.auth_cache import UserRow, detached\n"
+        "from viva.accounts.roles import Role\n"
+        "row = UserRow(id=7, username='ana', role=Role.CANDIDATE,"
+        " created_at=datetime.now(UTC), password_hash=None, token_version=1)\n"
+        "user = detached(row)\n"
+        "print(user.role, user.username, user.token_version)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == [str(Role.CANDIDATE), "ana", "1"]
