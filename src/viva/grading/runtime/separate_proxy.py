@@ -6,54 +6,27 @@ A function's proxy carries what `functools.wraps` copies (name, doc, annotations
 
 from __future__ import annotations
 
-import operator
 from collections.abc import Callable
 from typing import Any
 
-from separate_values import Codec, build_class, class_chain, make_exception
+from separate_values import PROTOCOLS, Table
 
 # The protocols the test may ask of a solution's object (the solution's own code runs them).
-SPECIALS: dict[str, Callable[..., Any]] = {
-    "__iter__": iter,
-    "__next__": next,
-    "__len__": len,
-    "__bool__": bool,
-    "__contains__": operator.contains,
-    "__getitem__": operator.getitem,
-    "__repr__": repr,
-    "__str__": str,
-}
+SPECIALS: dict[str, Callable[..., Any]] = {**PROTOCOLS, "__repr__": repr, "__str__": str}
 
 
-class SolutionTable:
+class SolutionTable(Table):  # type: ignore[misc]  # imported by bare name: Any to mypy
     """The solution's objects the test holds, and the proxies of the test's objects."""
 
     def __init__(self, link: Any, connection: Callable[[int], Any]) -> None:
-        self.link, self.connection = link, connection
-        self.objects: list[Any] = []
-        self._index: dict[int, int] = {}
-        self.proxies: dict[int, Any] = {}
-        self.classes: dict[int, type] = {}
-        self.handles: dict[int, int] = {}
-        self.codec = Codec(self.refer, self.resolve)
-
-    def keep(self, value: Any) -> int:
-        found = self._index.get(id(value))
-        if found is not None and self.objects[found] is value:
-            return found
-        self.objects.append(value)
-        self._index[id(value)] = len(self.objects) - 1
-        return len(self.objects) - 1
+        super().__init__(link, "test")
+        self.connection = connection
 
     def refer(self, value: Any) -> dict[str, Any]:
         if id(value) in self.handles and self.proxies.get(self.handles[id(value)]) is value:
             return {"$yours": self.handles[id(value)]}
         tag: dict[str, Any] = {"$obj": self.keep(value)}
-        if isinstance(value, BaseException):
-            tag["exc"] = class_chain(type(value), self.keep)
-            tag["args"] = self.codec.dump(list(value.args))
-        elif isinstance(value, type) and issubclass(value, BaseException):
-            tag["class"] = class_chain(value, self.keep)
+        self.tag_raised(tag, value)
         return tag
 
     def resolve(self, tag: dict[str, Any]) -> Any:
@@ -68,12 +41,8 @@ class SolutionTable:
         made: Any
         if tag.get("sqlite") is True:
             made = self.connection(handle)
-        elif "exc" in tag:
-            made = make_exception(
-                build_class(tag["exc"], self.classes, "test"), self.codec.load(tag.get("args"))
-            )
-        elif "class" in tag:
-            made = build_class(tag["class"], self.classes, "test")
+        elif (raised := self.make_raised(tag)) is not None:
+            made = raised
         else:
             methods = tag.get("methods")
             meta = self.codec.load(tag.get("meta"))

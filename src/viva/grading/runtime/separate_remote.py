@@ -5,52 +5,30 @@ object that stays in the solution's process."""
 
 from __future__ import annotations
 
-import operator
 import sqlite3
 from collections.abc import Callable
 from types import BuiltinFunctionType, FunctionType, MethodType
 from typing import Any
 
-from separate_values import Codec, build_class, class_chain, make_exception
+from separate_values import PROTOCOLS, Table
 
 # What a solution may ask of an object of the test's besides its public methods: its call
 # and these protocols (an iterator the test hands over, a sequence), nothing by a private name.
-SPECIALS: dict[str, Callable[..., Any]] = {
-    "__iter__": iter,
-    "__next__": next,
-    "__len__": len,
-    "__bool__": bool,
-    "__contains__": operator.contains,
-    "__getitem__": operator.getitem,
-}
+SPECIALS: dict[str, Callable[..., Any]] = PROTOCOLS
 # What `functools.wraps` copies, read once when a function is handed over.
 FUNCTION_META = ("__name__", "__qualname__", "__module__", "__doc__", "__annotations__")
 
 
-class HarnessTable:
+class HarnessTable(Table):  # type: ignore[misc]  # imported by bare name: Any to mypy
     """Objects of the test's handed to the solution (by handle), and the proxies of the
     solution's objects the test holds (one per handle, so identity holds here too)."""
 
     def __init__(self, link: Any) -> None:
-        self.link = link
-        self.objects: list[Any] = []
-        self._index: dict[int, int] = {}
-        self.proxies: dict[int, Any] = {}
-        self.classes: dict[int, type] = {}
-        self.handles: dict[int, int] = {}  # id of a made class or exception -> its handle
+        super().__init__(link, "solution")
         self.texts: dict[int, tuple[BaseException, str]] = {}
-        self.codec = Codec(self.refer, self.resolve)
         # Served only through their own requests (SQL, ASGI events): never a method or
         # attribute of theirs (a connection's `set_trace_callback`, `set_authorizer`...).
         self.sealed: tuple[type, ...] = (sqlite3.Connection, sqlite3.Cursor)
-
-    def keep(self, value: Any) -> int:
-        found = self._index.get(id(value))
-        if found is not None and self.objects[found] is value:
-            return found
-        self.objects.append(value)
-        self._index[id(value)] = len(self.objects) - 1
-        return len(self.objects) - 1
 
     def target(self, handle: Any) -> Any:
         if type(handle) is not int or not 0 <= handle < len(self.objects):
@@ -65,12 +43,7 @@ class HarnessTable:
         tag: dict[str, Any] = {"$obj": self.keep(value)}
         if isinstance(value, sqlite3.Connection):
             tag["sqlite"] = True
-        elif isinstance(value, BaseException):
-            tag["exc"] = class_chain(type(value), self.keep)
-            tag["args"] = self.codec.dump(list(value.args))
-        elif isinstance(value, type) and issubclass(value, BaseException):
-            tag["class"] = class_chain(value, self.keep)
-        else:
+        elif not self.tag_raised(tag, value):
             kind = type(value)
             tag["methods"] = [
                 n for n in dir(kind) if not n.startswith("_") and callable(getattr(kind, n, None))
@@ -88,14 +61,8 @@ class HarnessTable:
         known = self.proxies.get(handle)
         if known is not None:
             return known
-        made: Any
-        if "exc" in tag:
-            made = make_exception(
-                build_class(tag["exc"], self.classes, "solution"), self.codec.load(tag.get("args"))
-            )
-        elif "class" in tag:
-            made = build_class(tag["class"], self.classes, "solution")
-        else:
+        made: Any = self.make_raised(tag)
+        if made is None:
             made = Remote(self.link, handle)
         self.proxies[handle] = made
         if not isinstance(made, Remote):

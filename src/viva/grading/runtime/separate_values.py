@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import builtins as _builtins
+import operator
 from collections.abc import Callable
 from typing import Any
 
@@ -129,3 +130,65 @@ def make_exception(cls: type[BaseException], args: Any) -> BaseException:
         exc = RuntimeError.__new__(RuntimeError)
     exc.args = tuple(args) if type(args) is list else ()
     return exc
+
+
+# The protocols either side may ask of an object the other holds by handle (run by the side
+# that owns the object): iteration and a sequence's, nothing by a private name.
+PROTOCOLS: dict[str, Callable[..., Any]] = {
+    "__iter__": iter,
+    "__next__": next,
+    "__len__": len,
+    "__bool__": bool,
+    "__contains__": operator.contains,
+    "__getitem__": operator.getitem,
+}
+
+
+class Table:
+    """One side's objects that the other holds by handle (one handle per object), and the
+    proxies of the other side's objects (one per handle, so identity holds); exceptions and
+    exception classes cross by their class chain. Each side adds what else it refers to and
+    makes from a tag (`refer`, `resolve`)."""
+
+    def __init__(self, link: Any, module: str) -> None:
+        self.link, self.module = link, module  # module: what made classes say they come from
+        self.objects: list[Any] = []
+        self._index: dict[int, int] = {}
+        self.proxies: dict[int, Any] = {}
+        self.classes: dict[int, type] = {}
+        self.handles: dict[int, int] = {}  # id of a made class or exception -> its handle
+        self.codec = Codec(self.refer, self.resolve)
+
+    def refer(self, value: Any) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def resolve(self, tag: dict[str, Any]) -> Any:
+        raise NotImplementedError
+
+    def keep(self, value: Any) -> int:
+        found = self._index.get(id(value))
+        if found is not None and self.objects[found] is value:
+            return found
+        self.objects.append(value)
+        self._index[id(value)] = len(self.objects) - 1
+        return len(self.objects) - 1
+
+    def tag_raised(self, tag: dict[str, Any], value: Any) -> bool:
+        """Adds an exception's or an exception class's chain to `tag`; False for the rest."""
+        if isinstance(value, BaseException):
+            tag["exc"] = class_chain(type(value), self.keep)
+            tag["args"] = self.codec.dump(list(value.args))
+        elif isinstance(value, type) and issubclass(value, BaseException):
+            tag["class"] = class_chain(value, self.keep)
+        else:
+            return False
+        return True
+
+    def make_raised(self, tag: dict[str, Any]) -> Any:
+        """The exception or exception class a tag names, or None for anything else."""
+        if "exc" in tag:
+            cls = build_class(tag["exc"], self.classes, self.module)
+            return make_exception(cls, self.codec.load(tag.get("args")))
+        if "class" in tag:
+            return build_class(tag["class"], self.classes, self.module)
+        return None
