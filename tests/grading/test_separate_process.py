@@ -158,6 +158,9 @@ def test_the_challenges_that_hand_over_test_objects_run_their_tests_in_a_separat
         "circuit-breaker",
         "redis-cache-helper",
         "sql-injection-safe-lookup",
+        "deep-copy",
+        "missing-keys",
+        "chunked-generator",
     ):
         tests = load_challenge(CHALLENGES_DIR / slug).tests
         assert {t.process for t in tests} == {"separate"}, slug

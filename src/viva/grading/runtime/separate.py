@@ -25,7 +25,7 @@ from typing import Any
 
 from separate_http import TestClient
 from separate_remote import HarnessTable, Remote
-from separate_solution import serve_solution
+from separate_solution import forbid_modules, serve_solution
 from separate_wire import SolutionError, Wire, pack
 from testcode import Tampered
 from testkit import FakeClock
@@ -41,6 +41,7 @@ class _Link:
         self.table = HarnessTable(self)
         self.table.sealed += (_Events,)
         self.closed = self.reaped = False
+        wire.mirrors = lambda: self.table.codec.mirrors
 
     def keep(self, value: Any) -> int:
         handle: int = self.table.keep(value)
@@ -182,8 +183,8 @@ class RemoteFunction:
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         codec = self.link.table.codec
-        command = {"cmd": "call", "name": self.name, "args": codec.dump(list(args))}
-        return self.link.ask_value({**command, "kwargs": codec.dump(kwargs)})
+        command = {"cmd": "call", "name": self.name, "args": codec.dump_all(args)}
+        return self.link.ask_value({**command, "kwargs": codec.dump_fields(kwargs)})
 
 
 class RemoteModule:
@@ -259,12 +260,15 @@ class Apart:
         child_closes: list[int],
         fresh_module: Callable[[Any], dict[str, Any]],
         describe: Callable[[BaseException], str],
+        privileged: Callable[[], Any],
     ) -> None:
         self.code, self.shared, self.child_closes = code, shared, child_closes
         self.fresh_module, self.describe = fresh_module, describe
+        self.privileged = privileged  # the guard's section for the harness's own hook
         self.link: _Link | None = None
+        self.loaded = False  # the last test's solution loaded (a failure after is the test's)
 
-    def _fork(self) -> _Link:
+    def _fork(self, without: list[str]) -> _Link:
         mine, theirs = socket.socketpair()
         pid = os.fork()
         if pid == 0:  # the solution's process: never returns into the harness
@@ -273,6 +277,9 @@ class Apart:
                 mine.close()
                 for fd in self.child_closes:
                     os.close(fd)
+                if without:
+                    with self.privileged():
+                        forbid_modules(without)
                 serve_solution(Wire(theirs), self.code, self.fresh_module, self.describe)
                 code_ = 0
             finally:
@@ -286,15 +293,22 @@ class Apart:
         run_steps: Callable[[dict[str, Any], dict[str, Any]], list[dict[str, Any]]],
         output: Any,
     ) -> list[dict[str, Any]]:
-        """Run one test's code here on the solution loaded afresh over there."""
-        if self.link is None or self.link.closed:
-            self.link = self._fork()
-        link = self.link
+        """Run one test's code here on the solution loaded afresh over there (in a process
+        of the test's own when the test names modules the solution's process is without)."""
+        without = test.get("solution_without") or []
+        own: _Link | None = None
+        if without:
+            link = own = self._fork(without)
+        else:
+            if self.link is None or self.link.closed:
+                self.link = self._fork([])
+            link = self.link
         link.table = HarnessTable(link)
         link.table.sealed += (_Events,)
-        clean = False
+        clean = self.loaded = False
         try:
             names = link.ask({"cmd": "load"})
+            self.loaded = True
             try:
                 steps = run_steps(test, namespace(link, names))
                 clean = True
@@ -307,7 +321,10 @@ class Apart:
                     raise SolutionError(kept[1]) from None
                 raise
         finally:
-            printed = self._printed(link) if self.shared and clean else self._end(link)
+            if own is not None:
+                printed = own.close()
+            else:
+                printed = self._printed(link) if self.shared and clean else self._end(link)
             if printed:
                 output.write(printed)
 

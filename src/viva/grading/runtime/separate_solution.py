@@ -5,9 +5,12 @@ reaches the test's database only through a served connection."""
 from __future__ import annotations
 
 import asyncio
+import importlib.util
+import os
 import sqlite3
 import sys
 from collections.abc import Callable, Iterator
+from types import ModuleType
 from typing import Any
 
 from separate_proxy import SolutionTable, command, names
@@ -175,6 +178,7 @@ class _SolutionLink:
     def __init__(self, wire: Wire) -> None:
         self.wire = wire
         self.table = SolutionTable(self, lambda handle: Connection(self, handle))
+        wire.mirrors = lambda: self.table.codec.mirrors
         self.serve: Callable[[dict[str, Any]], dict[str, Any]] = lambda _: {}
 
     def request(self, message: dict[str, Any]) -> Any:
@@ -250,6 +254,54 @@ async def drive(app: Any, path: str, query: str, event: Callable[..., Any]) -> N
                 finished.set()
 
     await app(scope, receive, send)
+
+
+def forbid_modules(names: list[str]) -> None:
+    """Before any candidate code runs in this process: the named modules cannot be found
+    (out of `sys.modules` and of every other module's names), imported, or loaded from their
+    files (an audit hook, which graded code can neither remove nor reach). A hook that
+    refuses is the only record: the test decides from what the solution then returns."""
+    forbidden = frozenset(names)
+    files = set()
+    for name in forbidden:
+        module = sys.modules.get(name)
+        origin = getattr(module, "__file__", None)
+        if origin is None:
+            spec = importlib.util.find_spec(name)
+            origin = spec.origin if spec is not None else None
+        if origin and os.path.exists(origin):
+            found = os.stat(origin)
+            files.add((found.st_dev, found.st_ino))
+
+    def banned(value: Any) -> bool:
+        if isinstance(value, ModuleType):
+            return value.__name__.partition(".")[0] in forbidden
+        owner = getattr(value, "__module__", None) if callable(value) else None
+        return type(owner) is str and owner.partition(".")[0] in forbidden
+
+    for name, module in list(sys.modules.items()):
+        if name.partition(".")[0] in forbidden:
+            del sys.modules[name]
+            continue
+        if name.startswith(("importlib", "_frozen_importlib")):
+            continue  # the import system's own (marshal): the guard covers those
+        space = getattr(module, "__dict__", None)
+        if type(space) is dict:
+            for key in [k for k, v in space.items() if banned(v)]:
+                del space[key]
+
+    def hook(event: str, args: tuple[Any, ...]) -> None:
+        if event == "import" and str(args[0]).partition(".")[0] in forbidden:
+            raise ImportError(f"{args[0]} is not available in this test")
+        if event == "open" and files and isinstance(args[0], (str, bytes, int)):
+            try:
+                found = os.stat(args[0])
+            except (OSError, ValueError):
+                return
+            if (found.st_dev, found.st_ino) in files:
+                raise PermissionError("this module's file is not available in this test")
+
+    sys.addaudithook(hook)
 
 
 def serve_solution(
