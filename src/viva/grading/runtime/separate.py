@@ -41,6 +41,7 @@ class _Link:
         self.table = HarnessTable(self)
         self.table.sealed += (_Events,)
         self.closed = self.reaped = False
+        self.printed = ""  # what the solution printed, as its answers carry it
         wire.mirrors = lambda: self.table.codec.mirrors
 
     def keep(self, value: Any) -> int:
@@ -59,6 +60,9 @@ class _Link:
             if message is None:
                 raise SolutionError(self._ended())
             op = message.get("op")
+            printed = message.get("out")
+            if type(printed) is str and len(self.printed) < 4096:
+                self.printed = (self.printed + printed)[:4096]
             if op == "done":
                 return message.get("value")
             if op == "error":
@@ -152,6 +156,11 @@ class _Link:
             return [target.in_transaction, target.total_changes]
         raise TypeError(f"{method!r} is not available on the test's connection")
 
+    def take_printed(self) -> str:
+        """What the solution printed since this was last asked (its first 4 KB)."""
+        printed, self.printed = self.printed, ""
+        return printed
+
     def close(self) -> str:
         """End the solution's process; what it printed (its first 4 KB)."""
         output = ""
@@ -162,6 +171,7 @@ class _Link:
                 output = value if type(value) is str else ""
             except (SolutionError, OSError):
                 pass
+        output = self.take_printed() + output
         self.closed = True
         if not self.reaped:  # once reaped, the pid may be another process's
             self.reaped = True
@@ -324,16 +334,9 @@ class Apart:
             if own is not None:
                 printed = own.close()
             else:
-                printed = self._printed(link) if self.shared and clean else self._end(link)
+                printed = link.take_printed() if self.shared and clean else self._end(link)
             if printed:
                 output.write(printed)
-
-    def _printed(self, link: _Link) -> str:
-        try:
-            value = link.ask({"cmd": "output"})
-        except (SolutionError, OSError):
-            return self._end(link)
-        return value[:4096] if type(value) is str else ""
 
     def _end(self, link: _Link) -> str:
         self.link = None

@@ -311,8 +311,9 @@ def serve_solution(
     describe: Callable[[BaseException], str],
 ) -> None:
     """Serve the test's commands until the test's process ends or says `exit`: `load` (the
-    solution afresh, with a fresh capture of what it prints; its names as the answer),
-    `output` (what it printed since), and the requests on its objects."""
+    solution afresh, with a fresh capture of what it prints; its names as the answer) and
+    the requests on its objects. Each answer carries what the solution printed since the
+    one before (`out`), so the end of a test needs no round trip of its own."""
     link = _SolutionLink(wire)
     state: dict[str, Any] = {"module": {}, "output": Capture()}
 
@@ -323,14 +324,18 @@ def serve_solution(
         return names(state["module"], link.table)
 
     def serve(message: dict[str, Any]) -> dict[str, Any]:
+        reply = _answer(message)
+        printed = state["output"].getvalue()
+        if printed:
+            reply["out"] = printed[:4096]
+            state["output"] = sys.stdout = sys.stderr = Capture()
+        return reply
+
+    def _answer(message: dict[str, Any]) -> dict[str, Any]:
         try:
             what = message.get("cmd")
             if what == "load":
                 return {"op": "done", "value": load()}
-            if what == "output":
-                printed = state["output"].getvalue()[:4096]
-                state["output"] = sys.stdout = sys.stderr = Capture()
-                return {"op": "done", "value": printed}
             return {"op": "done", "value": _command(message, state["module"], link.table, link)}
         except SystemExit:
             raise
