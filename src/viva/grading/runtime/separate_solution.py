@@ -256,6 +256,38 @@ async def drive(app: Any, path: str, query: str, event: Callable[..., Any]) -> N
     await app(scope, receive, send)
 
 
+# Which module's names hold a module, or a function or class of a module (by its top-level
+# name): noted once in the zygote after its preload (index_module_names), so that a test's
+# process need not scan every name of every module to take the forbidden ones out.
+_HOLDERS: dict[str, list[tuple[str, str]]] = {}
+_INDEXED: set[str] = set()
+
+
+def _roots(space: dict[str, Any]) -> list[tuple[str, str]]:
+    found = []
+    for key, value in space.items():
+        if isinstance(value, ModuleType):
+            owner: Any = value.__name__
+        elif callable(value):
+            owner = getattr(value, "__module__", None)
+        else:
+            continue
+        if type(owner) is str:
+            found.append((key, owner.partition(".")[0]))
+    return found
+
+
+def index_module_names() -> None:
+    """Before any job (the zygote, after its preload): note what forbid_modules looks for."""
+    for name, module in list(sys.modules.items()):
+        space = getattr(module, "__dict__", None)
+        if type(space) is not dict or name in _INDEXED:
+            continue
+        _INDEXED.add(name)
+        for key, root in _roots(space):
+            _HOLDERS.setdefault(root, []).append((name, key))
+
+
 def forbid_modules(names: list[str]) -> None:
     """Before any candidate code runs in this process: the named modules cannot be found
     (out of `sys.modules` and of every other module's names), imported, or loaded from their
@@ -272,22 +304,19 @@ def forbid_modules(names: list[str]) -> None:
         if origin and os.path.exists(origin):
             found = os.stat(origin)
             files.add((found.st_dev, found.st_ino))
-
-    def banned(value: Any) -> bool:
-        if isinstance(value, ModuleType):
-            return value.__name__.partition(".")[0] in forbidden
-        owner = getattr(value, "__module__", None) if callable(value) else None
-        return type(owner) is str and owner.partition(".")[0] in forbidden
-
+    holders = [h for root in forbidden for h in _HOLDERS.get(root, [])]
     for name, module in list(sys.modules.items()):
         if name.partition(".")[0] in forbidden:
             del sys.modules[name]
-            continue
+        elif name not in _INDEXED and type(getattr(module, "__dict__", None)) is dict:
+            holders += [(name, k) for k, root in _roots(vars(module)) if root in forbidden]
+    for name, key in holders:
         if name.startswith(("importlib", "_frozen_importlib")):
             continue  # the import system's own (marshal): the guard covers those
-        space = getattr(module, "__dict__", None)
+        space = getattr(sys.modules.get(name), "__dict__", None)
         if type(space) is dict:
-            for key in [k for k, v in space.items() if banned(v)]:
+            value = space.get(key)
+            if value is not None and any(r in forbidden for _, r in _roots({key: value})):
                 del space[key]
 
     def hook(event: str, args: tuple[Any, ...]) -> None:
