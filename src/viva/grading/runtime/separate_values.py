@@ -145,7 +145,7 @@ class Mirrors:
             elif kind in MUTABLE:
                 self._register(key, MUTABLE[kind](), kind)
                 fill.append((key, payload))
-            elif type(payload) is list:
+            elif kind in ("tuple", "frozenset", "mappingproxy") and type(payload) is list:
                 self.deferred[key] = (kind, payload)
             else:
                 raise ValueError("malformed mirror")
