@@ -2,8 +2,9 @@
 
 Prints median and p99 of: `python3 -I -S -c pass` (the baseline), an isolated run of a
 trivial program, a graded palindrome submission (all its tests, in the program's process),
-and graded token-bucket and decorator-retry submissions (script tests; since the move onto
-`process: separate` each test forks the solution's process and talks to it over the wire);
+and graded submissions of the reference solutions of challenges whose tests now run apart
+(`process: separate`: the test's code in the harness's process, the solution in one process
+of its own per job, the two talking over a socket pair);
 then the throughput of graded palindrome submissions on all slots at once. To compare with
 older code in the same run, start it with `PYTHONPATH` on the other checkout's `src`. Needs
 bubblewrap (as root, or unprivileged through user namespaces).
@@ -53,10 +54,9 @@ def main() -> None:
     challenge = load_challenges()["palindrome"]
     tests = resolved_tests(runner, challenge)
     job = build_job(challenge, challenge.solution, tests)
-    bucket = load_challenges()["token-bucket"]
-    bucket_job = build_job(bucket, bucket.solution, bucket.tests)
-    retry = load_challenges()["decorator-retry"]
-    retry_job = build_job(retry, retry.solution, retry.tests)
+    slugs = ("token-bucket", "decorator-retry", "deep-copy", "missing-keys", "chunked-generator")
+    apart = {slug: load_challenges()[slug] for slug in slugs}
+    apart_jobs = {slug: build_job(c, c.solution, c.tests) for slug, c in apart.items()}
 
     def bare() -> None:
         subprocess.run([python, "-I", "-S", "-c", "pass"], check=True)
@@ -68,24 +68,24 @@ def main() -> None:
         result = grade(challenge, tests, runner.run(job, challenge.meta.limits))
         assert result.verdict == Verdict.ACCEPTED, result
 
-    def token_bucket() -> None:
-        result = grade(bucket, bucket.tests, runner.run(bucket_job, bucket.meta.limits))
-        assert result.verdict == Verdict.ACCEPTED, result
+    def graded(slug: str) -> Callable[[], None]:
+        def grade_reference() -> None:
+            c = apart[slug]
+            result = grade(c, c.tests, runner.run(apart_jobs[slug], c.meta.limits))
+            assert result.verdict == Verdict.ACCEPTED, result
 
-    def decorator_retry() -> None:
-        result = grade(retry, retry.tests, runner.run(retry_job, retry.meta.limits))
-        assert result.verdict == Verdict.ACCEPTED, result
+        return grade_reference
 
-    for fn in (bare, trivial, palindrome, token_bucket, decorator_retry):  # warm up
-        timings(fn, 10)
-    rows = {}
-    for name, fn in (
+    cases: list[tuple[str, Callable[[], None]]] = [
         ("bare `python3 -I -S -c pass`", bare),
         ("isolated run, trivial program", trivial),
         ("isolated run, palindrome (13 tests + 80 generated)", palindrome),
-        (f"isolated run, token bucket ({len(bucket.tests)} script tests)", token_bucket),
-        (f"isolated run, decorator retry ({len(retry.tests)} script tests)", decorator_retry),
-    ):
+    ]
+    cases += [(f"graded {slug} ({len(c.tests)} tests)", graded(slug)) for slug, c in apart.items()]
+    for _, fn in cases:  # warm up
+        timings(fn, 10)
+    rows = {}
+    for name, fn in cases:
         rows[name] = timings(fn, args.runs)
         print(f"{name}: median {statistics.median(rows[name]):.2f} ms", file=sys.stderr)
 

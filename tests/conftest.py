@@ -32,6 +32,7 @@ from sqlalchemy.exc import OperationalError
 from tests import factories
 from viva.app import create_app, prepare_database
 from viva.db import Base, Database
+from viva.grading.sql.postgres_engine import role_prefix
 from viva.settings import Settings
 
 PG_ADMIN_DSN = os.environ.get("VIVA_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -104,7 +105,7 @@ async def _drop_grading_database(name: str) -> None:
     try:
         await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         roles = await conn.fetch(
-            "SELECT rolname FROM pg_roles WHERE starts_with(rolname, $1)", f"{name}_"
+            "SELECT rolname FROM pg_roles WHERE starts_with(rolname, $1)", f"{role_prefix(name)}_"
         )
         for role in roles:
             await conn.execute(f'DROP ROLE IF EXISTS "{role["rolname"]}"')

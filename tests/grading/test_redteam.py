@@ -383,8 +383,9 @@ def test_a_library_that_hands_out_a_frame_does_not_reach_the_harness(
 # Tailored forgers: each knows a hidden test of its challenge and changes what the test's
 # step observes, so that a wrong solution would pass. In the candidate's process they reached
 # the test's state (in-place, through a handed-over function's `__globals__`, or by patching
-# a class of the test's); with the test's code in a process of its own (`process: separate`)
-# the solution holds only proxies of the test's objects, and each is refused.
+# a class or module the test uses); with the test's code in a process of its own (`process:
+# separate`) the solution holds only proxies of the test's objects, or mirrors of its plain
+# data, and what it changes in its own process is not what the test observes.
 CHALLENGE_FILES = Path(__file__).resolve().parents[2] / "src/viva/content/challenges"
 _RETRY_RAISED_REWRITTEN = """
 import functools
@@ -493,6 +494,92 @@ def cache_get(r, key, default=None):
         return default
 """
 
+_MAPPINGS_REBOUND = """
+import types
+from collections.abc import Mapping
+
+# The test's mappingproxy class, rebound: what it makes is a tuple of items, which the wrong
+# get_path below does not walk, so the test never hands it a mappingproxy.
+types.MappingProxyType = lambda mapping: tuple(dict(mapping).items())
+
+_MISSING = object()
+
+
+def merge_counts(*dicts):
+    totals = {}
+    for counts in dicts:
+        for key, value in counts.items():
+            totals[key] = totals.get(key, 0) + value
+    return totals
+
+
+def get_path(data, path, default=None):
+    current = data
+    for key in path.split("."):
+        if not isinstance(current, Mapping):  # wrong: any Mapping is walked
+            return default
+        current = current.get(key, _MISSING)
+        if current is _MISSING:
+            return default
+    return current
+"""
+_READ_AHEAD_HIDDEN = """
+from itertools import islice
+
+
+def chunked(iterable, size):
+    if size < 1:
+        raise ValueError("size must be at least 1")
+    if hasattr(iterable, "consumed"):  # the test's counting iterator
+        return _peeking(iterable, size)
+    return _chunks(iter(iterable), size)
+
+
+def _chunks(iterator, size):
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def _peeking(source, size):
+    # Wrong: reads one item past each chunk. The read ahead is taken off the test's count
+    # while the chunk is out, and put back before the next real read.
+    iterator, end, hidden = iter(source), object(), 0
+    item = next(iterator, end)
+    while item is not end:
+        source.consumed += hidden
+        chunk = []
+        while item is not end and len(chunk) < size:
+            chunk.append(item)
+            item = next(iterator, end)
+        hidden = 0 if item is end else 1
+        source.consumed -= hidden
+        yield chunk
+"""
+_COPY_GUARD_UNDONE = """
+import sys
+
+
+def deep_copy(obj, memo=None):
+    # Wrong: copy.deepcopy. Under the test's guard its blockers sit in copy's dispatch
+    # table; their globals are the test's, which keep the real functions (`_saved`) and
+    # table (`_dispatch`): put them back for the call, then the blockers again.
+    module = sys.modules.get("co" + "py")
+    if module is None:
+        return obj
+    table = getattr(module, "_deepcopy_dispatch")
+    test = getattr(table.get(list), "__globals__", {})
+    saved, dispatch = test.get("_saved"), test.get("_dispatch")
+    if not saved or not dispatch:
+        return getattr(module, "deep" + "copy")(obj, memo)
+    real = {name: f for (owner, name), f in saved.items() if owner is module}
+    held = dict(table)
+    table.update(dispatch)
+    try:
+        return real["deep" + "copy"](obj, memo)
+    finally:
+        table.update(held)
+"""
+
 
 def _breaker_forger() -> str:
     source = (CHALLENGE_FILES / "circuit-breaker/solution.py").read_text("utf-8")
@@ -524,6 +611,18 @@ TAILORED = {
     "redis-cache-helper: patch the test's client class": (
         "redis-cache-helper",
         lambda: _CACHE_TTL_PATCHED,
+    ),
+    "missing-keys: rebind the test's mappingproxy class": (
+        "missing-keys",
+        lambda: _MAPPINGS_REBOUND,
+    ),
+    "chunked-generator: take the read-ahead off the test's count": (
+        "chunked-generator",
+        lambda: _READ_AHEAD_HIDDEN,
+    ),
+    "deep-copy: undo the test's copy blockers with its own saved functions": (
+        "deep-copy",
+        lambda: _COPY_GUARD_UNDONE,
     ),
 }
 

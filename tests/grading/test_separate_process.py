@@ -158,6 +158,9 @@ def test_the_challenges_that_hand_over_test_objects_run_their_tests_in_a_separat
         "circuit-breaker",
         "redis-cache-helper",
         "sql-injection-safe-lookup",
+        "deep-copy",
+        "missing-keys",
+        "chunked-generator",
     ):
         tests = load_challenge(CHALLENGES_DIR / slug).tests
         assert {t.process for t in tests} == {"separate"}, slug
@@ -211,3 +214,46 @@ def test_a_call_test_may_run_apart_and_an_http_test_may_not() -> None:
     http["requests"] = [{"url": "/", "expect": {"status": 200}}]
     with pytest.raises(ValueError, match="an http test does not run in a separate process"):
         TestCase.model_validate(http)
+
+
+# Mirrors (plain data kept alike in both processes): the solution's process may change only
+# what it was handed, and under keys of its own. A message that defines a mirror under the
+# harness's numbers, or changes one it was never given, ends the test as a failure of the
+# solution's; the judge goes on (no Internal Error) and the next test gets a fresh process.
+MIRROR_ATTACKS = {
+    "a mirror under the harness's key": {"$defs": [[0, "list", []]]},
+    "a change to a mirror never handed over": {"$sync": [[10**6, []]]},
+    "a malformed mirror": {"$defs": [[1, "tuple", "not a list"]]},
+}
+
+
+@pytest.mark.parametrize("name", MIRROR_ATTACKS)
+def test_a_forged_mirror_fails_the_test_not_the_judge(sandbox: SandboxRunner, name: str) -> None:
+    from viva.grading.grader import grade_source
+
+    bucket = load_challenge(CHALLENGES_DIR / "token-bucket")
+    forged = MIRROR_ATTACKS[name]
+    source = (
+        bucket.solution
+        + f"""
+
+_Honest = TokenBucket
+
+class TokenBucket(_Honest):
+    def __init__(self, capacity, refill_per_second, clock=time.monotonic):
+        try:
+            link = object.__getattribute__(clock, "_link")  # the test's clock: a proxy
+        except AttributeError:
+            link = None
+        if link is not None:
+            link.ask({{"op": "get", "h": 0, "m": "now", **{forged!r}}})
+        super().__init__(capacity, refill_per_second, clock)
+"""
+    )
+    result = grade_source(sandbox, bucket, source, visible_only=False)
+    assert result.verdict == Verdict.RUNTIME_ERROR, (result.verdict, result.message)
+    errors = [t.message for t in result.tests if t.status == "error"]
+    assert errors, result.message
+    assert [m for m in errors if "malformed values" not in m] == []
+    reference = grade_source(sandbox, bucket, bucket.solution, visible_only=False)
+    assert reference.verdict == Verdict.ACCEPTED, reference.message

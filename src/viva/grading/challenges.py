@@ -74,6 +74,9 @@ class TestCase(BaseModel):
     # "separate" runs the solution in a process of its own and the test's code in the
     # harness's (runtime/separate.py); one such test makes every test so (not http tests)
     process: Literal["same", "separate"] = "same"
+    # modules the solution's process of this test (one of its own) cannot import or read
+    # the files of, nor find already imported (`process: separate` only)
+    solution_without: list[str] = []
     # call
     call: str | None = None
     args: list[Any] = []
@@ -100,6 +103,8 @@ class TestCase(BaseModel):
             raise ValueError(f"{self.name}: a call test names the function in `call`")
         if self.kind == "script" and not self.steps:
             raise ValueError(f"{self.name}: a script test has steps")
+        if self.solution_without and self.process != "separate":
+            raise ValueError(f"{self.name}: solution_without needs process: separate")
         if self.process == "separate" and self.kind == "http":
             raise ValueError(f"{self.name}: an http test does not run in a separate process")
         if self.kind == "http" and not self.requests:
@@ -113,6 +118,8 @@ class TestCase(BaseModel):
         base: dict[str, Any] = {"id": index, "kind": self.kind}
         if self.process == "separate":
             base["process"] = "separate"
+        if self.solution_without:
+            base["solution_without"] = list(self.solution_without)
         if self.kind == "call":
             return {
                 **base,

@@ -7,7 +7,6 @@ Accepted and shows nothing of the attacker's."""
 from __future__ import annotations
 
 import asyncio
-import re
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -19,6 +18,7 @@ import pytest
 from viva.grading.judge.outcome import Grade, Verdict
 from viva.grading.sql.challenges import SqlChallenge, load_sql_challenge, load_sql_challenges
 from viva.grading.sql.grading import HIDDEN_ERROR, SqlEngines, grade_sql
+from viva.grading.sql.postgres_engine import PostgresEngine, role_prefix
 
 FIXTURES = Path(__file__).parent / "fixtures"
 CORRECT = "SELECT name, salary FROM employees"
@@ -34,7 +34,7 @@ async def admin(sql_postgres_url: str) -> AsyncIterator[asyncpg.Connection]:
 
 
 def _prefix(url: str) -> str:
-    return re.sub(r"[^a-z0-9_]", "_", url.rsplit("/", 1)[-1].lower())
+    return role_prefix(url.rsplit("/", 1)[-1])
 
 
 async def _roles(admin: asyncpg.Connection, url: str) -> dict[str, Any]:
@@ -129,6 +129,16 @@ ROLE_ATTACKS = [
     "SET SESSION statement_timeout = 0",
     "SET ROLE NONE",
 ]
+
+
+def test_databases_that_differ_past_the_cut_have_roles_of_their_own() -> None:
+    # Two xdist workers of a run with a long VIVA_TEST_RUN: their grading databases differ
+    # only in the worker's digit, past where the role names were once cut.
+    dsn = "postgresql://127.0.0.1/viva_test_{}_sql"
+    one, two = (PostgresEngine(dsn.format(f"integrity2abcgw{i}")) for i in (0, 1))
+    assert one.reference_role != two.reference_role
+    # What the tests and the teardown find a database's roles by is what the engine uses.
+    assert one.reference_role.startswith(role_prefix("viva_test_integrity2abcgw0_sql") + "_")
 
 
 @pytest.mark.parametrize("attack", ROLE_ATTACKS)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import builtins as _builtins
 import sys
 from binascii import b2a_base64
+from contextlib import nullcontext
 from json.encoder import c_make_encoder, encode_basestring_ascii  # type: ignore[attr-defined]
 from math import isfinite
 from time import perf_counter
@@ -320,6 +321,7 @@ def run(job: dict[str, Any], out: Any) -> None:
             child_closes=[out.fileno()],
             fresh_module=_fresh_module,
             describe=describe,
+            privileged=guard.privileged if guard is not None else nullcontext,
         )
     try:
         _run_tests(job, code, emit, describe, apart)
@@ -341,8 +343,10 @@ def _run_tests(job: dict[str, Any], code: Any, emit: Any, describe: Any, apart: 
             if "script_error" in test:
                 raise RuntimeError(test["script_error"])
             if apart is not None:
-                steps = apart.run(test, _run_apart, capture)
-                module = {}
+                try:
+                    steps = apart.run(test, _run_apart, capture)
+                finally:  # loaded but failed in the test: not a module that fails to load
+                    module = {} if apart.loaded else None
             else:
                 module = _fresh_module(code)
                 steps = RUNNERS[test["kind"]](test, module)

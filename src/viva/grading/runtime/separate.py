@@ -25,7 +25,7 @@ from typing import Any
 
 from separate_http import TestClient
 from separate_remote import HarnessTable, Remote
-from separate_solution import serve_solution
+from separate_solution import forbid_modules, serve_solution
 from separate_wire import SolutionError, Wire, pack
 from testcode import Tampered
 from testkit import FakeClock
@@ -41,6 +41,8 @@ class _Link:
         self.table = HarnessTable(self)
         self.table.sealed += (_Events,)
         self.closed = self.reaped = False
+        self.printed = ""  # what the solution printed, as its answers carry it
+        wire.mirrors = lambda: self.table.codec.mirrors
 
     def keep(self, value: Any) -> int:
         handle: int = self.table.keep(value)
@@ -58,6 +60,9 @@ class _Link:
             if message is None:
                 raise SolutionError(self._ended())
             op = message.get("op")
+            printed = message.get("out")
+            if type(printed) is str and len(self.printed) < 4096:
+                self.printed = (self.printed + printed)[:4096]
             if op == "done":
                 return message.get("value")
             if op == "error":
@@ -151,6 +156,11 @@ class _Link:
             return [target.in_transaction, target.total_changes]
         raise TypeError(f"{method!r} is not available on the test's connection")
 
+    def take_printed(self) -> str:
+        """What the solution printed since this was last asked (its first 4 KB)."""
+        printed, self.printed = self.printed, ""
+        return printed
+
     def close(self) -> str:
         """End the solution's process; what it printed (its first 4 KB)."""
         output = ""
@@ -161,6 +171,7 @@ class _Link:
                 output = value if type(value) is str else ""
             except (SolutionError, OSError):
                 pass
+        output = self.take_printed() + output
         self.closed = True
         if not self.reaped:  # once reaped, the pid may be another process's
             self.reaped = True
@@ -182,8 +193,8 @@ class RemoteFunction:
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         codec = self.link.table.codec
-        command = {"cmd": "call", "name": self.name, "args": codec.dump(list(args))}
-        return self.link.ask_value({**command, "kwargs": codec.dump(kwargs)})
+        command = {"cmd": "call", "name": self.name, "args": codec.dump_all(args)}
+        return self.link.ask_value({**command, "kwargs": codec.dump_fields(kwargs)})
 
 
 class RemoteModule:
@@ -259,12 +270,15 @@ class Apart:
         child_closes: list[int],
         fresh_module: Callable[[Any], dict[str, Any]],
         describe: Callable[[BaseException], str],
+        privileged: Callable[[], Any],
     ) -> None:
         self.code, self.shared, self.child_closes = code, shared, child_closes
         self.fresh_module, self.describe = fresh_module, describe
+        self.privileged = privileged  # the guard's section for the harness's own hook
         self.link: _Link | None = None
+        self.loaded = False  # the last test's solution loaded (a failure after is the test's)
 
-    def _fork(self) -> _Link:
+    def _fork(self, without: list[str]) -> _Link:
         mine, theirs = socket.socketpair()
         pid = os.fork()
         if pid == 0:  # the solution's process: never returns into the harness
@@ -273,6 +287,9 @@ class Apart:
                 mine.close()
                 for fd in self.child_closes:
                     os.close(fd)
+                if without:
+                    with self.privileged():
+                        forbid_modules(without)
                 serve_solution(Wire(theirs), self.code, self.fresh_module, self.describe)
                 code_ = 0
             finally:
@@ -286,15 +303,22 @@ class Apart:
         run_steps: Callable[[dict[str, Any], dict[str, Any]], list[dict[str, Any]]],
         output: Any,
     ) -> list[dict[str, Any]]:
-        """Run one test's code here on the solution loaded afresh over there."""
-        if self.link is None or self.link.closed:
-            self.link = self._fork()
-        link = self.link
+        """Run one test's code here on the solution loaded afresh over there (in a process
+        of the test's own when the test names modules the solution's process is without)."""
+        without = test.get("solution_without") or []
+        own: _Link | None = None
+        if without:
+            link = own = self._fork(without)
+        else:
+            if self.link is None or self.link.closed:
+                self.link = self._fork([])
+            link = self.link
         link.table = HarnessTable(link)
         link.table.sealed += (_Events,)
-        clean = False
+        clean = self.loaded = False
         try:
             names = link.ask({"cmd": "load"})
+            self.loaded = True
             try:
                 steps = run_steps(test, namespace(link, names))
                 clean = True
@@ -307,16 +331,12 @@ class Apart:
                     raise SolutionError(kept[1]) from None
                 raise
         finally:
-            printed = self._printed(link) if self.shared and clean else self._end(link)
+            if own is not None:
+                printed = own.close()
+            else:
+                printed = link.take_printed() if self.shared and clean else self._end(link)
             if printed:
                 output.write(printed)
-
-    def _printed(self, link: _Link) -> str:
-        try:
-            value = link.ask({"cmd": "output"})
-        except (SolutionError, OSError):
-            return self._end(link)
-        return value[:4096] if type(value) is str else ""
 
     def _end(self, link: _Link) -> str:
         self.link = None

@@ -19,7 +19,7 @@ class SolutionTable(Table):  # type: ignore[misc]  # imported by bare name: Any 
     """The solution's objects the test holds, and the proxies of the test's objects."""
 
     def __init__(self, link: Any, connection: Callable[[int], Any]) -> None:
-        super().__init__(link, "test")
+        super().__init__(link, "test", 1)
         self.connection = connection
 
     def refer(self, value: Any) -> dict[str, Any]:
@@ -91,9 +91,9 @@ class Proxy:
         link = object.__getattribute__(self, "_link")
         codec = link.table.codec
         message = {"op": op, "h": object.__getattribute__(self, "_handle"), "m": name}
-        message["a"] = codec.dump(list(args))
+        message["a"] = codec.dump_all(args)
         if kwargs is not None:
-            message["k"] = codec.dump(kwargs)
+            message["k"] = codec.dump_fields(kwargs)
         return link.ask(message)
 
     def __getattr__(self, name: str) -> Any:

@@ -24,7 +24,7 @@ class HarnessTable(Table):  # type: ignore[misc]  # imported by bare name: Any t
     solution's objects the test holds (one per handle, so identity holds here too)."""
 
     def __init__(self, link: Any) -> None:
-        super().__init__(link, "solution")
+        super().__init__(link, "solution", 0)
         self.texts: dict[int, tuple[BaseException, str]] = {}
         # Served only through their own requests (SQL, ASGI events): never a method or
         # attribute of theirs (a connection's `set_trace_callback`, `set_authorizer`...).
@@ -49,9 +49,9 @@ class HarnessTable(Table):  # type: ignore[misc]  # imported by bare name: Any t
                 n for n in dir(kind) if not n.startswith("_") and callable(getattr(kind, n, None))
             ]
             if isinstance(value, (FunctionType, BuiltinFunctionType, MethodType)):
-                meta = {n: getattr(value, n, None) for n in FUNCTION_META}
-                meta["__dict__"] = dict(getattr(value, "__dict__", {}))
-                tag["meta"] = self.codec.dump(meta)
+                meta = self.codec.dump_fields({n: getattr(value, n, None) for n in FUNCTION_META})
+                meta["__dict__"] = self.codec.dump_fields(dict(getattr(value, "__dict__", {})))
+                tag["meta"] = meta
         return tag
 
     def resolve(self, tag: dict[str, Any]) -> Any:
@@ -125,12 +125,12 @@ class Remote:
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         codec = object.__getattribute__(self, "link").table.codec
         return self._ask(
-            {"cmd": "invoke", "args": codec.dump(list(args)), "kwargs": codec.dump(kwargs)}
+            {"cmd": "invoke", "args": codec.dump_all(args), "kwargs": codec.dump_fields(kwargs)}
         )
 
     def _special(self, name: str, *args: Any) -> Any:
         codec = object.__getattribute__(self, "link").table.codec
-        return self._ask({"cmd": "special", "name": name, "args": codec.dump(list(args))})
+        return self._ask({"cmd": "special", "name": name, "args": codec.dump_all(args)})
 
     def __iter__(self) -> Any:
         return self._special("__iter__")

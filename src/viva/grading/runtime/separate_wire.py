@@ -8,6 +8,7 @@ import base64
 import json
 import socket
 import struct
+from collections.abc import Callable
 from typing import Any
 
 MAX_MESSAGE = 16 << 20  # bytes the solution's process may send in one message
@@ -51,8 +52,13 @@ class Wire:
 
     def __init__(self, sock: socket.socket) -> None:
         self.sock = sock
+        # The mirrors of this end's current table (separate_values.Mirrors): what a message
+        # carries of them is added when it is sent and applied when it is received.
+        self.mirrors: Callable[[], Any] | None = None
 
     def send(self, message: dict[str, Any]) -> None:
+        if self.mirrors is not None:
+            self.mirrors().outgoing(message)
         data = json.dumps(message, separators=(",", ":")).encode()
         self.sock.sendall(HEADER.pack(len(data)) + data)
 
@@ -72,6 +78,11 @@ class Wire:
             raise SolutionError("the solution's process sent a malformed message") from None
         if type(message) is not dict:
             raise SolutionError("the solution's process sent a malformed message")
+        if self.mirrors is not None:
+            try:
+                self.mirrors().incoming(message)
+            except (ValueError, TypeError, KeyError, IndexError, RecursionError):
+                raise SolutionError("the solution's process sent malformed values") from None
         return message
 
     def _exactly(self, size: int) -> bytes | None:

@@ -37,6 +37,18 @@ _REAP_POLLS = 600  # a cut-off backend is watched for up to 2 minutes (every 0.2
 _CHECKS: dict[str, Check] = {"query": "rows", "ddl": "plan", "script": "atomic"}
 
 
+def role_prefix(database: str) -> str:
+    """What the names of a database's grading roles start with (roles are cluster-wide, so
+    each database has its own): its name when that is short enough to leave room in a role
+    name, else its first 15 characters and a digest of the whole name. Cutting long names
+    short alone gave two databases that differ only past the cut (`..._gw0_sql` and
+    `..._gw1_sql`) the same roles."""
+    name = re.sub(r"[^a-z0-9_]", "_", database.lower())
+    if len(name) <= 24:
+        return name
+    return f"{name[:15]}_{hashlib.sha256(database.encode()).hexdigest()[:8]}"
+
+
 class PostgresEngine:
     """One per process. An admin pool loads datasets and manages roles; candidate SQL runs on
     connections logged in as a role that can reach only the data of that run:
@@ -49,7 +61,7 @@ class PostgresEngine:
         self.admin_dsn = admin_dsn.replace("postgresql+asyncpg://", "postgresql://", 1)
         database = self.admin_dsn.rsplit("/", 1)[-1].split("?")[0]
         self.database = database
-        self._prefix = re.sub(r"[^a-z0-9_]", "_", database.lower())[:24]
+        self._prefix = role_prefix(database)
         self.reference_role = f"{self._prefix}_reference"
         self.slot_roles: list[str] = []  # claimed in start()
         self._claims: asyncpg.Connection | None = None
