@@ -21,3 +21,34 @@ def test_a_negation_inside_a_phrase_breaks_the_phrase() -> None:
     assert not wrong.covered
     assert "locks" in wrong.contradicted
     assert covered("select for update locks the rows you read so nobody changes them", point)
+
+
+def test_a_term_said_of_another_subject_is_not_the_points() -> None:
+    points = [
+        "GET is safe and idempotent, reads only, cacheable",
+        "POST creates or processes, not idempotent, returns 201 with Location",
+        "DELETE is idempotent even if the second call returns 404",
+    ]
+    typed = "POST is idempotent so you can retry it. GET can change data on the server"
+    get, post, delete = match_key_points(typed, points)
+    # "idempotent" is said of POST: it states nothing of GET, nor of DELETE.
+    assert not get.covered and "idempotent" not in get.matched
+    assert not delete.covered
+    assert not post.covered
+    # Two subjects that several points name: each point's words belong to the one before them.
+    swapped = [
+        "Memcached is multi-threaded; Redis executes commands on one main thread",
+        "Redis persists with RDB and AOF; Memcached data is lost on restart",
+    ]
+    threads, persists = match_key_points(
+        "memcached can persist to disk, redis is multithreaded and loses all data on restart",
+        swapped,
+    )
+    assert "multi-threaded" not in threads.matched
+    assert "persists" not in persists.matched
+    # Said of its own subject, it counts, also in a clause that names none.
+    (get,) = match_key_points("GET is safe, and it is idempotent too, you can cache it", points[:1])
+    assert get.covered
+    assert match_key_points(
+        "memcached is multithreaded while redis runs commands on a single thread", swapped
+    )[0].covered

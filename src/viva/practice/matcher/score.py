@@ -9,6 +9,7 @@ from functools import lru_cache
 from viva.practice.matcher.answer import IndexedAnswer, index_answer, occurrences_of, words_before
 from viva.practice.matcher.contrary import quantifier_clash, wrong_order, wrong_status
 from viva.practice.matcher.point import DENIAL_REASON, MENTION_REASON, STRICT_REASON, PointMatch
+from viva.practice.matcher.subjects import find_subjects, said_of_another, subject_context
 from viva.practice.matcher.tables import paraphrase_keys
 from viva.practice.matcher.terms import (
     SYNONYM_WEIGHT,
@@ -81,8 +82,12 @@ def _match_point(
     terms: Sequence[Term],
     threshold: float,
     tainted: frozenset[int] = frozenset(),
+    whose: tuple[Mapping[frozenset[tuple[str, ...]], frozenset[int]], Sequence[frozenset[int]]]
+    | None = None,
 ) -> tuple[PointMatch, frozenset[int]]:
-    """The match, and the sentences where the answer contradicts the point."""
+    """The match, and the sentences where the answer contradicts the point. ``whose``: the
+    subject each term belongs to, and the subjects each clause of the answer is about (a term
+    said of another subject is not found)."""
     matched: list[Term] = []
     evidence: list[str] = []
     contradicted: list[Term] = []
@@ -92,10 +97,20 @@ def _match_point(
         [o for variant in sorted(term.variants) for o in occurrences_of(answer, variant)]
         for term in terms
     ]
-    clauses = [
-        {answer.clauses[found[0]] for found in term_found}
-        for term, term_found in zip(terms, occurrences, strict=True)
-    ]
+    # The clauses about the point: where its terms are, said of whichever subject.
+    clauses = [{answer.clauses[found[0]] for found in term_found} for term_found in occurrences]
+    if whose is not None:
+        # ... but a term said of another subject ("POST is idempotent" for "GET is safe and
+        # idempotent") neither states nor contradicts it.
+        owners, context = whose
+        occurrences = [
+            [
+                o
+                for o in found
+                if not said_of_another(answer, context, owners.get(term.variants), o[0])
+            ]
+            for term, found in zip(terms, occurrences, strict=True)
+        ]
     sentences: dict[int, set[int]] = {}  # the matched terms found in each sentence
     # A point with a negation of its own ("X, not Y", "no functions on indexed columns") may
     # be retold with the negation on another word: a negated term is no contradiction there.
@@ -319,18 +334,27 @@ def _match_all(
     extra: tuple[tuple[str, ...], ...],
 ) -> list[PointMatch]:
     answer = index_answer(answer_text)
-    terms = topical([point_terms(point, extra) for point in key_points])
+    raw = [point_terms(point, extra) for point in key_points]
+    terms = topical(raw)
+    subjects = find_subjects(key_points, raw)
+    whose: list[
+        tuple[Mapping[frozenset[tuple[str, ...]], frozenset[int]], Sequence[frozenset[int]]] | None
+    ]
+    whose = [None] * len(key_points)
+    if subjects is not None:
+        context = subject_context(answer, subjects)
+        whose = [(owners, context) for owners in subjects.owners]
     first = [
-        _match_point(answer, point, own, threshold)
-        for point, own in zip(key_points, terms, strict=True)
+        _match_point(answer, point, own, threshold, whose=w)
+        for point, own, w in zip(key_points, terms, whose, strict=True)
     ]
     # A sentence that contradicts one point is not taken as stating another: "the GIL is a lock
     # per thread, so they all run bytecode at the same time" credits nothing.
     tainted = frozenset().union(*(wrong for _, wrong in first))
     if not tainted:
         return [
-            _claim_stated(answer, point, own, match, threshold)
-            for point, own, (match, _) in zip(key_points, terms, first, strict=True)
+            _claim_stated(answer, point, own, match, threshold, w)
+            for point, own, (match, _), w in zip(key_points, terms, first, whose, strict=True)
         ]
     # ... and a short answer that contradicts the model answer is read strictly: its other
     # points need more of their terms. (A long text that contrasts what to do with what not
@@ -341,8 +365,8 @@ def _match_all(
     if contradictions * STRICT_SENTENCES >= sentences:
         strict = max(threshold, min(1.0, threshold * STRICT_FACTOR))
     second = [
-        _match_point(answer, point, own, strict, tainted)[0] if not match.contradicted else match
-        for point, own, (match, _) in zip(key_points, terms, first, strict=True)
+        _match_point(answer, point, own, strict, tainted, w)[0] if not match.contradicted else match
+        for point, own, (match, _), w in zip(key_points, terms, first, whose, strict=True)
     ]
     return [
         replace(match, reason=STRICT_REASON)
@@ -353,20 +377,26 @@ def _match_all(
 
 
 def _claim_stated(
-    answer: IndexedAnswer, point: str, terms: Sequence[Term], match: PointMatch, threshold: float
+    answer: IndexedAnswer,
+    point: str,
+    terms: Sequence[Term],
+    match: PointMatch,
+    threshold: float,
+    whose: tuple[Mapping[frozenset[tuple[str, ...]], frozenset[int]], Sequence[frozenset[int]]]
+    | None = None,
 ) -> PointMatch:
     """A point of a claim and its details ("Tolerant reader; consumers ignore unknown
     fields") is covered by its claim, the part before ";", stated whole: every telling term
     of it found, as a point of its own. Only in a short typed answer (a long text meets a
     short claim's words by chance) that contradicts no point."""
-    if match.covered or match.reason or ";" not in point or not answer.short:
+    if match.covered or match.reason or match.contradicted or ";" not in point or not answer.short:
         return match
     claim = point.split(";", 1)[0]
     own = tuple(t for t in terms if t.label in claim)
     telling = {t.label for t in own if t.weight > VAGUE_WEIGHT}
     if not telling or len(own) == len(terms):
         return match
-    stated, _ = _match_point(answer, claim, own, threshold)
+    stated, _ = _match_point(answer, claim, own, threshold, whose=whose)
     if not stated.covered or not telling <= set(stated.matched):
         return match
     return replace(match, covered=True, score=max(match.score, stated.score))
