@@ -52,3 +52,11 @@ def test_a_term_said_of_another_subject_is_not_the_points() -> None:
     assert match_key_points(
         "memcached is multithreaded while redis runs commands on a single thread", swapped
     )[0].covered
+
+
+def test_many_times_against_only_once_is_a_quantifier_clash() -> None:
+    point = "A generator can be iterated only once"
+    (wrong,) = match_key_points("you can iterate a generator as many times as you want", [point])
+    assert not wrong.covered and "many" in wrong.against
+    assert not covered("many threads iterate the same generator", "Only one thread iterates it")
+    assert covered("you can only iterate a generator once, then it is exhausted", point)

@@ -18,6 +18,7 @@ from viva.practice.matcher.tables import (
 from viva.practice.matcher.words import Stream, clean, key_of, tokenize
 
 QUANTIFIER_REACH = 2
+QUANTIFIER_AFTER = 3
 DERIVED_MIN_LENGTH = 6  # stems sharing this many letters, one the start of the other, match
 # ... when the longer one goes on with a suffix (as stemmed): "deploy-abl", "serial-iz", not
 # another word: "thread" is no form of "thread-safe".
@@ -113,6 +114,16 @@ def words_before(answer: IndexedAnswer, start: int) -> frozenset[str]:
     return frozenset(
         answer.stream.keys[i]
         for i in range(max(0, start - QUANTIFIER_REACH), start)
+        if answer.clauses[i] == clause
+    )
+
+
+def words_after(answer: IndexedAnswer, end: int) -> frozenset[str]:
+    """The keys of the three words after ``end`` in its clause ("iterate it as many times")."""
+    clause = answer.clauses[end - 1]
+    return frozenset(
+        answer.stream.keys[i]
+        for i in range(end, min(len(answer.clauses), end + QUANTIFIER_AFTER))
         if answer.clauses[i] == clause
     )
 

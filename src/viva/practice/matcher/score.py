@@ -6,7 +6,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from functools import lru_cache
 
-from viva.practice.matcher.answer import IndexedAnswer, index_answer, occurrences_of, words_before
+from viva.practice.matcher.answer import (
+    IndexedAnswer,
+    index_answer,
+    occurrences_of,
+    words_after,
+    words_before,
+)
 from viva.practice.matcher.contrary import quantifier_clash, wrong_order, wrong_status
 from viva.practice.matcher.point import DENIAL_REASON, MENTION_REASON, STRICT_REASON, PointMatch
 from viva.practice.matcher.subjects import find_subjects, said_of_another, subject_context
@@ -190,8 +196,12 @@ def _match_point(
         clash = next(
             (
                 q
-                for s, _ in found_spans
-                if (q := quantifier_clash(point_keys, words_before(answer, s)))
+                for s, e in found_spans
+                if (
+                    q := quantifier_clash(
+                        point_keys, words_before(answer, s), words_after(answer, e)
+                    )
+                )
             ),
             None,
         )
