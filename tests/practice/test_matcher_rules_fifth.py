@@ -60,3 +60,30 @@ def test_many_times_against_only_once_is_a_quantifier_clash() -> None:
     assert not wrong.covered and "many" in wrong.against
     assert not covered("many threads iterate the same generator", "Only one thread iterates it")
     assert covered("you can only iterate a generator once, then it is exhausted", point)
+
+
+def test_deleted_after_is_denies_its_subject() -> None:
+    point = "docker logs, including the previous container's output, shows the last error"
+    (wrong,) = match_key_points(
+        "docker logs are deleted when the container restarts so there is no need to look", [point]
+    )
+    assert not wrong.covered and "logs" in wrong.contradicted
+    volumes = "Named volumes are Docker-managed and survive container removal"
+    (wrong,) = match_key_points("a named volume is deleted together with the container", [volumes])
+    assert not wrong.covered and "Named volumes" in wrong.contradicted
+
+
+def test_a_gone_word_after_when_or_after_denies_only_its_own_subject() -> None:
+    point = "Container writable layer is ephemeral and slow for heavy writes"
+    assert covered(
+        "the containers writable layer goes away when the container is removed and its slow"
+        " for lots of writes",
+        point,
+    )
+
+
+def test_a_negation_that_states_the_next_term_of_the_point_states_the_point() -> None:
+    point = "Named volumes are Docker-managed and survive container removal"
+    assert covered(
+        "named volumes are managed by docker and survive when the container is deleted", point
+    )

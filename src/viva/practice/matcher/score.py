@@ -156,6 +156,32 @@ def _match_point(
         )
     }
     agreeing.update(inside)
+    # A negation that is itself a word of the point, found as the term next to this one,
+    # states the point: "the container is deleted" for "survive container removal" (not "the
+    # named volume is deleted" for "named volumes ... survive container removal").
+    stated_by = {
+        index: spans
+        for index, term in enumerate(terms)
+        if index not in agreeing
+        and (
+            spans := [
+                (s, e)
+                for s, e, negated in occurrences[index]
+                if negated != term.negated
+                and (reach := [n for n in answer.negations[s] if not s <= n < e])
+                and all(
+                    any(
+                        a <= n < b
+                        for j, found in agreeing.items()
+                        if abs(j - index) == 1
+                        for a, b in found
+                    )
+                    for n in reach
+                )
+            ]
+        )
+    }
+    agreeing.update(stated_by)
 
     def about_point(index: int, start: int) -> bool:
         """Whether another term of the point is in the clause at ``start``."""
