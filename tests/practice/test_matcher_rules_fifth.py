@@ -5,6 +5,7 @@ answer that needs it. Every case here failed with the checker before the rule it
 from __future__ import annotations
 
 from viva.practice.matcher import match_key_points
+from viva.practice.matcher.answer import index_answer
 
 
 def covered(typed: str, point: str) -> bool:
@@ -87,3 +88,19 @@ def test_a_negation_that_states_the_next_term_of_the_point_states_the_point() ->
     assert covered(
         "named volumes are managed by docker and survive when the container is deleted", point
     )
+
+
+def test_a_short_negation_ends_at_and_after_its_object() -> None:
+    typed = index_answer("put replaces the whole resource and patch changes some fields")
+    patch = typed.stream.keys.index("patch")
+    assert not typed.negated(patch, patch + 1)
+    # ... and still reaches its second word when "and" comes before any word of substance.
+    typed = index_answer("avoid the cache")
+    assert typed.negated(2, 3)
+
+
+def test_safe_to_repeat_is_no_quantifier() -> None:
+    (get,) = match_key_points(
+        "get is for reading and is safe to repeat", ["GET is safe and idempotent, reads only"]
+    )
+    assert not get.contradicted

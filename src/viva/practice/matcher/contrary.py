@@ -31,10 +31,12 @@ RESTRICTED_KEYS = frozenset(
 
 # Many against a point's "only" or "once", before the term or just after it: "many threads
 # run", "you can iterate it as many times as you want" against "iterated only once".
-MANY_KEYS = frozenset(key_of(w) for w in ["many", "multiple", "repeatedly", "unlimited"])
+MANY_KEYS = frozenset(
+    key_of(w) for w in ["many", "multiple", "unlimited"]
+)  # not "repeatedly": "repeat"
 _ONCE = frozenset(key_of(w) for w in ["once"])
 # Quantifier keys as typed: the feedback names "many", not its stem.
-_WORD_OF = {key_of(w): w for w in ["many", "multiple", "repeatedly", "unlimited", "everything"]}
+_WORD_OF = {key_of(w): w for w in ["many", "multiple", "unlimited", "everything"]}
 
 
 def quantifier_clash(

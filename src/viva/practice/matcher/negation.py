@@ -147,7 +147,15 @@ def negation_reach(stream: Stream) -> tuple[frozenset[int], ...]:
         while (
             end < size
             and not breaks[end]
-            and not (short and (content >= _SHORT_REACH or keys[end] in _MEANS_KEYS))
+            and not (
+                short
+                and (
+                    content >= _SHORT_REACH
+                    or keys[end] in _MEANS_KEYS
+                    # "replaces the whole resource and patch changes fields": one thing each.
+                    or (content and keys[end] in _JOIN_KEYS)
+                )
+            )
             and keys[end] not in _NEGATOR_KEYS  # the next negation starts its own reach
             and not (determiner and content and keys[end] in _PLACE_KEYS)
         ):
