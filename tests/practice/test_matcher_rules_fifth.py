@@ -104,3 +104,12 @@ def test_safe_to_repeat_is_no_quantifier() -> None:
         "get is for reading and is safe to repeat", ["GET is safe and idempotent, reads only"]
     )
     assert not get.contradicted
+
+
+def test_a_term_found_only_as_a_vague_word_of_its_group_weighs_as_one() -> None:
+    point = "app.add_middleware(CORSMiddleware, ...) configures CORS"
+    (wrong,) = match_key_points("for cors you just set allow_origins to a star", [point])
+    assert not wrong.covered
+    # A name stays a name ("get" for GET), and a word the point says itself counts in full.
+    assert covered("the server checks the signature", "Verify signature, check exp")
+    assert covered("you configure cors with the middleware", point)

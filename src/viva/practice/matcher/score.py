@@ -25,7 +25,7 @@ from viva.practice.matcher.terms import (
     point_terms,
     topical,
 )
-from viva.practice.matcher.words import tokenize
+from viva.practice.matcher.words import VAGUE_KEYS, tokenize
 
 DEFAULT_THRESHOLD = 0.45
 # A point is contradicted when the weight of its contradicted terms reaches this share of the
@@ -187,6 +187,26 @@ def _match_point(
         """Whether another term of the point is in the clause at ``start``."""
         return any(answer.clauses[start] in other for j, other in enumerate(clauses) if j != index)
 
+    # A word found only as one vague word of its group ("set" for "configures") says no more
+    # than a vague word: it weighs as one. (A name is a name: "get" for "GET".)
+    said = _keys(point)  # ... unless the point says that word itself ("check exp")
+    plain = [
+        {
+            (s, e)
+            for variant in term.variants
+            if not (len(variant) == 1 and variant[0] in VAGUE_KEYS - said)
+            for s, e, _ in occurrences_of(answer, variant)
+        }
+        for term in terms
+    ]
+    terms = [
+        replace(term, weight=VAGUE_WEIGHT)
+        if index in agreeing
+        and term.weight < TECHNICAL_WEIGHT
+        and not plain[index] & set(agreeing[index])
+        else term
+        for index, term in enumerate(terms)
+    ]
     for index, term in enumerate(terms):
         agree = agreeing.get(index, [])
         weighty = term.weight > VAGUE_WEIGHT and not (polar and not term.negated)
