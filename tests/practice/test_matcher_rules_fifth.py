@@ -113,3 +113,15 @@ def test_a_term_found_only_as_a_vague_word_of_its_group_weighs_as_one() -> None:
     # A name stays a name ("get" for GET), and a word the point says itself counts in full.
     assert covered("the server checks the signature", "Verify signature, check exp")
     assert covered("you configure cors with the middleware", point)
+
+
+def test_a_claim_before_a_comma_or_dash_and_its_details_is_the_point() -> None:
+    point = "Central secret manager, encrypted at rest with KMS keys"
+    synonyms = {"Central secret manager": ["vault"]}
+    (stated,) = match_key_points(
+        "dont commit secrets to git, use a vault", [point], synonyms=synonyms
+    )
+    assert stated.covered
+    # A comma inside brackets ends no claim, and a claim only named is not stated whole.
+    assert not covered("use annotated", "Declare dependencies with Annotated[T, Depends(provider)]")
+    assert not covered("encrypt them with kms", point)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from functools import lru_cache
@@ -432,6 +433,22 @@ def _match_all(
     ]
 
 
+_CLAIM_END = re.compile(r";|,\s|\s[-–—]\s")
+
+
+def _claim_of(point: str) -> str:
+    """The claim before a point's details: the part before ";", else before the first ", " or
+    " - " outside brackets ("Central secret manager, encrypted at rest with KMS keys");
+    empty when the point has no details."""
+    depth = 0
+    for at, char in enumerate(point):
+        depth += char in "([{"
+        depth -= char in ")]}"
+        if depth == 0 and _CLAIM_END.match(point, at):
+            return point[:at] if ";" not in point or char == ";" else point.split(";", 1)[0]
+    return ""
+
+
 def _claim_stated(
     answer: IndexedAnswer,
     point: str,
@@ -445,9 +462,9 @@ def _claim_stated(
     fields") is covered by its claim, the part before ";", stated whole: every telling term
     of it found, as a point of its own. Only in a short typed answer (a long text meets a
     short claim's words by chance) that contradicts no point."""
-    if match.covered or match.reason or match.contradicted or ";" not in point or not answer.short:
+    claim = _claim_of(point)
+    if match.covered or match.reason or match.contradicted or not claim or not answer.short:
         return match
-    claim = point.split(";", 1)[0]
     own = tuple(t for t in terms if t.label in claim)
     telling = {t.label for t in own if t.weight > VAGUE_WEIGHT}
     if not telling or len(own) == len(terms):
