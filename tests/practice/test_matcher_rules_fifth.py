@@ -125,3 +125,17 @@ def test_a_claim_before_a_comma_or_dash_and_its_details_is_the_point() -> None:
     # A comma inside brackets ends no claim, and a claim only named is not stated whole.
     assert not covered("use annotated", "Declare dependencies with Annotated[T, Depends(provider)]")
     assert not covered("encrypt them with kms", point)
+
+
+def test_how_many_is_no_quantifier() -> None:
+    point = "Failing liveness probes restart containers; HEALTHCHECK only marks unhealthy"
+    (typed,) = match_key_points(
+        "look at how many restarts the container had",
+        [point],
+    )
+    assert not typed.contradicted
+
+
+def test_plain_words_for_exceeding_a_limit() -> None:
+    point = "Exceeding the limit returns 429 with a Retry-After header"
+    assert covered("if a client goes over, it gets a 429 and is told when to retry", point)
