@@ -139,3 +139,18 @@ def test_how_many_is_no_quantifier() -> None:
 def test_plain_words_for_exceeding_a_limit() -> None:
     point = "Exceeding the limit returns 429 with a Retry-After header"
     assert covered("if a client goes over, it gets a 429 and is told when to retry", point)
+
+
+def test_a_subject_after_and_or_a_line_break_starts_its_own_stretch() -> None:
+    points = [
+        "Memcached is multi-threaded; Redis executes commands on one main thread",
+        "Redis persists with RDB and AOF; Memcached data is lost on restart",
+        "Memcached stores opaque values; Redis offers hashes, lists, sets",
+    ]
+    _, persists, _ = match_key_points(
+        "memcached is multithreaded and redis persists with rdb and aof", points
+    )
+    assert "persists" in persists.matched and persists.covered
+    # Points typed one per line, with no punctuation, are each about their own subject.
+    lines = match_key_points("\n".join(points[:2]), points[:2])
+    assert all(m.covered for m in lines)

@@ -30,7 +30,7 @@ from viva.practice.matcher.terms import (
     VAGUE_WEIGHT,
     Term,
 )
-from viva.practice.matcher.words import key_of
+from viva.practice.matcher.words import VAGUE_KEYS, key_of
 
 Variants = frozenset[tuple[str, ...]]
 _CONTRAST_KEYS = frozenset(key_of(w) for w in ["unlike", "not", "except", "besides"])
@@ -41,6 +41,15 @@ _PRONOUN_KEYS = frozenset(
     key_of(w) for w in ["it", "its", "they", "this", "that", "these", "those", "there", "you"]
 )
 _SPEAKER_KEYS = frozenset(key_of(w) for w in ["we", "i"])
+# A subject after these words, or at the start of a line, starts a stretch about it within a
+# clause: "memcached is multithreaded and redis persists to disk".
+_JOIN_KEYS = frozenset(key_of(w) for w in ["and", "or", "while", "whereas", "but"])
+
+
+def _line_break(answer: IndexedAnswer, position: int) -> bool:
+    """Whether a line ends between the part at ``position`` and the one before."""
+    before, here = answer.spans[position - 1], answer.spans[position]
+    return "\n" in answer.text[before[1] : here[0]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,57 +125,66 @@ def find_subjects(points: Sequence[str], terms: Sequence[Sequence[Term]]) -> Sub
 
 
 def subject_context(answer: IndexedAnswer, subjects: Subjects) -> tuple[frozenset[int], ...]:
-    """For each clause of the answer, the subjects it is about: those it opens with ("redis is
-    multithreaded", "in redis, ...", "PUT and PATCH are the same"; not "you get a 404", nor
-    "more types than redis"), else those of the clause before it in the sentence."""
+    """For each part of the answer, the subjects it is said of. A clause is about the subjects
+    it opens with ("redis is multithreaded", "in redis, ...", "PUT and PATCH are the same"; not
+    "you get a 404"), else about those of the clause before it in the sentence; within a
+    clause, a subject after "and", "or", "while" or at the start of a line starts a new stretch
+    about it ("memcached is multithreaded and redis persists to disk"; not "more types than
+    redis", "a wrapper around containers")."""
     keys, stops = answer.stream.keys, answer.stream.stops
-    clauses = answer.clauses[-1] + 1 if answer.clauses else 0
-    starts: dict[int, tuple[int, int]] = {}  # where each entity occurs, by start
+    firsts = answer.stream.firsts
+    size = len(keys)
+    starts: dict[int, tuple[int, int, bool]] = {}  # entity occurrences: start -> entity, end
     for entity, variants in enumerate(subjects.entities):
         for variant in sorted(variants):
+            plain = len(variant) == 1 and variant[0] in VAGUE_KEYS  # "get": only as a subject
             for start, end, _ in occurrences_of(answer, variant):
                 # Whole words: "model_dump" does not name the model.
-                firsts = answer.stream.firsts
-                if firsts[start] and (end == len(firsts) or firsts[end]):
-                    starts.setdefault(start, (entity, end))
-    named: list[set[int]] = [set() for _ in range(clauses)]
-    contrast: set[int] = set()  # clauses that start with "unlike", "not"
-    speaker: set[int] = set()  # clauses that open with "you", "we"
-    position = 0
-    while position < len(keys):
-        clause = answer.clauses[position]
-        if keys[position] in _CONTRAST_KEYS:
-            contrast.add(clause)
-        # The clause's opening words: stop words, then subjects joined by "and", "or".
-        while position < len(keys) and answer.clauses[position] == clause:
-            if keys[position] in _SPEAKER_KEYS:
-                speaker.add(clause)
-            if keys[position] in _PRONOUN_KEYS | _SPEAKER_KEYS:
-                break
-            if position in starts:
-                entity, position = starts[position]
-                named[clause].add(entity)
-                continue
-            if not stops[position]:
-                break
-            position += 1
-        while position < len(keys) and answer.clauses[position] == clause:
-            position += 1
-    sentence_of = {c: answer.sentences[p] for p, c in reversed(list(enumerate(answer.clauses)))}
+                if firsts[start] and (end == size or firsts[end]):
+                    starts.setdefault(start, (entity, end, plain))
     context: list[frozenset[int]] = []
-    for clause in range(clauses):
-        about = frozenset(named[clause])
-        back = clause - 1
-        while (
-            not about
-            and clause not in speaker
-            and back >= 0
-            and sentence_of.get(back) == sentence_of.get(clause)
-        ):
-            if back not in contrast:
-                about = frozenset(named[back])
-            back -= 1
-        context.append(about)
+    current: frozenset[int] = frozenset()  # the subjects of the stretch being read
+    sentence = -1
+    position = 0
+    while position < size:
+        clause = answer.clauses[position]
+        opened: set[int] = set()
+        at, speaker = position, False
+        while at < size and answer.clauses[at] == clause:  # the clause's opening words
+            if keys[at] in _SPEAKER_KEYS:
+                speaker = True
+            if keys[at] in _PRONOUN_KEYS | _SPEAKER_KEYS:
+                break
+            if at in starts:
+                opened.add(starts[at][0])
+                at = starts[at][1]
+                continue
+            if not stops[at]:
+                break
+            at += 1
+        if opened:
+            about = frozenset(opened)
+        elif speaker or answer.sentences[position] != sentence:
+            about = frozenset()
+        else:
+            about = current
+        sentence = answer.sentences[position]
+        # "unlike memcached, redis can persist": a contrast is about no stretch after it.
+        if keys[position] not in _CONTRAST_KEYS:
+            current = about
+        while position < size and answer.clauses[position] == clause:
+            found = starts.get(position)
+            if (
+                found is not None
+                and position > at
+                and not found[2]
+                and (keys[position - 1] in _JOIN_KEYS or _line_break(answer, position))
+            ):
+                about = frozenset({found[0]})
+                if keys[position] not in _CONTRAST_KEYS:
+                    current = about
+            context.append(about)
+            position += 1
     return tuple(context)
 
 
@@ -180,5 +198,5 @@ def said_of_another(
     term's subject and its kin)."""
     if owner is None:
         return False
-    about = context[answer.clauses[start]]
+    about = context[start]
     return bool(about) and not about & owner
