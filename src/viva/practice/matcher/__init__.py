@@ -80,8 +80,9 @@ Key points, answers and synonym entries all go through the same pipeline:
   is about the subjects it opens with ("redis is multithreaded", "PUT and PATCH are the
   same"; not "you get a 404"), else about those of the clause before it in the sentence ("so
   you can safely retry it"); a subject after "and", "or", "while" or at the start of a line
-  starts a stretch of its own ("memcached is multithreaded and redis persists"); a term said in a clause about another subject only ("POST is
-  idempotent" for "GET is safe and idempotent") neither states nor contradicts the point.
+  starts a stretch of its own ("memcached is multithreaded and redis persists"); a term said
+  in a clause about another subject only ("POST is idempotent" for "GET is safe and
+  idempotent") neither states nor contradicts the point.
 - Denial: a point that denies something after words of substance ("the GIL does not make
   your code thread-safe", "references an object without keeping it alive") is covered only
   when a denied term is found denied alike, or the answer negates one of its found terms.
