@@ -42,12 +42,18 @@ Key points, answers and synonym entries all go through the same pipeline:
   (a clause ends at punctuation, "but", "so", "because"... or "and" before a new subject; a
   contrast after a comma, ", not the body", stays with the clause before it); "no" before
   a noun ends at "on", "in"... ("no secrets in images"), but "no need to", "no point in"
-  reach the whole clause; "avoid", "prevent", "stop", "disallow", "ignore" reach the next two
-  words, and end at "with", "by", "using"; a negation followed only by filler or a judgement
+  reach the whole clause; "avoid", "prevent", "stop", "disallow", "ignore", "replaces" reach
+  the next two words, and end at "with", "by", "using", and at "and"/"or" after their object
+  ("replaces the whole resource and patch changes fields" says nothing against PATCH); a
+  table phrase does not match across a negation ("rows without locking" is no "row lock");
+  a negation followed only by filler or a judgement
   reaches back two words ("locks are not needed", "the port does not matter"), and so does a
   judging word after "is"/"are" ("multi-stage builds are pointless for python"). "Removed",
-  "deprecated", "gone" after "is"/"was" deny their whole subject ("model_dump was removed in
-  v2"), and "removed" before a thing the next two words ("Helm 3 removed Tiller"); "drops
+  "deprecated", "gone", "deleted", "wiped", "erased", "destroyed" after "is"/"was" deny their
+  whole subject ("model_dump was removed in v2", "docker logs are deleted on restart"), a
+  subject that starts after "when", "after", "if"... ("goes away when the container is
+  removed" denies the container, not the layer), and "removed" before a thing the next two
+  words ("Helm 3 removed Tiller"); "drops
   the GIL" and "removes load from the database" deny nothing. A quoted
   value is no negation (``extra="forbid"``). Opposites count as negations ("immutable" states
   "mutable" negated; the table's ``opposites``), and "non-root" is found as "not ... as root".
@@ -58,12 +64,25 @@ Key points, answers and synonym entries all go through the same pipeline:
   double: they carry the claim). Words that state another term of the point ("do not run as
   root" for "non-root") contradict nothing, and a point with a negation of its own ("X, not
   Y") is not contradicted by a negated term. A quantifier before a found term that says the
-  opposite of the point's ("they all run" against "only one thread runs", "an artifact for each
-  environment" against "one artifact") contradicts it. So does the wrong order ("copy the
-  source first, then install" against "install before copying source": "before", "then",
-  "after" between terms of one sentence) and another HTTP status code in a clause about the
-  point ("gives a 500" against "get 422"). A point's "avoid X", "ignore X" is not
+  opposite of the point's ("they all run" against "only one thread runs", "an artifact for
+  each environment" against "one artifact"; "many", "multiple" before it or just after it,
+  "iterate it as many times as you want", against "only once"; not "how many") contradicts
+  it. So does the wrong order ("copy the source first, then install" against "install before
+  copying source": "before", "then", "after" between terms of one sentence) and another HTTP
+  status code in a clause about the point ("gives a 500" against "get 422"). A negation that
+  is itself the point's next term states the point ("survive when the container is deleted"
+  for "survive container removal"). A point's "avoid X", "ignore X" is not
   contradicted by an answer that names X plainly ("fix the N+1 queries").
+- Subjects: when an answer's points name two subjects or more (GET/POST/DELETE, Redis and
+  Memcached: the first term of a point or of its part after ";" that is a name, an acronym,
+  identifier or phrase, or a word two points name; a topic word only beside another), each
+  other term of a point belongs to the subject before it in its part. A clause of the answer
+  is about the subjects it opens with ("redis is multithreaded", "PUT and PATCH are the
+  same"; not "you get a 404"), else about those of the clause before it in the sentence ("so
+  you can safely retry it"); a subject after "and", "or", "while" or at the start of a line
+  starts a stretch of its own ("memcached is multithreaded and redis persists"); a term said
+  in a clause about another subject only ("POST is idempotent" for "GET is safe and
+  idempotent") neither states nor contradicts the point.
 - Denial: a point that denies something after words of substance ("the GIL does not make
   your code thread-safe", "references an object without keeping it alive") is covered only
   when a denied term is found denied alike, or the answer negates one of its found terms.
@@ -78,10 +97,13 @@ Key points, answers and synonym entries all go through the same pipeline:
   point that names three or more is a mention, not the point ("sql databases have no
   transactions" names the relational database of "default to a relational database unless a
   concrete need says otherwise"), unless the answer says it in four words or more of its own
-  ("stop one failing service from taking down" for "cascading failures"). A point of a claim
-  and its details, "Tolerant reader; consumers ignore unknown fields", is covered in a short
-  typed answer that contradicts no point when the claim before ";" is stated whole (every
-  telling term of it found: "clients should be tolerant readers"). Terms shared by 3+
+  ("stop one failing service from taking down" for "cascading failures"). A term found only as
+  one vague word of its group ("set" for "configures") weighs as a vague word, unless it is a
+  name ("get" for GET) or the point says that word itself. A point of a claim and its details,
+  "Tolerant reader; consumers ignore unknown fields", "Central secret manager, encrypted at
+  rest with KMS keys", is covered in a short typed answer that contradicts no point when the
+  claim (before ";", else before the first ", " or " - " outside brackets) is stated whole
+  (every telling term of it found: "clients should be tolerant readers"). Terms shared by 3+
   points of one answer (and 40% of them) name the topic and weigh as vague words. A point is
   covered at ``threshold`` (default 0.45). :attr:`PointMatch.feedback` says why a point is not
   covered, in the candidate's terms ("you said the opposite: ...", "mentioned X but not Y").

@@ -18,6 +18,7 @@ from viva.practice.matcher.tables import (
 from viva.practice.matcher.words import Stream, clean, key_of, tokenize
 
 QUANTIFIER_REACH = 2
+QUANTIFIER_AFTER = 3
 DERIVED_MIN_LENGTH = 6  # stems sharing this many letters, one the start of the other, match
 # ... when the longer one goes on with a suffix (as stemmed): "deploy-abl", "serial-iz", not
 # another word: "thread" is no form of "thread-safe".
@@ -107,13 +108,31 @@ def _clauses(stream: Stream) -> tuple[int, ...]:
     return tuple(itertools.accumulate(int(b) for b in starts))
 
 
+_HOW = key_of("how")
+
+
+def _quantifiers(answer: IndexedAnswer, positions: range, clause: int) -> frozenset[str]:
+    keys = answer.stream.keys
+    return frozenset(
+        keys[i]
+        for i in positions
+        if answer.clauses[i] == clause and not (i and keys[i - 1] == _HOW)  # "how many"
+    )
+
+
 def words_before(answer: IndexedAnswer, start: int) -> frozenset[str]:
     """The keys of the two words before ``start`` in its clause: a quantifier's reach."""
-    clause = answer.clauses[start]
-    return frozenset(
-        answer.stream.keys[i]
-        for i in range(max(0, start - QUANTIFIER_REACH), start)
-        if answer.clauses[i] == clause
+    return _quantifiers(
+        answer, range(max(0, start - QUANTIFIER_REACH), start), answer.clauses[start]
+    )
+
+
+def words_after(answer: IndexedAnswer, end: int) -> frozenset[str]:
+    """The keys of the three words after ``end`` in its clause ("iterate it as many times")."""
+    return _quantifiers(
+        answer,
+        range(end, min(len(answer.clauses), end + QUANTIFIER_AFTER)),
+        answer.clauses[end - 1],
     )
 
 

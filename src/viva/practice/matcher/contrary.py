@@ -29,15 +29,30 @@ RESTRICTED_KEYS = frozenset(
 )
 
 
-def quantifier_clash(point_keys: frozenset[str], before: frozenset[str]) -> str | None:
+# Many against a point's "only" or "once", before the term or just after it: "many threads
+# run", "you can iterate it as many times as you want" against "iterated only once".
+MANY_KEYS = frozenset(
+    key_of(w) for w in ["many", "multiple", "unlimited"]
+)  # not "repeatedly": "repeat"
+_ONCE = frozenset(key_of(w) for w in ["once"])
+# Quantifier keys as typed: the feedback names "many", not its stem.
+_WORD_OF = {key_of(w): w for w in ["many", "multiple", "unlimited", "everything"]}
+
+
+def quantifier_clash(
+    point_keys: frozenset[str], before: frozenset[str], after: frozenset[str] = frozenset()
+) -> str | None:
     """The typed quantifier that says the opposite of the point's: "they all run bytecode"
-    against "only one thread runs bytecode", "only some pushes" against "every push"."""
+    against "only one thread runs bytecode", "only some pushes" against "every push", "as many
+    times as you want" against "only once"."""
     point_all, point_some = point_keys & UNIVERSAL_KEYS, point_keys & RESTRICTED_KEYS
-    typed_all, typed_some = before & UNIVERSAL_KEYS, before & RESTRICTED_KEYS
+    point_some |= point_keys & _ONCE
+    before |= after & MANY_KEYS
+    typed_all, typed_some = before & (UNIVERSAL_KEYS | MANY_KEYS), before & RESTRICTED_KEYS
     if point_some and not point_all and typed_all and not typed_some:
-        return min(typed_all)
+        return _WORD_OF.get(min(typed_all), min(typed_all))
     if point_all and not point_some and typed_some and not typed_all:
-        return min(typed_some)
+        return _WORD_OF.get(min(typed_some), min(typed_some))
     return None
 
 

@@ -17,11 +17,12 @@ _NEGATORS = (
 _JUDGING = "useless pointless unnecessary needless overkill obsolete irrelevant outdated"
 _COPULAS = "is are was were be been being seem seems"
 # Words that say a thing is gone: after "is" or "are" they deny their whole subject
+# ("docker logs are deleted on restart")
 # ("password and implicit grants are deprecated", "model_dump was removed in v2"); in the
 # past tense before a thing, the next few words ("Helm 3 removed the in-cluster Tiller").
 # Elsewhere they deny nothing: "it removes load from the database", "removing a field breaks
 # clients"; nor does "dropped", which is also "released" ("C extensions drop the GIL").
-_GONE = "removed deprecated gone"
+_GONE = "removed deprecated gone deleted wiped erased destroyed"
 # Saying a thing is to be avoided is saying not to do it: "prevents cascading failures", "stop
 # calling it", "concatenation is the bug", "functions defeat the index". These reach only the
 # next few words: "prevent stampedes with a lock" says nothing against the lock.
@@ -59,6 +60,10 @@ _JUDGEMENT_KEYS = frozenset(key_of(word) for word in _JUDGEMENTS.split())
 _JUDGING_KEYS = frozenset(key_of(word) for word in _JUDGING.split())
 _COPULA_KEYS = frozenset(key_of(word) for word in _COPULAS.split())
 _GONE_KEYS = frozenset(key_of(word) for word in _GONE.split())
+# ... and their subject starts after a word that opens a clause of its own.
+_SUBORDINATE_KEYS = frozenset(
+    key_of(w) for w in ["after", "when", "before", "once", "if", "until", "since", "whenever"]
+)
 # "nothing" and "nobody" with only filler after them deny the one word before: "changes
 # nothing" denies the change, not what changes.
 _PRONOUN_KEYS = frozenset(key_of(word) for word in ["nothing", "nobody"])
@@ -142,7 +147,15 @@ def negation_reach(stream: Stream) -> tuple[frozenset[int], ...]:
         while (
             end < size
             and not breaks[end]
-            and not (short and (content >= _SHORT_REACH or keys[end] in _MEANS_KEYS))
+            and not (
+                short
+                and (
+                    content >= _SHORT_REACH
+                    or keys[end] in _MEANS_KEYS
+                    # "replaces the whole resource and patch changes fields": one thing each.
+                    or (content and keys[end] in _JOIN_KEYS)
+                )
+            )
             and keys[end] not in _NEGATOR_KEYS  # the next negation starts its own reach
             and not (determiner and content and keys[end] in _PLACE_KEYS)
         ):
@@ -167,7 +180,13 @@ def negation_reach(stream: Stream) -> tuple[frozenset[int], ...]:
             start, content = i, 0
             pronoun = key in _PRONOUN_KEYS
             back = 1 if pronoun else size if gone else _BACKWARD_REACH
-            while start > 0 and not breaks[start] and content < back:
+            while (
+                start > 0
+                and not breaks[start]
+                and content < back
+                # "volumes keep data after the container is deleted": the container is gone.
+                and not (gone and keys[start - 1] in _SUBORDINATE_KEYS)
+            ):
                 start -= 1
                 if not (stream.stops[start] or (keys[start] in VAGUE_KEYS and not pronoun)):
                     content += 1

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from functools import lru_cache
 
-from viva.practice.matcher.answer import IndexedAnswer, index_answer, occurrences_of, words_before
+from viva.practice.matcher.answer import (
+    IndexedAnswer,
+    index_answer,
+    occurrences_of,
+    words_after,
+    words_before,
+)
 from viva.practice.matcher.contrary import quantifier_clash, wrong_order, wrong_status
 from viva.practice.matcher.point import DENIAL_REASON, MENTION_REASON, STRICT_REASON, PointMatch
+from viva.practice.matcher.subjects import find_subjects, said_of_another, subject_context
 from viva.practice.matcher.tables import paraphrase_keys
 from viva.practice.matcher.terms import (
     SYNONYM_WEIGHT,
@@ -18,7 +26,7 @@ from viva.practice.matcher.terms import (
     point_terms,
     topical,
 )
-from viva.practice.matcher.words import tokenize
+from viva.practice.matcher.words import VAGUE_KEYS, tokenize
 
 DEFAULT_THRESHOLD = 0.45
 # A point is contradicted when the weight of its contradicted terms reaches this share of the
@@ -81,8 +89,12 @@ def _match_point(
     terms: Sequence[Term],
     threshold: float,
     tainted: frozenset[int] = frozenset(),
+    whose: tuple[Mapping[frozenset[tuple[str, ...]], frozenset[int]], Sequence[frozenset[int]]]
+    | None = None,
 ) -> tuple[PointMatch, frozenset[int]]:
-    """The match, and the sentences where the answer contradicts the point."""
+    """The match, and the sentences where the answer contradicts the point. ``whose``: the
+    subject each term belongs to, and the subjects each clause of the answer is about (a term
+    said of another subject is not found)."""
     matched: list[Term] = []
     evidence: list[str] = []
     contradicted: list[Term] = []
@@ -92,10 +104,20 @@ def _match_point(
         [o for variant in sorted(term.variants) for o in occurrences_of(answer, variant)]
         for term in terms
     ]
-    clauses = [
-        {answer.clauses[found[0]] for found in term_found}
-        for term, term_found in zip(terms, occurrences, strict=True)
-    ]
+    # The clauses about the point: where its terms are, said of whichever subject.
+    clauses = [{answer.clauses[found[0]] for found in term_found} for term_found in occurrences]
+    if whose is not None:
+        # ... but a term said of another subject ("POST is idempotent" for "GET is safe and
+        # idempotent") neither states nor contradicts it.
+        owners, context = whose
+        occurrences = [
+            [
+                o
+                for o in found
+                if not said_of_another(answer, context, owners.get(term.variants), o[0])
+            ]
+            for term, found in zip(terms, occurrences, strict=True)
+        ]
     sentences: dict[int, set[int]] = {}  # the matched terms found in each sentence
     # A point with a negation of its own ("X, not Y", "no functions on indexed columns") may
     # be retold with the negation on another word: a negated term is no contradiction there.
@@ -135,11 +157,57 @@ def _match_point(
         )
     }
     agreeing.update(inside)
+    # A negation that is itself a word of the point, found as the term next to this one,
+    # states the point: "the container is deleted" for "survive container removal" (not "the
+    # named volume is deleted" for "named volumes ... survive container removal").
+    stated_by = {
+        index: spans
+        for index, term in enumerate(terms)
+        if index not in agreeing
+        and (
+            spans := [
+                (s, e)
+                for s, e, negated in occurrences[index]
+                if negated != term.negated
+                and (reach := [n for n in answer.negations[s] if not s <= n < e])
+                and all(
+                    any(
+                        a <= n < b
+                        for j, found in agreeing.items()
+                        if abs(j - index) == 1
+                        for a, b in found
+                    )
+                    for n in reach
+                )
+            ]
+        )
+    }
+    agreeing.update(stated_by)
 
     def about_point(index: int, start: int) -> bool:
         """Whether another term of the point is in the clause at ``start``."""
         return any(answer.clauses[start] in other for j, other in enumerate(clauses) if j != index)
 
+    # A word found only as one vague word of its group ("set" for "configures") says no more
+    # than a vague word: it weighs as one. (A name is a name: "get" for "GET".)
+    said = _keys(point)  # ... unless the point says that word itself ("check exp")
+    plain = [
+        {
+            (s, e)
+            for variant in term.variants
+            if not (len(variant) == 1 and variant[0] in VAGUE_KEYS - said)
+            for s, e, _ in occurrences_of(answer, variant)
+        }
+        for term in terms
+    ]
+    terms = [
+        replace(term, weight=VAGUE_WEIGHT)
+        if index in agreeing
+        and term.weight < TECHNICAL_WEIGHT
+        and not plain[index] & set(agreeing[index])
+        else term
+        for index, term in enumerate(terms)
+    ]
     for index, term in enumerate(terms):
         agree = agreeing.get(index, [])
         weighty = term.weight > VAGUE_WEIGHT and not (polar and not term.negated)
@@ -175,8 +243,12 @@ def _match_point(
         clash = next(
             (
                 q
-                for s, _ in found_spans
-                if (q := quantifier_clash(point_keys, words_before(answer, s)))
+                for s, e in found_spans
+                if (
+                    q := quantifier_clash(
+                        point_keys, words_before(answer, s), words_after(answer, e)
+                    )
+                )
             ),
             None,
         )
@@ -319,18 +391,27 @@ def _match_all(
     extra: tuple[tuple[str, ...], ...],
 ) -> list[PointMatch]:
     answer = index_answer(answer_text)
-    terms = topical([point_terms(point, extra) for point in key_points])
+    raw = [point_terms(point, extra) for point in key_points]
+    terms = topical(raw)
+    subjects = find_subjects(key_points, raw)
+    whose: list[
+        tuple[Mapping[frozenset[tuple[str, ...]], frozenset[int]], Sequence[frozenset[int]]] | None
+    ]
+    whose = [None] * len(key_points)
+    if subjects is not None:
+        context = subject_context(answer, subjects)
+        whose = [(owners, context) for owners in subjects.owners]
     first = [
-        _match_point(answer, point, own, threshold)
-        for point, own in zip(key_points, terms, strict=True)
+        _match_point(answer, point, own, threshold, whose=w)
+        for point, own, w in zip(key_points, terms, whose, strict=True)
     ]
     # A sentence that contradicts one point is not taken as stating another: "the GIL is a lock
     # per thread, so they all run bytecode at the same time" credits nothing.
     tainted = frozenset().union(*(wrong for _, wrong in first))
     if not tainted:
         return [
-            _claim_stated(answer, point, own, match, threshold)
-            for point, own, (match, _) in zip(key_points, terms, first, strict=True)
+            _claim_stated(answer, point, own, match, threshold, w)
+            for point, own, (match, _), w in zip(key_points, terms, first, whose, strict=True)
         ]
     # ... and a short answer that contradicts the model answer is read strictly: its other
     # points need more of their terms. (A long text that contrasts what to do with what not
@@ -341,8 +422,8 @@ def _match_all(
     if contradictions * STRICT_SENTENCES >= sentences:
         strict = max(threshold, min(1.0, threshold * STRICT_FACTOR))
     second = [
-        _match_point(answer, point, own, strict, tainted)[0] if not match.contradicted else match
-        for point, own, (match, _) in zip(key_points, terms, first, strict=True)
+        _match_point(answer, point, own, strict, tainted, w)[0] if not match.contradicted else match
+        for point, own, (match, _), w in zip(key_points, terms, first, whose, strict=True)
     ]
     return [
         replace(match, reason=STRICT_REASON)
@@ -352,21 +433,43 @@ def _match_all(
     ]
 
 
+_CLAIM_END = re.compile(r";|,\s|\s[-–—]\s")
+
+
+def _claim_of(point: str) -> str:
+    """The claim before a point's details: the part before ";", else before the first ", " or
+    " - " outside brackets ("Central secret manager, encrypted at rest with KMS keys");
+    empty when the point has no details."""
+    depth = 0
+    for at, char in enumerate(point):
+        depth += char in "([{"
+        depth -= char in ")]}"
+        if depth == 0 and _CLAIM_END.match(point, at):
+            return point[:at] if ";" not in point or char == ";" else point.split(";", 1)[0]
+    return ""
+
+
 def _claim_stated(
-    answer: IndexedAnswer, point: str, terms: Sequence[Term], match: PointMatch, threshold: float
+    answer: IndexedAnswer,
+    point: str,
+    terms: Sequence[Term],
+    match: PointMatch,
+    threshold: float,
+    whose: tuple[Mapping[frozenset[tuple[str, ...]], frozenset[int]], Sequence[frozenset[int]]]
+    | None = None,
 ) -> PointMatch:
     """A point of a claim and its details ("Tolerant reader; consumers ignore unknown
     fields") is covered by its claim, the part before ";", stated whole: every telling term
     of it found, as a point of its own. Only in a short typed answer (a long text meets a
     short claim's words by chance) that contradicts no point."""
-    if match.covered or match.reason or ";" not in point or not answer.short:
+    claim = _claim_of(point)
+    if match.covered or match.reason or match.contradicted or not claim or not answer.short:
         return match
-    claim = point.split(";", 1)[0]
     own = tuple(t for t in terms if t.label in claim)
     telling = {t.label for t in own if t.weight > VAGUE_WEIGHT}
     if not telling or len(own) == len(terms):
         return match
-    stated, _ = _match_point(answer, claim, own, threshold)
+    stated, _ = _match_point(answer, claim, own, threshold, whose=whose)
     if not stated.covered or not telling <= set(stated.matched):
         return match
     return replace(match, covered=True, score=max(match.score, stated.score))

@@ -12,6 +12,7 @@ import yaml
 
 from viva.bank.answers import load_answers
 from viva.practice.matcher.words import (
+    NEGATING_STOP_KEYS,
     STOP_WORDS,
     VAGUE_KEYS,
     VAGUE_WORDS,
@@ -233,7 +234,7 @@ def expand(vocabulary: Vocabulary, variant: tuple[str, ...]) -> frozenset[tuple[
 
 def phrase_end(stream: Stream, start: int, phrase: Sequence[str]) -> int:
     """Where ``phrase`` ends if it occurs at ``start``: stop words may come between its words,
-    punctuation may not."""
+    punctuation and negations may not ("rows without locking" is no "row lock")."""
     keys, stops, pauses = stream.keys, stream.stops, stream.pauses
     position = start
     for wanted in phrase:
@@ -242,7 +243,7 @@ def phrase_end(stream: Stream, start: int, phrase: Sequence[str]) -> int:
                 return -1
             if keys[position] == wanted:
                 break
-            if not stops[position]:
+            if not stops[position] or keys[position] in NEGATING_STOP_KEYS:
                 return -1
             position += 1
         position += 1

@@ -153,6 +153,11 @@ def key_of(part: str) -> str:
 
 
 VAGUE_KEYS = frozenset(key_of(word) for word in VAGUE_WORDS)
+# Stop words that negate: a phrase does not match across them ("rows without locking" is no
+# "row lock").
+NEGATING_STOP_KEYS = frozenset(
+    key_of(word) for word in ["not", "no", "never", "without", "nor", "neither", "none"]
+)
 
 
 def clean(text: str) -> str:
