@@ -10,11 +10,15 @@ then one of browse the question list, open a question, look at `/me`, or review 
 (the queue, then a rating of its first card); about every `--submit-every` s a user submits
 a palindrome solution and reads the submission back. Reports, over the steady phase (after
 the ramp), req/s and p50/p99 per route class, errors (non-2xx answers, resets, timeouts),
-the load generator's own event-loop lag (its share of the CPU shows in every latency), and
-the peak RSS of each server process.
+the load generator's own event-loop lag (its share of the CPU shows in every latency), the
+peak RSS of each server process, the CPU each part used over the steady phase (server
+processes, this load generator, PostgreSQL's backends of the bench database, Redis) per
+request and as a share of the machine, and the kernel's listen-queue counters (a SYN
+dropped on a full accept queue is retried by the client after 1, 3, 7, 15 s).
 
     .venv/bin/python bench/bench_soak.py [--users 10000] [--duration 180] [--ramp 60]
         [--think 30] [--submit-every 600] [--addresses 10] [--workers 2]
+        [--server-env VIVA_SETTING=value ...]
 """
 
 from __future__ import annotations
@@ -310,12 +314,61 @@ async def watch(server: int, peaks: dict[int, tuple[str, float]], lags: list[flo
         lags.append(time.perf_counter() - before - 0.5)
 
 
+def cpu_seconds(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_by_part(server: int, redis: int) -> dict[str, float]:
+    """CPU seconds so far of each part of the set-up: every server process by its pid, this
+    load generator, the PostgreSQL backends serving the bench database, Redis."""
+    parts = {f"server pid {pid}": cpu_seconds(pid) for pid in descendants(server)}
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    parts["load generator (this process)"] = usage.ru_utime + usage.ru_stime
+    parts["PostgreSQL backends of the bench database"] = sum(
+        cpu_seconds(int(entry.name))
+        for entry in Path("/proc").iterdir()
+        if entry.name.isdigit() and PG_DB.encode() in _cmdline(entry)
+    )
+    parts["redis-server"] = cpu_seconds(redis)
+    return parts
+
+
+def _cmdline(entry: Path) -> bytes:
+    try:
+        return (entry / "cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
+def machine_busy() -> tuple[float, float]:
+    """(busy, total) jiffies of all cores since boot (/proc/stat)."""
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = values[3] + values[4]  # idle + iowait
+    return sum(values) - idle, sum(values)
+
+
+def tcp_counters() -> dict[str, int]:
+    """The kernel's TcpExt counters (/proc/net/netstat): listen overflows, SYN drops..."""
+    lines = Path("/proc/net/netstat").read_text().splitlines()
+    found: dict[str, int] = {}
+    for names, values in zip(lines[::2], lines[1::2], strict=False):
+        if names.startswith("TcpExt:"):
+            found.update(zip(names.split()[1:], map(int, values.split()[1:]), strict=False))
+    return found
+
+
 def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return 1000 * ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else 0.0
 
 
-async def soak(args: argparse.Namespace, port: int, server: int, user_ids: list[int]) -> None:
+async def soak(
+    args: argparse.Namespace, port: int, server: int, redis: int, user_ids: list[int]
+) -> None:
     base = f"http://127.0.0.1:{port}"
     async with httpx.AsyncClient(base_url=base, timeout=30) as client:
         listing = (await client.get("/api/v1/questions", params={"limit": 100})).json()
@@ -348,10 +401,12 @@ async def soak(args: argparse.Namespace, port: int, server: int, user_ids: list[
     await asyncio.sleep(max(0.0, steady_at - time.monotonic()))
     tally.measuring = True
     measured_from = time.monotonic()
+    cpu_before, busy_before, tcp_before = cpu_by_part(server, redis), machine_busy(), tcp_counters()
     print(f"ramp done: {len(tasks)} users; measuring {args.duration} s", file=sys.stderr)
     await asyncio.sleep(max(0.0, end_at - time.monotonic()))
     tally.measuring = False
     seconds = time.monotonic() - measured_from
+    cpu_after, busy_after, tcp_after = cpu_by_part(server, redis), machine_busy(), tcp_counters()
     await asyncio.wait(tasks, timeout=60)
     watcher.cancel()
 
@@ -394,6 +449,23 @@ async def soak(args: argparse.Namespace, port: int, server: int, user_ids: list[
     print("\n| server process | peak RSS MB |\n|---|---:|")
     for _pid, (name, mb) in sorted(peaks.items(), key=lambda kv: -kv[1][1]):
         print(f"| {name} | {mb:.0f} |")
+    busy = (busy_after[0] - busy_before[0]) / max(1, busy_after[1] - busy_before[1])
+    print(
+        f"\nCPU over the steady phase (machine {100 * busy:.0f}% busy, all processes of "
+        f"every user; {os.cpu_count()} cores = {os.cpu_count()} CPU s per s):\n"
+        "\n| part | CPU s per s | CPU ms per request |\n|---|---:|---:|"
+    )
+    for part, after in cpu_after.items():
+        used = after - cpu_before.get(part, 0.0)
+        if part.startswith("server pid"):
+            pid = int(part.rsplit(" ", 1)[1])
+            part = f"{part}: {peaks[pid][0][:40] if pid in peaks else '?'}"
+        print(f"| {part} | {used / seconds:.2f} | {1000 * used / max(1, total):.2f} |")
+    counters = ["ListenOverflows", "ListenDrops", "TCPReqQFullDrop", "SyncookiesSent"]
+    print(
+        "\nkernel TCP counters over the steady phase (whole machine): "
+        + ", ".join(f"{c} {tcp_after.get(c, 0) - tcp_before.get(c, 0)}" for c in counters)
+    )
 
 
 def main() -> None:
@@ -405,6 +477,13 @@ def main() -> None:
     parser.add_argument("--submit-every", type=float, default=600.0)
     parser.add_argument("--addresses", type=int, default=10, help="127.0.0.x source addresses")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--server-env",
+        action="append",
+        default=[],
+        metavar="VIVA_X=value",
+        help="a setting for `viva serve` (repeatable), e.g. VIVA_KEEPALIVE_SECONDS=5",
+    )
     args = parser.parse_args()
     if shutil.which("redis-server") is None:
         raise SystemExit("redis-server is needed: apt-get install redis-server")
@@ -439,6 +518,7 @@ def main() -> None:
             VIVA_SANDBOX_SLOTS="1",
             VIVA_RATE_LIMIT_SUBMISSIONS="100000/minute",
         )
+        env.update(dict(item.split("=", 1) for item in args.server_env))
         viva = [sys.executable, "-m", "viva.cli"]
         subprocess.run([*viva, "db", "upgrade"], env=env, check=True, capture_output=True)
         user_ids = asyncio.run(create_users(dsn, args.users))
@@ -461,7 +541,7 @@ def main() -> None:
             time.sleep(0.5)
         else:
             raise SystemExit("viva serve did not become ready:\n" + (tmp / "serve.log").read_text())
-        asyncio.run(soak(args, port, procs[-1].pid, user_ids))
+        asyncio.run(soak(args, port, procs[-1].pid, procs[0].pid, user_ids))
     finally:
         for proc in reversed(procs):
             proc.terminate()

@@ -61,6 +61,8 @@ def serve(
             "[bold yellow]warning:[/] VIVA_SANDBOX=none — submitted code runs WITHOUT "
             "isolation. Use this only for trusted, single-user practice."
         )
+    # uvicorn answers 503 once its connections reach its limit, the new one counted.
+    limit = None if settings.max_connections is None else settings.max_connections + 1
     config = uvicorn.Config(
         "viva.app:create_app",
         factory=True,
@@ -69,6 +71,9 @@ def serve(
         workers=workers or settings.workers,
         log_level=settings.log_level,
         access_log=False,
+        timeout_keep_alive=settings.keepalive_seconds,
+        backlog=settings.backlog,
+        limit_concurrency=limit,
         # wsproto holds an idle WebSocket in about half the memory of the `websockets`
         # implementation (measured: README "Live interview rooms", bench/bench_ws.py).
         ws="wsproto",

@@ -131,6 +131,37 @@ _cards = cast(Table, ReviewCard.__table__)
 _CARD_COLUMNS = [_cards.c[f.name] for f in fields(CardState)]
 
 
+@lru_cache(maxsize=4)
+def _card_for_rating_statement(postgresql_lock: bool) -> Any:
+    """The rating's read, built once per shape with bound parameters: built per request, its
+    lateral subquery's columns, expressions and cache key were about a tenth of the rating's
+    event-loop samples on PostgreSQL (bench/README.md, 2026-12-03)."""
+    user_id: Any = bindparam("user_id")
+    question_id: Any = bindparam("question_id")
+    mine = and_(_cards.c.question_id == Question.id, _cards.c.user_id == user_id)
+    card: Any = _cards
+    joined_on: Any = mine
+    if postgresql_lock:
+        # FOR UPDATE may not name the nullable side of an outer join; a lateral subquery
+        # that locks the row it finds may be outer-joined.
+        card = select(*_CARD_COLUMNS).where(mine).with_for_update().lateral("card")
+        joined_on = true()
+    return (
+        select(
+            Question.track_id,
+            ReviewSetting.desired_retention,
+            *(card.c[c.name] for c in _CARD_COLUMNS),
+        )
+        .select_from(Question)
+        .outerjoin(card, joined_on)
+        .outerjoin(
+            ReviewSetting,
+            and_(ReviewSetting.user_id == user_id, ReviewSetting.track_id == Question.track_id),
+        )
+        .where(Question.id == question_id)
+    )
+
+
 async def card_for_rating(
     session: AsyncSession, *, user_id: int, question_id: int, lock: bool = False
 ) -> tuple[int, CardState | None, float | None] | None:
@@ -139,29 +170,9 @@ async def card_for_rating(
     row stays locked to the end of the transaction (a rating waits for a concurrent one to
     commit, then reads what it wrote); a process's own writers take turns before that
     (`viva.db.write_turn`)."""
-    mine = and_(_cards.c.question_id == Question.id, _cards.c.user_id == user_id)
-    card: Any = _cards
-    joined_on: Any = mine
-    if lock and dialect_of(session) == "postgresql":
-        # FOR UPDATE may not name the nullable side of an outer join; a lateral subquery
-        # that locks the row it finds may be outer-joined.
-        card = select(*_CARD_COLUMNS).where(mine).with_for_update().lateral("card")
-        joined_on = true()
+    statement = _card_for_rating_statement(lock and dialect_of(session) == "postgresql")
     found = (
-        await session.execute(
-            select(
-                Question.track_id,
-                ReviewSetting.desired_retention,
-                *(card.c[c.name] for c in _CARD_COLUMNS),
-            )
-            .select_from(Question)
-            .outerjoin(card, joined_on)
-            .outerjoin(
-                ReviewSetting,
-                and_(ReviewSetting.user_id == user_id, ReviewSetting.track_id == Question.track_id),
-            )
-            .where(Question.id == question_id)
-        )
+        await session.execute(statement, {"user_id": user_id, "question_id": question_id})
     ).first()
     if found is None:
         return None
