@@ -53,8 +53,11 @@ RUNS_KEPT = 1000
 
 
 def build_broker(settings: Settings, *, consumer: str | None = None) -> StreamBroker:
-    """The broker of the grading stream; a worker also registers the task on it."""
-    broker = _stream(settings, "grading", consumer=consumer)
+    """The broker of the grading stream; a worker also registers the task on it. Each send
+    trims the stream to about VIVA_GRADING_STREAM_MAXLEN entries: a job trimmed before it was
+    acknowledged is still queued (or running on a dead lease) in the database, and the API's
+    sweep sends it again (`BrokerQueue._recover`)."""
+    broker = _stream(settings, "grading", consumer=consumer, maxlen=settings.grading_stream_maxlen)
     broker.register_task(grade, task_name=GRADE_TASK)
     return broker
 
