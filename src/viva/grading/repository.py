@@ -100,9 +100,10 @@ async def renew(session: AsyncSession, *, submission_id: int, owner: str, until:
 
 async def store_verdict(
     session: AsyncSession, *, submission_id: int, owner: str, values: dict[str, Any]
-) -> bool:
-    """Mark the submission done with `values`, only while `owner` still holds its claim."""
-    result = await session.execute(
+) -> Submission | None:
+    """Mark the submission done with `values`, only while `owner` still holds its claim;
+    the row as stored (one round trip: UPDATE ... RETURNING), None when the claim was lost."""
+    rows = await session.scalars(
         update(Submission)
         .where(
             Submission.id == submission_id,
@@ -110,9 +111,10 @@ async def store_verdict(
             Submission.status == SubmissionStatus.RUNNING,
         )
         .values(status=SubmissionStatus.DONE, lease_expires_at=None, **values)
+        .returning(Submission)
         .execution_options(synchronize_session=False)
     )
-    return _rowcount(result) == 1
+    return rows.first()
 
 
 async def release(session: AsyncSession, *, owner: str) -> int:

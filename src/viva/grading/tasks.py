@@ -41,7 +41,8 @@ from viva.grading import authoring, claims, service
 from viva.grading.broker import CONSUMER_GROUP, StreamBroker, seconds_until, text_of
 from viva.grading.grader import GRADING_FAILED
 from viva.grading.judge.outcome import Grade, TestResult, Verdict
-from viva.grading.models import SubmissionStatus
+from viva.grading.models import Submission, SubmissionStatus
+from viva.grading.queue import read_done
 from viva.infra.logging import log
 from viva.infra.metrics import Metrics
 from viva.infra.redis import RedisClient, RedisUnavailable
@@ -418,6 +419,13 @@ class BrokerQueue:
                     return True
         finally:
             self._done.pop(submission_id, None)
+
+    async def wait_graded(self, submission_id: int, seconds: float) -> Submission | None:
+        """The submission once done (None if not within `seconds`), read back: a worker
+        stored it."""
+        if not await self.wait(submission_id, seconds):
+            return None
+        return await read_done(self.ctx, submission_id)
 
     async def _is_done(self, submission_id: int) -> bool:
         async with self.database.session() as session:
