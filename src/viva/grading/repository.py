@@ -65,8 +65,9 @@ async def claim(
     session: AsyncSession, *, submission_id: int, owner: str, at: datetime, until: datetime
 ) -> Submission | None:
     """Take the submission for grading if no live process holds it: one conditional UPDATE,
-    so of two processes racing for it exactly one gets it. None when not claimed."""
-    result = await session.execute(
+    so of two processes racing for it exactly one gets it (`RETURNING` the claimed row: one
+    round trip). None when not claimed."""
+    rows = await session.scalars(
         update(Submission)
         .where(Submission.id == submission_id, _claimable(at))
         .values(
@@ -76,11 +77,10 @@ async def claim(
             claimed_by=owner,
             lease_expires_at=until,
         )
-        .execution_options(synchronize_session=False)
+        .returning(Submission)
+        .execution_options(synchronize_session=False, populate_existing=True)
     )
-    if _rowcount(result) != 1:
-        return None
-    return await get_submission(session, submission_id=submission_id)
+    return rows.first()
 
 
 async def renew(session: AsyncSession, *, submission_id: int, owner: str, until: datetime) -> bool:
@@ -112,7 +112,7 @@ async def store_verdict(
         )
         .values(status=SubmissionStatus.DONE, lease_expires_at=None, **values)
         .returning(Submission)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False, populate_existing=True)
     )
     return rows.first()
 
