@@ -17,7 +17,7 @@ from typing import Protocol
 
 from viva.grading import claims, service
 from viva.grading.grader import grading_unavailable
-from viva.grading.models import Submission, SubmissionStatus
+from viva.grading.models import Submission
 from viva.grading.service import GradingContext
 from viva.infra.logging import log
 from viva.infra.metrics import Metrics
@@ -101,14 +101,15 @@ class InProcessQueue:
         return True
 
     async def wait_graded(self, submission_id: int, seconds: float) -> Submission | None:
-        """The submission once done (None if not within `seconds`): the row as this process
-        stored it, handed over by the grader, or read back if another process graded it."""
+        """The submission once its grading here ended (None if not within `seconds`): the
+        row as this process stored it, handed over by the grader, or else read back (another
+        process holds or graded it)."""
         self._wanted.setdefault(submission_id, None)
         try:
             done = await self.wait(submission_id, seconds)
         finally:
             row = self._wanted.pop(submission_id, None)
-        return row if row is not None or not done else await read_done(self.ctx, submission_id)
+        return row if row is not None or not done else await read_back(self.ctx, submission_id)
 
     def _stored(self, row: Submission) -> None:
         if row.id in self._wanted:
@@ -142,8 +143,7 @@ async def _grade(
     await (metrics.grading(run) if metrics is not None else run())
 
 
-async def read_done(ctx: GradingContext, submission_id: int) -> Submission | None:
-    """The submission as stored, if it is done."""
+async def read_back(ctx: GradingContext, submission_id: int) -> Submission:
+    """The submission as it is stored now."""
     async with ctx.database.session() as session:
-        row = await service.get_submission(session, submission_id=submission_id)
-    return row if row.status == SubmissionStatus.DONE else None
+        return await service.get_submission(session, submission_id=submission_id)

@@ -42,7 +42,7 @@ from viva.grading.broker import CONSUMER_GROUP, StreamBroker, seconds_until, tex
 from viva.grading.grader import GRADING_FAILED
 from viva.grading.judge.outcome import Grade, TestResult, Verdict
 from viva.grading.models import Submission, SubmissionStatus
-from viva.grading.queue import read_done
+from viva.grading.queue import read_back
 from viva.infra.logging import log
 from viva.infra.metrics import Metrics
 from viva.infra.redis import RedisClient, RedisUnavailable
@@ -425,7 +425,7 @@ class BrokerQueue:
         stored it."""
         if not await self.wait(submission_id, seconds):
             return None
-        return await read_done(self.ctx, submission_id)
+        return await read_back(self.ctx, submission_id)
 
     async def _is_done(self, submission_id: int) -> bool:
         async with self.database.session() as session:
