@@ -44,3 +44,17 @@ def test_two_data_dirs_get_two_different_generated_keys(tmp_path: Path) -> None:
     a = Settings(data_dir=tmp_path / "a").effective_secret_key
     b = Settings(data_dir=tmp_path / "b").effective_secret_key
     assert a != b and len(a) >= 48
+
+
+@pytest.mark.parametrize("value", ["0", "9", "-1", "ten"])
+def test_a_grading_stream_cap_too_small_to_hold_the_jobs_in_flight_is_refused(
+    value: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("VIVA_GRADING_STREAM_MAXLEN", value)
+    with pytest.raises(ValueError, match="grading_stream_maxlen"):
+        Settings()
+
+
+def test_the_grading_stream_is_capped_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("VIVA_GRADING_STREAM_MAXLEN", raising=False)
+    assert Settings().grading_stream_maxlen == 10_000

@@ -146,6 +146,14 @@ class Settings(BaseSettings):
         description="a claim not renewed this long (its grader died) may be taken over; "
         "renewed every quarter of it while grading",
     )
+    grading_stream_maxlen: int = Field(
+        default=10_000,
+        ge=10,
+        le=10_000_000,
+        description="server mode: the grading stream is trimmed to about this many entries "
+        "(XADD MAXLEN ~); a job trimmed before it was acknowledged is sent again by the "
+        "API's sweep once its lease has expired",
+    )
     grading_run_wait_seconds: float = Field(
         default=30,
         gt=0,

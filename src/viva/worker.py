@@ -92,7 +92,7 @@ async def run_worker(settings: Settings, *, slots: int | None = None) -> None:
     runs = build_run_broker(settings, consumer=consumer)
     runs.is_worker_process = True
     runs.state.grading = grading
-    runs.state.publish = redis.publish
+    runs.state.publish_kept = redis.publish_kept
     judge0_jobs.install(grading, metrics=metrics)  # Judge0 API runs come on the same stream
     if settings.worker_metrics_port is not None:
         start_http_server(settings.worker_metrics_port, registry=metrics.registry)

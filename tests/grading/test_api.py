@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import httpx
-from sqlalchemy import select
+from sqlalchemy import Engine, event, select
 
 from tests import factories
 from viva.app import create_app
@@ -157,3 +157,34 @@ async def test_own_submissions_list_newest_first_with_code_and_only_ones_own(
         "/api/v1/challenges/palindrome/submissions?limit=1", headers=client.candidate
     )
     assert len(limited.json()) == 1
+
+
+async def test_a_verdict_waited_for_in_process_is_not_read_back_from_the_database(
+    client: httpx.AsyncClient,
+) -> None:
+    # The claim and the verdict return their row (UPDATE ... RETURNING) and the grader hands
+    # the row it stored to the waiting request: once claimed, the row is never SELECTed
+    # again, by the grader or by the route (before: three times).
+    statements: list[str] = []
+
+    def seen(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        statements.append(" ".join(statement.split()))
+
+    event.listen(Engine, "before_cursor_execute", seen)
+    try:
+        response = await client.post(
+            "/api/v1/challenges/palindrome/submissions?wait=true",
+            headers=client.candidate,
+            json={"source": PALINDROME.solution},
+        )
+    finally:
+        event.remove(Engine, "before_cursor_execute", seen)
+    assert response.status_code == 201
+    assert (response.json()["status"], response.json()["verdict"]) == ("done", "Accepted")
+    claimed = next(i for i, s in enumerate(statements) if s.startswith("UPDATE submissions SET"))
+    rows_read = [
+        s
+        for s in statements[claimed:]
+        if s.startswith("SELECT submissions.id,") and "FROM submissions" in s
+    ]
+    assert rows_read == []

@@ -178,7 +178,7 @@ async def test_a_grader_that_lost_its_claim_stores_nothing_and_announces_nothing
         stored = await claims.store_grade(
             ctx, session, submission_id=row.id, result=Grade(Verdict.ACCEPTED, 1.0, [], "")
         )
-    assert stored is False and recorder.graded == []
+    assert stored is None and recorder.graded == []
     async with database.session() as session:
         kept = await service.get_submission(session, submission_id=row.id)
     assert (kept.status, kept.verdict, kept.claimed_by) == ("running", None, "another")

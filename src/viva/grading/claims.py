@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,7 +21,8 @@ from viva.grading.grader import (
     internal_error,
 )
 from viva.grading.judge.outcome import Grade, Verdict, storable
-from viva.grading.service import GradingContext, JobDone, get_submission, grade_any
+from viva.grading.models import Submission
+from viva.grading.service import GradingContext, JobDone, grade_any
 from viva.infra.logging import log
 from viva.settings import Settings
 
@@ -53,10 +54,17 @@ async def release_claims(ctx: GradingContext) -> int:
         return await repository.release(session, owner=ctx.owner)
 
 
-async def grade_submission(ctx: GradingContext, *, submission_id: int) -> Grade | None:
+async def grade_submission(
+    ctx: GradingContext,
+    *,
+    submission_id: int,
+    stored: Callable[[Submission], None] | None = None,
+) -> Grade | None:
     """The grading entry point (the in-process queue, a worker and the CLI call it): claim
     the submission, grade it, store the verdict while still holding the claim, and announce
-    it. None when another process holds (or finished) it, or the claim was lost."""
+    it. None when another process holds (or finished) it, or the claim was lost. `stored`
+    gets the row as stored, once committed (the in-process queue hands it to the request
+    waiting for it, which then need not read it again)."""
     async with ctx.database.session() as session:
         at = now()
         claimed = await repository.claim(
@@ -99,14 +107,18 @@ async def grade_submission(ctx: GradingContext, *, submission_id: int) -> Grade 
                 log.error("grading_failed", submission=submission_id, error=repr(exc))
                 done = JobDone(internal_error(GRADING_FAILED))
     async with ctx.database.session() as session:
-        stored = await store_grade(
+        row = await store_grade(
             ctx,
             session,
             submission_id=submission_id,
             result=done.grade,
             job_done=None if job is None else done,
         )
-    return done.grade if stored else None
+    if row is None:
+        return None
+    if stored is not None:
+        stored(row)
+    return done.grade
 
 
 @contextlib.asynccontextmanager
@@ -139,11 +151,12 @@ async def store_grade(
     submission_id: int,
     result: Grade,
     job_done: JobDone | None = None,
-) -> bool:
+) -> Submission | None:
     """Store the verdict if this process still holds the claim, and publish
     `SubmissionGraded` in the same unit of work (practice moves the review card with it);
-    for a job (`job_done`), its own result is stored there instead (no challenge was graded)."""
-    stored = await repository.store_verdict(
+    for a job (`job_done`), its own result is stored there instead (no challenge was graded).
+    The row as stored; None when the claim was lost."""
+    submission = await repository.store_verdict(
         session,
         submission_id=submission_id,
         owner=ctx.owner,
@@ -157,14 +170,13 @@ async def store_grade(
             "finished_at": now(),
         },
     )
-    if not stored:
+    if submission is None:
         log.warning("grading_claim_lost", submission=submission_id)
-        return False
+        return None
     if job_done is not None:
         if job_done.store is not None:
             await job_done.store(session)
-        return True
-    submission = await get_submission(session, submission_id=submission_id)
+        return submission
     earlier = 0
     if submission.user_id is not None:
         earlier = await repository.earlier_graded(
@@ -183,7 +195,7 @@ async def store_grade(
         earlier_graded=earlier,
     )
     await ctx.events.publish(event, session=session)
-    return True
+    return submission
 
 
 # Shapes ----------------------------------------------------------------------------------------

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Callable
 from typing import Protocol
 
-from viva.grading import claims
+from viva.grading import claims, service
 from viva.grading.grader import grading_unavailable
+from viva.grading.models import Submission
 from viva.grading.service import GradingContext
 from viva.infra.logging import log
 from viva.infra.metrics import Metrics
@@ -25,6 +27,7 @@ class GradingQueue(Protocol):
     async def enqueue(self, submission_id: int) -> None: ...
     async def depth(self) -> int: ...
     async def wait(self, submission_id: int, seconds: float) -> bool: ...
+    async def wait_graded(self, submission_id: int, seconds: float) -> Submission | None: ...
     async def start(self) -> None: ...
     async def stop(self) -> None: ...
 
@@ -35,6 +38,8 @@ class InProcessQueue:
         self._queue: asyncio.Queue[int] = asyncio.Queue()
         self._queued: set[int] = set()
         self._done: dict[int, asyncio.Event] = {}
+        # The rows this process stored for the requests waiting on them (`wait_graded`).
+        self._wanted: dict[int, Submission | None] = {}
         self._workers: list[asyncio.Task[None]] = []
         self.metrics: Metrics | None = None  # the app's, when it has one
 
@@ -95,11 +100,26 @@ class InProcessQueue:
         self._done.pop(submission_id, None)
         return True
 
+    async def wait_graded(self, submission_id: int, seconds: float) -> Submission | None:
+        """The submission once its grading here ended (None if not within `seconds`): the
+        row as this process stored it, handed over by the grader, or else read back (another
+        process holds or graded it)."""
+        self._wanted.setdefault(submission_id, None)
+        try:
+            done = await self.wait(submission_id, seconds)
+        finally:
+            row = self._wanted.pop(submission_id, None)
+        return row if row is not None or not done else await read_back(self.ctx, submission_id)
+
+    def _stored(self, row: Submission) -> None:
+        if row.id in self._wanted:
+            self._wanted[row.id] = row
+
     async def _work(self) -> None:
         while True:
             submission_id = await self._queue.get()
             try:
-                await _grade(self.ctx, self.metrics, submission_id)
+                await _grade(self.ctx, self.metrics, submission_id, self._stored)
             except Exception as exc:  # the database itself is down: a later sweep retries
                 log.error("grading_not_stored", submission=submission_id, error=repr(exc))
             finally:
@@ -110,9 +130,20 @@ class InProcessQueue:
                     event.set()
 
 
-async def _grade(ctx: GradingContext, metrics: Metrics | None, submission_id: int) -> None:
+async def _grade(
+    ctx: GradingContext,
+    metrics: Metrics | None,
+    submission_id: int,
+    stored: Callable[[Submission], None],
+) -> None:
     async def run() -> str | None:
-        result = await claims.grade_submission(ctx, submission_id=submission_id)
+        result = await claims.grade_submission(ctx, submission_id=submission_id, stored=stored)
         return None if result is None else result.verdict.value
 
     await (metrics.grading(run) if metrics is not None else run())
+
+
+async def read_back(ctx: GradingContext, submission_id: int) -> Submission:
+    """The submission as it is stored now."""
+    async with ctx.database.session() as session:
+        return await service.get_submission(session, submission_id=submission_id)

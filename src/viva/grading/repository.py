@@ -65,8 +65,9 @@ async def claim(
     session: AsyncSession, *, submission_id: int, owner: str, at: datetime, until: datetime
 ) -> Submission | None:
     """Take the submission for grading if no live process holds it: one conditional UPDATE,
-    so of two processes racing for it exactly one gets it. None when not claimed."""
-    result = await session.execute(
+    so of two processes racing for it exactly one gets it (`RETURNING` the claimed row: one
+    round trip). None when not claimed."""
+    rows = await session.scalars(
         update(Submission)
         .where(Submission.id == submission_id, _claimable(at))
         .values(
@@ -76,11 +77,10 @@ async def claim(
             claimed_by=owner,
             lease_expires_at=until,
         )
-        .execution_options(synchronize_session=False)
+        .returning(Submission)
+        .execution_options(synchronize_session=False, populate_existing=True)
     )
-    if _rowcount(result) != 1:
-        return None
-    return await get_submission(session, submission_id=submission_id)
+    return rows.first()
 
 
 async def renew(session: AsyncSession, *, submission_id: int, owner: str, until: datetime) -> bool:
@@ -100,9 +100,10 @@ async def renew(session: AsyncSession, *, submission_id: int, owner: str, until:
 
 async def store_verdict(
     session: AsyncSession, *, submission_id: int, owner: str, values: dict[str, Any]
-) -> bool:
-    """Mark the submission done with `values`, only while `owner` still holds its claim."""
-    result = await session.execute(
+) -> Submission | None:
+    """Mark the submission done with `values`, only while `owner` still holds its claim;
+    the row as stored (one round trip: UPDATE ... RETURNING), None when the claim was lost."""
+    rows = await session.scalars(
         update(Submission)
         .where(
             Submission.id == submission_id,
@@ -110,9 +111,10 @@ async def store_verdict(
             Submission.status == SubmissionStatus.RUNNING,
         )
         .values(status=SubmissionStatus.DONE, lease_expires_at=None, **values)
-        .execution_options(synchronize_session=False)
+        .returning(Submission)
+        .execution_options(synchronize_session=False, populate_existing=True)
     )
-    return _rowcount(result) == 1
+    return rows.first()
 
 
 async def release(session: AsyncSession, *, owner: str) -> int:

@@ -11,8 +11,10 @@ server" section has the guarantees in full.
 fails because Redis is down leaves the submission queued in the database and in an outbox
 that is retried until Redis answers. A Run (the visible examples, nothing stored) goes to
 the workers too, on a stream of its own so it does not wait behind a backlog of
-submissions; the worker answers on the asking process's own channel, and a Run nobody
-answered in time is a 503 (and skipped by a worker that reads it later). The proof of an
+submissions; the worker answers on the asking process's own channel and keeps the answer in
+a key of its own for a while, which the API reads when its subscription comes back (and
+once a second while Runs wait), so an answer sent while it was down is not lost; a Run
+nobody answered in time is a 503 (and skipped by a worker that reads it later). The proof of an
 authored challenge (its reference and starter on all its tests) is a Run with a draft.
 """
 
@@ -39,7 +41,8 @@ from viva.grading import authoring, claims, service
 from viva.grading.broker import CONSUMER_GROUP, StreamBroker, seconds_until, text_of
 from viva.grading.grader import GRADING_FAILED
 from viva.grading.judge.outcome import Grade, TestResult, Verdict
-from viva.grading.models import SubmissionStatus
+from viva.grading.models import Submission, SubmissionStatus
+from viva.grading.queue import read_back
 from viva.infra.logging import log
 from viva.infra.metrics import Metrics
 from viva.infra.redis import RedisClient, RedisUnavailable
@@ -53,8 +56,11 @@ RUNS_KEPT = 1000
 
 
 def build_broker(settings: Settings, *, consumer: str | None = None) -> StreamBroker:
-    """The broker of the grading stream; a worker also registers the task on it."""
-    broker = _stream(settings, "grading", consumer=consumer)
+    """The broker of the grading stream; a worker also registers the task on it. Each send
+    trims the stream to about VIVA_GRADING_STREAM_MAXLEN entries: a job trimmed before it was
+    acknowledged is still queued (or running on a dead lease) in the database, and the API's
+    sweep sends it again (`BrokerQueue._recover`)."""
+    broker = _stream(settings, "grading", consumer=consumer, maxlen=settings.grading_stream_maxlen)
     broker.register_task(grade, task_name=GRADE_TASK)
     return broker
 
@@ -96,6 +102,18 @@ def ran_channel(settings: Settings, owner: str) -> str:
     return f"{settings.cache_prefix}:grading:ran:{owner}"
 
 
+def run_answer_key(reply: str, run_id: str) -> str:
+    """Where a worker keeps its answer to the Run `run_id` (beside publishing it on `reply`)."""
+    return f"{reply}:{run_id}"
+
+
+# How long a worker keeps a Run's answer beyond the asking process's deadline.
+ANSWER_KEPT_SECONDS = 10
+# While Runs wait, the API looks for their kept answers this often (a subscription that
+# dropped unnoticed), besides at once each time its subscription is back.
+ANSWER_POLL_SECONDS = 1.0
+
+
 def grade_json(result: Grade) -> dict[str, Any]:
     return {**dataclasses.asdict(result), "verdict": result.verdict.value}
 
@@ -125,7 +143,7 @@ async def run(
     (`deadline`, wall-clock seconds: the hosts' clocks are assumed to agree within a Run).
     With `draft` (a challenge being authored, not stored yet) all of its tests instead."""
     ctx: service.GradingContext = context.state.grading
-    publish: Callable[[str, str], Awaitable[bool]] = context.state.publish
+    answer_with: Callable[..., Awaitable[bool]] = context.state.publish_kept
     with structlog.contextvars.bound_contextvars(request_id=request_id or None, run=run_id):
         if time.time() > deadline:
             log.info("run_expired", late_s=round(time.time() - deadline, 3))
@@ -145,7 +163,13 @@ async def run(
         except Exception as exc:  # the API gets a 503 with the usual line, the log the cause
             log.error("run_failed", error=repr(exc))
             answer.update(error=GRADING_FAILED, status=503)
-        await publish(reply, json.dumps(answer))
+        # Kept as well as published: the asking process may be between two subscriptions.
+        await answer_with(
+            reply,
+            json.dumps(answer),
+            key=run_answer_key(reply, run_id),
+            seconds=int(deadline - time.time()) + ANSWER_KEPT_SECONDS,
+        )
 
 
 async def grade(
@@ -219,10 +243,11 @@ class BrokerQueue:
                 await self.broker.startup()
                 await self.run_broker.startup()
         listener = self.redis.listen(graded_channel(self.settings), self._graded)
-        answers = self.redis.listen(self._ran, self._answered)
+        answers = self.redis.listen(self._ran, self._answered, subscribed=self._kept_answers)
         sweeper = asyncio.create_task(self._sweep(), name="viva-grading-outbox")
         recovery = asyncio.create_task(self._recover(), name="viva-grading-recovery")
-        self._tasks.update((listener, answers, sweeper, recovery))
+        looking = asyncio.create_task(self._look_for_answers(), name="viva-grading-answers")
+        self._tasks.update((listener, answers, sweeper, recovery, looking))
         self.ctx.run_elsewhere = self.run
 
     async def run(
@@ -280,6 +305,26 @@ class BrokerQueue:
         waiting = self._runs.get(str(answer.get("run")))
         if waiting is not None and not waiting.done():
             waiting.set_result(answer)
+
+    async def _kept_answers(self) -> None:
+        """Take the answers the workers kept for the Runs still waiting: those published
+        while this process's subscription was down (or before it noticed it was)."""
+        waiting = [run_id for run_id, answer in self._runs.items() if not answer.done()]
+        if not waiting:
+            return
+        keys = [run_answer_key(self._ran, run_id) for run_id in waiting]
+        try:
+            found: list[Any] = await self.redis.call(lambda r: r.mget(keys))
+        except RedisUnavailable:
+            return  # the next look, or the next subscription, tries again
+        for data in found:
+            if data is not None:
+                await self._answered(data)
+
+    async def _look_for_answers(self) -> None:
+        while True:
+            await asyncio.sleep(ANSWER_POLL_SECONDS)
+            await self._kept_answers()
 
     async def _recover(self) -> None:
         while True:
@@ -374,6 +419,13 @@ class BrokerQueue:
                     return True
         finally:
             self._done.pop(submission_id, None)
+
+    async def wait_graded(self, submission_id: int, seconds: float) -> Submission | None:
+        """The submission once done (None if not within `seconds`), read back: a worker
+        stored it."""
+        if not await self.wait(submission_id, seconds):
+            return None
+        return await read_back(self.ctx, submission_id)
 
     async def _is_done(self, submission_id: int) -> bool:
         async with self.database.session() as session:

@@ -104,6 +104,22 @@ class RedisClient:
             return False
         return True
 
+    async def publish_kept(self, channel: str, data: str, *, key: str, seconds: int) -> bool:
+        """Publish, and keep the message at `key` for `seconds` (one round trip), for a
+        listener whose subscription was down when it went out; False during an outage."""
+
+        async def send(r: Redis) -> None:
+            async with r.pipeline(transaction=False) as pipe:
+                pipe.set(key, data, ex=max(1, seconds))
+                pipe.publish(channel, data)
+                await pipe.execute()
+
+        try:
+            await self.call(send)
+        except RedisUnavailable:
+            return False
+        return True
+
     def listen(
         self,
         channel: str,
