@@ -32,7 +32,7 @@ from sqlalchemy.exc import OperationalError
 from tests import factories
 from viva.app import create_app, prepare_database
 from viva.db import Base, Database
-from viva.grading.sql.postgres_engine import role_prefix
+from viva.grading.sql.postgres_roles import role_prefix
 from viva.settings import Settings
 
 PG_ADMIN_DSN = os.environ.get("VIVA_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")

@@ -27,13 +27,13 @@ from viva.bank.routes import router as bank_router
 from viva.db import Database, upgrade_async
 from viva.errors import AuthFailed, VivaError, install_error_handlers
 from viva.events import SESSION_BUS, EventBus
+from viva.grading.broker_queue import BrokerQueue
 from viva.grading.catalogue import Catalogue
 from viva.grading.dependencies import FinishedSubmissions
 from viva.grading.pages import router as grading_pages_router
 from viva.grading.queue import GradingQueue, InProcessQueue
 from viva.grading.routes import router as grading_router
 from viva.grading.service import GradingContext
-from viva.grading.tasks import BrokerQueue
 from viva.infra.body_limit import BodySizeLimitMiddleware
 from viva.infra.cache import EdgeCacheMiddleware, build_cache
 from viva.infra.health import router as health_router

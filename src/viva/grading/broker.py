@@ -1,8 +1,8 @@
 """The Redis Stream broker of server mode: taskiq-redis's `RedisStreamBroker` with one
 consumer group (every `viva worker` a consumer), acknowledgement after grading, and the
 redelivery of a dead worker's idle jobs (XAUTOCLAIM) ahead of new ones. grading/tasks.py
-has the task it delivers and the API's side; the README's "Running as a server" section
-has the guarantees."""
+has the tasks it delivers, grading/broker_queue.py the API's side; the README's "Running as a
+server" section has the guarantees."""
 
 from __future__ import annotations
 

@@ -18,7 +18,8 @@ import pytest
 from viva.grading.judge.outcome import Grade, Verdict
 from viva.grading.sql.challenges import SqlChallenge, load_sql_challenge, load_sql_challenges
 from viva.grading.sql.grading import HIDDEN_ERROR, SqlEngines, grade_sql
-from viva.grading.sql.postgres_engine import PostgresEngine, role_prefix
+from viva.grading.sql.postgres_engine import PostgresEngine
+from viva.grading.sql.postgres_roles import role_prefix
 
 FIXTURES = Path(__file__).parent / "fixtures"
 CORRECT = "SELECT name, salary FROM employees"

@@ -13,7 +13,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import harness
-import separate_solution
+import separate_forbid
 import testcode
 
 # What the zygote preloads, so that graded code meets the same modules (the guard trusts
@@ -25,7 +25,7 @@ if __name__ == "__main__":
         with contextlib.suppress(Exception):
             __import__(name)
     testcode.know_classes()
-    separate_solution.index_module_names()  # what solution_without takes out
+    separate_forbid.index_module_names()  # what solution_without takes out
     job = json.load(sys.stdin)
     with os.fdopen(int(sys.argv[1]), "w") as out:
         harness.run(job, out)

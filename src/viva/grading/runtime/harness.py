@@ -241,7 +241,7 @@ def _run_apart(test: dict[str, Any], names: dict[str, Any]) -> list[dict[str, An
 # The sandbox's own modules (imported by name from /sandbox/runtime), and the zygote's.
 SANDBOX_MODULES = (
     *("harness", "testcode", "guard", "testkit", "seccomp"),
-    *("separate", "separate_solution", "separate_wire"),
+    *("separate", "separate_solution", "separate_wire", "separate_forbid"),
     *("separate_values", "separate_remote", "separate_proxy", "separate_http"),
     "__main__",
 )

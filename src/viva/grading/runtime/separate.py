@@ -23,9 +23,10 @@ import sqlite3
 from collections.abc import Callable
 from typing import Any
 
+from separate_forbid import forbid_modules
 from separate_http import TestClient
 from separate_remote import HarnessTable, Remote
-from separate_solution import forbid_modules, serve_solution
+from separate_solution import serve_solution
 from separate_wire import SolutionError, Wire, pack
 from testcode import Tampered
 from testkit import FakeClock

@@ -38,7 +38,7 @@ sys.path.insert(1, "/sandbox/site")
 
 import harness
 import seccomp
-import separate_solution
+import separate_forbid
 import testcode
 
 CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWIPC, CLONE_NEWUTS = 0x20000, 0x20000000, 0x8000000, 0x4000000
@@ -348,7 +348,7 @@ def main() -> None:
     Slot.seccomp_program = seccomp.compile_filter()
     missing = _preload()
     testcode.know_classes()  # before any job: the classes a comparison may meet (see harness)
-    separate_solution.index_module_names()  # what solution_without takes out
+    separate_forbid.index_module_names()  # what solution_without takes out
     Slot.base_vm_mb = _status_kb("VmSize") // 1024
     Slot.base_anon_kb = _status_kb("RssAnon")
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # relays exit at once; the kernel reaps them

@@ -25,7 +25,7 @@ from viva.grading.sql.challenges import Dataset, SqlChallenge
 from viva.grading.sql.postgres_connections import Connections, TimedOut
 from viva.grading.sql.postgres_guard import create_guard, guarded, record_error
 from viva.grading.sql.postgres_plan import LEADING_COLUMN, index_scans, uses_index
-from viva.grading.sql.postgres_roles import quote
+from viva.grading.sql.postgres_roles import quote, role_prefix
 from viva.grading.sql.result import Mode, SqlResult
 from viva.grading.sql.statements import Check, Checked, StatementRefused, check_postgres
 
@@ -35,18 +35,6 @@ _CONNECTIONS = 6  # candidate and reference connections open at once, all roles 
 _GRACE_SECONDS = 0.25  # past the limit, the client gives up on the server's own timeout
 _REAP_POLLS = 600  # a cut-off backend is watched for up to 2 minutes (every 0.2 s)
 _CHECKS: dict[str, Check] = {"query": "rows", "ddl": "plan", "script": "atomic"}
-
-
-def role_prefix(database: str) -> str:
-    """What the names of a database's grading roles start with (roles are cluster-wide, so
-    each database has its own): its name when that is short enough to leave room in a role
-    name, else its first 15 characters and a digest of the whole name. Cutting long names
-    short alone gave two databases that differ only past the cut (`..._gw0_sql` and
-    `..._gw1_sql`) the same roles."""
-    name = re.sub(r"[^a-z0-9_]", "_", database.lower())
-    if len(name) <= 24:
-        return name
-    return f"{name[:15]}_{hashlib.sha256(database.encode()).hexdigest()[:8]}"
 
 
 class PostgresEngine:

@@ -7,10 +7,24 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import hmac
+import re
 
 import asyncpg
 
 from viva.grading.sql.postgres_guard import GUARD_SCHEMA
+
+
+def role_prefix(database: str) -> str:
+    """What the names of a database's grading roles start with (roles are cluster-wide, so
+    each database has its own): its name when that is short enough to leave room in a role
+    name, else its first 15 characters and a digest of the whole name. Cutting long names
+    short alone gave two databases that differ only past the cut (`..._gw0_sql` and
+    `..._gw1_sql`) the same roles."""
+    name = re.sub(r"[^a-z0-9_]", "_", database.lower())
+    if len(name) <= 24:
+        return name
+    return f"{name[:15]}_{hashlib.sha256(database.encode()).hexdigest()[:8]}"
+
 
 # Session defaults every grading role gets, re-asserted whenever a process starts using it (a
 # role could once give itself others with ALTER ROLE CURRENT_USER SET ...).

@@ -119,7 +119,8 @@ points about as high as a partial answer's, so it ships without one.
 from __future__ import annotations
 
 from viva.practice.matcher.point import PointMatch
-from viva.practice.matcher.score import DEFAULT_THRESHOLD, coverage, match_key_points
+from viva.practice.matcher.reading import coverage, match_key_points
+from viva.practice.matcher.score import DEFAULT_THRESHOLD
 from viva.practice.matcher.tables import answer_synonyms
 from viva.practice.matcher.words import NUMBER_WORDS, STOP_WORDS, VAGUE_WORDS
 

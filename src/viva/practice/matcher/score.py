@@ -2,29 +2,24 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from functools import lru_cache
 
 from viva.practice.matcher.answer import (
     IndexedAnswer,
-    index_answer,
     occurrences_of,
     words_after,
     words_before,
 )
 from viva.practice.matcher.contrary import quantifier_clash, wrong_order, wrong_status
-from viva.practice.matcher.point import DENIAL_REASON, MENTION_REASON, STRICT_REASON, PointMatch
-from viva.practice.matcher.subjects import find_subjects, said_of_another, subject_context
-from viva.practice.matcher.tables import paraphrase_keys
+from viva.practice.matcher.point import DENIAL_REASON, MENTION_REASON, PointMatch
+from viva.practice.matcher.subjects import said_of_another
 from viva.practice.matcher.terms import (
     SYNONYM_WEIGHT,
     TECHNICAL_WEIGHT,
     VAGUE_WEIGHT,
     Term,
-    point_terms,
-    topical,
 )
 from viva.practice.matcher.words import VAGUE_KEYS, tokenize
 
@@ -32,9 +27,6 @@ DEFAULT_THRESHOLD = 0.45
 # A point is contradicted when the weight of its contradicted terms reaches this share of the
 # weight of its terms found as the model answer states them.
 CONTRADICTION_SHARE = 0.3
-# An answer that contradicts the model answer needs this times the threshold elsewhere...
-STRICT_FACTOR = 1.5
-STRICT_SENTENCES = 4  # ... when it contradicts a point per this many sentences or more
 # A long point is covered by the gist: found weight counts against at most this much.
 SCORE_CAP = 5.0
 # A point whose gist the answer states in a phrase of its own ("do not query the db each time"
@@ -60,7 +52,7 @@ def _content_keys(text: str) -> frozenset[str]:
 
 
 @lru_cache(maxsize=8192)
-def _content_keys_in_order(text: str) -> tuple[str, ...]:
+def content_keys_in_order(text: str) -> tuple[str, ...]:
     return tuple(p.key for token in tokenize(text) for p in token.parts if not p.stop)
 
 
@@ -74,16 +66,7 @@ def _paraphrased(answer: IndexedAnswer, term: Term, start: int, end: int) -> boo
     return not typed <= _content_keys(term.label)
 
 
-def _extra_groups(synonyms: Mapping[str, Sequence[str]] | None) -> tuple[tuple[str, ...], ...]:
-    if not synonyms:
-        return ()
-    return tuple(
-        (term, alternatives) if isinstance(alternatives, str) else (term, *alternatives)
-        for term, alternatives in sorted(synonyms.items())
-    )
-
-
-def _match_point(
+def match_point(
     answer: IndexedAnswer,
     point: str,
     terms: Sequence[Term],
@@ -334,149 +317,3 @@ def _match_point(
         reason=reason,
     )
     return match, frozenset(against_sentences)
-
-
-def _blocked(match: PointMatch) -> bool:
-    """The answer says the point the other way round, or misses what it denies."""
-    return bool(match.contradicted) or match.reason.startswith(DENIAL_REASON)
-
-
-def _combined(
-    plain: PointMatch, phrased: PointMatch, paraphrases: frozenset[tuple[str, ...]]
-) -> PointMatch:
-    """One point read with the shared tables alone and with the question's own synonyms too.
-
-    A question's synonym for a phrase makes the phrase one term, found whole or not at all, so
-    the words-only reading still counts: a point is covered when either reading covers it,
-    unless either finds it contradicted or missing what it denies. The second reading covers
-    a point the first does not only on a paraphrase the answer typed: its own terms weigh
-    differently, not more truly.
-    """
-    if _blocked(plain):
-        return plain
-    if _blocked(phrased):
-        return phrased
-    if phrased.covered and not plain.covered:
-        typed = {_content_keys_in_order(e) for e in phrased.evidence}
-        return phrased if typed & paraphrases else plain
-    return plain if plain.covered and not phrased.covered else phrased
-
-
-def match_key_points(
-    answer_text: str,
-    key_points: Sequence[str],
-    *,
-    threshold: float = DEFAULT_THRESHOLD,
-    synonyms: Mapping[str, Sequence[str]] | None = None,
-) -> list[PointMatch]:
-    """One :class:`PointMatch` per key point, in the order given.
-
-    ``synonyms`` adds groups for this call only: ``{"pickle": ["marshal", "serialise"]}``. The
-    answer is then read twice, with the shared tables alone and with these groups too, and a
-    point is covered when either reading covers it and neither finds it contradicted.
-    """
-    extra = _extra_groups(synonyms)
-    phrased = _match_all(answer_text, key_points, threshold, extra)
-    if not extra:
-        return phrased
-    plain = _match_all(answer_text, key_points, threshold, ())
-    paraphrases = paraphrase_keys(extra)
-    return [_combined(a, b, paraphrases) for a, b in zip(plain, phrased, strict=True)]
-
-
-def _match_all(
-    answer_text: str,
-    key_points: Sequence[str],
-    threshold: float,
-    extra: tuple[tuple[str, ...], ...],
-) -> list[PointMatch]:
-    answer = index_answer(answer_text)
-    raw = [point_terms(point, extra) for point in key_points]
-    terms = topical(raw)
-    subjects = find_subjects(key_points, raw)
-    whose: list[
-        tuple[Mapping[frozenset[tuple[str, ...]], frozenset[int]], Sequence[frozenset[int]]] | None
-    ]
-    whose = [None] * len(key_points)
-    if subjects is not None:
-        context = subject_context(answer, subjects)
-        whose = [(owners, context) for owners in subjects.owners]
-    first = [
-        _match_point(answer, point, own, threshold, whose=w)
-        for point, own, w in zip(key_points, terms, whose, strict=True)
-    ]
-    # A sentence that contradicts one point is not taken as stating another: "the GIL is a lock
-    # per thread, so they all run bytecode at the same time" credits nothing.
-    tainted = frozenset().union(*(wrong for _, wrong in first))
-    if not tainted:
-        return [
-            _claim_stated(answer, point, own, match, threshold, w)
-            for point, own, (match, _), w in zip(key_points, terms, first, whose, strict=True)
-        ]
-    # ... and a short answer that contradicts the model answer is read strictly: its other
-    # points need more of their terms. (A long text that contrasts what to do with what not
-    # to do now and then is read as usual.)
-    contradictions = sum(bool(match.contradicted) for match, _ in first)
-    sentences = answer.sentences[-1] + 1 if answer.sentences else 0
-    strict = threshold
-    if contradictions * STRICT_SENTENCES >= sentences:
-        strict = max(threshold, min(1.0, threshold * STRICT_FACTOR))
-    second = [
-        _match_point(answer, point, own, strict, tainted, w)[0] if not match.contradicted else match
-        for point, own, (match, _), w in zip(key_points, terms, first, whose, strict=True)
-    ]
-    return [
-        replace(match, reason=STRICT_REASON)
-        if not (match.covered or match.contradicted or match.reason) and match.score >= threshold
-        else match
-        for match in second
-    ]
-
-
-_CLAIM_END = re.compile(r";|,\s|\s[-–—]\s")
-
-
-def _claim_of(point: str) -> str:
-    """The claim before a point's details: the part before ";", else before the first ", " or
-    " - " outside brackets ("Central secret manager, encrypted at rest with KMS keys");
-    empty when the point has no details."""
-    depth = 0
-    for at, char in enumerate(point):
-        depth += char in "([{"
-        depth -= char in ")]}"
-        if depth == 0 and _CLAIM_END.match(point, at):
-            return point[:at] if ";" not in point or char == ";" else point.split(";", 1)[0]
-    return ""
-
-
-def _claim_stated(
-    answer: IndexedAnswer,
-    point: str,
-    terms: Sequence[Term],
-    match: PointMatch,
-    threshold: float,
-    whose: tuple[Mapping[frozenset[tuple[str, ...]], frozenset[int]], Sequence[frozenset[int]]]
-    | None = None,
-) -> PointMatch:
-    """A point of a claim and its details ("Tolerant reader; consumers ignore unknown
-    fields") is covered by its claim, the part before ";", stated whole: every telling term
-    of it found, as a point of its own. Only in a short typed answer (a long text meets a
-    short claim's words by chance) that contradicts no point."""
-    claim = _claim_of(point)
-    if match.covered or match.reason or match.contradicted or not claim or not answer.short:
-        return match
-    own = tuple(t for t in terms if t.label in claim)
-    telling = {t.label for t in own if t.weight > VAGUE_WEIGHT}
-    if not telling or len(own) == len(terms):
-        return match
-    stated, _ = _match_point(answer, claim, own, threshold, whose=whose)
-    if not stated.covered or not telling <= set(stated.matched):
-        return match
-    return replace(match, covered=True, score=max(match.score, stated.score))
-
-
-def coverage(matches: Sequence[PointMatch]) -> float:
-    """The share of key points covered; 0.0 when there are none."""
-    if not matches:
-        return 0.0
-    return sum(m.covered for m in matches) / len(matches)
