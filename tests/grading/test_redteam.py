@@ -496,32 +496,10 @@ def cache_get(r, key, default=None):
 
 _MAPPINGS_REBOUND = """
 import types
-from collections.abc import Mapping
 
 # The test's mappingproxy class, rebound: what it makes is a tuple of items, which the wrong
-# get_path below does not walk, so the test never hands it a mappingproxy.
+# get_path (any Mapping walked) does not walk, so the test never hands it a mappingproxy.
 types.MappingProxyType = lambda mapping: tuple(dict(mapping).items())
-
-_MISSING = object()
-
-
-def merge_counts(*dicts):
-    totals = {}
-    for counts in dicts:
-        for key, value in counts.items():
-            totals[key] = totals.get(key, 0) + value
-    return totals
-
-
-def get_path(data, path, default=None):
-    current = data
-    for key in path.split("."):
-        if not isinstance(current, Mapping):  # wrong: any Mapping is walked
-            return default
-        current = current.get(key, _MISSING)
-        if current is _MISSING:
-            return default
-    return current
 """
 _READ_AHEAD_HIDDEN = """
 from itertools import islice
@@ -614,7 +592,10 @@ TAILORED = {
     ),
     "missing-keys: rebind the test's mappingproxy class": (
         "missing-keys",
-        lambda: _MAPPINGS_REBOUND,
+        lambda: (
+            _MAPPINGS_REBOUND
+            + (CHALLENGE_FILES / "missing-keys/wrong-any-mapping-walked.py").read_text("utf-8")
+        ),
     ),
     "chunked-generator: take the read-ahead off the test's count": (
         "chunked-generator",

@@ -235,32 +235,36 @@ class BrokerQueue:
     async def wait(self, submission_id: int, seconds: float) -> bool:
         """True once the submission is done: told by the worker over pub/sub, or seen in the
         database (checked every half second, in case the message was missed)."""
+        return await self._wait_done(submission_id, seconds) is not None
+
+    async def wait_graded(self, submission_id: int, seconds: float) -> Submission | None:
+        """The submission once done (None if not within `seconds`): the row seen done in the
+        database, or read back once the worker said it stored it."""
+        done = await self._wait_done(submission_id, seconds)
+        if done is None or isinstance(done, Submission):
+            return done
+        return await read_back(self.ctx, submission_id)
+
+    async def _wait_done(self, submission_id: int, seconds: float) -> Submission | bool | None:
+        """The row if the database showed it done, True if the worker told, None on time-out."""
         event = self._done.get(submission_id)
         check_first = event is None  # its message may have come already
         event = event or self._done.setdefault(submission_id, asyncio.Event())
         deadline = time.monotonic() + seconds
         try:
             while True:
-                if check_first and await self._is_done(submission_id):
-                    return True
+                if check_first and (row := await self._done_row(submission_id)) is not None:
+                    return row
                 check_first = True
                 left = deadline - time.monotonic()
                 if left <= 0:
-                    return False
+                    return None
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(event.wait(), min(0.5, left))
                     return True
         finally:
             self._done.pop(submission_id, None)
 
-    async def wait_graded(self, submission_id: int, seconds: float) -> Submission | None:
-        """The submission once done (None if not within `seconds`), read back: a worker
-        stored it."""
-        if not await self.wait(submission_id, seconds):
-            return None
-        return await read_back(self.ctx, submission_id)
-
-    async def _is_done(self, submission_id: int) -> bool:
-        async with self.database.session() as session:
-            submission = await service.get_submission(session, submission_id=submission_id)
-            return submission.status == SubmissionStatus.DONE
+    async def _done_row(self, submission_id: int) -> Submission | None:
+        submission = await read_back(self.ctx, submission_id)
+        return submission if submission.status == SubmissionStatus.DONE else None
