@@ -55,6 +55,8 @@ _SHORT_NEGATOR_KEYS = frozenset(key_of(word) for word in _SHORT_NEGATORS.split()
 _NO = key_of("no")
 _PLACE_KEYS = frozenset(key_of(w) for w in ["on", "in", "at", "inside", "into", "across", "per"])
 _PAIR_KEYS = frozenset((key_of(a), key_of(b)) for a, b in _NEGATOR_PAIRS)
+# Negations of a manner or an alternative: "X without Y", "X instead of Y" claim X.
+_MANNER_KEYS = frozenset(key_of(w) for w in ["without", "instead", "rather"])
 _CLAUSE_NOUN_KEYS = frozenset(key_of(w) for w in ["need", "point", "reason", "use", "way"])
 _JUDGEMENT_KEYS = frozenset(key_of(word) for word in _JUDGEMENTS.split())
 _JUDGING_KEYS = frozenset(key_of(word) for word in _JUDGING.split())
@@ -114,11 +116,13 @@ def only_avoidance(stream: Stream, negations: frozenset[int]) -> bool:
 
 
 def negations_in_clause(stream: Stream) -> tuple[frozenset[int], ...]:
-    """For each part, the negations anywhere in its clause."""
+    """For each part, the negations anywhere in its clause that deny its claim: not "without"
+    or "instead of", which deny only what follows them ("the server can change URLs without
+    breaking clients" claims the change: "the server can not change urls" contradicts it)."""
     clause_of = list(itertools.accumulate(int(b) for b in clause_starts(stream)))
     in_clause: dict[int, set[int]] = {}
     for i in range(len(stream.keys)):
-        if _is_negator(stream, i):
+        if _is_negator(stream, i) and stream.keys[i] not in _MANNER_KEYS:
             in_clause.setdefault(clause_of[i], set()).add(i)
     return tuple(frozenset(in_clause.get(c, ())) for c in clause_of)
 

@@ -46,13 +46,23 @@ def _combined(
     a point the first does not only on a paraphrase the answer typed: its own terms weigh
     differently, not more truly.
     """
+    typed = {content_keys_in_order(e) for e in phrased.evidence} & paraphrases
     if _blocked(plain):
-        return plain
+        # What the point denies may be said in the question's own words ("the client keeps
+        # working" for "without breaking clients"); a contradiction stands.
+        denial_said = (
+            not plain.contradicted
+            and phrased.covered
+            and any(
+                label not in plain.matched and content_keys_in_order(words) in paraphrases
+                for label, words in zip(phrased.matched, phrased.evidence, strict=False)
+            )
+        )
+        return phrased if denial_said else plain
     if _blocked(phrased):
         return phrased
     if phrased.covered and not plain.covered:
-        typed = {content_keys_in_order(e) for e in phrased.evidence}
-        return phrased if typed & paraphrases else plain
+        return phrased if typed else plain
     return plain if plain.covered and not phrased.covered else phrased
 
 

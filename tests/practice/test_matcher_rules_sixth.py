@@ -1,0 +1,34 @@
+"""The key-point checker's sixth round of reading rules (issue 22, 2026-12-04): each on a typed
+answer that needs it. Every case here failed with the checker before the rule it names.
+"""
+
+from __future__ import annotations
+
+from viva.practice.matcher import match_key_points
+
+
+def test_a_manner_negation_does_not_shield_the_claim_from_a_negation() -> None:
+    # "without" and "instead of" deny only what follows them: the point claims the change.
+    point = "Server can change URLs and workflow without breaking clients"
+    (wrong,) = match_key_points("the server can not change urls", [point])
+    assert not wrong.covered
+    assert "URL" in wrong.contradicted
+    (never,) = match_key_points("with hateoas the server can never change a url", [point])
+    assert not never.covered
+    (right,) = match_key_points("the server can change urls without breaking clients", [point])
+    assert right.covered
+
+
+def test_a_denial_said_in_the_questions_own_words_covers_the_point() -> None:
+    point = "Server can change URLs and workflow without breaking clients"
+    typed = "so the server can change urls or the flow and the client keeps working"
+    (plain,) = match_key_points(typed, [point])
+    assert not plain.covered  # the words alone do not say what the point rules out
+    synonyms = {"without breaking clients": ["client keeps working"]}
+    (phrased,) = match_key_points(typed, [point], synonyms=synonyms)
+    assert phrased.covered
+    # A paraphrase of another term is not what the point denies.
+    weakref = "weakref references an object without keeping it alive"
+    wrong = "weak references make the object live forever"
+    (stays,) = match_key_points(wrong, [weakref], synonyms={"weakref": ["weak references"]})
+    assert not stays.covered
