@@ -32,3 +32,24 @@ def test_a_denial_said_in_the_questions_own_words_covers_the_point() -> None:
     wrong = "weak references make the object live forever"
     (stays,) = match_key_points(wrong, [weakref], synonyms={"weakref": ["weak references"]})
     assert not stays.covered
+
+
+def test_few_is_contradicted_by_every() -> None:
+    point = "Level 3 of the Richardson Maturity Model; few APIs use it fully"
+    (wrong,) = match_key_points(
+        "its part of the richardson model and every api out there uses it fully", [point]
+    )
+    assert not wrong.covered
+    (right,) = match_key_points(
+        "it is level 3 of the richardson maturity model and few apis use it fully", [point]
+    )
+    assert right.covered
+
+
+def test_fresh_is_the_opposite_of_shared() -> None:
+    point = "Mutable default arguments are shared across calls"
+    (wrong,) = match_key_points(
+        "mutable default arguments are created fresh for each of the calls", [point]
+    )
+    assert not wrong.covered
+    assert match_key_points("a mutable default argument is shared across calls", [point])[0].covered

@@ -25,7 +25,7 @@ _STATUS = re.compile(r"[1-5]\d\d")
 # "every" about its terms, and the other way round.
 UNIVERSAL_KEYS = frozenset(key_of(w) for w in ["all", "every", "always", "each", "everything"])
 RESTRICTED_KEYS = frozenset(
-    key_of(w) for w in ["only", "single", "one", "sometimes", "some", "rarely"]
+    key_of(w) for w in ["only", "single", "one", "sometimes", "some", "rarely", "few", "hardly"]
 )
 
 
