@@ -53,3 +53,20 @@ def test_fresh_is_the_opposite_of_shared() -> None:
     )
     assert not wrong.covered
     assert match_key_points("a mutable default argument is shared across calls", [point])[0].covered
+
+
+def test_what_a_point_replaces_is_named_plainly() -> None:
+    points = [
+        "New connections are costly; PostgreSQL forks a backend process per connection",
+        "Pool lends connections and takes them back instead of closing",
+        "pool_size plus max_overflow caps connections per process",
+        "pool_timeout makes callers fail fast when the pool is exhausted",
+        "pool_pre_ping and pool_recycle replace dead or stale connections",
+    ]
+    typed = "turn on pool_pre_ping so dead connections get noticed"
+    assert match_key_points(typed, points)[4].covered
+    # "avoid X" and "ignore X" keep their reading: naming X plainly is not stating the point.
+    (ignore,) = match_key_points(
+        "cors protects your api from curl and servers too", ["curl and servers ignore CORS"]
+    )
+    assert not ignore.covered

@@ -108,6 +108,16 @@ def _is_negator(stream: Stream, i: int) -> bool:
     return any(key == a and i + 1 < len(keys) and keys[i + 1] == b for a, b in _NEGATOR_PAIRS)
 
 
+_REPLACING_KEYS = frozenset(key_of(w) for w in ["replace", "replaces", "replacing"])
+
+
+def only_replacement(stream: Stream, negations: frozenset[int]) -> bool:
+    """Whether every negation in ``negations`` is "replace": what a point replaces ("pre-ping
+    replaces dead connections") is named plainly by an answer that says what is done with
+    it ("pre_ping for dead connections")."""
+    return bool(negations) and all(stream.keys[n] in _REPLACING_KEYS for n in negations)
+
+
 def only_avoidance(stream: Stream, negations: frozenset[int]) -> bool:
     """Whether every negation in ``negations`` is a verb of avoidance ("avoid", "prevent",
     "ignore"): the point names what to keep away, which an answer names plainly when it says

@@ -118,6 +118,7 @@ def match_point(
                 for s, e, negated in occurrences[index]
                 if negated == term.negated
                 or (term.negative_clause and not term.negated and negated)
+                or (term.replaced and not negated)
             ]
         )
     }

@@ -14,6 +14,7 @@ from viva.practice.matcher.negation import (
     negation_reach,
     negations_in_clause,
     only_avoidance,
+    only_replacement,
 )
 from viva.practice.matcher.tables import expand, longest_phrase, vocabulary_for
 from viva.practice.matcher.words import VAGUE_KEYS, Stream, Token, clean, key_of, tokenize
@@ -37,6 +38,7 @@ class Term:
     negative_clause: bool = False  # a negation stands anywhere in its clause
     denied: bool = False  # the point's claim denies it: "X does not make it Y", "X without Y"
     avoided: bool = False  # negated by a verb of avoidance only: "avoid N+1", "ignore CORS"
+    replaced: bool = False  # negated by "replace" only: "replace dead connections"
 
 
 def _weight(label: str, token: Token, *, in_table: bool, compound: bool) -> float:
@@ -76,7 +78,10 @@ def point_terms(point: str, extra: tuple[tuple[str, ...], ...] = ()) -> tuple[Te
         negative = is_negated(clause_negations[first], first, last + 1)
         denied = negated and any(n in claims and n < first for n in negations[first])
         avoided = negated and only_avoidance(stream, negations[first])
-        terms.setdefault(key, Term(label, weight, key, negated, negative, denied, avoided))
+        replaced = negated and only_replacement(stream, negations[first])
+        terms.setdefault(
+            key, Term(label, weight, key, negated, negative, denied, avoided, replaced)
+        )
 
     i = 0
     while i < len(parts):  # always at the first part of a token
