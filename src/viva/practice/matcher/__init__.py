@@ -31,7 +31,8 @@ Key points, answers and synonym entries all go through the same pipeline:
   them alone, or a phrase of the point) nor be one vague word. A key phrase is one term, found
   whole or not at all, so the answer is read twice, with the shared tables alone and with the
   question's groups too: a point is covered when either reading covers it (the second only on
-  a paraphrase the answer typed) and neither finds it contradicted or missing what it denies.
+  a paraphrase the answer typed) and neither finds it contradicted or missing what it denies
+  (what it denies may be said in a paraphrase of its own: "the client keeps working").
   Key points carry no special syntax, so every page that shows them stays as it is.
 - Typos, word forms and numbers: a typed word of 5 letters or more that no shipped answer
   uses matches a term one edit away ("databse", "seperate"); in a short answer, stems that
@@ -63,11 +64,15 @@ Key points, answers and synonym entries all go through the same pipeline:
   answer) unless the contradicted weight is small beside the weight found (plain words count
   double: they carry the claim). Words that state another term of the point ("do not run as
   root" for "non-root") contradict nothing, and a point with a negation of its own ("X, not
-  Y") is not contradicted by a negated term. A quantifier before a found term that says the
+  Y") is not contradicted by a negated term; "without" and "instead of" are no such negation
+  (they deny only what follows them: "the server can not change urls" contradicts "Server
+  can change URLs ... without breaking clients"). What a point "replaces" is named plainly
+  ("pool_pre_ping for dead connections"). A quantifier before a found term that says the
   opposite of the point's ("they all run" against "only one thread runs", "an artifact for
   each environment" against "one artifact"; "many", "multiple" before it or just after it,
-  "iterate it as many times as you want", against "only once"; not "how many") contradicts
-  it. So does the wrong order ("copy the source first, then install" against "install before
+  "iterate it as many times as you want", against "only once"; not "how many"; "every api"
+  against "few APIs") contradicts it.
+  So does the wrong order ("copy the source first, then install" against "install before
   copying source": "before", "then", "after" between terms of one sentence) and another HTTP
   status code in a clause about the point ("gives a 500" against "get 422"). A negation that
   is itself the point's next term states the point ("survive when the container is deleted"
