@@ -7,10 +7,11 @@ in-process)."""
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -284,6 +285,29 @@ class Cluster:
         while self.rows([submission_id])[0].status != status:
             assert time.monotonic() < deadline, f"submission {submission_id} never {status}"
             time.sleep(0.05)
+
+    def kill_holding(
+        self, proc: subprocess.Popen[bytes], ready: Callable[[], bool], seconds: float
+    ) -> list[int]:
+        """SIGKILL the worker `proc` while it holds a claim, once `ready()`; its claims.
+
+        Seeing a claim and then killing would race the claim's end, so the worker is stopped
+        first, its statements in flight given time to land, and its claims read while it can
+        change nothing; holding none, it resumes and the wait starts again.
+        """
+        deadline = time.monotonic() + seconds
+        while True:
+            while not (ready() and self.claims_of(proc.pid)):
+                assert time.monotonic() < deadline, self.graded_lines()
+                time.sleep(0.05)
+            proc.send_signal(signal.SIGSTOP)
+            time.sleep(0.3)
+            if held := self.claims_of(proc.pid):
+                proc.send_signal(signal.SIGKILL)
+                proc.wait(timeout=10)
+                assert self.claims_of(proc.pid) == held  # the dead process renews nothing
+                return held
+            proc.send_signal(signal.SIGCONT)
 
     def graded_lines(self) -> dict[str, int]:
         """`submission_graded` log lines per worker log."""

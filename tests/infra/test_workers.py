@@ -72,14 +72,8 @@ def test_a_killed_workers_job_comes_back_from_the_stream_ahead_of_the_backlog(
     doomed = cluster.start_worker(slots=1)
     survivor = cluster.start_worker(slots=1)
     ids = cluster.submit_all(SLOW, cluster.new_candidates(40))
-    deadline = time.monotonic() + 240  # a cold worker's first grading starts its sandbox
-    while not cluster.claims_of(doomed.pid):
-        assert time.monotonic() < deadline, cluster.graded_lines()
-        time.sleep(0.05)
-    doomed.send_signal(signal.SIGKILL)
-    doomed.wait(timeout=10)
-    held = cluster.claims_of(doomed.pid)
-    assert held, "the worker was killed between two gradings"
+    # A cold worker's first grading starts its sandbox: tens of seconds on a loaded host.
+    held = cluster.kill_holding(doomed, lambda: True, 240)
 
     rows = cluster.wait_done(ids, 300)
     assert [r.verdict for r in rows] == ["Accepted"] * 40
@@ -134,16 +128,12 @@ def test_two_apis_and_two_workers_grade_200_submissions_once_through_a_worker_si
         posting = pool.submit(cluster.submit_all, SOLUTION, candidates)
         # Kill it mid-run and mid-grade: once it has graded some and holds a claim. A cold
         # worker's first grading starts its sandbox (tens of seconds on a loaded host).
-        deadline = time.monotonic() + 240
-        while not (cluster.graded_lines()["worker-2.log"] >= 10 and cluster.claims_of(doomed.pid)):
-            assert time.monotonic() < deadline, cluster.graded_lines()
+        def ready() -> bool:
             assert not posting.done() or posting.exception() is None
-            time.sleep(0.05)
-        doomed.send_signal(signal.SIGKILL)
-        doomed.wait(timeout=10)
-        held = cluster.claims_of(doomed.pid)  # frozen: the dead process renews nothing
+            return cluster.graded_lines()["worker-2.log"] >= 10
+
+        held = cluster.kill_holding(doomed, ready, 240)
         ids = posting.result()
-    assert held, "the worker was killed between two gradings"
     assert len(set(ids)) == 200
 
     rows = cluster.wait_done(ids, 150)
