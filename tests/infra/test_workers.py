@@ -11,7 +11,6 @@ submissions made while Redis is down are stored and graded after it returns.
 from __future__ import annotations
 
 import signal
-import time
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
@@ -126,6 +125,7 @@ def test_two_apis_and_two_workers_grade_200_submissions_once_through_a_worker_si
     candidates = cluster.new_candidates(200)  # one review card each: one log per submission
     with ThreadPoolExecutor(1) as pool:
         posting = pool.submit(cluster.submit_all, SOLUTION, candidates)
+
         # Kill it mid-run and mid-grade: once it has graded some and holds a claim. A cold
         # worker's first grading starts its sandbox (tens of seconds on a loaded host).
         def ready() -> bool:
