@@ -1,6 +1,6 @@
 """Score the key-point checker against the hand-labelled evaluation set in bench/matcher/.
 
-`.venv/bin/python bench/bench_matcher.py [--part tuning|heldout|heldout2|heldout3|all]
+`.venv/bin/python bench/bench_matcher.py [--part tuning|heldout|heldout2|heldout3|heldout4|heldout5|all]
 [--show-errors] [--json] [--baseline REV]` prints, per part: precision, recall and F1 of
 "covered"; per answer kind the share of points a careful interviewer ticked against the share
 the checker credited; the share of wrong-but-similar-words points credited; and the
@@ -12,8 +12,9 @@ in the same run, and prints the ratio of their speeds.
 
 ``--show-errors`` lists disagreements for the parts the checker is tuned on (READ_PARTS:
 tuning, heldout and heldout2, which had been scored and read several times by 2026-12-03 and are
-tuning data since, and heldout3, scored and read by 2026-12-04 and tuning data since); a part
-written later to test it (not in the repository) is scored, never listed.
+tuning data since, and heldout3, scored and read by 2026-12-04 and tuning data since); the parts
+written later to test it (heldout4 and heldout5, 2026-12-04, by labellers who do not work on the
+checker) are scored, never listed. heldout6.yaml is kept for a later round: not scored here.
 """
 
 from __future__ import annotations
@@ -96,7 +97,7 @@ def baseline_matcher(rev: str) -> Matcher:
     return match
 
 
-PARTS = ("tuning", "heldout", "heldout2", "heldout3")
+PARTS = ("tuning", "heldout", "heldout2", "heldout3", "heldout4", "heldout5")
 # The parts whose disagreements may be read while tuning.
 READ_PARTS = frozenset({"tuning", "heldout", "heldout2", "heldout3"})
 KINDS = ("strong", "partial", "wrong", "off-topic", "feedback")
@@ -264,6 +265,8 @@ def main(argv: list[str] | None = None) -> int:
             return 2
     if "heldout" in sets and "heldout2" in sets:
         sets["heldout+heldout2"] = sets["heldout"] + sets["heldout2"]
+    if "heldout4" in sets and "heldout5" in sets:
+        sets["heldout4+heldout5"] = sets["heldout4"] + sets["heldout5"]
     reports = []
     for part, answers in sets.items():
         ms = time_per_answer([m for _, m in matchers], answers, args.rounds)
