@@ -1,10 +1,9 @@
 """Score the key-point checker against the hand-labelled evaluation set in bench/matcher/.
 
-`.venv/bin/python bench/bench_matcher.py [--part tuning|heldout|heldout2|heldout3|heldout4|heldout5|all]
-[--show-errors] [--json] [--baseline REV]` prints, per part: precision, recall and F1 of
-"covered"; per answer kind the share of points a careful interviewer ticked against the share
-the checker credited; the share of wrong-but-similar-words points credited; and the
-milliseconds to check one answer
+`.venv/bin/python bench/bench_matcher.py [--part PART|all] [--show-errors] [--json]
+[--baseline REV]` prints, per part: precision, recall and F1 of "covered"; per answer kind the
+share of points a careful interviewer ticked against the share the checker credited; the share
+of wrong-but-similar-words points credited; and the milliseconds to check one answer
 (median of several rounds over every answer of the part). With ``--baseline REV`` it also
 scores the checker as it was at git revision REV (its matcher package and word tables, or the
 single matcher and synonym modules of older revisions, loaded from git into a private package)
