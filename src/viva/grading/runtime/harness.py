@@ -245,7 +245,7 @@ SANDBOX_MODULES = (
     *("harness", "testcode", "guard", "testkit", "seccomp"),
     *("separate", "separate_solution", "separate_wire", "separate_forbid"),
     *("separate_values", "separate_remote", "separate_proxy", "separate_http"),
-    "separate_spare",
+    *("separate_spare", "separate_raised"),
     "__main__",
 )
 
