@@ -229,25 +229,32 @@ MIRROR_ATTACKS = {
 
 @pytest.mark.parametrize("name", MIRROR_ATTACKS)
 def test_a_forged_mirror_fails_the_test_not_the_judge(sandbox: SandboxRunner, name: str) -> None:
+    """The forger sends its message on the link a proxy of the test's leads to: the function
+    each decorator-retry test hands the solution's `retry` (token-bucket's clock, used here
+    before, now crosses by value and leads to no link)."""
     from viva.grading.grader import grade_source
 
-    bucket = load_challenge(CHALLENGES_DIR / "token-bucket")
+    bucket = load_challenge(CHALLENGES_DIR / "decorator-retry")
     forged = MIRROR_ATTACKS[name]
     source = (
         bucket.solution
         + f"""
 
-_Honest = TokenBucket
+_honest_retry = retry
 
-class TokenBucket(_Honest):
-    def __init__(self, capacity, refill_per_second, clock=time.monotonic):
+def retry(*args, **kwargs):
+    decorate = _honest_retry(*args, **kwargs)
+
+    def forging(func):
         try:
-            link = object.__getattribute__(clock, "_link")  # the test's clock: a proxy
+            link = object.__getattribute__(func, "_link")  # the test's function: a proxy
         except AttributeError:
             link = None
         if link is not None:
             link.ask({{"op": "get", "h": 0, "m": "now", **{forged!r}}})
-        super().__init__(capacity, refill_per_second, clock)
+        return decorate(func)
+
+    return forging
 """
     )
     result = grade_source(sandbox, bucket, source, visible_only=False)

@@ -27,7 +27,9 @@ from typing import Any
 
 import guard as _guard
 import separate as _separate
+import separate_forbid as _separate_forbid
 import separate_http as _separate_http
+import separate_solution as _separate_solution
 import separate_wire as _separate_wire
 from testcode import Script
 from testkit import Capture as _Capture
@@ -243,6 +245,7 @@ SANDBOX_MODULES = (
     *("harness", "testcode", "guard", "testkit", "seccomp"),
     *("separate", "separate_solution", "separate_wire", "separate_forbid"),
     *("separate_values", "separate_remote", "separate_proxy", "separate_http"),
+    *("separate_spare", "separate_raised"),
     "__main__",
 )
 
@@ -265,21 +268,48 @@ def _leave_sys_modules() -> list[Any]:
     return functions
 
 
-def run(job: dict[str, Any], out: Any) -> None:
-    nonce = job.pop("nonce", "")
+def _protect(source: str, guarded: bool, separate: bool) -> Any:
+    """Before any candidate code runs in this process: out of `sys.modules`, and the guard
+    (unless the job says no); None without it."""
     functions = [v for v in globals().values() if isinstance(v, FunctionType)]
     functions += _leave_sys_modules()
-    # One test in a process apart makes them all so: graded code that ran here once could
-    # have changed what a later test's measurements use.
-    separate = any(t.get("process") == "separate" for t in job["tests"])
-    if separate and "fastapi" in job["source"]:
+    if separate and "fastapi" in source:
         # No candidate code has run (the guard would refuse pydantic here); a solution that
         # does not name FastAPI forks faster without it.
         _separate_http.warm()
-    guard = None
-    if job.pop("guard", True):
-        sys.pycache_prefix = "/nonexistent"  # imports compile from source: no marshal
-        guard = _guard.install(functions)
+    if not guarded:
+        return None
+    sys.pycache_prefix = "/nonexistent"  # imports compile from source: no marshal
+    return _guard.install(functions)
+
+
+def _describer(guard: Any) -> Any:
+    return lambda exc: _trim_traceback(exc, guard) if guard else f"{raised_name(exc)}: {exc}"
+
+
+def serve_spare(wire: Any, start: dict[str, Any]) -> None:
+    """The solution's process forked before the job (separate_spare.py), once started: the
+    solution compiled from its source, the guard, the modules it is without taken out."""
+    source, without = str(start.get("source", "")), start.get("without") or []
+    guard = _protect(source, start.get("guard") is not False, True)
+    code = compile(source, SOLUTION, "exec", dont_inherit=True)
+    if without:
+        with guard.privileged() if guard is not None else nullcontext():
+            _separate_forbid.forbid_modules(list(without))
+    _separate_solution.serve_solution(wire, code, _fresh_module, _describer(guard))
+
+
+def run(job: dict[str, Any], out: Any, spare: Any = None) -> None:
+    """A job's tests, each record written to `out`; `spare`: see separate_spare.py."""
+    nonce = job.pop("nonce", "")
+    # One test in a process apart makes them all so: graded code that ran here once could
+    # have changed what a later test's measurements use.
+    separate = any(t.get("process") == "separate" for t in job["tests"])
+    if spare is not None and not separate:
+        spare.discard()
+        spare = None
+    guarded = job.pop("guard", True)
+    guard = _protect(job["source"], guarded, separate)
     write, flush = out.write, out.flush
 
     def emit(record: dict[str, Any]) -> None:
@@ -299,7 +329,7 @@ def run(job: dict[str, Any], out: Any) -> None:
         code = compile(job["source"], SOLUTION, "exec", dont_inherit=True)
     except SyntaxError as exc:
         emit({"syntax_error": f"line {exc.lineno}: {exc.msg}", "text": (exc.text or "")[:200]})
-        return
+        return  # a spare solution process is killed with the run
     trust = guard.trust if guard is not None else (lambda code: code)
     for test in job["tests"]:
         if test["kind"] == "script":
@@ -309,10 +339,7 @@ def run(job: dict[str, Any], out: Any) -> None:
                 test["script_error"] = f"the test's own code does not compile: {exc}"
     # Before any candidate code runs: the supervisor times the first test from here.
     emit({"begin": True})
-
-    def describe(exc: BaseException) -> str:
-        return _trim_traceback(exc, guard) if guard else f"{raised_name(exc)}: {exc}"
-
+    describe = _describer(guard)
     apart = None
     if separate:
         apart = _separate.Apart(
@@ -322,6 +349,8 @@ def run(job: dict[str, Any], out: Any) -> None:
             fresh_module=_fresh_module,
             describe=describe,
             privileged=guard.privileged if guard is not None else nullcontext,
+            spare=spare,
+            start={"source": job["source"], "guard": bool(guarded)},
         )
     try:
         _run_tests(job, code, emit, describe, apart)
@@ -344,7 +373,8 @@ def _run_tests(job: dict[str, Any], code: Any, emit: Any, describe: Any, apart: 
                 raise RuntimeError(test["script_error"])
             if apart is not None:
                 try:
-                    steps = apart.run(test, _run_apart, capture)
+                    after = job["tests"][index + 1 : index + 2]
+                    steps = apart.run(test, _run_apart, capture, after)
                 finally:  # loaded but failed in the test: not a module that fails to load
                     module = {} if apart.loaded else None
             else:

@@ -15,6 +15,7 @@ what was sent, the solution process's memory) is counted where candidate code ca
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -24,8 +25,9 @@ from collections.abc import Callable
 from typing import Any
 
 from separate_forbid import forbid_modules
-from separate_http import TestClient
-from separate_remote import HarnessTable, Remote
+from separate_http import Events as _Events
+from separate_http import TestClient, drive_asgi
+from separate_remote import HarnessTable
 from separate_solution import serve_solution
 from separate_wire import SolutionError, Wire, pack
 from testcode import Tampered
@@ -43,6 +45,7 @@ class _Link:
         self.table.sealed += (_Events,)
         self.closed = self.reaped = False
         self.printed = ""  # what the solution printed, as its answers carry it
+        self.lazy: list[Any] = []  # methods read but not yet looked up (RemoteMethod)
         wire.mirrors = lambda: self.table.codec.mirrors
 
     def keep(self, value: Any) -> int:
@@ -53,9 +56,17 @@ class _Link:
         """Send a command and serve the solution's requests until it answers; its answer
         as sent (JSON data). A solution's exception is raised here as the test would see
         it raised in place (its traceback kept for the report)."""
+        self.begin(command)
+        return self.answer()
+
+    def begin(self, command: dict[str, Any]) -> None:
+        """Send a command; `answer` waits for its answer (`ask` is both)."""
         if self.closed:
             raise SolutionError("the solution's process has ended")
+        self.resolve_lazy()  # looked up first, as they were read before this request
         self.wire.send(command)
+
+    def answer(self) -> Any:
         while True:
             message = self.wire.recv()
             if message is None:
@@ -69,6 +80,11 @@ class _Link:
             if op == "error":
                 self._raise(message)
             self.wire.send(self._answer(message))
+
+    def resolve_lazy(self) -> None:
+        while self.lazy and not self.closed:
+            self.lazy.pop(0).resolve()
+        self.lazy.clear()
 
     def ask_value(self, command: dict[str, Any]) -> Any:
         value = self.ask(command)
@@ -208,30 +224,6 @@ class RemoteModule:
         return RemoteFunction(self._link, name)
 
 
-def drive_asgi(
-    app: Remote,
-    path: str,
-    query: str,
-    on_start: Callable[[int, dict[str, str]], Any],
-    on_body: Callable[[bytes], Any],
-) -> None:
-    """One GET driven through the app's ASGI interface in the solution's process (no
-    buffering client): `on_start(status, headers)` and `on_body(chunk)` run here, in the
-    test's process, while the solution's process waits for each to return."""
-    if not isinstance(app, Remote):
-        raise TypeError("drive_asgi takes an app the solution made")
-    link = app.link
-    handle = link.keep(_Events(on_start, on_body))
-    link.ask({"cmd": "drive", "app": app.ref, "path": path, "query": query, "events": handle})
-
-
-class _Events:
-    """The test's callbacks of one `drive_asgi`, the only thing an `event` request calls."""
-
-    def __init__(self, start: Callable[..., Any], body: Callable[[bytes], Any]) -> None:
-        self.start, self.body = start, body
-
-
 def memory_kb(link: _Link) -> int:
     """Anonymous resident memory of the solution's process (kB), read from the kernel."""
     with open(f"/proc/{link.pid}/status", "rb") as fh:
@@ -272,14 +264,24 @@ class Apart:
         fresh_module: Callable[[Any], dict[str, Any]],
         describe: Callable[[BaseException], str],
         privileged: Callable[[], Any],
+        spare: Any = None,
+        start: dict[str, Any] | None = None,
     ) -> None:
         self.code, self.shared, self.child_closes = code, shared, child_closes
+        # The first solution process, forked before the job was read (separate_spare.py);
+        # `start` is what it is started with (the source, whether the guard is on).
+        self.spare, self.start = spare, start or {}
         self.fresh_module, self.describe = fresh_module, describe
         self.privileged = privileged  # the guard's section for the harness's own hook
         self.link: _Link | None = None
         self.loaded = False  # the last test's solution loaded (a failure after is the test's)
+        self.loading: _Link | None = None  # the link whose next load was sent ahead
 
     def _fork(self, without: list[str]) -> _Link:
+        if self.spare is not None:
+            spare, self.spare = self.spare, None
+            sock, pid = spare.start({**self.start, "without": without})
+            return _Link(Wire(sock), pid)
         mine, theirs = socket.socketpair()
         pid = os.fork()
         if pid == 0:  # the solution's process: never returns into the harness
@@ -303,9 +305,11 @@ class Apart:
         test: dict[str, Any],
         run_steps: Callable[[dict[str, Any], dict[str, Any]], list[dict[str, Any]]],
         output: Any,
+        after: list[dict[str, Any]] = [],  # noqa: B006 (never changed)
     ) -> list[dict[str, Any]]:
         """Run one test's code here on the solution loaded afresh over there (in a process
-        of the test's own when the test names modules the solution's process is without)."""
+        of the test's own when the test names modules the solution's process is without);
+        `after`: the next test, if any (one in the shared process has its load sent ahead)."""
         without = test.get("solution_without") or []
         own: _Link | None = None
         if without:
@@ -314,11 +318,12 @@ class Apart:
             if self.link is None or self.link.closed:
                 self.link = self._fork([])
             link = self.link
-        link.table = HarnessTable(link)
-        link.table.sealed += (_Events,)
+        loading, self.loading = self.loading is link, None
+        if not loading:
+            self._fresh_table(link)
         clean = self.loaded = False
         try:
-            names = link.ask({"cmd": "load"})
+            names = link.answer() if loading else link.ask({"cmd": "load"})
             self.loaded = True
             try:
                 steps = run_steps(test, namespace(link, names))
@@ -336,13 +341,40 @@ class Apart:
                 printed = own.close()
             else:
                 printed = link.take_printed() if self.shared and clean else self._end(link)
+                nxt = after[0] if after else {}
+                if self.shared and clean and after and not nxt.get("solution_without"):
+                    self._load_ahead(link)
             if printed:
                 output.write(printed)
 
+    @staticmethod
+    def _fresh_table(link: _Link) -> None:
+        link.resolve_lazy()  # methods the last test read: looked up in its own table
+        link.table = HarnessTable(link)
+        link.table.sealed += (_Events,)
+
+    def _load_ahead(self, link: _Link) -> None:
+        """The next test's load, sent now: the solution's process loads the module while
+        this process reports the test just run (nothing else is asked of it meanwhile, so
+        it sees the same requests in the same order); the next test reads the answer."""
+        try:
+            self._fresh_table(link)
+            link.begin({"cmd": "load"})
+            self.loading = link
+        except (SolutionError, OSError):
+            pass  # the next test's own load meets the same end and reports it
+
     def _end(self, link: _Link) -> str:
         self.link = None
+        if self.loading is link:
+            self.loading = None
+            with contextlib.suppress(Exception):
+                link.answer()  # the load sent ahead, answered before `exit` is
         return link.close()
 
     def close(self) -> None:
+        if self.spare is not None:
+            self.spare.discard()
+            self.spare = None
         if self.link is not None:
             self._end(self.link)

@@ -1,10 +1,12 @@
 """The test's HTTP view of an app in the solution's process (`TestClient`, answering plain
-data) for `process: separate` tests, and the warm-up of FastAPI before the first fork."""
+data) for `process: separate` tests, `drive_asgi` (one GET through the app's ASGI interface),
+and the warm-up of FastAPI before the first fork."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Callable
 from typing import Any
 
 from separate_remote import Remote
@@ -104,3 +106,27 @@ def warm() -> None:
     client.put("/warm/1", json={"name": "w"}).json()
     client.get("/warm.csv")
     asyncio.run(drive(app, "/warm.csv", "", lambda *_: None))
+
+
+def drive_asgi(
+    app: Remote,
+    path: str,
+    query: str,
+    on_start: Callable[[int, dict[str, str]], Any],
+    on_body: Callable[[bytes], Any],
+) -> None:
+    """One GET driven through the app's ASGI interface in the solution's process (no
+    buffering client): `on_start(status, headers)` and `on_body(chunk)` run here, in the
+    test's process, while the solution's process waits for each to return."""
+    if not isinstance(app, Remote):
+        raise TypeError("drive_asgi takes an app the solution made")
+    link = app.link
+    handle = link.keep(Events(on_start, on_body))
+    link.ask({"cmd": "drive", "app": app.ref, "path": path, "query": query, "events": handle})
+
+
+class Events:
+    """The test's callbacks of one `drive_asgi`, the only thing an `event` request calls."""
+
+    def __init__(self, start: Callable[..., Any], body: Callable[[bytes], Any]) -> None:
+        self.start, self.body = start, body

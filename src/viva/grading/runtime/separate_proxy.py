@@ -7,6 +7,7 @@ A function's proxy carries what `functools.wraps` copies (name, doc, annotations
 from __future__ import annotations
 
 from collections.abc import Callable
+from types import FunctionType
 from typing import Any
 
 from separate_values import PROTOCOLS, Table
@@ -26,7 +27,10 @@ class SolutionTable(Table):  # type: ignore[misc]  # imported by bare name: Any 
         if id(value) in self.handles and self.proxies.get(self.handles[id(value)]) is value:
             return {"$yours": self.handles[id(value)]}
         tag: dict[str, Any] = {"$obj": self.keep(value)}
-        self.tag_raised(tag, value)
+        if not self.tag_raised(tag, value):
+            methods = plain_methods(value)
+            if methods:
+                tag["methods"] = methods
         return tag
 
     def resolve(self, tag: dict[str, Any]) -> Any:
@@ -55,6 +59,34 @@ class SolutionTable(Table):  # type: ignore[misc]  # imported by bare name: Any 
         self.proxies[handle] = made
         self.handles[id(made)] = handle
         return made
+
+
+def plain_methods(value: Any) -> list[str]:
+    """The public names that reach a plain function of an instance's class (no instance
+    attribute over it, no `__getattr__` or `__getattribute__` of the class's own, a class
+    made by `type`): the test calls these in one request (`callmethod`), the lookup done
+    over here when the call is made. Only a hint: whatever the object is, it is asked."""
+    try:
+        cls = type(value)
+        if type(cls) is not type or cls is type:
+            return []
+        mro = type.__dict__["__mro__"].__get__(cls)
+        found: dict[str, bool] = {}
+        for c in mro:
+            namespace = type.__dict__["__dict__"].__get__(c)
+            if c is not object and ("__getattr__" in namespace or "__getattribute__" in namespace):
+                return []
+            for name, v in namespace.items():
+                if type(name) is str and name not in found:
+                    found[name] = type(v) is FunctionType
+        try:
+            own = object.__getattribute__(value, "__dict__")
+        except AttributeError:
+            own = {}
+        own = own if type(own) is dict else {}
+        return [n for n, plain in found.items() if plain and n[:1] != "_" and n not in own]
+    except Exception:
+        return []
 
 
 def _meta(name: str) -> Any:
@@ -152,8 +184,10 @@ def command(
     if what == "set":
         setattr(target, str(name), codec.load(message.get("value")))
         return None
-    if what == "invoke":
+    if what in ("invoke", "callmethod"):
         args, kwargs = codec.load(message.get("args", [])), codec.load(message.get("kwargs", {}))
+        if what == "callmethod":  # `target.name(...)`: the lookup, then the call
+            target = getattr(target, str(name))
         return codec.dump(target(*args, **kwargs))
     if what == "special" and name in SPECIALS:
         return codec.dump(SPECIALS[str(name)](target, *codec.load(message.get("args", []))))

@@ -36,6 +36,8 @@ class HarnessTable(Table):  # type: ignore[misc]  # imported by bare name: Any t
         return self.objects[handle]
 
     def refer(self, value: Any) -> dict[str, Any]:
+        if isinstance(value, RemoteMethod):
+            value = value.resolved()  # the solution's own bound method, as `get` gives it
         if isinstance(value, Remote):
             return {"$yours": object.__getattribute__(value, "ref")}
         if id(value) in self.handles:
@@ -63,7 +65,9 @@ class HarnessTable(Table):  # type: ignore[misc]  # imported by bare name: Any t
             return known
         made: Any = self.make_raised(tag)
         if made is None:
-            made = Remote(self.link, handle)
+            methods = tag.get("methods")
+            methods = methods if type(methods) is list else []
+            made = Remote(self.link, handle, frozenset(m for m in methods if type(m) is str))
         self.proxies[handle] = made
         if not isinstance(made, Remote):
             self.handles[id(made)] = handle
@@ -104,11 +108,12 @@ class Remote:
     reference: its attributes, calls and protocols are asked of the solution's process;
     what comes back is plain data or another `Remote`. `==` and `hash` are identity."""
 
-    __slots__ = ("link", "ref")
+    __slots__ = ("link", "methods", "ref")
 
-    def __init__(self, link: Any, ref: int) -> None:
+    def __init__(self, link: Any, ref: int, methods: frozenset[str] = frozenset()) -> None:
         object.__setattr__(self, "link", link)
         object.__setattr__(self, "ref", ref)
+        object.__setattr__(self, "methods", methods)  # plain methods, by the solution's word
 
     def _ask(self, command: dict[str, Any]) -> Any:
         link = object.__getattribute__(self, "link")
@@ -116,6 +121,8 @@ class Remote:
         return link.ask_value(command)
 
     def __getattr__(self, name: str) -> Any:
+        if name in object.__getattribute__(self, "methods"):
+            return RemoteMethod(self, name)
         return self._ask({"cmd": "get", "name": name})
 
     def __setattr__(self, name: str, value: Any) -> None:
@@ -164,3 +171,56 @@ class Remote:
     # In the class's own dict (an instance would find the class's otherwise).
     __doc__ = property(lambda self: self._attribute("__doc__"))
     __module__ = property(lambda self: self._attribute("__module__"))
+
+
+class RemoteMethod:
+    """`remote.name` where the solution's process said `name` is a plain method: called at
+    once, lookup and call are one request (`callmethod`); put to any other use, or when any
+    other request is about to be sent first, it is looked up as `get` would have (the link
+    resolves it before sending that request), so the solution's process sees the same
+    requests in the same order as without it."""
+
+    __slots__ = ("done", "got", "name", "owner", "raised")
+
+    def __init__(self, owner: Remote, name: str) -> None:
+        self.owner, self.name, self.done = owner, name, False
+        self.got: Any = None
+        self.raised: BaseException | None = None
+        object.__getattribute__(owner, "link").lazy.append(self)
+
+    def resolve(self) -> None:
+        """The lookup, now (the link calls this before another request goes out)."""
+        if not self.done:
+            self.done = True
+            try:
+                self.got = self.owner._ask({"cmd": "get", "name": self.name})
+            except BaseException as exc:  # raised where the attribute is used, as it was read
+                self.raised = exc
+
+    def resolved(self) -> Any:
+        link = object.__getattribute__(self.owner, "link")
+        if self in link.lazy:
+            link.lazy.remove(self)
+        self.resolve()
+        if self.raised is not None:
+            raise self.raised
+        return self.got
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        link = object.__getattribute__(self.owner, "link")
+        if self.done or self not in link.lazy:
+            return self.resolved()(*args, **kwargs)
+        link.lazy.remove(self)
+        self.done = True
+        codec = link.table.codec
+        command = {"cmd": "callmethod", "name": self.name, "args": codec.dump_all(args)}
+        return self.owner._ask({**command, "kwargs": codec.dump_fields(kwargs)})
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.resolved(), name)
+
+    def __repr__(self) -> str:
+        return repr(self.resolved())
+
+    def __str__(self) -> str:
+        return str(self.resolved())

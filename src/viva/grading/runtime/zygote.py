@@ -39,6 +39,7 @@ sys.path.insert(1, "/sandbox/site")
 import harness
 import seccomp
 import separate_forbid
+import separate_spare
 import testcode
 
 CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWIPC, CLONE_NEWUTS = 0x20000, 0x20000000, 0x8000000, 0x4000000
@@ -144,7 +145,7 @@ def _drop_capabilities() -> None:
     _check(LIBC.capset(ctypes.byref(header), data), "capset")
 
 
-def _worker(limits: dict[str, Any], result_w: int, job_r: int) -> None:
+def _worker(limits: dict[str, Any], result_w: int, job_r: int, prefork: bool) -> None:
     """Set up every restriction, then wait for the job: a warm worker is ready before its job
     arrives, so a run's latency is only the run."""
     os.chdir("/tmp")
@@ -175,10 +176,15 @@ def _worker(limits: dict[str, Any], result_w: int, job_r: int) -> None:
     seccomp.install(Slot.seccomp_program)
     os.environ.clear()
     os.environ.update({"HOME": "/tmp", "TMPDIR": "/tmp", "LANG": "C.UTF-8", "PATH": "/usr/bin"})
+    spare = None
+    if prefork:  # a job's first solution process (separate_spare.py), forked once the job
+        # has arrived in the pipe and before any of it is read into this process
+        select.select([job_r], [], [])
+        spare = separate_spare.prefork([job_r, result_w], harness.serve_spare)
     with os.fdopen(job_r, "rb") as source:
         job = json.loads(source.read())
     with os.fdopen(result_w, "w") as out:
-        harness.run(job, out)
+        harness.run(job, out, spare)
 
 
 def _run_memory_kb(limit_kb: int) -> int:
@@ -213,7 +219,9 @@ def _run_memory_kb(limit_kb: int) -> int:
 PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
 
 
-def _init(limits: dict[str, Any], result_w: int, job_r: int, supervisor: socket.socket) -> int:
+def _init(
+    limits: dict[str, Any], result_w: int, job_r: int, supervisor: socket.socket, prefork: bool
+) -> int:
     """PID 1 of the run's namespaces: private /tmp, /dev/shm and /proc; fork the worker,
     watch the run's memory, and report how the worker ended. When the host asks (or goes
     away), or at the memory limit, every process of the run is killed and reaped first."""
@@ -230,7 +238,7 @@ def _init(limits: dict[str, Any], result_w: int, job_r: int, supervisor: socket.
     if worker == 0:
         try:
             supervisor.close()
-            _worker(limits, result_w, job_r)
+            _worker(limits, result_w, job_r, prefork)
             code = 0
         except SystemExit as exc:
             code = exc.code if isinstance(exc.code, int) else 1
@@ -290,8 +298,9 @@ def _tell(supervisor: socket.socket, report: dict[str, Any]) -> None:
         supervisor.send(json.dumps(report).encode())
 
 
-def _warm(limits: dict[str, Any]) -> list[int]:
-    """Set up one run and return the descriptors the host keeps for it."""
+def _warm(limits: dict[str, Any], prefork: bool) -> list[int]:
+    """Set up one run and return the descriptors the host keeps for it; `prefork`: the
+    host expects a job with tests apart (its worker forks a solution process ahead)."""
     job_r, job_w = os.pipe()
     result_r, result_w = os.pipe()
     out_r, out_w = os.pipe()
@@ -315,7 +324,7 @@ def _warm(limits: dict[str, Any]) -> list[int]:
                 code = 73
                 try:
                     pid_out.close()
-                    code = _init(limits, result_w, job_r, init_end)
+                    code = _init(limits, result_w, job_r, init_end, prefork)
                 except BaseException as exc:
                     _tell(init_end, {"status": "internal", "detail": str(exc)})
                 finally:
@@ -362,8 +371,8 @@ def main() -> None:
         if not message:
             break  # Viva went away
         try:
-            limits = json.loads(message)["limits"]
-            fds = _warm(limits)
+            request = json.loads(message)
+            fds = _warm(request["limits"], request.get("spare") is True)
         except Exception as exc:
             control.send(json.dumps({"error": f"{type(exc).__name__}: {exc}"}).encode())
             continue

@@ -69,13 +69,17 @@ class Zygote:
         self.control.settimeout(SETUP_SECONDS)
         self._pending: str | None = None  # limits of the next warm run, requested ahead
         self._ending: list[WarmRun] = []  # closed runs whose PID namespace may not be gone yet
+        self._apart = False  # whether the slot's last job had tests in a process apart
 
     def _log_tail(self) -> str:
         self._log.seek(0)
         return self._log.read().decode(errors="replace").strip()[-500:]
 
     def _request(self, key: str) -> None:
-        self.control.send(json.dumps({"limits": json.loads(key)}).encode())
+        # `spare`: the run's worker forks a solution process before its job (for tests apart),
+        # guessed from the slot's last job; a wrong guess costs that fork, or a fork later.
+        request = {"limits": json.loads(key), "spare": self._apart}
+        self.control.send(json.dumps(request).encode())
 
     def _receive(self, key: str) -> WarmRun:
         message, fds, _flags, _addr = socket.recv_fds(
@@ -131,7 +135,8 @@ class Zygote:
         nonce = secrets.token_hex(16)  # in every record the harness writes
         payload = json.dumps({**job, "nonce": nonce}).encode()
         key = json.dumps(limits.model_dump(), sort_keys=True)
-        run = self._take(key)
+        self._apart = any(t.get("process") == "separate" for t in job.get("tests", ()))
+        run = self._take(key)  # the next one is asked for with this job's guess
         try:
             return supervise(run, payload, limits, nonce, self.kill_seconds)
         except BrokenPipeError:  # the warm worker died while it waited: start over once
