@@ -144,6 +144,13 @@ class Tally:
     def checker_share(self) -> float:
         return (self.tp + self.fp) / self.pairs if self.pairs else 0.0
 
+    @property
+    def false_credit(self) -> float:
+        """Credit given where the labeller gave none: of a wrong answer's points, the share
+        credited (the same as `checker_share` where a wrong answer ticks nothing, as in every
+        part before heldout6, whose subtle wrong answers state some points correctly)."""
+        return self.fp / (self.fp + self.tn) if self.fp + self.tn else 0.0
+
 
 @dataclass
 class Result:
@@ -199,7 +206,7 @@ def report(result: Result) -> dict[str, Any]:
         "precision": round(result.total.precision, 3),
         "recall": round(result.total.recall, 3),
         "f1": round(result.total.f1, 3),
-        "wrong_credited": round(wrong.checker_share, 3),
+        "wrong_credited": round(wrong.false_credit, 3),
         "wrong_flagged_contradiction": result.contradictions_in_wrong,
         "ms_per_answer": round(result.ms_per_answer, 2),
         "kinds": kinds,
