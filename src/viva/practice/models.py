@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -22,23 +21,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from viva.bank.models import Question
 from viva.clock import now
 from viva.db import Base, UTCDateTime
-
-
-@dataclass(frozen=True, slots=True)
-class CardState:
-    """A review card's FSRS state as stored, read and written without the ORM (the rating
-    POST is the hot write path: no identity map, no unit-of-work flush)."""
-
-    id: int
-    question_id: int
-    state: int
-    step: int | None
-    stability: float | None
-    difficulty: float | None
-    due: datetime
-    last_review: datetime | None
-    reps: int
-    lapses: int
 
 
 class ReviewCard(Base):

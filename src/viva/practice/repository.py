@@ -4,7 +4,7 @@ interview templates and interviews, and the attempts progress counts."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import fields
+from dataclasses import dataclass, fields
 from datetime import datetime
 from functools import lru_cache
 from typing import Any, cast
@@ -18,9 +18,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from viva.accounts.models import Attempt
 from viva.bank.models import BUILTIN_TRACK, Question, Track
 from viva.db import dialect_of
-from viva.infra.sqlite_hop import Runner, one_hop
 from viva.practice.models import (
-    CardState,
     MockInterview,
     MockItem,
     MockTemplate,
@@ -112,6 +110,23 @@ async def next_due(session: AsyncSession, *, user_id: int, track_id: int) -> dat
     )
 
 
+@dataclass(frozen=True, slots=True)
+class CardState:
+    """A review card's FSRS state as stored, read and written without the ORM (the rating
+    POST is the hot write path: no identity map, no unit-of-work flush)."""
+
+    id: int
+    question_id: int
+    state: int
+    step: int | None
+    stability: float | None
+    difficulty: float | None
+    due: datetime
+    last_review: datetime | None
+    reps: int
+    lapses: int
+
+
 _cards = cast(Table, ReviewCard.__table__)
 _CARD_COLUMNS = [_cards.c[f.name] for f in fields(CardState)]
 
@@ -155,17 +170,10 @@ async def card_for_rating(
     row stays locked to the end of the transaction (a rating waits for a concurrent one to
     commit, then reads what it wrote); a process's own writers take turns before that
     (`viva.db.write_turn`)."""
-    dialect = dialect_of(session)
-    statement = _card_for_rating_statement(lock and dialect == "postgresql")
-    params = {"user_id": user_id, "question_id": question_id}
-    found: Any
-    if dialect == "sqlite":  # one hop to aiosqlite's thread instead of four
-        rows, _ = await one_hop(
-            await session.connection(), lambda run: run.execute(statement, params)
-        )
-        found = rows[0] if rows else None
-    else:
-        found = (await session.execute(statement, params)).first()
+    statement = _card_for_rating_statement(lock and dialect_of(session) == "postgresql")
+    found = (
+        await session.execute(statement, {"user_id": user_id, "question_id": question_id})
+    ).first()
     if found is None:
         return None
     track_id, retention, card_id, *rest = found
@@ -262,23 +270,18 @@ async def save_rating(
         found: int | None = await conn.scalar(statements[0], params)
         return found
     write, logged, tried = statements
-
-    def three_statements(run: Runner) -> int | None:  # in one hop to aiosqlite's thread
-        rows, count = run.execute(write, params)
-        if read is None:
-            if not rows or rows[0][0] is None:
-                return None
-            card_id = int(rows[0][0])
-        elif count != 1:
+    if read is None:
+        card_id = await conn.scalar(write, params)
+        if card_id is None:
             return None
-        else:
-            card_id = read.id
-        run.execute(logged, {**params, "card_id": card_id})
-        if tried is not None:
-            run.execute(tried, params)
-        return card_id
-
-    return await one_hop(conn, three_statements)
+    elif (await conn.execute(write, params)).rowcount != 1:
+        return None
+    else:
+        card_id = read.id
+    await conn.execute(logged, {**params, "card_id": card_id})
+    if tried is not None:
+        await conn.execute(tried, params)
+    return int(card_id)
 
 
 async def builtin_question_id(session: AsyncSession, *, number: int) -> int | None:

@@ -21,7 +21,8 @@ from viva.db import write_turn
 from viva.errors import InvalidDispute, InvalidReview, NotFound
 from viva.practice import queue_cache, repository
 from viva.practice.matcher import PointMatch, answer_synonyms, match_key_points
-from viva.practice.models import CardState, PointDispute, ReviewCard, ReviewSetting
+from viva.practice.models import PointDispute, ReviewCard, ReviewSetting
+from viva.practice.repository import CardState
 
 RATINGS = {"again": Rating.Again, "hard": Rating.Hard, "good": Rating.Good, "easy": Rating.Easy}
 RATING_NAMES = {int(v): k for k, v in RATINGS.items()}

@@ -13,8 +13,9 @@ from viva.clock import now
 from viva.deps import CatalogueDep, CurrentPrincipal, DbId, SessionDep, SettingsDep
 from viva.errors import NotFound, problem_responses
 from viva.practice import progress, review
-from viva.practice.models import CardState, ReviewCard, ReviewSetting
+from viva.practice.models import ReviewCard, ReviewSetting
 from viva.practice.queue_cache import QueueCache
+from viva.practice.repository import CardState
 from viva.practice.schemas import (
     CardOut,
     CheckIn,
