@@ -350,6 +350,30 @@ async def test_with_redis_a_process_reads_users_from_redis_and_sees_a_change_at_
         assert (await first.get("/api/v1/me", headers=headers)).status_code == 401
 
 
+async def test_with_redis_a_change_made_outside_the_api_is_seen_once_the_shared_entry_expires(
+    settings: Settings, database: Database, redis_url: str
+) -> None:
+    """The README's bound for the CLI or raw SQL with Redis (nothing is published): the
+    process TTL plus the shared entry's (here 3 s instead of AUTH_SHARED_SECONDS)."""
+    shared = settings.model_copy(
+        update={"redis_url": redis_url, "cache_prefix": f"viva-test-{uuid.uuid4().hex}"}
+    )
+
+    def short_shared_entry(app: FastAPI, clock: Clock) -> None:
+        _auth_clock(app, clock)
+        app.state.auth_cache.shared_ttl = 3
+
+    user_id, admin = await signed_in(database, settings, "admin")
+    async with serve_in_process(shared, short_shared_entry) as served:
+        assert (await served.http.get("/api/v1/users", headers=admin)).status_code == 200
+        await set_user(database, user_id, role="candidate")  # as the CLI does: no AuthCache
+        served.clock.now += AUTH_CACHE_SECONDS  # the process's entry expired
+        assert (await served.http.get("/api/v1/users", headers=admin)).status_code == 200
+        await asyncio.sleep(3.2)  # the shared entry expires in Redis (real time)
+        served.clock.now += AUTH_CACHE_SECONDS
+        assert (await served.http.get("/api/v1/users", headers=admin)).status_code == 401
+
+
 def test_a_user_built_from_a_cached_row_works_in_a_process_that_ran_no_query() -> None:
     """A process whose first sign-in comes from the shared Redis entry has run no query, so
     the ORM's mappers may not be configured yet when the cached user is built (that gave
