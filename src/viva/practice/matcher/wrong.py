@@ -4,7 +4,8 @@ is basically free" against "new connections are costly").
 
 Each entry is keyed like ``synonyms:``, by a word or phrase of a key point, and lists phrases
 that state that point wrongly. A phrase is read as the checker reads answers and synonyms
-(normalised, stemmed, stop words between its words, a longer single word one letter away);
+(normalised and stemmed; its own stop words, but not its negations, left out, and any stop
+words allowed between its words; a longer word one letter away);
 found in an answer and not negated there ("it is not basically free"), it contradicts every
 point that says its key: the point is not covered, and the feedback quotes the answer's words.
 """
@@ -27,7 +28,7 @@ from viva.practice.matcher.tables import (
     deletions,
     typo_candidate,
 )
-from viva.practice.matcher.words import NEGATING_STOP_KEYS
+from viva.practice.matcher.words import NEGATING_STOP_KEYS, tokenize
 
 WrongClaims = Mapping[str, Sequence[str]]
 
@@ -110,10 +111,22 @@ def _phrase_occurrences(answer: IndexedAnswer, variant: tuple[str, ...]) -> list
     return found
 
 
+@lru_cache(maxsize=4096)
+def _claim_variants(claim: str) -> frozenset[tuple[str, ...]]:
+    """A claim's variants without its stop words, but with its negations: "connections are
+    cheap" is found in "a connection is cheap", "does not need a lock" keeps its "not"."""
+    stops = {p.key for t in tokenize(claim) for p in t.parts if p.stop}
+    variants = set()
+    for variant in _entry_variants(claim):
+        kept = tuple(k for k in variant if k not in stops or k in NEGATING_STOP_KEYS)
+        variants.add(kept if len(kept) > 1 else variant)
+    return frozenset(variants)
+
+
 def found_claim(answer_text: str, claim: str) -> str:
     """The answer's words that state ``claim`` (not negated); empty when it does not."""
     answer = index_answer(answer_text)
-    for variant in sorted(_entry_variants(claim)):
+    for variant in sorted(_claim_variants(claim)):
         if len(variant) == 1:
             spans = [(s, e) for s, e, negated in occurrences_of(answer, variant) if not negated]
         else:
