@@ -56,6 +56,9 @@ class ModelAnswer:
     code_blocks: list[CodeBlock] = field(default_factory=list)
     # How candidates may say this answer's terms: {"field_validator": ["validators", ...]}.
     synonyms: dict[str, list[str]] = field(default_factory=dict)
+    # How candidates misstate a key point in their own words, keyed like ``synonyms``:
+    # {"new connections are costly": ["opening connections is basically free"]}.
+    wrong_claims: dict[str, list[str]] = field(default_factory=dict)
     # Review metadata (docs/answer-format.md): not content, so not in the hash or the database.
     reviewed: str | None = None
     checked_against: list[str] = field(default_factory=list)
@@ -121,11 +124,12 @@ def _review(meta: dict[str, Any], *, where: str) -> tuple[str | None, list[str]]
     return reviewed, checked
 
 
-def _synonyms(meta: dict[str, Any], *, where: str) -> dict[str, list[str]]:
-    value = meta.get("synonyms")
+def _synonyms(meta: dict[str, Any], *, where: str, key: str = "synonyms") -> dict[str, list[str]]:
+    """A map of a key point's term to phrases: ``synonyms:`` and ``wrong_claims:``."""
+    value = meta.get(key)
     if value is None:
         return {}
-    message = f"{where}: 'synonyms' must map a term to a list of non-empty strings"
+    message = f"{where}: '{key}' must map a term to a list of non-empty strings"
     if not isinstance(value, dict):
         raise AnswerFormatError(message)
     synonyms: dict[str, list[str]] = {}
@@ -193,6 +197,7 @@ def parse_answer(text: str, *, number: int, where: str = "answer") -> ModelAnswe
         in_viva=_str_list(meta, "in_viva", where=where, required=False),
         code_blocks=code_blocks(body),
         synonyms=_synonyms(meta, where=where),
+        wrong_claims=_synonyms(meta, where=where, key="wrong_claims"),
         reviewed=reviewed,
         checked_against=checked_against,
     )

@@ -34,6 +34,13 @@ Key points, answers and synonym entries all go through the same pipeline:
   a paraphrase the answer typed) and neither finds it contradicted or missing what it denies
   (what it denies may be said in a paraphrase of its own: "the client keeps working").
   Key points carry no special syntax, so every page that shows them stays as it is.
+- Wrong claims: an answer file's ``wrong_claims:`` maps a phrase of a key point (checked on
+  load as a synonym key) to phrases that state the point wrongly in other words ("opening
+  connections is basically free" against "new connections are costly"), read as answers and
+  synonyms are (stemmed, stop words between words, a longer word one letter away); one found
+  and not negated contradicts the point, which is then not covered and is shown as
+  contradicting the model answer with the answer's words (wrong.py). ``match_key_points``
+  takes the shipped answer's by default (``wrong_claims={}``: none).
 - Typos, word forms and numbers: a typed word of 5 letters or more that no shipped answer
   uses matches a term one edit away ("databse", "seperate"); in a short answer, stems that
   share 6 letters, the longer going on with a suffix, match ("deployable" and "deploy");

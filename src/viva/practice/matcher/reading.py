@@ -15,6 +15,7 @@ from viva.practice.matcher.score import DEFAULT_THRESHOLD, content_keys_in_order
 from viva.practice.matcher.subjects import find_subjects, subject_context
 from viva.practice.matcher.tables import paraphrase_keys
 from viva.practice.matcher.terms import VAGUE_WEIGHT, Term, point_terms, topical
+from viva.practice.matcher.wrong import answer_wrong_claims, apply_wrong_claims
 
 # An answer that contradicts the model answer needs this times the threshold elsewhere...
 STRICT_FACTOR = 1.5
@@ -72,20 +73,27 @@ def match_key_points(
     *,
     threshold: float = DEFAULT_THRESHOLD,
     synonyms: Mapping[str, Sequence[str]] | None = None,
+    wrong_claims: Mapping[str, Sequence[str]] | None = None,
 ) -> list[PointMatch]:
     """One :class:`PointMatch` per key point, in the order given.
 
     ``synonyms`` adds groups for this call only: ``{"pickle": ["marshal", "serialise"]}``. The
     answer is then read twice, with the shared tables alone and with these groups too, and a
     point is covered when either reading covers it and neither finds it contradicted.
+
+    ``wrong_claims`` (wrong.py) maps a phrase of a point to phrases that state it wrongly; an
+    answer that says one, not negated, contradicts the point. ``None`` (the default) takes the
+    shipped model answer's with these key points, ``{}`` none.
     """
+    if wrong_claims is None:
+        wrong_claims = answer_wrong_claims(key_points)
     extra = _extra_groups(synonyms)
     phrased = _match_all(answer_text, key_points, threshold, extra)
-    if not extra:
-        return phrased
-    plain = _match_all(answer_text, key_points, threshold, ())
-    paraphrases = paraphrase_keys(extra)
-    return [_combined(a, b, paraphrases) for a, b in zip(plain, phrased, strict=True)]
+    if extra:
+        plain = _match_all(answer_text, key_points, threshold, ())
+        paraphrases = paraphrase_keys(extra)
+        phrased = [_combined(a, b, paraphrases) for a, b in zip(plain, phrased, strict=True)]
+    return apply_wrong_claims(answer_text, phrased, wrong_claims) if wrong_claims else phrased
 
 
 def _match_all(
