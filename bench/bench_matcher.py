@@ -11,9 +11,9 @@ in the same run, and prints the ratio of their speeds.
 
 ``--show-errors`` lists disagreements for the parts the checker is tuned on (READ_PARTS:
 tuning, heldout and heldout2, which had been scored and read several times by 2026-12-03 and are
-tuning data since, and heldout3, scored and read by 2026-12-04 and tuning data since); the parts
-written later to test it (heldout4 and heldout5, 2026-12-04, by labellers who do not work on the
-checker) are scored, never listed. heldout6.yaml is kept for a later round: not scored here.
+tuning data since; heldout3, heldout4 and heldout5, scored and read by 2026-12-04 and tuning data
+since); a part written later to test it (heldout6, 2026-12-04, by a labeller who does not work
+on the checker) is scored, never listed. heldout7.yaml is kept for a later round: not scored.
 """
 
 from __future__ import annotations
@@ -96,9 +96,9 @@ def baseline_matcher(rev: str) -> Matcher:
     return match
 
 
-PARTS = ("tuning", "heldout", "heldout2", "heldout3", "heldout4", "heldout5")
+PARTS = ("tuning", "heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6")
 # The parts whose disagreements may be read while tuning.
-READ_PARTS = frozenset({"tuning", "heldout", "heldout2", "heldout3"})
+READ_PARTS = frozenset({"tuning", "heldout", "heldout2", "heldout3", "heldout4", "heldout5"})
 KINDS = ("strong", "partial", "wrong", "off-topic", "feedback")
 
 
