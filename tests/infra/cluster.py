@@ -11,7 +11,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -287,27 +287,29 @@ class Cluster:
             time.sleep(0.05)
 
     def kill_holding(
-        self, proc: subprocess.Popen[bytes], ready: Callable[[], bool], seconds: float
-    ) -> list[int]:
-        """SIGKILL the worker `proc` while it holds a claim, once `ready()`; its claims.
+        self, pids: Sequence[int], ready: Callable[[], bool], seconds: float
+    ) -> tuple[int, list[int]]:
+        """SIGKILL one of the worker processes `pids` while it holds a claim, once `ready()`:
+        its pid and its claims.
 
-        Seeing a claim and then killing would race the claim's end, so the worker is stopped
-        first, its statements in flight given time to land, and its claims read while it can
-        change nothing; holding none, it resumes and the wait starts again.
+        Seeing a claim and then killing would race the claim's end, so the processes are
+        stopped first, their statements in flight given time to land, and their claims read
+        while they can change nothing; the first holding one is killed and the others resume
+        (holding none, all resume and the wait starts again).
         """
         deadline = time.monotonic() + seconds
         while True:
-            while not (ready() and self.claims_of(proc.pid)):
+            while not (ready() and any(self.claims_of(pid) for pid in pids)):
                 assert time.monotonic() < deadline, self.graded_lines()
                 time.sleep(0.05)
-            proc.send_signal(signal.SIGSTOP)
+            for pid in pids:
+                os.kill(pid, signal.SIGSTOP)
             time.sleep(0.3)
-            if held := self.claims_of(proc.pid):
-                proc.send_signal(signal.SIGKILL)
-                proc.wait(timeout=10)
-                assert self.claims_of(proc.pid) == held  # the dead process renews nothing
-                return held
-            proc.send_signal(signal.SIGCONT)
+            doomed = next(((pid, held) for pid in pids if (held := self.claims_of(pid))), None)
+            for pid in pids:
+                os.kill(pid, signal.SIGKILL if doomed and pid == doomed[0] else signal.SIGCONT)
+            if doomed:
+                return doomed
 
     def graded_lines(self) -> dict[str, int]:
         """`submission_graded` log lines per worker log."""

@@ -72,7 +72,8 @@ def test_a_killed_workers_job_comes_back_from_the_stream_ahead_of_the_backlog(
     survivor = cluster.start_worker(slots=1)
     ids = cluster.submit_all(SLOW, cluster.new_candidates(40))
     # A cold worker's first grading starts its sandbox: tens of seconds on a loaded host.
-    held = cluster.kill_holding(doomed, lambda: True, 240)
+    _, held = cluster.kill_holding([doomed.pid], lambda: True, 240)
+    doomed.wait(timeout=10)
 
     rows = cluster.wait_done(ids, 300)
     assert [r.verdict for r in rows] == ["Accepted"] * 40
@@ -132,7 +133,9 @@ def test_two_apis_and_two_workers_grade_200_submissions_once_through_a_worker_si
             assert not posting.done() or posting.exception() is None
             return cluster.graded_lines()["worker-2.log"] >= 10
 
-        held = cluster.kill_holding(doomed, ready, 240)
+        _, held = cluster.kill_holding([doomed.pid], ready, 240)
+        doomed.wait(timeout=10)
+        assert cluster.claims_of(doomed.pid) == held  # the dead process renews nothing
         ids = posting.result()
     assert len(set(ids)) == 200
 
