@@ -11,6 +11,7 @@ submissions made while Redis is down are stored and graded after it returns.
 from __future__ import annotations
 
 import signal
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
@@ -147,7 +148,13 @@ def test_two_apis_and_two_workers_grade_200_submissions_once_through_a_worker_si
     taken_over = {r.claimed_by.split("-")[0] for r in rows if r.id in held if r.claimed_by}
     assert taken_over == {str(survivor.pid)}
     graded = cluster.graded_lines()
-    assert sum(graded.values()) == 200, graded
-    assert graded["worker-2.log"] >= 10 and graded["worker-3.log"] > 0, graded
+    stored_by = Counter(r.claimed_by.split("-")[0] for r in rows if r.claimed_by)
+    assert sum(stored_by.values()) == 200, stored_by
+    # The survivor logs each verdict it stored; the dead worker may have stored one per slot
+    # and been killed before its log line (the CI saw 199 lines for 200 verdicts).
+    assert graded["worker-3.log"] == stored_by[str(survivor.pid)] > 0, (graded, stored_by)
+    dead = stored_by[str(doomed.pid)]
+    assert dead - 2 <= graded["worker-2.log"] <= dead, (graded, stored_by)
+    assert graded["worker-2.log"] >= 10, graded
     # The "graded" event moved each candidate's review card once.
     assert cluster.review_logs_by_user() == {r.user_id: 1 for r in rows}
