@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -139,21 +139,34 @@ def synonym_problems(key_points: Sequence[str], synonyms: Mapping[str, Sequence[
     return problems
 
 
-def load_synonyms(
+AnswerMaps = Mapping[tuple[str, ...], Mapping[str, tuple[str, ...]]]
+
+
+def load_answer_maps(
+    field: str,
+    problems_of: Callable[[Sequence[str], Mapping[str, Sequence[str]]], list[str]],
     directory: Path | None = None,
-) -> Mapping[tuple[str, ...], Mapping[str, tuple[str, ...]]]:
-    """Each answer file's `synonyms:` front matter, keyed by its key points; checked on load
-    (ValueError naming the answer and the entry)."""
+) -> AnswerMaps:
+    """One front-matter map (`synonyms:`, `wrong_claims:`) of each answer file that has it,
+    keyed by its key points; checked on load by `problems_of` (ValueError naming the answer
+    and the entry)."""
     shipped = {}
     loaded = load_answers() if directory is None else load_answers(directory)
     for number, answer in sorted(loaded.items()):
-        if not answer.synonyms:
+        entries: Mapping[str, Sequence[str]] = getattr(answer, field)
+        if not entries:
             continue
-        problems = synonym_problems(answer.key_points, answer.synonyms)
+        problems = problems_of(answer.key_points, entries)
         if problems:
-            raise ValueError(f"{number:03d}.md: synonyms: " + "; ".join(problems))
-        shipped[tuple(answer.key_points)] = {t: tuple(a) for t, a in answer.synonyms.items()}
+            raise ValueError(f"{number:03d}.md: {field}: " + "; ".join(problems))
+        shipped[tuple(answer.key_points)] = {t: tuple(a) for t, a in entries.items()}
     return shipped
+
+
+def load_synonyms(directory: Path | None = None) -> AnswerMaps:
+    """Each answer file's `synonyms:` front matter, keyed by its key points; checked on load
+    (ValueError naming the answer and the entry)."""
+    return load_answer_maps("synonyms", synonym_problems, directory)
 
 
 @lru_cache(maxsize=1)

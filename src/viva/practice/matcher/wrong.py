@@ -17,15 +17,16 @@ from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 
-from viva.bank.answers import load_answers
 from viva.practice.matcher.answer import IndexedAnswer, index_answer, occurrences_of
 from viva.practice.matcher.point import PointMatch
 from viva.practice.matcher.tables import (
+    AnswerMaps,
     _content,
     _entry_variants,
     _in_text,
     _vague,
     deletions,
+    load_answer_maps,
     typo_candidate,
 )
 from viva.practice.matcher.words import NEGATING_STOP_KEYS, tokenize
@@ -52,25 +53,14 @@ def wrong_claim_problems(key_points: Sequence[str], wrong_claims: WrongClaims) -
     return problems
 
 
-def load_wrong_claims(
-    directory: Path | None = None,
-) -> Mapping[tuple[str, ...], Mapping[str, tuple[str, ...]]]:
+def load_wrong_claims(directory: Path | None = None) -> AnswerMaps:
     """Each answer file's ``wrong_claims:``, keyed by its key points; checked on load
     (ValueError naming the answer and the entry)."""
-    shipped = {}
-    loaded = load_answers() if directory is None else load_answers(directory)
-    for number, answer in sorted(loaded.items()):
-        if not answer.wrong_claims:
-            continue
-        problems = wrong_claim_problems(answer.key_points, answer.wrong_claims)
-        if problems:
-            raise ValueError(f"{number:03d}.md: wrong_claims: " + "; ".join(problems))
-        shipped[tuple(answer.key_points)] = {t: tuple(c) for t, c in answer.wrong_claims.items()}
-    return shipped
+    return load_answer_maps("wrong_claims", wrong_claim_problems, directory)
 
 
 @lru_cache(maxsize=1)
-def _shipped() -> Mapping[tuple[str, ...], Mapping[str, tuple[str, ...]]]:
+def _shipped() -> AnswerMaps:
     return load_wrong_claims()
 
 
