@@ -15,6 +15,7 @@ import pytest
 
 from viva.errors import ServiceUnavailable
 from viva.grading.judge.outcome import Verdict
+from viva.grading.runtime import sqlite_run
 from viva.grading.sql.challenges import SqlChallenge, load_sql_challenge, load_sql_challenges
 from viva.grading.sql.grading import SqlEngines, grade_sql
 from viva.grading.sql.sqlite_engine import run_sqlite, run_sqlite_batch
@@ -29,7 +30,8 @@ SLOW_C_CALLS = {
     "replace": (
         f"SELECT replace({MEGA}, printf('%.*c', 500000, 'a') || 'b', 'c') AS name, 1 AS salary"
     ),
-    "printf": "SELECT length(printf('%.*c', 180000000, 'x')) AS name, 1 AS salary",
+    # about 5 s on this machine (linear in the count): far past the limit and its grace
+    "printf": "SELECT length(printf('%.*c', 1000000000, 'x')) AS name, 1 AS salary",
 }
 # Each builds values or results far over the caps from a short query.
 OVERSIZED = {
@@ -127,6 +129,30 @@ async def test_a_long_c_call_on_a_huge_string_is_cut_at_the_time_limit(
     assert grade.verdict == Verdict.TIME_LIMIT, (grade.verdict, grade.message)
     assert "time limit" in grade.message
     await _still_accepted(engines, hostile_base)
+
+
+def test_a_query_that_returns_past_the_limit_is_a_time_limit_even_if_sqlite_never_noticed(
+    hostile_base: SqlChallenge,
+) -> None:
+    """The worker's own rule, without the host's kill: one C call of about 0.1 s returns after
+    a 20 ms limit with no VM step left for the progress handler; the time observed decides."""
+    dataset = hostile_base.datasets[0]
+    templates = sqlite_run.Templates(kept=1)
+    templates.prepare("k", hostile_base.schema + "\n" + dataset.sql)
+    job = {
+        "key": "k",
+        "sql": "SELECT length(printf('%.*c', 20000000, 'x')) AS name, 1 AS salary",
+        "mode": "query",
+        "trusted": False,
+        "timeout_ms": 20,
+        "max_rows": 1000,
+        "max_bytes": 1 << 20,
+        "max_value": 1 << 16,
+    }
+    reply = sqlite_run.run(job, templates)
+    assert (reply["error_kind"], reply["error"]) == ("timeout", "the query ran past the time limit")
+    job["timeout_ms"] = 10_000
+    assert sqlite_run.run(job, templates)["error_kind"] is None  # the same query, in time
 
 
 @pytest.mark.parametrize("case", sorted(OVERSIZED))

@@ -239,6 +239,10 @@ def run(job: dict[str, Any], templates: Templates) -> dict[str, Any]:
             conn.set_authorizer(None)
             if conn.in_transaction:
                 conn.rollback()  # a script that failed half-way: its open transaction is void
+        if reply["error_kind"] is None and not job.get("trusted") and time.monotonic() > deadline:
+            # One long C call can return past the limit without the progress handler running
+            # again: the time observed decides, not whether SQLite noticed.
+            reply["error"], reply["error_kind"] = "the query ran past the time limit", "timeout"
         deadline = time.monotonic() + budget  # Viva's follow-up query has its own budget
         if reply["error_kind"] in ("timeout", "memory", "too_many") or (
             mode == "ddl" and reply["error"] is not None
