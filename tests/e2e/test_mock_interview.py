@@ -4,6 +4,7 @@ itself, and the report shows what was written."""
 from __future__ import annotations
 
 import re
+import time
 
 from playwright.sync_api import Browser, expect
 
@@ -15,6 +16,16 @@ def test_a_short_mock_interview_auto_submits_and_reports(
 ) -> None:
     backend = db_url.split("+")[0]
     page = browser.new_page(viewport={"width": 1280, "height": 900})
+    # What the page did, for the message if the report never shows (seen once in CI, at load
+    # average 10: the page still on question 2 with the clock at 0:01; not reproduced since).
+    started, trail = time.monotonic(), []
+
+    def note(*what: object) -> None:
+        trail.append(f"{time.monotonic() - started:6.2f}s " + " ".join(map(str, what)))
+
+    page.on("framenavigated", lambda f: note("navigated", f.url) if f == page.main_frame else None)
+    page.on("response", lambda r: note(r.request.method, r.status, r.url))
+    page.on("pageerror", lambda e: note("page error", e))
     page.goto(login_link(db_url, live_server))
     page.goto(f"{live_server}/mock")
     card = page.locator(".card").filter(has_text="technical screen")
@@ -36,7 +47,11 @@ def test_a_short_mock_interview_auto_submits_and_reports(
     expect(page.locator(".hints li")).to_have_count(1)
     page.locator("#answer").fill("typed when the clock ran out")
     # nobody clicks Finish: at 0:00 the page submits the form by itself
-    expect(page.get_by_role("heading", name=re.compile("^Report:"))).to_be_visible(timeout=60_000)
+    report = page.get_by_role("heading", name=re.compile("^Report:"))
+    try:
+        expect(report).to_be_visible(timeout=60_000)
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}\nat {page.url}, after:\n" + "\n".join(trail)) from exc
     expect(page.get_by_text("auto-submitted")).to_be_visible()
     expect(page.locator(".report-item")).to_have_count(2)
     expect(page.locator("#categories tr")).to_have_count(3)  # header + 2 categories at most
