@@ -14,6 +14,11 @@ from typing import Any
 import yaml
 from markdown_it import MarkdownIt
 
+# libyaml's scanner and parser under PyYAML's safe constructor (the same values, about 3x
+# faster over the 100 answer files' front matter); the pure-Python loader where PyYAML was
+# built without libyaml.
+SAFE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 ANSWERS_DIR = Path(__file__).resolve().parent.parent / "content" / "answers"
 KINDS = ("theory", "coding", "sql", "scenario", "design")
 DIFFICULTIES = ("easy", "medium", "hard")
@@ -165,7 +170,7 @@ def parse_answer(text: str, *, number: int, where: str = "answer") -> ModelAnswe
     if not match:
         raise AnswerFormatError(f"{where}: missing '---' front matter")
     try:
-        meta = yaml.safe_load(match.group(1))
+        meta = yaml.load(match.group(1), Loader=SAFE_LOADER)
     except yaml.YAMLError as exc:
         raise AnswerFormatError(f"{where}: front matter is not valid YAML: {exc}") from exc
     if not isinstance(meta, dict):

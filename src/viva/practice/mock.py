@@ -275,7 +275,7 @@ async def submit(
     interview.opened_at = None
     for item in interview.items:
         points = item.question.answer.key_points if item.question.answer else []
-        # in a thread: the matcher's first use in a process builds its tables (seconds of CPU)
+        # in a thread: the matcher's first use in a process builds its tables (~0.3 s of CPU)
         item.covered = await asyncio.to_thread(covered_points, item.answer, points)
     if interview.interviewer_id is None:
         # Alone: the matcher's score is the report, and weak answers come back in review.
