@@ -256,6 +256,20 @@ def exported_questions(draw: st.DrawFn) -> list[Question]:
     return questions
 
 
+@pytest.mark.parametrize("summary", [">0", ">", "1) parse, then 2) check", "- a dash", "# hash"])
+def test_a_summary_that_starts_like_a_markdown_block_survives_the_round_trip(summary: str) -> None:
+    """Found by the property below: a summary's leading ">" was lost to a blockquote, and a
+    "1)" or "-" made a list whose items came back as key points."""
+    question = Question(
+        slug="q1", number=1, text="Why?", kind="theory", difficulty="easy", tags=[], category_id=1
+    )
+    question.answer = Answer(summary=summary, key_points=["the point"])
+    track, category = Track(slug="p", title="P"), Category(id=1, slug="c", title="C", position=1)
+    deck = parse_anki(_anki_tsv(track, [category], {1: [question]}))
+    got = deck.answers["q1"]
+    assert (got.summary, got.key_points) == (summary, ["the point"])
+
+
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(questions=exported_questions())
 def test_exported_fields_survive_parsing(questions: list[Question]) -> None:

@@ -38,7 +38,16 @@ _MD = MarkdownIt("commonmark", {"highlight": _highlight, "html": False}).enable(
 @lru_cache(maxsize=1024)
 def render_markdown(text: str) -> str:
     """Untrusted Markdown to safe HTML (raw HTML in the source is escaped, then sanitised)."""
-    raw = _MD.render(text)
+    return _clean(_MD.render(text))
+
+
+def render_markdown_inline(text: str) -> str:
+    """`render_markdown` of inline Markdown only (code, emphasis, links): a ">" or "1)" that
+    starts the text stays text, no block (quote, list, heading) is made of it."""
+    return _clean(_MD.renderInline(text))
+
+
+def _clean(raw: str) -> str:
     return nh3.clean(
         raw,
         attributes=_ALLOWED_ATTRIBUTES,

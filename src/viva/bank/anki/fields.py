@@ -8,7 +8,7 @@ import re
 from html.parser import HTMLParser
 from typing import ClassVar
 
-from viva.web.markdown import render_markdown
+from viva.web.markdown import render_markdown_inline
 
 
 def html_to_text(value: str) -> str:
@@ -27,10 +27,13 @@ def export_field(value: str) -> str:
 
 
 def export_back(summary: str, key_points: list[str]) -> str:
-    """The back of an exported card, shown as the site shows the answer: the summary is Markdown
-    rendered to sanitised HTML, the key points plain text in a list. `split_back` reads it back
-    (inline code, strong and emphasis return as Markdown)."""
-    rendered = render_markdown(summary.replace("\r", "")).strip()
+    """The back of an exported card, shown as the site shows the answer: the summary's inline
+    Markdown rendered to sanitised HTML, the key points plain text in a list. `split_back`
+    reads it back (inline code, strong and emphasis return as Markdown). Inline only: a
+    summary that starts with ">" or "1)" would otherwise come back without it, and the items
+    of a list made of it would come back as key points."""
+    rendered = render_markdown_inline(summary.replace("\r", "").strip())
+    rendered = f"<p>{rendered}</p>" if rendered else ""
     rendered = rendered.replace("\t", " ").replace("\r", "").replace("\n", "<br>")
     points = "".join(f"<li>{export_field(p)}</li>" for p in key_points)
     return f"{rendered}<ul>{points}</ul>"
