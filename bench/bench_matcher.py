@@ -96,9 +96,20 @@ def baseline_matcher(rev: str) -> Matcher:
     return match
 
 
-PARTS = ("tuning", "heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6")
+PARTS = (
+    "tuning",
+    "heldout",
+    "heldout2",
+    "heldout3",
+    "heldout4",
+    "heldout5",
+    "heldout6",
+    "heldout7",
+)
 # The parts whose disagreements may be read while tuning.
-READ_PARTS = frozenset({"tuning", "heldout", "heldout2", "heldout3", "heldout4", "heldout5"})
+READ_PARTS = frozenset(
+    {"tuning", "heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6"}
+)
 KINDS = ("strong", "partial", "wrong", "off-topic", "feedback")
 
 

@@ -1,0 +1,42 @@
+"""The key-point checker's eighth round of reading rules (issue 22, 2026-12-04): general rules
+for answers that use a point's words and say something wrong with them. Every case here failed
+with the checker before the rule it names.
+"""
+
+from __future__ import annotations
+
+from viva.practice.matcher import match_key_points
+
+
+def covered(typed: str, point: str) -> bool:
+    (match,) = match_key_points(typed, [point], wrong_claims={})
+    return match.covered
+
+
+def test_a_judgement_denied_before_a_condition_reaches_back() -> None:
+    point = "Encryption at rest with KMS; field-level encryption for the most sensitive fields"
+    # "not needed once you have tls": the condition is no object of the negation, the
+    # encryption at rest is what is judged needless.
+    (wrong,) = match_key_points(
+        "encryption at rest isnt really needed once you have tls, the disks are inside aws",
+        [point],
+        wrong_claims={},
+    )
+    assert not wrong.covered
+    assert "Encryption at rest" in wrong.contradicted
+    assert covered("encryption at rest with kms keys, and field level encryption for pii", point)
+    timeout = "Every remote call has a timeout; never wait forever"
+    assert not covered("timeouts arent needed if you have retries, just retry", timeout)
+    # A negation with words of substance before the condition still reaches forward only.
+    assert covered("every remote call gets a timeout, do not wait forever if it hangs", timeout)
+
+
+def test_regardless_of_denies_what_follows_it_in_an_answer_only() -> None:
+    point = "Scheduler places Pods on nodes by resource requests and constraints"
+    typed = "pods go on whatever node you pick, the scheduler just does round robin"
+    assert not covered(typed + " regardless of resources", point)
+    assert covered(typed.replace("round robin", "it by resource requests"), point)
+    # In a key point "regardless of" says what does not decide its claim: an answer may name
+    # that thing plainly.
+    generators = "Generators use constant memory regardless of input size"
+    assert covered("a generator keeps memory constant, even for huge input sizes", generators)
