@@ -40,3 +40,22 @@ def test_regardless_of_denies_what_follows_it_in_an_answer_only() -> None:
     # that thing plainly.
     generators = "Generators use constant memory regardless of input size"
     assert covered("a generator keeps memory constant, even for huge input sizes", generators)
+
+
+def test_the_other_pole_of_a_plain_pair_in_a_clause_about_the_point() -> None:
+    point = "Filter NULL salaries; PostgreSQL puts NULLs first with DESC"
+    (wrong,) = match_key_points(
+        "with desc postgres sorts the nulls last so you can leave them", [point], wrong_claims={}
+    )
+    assert not wrong.covered
+    assert "last" in wrong.against
+    assert covered("filter out null salaries, postgres puts nulls first with desc", point)
+    header = "Header or media-type versioning keeps URIs stable but is less visible"
+    assert not covered("header versioning keeps urls stable and is more visible", header)
+    assert covered("header versioning keeps the urls stable but it is less visible", header)
+    # A pole word inside a name is no pole: "Last-Event-ID" says nothing of "last".
+    sse = "Heartbeats, reconnection and Last-Event-ID replay of missed events"
+    assert covered(
+        "heartbeats, and a client reconnects with Last-Event-ID and is first sent what it missed",
+        sse,
+    )

@@ -119,6 +119,67 @@ def wrong_order(
     return None
 
 
+# Plain words that say which way a claim goes, in pairs: too vague to be terms of weight, but a
+# clause about a point that says "last" where the point says "first" ("nulls are sorted last"
+# against "PostgreSQL puts NULLs first with DESC") or "more" where it says "less" ("header
+# versioning is more visible" against "... but is less visible") says it the other way round.
+_POLES = (
+    (("first",), ("last",)),
+    (("more",), ("less", "fewer")),
+    (("better",), ("worse",)),
+    (("most",), ("least",)),
+)
+POLES = tuple((frozenset(key_of(w) for w in a), frozenset(key_of(w) for w in b)) for a, b in _POLES)
+
+
+@lru_cache(maxsize=4096)
+def _whole_words(point: str) -> frozenset[str]:
+    """The keys of a point's whole words: not "last" of "Last-Event-ID"."""
+    stream = index_answer(point).stream
+    return frozenset(k for k, whole in zip(stream.keys, stream.wholes, strict=True) if whole)
+
+
+def wrong_pole(
+    answer: IndexedAnswer,
+    point: str,
+    terms: tuple[Term, ...],
+    agreeing: Mapping[int, Spans],
+) -> tuple[int, str, int] | None:
+    """A term of the point found in a clause that says the other pole of a pair the point
+    says one of ("last" against "first"): the term, the answer's word and its clause."""
+    keys, wholes = answer.stream.keys, answer.stream.wholes
+    point_keys = _whole_words(point)
+    for side_a, side_b in POLES:
+        for own, other in ((side_a, side_b), (side_b, side_a)):
+            if not point_keys & own or point_keys & other:
+                continue
+            found = [
+                (index, s)
+                for index, spans in sorted(agreeing.items())
+                if terms[index].weight > VAGUE_WEIGHT
+                for s, _ in spans
+            ]
+            for clause in sorted({answer.clauses[s] for _, s in found}):
+                said = [
+                    k
+                    for k in range(len(keys))
+                    if answer.clauses[k] == clause and wholes[k] and not answer.negated(k, k + 1)
+                ]
+                poles = [k for k in said if keys[k] in other]
+                if not poles or any(keys[k] in own for k in said):
+                    continue
+                # The term the pole word says it of: the nearest ("more visible").
+                pole = poles[0]
+                index = min(
+                    (i for i, s in found if answer.clauses[s] == clause),
+                    key=lambda i: min(
+                        abs(s - pole) for j, s in found if j == i and answer.clauses[s] == clause
+                    ),
+                )
+                return index, answer.snippet(pole, pole + 1), clause
+    return None
+
+
 def wrong_status(
     answer: IndexedAnswer,
     terms: tuple[Term, ...],

@@ -12,7 +12,12 @@ from viva.practice.matcher.answer import (
     words_after,
     words_before,
 )
-from viva.practice.matcher.contrary import quantifier_clash, wrong_order, wrong_status
+from viva.practice.matcher.contrary import (
+    quantifier_clash,
+    wrong_order,
+    wrong_pole,
+    wrong_status,
+)
 from viva.practice.matcher.point import DENIAL_REASON, MENTION_REASON, PointMatch
 from viva.practice.matcher.subjects import said_of_another
 from viva.practice.matcher.terms import (
@@ -242,9 +247,12 @@ def match_point(
             break
     # The other way round without a negation: the wrong order, another status code.
     own = tuple(terms)
+    # The other pole of a plain pair in the clause that states the point is no slip.
+    pole = wrong_pole(answer, point, own, agreeing)
     for contrary in (
         wrong_order(answer, point, own, agreeing),
         wrong_status(answer, own, agreeing),
+        pole,
     ):
         if contrary is not None and terms[contrary[0]] not in contradicted:
             contradicted.append(terms[contrary[0]])
@@ -279,7 +287,7 @@ def match_point(
     against_weight = sum(
         t.weight * (CLAIM_FACTOR if t.weight < TECHNICAL_WEIGHT else 1) for t in contradicted
     )
-    if against_weight < CONTRADICTION_SHARE * found:
+    if against_weight < CONTRADICTION_SHARE * found and pole is None:
         contradicted, against = [], []  # a slip beside a point otherwise stated as it is
         against_sentences.clear()
     # A point that denies something ("does not make it thread-safe", "without keeping it
