@@ -59,3 +59,23 @@ def test_the_other_pole_of_a_plain_pair_in_a_clause_about_the_point() -> None:
         "heartbeats, and a client reconnects with Last-Event-ID and is first sent what it missed",
         sse,
     )
+
+
+def test_only_for_something_the_point_does_not_name_denies_its_subject() -> None:
+    point = "response_model or return annotation defines and filters the output"
+    (wrong,) = match_key_points(
+        "response_model is only for the docs page, fastapi still returns every attribute",
+        [point],
+        wrong_claims={},
+    )
+    assert not wrong.covered
+    assert "response_model" in wrong.contradicted
+    assert covered("the response_model filters the output and defines the schema", point)
+    # What it is only for may be the point's own: "only for I/O-bound work".
+    asyncio = "asyncio overlaps I/O on one thread; CPU work still blocks the event loop"
+    assert covered(
+        "asyncio is only for io bound work, cpu work still blocks the event loop", asyncio
+    )
+    # A point that says "only" itself is about the restriction.
+    expose = "EXPOSE only documents the port; -p or ports actually publishes it"
+    assert covered("EXPOSE is only for documentation of the port, -p actually publishes it", expose)

@@ -180,6 +180,59 @@ def wrong_pole(
     return None
 
 
+# "X is only for Y": the answer gives X one use, Y; a point that says what X does, and names
+# nothing of Y, is denied ("response_model is only for the docs page" against "response_model
+# filters the output"). Not where the point says "only" itself.
+_ONLY = frozenset(key_of(w) for w in ["only", "solely", "merely"])
+_COPULA = frozenset(key_of(w) for w in ["is", "are", "was", "were"])
+_SOFTENERS = frozenset(key_of(w) for w in ["really", "just", "mostly", "basically", "there"])
+_FOR = key_of("for")
+_SUBJECT_REACH = 3  # the subject term ends this many words before the copula at most
+
+
+def one_use_only(
+    answer: IndexedAnswer,
+    point: str,
+    terms: tuple[Term, ...],
+    agreeing: Mapping[int, Spans],
+) -> tuple[int, str, int] | None:
+    """A term of the point that the answer says is "only for" something the point does not
+    name: the term, the answer's words and their clause."""
+    if _whole_words(point) & _ONLY:
+        return None
+    keys, clauses = answer.stream.keys, answer.clauses
+    found = [
+        (index, s, e)
+        for index, spans in sorted(agreeing.items())
+        if terms[index].weight > VAGUE_WEIGHT
+        for s, e in spans
+    ]
+    for k, key in enumerate(keys):
+        if key not in _ONLY or k + 1 >= len(keys):
+            continue
+        after = k + 1
+        while after < len(keys) and keys[after] in _SOFTENERS:
+            after += 1
+        before = k - 1
+        while before >= 0 and keys[before] in _SOFTENERS:
+            before -= 1
+        if after >= len(keys) or keys[after] != _FOR or before < 0 or keys[before] not in _COPULA:
+            continue
+        clause = clauses[k]
+        if any(s > after and clauses[s] == clause for _, s, _ in found):
+            continue  # "... only for I/O-bound work": what it is for is the point's
+        subject = [
+            (index, s)
+            for index, s, e in found
+            if clauses[s] == clause and before - _SUBJECT_REACH <= e <= before
+        ]
+        if subject:
+            index, s = subject[-1]
+            end = min(len(keys), after + 3)
+            return index, answer.snippet(s, end), clause
+    return None
+
+
 def wrong_status(
     answer: IndexedAnswer,
     terms: tuple[Term, ...],

@@ -13,6 +13,7 @@ from viva.practice.matcher.answer import (
     words_before,
 )
 from viva.practice.matcher.contrary import (
+    one_use_only,
     quantifier_clash,
     wrong_order,
     wrong_pole,
@@ -252,6 +253,7 @@ def match_point(
     for contrary in (
         wrong_order(answer, point, own, agreeing),
         wrong_status(answer, own, agreeing),
+        one_use_only(answer, point, own, agreeing),
         pole,
     ):
         if contrary is not None and terms[contrary[0]] not in contradicted:
