@@ -79,3 +79,20 @@ def test_only_for_something_the_point_does_not_name_denies_its_subject() -> None
     # A point that says "only" itself is about the restriction.
     expose = "EXPOSE only documents the port; -p or ports actually publishes it"
     assert covered("EXPOSE is only for documentation of the port, -p actually publishes it", expose)
+
+
+def test_a_short_denial_after_but_is_about_the_clause_before_it() -> None:
+    point = "Rolling updates, rollbacks and autoscaling are built in"
+    (wrong,) = match_key_points(
+        "rolling updates are built in but autoscaling isnt, you need your own scripts",
+        [point],
+        wrong_claims={},
+    )
+    assert not wrong.covered
+    assert "autoscaling" in wrong.contradicted
+    assert covered("rolling updates, rollbacks and autoscaling are built in", point)
+    # A contrast with words of its own is a claim of its own.
+    assert covered(
+        "rolling updates are built in, and autoscaling too, but manual scaling is not needed",
+        point,
+    )

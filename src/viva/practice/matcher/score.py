@@ -8,6 +8,7 @@ from functools import lru_cache
 
 from viva.practice.matcher.answer import (
     IndexedAnswer,
+    elliptic_clauses,
     occurrences_of,
     words_after,
     words_before,
@@ -174,9 +175,14 @@ def match_point(
     }
     agreeing.update(stated_by)
 
+    elliptic = elliptic_clauses(answer.text)
+
     def about_point(index: int, start: int) -> bool:
-        """Whether another term of the point is in the clause at ``start``."""
-        return any(answer.clauses[start] in other for j, other in enumerate(clauses) if j != index)
+        """Whether another term of the point is in the clause at ``start`` (or in the clause
+        before it, which a short denial such as "but autoscaling is not" is about)."""
+        clause = answer.clauses[start]
+        about = {clause, clause - 1} if clause in elliptic else {clause}
+        return any(about & other for j, other in enumerate(clauses) if j != index)
 
     # A word found only as one vague word of its group ("set" for "configures") says no more
     # than a vague word: it weighs as one. (A name is a name: "get" for "GET".)
