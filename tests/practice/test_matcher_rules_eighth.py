@@ -96,3 +96,13 @@ def test_a_short_denial_after_but_is_about_the_clause_before_it() -> None:
         "rolling updates are built in, and autoscaling too, but manual scaling is not needed",
         point,
     )
+
+
+def test_a_negation_in_a_condition_does_not_reach_back_past_it() -> None:
+    point = "d[key] raises KeyError for a missing key"
+    # "if its not there" denies that the key is there, not the KeyError.
+    (typed,) = match_key_points(
+        "d['name'] just blows up with KeyError if its not there", [point], wrong_claims={}
+    )
+    assert typed.covered and not typed.contradicted
+    assert not covered("d['name'] does not raise a KeyError, it gives None", point)

@@ -216,8 +216,9 @@ def negation_reach(stream: Stream) -> tuple[frozenset[int], ...]:
                 start > 0
                 and not breaks[start]
                 and content < back
-                # "volumes keep data after the container is deleted": the container is gone.
-                and not (gone and keys[start - 1] in _SUBORDINATE_KEYS)
+                # "volumes keep data after the container is deleted": the container is gone;
+                # "raises KeyError if it is not there": the condition is what is denied.
+                and keys[start - 1] not in _SUBORDINATE_KEYS
             ):
                 start -= 1
                 if not (stream.stops[start] or (keys[start] in VAGUE_KEYS and not pronoun)):
