@@ -106,3 +106,21 @@ def test_a_negation_in_a_condition_does_not_reach_back_past_it() -> None:
     )
     assert typed.covered and not typed.contradicted
     assert not covered("d['name'] does not raise a KeyError, it gives None", point)
+
+
+def test_instead_of_never_reaches_back() -> None:
+    point = "List explicit allow_origins in production, loaded from configuration"
+    # The object of "instead of" is a symbol the reader drops: nothing follows it.
+    assert covered('in prod list the exact allow_origins from config instead of "*"', point)
+
+
+def test_a_quantifier_in_a_condition_is_no_claim_and_one_is_the_same() -> None:
+    atomicity = "Atomicity means all statements commit or all roll back"
+    assert covered(
+        "atomicity means all of it commits, if one statement fails every statement is rolled back",
+        atomicity,
+    )
+    assert not covered("atomicity means only one statement commits at a time", atomicity)
+    pod = "All containers of a Pod run on the same node"
+    assert covered("all the containers of a pod run on a single node", pod)
+    assert not covered("only one container of a pod runs on the node, the others wait", pod)

@@ -17,6 +17,7 @@ from viva.practice.matcher.tables import (
 )
 from viva.practice.matcher.words import Stream, clean, key_of, tokenize
 
+_CONDITIONS = frozenset(key_of(w) for w in ["if", "when", "whenever", "unless"])
 NEGATION_ENDS = frozenset(key_of(w) for w in ["not", "never", "no"])
 
 QUANTIFIER_REACH = 2
@@ -118,7 +119,10 @@ def _quantifiers(answer: IndexedAnswer, positions: range, clause: int) -> frozen
     return frozenset(
         keys[i]
         for i in positions
-        if answer.clauses[i] == clause and not (i and keys[i - 1] == _HOW)  # "how many"
+        if answer.clauses[i] == clause
+        and not (i and keys[i - 1] == _HOW)  # "how many"
+        # "if one statement fails": a condition, not a claim about how many.
+        and not (i and keys[i - 1] in _CONDITIONS)
     )
 
 

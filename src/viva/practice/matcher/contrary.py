@@ -35,6 +35,8 @@ MANY_KEYS = frozenset(
     key_of(w) for w in ["many", "multiple", "unlimited"]
 )  # not "repeatedly": "repeat"
 _ONCE = frozenset(key_of(w) for w in ["once"])
+_SAME = frozenset(key_of(w) for w in ["same"])
+_ONE = frozenset(key_of(w) for w in ["one", "single"])
 # Quantifier keys as typed: the feedback names "many", not its stem.
 _WORD_OF = {key_of(w): w for w in ["many", "multiple", "unlimited", "everything"]}
 
@@ -47,6 +49,8 @@ def quantifier_clash(
     times as you want" against "only once"."""
     point_all, point_some = point_keys & UNIVERSAL_KEYS, point_keys & RESTRICTED_KEYS
     point_some |= point_keys & _ONCE
+    if point_keys & _SAME:  # "all containers run on the same node": "one node" says it too
+        before = before - _ONE
     before |= after & MANY_KEYS
     typed_all, typed_some = before & (UNIVERSAL_KEYS | MANY_KEYS), before & RESTRICTED_KEYS
     if point_some and not point_all and typed_all and not typed_some:

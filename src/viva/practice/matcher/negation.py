@@ -199,6 +199,9 @@ def negation_reach(stream: Stream) -> tuple[frozenset[int], ...]:
             or gone
             or (
                 not short
+                # "list the origins from config instead of '*'": "instead of", "without"
+                # deny what follows them only, never what comes before.
+                and key not in _MANNER_KEYS
                 and all(
                     stream.stops[k] or keys[k] in VAGUE_KEYS or keys[k] in _JUDGEMENT_KEYS
                     for k in judged
