@@ -124,3 +124,14 @@ def test_a_quantifier_in_a_condition_is_no_claim_and_one_is_the_same() -> None:
     pod = "All containers of a Pod run on the same node"
     assert covered("all the containers of a pod run on a single node", pod)
     assert not covered("only one container of a pod runs on the node, the others wait", pod)
+
+
+def test_lacks_denies_what_it_lacks() -> None:
+    point = "JSON lacks dates, decimals and comments; agree formats in the schema"
+    # "no date type" says what JSON lacks: before, it contradicted "lacks dates".
+    (typed,) = match_key_points(
+        "downsides: no date type, no decimal, no comments, so agree formats in the schema",
+        [point],
+        wrong_claims={},
+    )
+    assert typed.covered and not typed.contradicted

@@ -30,6 +30,7 @@ _SHORT_NEGATORS = (
     "avoid avoids prevent prevents stop stops defeat defeats bug bugs"
     " disallow disallows forbid forbids disable disables ignore ignores ignored"
     " replace replaces replacing"
+    " lack lacks lacking"  # "JSON lacks dates": "no date type" says it, "has a date type" not
 )
 _SHORT_REACH = 2
 # ... and end where the means begin: "prevent stampedes with a SET NX lock".
