@@ -85,6 +85,15 @@ Key points, answers and synonym entries all go through the same pipeline:
   is itself the point's next term states the point ("survive when the container is deleted"
   for "survive container removal"). A point's "avoid X", "ignore X" is not
   contradicted by an answer that names X plainly ("fix the N+1 queries").
+- More ways round (eighth round): a denied judgement before a condition reaches back
+  ("encryption at rest is not needed once you have tls"), and no negation reaches back past
+  "if", "when", "once"... ("raises KeyError if it is not there"), nor from "instead of" or
+  "without"; "regardless of" denies what follows it in an answer; "lacks" denies as "avoid"
+  does; a short denial after "but" ("but autoscaling is not") is about the clause before it;
+  "X is only for Y" contradicts a point about X that names nothing of Y and says no "only";
+  the other pole of a plain pair (first/last, more/less, better/worse, most/least) in a
+  clause that states the point contradicts it; a quantifier after "if" is no claim, and
+  "one"/"single" agree with a point's "same".
 - Subjects: when an answer's points name two subjects or more (GET/POST/DELETE, Redis and
   Memcached: the first term of a point or of its part after ";" that is a name, an acronym,
   identifier or phrase, or a word two points name; a topic word only beside another), each

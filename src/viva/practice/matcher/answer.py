@@ -17,6 +17,9 @@ from viva.practice.matcher.tables import (
 )
 from viva.practice.matcher.words import Stream, clean, key_of, tokenize
 
+_CONDITIONS = frozenset(key_of(w) for w in ["if", "when", "whenever", "unless"])
+NEGATION_ENDS = frozenset(key_of(w) for w in ["not", "never", "no"])
+
 QUANTIFIER_REACH = 2
 QUANTIFIER_AFTER = 3
 DERIVED_MIN_LENGTH = 6  # stems sharing this many letters, one the start of the other, match
@@ -116,7 +119,10 @@ def _quantifiers(answer: IndexedAnswer, positions: range, clause: int) -> frozen
     return frozenset(
         keys[i]
         for i in positions
-        if answer.clauses[i] == clause and not (i and keys[i - 1] == _HOW)  # "how many"
+        if answer.clauses[i] == clause
+        and not (i and keys[i - 1] == _HOW)  # "how many"
+        # "if one statement fails": a condition, not a claim about how many.
+        and not (i and keys[i - 1] in _CONDITIONS)
     )
 
 
@@ -125,6 +131,40 @@ def words_before(answer: IndexedAnswer, start: int) -> frozenset[str]:
     return _quantifiers(
         answer, range(max(0, start - QUANTIFIER_REACH), start), answer.clauses[start]
     )
+
+
+_CONTRASTS = frozenset(key_of(w) for w in ["but", "whereas", "while"])
+ELLIPSIS_WORDS = 3  # at most this many words of substance in "but autoscaling is not"
+
+
+@lru_cache(maxsize=256)
+def elliptic_clauses(text: str) -> frozenset[int]:
+    """Clauses that deny the claim of the clause before them in a few words of their own:
+    "rolling updates are built in but autoscaling is not" (a contrast, a subject and a
+    negation that ends it)."""
+    answer = index_answer(text)
+    keys, stops, clauses = answer.stream.keys, answer.stream.stops, answer.clauses
+    found: set[int] = set()
+    for start, key in enumerate(keys):
+        if key not in _CONTRASTS or (start and clauses[start - 1] == clauses[start]):
+            continue
+        end = start + 1
+        while end < len(keys) and clauses[end] == clauses[start]:
+            end += 1
+        words = [k for k in range(start + 1, end) if not stops[k]]
+        last = max((k for k in range(start + 1, end) if answer.negations[k]), default=-1)
+        if (
+            0 < len(words) <= ELLIPSIS_WORDS
+            and last >= 0
+            and keys[end - 1] in NEGATION_ENDS
+            and sentence_of(answer, start - 1) == sentence_of(answer, start)
+        ):
+            found.add(clauses[start])
+    return frozenset(found)
+
+
+def sentence_of(answer: IndexedAnswer, position: int) -> int:
+    return answer.sentences[max(0, position)]
 
 
 def words_after(answer: IndexedAnswer, end: int) -> frozenset[str]:

@@ -35,6 +35,8 @@ MANY_KEYS = frozenset(
     key_of(w) for w in ["many", "multiple", "unlimited"]
 )  # not "repeatedly": "repeat"
 _ONCE = frozenset(key_of(w) for w in ["once"])
+_SAME = frozenset(key_of(w) for w in ["same"])
+_ONE = frozenset(key_of(w) for w in ["one", "single"])
 # Quantifier keys as typed: the feedback names "many", not its stem.
 _WORD_OF = {key_of(w): w for w in ["many", "multiple", "unlimited", "everything"]}
 
@@ -47,6 +49,8 @@ def quantifier_clash(
     times as you want" against "only once"."""
     point_all, point_some = point_keys & UNIVERSAL_KEYS, point_keys & RESTRICTED_KEYS
     point_some |= point_keys & _ONCE
+    if point_keys & _SAME:  # "all containers run on the same node": "one node" says it too
+        before = before - _ONE
     before |= after & MANY_KEYS
     typed_all, typed_some = before & (UNIVERSAL_KEYS | MANY_KEYS), before & RESTRICTED_KEYS
     if point_some and not point_all and typed_all and not typed_some:
@@ -116,6 +120,120 @@ def wrong_order(
         if (y, x) in claims and (x, y) not in claims:
             start, end = claims[(y, x)]
             return x, answer.snippet(start, end), answer.clauses[start]
+    return None
+
+
+# Plain words that say which way a claim goes, in pairs: too vague to be terms of weight, but a
+# clause about a point that says "last" where the point says "first" ("nulls are sorted last"
+# against "PostgreSQL puts NULLs first with DESC") or "more" where it says "less" ("header
+# versioning is more visible" against "... but is less visible") says it the other way round.
+_POLES = (
+    (("first",), ("last",)),
+    (("more",), ("less", "fewer")),
+    (("better",), ("worse",)),
+    (("most",), ("least",)),
+)
+POLES = tuple((frozenset(key_of(w) for w in a), frozenset(key_of(w) for w in b)) for a, b in _POLES)
+
+
+@lru_cache(maxsize=4096)
+def _whole_words(point: str) -> frozenset[str]:
+    """The keys of a point's whole words: not "last" of "Last-Event-ID"."""
+    stream = index_answer(point).stream
+    return frozenset(k for k, whole in zip(stream.keys, stream.wholes, strict=True) if whole)
+
+
+def wrong_pole(
+    answer: IndexedAnswer,
+    point: str,
+    terms: tuple[Term, ...],
+    agreeing: Mapping[int, Spans],
+) -> tuple[int, str, int] | None:
+    """A term of the point found in a clause that says the other pole of a pair the point
+    says one of ("last" against "first"): the term, the answer's word and its clause."""
+    keys, wholes = answer.stream.keys, answer.stream.wholes
+    point_keys = _whole_words(point)
+    for side_a, side_b in POLES:
+        for own, other in ((side_a, side_b), (side_b, side_a)):
+            if not point_keys & own or point_keys & other:
+                continue
+            found = [
+                (index, s)
+                for index, spans in sorted(agreeing.items())
+                if terms[index].weight > VAGUE_WEIGHT
+                for s, _ in spans
+            ]
+            for clause in sorted({answer.clauses[s] for _, s in found}):
+                said = [
+                    k
+                    for k in range(len(keys))
+                    if answer.clauses[k] == clause and wholes[k] and not answer.negated(k, k + 1)
+                ]
+                poles = [k for k in said if keys[k] in other]
+                if not poles or any(keys[k] in own for k in said):
+                    continue
+                # The term the pole word says it of: the nearest ("more visible").
+                pole = poles[0]
+                index = min(
+                    (i for i, s in found if answer.clauses[s] == clause),
+                    key=lambda i: min(
+                        abs(s - pole) for j, s in found if j == i and answer.clauses[s] == clause
+                    ),
+                )
+                return index, answer.snippet(pole, pole + 1), clause
+    return None
+
+
+# "X is only for Y": the answer gives X one use, Y; a point that says what X does, and names
+# nothing of Y, is denied ("response_model is only for the docs page" against "response_model
+# filters the output"). Not where the point says "only" itself.
+_ONLY = frozenset(key_of(w) for w in ["only", "solely", "merely"])
+_COPULA = frozenset(key_of(w) for w in ["is", "are", "was", "were"])
+_SOFTENERS = frozenset(key_of(w) for w in ["really", "just", "mostly", "basically", "there"])
+_FOR = key_of("for")
+_SUBJECT_REACH = 3  # the subject term ends this many words before the copula at most
+
+
+def one_use_only(
+    answer: IndexedAnswer,
+    point: str,
+    terms: tuple[Term, ...],
+    agreeing: Mapping[int, Spans],
+) -> tuple[int, str, int] | None:
+    """A term of the point that the answer says is "only for" something the point does not
+    name: the term, the answer's words and their clause."""
+    if _whole_words(point) & _ONLY:
+        return None
+    keys, clauses = answer.stream.keys, answer.clauses
+    found = [
+        (index, s, e)
+        for index, spans in sorted(agreeing.items())
+        if terms[index].weight > VAGUE_WEIGHT
+        for s, e in spans
+    ]
+    for k, key in enumerate(keys):
+        if key not in _ONLY or k + 1 >= len(keys):
+            continue
+        after = k + 1
+        while after < len(keys) and keys[after] in _SOFTENERS:
+            after += 1
+        before = k - 1
+        while before >= 0 and keys[before] in _SOFTENERS:
+            before -= 1
+        if after >= len(keys) or keys[after] != _FOR or before < 0 or keys[before] not in _COPULA:
+            continue
+        clause = clauses[k]
+        if any(s > after and clauses[s] == clause for _, s, _ in found):
+            continue  # "... only for I/O-bound work": what it is for is the point's
+        subject = [
+            (index, s)
+            for index, s, e in found
+            if clauses[s] == clause and before - _SUBJECT_REACH <= e <= before
+        ]
+        if subject:
+            index, s = subject[-1]
+            end = min(len(keys), after + 3)
+            return index, answer.snippet(s, end), clause
     return None
 
 

@@ -30,12 +30,20 @@ _SHORT_NEGATORS = (
     "avoid avoids prevent prevents stop stops defeat defeats bug bugs"
     " disallow disallows forbid forbids disable disables ignore ignores ignored"
     " replace replaces replacing"
+    " lack lacks lacking"  # "JSON lacks dates": "no date type" says it, "has a date type" not
 )
 _SHORT_REACH = 2
 # ... and end where the means begin: "prevent stampedes with a SET NX lock".
 _MEANS = "with by using via through"
 # Two-word negators: "lazy instead of returning lists" says lists are not returned.
-_NEGATOR_PAIRS = (("instead", "of"), ("rather", "than"), ("bad", "idea"))
+# "regardless of resources", "irrespective of load": what follows does not decide the claim.
+_NEGATOR_PAIRS = (
+    ("instead", "of"),
+    ("rather", "than"),
+    ("bad", "idea"),
+    ("regardless", "of"),
+    ("irrespective", "of"),
+)
 # Words that start a new clause, ending the reach of a negation: "not X, but Y", "no X so Y".
 _CLAUSE_BREAKS = "but so however whereas while although though because unless then otherwise yet"
 # "and" or "or" before a new subject starts a clause too: "you do not query the db and it is
@@ -56,7 +64,10 @@ _NO = key_of("no")
 _PLACE_KEYS = frozenset(key_of(w) for w in ["on", "in", "at", "inside", "into", "across", "per"])
 _PAIR_KEYS = frozenset((key_of(a), key_of(b)) for a, b in _NEGATOR_PAIRS)
 # Negations of a manner or an alternative: "X without Y", "X instead of Y" claim X.
-_MANNER_KEYS = frozenset(key_of(w) for w in ["without", "instead", "rather"])
+# "regardless of" in a key point says what does not decide its claim, which an answer may
+# name plainly ("memory stays flat even for huge inputs"): only an answer's denies.
+REGARDLESS_KEYS = frozenset(key_of(w) for w in ["regardless", "irrespective"])
+_MANNER_KEYS = frozenset(key_of(w) for w in ["without", "instead", "rather"]) | REGARDLESS_KEYS
 _CLAUSE_NOUN_KEYS = frozenset(key_of(w) for w in ["need", "point", "reason", "use", "way"])
 _JUDGEMENT_KEYS = frozenset(key_of(word) for word in _JUDGEMENTS.split())
 _JUDGING_KEYS = frozenset(key_of(word) for word in _JUDGING.split())
@@ -177,6 +188,10 @@ def negation_reach(stream: Stream) -> tuple[frozenset[int], ...]:
                 content += 1
             end += 1
         scope = list(range(first, end))
+        # A condition after the judgement is no object of the negation: "timeouts are not
+        # needed if you have retries", "encryption at rest is not needed once you have tls".
+        condition = next((k for k in scope if keys[k] in _SUBORDINATE_KEYS), end)
+        judged = scope[: condition - first]
         # "avoid", "stop" and the like take what follows them ("stop calling it"), never
         # what comes before.
         predicate = key in _JUDGING_KEYS and i > 0 and keys[i - 1] in _COPULA_KEYS
@@ -185,9 +200,16 @@ def negation_reach(stream: Stream) -> tuple[frozenset[int], ...]:
             or gone
             or (
                 not short
+                # "list the origins from config instead of '*'": "instead of", "without"
+                # deny what follows them only, never what comes before.
+                and key not in _MANNER_KEYS
                 and all(
                     stream.stops[k] or keys[k] in VAGUE_KEYS or keys[k] in _JUDGEMENT_KEYS
-                    for k in scope
+                    for k in judged
+                )
+                and (
+                    condition == end
+                    or any(keys[k] in VAGUE_KEYS or keys[k] in _JUDGEMENT_KEYS for k in judged)
                 )
             )
         ):
@@ -198,8 +220,9 @@ def negation_reach(stream: Stream) -> tuple[frozenset[int], ...]:
                 start > 0
                 and not breaks[start]
                 and content < back
-                # "volumes keep data after the container is deleted": the container is gone.
-                and not (gone and keys[start - 1] in _SUBORDINATE_KEYS)
+                # "volumes keep data after the container is deleted": the container is gone;
+                # "raises KeyError if it is not there": the condition is what is denied.
+                and keys[start - 1] not in _SUBORDINATE_KEYS
             ):
                 start -= 1
                 if not (stream.stops[start] or (keys[start] in VAGUE_KEYS and not pronoun)):

@@ -8,11 +8,18 @@ from functools import lru_cache
 
 from viva.practice.matcher.answer import (
     IndexedAnswer,
+    elliptic_clauses,
     occurrences_of,
     words_after,
     words_before,
 )
-from viva.practice.matcher.contrary import quantifier_clash, wrong_order, wrong_status
+from viva.practice.matcher.contrary import (
+    one_use_only,
+    quantifier_clash,
+    wrong_order,
+    wrong_pole,
+    wrong_status,
+)
 from viva.practice.matcher.point import DENIAL_REASON, MENTION_REASON, PointMatch
 from viva.practice.matcher.subjects import said_of_another
 from viva.practice.matcher.terms import (
@@ -168,9 +175,14 @@ def match_point(
     }
     agreeing.update(stated_by)
 
+    elliptic = elliptic_clauses(answer.text)
+
     def about_point(index: int, start: int) -> bool:
-        """Whether another term of the point is in the clause at ``start``."""
-        return any(answer.clauses[start] in other for j, other in enumerate(clauses) if j != index)
+        """Whether another term of the point is in the clause at ``start`` (or in the clause
+        before it, which a short denial such as "but autoscaling is not" is about)."""
+        clause = answer.clauses[start]
+        about = {clause, clause - 1} if clause in elliptic else {clause}
+        return any(about & other for j, other in enumerate(clauses) if j != index)
 
     # A word found only as one vague word of its group ("set" for "configures") says no more
     # than a vague word: it weighs as one. (A name is a name: "get" for "GET".)
@@ -242,9 +254,13 @@ def match_point(
             break
     # The other way round without a negation: the wrong order, another status code.
     own = tuple(terms)
+    # The other pole of a plain pair in the clause that states the point is no slip.
+    pole = wrong_pole(answer, point, own, agreeing)
     for contrary in (
         wrong_order(answer, point, own, agreeing),
         wrong_status(answer, own, agreeing),
+        one_use_only(answer, point, own, agreeing),
+        pole,
     ):
         if contrary is not None and terms[contrary[0]] not in contradicted:
             contradicted.append(terms[contrary[0]])
@@ -279,7 +295,7 @@ def match_point(
     against_weight = sum(
         t.weight * (CLAIM_FACTOR if t.weight < TECHNICAL_WEIGHT else 1) for t in contradicted
     )
-    if against_weight < CONTRADICTION_SHARE * found:
+    if against_weight < CONTRADICTION_SHARE * found and pole is None:
         contradicted, against = [], []  # a slip beside a point otherwise stated as it is
         against_sentences.clear()
     # A point that denies something ("does not make it thread-safe", "without keeping it

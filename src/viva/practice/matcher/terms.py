@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from viva.practice.matcher.negation import (
+    REGARDLESS_KEYS,
     denials,
     is_negated,
     negation_reach,
@@ -74,7 +75,11 @@ def point_terms(point: str, extra: tuple[tuple[str, ...], ...] = ()) -> tuple[Te
     def add(first: int, last: int, variants: Iterable[tuple[str, ...]], weight: float) -> None:
         label = cleaned[parts[first].start : parts[last].end]
         key = frozenset(variants)
-        negated = is_negated(negations[first], first, last + 1)
+        negated = is_negated(
+            frozenset(n for n in negations[first] if stream.keys[n] not in REGARDLESS_KEYS),
+            first,
+            last + 1,
+        )
         negative = is_negated(clause_negations[first], first, last + 1)
         denied = negated and any(n in claims and n < first for n in negations[first])
         avoided = negated and only_avoidance(stream, negations[first])
