@@ -26,9 +26,10 @@ Key points, answers and synonym entries all go through the same pipeline:
   point saying "GIL" and typed "GIL" covers a point saying "global interpreter lock".
 - Per-question synonyms: ``match_key_points(..., synonyms={"pickle": ["marshal"]})`` adds
   groups for one call, each key with its alternatives; every shipped answer carries them in
-  its ``synonyms:`` front matter (:func:`answer_synonyms`), checked on load: a key must be a
-  word or phrase of a key point, and a paraphrase may not repeat its point's words (one of
-  them alone, or a phrase of the point) nor be one vague word. A key phrase is one term, found
+  its ``synonyms:`` front matter (:func:`answer_synonyms`), checked by the test suite (the
+  files of another folder on load): a key must be a word or phrase of a key point, and a
+  paraphrase may not repeat its point's words (one of them alone, or a phrase of the point)
+  nor be one vague word. A key phrase is one term, found
   whole or not at all, so the answer is read twice, with the shared tables alone and with the
   question's groups too: a point is covered when either reading covers it (the second only on
   a paraphrase the answer typed) and neither finds it contradicted or missing what it denies
