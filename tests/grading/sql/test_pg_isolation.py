@@ -118,6 +118,37 @@ async def test_a_run_cannot_read_another_datasets_schema(
     await _another_candidate_is_fine(sql_engines, hostile_base, "query_to_xml")
 
 
+# The second lock: what the statement check refuses, a grading role cannot run either (the
+# red team of 2026-12-04 reached pg_stat_user_tables, pg_sleep and pg_lock_status through
+# ts_stat, whose query is text the check never parses).
+SECOND_LOCK = [
+    "SELECT * FROM ts_stat('SELECT to_tsvector(relname) FROM pg_class')",
+    "SELECT * FROM ts_rewrite('a'::tsquery, 'SELECT ''a''::tsquery, ''b''::tsquery')",
+    "SELECT relname, n_live_tup FROM pg_stat_user_tables",
+    "SELECT pg_stat_get_live_tuples('pg_class'::regclass)",
+    "SELECT * FROM pg_locks",
+    "SELECT pg_sleep(0)",
+]
+
+
+@pytest.mark.parametrize("query", SECOND_LOCK)
+async def test_a_grading_role_may_not_run_what_the_statement_check_refuses(
+    sql_engines: SqlEngines,
+    hostile_base: SqlChallenge,
+    admin: asyncpg.Connection,
+    sql_postgres_url: str,
+    query: str,
+) -> None:
+    await _another_candidate_is_fine(sql_engines, hostile_base)  # roles made, database locked
+    roles = sorted(await _roles(admin, sql_postgres_url))
+    assert roles
+    for role in (roles[0], roles[-1]):
+        async with admin.transaction():
+            await admin.execute(f'SET LOCAL ROLE "{role}"')
+            with pytest.raises(asyncpg.InsufficientPrivilegeError):
+                await admin.fetch(query)
+
+
 # Class 3: a committed script cannot change a grading role. ---------------------------------
 
 ROLE_ATTACKS = [
