@@ -60,8 +60,13 @@ def test_a_submit_tells_only_whether_every_hidden_test_passed(palindrome: Challe
     assert all(h["passed"] is False and h["status"] == "failed" for h in hidden)
     assert {h["name"] for h in hidden} == {"hidden test"}
     assert not any(t.name in result.message for t in palindrome.tests if t.hidden)
-    # the judge itself keeps each test's own outcome (for the interviewer and the score)
+    # the judge keeps each test's own outcome, but the count and the score the candidate is
+    # told take the hidden tests all or none (a count would be more than one bit: a program
+    # could choose how many of them to fail)
     assert [t.passed for t in result.tests if t.hidden].count(False) == 1
+    assert result.passed == sum(not t.hidden for t in palindrome.tests)
+    visible = sum(t.weight for t in palindrome.tests if not t.hidden)
+    assert result.score == round(visible / sum(t.weight for t in palindrome.tests), 4)
     all_right = [{"test": i, "steps": [{"value": v}]} for i, v in enumerate(expected)]
     accepted = grade(palindrome, palindrome.tests, RunOutcome(RunStatus.EXITED, all_right))
     assert all(t.public()["passed"] for t in accepted.tests)

@@ -47,6 +47,18 @@ ROWS: dict[str, tuple[str, tuple[str, ...]]] = {
         ("postgres",),
     ),
     "other sessions' locks": ("SELECT pid::text, 1, 1 FROM pg_locks", ("postgres",)),
+    "a query given as text to ts_stat": (
+        "SELECT word, ndoc, 1 FROM ts_stat('SELECT to_tsvector(relname) FROM pg_stat_user_tables')",
+        ("postgres",),
+    ),
+    "a sleep given as text to ts_stat": (
+        "SELECT word, ndoc, 1 FROM ts_stat('SELECT to_tsvector(pg_sleep(1)::text)')",
+        ("postgres",),
+    ),
+    "other sessions' locks by function": (
+        "SELECT pid::text, 1, 1 FROM pg_lock_status()",
+        ("postgres",),
+    ),
     "grading roles": ("SELECT rolname, 1, 1 FROM pg_roles", ("postgres",)),
     "information schema": (
         "SELECT table_schema, 1, 1 FROM information_schema.tables",
@@ -136,3 +148,29 @@ async def test_redteam_postgres_script_is_refused(
     why = ("not allowed in this challenge", 'unrecognized configuration parameter "transaction"')
     assert any(w in grade.message for w in why), grade.message
     await _victim_accepted(sql_engines, dedupe, "postgres")
+
+
+async def test_a_submit_tells_one_bit_for_all_hidden_datasets() -> None:
+    """Found by the red team of 2026-12-04: a Submit showed pass or fail for each hidden
+    dataset by name, and the count and score told how many passed. Now, as for Python, every
+    hidden dataset shows the same bit, unnamed, and the count and score take them all or none."""
+    challenge = load_sql_challenge(CHALLENGES_DIR / "sql-joins")
+    # right on every dataset but the one whose employees table has six rows (hidden-2)
+    sql = (
+        "SELECT d.name AS department, COUNT(e.id) AS employees FROM departments d "
+        "LEFT JOIN employees e ON e.department_id = d.id GROUP BY d.id, d.name "
+        "HAVING (SELECT COUNT(*) FROM employees) <> 6"
+    )
+    grade = await grade_sql(SqlEngines(), challenge, sql, "sqlite", visible_only=False)
+    assert grade.verdict == Verdict.WRONG_ANSWER
+    hidden = [t for t in grade.tests if t.hidden]
+    assert len(hidden) == 3 and [t.passed for t in hidden].count(False) == 1  # the judge knows
+    told = [t.public() for t in hidden]
+    assert all(
+        (h["name"], h["passed"], h["status"]) == ("hidden test", False, "failed") for h in told
+    )
+    assert not any(d.name in grade.message for d in challenge.datasets if d.hidden)
+    visible = [t for t in grade.tests if not t.hidden]
+    assert visible and all(t.passed for t in visible)
+    assert grade.passed == len(visible)
+    assert grade.score == round(len(visible) / len(grade.tests), 4)

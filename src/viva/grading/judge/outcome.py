@@ -66,13 +66,21 @@ class TestResult:
     # program can choose to carry out, and their names say what is checked).
     hidden_passed: bool | None = None
 
+    @property
+    def told(self) -> bool:
+        """The outcome the candidate is told: for a hidden test (once `tell_one_bit` ran),
+        whether every hidden test passed."""
+        if self.hidden and self.hidden_passed is not None:
+            return self.hidden_passed
+        return self.passed
+
     def public(self) -> dict[str, Any]:
         """What the candidate may see: hidden tests reveal only whether all of them passed
         (not their names, their own outcome nor their time, which a run can modulate to
         carry data out); a test that ran beside hidden ones shows nothing the candidate's
         code produced (Run shows the details)."""
         one_bit = self.hidden and self.hidden_passed is not None  # graded by grade() below
-        passed = self.hidden_passed if one_bit else self.passed
+        passed = self.told
         data: dict[str, Any] = {
             "name": "hidden test" if one_bit else self.name,
             "hidden": self.hidden,
@@ -104,16 +112,34 @@ def storable(value: Any) -> Any:
     return value
 
 
+def tell_one_bit(results: list[TestResult]) -> None:
+    """Hidden tests tell the candidate one bit for all of them: whether every one passed."""
+    if any(r.hidden for r in results):
+        every_hidden = all(r.passed for r in results if r.hidden)
+        for result in results:
+            if result.hidden:
+                result.hidden_passed = every_hidden
+
+
+def told_score(results: list[TestResult]) -> float:
+    """Passed weight over total weight, hidden tests counted as they are told (all passed or
+    none): a count of the hidden tests that passed would be more bits than the one a
+    program could carry out per submission (it chooses how many later tests to fail)."""
+    total = sum(t.weight for t in results) or 1.0
+    return round(sum(t.weight for t in results if t.told) / total, 4)
+
+
 @dataclass
 class Grade:
     verdict: Verdict
-    score: float
+    score: float  # told_score: hidden tests all or none
     tests: list[TestResult] = field(default_factory=list)
     message: str = ""
 
     @property
     def passed(self) -> int:
-        return sum(t.passed for t in self.tests)
+        """Tests passed as the candidate is told (hidden ones all or none)."""
+        return sum(t.told for t in self.tests)
 
 
 def build_job(challenge: Challenge, source: str, tests: list[TestCase]) -> dict[str, Any]:

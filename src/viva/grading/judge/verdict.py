@@ -8,7 +8,16 @@ from typing import Any
 
 from viva.grading.challenges import Challenge, TestCase
 from viva.grading.judge.compare import check_steps
-from viva.grading.judge.outcome import Grade, RunOutcome, RunStatus, TestResult, Verdict, storable
+from viva.grading.judge.outcome import (
+    Grade,
+    RunOutcome,
+    RunStatus,
+    TestResult,
+    Verdict,
+    storable,
+    tell_one_bit,
+    told_score,
+)
 from viva.grading.judge.records import (
     MAX_TEXT,
     PROTOCOL_VIOLATED,
@@ -114,13 +123,10 @@ def _grade(challenge: Challenge, tests: list[TestCase], outcome: RunOutcome) -> 
             )
         )
     if any(t.hidden for t in tests):
-        every_hidden = all(r.passed for r in results if r.hidden)
         for result in results:
             result.beside_hidden = not result.hidden
-            if result.hidden:
-                result.hidden_passed = every_hidden
-    total = sum(t.weight for t in results) or 1.0
-    score = round(sum(t.weight for t in results if t.passed) / total, 4)
+    tell_one_bit(results)
+    score = told_score(results)
     if limit is not None:  # a limit was hit: the run failed, whatever it reported
         return Grade(limit, score, results, outcome.detail)
     first_bad = next((t for t in results if not t.passed), None)

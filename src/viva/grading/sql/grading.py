@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from viva.grading.judge.outcome import Grade, TestResult, Verdict
+from viva.grading.judge.outcome import Grade, TestResult, Verdict, tell_one_bit, told_score
 from viva.grading.sql.challenges import Dataset, SqlChallenge
 from viva.grading.sql.compare import compare, display
 from viva.grading.sql.postgres_engine import PostgresEngine
@@ -141,8 +141,8 @@ async def grade_sql(
                 "extra": diff.extra,
             }
         results.append(test)
-    total = len(results) or 1
-    score = round(sum(t.passed for t in results) / total, 4)
+    tell_one_bit(results)  # as for Python: which hidden dataset failed is not told
+    score = told_score(results)
     first_bad = next((t for t in results if not t.passed), None)
     if first_bad is None:
         return Grade(Verdict.ACCEPTED, 1.0, results)
@@ -158,7 +158,7 @@ async def grade_sql(
     message = (
         first_bad.message
         if not first_bad.hidden or first_bad.status == "error"
-        else (f"{first_bad.name}: wrong result on data you have not seen")
+        else "wrong result on hidden data (which dataset is not shown)"
     )
     if first_bad.hidden and first_bad.status == "error":
         message = first_bad.message.split("\n")[0][:300]
