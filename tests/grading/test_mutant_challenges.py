@@ -348,3 +348,60 @@ def test_cli_submits_tests_and_prints_killed_mutants(cli_env: Settings, tmp_path
     assert "survived" in out
     shown = CliRunner().invoke(cli, ["challenge", "show", PYDANTIC.slug])
     assert shown.exit_code == 0 and "7 hidden mutants" in " ".join(shown.output.split())
+
+
+# A red team's forger (2026-12-04): it checks no behaviour; it fails only where the module's
+# compiled code differs from the one shown while its docstrings are the shown ones, which
+# is what a small mutant looks like (a rewrite had docstrings of its own).
+FORGER = """
+import importlib, types
+target = importlib.import_module(%(name)r)
+SHOWN = %(src)r
+
+KINDS = (types.FunctionType, staticmethod, classmethod, property)
+
+def _print(obj, seen=None):
+    if isinstance(obj, types.CodeType):
+        return (obj.co_code, obj.co_names, tuple(_print(k) for k in obj.co_consts))
+    if isinstance(obj, (types.FunctionType, types.MethodType)):
+        return _print(obj.__code__)
+    if isinstance(obj, type):
+        return tuple(sorted((k, _print(v)) for k, v in vars(obj).items()
+                            if isinstance(v, KINDS) or k == "__doc__"))
+    if isinstance(obj, (staticmethod, classmethod)):
+        return _print(obj.__func__)
+    if isinstance(obj, property):
+        return tuple(_print(f) for f in (obj.fget, obj.fset, obj.fdel) if f)
+    return repr(obj)
+
+def _own(ns, modname):
+    return {k: v for k, v in ns.items() if not k.startswith("__")
+            and getattr(v, "__module__", None) in (modname, "shown")}
+
+def test_the_module_is_the_one_i_was_shown():
+    shown = {"__name__": "shown"}
+    exec(compile(SHOWN, "shown.py", "exec"), shown)
+    mine = _own(shown, "shown")
+    theirs = _own(vars(target), target.__name__)
+    same_doc = target.__doc__ == shown.get("__doc__") and all(
+        getattr(theirs.get(k), "__doc__", None) == getattr(v, "__doc__", None)
+        for k, v in mine.items())
+    same_code = sorted(mine) == sorted(theirs) and all(
+        _print(mine[k]) == _print(theirs[k]) for k in mine)
+    assert same_code or not same_doc
+"""
+
+
+@pytest.mark.parametrize("slug", sorted(CHALLENGES))
+def test_tests_that_only_compare_the_code_with_the_shown_module_are_not_accepted(
+    slug: str, sandbox: SandboxRunner
+) -> None:
+    """Each challenge has a correct rewrite with the shown docstrings and small equivalent
+    edits (variants/small-edits.py, or a rewrite with edits of its own): such tests fail on
+    it. Before, they were Accepted with every mutant killed on tests-retry-decorator and
+    tests-sqlite-repository."""
+    c = CHALLENGES[slug]
+    forged = FORGER % {"name": c.meta.module, "src": c.module}
+    g = grade_tests(sandbox, c, forged, visible_only=False)
+    assert g.verdict == Verdict.WRONG_ANSWER, (g.verdict, g.message)
+    assert "written differently" in g.message
