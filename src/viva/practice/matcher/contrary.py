@@ -136,6 +136,18 @@ _POLES = (
 POLES = tuple((frozenset(key_of(w) for w in a), frozenset(key_of(w) for w in b)) for a, b in _POLES)
 
 
+def _weighty_spans(
+    terms: tuple[Term, ...], agreeing: Mapping[int, Spans]
+) -> list[tuple[int, int, int]]:
+    """(term index, start, end) of each place the answer says a point's term of weight."""
+    return [
+        (index, s, e)
+        for index, spans in sorted(agreeing.items())
+        if terms[index].weight > VAGUE_WEIGHT
+        for s, e in spans
+    ]
+
+
 @lru_cache(maxsize=4096)
 def _whole_words(point: str) -> frozenset[str]:
     """The keys of a point's whole words: not "last" of "Last-Event-ID"."""
@@ -153,16 +165,13 @@ def wrong_pole(
     says one of ("last" against "first"): the term, the answer's word and its clause."""
     keys, wholes = answer.stream.keys, answer.stream.wholes
     point_keys = _whole_words(point)
+    if not any(point_keys & (a | b) for a, b in POLES):
+        return None  # most points say no pole word
+    found = [(index, s) for index, s, _ in _weighty_spans(terms, agreeing)]
     for side_a, side_b in POLES:
         for own, other in ((side_a, side_b), (side_b, side_a)):
             if not point_keys & own or point_keys & other:
                 continue
-            found = [
-                (index, s)
-                for index, spans in sorted(agreeing.items())
-                if terms[index].weight > VAGUE_WEIGHT
-                for s, _ in spans
-            ]
             for clause in sorted({answer.clauses[s] for _, s in found}):
                 said = [
                     k
@@ -205,12 +214,7 @@ def one_use_only(
     if _whole_words(point) & _ONLY:
         return None
     keys, clauses = answer.stream.keys, answer.clauses
-    found = [
-        (index, s, e)
-        for index, spans in sorted(agreeing.items())
-        if terms[index].weight > VAGUE_WEIGHT
-        for s, e in spans
-    ]
+    found = _weighty_spans(terms, agreeing)
     for k, key in enumerate(keys):
         if key not in _ONLY or k + 1 >= len(keys):
             continue
